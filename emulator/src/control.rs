@@ -1,0 +1,168 @@
+//! The control plane under `/_cloudtwin/`: health, reset, clock, timing, jobs, state and the
+//! operation list. JSON in and out (the operation list is text, one `surface\tname` per line).
+
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use crate::edge::App;
+use crate::timing::TimingPolicy;
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn ok(body: Value) -> Response {
+    reply(StatusCode::OK, body)
+}
+
+fn bad(msg: impl Into<String>) -> Response {
+    reply(StatusCode::BAD_REQUEST, json!({"error": msg.into()}))
+}
+
+fn parse(body: &[u8]) -> Result<Value, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| bad(format!("body is not JSON: {e}")))
+}
+
+fn clock_view(app: &App) -> Value {
+    json!({"now": app.twin.clock.now_secs(), "now_ms": app.twin.clock.now_ms(), "mode": app.twin.clock.mode()})
+}
+
+/// Bring the world up to the clock, so what the control plane shows is current.
+fn catch_up(app: &App) {
+    let now = app.twin.clock.now_ms();
+    app.twin.state.lock().world.catch_up(&app.twin.cfg, now);
+}
+
+pub fn operations_text() -> String {
+    let mut s = String::new();
+    for (surface, name) in crate::operations() {
+        s.push_str(surface);
+        s.push('\t');
+        s.push_str(name);
+        s.push('\n');
+    }
+    s
+}
+
+pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8]) -> Response {
+    let route = path.trim_end_matches('/');
+    match (method.as_str(), route) {
+        ("GET", "/_cloudtwin/health") => {
+            ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")}))
+        }
+        ("POST", "/_cloudtwin/reset") => {
+            app.twin.reset();
+            ok(json!({"reset": true}))
+        }
+        ("GET", "/_cloudtwin/clock") => ok(clock_view(app)),
+        ("POST", "/_cloudtwin/clock") => set_clock(app, body),
+        ("GET", "/_cloudtwin/timing") => ok(json!(app.twin.state.lock().timing)),
+        ("POST", "/_cloudtwin/timing") => {
+            let v = match parse(body) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let policy: TimingPolicy = match serde_json::from_value(v) {
+                Ok(p) => p,
+                Err(e) => {
+                    return bad(format!(
+                        "{e}; expected {{\"policy\": \"realistic\"|\"immediate\"|\"duration\"|\"reads\"|\"manual\", ...}}"
+                    ))
+                }
+            };
+            if let Err(e) = policy.validate() {
+                return bad(e);
+            }
+            app.twin.state.lock().timing = policy;
+            ok(json!(policy))
+        }
+        ("GET", "/_cloudtwin/jobs") => {
+            catch_up(app);
+            ok(json!({"jobs": app.twin.state.lock().world.jobs}))
+        }
+        ("POST", "/_cloudtwin/jobs/complete") => {
+            let v = match parse(body) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let target = match v.get("target") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return bad("target must be a resource id string"),
+            };
+            let now = app.twin.clock.now_ms();
+            let mut st = app.twin.state.lock();
+            st.world.catch_up(&app.twin.cfg, now);
+            let n = st
+                .world
+                .force_complete(&app.twin.cfg, now, target.as_deref());
+            ok(json!({"completed": n}))
+        }
+        ("GET", "/_cloudtwin/state") => {
+            catch_up(app);
+            let st = app.twin.state.lock();
+            ok(json!({"clock": clock_view(app), "timing": st.timing, "world": st.world}))
+        }
+        ("GET", "/_cloudtwin/operations") => {
+            let mut resp = (StatusCode::OK, operations_text()).into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            resp
+        }
+        (_, r)
+            if [
+                "/_cloudtwin/health",
+                "/_cloudtwin/reset",
+                "/_cloudtwin/clock",
+                "/_cloudtwin/timing",
+                "/_cloudtwin/jobs",
+                "/_cloudtwin/jobs/complete",
+                "/_cloudtwin/state",
+                "/_cloudtwin/operations",
+            ]
+            .contains(&r) =>
+        {
+            reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({"error": format!("{method} is not allowed on {r}")}),
+            )
+        }
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            json!({"error": format!("no control endpoint at {path}")}),
+        ),
+    }
+}
+
+fn set_clock(app: &App, body: &[u8]) -> Response {
+    let v = match parse(body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let clock = &app.twin.clock;
+    match (v.get("set"), v.get("advance"), v.get("mode")) {
+        (Some(s), None, None) => match s.as_i64() {
+            Some(t) if (0..=253_402_300_799).contains(&t) => clock.set(t),
+            _ => return bad("set takes a unix time in seconds (0 to year 9999)"),
+        },
+        (None, Some(a), None) => match a.as_f64() {
+            Some(secs) if secs.is_finite() && (0.0..=3.2e9).contains(&secs) => clock.advance_ms((secs * 1000.0).round() as i64),
+            _ => return bad("advance takes a non-negative number of seconds"),
+        },
+        (None, None, Some(m)) if m == "real" => clock.set_real(),
+        _ => return bad("send exactly one of {\"set\": unix_seconds}, {\"advance\": seconds} or {\"mode\": \"real\"}"),
+    }
+    catch_up(app);
+    ok(clock_view(app))
+}

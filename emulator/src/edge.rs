@@ -1,0 +1,194 @@
+//! The one listener: decides which provider family a request is for, reads the body within that
+//! family's size limit, and hands it to the family's protocol layer or to the control plane.
+
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::config::AuthMode;
+use crate::tencent;
+use crate::world::Twin;
+
+/// Everything a request handler needs.
+pub struct App {
+    pub twin: Twin,
+    pub auth: AuthMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Control,
+    Tencent,
+    Huawei,
+    Gateway,
+    UCloudStack,
+}
+
+/// Route by path first, then by the Host prefix SDKs send with a root-domain override.
+pub fn classify(path: &str, headers: &HeaderMap) -> Family {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let host = host
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    if path.starts_with("/_cloudtwin/") || path == "/_cloudtwin" {
+        Family::Control
+    } else if path.starts_with("/v1/tencent/") {
+        Family::Gateway
+    } else if path.starts_with("/v3/") || host.starts_with("cbr.") || host.starts_with("iam.") {
+        Family::Huawei
+    } else if path == "/api" || path.starts_with("/api/") {
+        Family::UCloudStack
+    } else {
+        Family::Tencent
+    }
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(entry).with_state(app)
+}
+
+fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut resp = (status, bytes).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+/// Tencent answers HTTP 200 with `Content-Type: application/json` exactly: the Python SDK only
+/// recognizes errors under that exact value.
+fn tencent_response(body: &Value) -> Response {
+    json_response(StatusCode::OK, "application/json", body)
+}
+
+async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let family = classify(&path, &parts.headers);
+    let limit = match family {
+        Family::Tencent => tencent::protocol::TC3_POST_LIMIT,
+        _ => 10 * 1024 * 1024,
+    };
+    let bytes = match read_body(body, limit).await {
+        Ok(b) => b,
+        Err(()) => return too_large(family),
+    };
+    match family {
+        Family::Control => crate::control::handle(&app, &parts.method, &path, &query, &bytes),
+        Family::Tencent => {
+            let req = tencent::protocol::HttpIn {
+                method: &parts.method,
+                path: &path,
+                query: &query,
+                headers: &parts.headers,
+                body: &bytes,
+            };
+            tencent_response(&tencent::handle(&app.twin, app.auth, &req))
+        }
+        Family::Huawei => unknown_huawei(),
+        Family::Gateway => unknown_gateway(&path),
+        Family::UCloudStack => unknown_ucloudstack(&parts.method, &query, &bytes),
+    }
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ()> {
+    to_bytes(body, limit).await.map_err(|_| ())
+}
+
+fn too_large(family: Family) -> Response {
+    match family {
+        Family::Tencent => {
+            let err = tencent::error::RequestSizeLimitExceeded("The request body exceeds 10 MB.");
+            tencent_response(&tencent::error_body(
+                &err,
+                &uuid::Uuid::new_v4().to_string(),
+            ))
+        }
+        _ => json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "application/json",
+            &json!({"error": "request body too large"}),
+        ),
+    }
+}
+
+/// Huawei API Gateway's answer for a path no API is published at. CBR is not emulated yet, so
+/// every CBR path gets it.
+fn unknown_huawei() -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let body = json!({
+        "error_msg": "The API does not exist or has not been published in the environment",
+        "error_code": "APIGW.0101",
+        "request_id": id,
+    });
+    let mut resp = json_response(StatusCode::NOT_FOUND, "application/json", &body);
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+fn unknown_gateway(path: &str) -> Response {
+    let body = json!({
+        "scode": 404,
+        "desc": "InvalidAction",
+        "message": format!("The API {path} does not exist."),
+        "message_cn": "接口不存在",
+        "stack": null,
+        "data": null,
+    });
+    json_response(StatusCode::NOT_FOUND, "application/json", &body)
+}
+
+fn unknown_ucloudstack(method: &Method, query: &str, body: &[u8]) -> Response {
+    let action = form_urlencoded::parse(if method == Method::GET {
+        query.as_bytes()
+    } else {
+        body
+    })
+    .find(|(k, _)| k == "Action")
+    .map(|(_, v)| v.into_owned())
+    .or_else(|| {
+        serde_json::from_slice::<Value>(body)
+            .ok()?
+            .get("Action")?
+            .as_str()
+            .map(str::to_string)
+    })
+    .unwrap_or_default();
+    let body = json!({
+        "Action": format!("{action}Response"),
+        "RetCode": 161,
+        "Message": format!("Action [{action}] does not exist"),
+    });
+    json_response(StatusCode::OK, "application/json", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        let mut h = HeaderMap::new();
+        assert_eq!(classify("/", &h), Family::Tencent);
+        assert_eq!(classify("/_cloudtwin/health", &h), Family::Control);
+        assert_eq!(classify("/v1/tencent/disk/list", &h), Family::Gateway);
+        assert_eq!(classify("/v3/abc/vaults", &h), Family::Huawei);
+        assert_eq!(classify("/api", &h), Family::UCloudStack);
+        h.insert(
+            header::HOST,
+            HeaderValue::from_static("cbr.cn-north-4.myhuaweicloud.com"),
+        );
+        assert_eq!(classify("/", &h), Family::Huawei);
+    }
+}

@@ -1,0 +1,38 @@
+//! The CBS operation table: documented action name → parameter schema and handler. It drives
+//! dispatch, `cloudtwin operations` and the coverage count; an action is listed only when it works.
+
+use super::{backups as b, disks as d, pricing as p, Action};
+
+macro_rules! table {
+    ($($name:literal => $schema:expr, $handler:expr;)*) => {
+        pub static ACTIONS: &[Action] = &[$(Action { name: $name, schema: $schema, handler: $handler }),*];
+    };
+}
+
+table! {
+    "CreateDisks" => d::CREATE_DISKS, d::create_disks;
+    "DescribeDisks" => d::DESCRIBE_DISKS, d::describe_disks;
+    "AttachDisks" => d::ATTACH_DISKS, d::attach_disks;
+    "DetachDisks" => d::DETACH_DISKS, d::detach_disks;
+    "ModifyDiskAttributes" => d::MODIFY_DISK_ATTRIBUTES, d::modify_disk_attributes;
+    "ResizeDisk" => d::RESIZE_DISK, d::resize_disk;
+    "TerminateDisks" => d::TERMINATE_DISKS, d::terminate_disks;
+    "InitializeDisks" => d::INITIALIZE_DISKS, d::initialize_disks;
+    "DescribeDiskConfigQuota" => p::DESCRIBE_DISK_CONFIG_QUOTA, p::describe_disk_config_quota;
+    "DescribeInstancesDiskNum" => d::DESCRIBE_INSTANCES_DISK_NUM, d::describe_instances_disk_num;
+    "InquiryPriceCreateDisks" => p::INQUIRY_PRICE_CREATE_DISKS, p::inquiry_price_create_disks;
+    "InquiryPriceResizeDisk" => p::INQUIRY_PRICE_RESIZE_DISK, p::inquiry_price_resize_disk;
+    "ModifyDiskExtraPerformance" => d::MODIFY_DISK_EXTRA_PERFORMANCE, d::modify_disk_extra_performance;
+    "InquirePriceModifyDiskExtraPerformance" => p::INQUIRE_PRICE_MODIFY_DISK_EXTRA_PERFORMANCE, p::inquire_price_modify_disk_extra_performance;
+    "ModifyDiskBackupQuota" => b::MODIFY_DISK_BACKUP_QUOTA, b::modify_disk_backup_quota;
+    "InquirePriceModifyDiskBackupQuota" => p::INQUIRE_PRICE_MODIFY_DISK_BACKUP_QUOTA, p::inquire_price_modify_disk_backup_quota;
+    "CreateDiskBackup" => b::CREATE_DISK_BACKUP, b::create_disk_backup;
+    "DescribeDiskBackups" => b::DESCRIBE_DISK_BACKUPS, b::describe_disk_backups;
+    "DeleteDiskBackups" => b::DELETE_DISK_BACKUPS, b::delete_disk_backups;
+    "ApplyDiskBackup" => b::APPLY_DISK_BACKUP, b::apply_disk_backup;
+    "DescribeDiskOperationLogs" => d::DESCRIBE_DISK_OPERATION_LOGS, d::describe_disk_operation_logs;
+}
+
+pub fn find(name: &str) -> Option<&'static Action> {
+    ACTIONS.iter().find(|a| a.name == name)
+}

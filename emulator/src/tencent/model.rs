@@ -1,0 +1,218 @@
+//! Plain data of the Tencent CBS twin, per account and region: instances (from the seed
+//! inventory), disks, backup points and the disk operation log. No HTTP types, no handles:
+//! `GET /_cloudtwin/state` serializes it as it is.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::SeedInstance;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tag {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(rename = "Value")]
+    pub value: String,
+}
+
+pub mod state {
+    pub const UNATTACHED: &str = "UNATTACHED";
+    pub const ATTACHING: &str = "ATTACHING";
+    pub const ATTACHED: &str = "ATTACHED";
+    pub const DETACHING: &str = "DETACHING";
+    pub const EXPANDING: &str = "EXPANDING";
+    pub const ROLLBACKING: &str = "ROLLBACKING";
+    /// The doc prints `TORECYCE` once (Disk.DiskState) and `TORECYCLE` everywhere else; the twin
+    /// uses `TORECYCLE`.
+    pub const TORECYCLE: &str = "TORECYCLE";
+    pub const NORMAL: &str = "NORMAL";
+    pub const CREATING: &str = "CREATING";
+}
+
+pub const SYSTEM_DISK: &str = "SYSTEM_DISK";
+pub const DATA_DISK: &str = "DATA_DISK";
+pub const PREPAID: &str = "PREPAID";
+pub const POSTPAID: &str = "POSTPAID_BY_HOUR";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Disk {
+    pub disk_id: String,
+    pub disk_name: String,
+    pub disk_type: String,
+    pub disk_usage: String,
+    pub disk_charge_type: String,
+    pub disk_state: String,
+    pub disk_size: i64,
+    pub portable: bool,
+    /// Instances the disk is attached to (at most one unless the disk is shareable).
+    pub attached_to: Vec<String>,
+    pub shareable: bool,
+    pub attach_mode: Option<String>,
+    pub zone: String,
+    pub project_id: i64,
+    pub encrypt: bool,
+    pub delete_with_instance: bool,
+    pub renew_flag: Option<String>,
+    pub deadline_ms: Option<i64>,
+    pub snapshot_ability: bool,
+    pub snapshot_count: i64,
+    pub snapshot_size_mb: i64,
+    pub migrating: bool,
+    pub throughput_performance: i64,
+    pub burst_performance: bool,
+    pub backup_disk: bool,
+    pub delete_snapshot: i64,
+    pub disk_backup_quota: i64,
+    pub tags: Vec<Tag>,
+    pub created_ms: i64,
+    pub last_attach_instance: Option<String>,
+    pub error_prompt: Option<String>,
+    /// The snapshot the disk was created from (InitializeDisks rolls back to it).
+    pub source_snapshot_id: Option<String>,
+    pub auto_snapshot_policy_ids: Vec<String>,
+    /// True while CreateDisks is still in flight: the disk is not listed yet.
+    pub creating: bool,
+    /// Creation order, to break ties between disks created in the same millisecond.
+    pub seq: u64,
+}
+
+impl Disk {
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.disk_state.as_str(),
+            state::ATTACHING | state::DETACHING | state::EXPANDING | state::ROLLBACKING
+        )
+    }
+
+    /// The resting state once an operation that does not change attachment ends.
+    pub fn resting_state(&self) -> &'static str {
+        if self.attached_to.is_empty() {
+            state::UNATTACHED
+        } else {
+            state::ATTACHED
+        }
+    }
+
+    pub fn is_expired(&self, now_ms: i64) -> bool {
+        self.disk_charge_type == PREPAID && self.deadline_ms.is_some_and(|d| d <= now_ms)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DiskBackup {
+    pub disk_backup_id: String,
+    pub disk_id: String,
+    pub disk_backup_name: String,
+    pub disk_backup_state: String,
+    pub disk_size: i64,
+    pub disk_usage: String,
+    pub encrypt: bool,
+    pub created_ms: i64,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DiskOpLog {
+    pub id: u64,
+    pub disk_id: String,
+    pub operator: String,
+    pub operation: String,
+    /// SUCCESS, FAILED or PROCESSING.
+    pub operation_state: String,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TcRegion {
+    pub instances: BTreeMap<String, SeedInstance>,
+    pub disks: BTreeMap<String, Disk>,
+    pub backups: BTreeMap<String, DiskBackup>,
+    pub disk_logs: Vec<DiskOpLog>,
+    /// CreateDisks idempotency: ClientToken → the disk IDs it created.
+    pub client_tokens: BTreeMap<String, Vec<String>>,
+}
+
+impl TcRegion {
+    /// Disks listed by Describe calls (not those whose creation is still in flight).
+    pub fn visible_disk(&self, id: &str) -> Option<&Disk> {
+        self.disks.get(id).filter(|d| !d.creating)
+    }
+
+    pub fn visible_disk_mut(&mut self, id: &str) -> Option<&mut Disk> {
+        self.disks.get_mut(id).filter(|d| !d.creating)
+    }
+
+    /// Data disks attached to an instance (what counts against MaxAttachCount).
+    pub fn attached_data_disks(&self, instance_id: &str) -> i64 {
+        self.disks
+            .values()
+            .filter(|d| d.disk_usage == DATA_DISK && d.attached_to.iter().any(|i| i == instance_id))
+            .count() as i64
+    }
+
+    pub fn backup_count(&self, disk_id: &str) -> i64 {
+        self.backups
+            .values()
+            .filter(|b| b.disk_id == disk_id)
+            .count() as i64
+    }
+}
+
+/// Async work on the Tencent side, finished when its gate opens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind")]
+pub enum TcWork {
+    CreateDisk {
+        disk_id: String,
+        log: u64,
+    },
+    Attach {
+        disk_id: String,
+        instance_id: String,
+        log: u64,
+    },
+    Detach {
+        disk_id: String,
+        instance_id: String,
+        log: u64,
+    },
+    Resize {
+        disk_id: String,
+        size: i64,
+        log: u64,
+    },
+    ChangeType {
+        disk_id: String,
+        disk_type: String,
+        log: u64,
+    },
+    RollbackBackup {
+        disk_id: String,
+        disk_backup_id: String,
+    },
+    CreateBackup {
+        disk_backup_id: String,
+    },
+    /// A returned prepaid disk leaves the recycle bin for good.
+    Destroy {
+        disk_id: String,
+    },
+}
+
+impl TcWork {
+    /// The resource whose progress this work drives.
+    pub fn target(&self) -> &str {
+        match self {
+            TcWork::CreateDisk { disk_id, .. }
+            | TcWork::Attach { disk_id, .. }
+            | TcWork::Detach { disk_id, .. }
+            | TcWork::Resize { disk_id, .. }
+            | TcWork::ChangeType { disk_id, .. }
+            | TcWork::RollbackBackup { disk_id, .. }
+            | TcWork::Destroy { disk_id } => disk_id,
+            TcWork::CreateBackup { disk_backup_id } => disk_backup_id,
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! Action parameters: one JSON object tree whatever the transport. JSON bodies arrive as trees;
+//! query strings and forms (`DiskIds.0=a&Filters.0.Values.1=b&Placement.Zone=z`) are folded into
+//! the same tree. A per-action schema then checks names (UnknownParameter), presence
+//! (MissingParameter) and types (InvalidParameterValue), coercing the string-typed numbers and
+//! booleans that the documentation's own examples send (`"DiskSize": "200"`, `"IsPermanent": "TRUE"`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::error::{self as e, TcResult};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Ty {
+    Str,
+    Int,
+    Bool,
+    Float,
+    Obj(&'static [Field]),
+    Arr(&'static Ty),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+}
+
+pub const fn req(name: &'static str, ty: Ty) -> Field {
+    Field {
+        name,
+        ty,
+        required: true,
+    }
+}
+pub const fn opt(name: &'static str, ty: Ty) -> Field {
+    Field {
+        name,
+        ty,
+        required: false,
+    }
+}
+
+pub const STR: Ty = Ty::Str;
+pub const INT: Ty = Ty::Int;
+pub const BOOL: Ty = Ty::Bool;
+pub const FLOAT: Ty = Ty::Float;
+pub const STRS: Ty = Ty::Arr(&Ty::Str);
+pub const INTS: Ty = Ty::Arr(&Ty::Int);
+
+/// `Filter` (Name + Values), shared by every Describe action.
+pub const FILTER: &[Field] = &[req("Name", STR), req("Values", STRS)];
+pub const FILTERS: Ty = Ty::Arr(&Ty::Obj(FILTER));
+/// `Tag` (Key + Value).
+pub const TAG: &[Field] = &[req("Key", STR), req("Value", STR)];
+pub const TAGS: Ty = Ty::Arr(&Ty::Obj(TAG));
+
+/// Fold flat `name=value` pairs into a tree. Numeric path segments index arrays.
+pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
+    #[derive(Default)]
+    struct Node {
+        leaf: Option<String>,
+        kids: BTreeMap<String, Node>,
+    }
+    let mut root = Node::default();
+    for (key, value) in pairs {
+        let mut node = &mut root;
+        for seg in key.split('.') {
+            if seg.is_empty() {
+                return Err(e::UnknownParameter(format!(
+                    "The parameter `{key}` is not recognized."
+                )));
+            }
+            node = node.kids.entry(seg.to_string()).or_default();
+        }
+        if node.leaf.is_some() {
+            return Err(e::InvalidParameter(format!(
+                "The parameter `{key}` is given more than once."
+            )));
+        }
+        node.leaf = Some(value);
+    }
+    fn build(path: &str, node: Node) -> TcResult<Value> {
+        match (node.leaf, node.kids.is_empty()) {
+            (Some(v), true) => Ok(Value::String(v)),
+            (Some(_), false) => Err(e::InvalidParameter(format!(
+                "The parameter `{path}` is given both as a value and as a structure."
+            ))),
+            (None, _) => {
+                let all_numeric = node
+                    .kids
+                    .keys()
+                    .all(|k| k.bytes().all(|b| b.is_ascii_digit()));
+                if all_numeric {
+                    let mut items: Vec<(u64, Node)> = Vec::new();
+                    for (k, v) in node.kids {
+                        let idx = k.parse::<u64>().map_err(|_| {
+                            e::InvalidParameterValue(format!(
+                                "The index in `{path}.{k}` is out of range."
+                            ))
+                        })?;
+                        items.push((idx, v));
+                    }
+                    items.sort_by_key(|(i, _)| *i);
+                    let mut out = Vec::with_capacity(items.len());
+                    for (i, v) in items {
+                        out.push(build(&format!("{path}.{i}"), v)?);
+                    }
+                    Ok(Value::Array(out))
+                } else {
+                    let mut map = Map::new();
+                    for (k, v) in node.kids {
+                        let child = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
+                        map.insert(k, build(&child, v)?);
+                    }
+                    Ok(Value::Object(map))
+                }
+            }
+        }
+    }
+    match build("", root)? {
+        Value::Object(m) => Ok(m),
+        Value::Array(_) => Err(e::UnknownParameter(
+            "Parameter names must not be bare indexes.",
+        )),
+        _ => Ok(Map::new()),
+    }
+}
+
+fn type_name(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::Str => "String",
+        Ty::Int => "Integer",
+        Ty::Bool => "Boolean",
+        Ty::Float => "Float",
+        Ty::Obj(_) => "Object",
+        Ty::Arr(_) => "Array",
+    }
+}
+
+fn bad_type(path: &str, ty: &Ty) -> crate::tencent::error::TcError {
+    e::InvalidParameterValue(format!(
+        "The value type of parameter `{path}` is invalid; expected {}.",
+        type_name(ty)
+    ))
+}
+
+fn coerce(path: &str, ty: &Ty, v: Value) -> TcResult<Value> {
+    match ty {
+        Ty::Str => match v {
+            Value::String(_) => Ok(v),
+            _ => Err(bad_type(path, ty)),
+        },
+        Ty::Int => match &v {
+            Value::Number(n) if n.is_i64() => Ok(v),
+            Value::Number(n) if n.is_u64() => Err(e::InvalidParameterValue(format!(
+                "The value of `{path}` is out of range."
+            ))),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| bad_type(path, ty)),
+            _ => Err(bad_type(path, ty)),
+        },
+        Ty::Float => match &v {
+            Value::Number(_) => Ok(v),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| bad_type(path, ty)),
+            _ => Err(bad_type(path, ty)),
+        },
+        Ty::Bool => match &v {
+            Value::Bool(_) => Ok(v),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
+            _ => Err(bad_type(path, ty)),
+        },
+        Ty::Arr(inner) => match v {
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    let p = format!("{path}.{i}");
+                    if item.is_null() {
+                        return Err(bad_type(&p, inner));
+                    }
+                    out.push(coerce(&p, inner, item)?);
+                }
+                Ok(Value::Array(out))
+            }
+            _ => Err(bad_type(path, ty)),
+        },
+        Ty::Obj(fields) => match v {
+            Value::Object(map) => Ok(Value::Object(check(path, fields, map)?)),
+            _ => Err(bad_type(path, ty)),
+        },
+    }
+}
+
+fn check(
+    prefix: &str,
+    fields: &[Field],
+    input: Map<String, Value>,
+) -> TcResult<Map<String, Value>> {
+    let join = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    for key in input.keys() {
+        if !fields.iter().any(|f| f.name == key) {
+            return Err(e::UnknownParameter(format!(
+                "The parameter `{}` is not recognized.",
+                join(key)
+            )));
+        }
+    }
+    let mut out = Map::new();
+    let mut input = input;
+    for f in fields {
+        let path = join(f.name);
+        // The SDKs drop unset fields; an explicit JSON null means the same thing.
+        match input.remove(f.name).filter(|v| !v.is_null()) {
+            None if f.required => {
+                return Err(e::MissingParameter(format!(
+                    "The request is missing a required parameter `{path}`."
+                )))
+            }
+            None => {}
+            Some(v) => {
+                let v = coerce(&path, &f.ty, v)?;
+                if f.required && matches!(&v, Value::Array(a) if a.is_empty()) {
+                    return Err(e::MissingParameter(format!(
+                        "The request is missing a required parameter `{path}`."
+                    )));
+                }
+                out.insert(f.name.to_string(), v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Checked, coerced parameters of one action.
+#[derive(Debug, Clone, Default)]
+pub struct Params(pub Map<String, Value>);
+
+impl Params {
+    pub fn parse(schema: &[Field], input: Map<String, Value>) -> TcResult<Params> {
+        check("", schema, input).map(Params)
+    }
+
+    pub fn has(&self, k: &str) -> bool {
+        self.0.contains_key(k)
+    }
+    pub fn str(&self, k: &str) -> Option<&str> {
+        self.0.get(k).and_then(Value::as_str)
+    }
+    pub fn int(&self, k: &str) -> Option<i64> {
+        self.0.get(k).and_then(Value::as_i64)
+    }
+    pub fn float(&self, k: &str) -> Option<f64> {
+        self.0.get(k).and_then(Value::as_f64)
+    }
+    pub fn bool(&self, k: &str) -> Option<bool> {
+        self.0.get(k).and_then(Value::as_bool)
+    }
+    pub fn strs(&self, k: &str) -> Vec<String> {
+        match self.0.get(k) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => vec![],
+        }
+    }
+    pub fn ints(&self, k: &str) -> Vec<i64> {
+        match self.0.get(k) {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_i64).collect(),
+            _ => vec![],
+        }
+    }
+    pub fn obj(&self, k: &str) -> Option<Params> {
+        self.0
+            .get(k)
+            .and_then(Value::as_object)
+            .map(|m| Params(m.clone()))
+    }
+    pub fn objs(&self, k: &str) -> Vec<Params> {
+        match self.0.get(k) {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_object().map(|m| Params(m.clone())))
+                .collect(),
+            _ => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pairs(s: &[(&str, &str)]) -> Vec<(String, String)> {
+        s.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn flat_params_fold_into_the_json_shape() {
+        let m = fold_flat(pairs(&[
+            ("DiskIds.1", "b"),
+            ("DiskIds.0", "a"),
+            ("Filters.0.Name", "zone"),
+            ("Filters.0.Values.0", "ap-guangzhou-3"),
+            ("Placement.Zone", "z"),
+            ("Limit", "10"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            Value::Object(m),
+            json!({"DiskIds": ["a", "b"], "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}],
+                   "Placement": {"Zone": "z"}, "Limit": "10"})
+        );
+    }
+
+    #[test]
+    fn index_order_is_numeric_not_lexical() {
+        let mut p = vec![];
+        for i in 0..12 {
+            p.push((format!("DiskIds.{i}"), format!("d{i}")));
+        }
+        let m = fold_flat(p).unwrap();
+        assert_eq!(m["DiskIds"][2], json!("d2"));
+        assert_eq!(m["DiskIds"][11], json!("d11"));
+    }
+
+    #[test]
+    fn conflicting_flat_keys_are_rejected() {
+        let err = fold_flat(pairs(&[("DiskIds", "x"), ("DiskIds.0", "y")])).unwrap_err();
+        assert_eq!(err.code, "InvalidParameter");
+        assert_eq!(
+            fold_flat(pairs(&[("a..b", "x")])).unwrap_err().code,
+            "UnknownParameter"
+        );
+    }
+
+    const SCHEMA: &[Field] = &[
+        req("DiskIds", STRS),
+        opt("Limit", INT),
+        opt("Flag", BOOL),
+        opt(
+            "Placement",
+            Ty::Obj(&[req("Zone", STR), opt("ProjectId", INT)]),
+        ),
+    ];
+
+    fn parse(v: Value) -> TcResult<Params> {
+        Params::parse(SCHEMA, v.as_object().unwrap().clone())
+    }
+
+    #[test]
+    fn schema_coerces_documented_string_forms() {
+        let p = parse(json!({"DiskIds": ["a"], "Limit": "20", "Flag": "TRUE", "Placement": {"Zone": "z", "ProjectId": "0"}}))
+            .unwrap();
+        assert_eq!(p.int("Limit"), Some(20));
+        assert_eq!(p.bool("Flag"), Some(true));
+        assert_eq!(p.obj("Placement").unwrap().int("ProjectId"), Some(0));
+    }
+
+    #[test]
+    fn schema_errors_carry_the_documented_codes() {
+        assert_eq!(parse(json!({})).unwrap_err().code, "MissingParameter");
+        assert_eq!(
+            parse(json!({"DiskIds": []})).unwrap_err().code,
+            "MissingParameter"
+        );
+        assert_eq!(
+            parse(json!({"DiskIds": ["a"], "Nope": 1}))
+                .unwrap_err()
+                .code,
+            "UnknownParameter"
+        );
+        let err =
+            parse(json!({"DiskIds": ["a"], "Placement": {"Zone": "z", "Cage": 1}})).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.contains("Placement.Cage")),
+            ("UnknownParameter", true)
+        );
+        assert_eq!(
+            parse(json!({"DiskIds": ["a"], "Limit": "ten"}))
+                .unwrap_err()
+                .code,
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            parse(json!({"DiskIds": ["a"], "Limit": 1.5}))
+                .unwrap_err()
+                .code,
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            parse(json!({"DiskIds": "a"})).unwrap_err().code,
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            parse(json!({"DiskIds": [1]})).unwrap_err().code,
+            "InvalidParameterValue"
+        );
+        assert_eq!(
+            parse(json!({"DiskIds": ["a"], "Flag": "yes"}))
+                .unwrap_err()
+                .code,
+            "InvalidParameterValue"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_never_panics(keys in proptest::collection::vec("[A-Za-z0-9.]{0,12}", 0..8)) {
+            let p: Vec<(String, String)> = keys.into_iter().map(|k| (k, "v".to_string())).collect();
+            let _ = fold_flat(p);
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! From an HTTP request to (account, region, action, parameters), as Tencent Cloud API 3.0 does
+//! it: TC3-HMAC-SHA256 with `X-TC-*` headers (POST JSON or GET query), or signature v1 with
+//! common parameters in the query or form body. Nothing here knows what a disk is.
+
+use axum::http::{HeaderMap, Method};
+use serde_json::{Map, Value};
+
+use super::error::{self as e, TcError, TcResult};
+use super::params::fold_flat;
+use super::sign;
+use crate::config::{AuthMode, Config};
+
+pub const VERSION: &str = "2017-03-12";
+/// "The size of a GET request packet is up to 32 KB."
+pub const GET_LIMIT: usize = 32 * 1024;
+/// "up to 1 MB when the HmacSHA1 or HmacSHA256 signature algorithm is used"
+pub const V1_POST_LIMIT: usize = 1024 * 1024;
+/// "and up to 10 MB when TC3-HMAC-SHA256 is used"
+pub const TC3_POST_LIMIT: usize = 10 * 1024 * 1024;
+
+/// v1 common parameters: not action parameters.
+const V1_COMMON: &[&str] = &[
+    "Action",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "Signature",
+    "SignatureMethod",
+    "Version",
+    "Token",
+    "RequestClient",
+    "Language",
+];
+
+pub struct HttpIn<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// A request that passed the protocol layer.
+#[derive(Debug)]
+pub struct Call {
+    pub account: String,
+    pub uin: String,
+    pub region: Option<String>,
+    pub action: String,
+    pub version: String,
+    pub params: Map<String, Value>,
+}
+
+/// Outcome of the protocol layer: an error still names the action when it was known, for logs.
+pub type Decoded = Result<Call, TcError>;
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> TcResult<Option<&'h str>> {
+    let mut it = headers.get_all(name).iter();
+    let Some(first) = it.next() else {
+        return Ok(None);
+    };
+    if it.next().is_some() {
+        return Err(if name == "authorization" {
+            e::AuthFailure_InvalidAuthorization("The Authorization header is given more than once.")
+        } else {
+            e::InvalidParameter(format!("The header `{name}` is given more than once."))
+        });
+    }
+    first
+        .to_str()
+        .map(Some)
+        .map_err(|_| e::InvalidParameter(format!("The header `{name}` is not valid ASCII.")))
+}
+
+fn form_pairs(raw: &[u8]) -> TcResult<Vec<(String, String)>> {
+    if std::str::from_utf8(raw).is_err() {
+        return Err(e::InvalidParameter("Request parameters must be UTF-8."));
+    }
+    Ok(form_urlencoded::parse(raw)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+fn media_type(ct: &str) -> String {
+    ct.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+struct Key<'c> {
+    account: &'c str,
+    uin: &'c str,
+    secret: &'c str,
+}
+
+fn find_key<'c>(cfg: &'c Config, secret_id: &str) -> Option<Key<'c>> {
+    cfg.accounts.iter().find_map(|a| {
+        let t = a.tencent.as_ref()?;
+        t.keys
+            .iter()
+            .find(|k| k.secret_id == secret_id)
+            .map(|k| Key {
+                account: &a.name,
+                uin: &t.uin,
+                secret: &k.secret_key,
+            })
+    })
+}
+
+fn default_key(cfg: &Config) -> TcResult<Key<'_>> {
+    cfg.accounts
+        .iter()
+        .find_map(|a| {
+            let t = a.tencent.as_ref()?;
+            Some(Key {
+                account: &a.name,
+                uin: &t.uin,
+                secret: "",
+            })
+        })
+        .ok_or_else(|| e::AuthFailure_SecretIdNotFound("No Tencent account is configured."))
+}
+
+/// What one signature check needs, whichever algorithm it is.
+struct Claim<'r> {
+    secret_id: &'r str,
+    timestamp: &'r str,
+    token: Option<&'r str>,
+}
+
+/// Resolve the caller and, unless auth is off, verify the signature. In `log` mode a failure is
+/// logged and the request goes on as the claimed (or default) account.
+fn authenticate<'c>(
+    cfg: &'c Config,
+    mode: AuthMode,
+    now_secs: i64,
+    claim: &Claim<'_>,
+    verify: impl FnOnce(&str) -> TcResult<()>,
+) -> TcResult<Key<'c>> {
+    let check = || -> TcResult<Key<'c>> {
+        let key = find_key(cfg, claim.secret_id).ok_or_else(|| {
+            e::AuthFailure_SecretIdNotFound(
+                "The SecretId is not found, please ensure that your SecretId is correct.",
+            )
+        })?;
+        if claim.token.is_some_and(|t| !t.is_empty()) {
+            return Err(e::AuthFailure_TokenFailure(
+                "The twin issues no temporary credentials, so no token is valid here.",
+            ));
+        }
+        let ts: i64 = claim.timestamp.trim().parse().map_err(|_| {
+            e::InvalidParameterValue("The value of `Timestamp` must be a Unix time in seconds.")
+        })?;
+        if (now_secs - ts).abs() > 300 {
+            return Err(e::AuthFailure_SignatureExpire(format!(
+                "Signature expired. Timestamp {ts} and server time {now_secs} differ by more than five minutes."
+            )));
+        }
+        verify(key.secret)?;
+        Ok(key)
+    };
+    match mode {
+        AuthMode::Enforce => check(),
+        AuthMode::Log | AuthMode::Off => match (mode, check()) {
+            (_, Ok(k)) => Ok(k),
+            (m, Err(err)) => {
+                if m == AuthMode::Log {
+                    tracing::warn!(code = err.code, message = %err.message, "signature check failed (auth=log, serving anyway)");
+                }
+                Ok(find_key(cfg, claim.secret_id).map_or_else(|| default_key(cfg), Ok)?)
+            }
+        },
+    }
+}
+
+pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> Decoded {
+    if req.method != Method::GET && req.method != Method::POST {
+        return Err(e::UnsupportedProtocol(
+            "HTTP(S) request protocol error; only GET and POST requests are supported.",
+        ));
+    }
+    if req.method == Method::GET && req.query.len() > GET_LIMIT {
+        return Err(e::RequestSizeLimitExceeded(
+            "A GET request may be at most 32 KB.",
+        ));
+    }
+    for h in [
+        "host",
+        "content-type",
+        "x-tc-timestamp",
+        "x-tc-version",
+        "x-tc-region",
+        "x-tc-token",
+        "authorization",
+    ] {
+        header(req.headers, h)?;
+    }
+    if header(req.headers, "x-tc-action")?.is_some() {
+        decode_tc3(cfg, mode, now_secs, req)
+    } else {
+        decode_v1(cfg, mode, now_secs, req)
+    }
+}
+
+fn required<'a>(v: Option<&'a str>, name: &str) -> TcResult<&'a str> {
+    v.filter(|s| !s.is_empty()).ok_or_else(|| {
+        e::MissingParameter(format!(
+            "The request is missing a required parameter `{name}`."
+        ))
+    })
+}
+
+fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> Decoded {
+    let h = |n: &str| header(req.headers, n);
+    let action = required(h("x-tc-action")?, "X-TC-Action")?;
+    let version = required(h("x-tc-version")?, "X-TC-Version")?;
+    let timestamp = required(h("x-tc-timestamp")?, "X-TC-Timestamp")?;
+    let region = h("x-tc-region")?.filter(|r| !r.is_empty());
+    let content_type = h("content-type")?.unwrap_or("");
+    let is_get = req.method == Method::GET;
+
+    let auth_header = h("authorization")?;
+    let mut parsed = None;
+    if mode == AuthMode::Enforce || auth_header.is_some() {
+        let raw = auth_header.ok_or_else(|| {
+            e::AuthFailure_InvalidAuthorization("The Authorization header is missing.")
+        })?;
+        let a = sign::parse_tc3_authorization(raw).ok_or_else(|| {
+            e::AuthFailure_InvalidAuthorization("Authorization in the request header is invalid; expected `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.")
+        })?;
+        parsed = Some(a);
+    }
+    let secret_id = parsed
+        .as_ref()
+        .map(|a| a.secret_id.clone())
+        .unwrap_or_default();
+    let token = h("x-tc-token")?;
+    let claim = Claim {
+        secret_id: &secret_id,
+        timestamp,
+        token,
+    };
+    let key = authenticate(cfg, mode, now_secs, &claim, |secret| {
+        let Some(a) = parsed.as_ref() else {
+            return Err(e::AuthFailure_InvalidAuthorization(
+                "The Authorization header is missing.",
+            ));
+        };
+        verify_tc3(req, a, timestamp, secret, is_get)
+    })?;
+
+    let params = if is_get {
+        Value::Object(fold_flat(form_pairs(req.query.as_bytes())?)?)
+    } else {
+        match media_type(content_type).as_str() {
+            "application/json" => {
+                if req.body.iter().all(u8::is_ascii_whitespace) {
+                    Value::Object(Map::new())
+                } else {
+                    serde_json::from_slice::<Value>(req.body).map_err(|err| {
+                        e::InvalidParameter(format!("The request body is not valid JSON: {err}."))
+                    })?
+                }
+            }
+            "application/x-www-form-urlencoded" => Value::Object(fold_flat(form_pairs(req.body)?)?),
+            "multipart/form-data" => {
+                return Err(e::InvalidParameter(
+                    "CBS actions do not accept multipart/form-data; send application/json.",
+                ))
+            }
+            other => {
+                return Err(e::InvalidParameter(format!(
+                    "Content-Type `{other}` is not supported; send application/json."
+                )))
+            }
+        }
+    };
+    let Value::Object(params) = params else {
+        return Err(e::InvalidParameter(
+            "The request body must be a JSON object.",
+        ));
+    };
+    Ok(Call {
+        account: key.account.to_string(),
+        uin: key.uin.to_string(),
+        region: region.map(str::to_string),
+        action: action.to_string(),
+        version: version.to_string(),
+        params,
+    })
+}
+
+fn verify_tc3(
+    req: &HttpIn<'_>,
+    a: &sign::Tc3Authorization,
+    timestamp: &str,
+    secret: &str,
+    is_get: bool,
+) -> TcResult<()> {
+    for needed in ["content-type", "host"] {
+        if !a.signed_headers.iter().any(|h| h == needed) {
+            return Err(e::AuthFailure_InvalidAuthorization(format!(
+                "SignedHeaders must include `{needed}`."
+            )));
+        }
+    }
+    let ts: i64 = timestamp.trim().parse().unwrap_or(0);
+    let expected_date = crate::clock::utc_date(ts);
+    if a.date != expected_date {
+        return Err(e::AuthFailure_SignatureFailure(format!(
+            "The credential date {} is not the UTC date of X-TC-Timestamp ({expected_date}).",
+            a.date
+        )));
+    }
+    if a.service != sign::SERVICE {
+        return Err(e::AuthFailure_SignatureFailure(format!(
+            "The credential scope names service `{}`; this endpoint is `{}`.",
+            a.service,
+            sign::SERVICE
+        )));
+    }
+    let mut values: Vec<(&str, &str)> = Vec::with_capacity(a.signed_headers.len());
+    for name in &a.signed_headers {
+        let v = header(req.headers, name)?.ok_or_else(|| {
+            e::AuthFailure_SignatureFailure(format!(
+                "The signed header `{name}` is not in the request."
+            ))
+        })?;
+        values.push((name.as_str(), v));
+    }
+    let unsigned =
+        header(req.headers, "x-tc-content-sha256")?.is_some_and(|v| v == "UNSIGNED-PAYLOAD");
+    let payload_hash = if unsigned {
+        sign::sha256_hex(b"UNSIGNED-PAYLOAD")
+    } else if is_get {
+        sign::sha256_hex(b"")
+    } else {
+        sign::sha256_hex(req.body)
+    };
+    // The official SDKs sign header values as sent; the documentation describes them lowercased.
+    // Both forms are accepted.
+    let lowered: Vec<(String, String)> = values
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_ascii_lowercase()))
+        .collect();
+    let lowered_ref: Vec<(&str, &str)> = lowered
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let mut variants = vec![values];
+    if lowered_ref != variants[0] {
+        variants.push(lowered_ref);
+    }
+    let mut last = None;
+    for headers in &variants {
+        let canonical =
+            sign::tc3_canonical_request(req.method.as_str(), req.query, headers, &payload_hash);
+        let sts = sign::tc3_string_to_sign(timestamp.trim(), &a.date, &a.service, &canonical);
+        let mine = sign::tc3_signature(secret, &a.date, &a.service, &sts);
+        if sign::constant_time_eq(&mine, &a.signature) {
+            return Ok(());
+        }
+        last = Some((canonical, sts));
+    }
+    if let Some((canonical, sts)) = last {
+        tracing::debug!(canonical_request = %canonical, string_to_sign = %sts, "TC3 signature mismatch");
+    }
+    Err(e::AuthFailure_SignatureFailure(
+        "The provided credentials could not be validated. Please check your signature is correct.",
+    ))
+}
+
+fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> Decoded {
+    let raw: &[u8] = if req.method == Method::GET {
+        req.query.as_bytes()
+    } else {
+        let ct = header(req.headers, "content-type")?
+            .map(media_type)
+            .unwrap_or_default();
+        if ct != "application/x-www-form-urlencoded" {
+            return Err(e::MissingParameter(
+                "The request is missing a required parameter `Action` (send X-TC-Action with TC3, or a form body with v1).",
+            ));
+        }
+        if req.body.len() > V1_POST_LIMIT {
+            return Err(e::RequestSizeLimitExceeded(
+                "A HmacSHA1/HmacSHA256-signed POST may be at most 1 MB.",
+            ));
+        }
+        req.body
+    };
+    let pairs = form_pairs(raw)?;
+    let mut common: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (k, v) in &pairs {
+        if let Some(name) = V1_COMMON.iter().find(|c| **c == k) {
+            if common.insert(name, v.as_str()).is_some() {
+                return Err(e::InvalidParameter(format!(
+                    "The parameter `{k}` is given more than once."
+                )));
+            }
+        }
+    }
+    let get = |n: &str| common.get(n).copied();
+    let action = required(get("Action"), "Action")?;
+    let version = required(get("Version"), "Version")?;
+    let timestamp = required(get("Timestamp"), "Timestamp")?;
+    let region = get("Region").filter(|r| !r.is_empty());
+    let secret_id = if mode == AuthMode::Enforce {
+        required(get("Nonce"), "Nonce")?;
+        required(get("Signature"), "Signature")?;
+        required(get("SecretId"), "SecretId")?
+    } else {
+        get("SecretId").unwrap_or("")
+    };
+    let host = header(req.headers, "host")?.unwrap_or("");
+    let claim = Claim {
+        secret_id,
+        timestamp,
+        token: get("Token"),
+    };
+    let key = authenticate(cfg, mode, now_secs, &claim, |secret| {
+        let sent = get("Signature").unwrap_or("");
+        let method = sign::V1Method::from_param(get("SignatureMethod"));
+        let source = sign::v1_source(req.method.as_str(), host, req.path, &pairs);
+        let mine = sign::v1_signature(secret, method, &source);
+        if sign::constant_time_eq(&mine, sent) {
+            Ok(())
+        } else {
+            tracing::debug!(string_to_sign = %source, "v1 signature mismatch");
+            Err(e::AuthFailure_SignatureFailure(
+                "The provided credentials could not be validated. Please check your signature is correct.",
+            ))
+        }
+    })?;
+    let action_params: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !V1_COMMON.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    Ok(Call {
+        account: key.account.to_string(),
+        uin: key.uin.to_string(),
+        region: region.map(str::to_string),
+        action: action.to_string(),
+        version: version.to_string(),
+        params: fold_flat(action_params)?,
+    })
+}

@@ -1,0 +1,140 @@
+//! `cloudtwin`: a local twin of Tencent CBS, Huawei CBR, a multi-cloud gateway and UCloudStack
+//! snapshots. `cloudtwin serve` runs it; `cloudtwin operations` lists what it implements.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use cloudtwin_emulator::clock::Clock;
+use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use cloudtwin_emulator::timing::TimingPolicy;
+use cloudtwin_emulator::{AuthMode, Config, Inventory};
+
+#[derive(Parser)]
+#[command(
+    name = "cloudtwin",
+    version,
+    about = "A local twin of Tencent CBS, Huawei CBR, a multi-cloud gateway and UCloudStack snapshots"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the twin (in memory) on one HTTP port.
+    Serve(ServeArgs),
+    /// List the implemented operations, one `surface<TAB>name` per line.
+    Operations,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CLOUDTWIN_LISTEN", default_value = "127.0.0.1:4599")]
+    listen: String,
+    /// Signature checking: enforce (reject bad signatures), log (serve them, log the failure) or off.
+    #[arg(long, env = "CLOUDTWIN_AUTH", default_value = "enforce")]
+    auth: AuthMode,
+    /// JSON configuration file (accounts, credentials, regions, disk types, prices, limits, timing).
+    #[arg(long, env = "CLOUDTWIN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Seed inventory (instances and pre-existing disks) instead of the built-in fixtures/inventory.json.
+    #[arg(long, env = "CLOUDTWIN_SEED")]
+    seed: Option<PathBuf>,
+    /// Extra Tencent keys for the first account, as SECRET_ID:SECRET_KEY[,SECRET_ID:SECRET_KEY...].
+    #[arg(long, env = "CLOUDTWIN_TENCENT_KEYS")]
+    tencent_keys: Option<String>,
+    /// Start with a manual clock frozen at this unix time (seconds) instead of real time.
+    #[arg(long, env = "CLOUDTWIN_CLOCK")]
+    clock: Option<i64>,
+    /// How async operations finish: realistic (default), immediate, manual, or a JSON policy.
+    #[arg(long, env = "CLOUDTWIN_TIMING")]
+    timing: Option<String>,
+    /// Seed for generated IDs, for deterministic runs.
+    #[arg(long, env = "CLOUDTWIN_ID_SEED")]
+    id_seed: Option<u64>,
+}
+
+fn parse_timing(s: &str) -> Result<TimingPolicy, String> {
+    match s {
+        "realistic" => Ok(TimingPolicy::default()),
+        "immediate" => Ok(TimingPolicy::Immediate),
+        "manual" => Ok(TimingPolicy::Manual),
+        json => serde_json::from_str(json).map_err(|e| format!("--timing: {e}")),
+    }
+}
+
+fn build_config(args: &ServeArgs) -> Result<(Config, Inventory), String> {
+    let mut cfg = match &args.config {
+        Some(p) => Config::from_file(p)?,
+        None => Config::default(),
+    };
+    if let Some(keys) = &args.tencent_keys {
+        cfg.add_tencent_keys(keys)?;
+    }
+    if let Some(t) = &args.timing {
+        cfg.timing = parse_timing(t)?;
+    }
+    if args.id_seed.is_some() {
+        cfg.id_seed = args.id_seed;
+    }
+    let inventory = match &args.seed {
+        Some(p) => Inventory::from_file(p)?,
+        None => Inventory::builtin(),
+    };
+    Ok((cfg, inventory))
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let (cfg, inventory) = build_config(&args)?;
+    let clock = args.clock.map_or_else(Clock::real, Clock::manual);
+    let running = cloudtwin_emulator::start(cfg, inventory, clock, args.auth, &args.listen).await?;
+    let addr = running.addr;
+    println!(
+        "cloudtwin {} listening on http://{addr} (ready in {:.1} ms, auth={:?})",
+        env!("CARGO_PKG_VERSION"),
+        started.elapsed().as_secs_f64() * 1e3,
+        args.auth
+    );
+    println!();
+    println!("  Tencent SecretId  {DEFAULT_SECRET_ID}");
+    println!("  Tencent SecretKey {DEFAULT_SECRET_KEY}");
+    println!();
+    println!("  tencentcloud-sdk-python:");
+    println!("    ClientProfile(httpProfile=HttpProfile(protocol=\"http\", endpoint=\"{addr}\"))");
+    println!("  tccli:");
+    println!("    tccli cbs DescribeDisks --endpoint http://{addr} --region ap-guangzhou");
+    println!();
+    println!("  control plane: http://{addr}/_cloudtwin/health  (reset, clock, timing, jobs, state, operations)");
+    tokio::select! {
+        r = running.task => r.map_err(|e| e.to_string()),
+        _ = tokio::signal::ctrl_c() => { println!("cloudtwin: stopping"); Ok(()) }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Operations => print!("{}", cloudtwin_emulator::control::operations_text()),
+        Command::Serve(args) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_env("CLOUDTWIN_LOG")
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            if let Err(e) = rt.block_on(serve(args)) {
+                eprintln!("cloudtwin: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
+}
