@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test of cloudtwin, from a fresh clone: builds the binary, runs the Rust tests, creates a
+# Python venv with the pinned official SDKs and runs the SDK suite against the built binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== build"
+cargo build --locked --bin cloudtwin
+
+echo "== rust tests"
+cargo test --workspace --locked
+
+echo "== python venv (tests/sdk/requirements.txt)"
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
+
+echo "== sdk suite"
+CLOUDTWIN_BIN="$PWD/target/debug/cloudtwin" .venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
