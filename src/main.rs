@@ -127,10 +127,7 @@ fn main() {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
             if let Err(e) = rt.block_on(serve(args)) {
                 eprintln!("cloudtwin: {e}");
                 std::process::exit(2);

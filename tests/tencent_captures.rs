@@ -31,7 +31,11 @@ fn captures() -> Vec<(String, Value)> {
 fn replay(t: &common::Twin, cap: &Value) -> Reply {
     let req = &cap["request"];
     let query = req["query"].as_str().unwrap();
-    let target = if query.is_empty() { req["url_path"].as_str().unwrap().to_string() } else { format!("{}?{query}", req["url_path"].as_str().unwrap()) };
+    let target = if query.is_empty() {
+        req["url_path"].as_str().unwrap().to_string()
+    } else {
+        format!("{}?{query}", req["url_path"].as_str().unwrap())
+    };
     let headers: Vec<(String, String)> = req["headers"]
         .as_object()
         .unwrap()
@@ -112,7 +116,8 @@ fn every_capture_is_accepted_and_every_tampered_copy_rejected() {
 fn tccli_literal_scheme_in_host_is_verified_as_sent() {
     let (_, cap) = captures().into_iter().find(|(n, _)| n.contains("tccli")).unwrap();
     assert_eq!(cap["request"]["headers"]["Host"], "http://127.0.0.1:4599");
-    let t = common::twin_with(Config::default(), Clock::manual(cap["signed_at_unix"].as_i64().unwrap()), AuthMode::Enforce);
+    let t =
+        common::twin_with(Config::default(), Clock::manual(cap["signed_at_unix"].as_i64().unwrap()), AuthMode::Enforce);
     let r = replay(&t, &cap);
     assert_eq!(r.tc_code(), None, "{}", String::from_utf8_lossy(&r.body));
     // Zone filter from the capture: only ap-guangzhou-3 disks come back.

@@ -171,10 +171,16 @@ fn bad_input_leaves_state_unchanged() {
     assert_eq!(create(json!({"Colour": "blue"})), "UnknownParameter");
     assert_eq!(create(json!({"Placement": {"Zone": "ap-guangzhou-3", "Rack": 1}})), "UnknownParameter");
     assert_eq!(create(json!({"Placement": {"Zone": "ap-guangzhou-99"}})), "InvalidParameterValue");
-    assert_eq!(create(json!({"Placement": {"Zone": "ap-guangzhou-3", "ProjectId": 777}})), "InvalidParameter.ProjectIdNotExist");
+    assert_eq!(
+        create(json!({"Placement": {"Zone": "ap-guangzhou-3", "ProjectId": 777}})),
+        "InvalidParameter.ProjectIdNotExist"
+    );
     assert_eq!(create(json!({"DiskType": "CLOUD_FLOPPY"})), "InvalidParameterValue");
     assert_eq!(create(json!({"DiskChargeType": "PREPAID"})), "MissingParameter");
-    assert_eq!(create(json!({"DiskChargeType": "PREPAID", "DiskChargePrepaid": {"Period": 13}})), "InvalidParameterValue");
+    assert_eq!(
+        create(json!({"DiskChargeType": "PREPAID", "DiskChargePrepaid": {"Period": 13}})),
+        "InvalidParameterValue"
+    );
     assert_eq!(create(json!({"DiskName": "x".repeat(61)})), "InvalidParameterValue");
     assert_eq!(create(json!({"DiskCount": 51})), "InvalidParameterValue.LimitExceeded");
     assert_eq!(create(json!({"Encrypt": "YES"})), "InvalidParameterValue");
@@ -185,7 +191,11 @@ fn bad_input_leaves_state_unchanged() {
     for body in [&b"{not json"[..], b"[1,2]", b"\"text\"", b"{\"DiskIds\": [null]}"] {
         let h = signed(&t, "DescribeDisks", "application/json", body);
         let code = send(&t, &h, body).tc_code().unwrap();
-        assert!(code == "InvalidParameter" || code == "InvalidParameterValue", "{code} for {:?}", String::from_utf8_lossy(body));
+        assert!(
+            code == "InvalidParameter" || code == "InvalidParameterValue",
+            "{code} for {:?}",
+            String::from_utf8_lossy(body)
+        );
     }
     let h = signed(&t, "DescribeDisks", "text/plain", b"{}");
     assert_eq!(send(&t, &h, b"{}").tc_code().as_deref(), Some("InvalidParameter"));
@@ -216,8 +226,12 @@ fn region_defaults_and_host_prefix() {
     let r = t.call_as(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "DescribeDisks", None, json!({}));
     assert!(r.json()["Response"]["TotalCount"].as_i64().unwrap() > 0);
     let sh = t.call_as(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, "DescribeDisks", Some("ap-shanghai"), json!({}));
-    let ids: Vec<String> =
-        sh.json()["Response"]["DiskSet"].as_array().unwrap().iter().map(|d| d["DiskId"].as_str().unwrap().to_string()).collect();
+    let ids: Vec<String> = sh.json()["Response"]["DiskSet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["DiskId"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(ids, vec!["disk-sysshw01"]);
 }
 
@@ -225,10 +239,16 @@ fn region_defaults_and_host_prefix() {
 fn accounts_are_isolated() {
     let t = common::twin(TimingPolicy::Immediate);
     let id = t.new_disk("ap-guangzhou-3", 20);
-    let peer = t.call_as(PEER_SECRET_ID, PEER_SECRET_KEY, "DescribeDisks", Some("ap-guangzhou"), json!({"DiskIds": [id]}));
+    let peer =
+        t.call_as(PEER_SECRET_ID, PEER_SECRET_KEY, "DescribeDisks", Some("ap-guangzhou"), json!({"DiskIds": [id]}));
     assert_eq!(peer.json()["Response"]["TotalCount"], 0);
-    let peer_attach =
-        t.call_as(PEER_SECRET_ID, PEER_SECRET_KEY, "AttachDisks", Some("ap-guangzhou"), json!({"DiskIds": [id], "InstanceId": "ins-peercvm1"}));
+    let peer_attach = t.call_as(
+        PEER_SECRET_ID,
+        PEER_SECRET_KEY,
+        "AttachDisks",
+        Some("ap-guangzhou"),
+        json!({"DiskIds": [id], "InstanceId": "ins-peercvm1"}),
+    );
     assert_eq!(peer_attach.tc_code().as_deref(), Some("InvalidDiskId.NotFound"));
 }
 
@@ -239,9 +259,24 @@ fn garbage_never_yields_a_non_tencent_answer() {
         ("POST", "/", vec![("Content-Type", "application/json"), ("X-TC-Action", "DescribeDisks")], b"{}".to_vec()),
         ("GET", "/?%ff%fe=1", vec![], vec![]),
         ("GET", "/?Action=&Version=", vec![], vec![]),
-        ("POST", "/", vec![("Content-Type", "application/x-www-form-urlencoded")], b"Action=DescribeDisks&DiskIds.x.0=1".to_vec()),
+        (
+            "POST",
+            "/",
+            vec![("Content-Type", "application/x-www-form-urlencoded")],
+            b"Action=DescribeDisks&DiskIds.x.0=1".to_vec(),
+        ),
         ("POST", "/", vec![("Content-Type", "application/x-www-form-urlencoded")], vec![0xff, 0xfe, 0x3d]),
-        ("POST", "/", vec![("X-TC-Action", "DescribeDisks"), ("X-TC-Timestamp", "soon"), ("X-TC-Version", "2017-03-12"), ("Authorization", "x")], vec![]),
+        (
+            "POST",
+            "/",
+            vec![
+                ("X-TC-Action", "DescribeDisks"),
+                ("X-TC-Timestamp", "soon"),
+                ("X-TC-Version", "2017-03-12"),
+                ("Authorization", "x"),
+            ],
+            vec![],
+        ),
         ("GET", "/some/other/path", vec![], vec![]),
     ];
     for (m, target, h, body) in cases {

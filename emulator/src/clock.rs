@@ -36,21 +36,11 @@ fn system_ms() -> i64 {
 
 impl Clock {
     pub fn real() -> Self {
-        Clock {
-            inner: Mutex::new(Inner {
-                mode: ClockMode::Real,
-                manual_ms: 0,
-            }),
-        }
+        Clock { inner: Mutex::new(Inner { mode: ClockMode::Real, manual_ms: 0 }) }
     }
 
     pub fn manual(unix_secs: i64) -> Self {
-        Clock {
-            inner: Mutex::new(Inner {
-                mode: ClockMode::Manual,
-                manual_ms: unix_secs * 1000,
-            }),
-        }
+        Clock { inner: Mutex::new(Inner { mode: ClockMode::Manual, manual_ms: unix_secs * 1000 }) }
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -99,17 +89,12 @@ pub fn tencent_tz() -> FixedOffset {
 }
 
 fn at(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_else(|| Utc.timestamp_opt(0, 0).unwrap())
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_else(|| Utc.timestamp_opt(0, 0).unwrap())
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC+8 (Tencent `Timestamp`).
 pub fn tc_timestamp(ms: i64) -> String {
-    at(ms)
-        .with_timezone(&tencent_tz())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    at(ms).with_timezone(&tencent_tz()).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// `YYYY-MM-DDTHH:MM:SS+00:00` (Tencent `Timestamp ISO8601`).
@@ -126,17 +111,13 @@ pub fn parse_tc_timestamp(s: &str) -> Option<i64> {
 
 /// Parse an ISO-8601 timestamp with an offset into unix milliseconds.
 pub fn parse_iso8601(s: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|d| d.timestamp_millis())
+    DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.timestamp_millis())
 }
 
 /// Whole calendar months later, keeping the day where it exists (Jan 31 + 1 month = Feb 28/29).
 pub fn add_months_ms(ms: i64, months: u32) -> i64 {
     let dt = at(ms).with_timezone(&tencent_tz());
-    dt.checked_add_months(chrono::Months::new(months))
-        .map(|d| d.timestamp_millis())
-        .unwrap_or(ms)
+    dt.checked_add_months(chrono::Months::new(months)).map(|d| d.timestamp_millis()).unwrap_or(ms)
 }
 
 /// UTC calendar date of a unix time, `YYYY-MM-DD` (the TC3 credential scope date).
@@ -164,15 +145,9 @@ mod tests {
         // 1551113065 is 2019-02-26 00:44:25 in UTC+8 and 2019-02-25 in UTC (from the CBS doc).
         assert_eq!(tc_timestamp(1_551_113_065_000), "2019-02-26 00:44:25");
         assert_eq!(utc_date(1_551_113_065), "2019-02-25");
-        assert_eq!(
-            parse_tc_timestamp("2019-02-26 00:44:25"),
-            Some(1_551_113_065_000)
-        );
+        assert_eq!(parse_tc_timestamp("2019-02-26 00:44:25"), Some(1_551_113_065_000));
         assert_eq!(iso8601_utc(1_551_113_065_000), "2019-02-25T16:44:25+00:00");
-        assert_eq!(
-            parse_iso8601("2019-02-25T16:44:25+00:00"),
-            Some(1_551_113_065_000)
-        );
+        assert_eq!(parse_iso8601("2019-02-25T16:44:25+00:00"), Some(1_551_113_065_000));
     }
 
     #[test]

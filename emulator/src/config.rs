@@ -27,9 +27,7 @@ impl std::str::FromStr for AuthMode {
             "enforce" => Ok(AuthMode::Enforce),
             "log" => Ok(AuthMode::Log),
             "off" => Ok(AuthMode::Off),
-            other => Err(format!(
-                "unknown auth mode `{other}` (expected enforce, log or off)"
-            )),
+            other => Err(format!("unknown auth mode `{other}` (expected enforce, log or off)")),
         }
     }
 }
@@ -65,10 +63,7 @@ pub struct Account {
 }
 
 fn default_projects() -> Vec<Project> {
-    vec![Project {
-        id: 0,
-        name: "Default Project".into(),
-    }]
+    vec![Project { id: 0, name: "Default Project".into() }]
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -163,22 +158,14 @@ fn default_regions() -> Vec<Region> {
         r("ap-beijing", "North China (Beijing)", &[3, 4, 5, 6, 7]),
         r("ap-chengdu", "Southwest China (Chengdu)", &[1, 2]),
         r("ap-chongqing", "Southwest China (Chongqing)", &[1]),
-        r(
-            "ap-hongkong",
-            "Hong Kong, Macao, Taiwan (Hong Kong, China)",
-            &[2, 3],
-        ),
+        r("ap-hongkong", "Hong Kong, Macao, Taiwan (Hong Kong, China)", &[2, 3]),
         r("ap-singapore", "Southeast Asia (Singapore)", &[1, 2, 3, 4]),
         r("ap-bangkok", "Southeast Asia (Bangkok)", &[1, 2]),
         r("ap-mumbai", "South Asia (Mumbai)", &[1, 2]),
         r("ap-seoul", "Northeast Asia (Seoul)", &[1, 2]),
         r("ap-tokyo", "Northeast Asia (Tokyo)", &[1, 2]),
         r("na-ashburn", "U.S. East Coast (Virginia)", &[1, 2]),
-        r(
-            "na-siliconvalley",
-            "U.S. West Coast (Silicon Valley)",
-            &[1, 2],
-        ),
+        r("na-siliconvalley", "U.S. West Coast (Silicon Valley)", &[1, 2]),
         r("na-toronto", "North America (Toronto)", &[1]),
         r("eu-frankfurt", "Europe (Frankfurt)", &[1, 2]),
     ]
@@ -237,14 +224,8 @@ impl Default for Config {
                         }],
                     }),
                     projects: vec![
-                        Project {
-                            id: 0,
-                            name: "Default Project".into(),
-                        },
-                        Project {
-                            id: 1001,
-                            name: "cloudtwin-dev".into(),
-                        },
+                        Project { id: 0, name: "Default Project".into() },
+                        Project { id: 1001, name: "cloudtwin-dev".into() },
                     ],
                 },
                 Account {
@@ -252,10 +233,7 @@ impl Default for Config {
                     tencent: Some(TencentIdentity {
                         app_id: 1300000002,
                         uin: "100000000002".into(),
-                        keys: vec![KeyPair {
-                            secret_id: PEER_SECRET_ID.into(),
-                            secret_key: PEER_SECRET_KEY.into(),
-                        }],
+                        keys: vec![KeyPair { secret_id: PEER_SECRET_ID.into(), secret_key: PEER_SECRET_KEY.into() }],
                     }),
                     projects: default_projects(),
                 },
@@ -283,13 +261,8 @@ impl Config {
             keys: vec![],
         });
         for pair in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let (id, key) = pair
-                .split_once(':')
-                .ok_or_else(|| format!("`{pair}`: expected SECRET_ID:SECRET_KEY"))?;
-            ident.keys.push(KeyPair {
-                secret_id: id.into(),
-                secret_key: key.into(),
-            });
+            let (id, key) = pair.split_once(':').ok_or_else(|| format!("`{pair}`: expected SECRET_ID:SECRET_KEY"))?;
+            ident.keys.push(KeyPair { secret_id: id.into(), secret_key: key.into() });
         }
         Ok(())
     }
@@ -304,16 +277,8 @@ impl Config {
                 return Err(format!("account `{}` is configured twice", a.name));
             }
         }
-        if !self
-            .tencent
-            .regions
-            .iter()
-            .any(|r| r.id == self.tencent.default_region)
-        {
-            return Err(format!(
-                "default region `{}` is not a configured region",
-                self.tencent.default_region
-            ));
+        if !self.tencent.regions.iter().any(|r| r.id == self.tencent.default_region) {
+            return Err(format!("default region `{}` is not a configured region", self.tencent.default_region));
         }
         Ok(())
     }

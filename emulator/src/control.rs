@@ -10,10 +10,7 @@ use crate::timing::TimingPolicy;
 
 fn reply(status: StatusCode, body: Value) -> Response {
     let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
@@ -56,9 +53,7 @@ pub fn operations_text() -> String {
 pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8]) -> Response {
     let route = path.trim_end_matches('/');
     match (method.as_str(), route) {
-        ("GET", "/_cloudtwin/health") => {
-            ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")}))
-        }
+        ("GET", "/_cloudtwin/health") => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
         ("POST", "/_cloudtwin/reset") => {
             app.twin.reset();
             ok(json!({"reset": true}))
@@ -75,8 +70,8 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
                 Ok(p) => p,
                 Err(e) => {
                     return bad(format!(
-                        "{e}; expected {{\"policy\": \"realistic\"|\"immediate\"|\"duration\"|\"reads\"|\"manual\", ...}}"
-                    ))
+                    "{e}; expected {{\"policy\": \"realistic\"|\"immediate\"|\"duration\"|\"reads\"|\"manual\", ...}}"
+                ))
                 }
             };
             if let Err(e) = policy.validate() {
@@ -102,9 +97,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             let now = app.twin.clock.now_ms();
             let mut st = app.twin.state.lock();
             st.world.catch_up(&app.twin.cfg, now);
-            let n = st
-                .world
-                .force_complete(&app.twin.cfg, now, target.as_deref());
+            let n = st.world.force_complete(&app.twin.cfg, now, target.as_deref());
             ok(json!({"completed": n}))
         }
         ("GET", "/_cloudtwin/state") => {
@@ -114,10 +107,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
         }
         ("GET", "/_cloudtwin/operations") => {
             let mut resp = (StatusCode::OK, operations_text()).into_response();
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
+            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
             resp
         }
         (_, r)
@@ -133,15 +123,9 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             ]
             .contains(&r) =>
         {
-            reply(
-                StatusCode::METHOD_NOT_ALLOWED,
-                json!({"error": format!("{method} is not allowed on {r}")}),
-            )
+            reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": format!("{method} is not allowed on {r}")}))
         }
-        _ => reply(
-            StatusCode::NOT_FOUND,
-            json!({"error": format!("no control endpoint at {path}")}),
-        ),
+        _ => reply(StatusCode::NOT_FOUND, json!({"error": format!("no control endpoint at {path}")})),
     }
 }
 
@@ -157,7 +141,9 @@ fn set_clock(app: &App, body: &[u8]) -> Response {
             _ => return bad("set takes a unix time in seconds (0 to year 9999)"),
         },
         (None, Some(a), None) => match a.as_f64() {
-            Some(secs) if secs.is_finite() && (0.0..=3.2e9).contains(&secs) => clock.advance_ms((secs * 1000.0).round() as i64),
+            Some(secs) if secs.is_finite() && (0.0..=3.2e9).contains(&secs) => {
+                clock.advance_ms((secs * 1000.0).round() as i64)
+            }
             _ => return bad("advance takes a non-negative number of seconds"),
         },
         (None, None, Some(m)) if m == "real" => clock.set_real(),

@@ -31,13 +31,8 @@ pub enum Family {
 
 /// Route by path first, then by the Host prefix SDKs send with a root-domain override.
 pub fn classify(path: &str, headers: &HeaderMap) -> Family {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let host = host
-        .trim_start_matches("http://")
-        .trim_start_matches("https://");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let host = host.trim_start_matches("http://").trim_start_matches("https://");
     if path.starts_with("/_cloudtwin/") || path == "/_cloudtwin" {
         Family::Control
     } else if path.starts_with("/v1/tencent/") {
@@ -58,8 +53,7 @@ pub fn router(app: Arc<App>) -> Router {
 fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut resp = (status, bytes).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }
 
@@ -108,10 +102,7 @@ fn too_large(family: Family) -> Response {
     match family {
         Family::Tencent => {
             let err = tencent::error::RequestSizeLimitExceeded("The request body exceeds 10 MB.");
-            tencent_response(&tencent::error_body(
-                &err,
-                &uuid::Uuid::new_v4().to_string(),
-            ))
+            tencent_response(&tencent::error_body(&err, &uuid::Uuid::new_v4().to_string()))
         }
         _ => json_response(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -150,21 +141,11 @@ fn unknown_gateway(path: &str) -> Response {
 }
 
 fn unknown_ucloudstack(method: &Method, query: &str, body: &[u8]) -> Response {
-    let action = form_urlencoded::parse(if method == Method::GET {
-        query.as_bytes()
-    } else {
-        body
-    })
-    .find(|(k, _)| k == "Action")
-    .map(|(_, v)| v.into_owned())
-    .or_else(|| {
-        serde_json::from_slice::<Value>(body)
-            .ok()?
-            .get("Action")?
-            .as_str()
-            .map(str::to_string)
-    })
-    .unwrap_or_default();
+    let action = form_urlencoded::parse(if method == Method::GET { query.as_bytes() } else { body })
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.into_owned())
+        .or_else(|| serde_json::from_slice::<Value>(body).ok()?.get("Action")?.as_str().map(str::to_string))
+        .unwrap_or_default();
     let body = json!({
         "Action": format!("{action}Response"),
         "RetCode": 161,
@@ -185,10 +166,7 @@ mod tests {
         assert_eq!(classify("/v1/tencent/disk/list", &h), Family::Gateway);
         assert_eq!(classify("/v3/abc/vaults", &h), Family::Huawei);
         assert_eq!(classify("/api", &h), Family::UCloudStack);
-        h.insert(
-            header::HOST,
-            HeaderValue::from_static("cbr.cn-north-4.myhuaweicloud.com"),
-        );
+        h.insert(header::HOST, HeaderValue::from_static("cbr.cn-north-4.myhuaweicloud.com"));
         assert_eq!(classify("/", &h), Family::Huawei);
     }
 }

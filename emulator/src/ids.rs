@@ -33,9 +33,7 @@ impl IdGen {
 
     pub fn uuid(&mut self) -> String {
         let bytes: [u8; 16] = self.rng.gen();
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .to_string()
+        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
     }
 }
 
@@ -44,9 +42,7 @@ pub fn is_short_id(id: &str, prefix: &str) -> bool {
     id.len() == prefix.len() + 9
         && id.starts_with(prefix)
         && id.as_bytes()[prefix.len()] == b'-'
-        && id[prefix.len() + 1..]
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && id[prefix.len() + 1..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -97,9 +97,6 @@ mod tests {
     #[test]
     fn builtin_inventory_parses() {
         let inv = super::Inventory::builtin();
-        assert!(inv
-            .tencent
-            .iter()
-            .any(|s| s.account == "default" && s.region == "ap-guangzhou"));
+        assert!(inv.tencent.iter().any(|s| s.account == "default" && s.region == "ap-guangzhou"));
     }
 }

@@ -22,10 +22,7 @@ pub use world::Twin;
 
 /// Every implemented operation as (surface, name), surfaces named as the catalog files are.
 pub fn operations() -> Vec<(&'static str, &'static str)> {
-    tencent::actions::ACTIONS
-        .iter()
-        .map(|a| ("tencent-cbs", a.name))
-        .collect()
+    tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name)).collect()
 }
 
 /// A twin serving on a bound listener.
@@ -56,8 +53,6 @@ pub async fn start(
     addr: &str,
 ) -> Result<Running, String> {
     let twin = Twin::new(cfg, inventory, clock)?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     spawn(Arc::new(App { twin, auth }), listener).map_err(|e| e.to_string())
 }

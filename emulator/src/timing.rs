@@ -35,9 +35,7 @@ impl TimingPolicy {
                     return Err("seconds must be between 0 and one year".into());
                 }
             }
-            TimingPolicy::Reads { reads } if reads > 1_000_000 => {
-                return Err("reads must be at most 1000000".into())
-            }
+            TimingPolicy::Reads { reads } if reads > 1_000_000 => return Err("reads must be at most 1000000".into()),
             _ => {}
         }
         Ok(())
@@ -64,25 +62,13 @@ impl Gate {
             TimingPolicy::Reads { reads } => (now_ms, reads, false),
             TimingPolicy::Manual => (i64::MAX, 0, true),
         };
-        Gate {
-            started_ms: now_ms,
-            due_ms,
-            min_reads,
-            reads: 0,
-            manual,
-        }
+        Gate { started_ms: now_ms, due_ms, min_reads, reads: 0, manual }
     }
 
     /// A gate that opens at a fixed time regardless of policy (scheduled events such as the
     /// recycle-bin expiry of a returned disk).
     pub fn at(now_ms: i64, due_ms: i64) -> Gate {
-        Gate {
-            started_ms: now_ms,
-            due_ms,
-            min_reads: 0,
-            reads: 0,
-            manual: false,
-        }
+        Gate { started_ms: now_ms, due_ms, min_reads: 0, reads: 0, manual: false }
     }
 
     pub fn is_open(&self, now_ms: i64) -> bool {

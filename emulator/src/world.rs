@@ -48,11 +48,7 @@ impl World {
     }
 
     pub fn tc(&mut self, account: &str, region: &str) -> &mut TcRegion {
-        self.tencent
-            .entry(account.to_string())
-            .or_default()
-            .entry(region.to_string())
-            .or_default()
+        self.tencent.entry(account.to_string()).or_default().entry(region.to_string()).or_default()
     }
 
     pub fn tc_ref(&self, account: &str, region: &str) -> Option<&TcRegion> {
@@ -67,24 +63,13 @@ impl World {
 
     pub fn schedule(&mut self, account: &str, region: &str, gate: Gate, work: Work) -> u64 {
         let id = self.next();
-        self.jobs.push(Job {
-            id,
-            account: account.into(),
-            region: region.into(),
-            gate,
-            opened_ms: None,
-            work,
-        });
+        self.jobs.push(Job { id, account: account.into(), region: region.into(), gate, opened_ms: None, work });
         id
     }
 
     /// A read in `account`/`region` has seen whatever is in flight there.
     pub fn observe(&mut self, account: &str, region: &str, now_ms: i64) {
-        for job in self
-            .jobs
-            .iter_mut()
-            .filter(|j| j.account == account && j.region == region)
-        {
+        for job in self.jobs.iter_mut().filter(|j| j.account == account && j.region == region) {
             job.gate.reads = job.gate.reads.saturating_add(1);
             if job.opened_ms.is_none() && job.gate.reads >= job.gate.min_reads {
                 job.opened_ms = Some(now_ms);
@@ -117,15 +102,9 @@ impl World {
     }
 
     fn finish(&mut self, cfg: &Config, job: Job, now_ms: i64) {
-        let done_at = job
-            .gate
-            .due_ms
-            .max(job.opened_ms.unwrap_or(i64::MIN))
-            .min(now_ms);
+        let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
         match job.work {
-            Work::Tencent(w) => {
-                crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at)
-            }
+            Work::Tencent(w) => crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
         }
     }
 
@@ -177,24 +156,14 @@ impl Twin {
         cfg.validate()?;
         cfg.timing.validate()?;
         let world = World::seeded(&cfg, &inventory, clock.now_ms())?;
-        let state = State {
-            world,
-            ids: IdGen::new(cfg.id_seed),
-            timing: cfg.timing,
-        };
-        Ok(Twin {
-            cfg,
-            clock,
-            inventory,
-            state: Mutex::new(state),
-        })
+        let state = State { world, ids: IdGen::new(cfg.id_seed), timing: cfg.timing };
+        Ok(Twin { cfg, clock, inventory, state: Mutex::new(state) })
     }
 
     /// Back to the seeded state (the clock and the timing policy are kept).
     pub fn reset(&self) {
         let now = self.clock.now_ms();
-        let world = World::seeded(&self.cfg, &self.inventory, now)
-            .expect("the inventory was valid at start");
+        let world = World::seeded(&self.cfg, &self.inventory, now).expect("the inventory was valid at start");
         let mut st = self.state.lock();
         st.world = world;
         st.ids = IdGen::new(self.cfg.id_seed);

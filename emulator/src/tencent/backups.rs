@@ -27,9 +27,7 @@ pub fn create_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let disk_id = p.str("DiskId").unwrap_or_default().to_string();
     let name = p.str("DiskBackupName").unwrap_or("Unnamed").to_string();
     if name.chars().count() > 100 {
-        return Err(e::InvalidParameter(
-            "DiskBackupName may be at most 100 characters.",
-        ));
+        return Err(e::InvalidParameter("DiskBackupName may be at most 100 characters."));
     }
     let now = ctx.now;
     let store = ctx.store();
@@ -38,25 +36,13 @@ pub fn create_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
         .clone();
     if d.disk_state == state::TORECYCLE || d.is_expired(now) {
-        return Err(e::ResourceUnavailable_NotSupported(format!(
-            "`{disk_id}` is expired or in the recycle bin."
-        )));
+        return Err(e::ResourceUnavailable_NotSupported(format!("`{disk_id}` is expired or in the recycle bin.")));
     }
     if d.is_busy() || d.migrating {
-        return Err(e::InvalidDisk_Busy(format!(
-            "`{disk_id}` is {}; try again later.",
-            d.disk_state
-        )));
+        return Err(e::InvalidDisk_Busy(format!("`{disk_id}` is {}; try again later.", d.disk_state)));
     }
-    if store
-        .backups
-        .values()
-        .any(|b| b.disk_id == disk_id && b.disk_backup_state == state::CREATING)
-    {
-        return Err(e::TcError::new(
-            "ResourceInUse",
-            format!("A backup point of `{disk_id}` is being created."),
-        ));
+    if store.backups.values().any(|b| b.disk_id == disk_id && b.disk_backup_state == state::CREATING) {
+        return Err(e::TcError::new("ResourceInUse", format!("A backup point of `{disk_id}` is being created.")));
     }
     let used = store.backup_count(&disk_id);
     if used >= d.disk_backup_quota {
@@ -84,9 +70,7 @@ pub fn create_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         seq,
     };
     ctx.store().backups.insert(id.clone(), b);
-    ctx.schedule(TcWork::CreateBackup {
-        disk_backup_id: id.clone(),
-    });
+    ctx.schedule(TcWork::CreateBackup { disk_backup_id: id.clone() });
     Ok(Output::from_iter([("DiskBackupId".to_string(), json!(id))]))
 }
 
@@ -125,14 +109,8 @@ pub fn describe_disk_backups(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> 
     }
     let total = hits.len();
     let v = view(ctx);
-    let set: Vec<Value> = query::page(hits, paging)
-        .iter()
-        .map(|b| v.backup(b))
-        .collect();
-    Ok(Output::from_iter([
-        ("TotalCount".to_string(), json!(total)),
-        ("DiskBackupSet".to_string(), Value::Array(set)),
-    ]))
+    let set: Vec<Value> = query::page(hits, paging).iter().map(|b| v.backup(b)).collect();
+    Ok(Output::from_iter([("TotalCount".to_string(), json!(total)), ("DiskBackupSet".to_string(), Value::Array(set))]))
 }
 
 pub const DELETE_DISK_BACKUPS: &[Field] = &[req("DiskBackupIds", STRS)];
@@ -141,9 +119,10 @@ pub fn delete_disk_backups(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let ids = p.strs("DiskBackupIds");
     let store = ctx.store();
     for id in &ids {
-        let b = store.backups.get(id).ok_or_else(|| {
-            e::ResourceNotFound_NotFound(format!("The backup point `{id}` does not exist."))
-        })?;
+        let b = store
+            .backups
+            .get(id)
+            .ok_or_else(|| e::ResourceNotFound_NotFound(format!("The backup point `{id}` does not exist.")))?;
         if b.disk_backup_state != state::NORMAL {
             return Err(e::InvalidParameter(format!(
                 "The backup point `{id}` is {}; only NORMAL backup points can be deleted.",
@@ -166,9 +145,7 @@ pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let b = store
         .backups
         .get(&backup_id)
-        .ok_or_else(|| {
-            e::ResourceNotFound_NotFound(format!("The backup point `{backup_id}` does not exist."))
-        })?
+        .ok_or_else(|| e::ResourceNotFound_NotFound(format!("The backup point `{backup_id}` does not exist.")))?
         .clone();
     let d = store
         .visible_disk(&disk_id)
@@ -180,27 +157,17 @@ pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             b.disk_id
         )));
     }
-    if b.disk_backup_state != state::NORMAL {
-        return Err(e::ResourceBusy(format!(
-            "The backup point `{backup_id}` is {}, not NORMAL.",
-            b.disk_backup_state
-        )));
-    }
     if d.disk_state == state::ROLLBACKING {
-        return Err(e::ResourceInUse_DiskRollbacking(format!(
-            "`{disk_id}` is already rolling back."
-        )));
+        return Err(e::ResourceInUse_DiskRollbacking(format!("`{disk_id}` is already rolling back.")));
+    }
+    if b.disk_backup_state != state::NORMAL {
+        return Err(e::ResourceBusy(format!("The backup point `{backup_id}` is {}, not NORMAL.", b.disk_backup_state)));
     }
     if d.is_busy() || d.migrating || d.disk_state == state::TORECYCLE {
-        return Err(e::InvalidDisk_Busy(format!(
-            "`{disk_id}` is {}; try again later.",
-            d.disk_state
-        )));
+        return Err(e::InvalidDisk_Busy(format!("`{disk_id}` is {}; try again later.", d.disk_state)));
     }
     if d.portable && !d.attached_to.is_empty() {
-        return Err(e::InvalidDisk_Busy(format!(
-            "`{disk_id}` is attached; detach it before rolling back."
-        )));
+        return Err(e::InvalidDisk_Busy(format!("`{disk_id}` is attached; detach it before rolling back.")));
     }
     if !d.portable {
         let inst = d.attached_to.first().and_then(|i| store.instances.get(i));
@@ -211,15 +178,8 @@ pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         }
     }
     store.disks.get_mut(&disk_id).expect("checked").disk_state = state::ROLLBACKING.into();
-    store
-        .backups
-        .get_mut(&backup_id)
-        .expect("checked")
-        .disk_backup_state = state::ROLLBACKING.into();
-    ctx.schedule(TcWork::RollbackBackup {
-        disk_id,
-        disk_backup_id: backup_id,
-    });
+    store.backups.get_mut(&backup_id).expect("checked").disk_backup_state = state::ROLLBACKING.into();
+    ctx.schedule(TcWork::RollbackBackup { disk_id, disk_backup_id: backup_id });
     Ok(Output::new())
 }
 
@@ -236,20 +196,14 @@ pub fn check_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<super::mode
         .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
         .clone();
     if !(0..=max).contains(&quota) {
-        return Err(e::InvalidParameter(format!(
-            "DiskBackupQuota must be between 0 and {max}; got {quota}."
-        )));
+        return Err(e::InvalidParameter(format!("DiskBackupQuota must be between 0 and {max}; got {quota}.")));
     }
     let used = store.backup_count(&disk_id);
     if quota < used {
-        return Err(e::InvalidParameter(format!(
-            "`{disk_id}` has {used} backup points; the quota cannot be lower."
-        )));
+        return Err(e::InvalidParameter(format!("`{disk_id}` has {used} backup points; the quota cannot be lower.")));
     }
     if d.disk_state == state::TORECYCLE {
-        return Err(e::ResourceUnavailable_NotSupported(format!(
-            "`{disk_id}` is in the recycle bin."
-        )));
+        return Err(e::ResourceUnavailable_NotSupported(format!("`{disk_id}` is in the recycle bin.")));
     }
     Ok(d)
 }
@@ -257,11 +211,7 @@ pub fn check_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<super::mode
 pub fn modify_disk_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let d = check_backup_quota(ctx, p)?;
     let quota = p.int("DiskBackupQuota").unwrap_or_default();
-    ctx.store()
-        .disks
-        .get_mut(&d.disk_id)
-        .expect("checked")
-        .disk_backup_quota = quota;
+    ctx.store().disks.get_mut(&d.disk_id).expect("checked").disk_backup_quota = quota;
     ctx.log_disk(&d.disk_id, "CBS_OPERATION_MODIFY", true);
     Ok(Output::new())
 }

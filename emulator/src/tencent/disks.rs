@@ -22,30 +22,13 @@ pub const PLACEMENT: &[Field] = &[
     opt("CdcId", STR),
     opt("DedicatedClusterId", STR),
 ];
-pub const DISK_CHARGE_PREPAID: &[Field] = &[
-    req("Period", INT),
-    opt("RenewFlag", STR),
-    opt("CurInstanceDeadline", STR),
-];
-const AUTO_MOUNT: &[Field] = &[
-    req("InstanceId", STRS),
-    req("MountPoint", STRS),
-    req("FileSystemType", STR),
-];
+pub const DISK_CHARGE_PREPAID: &[Field] = &[req("Period", INT), opt("RenewFlag", STR), opt("CurInstanceDeadline", STR)];
+const AUTO_MOUNT: &[Field] = &[req("InstanceId", STRS), req("MountPoint", STRS), req("FileSystemType", STR)];
 
-pub const DISK_TYPES: &[&str] = &[
-    "CLOUD_BASIC",
-    "CLOUD_PREMIUM",
-    "CLOUD_BSSD",
-    "CLOUD_SSD",
-    "CLOUD_HSSD",
-    "CLOUD_TSSD",
-];
-pub const RENEW_FLAGS: &[&str] = &[
-    "NOTIFY_AND_AUTO_RENEW",
-    "NOTIFY_AND_MANUAL_RENEW",
-    "DISABLE_NOTIFY_AND_MANUAL_RENEW",
-];
+pub const DISK_TYPES: &[&str] =
+    &["CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD", "CLOUD_HSSD", "CLOUD_TSSD"];
+pub const RENEW_FLAGS: &[&str] =
+    &["NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW"];
 /// DiskChargePrepaid.Period: 1–12, 24 or 36 months.
 pub fn valid_period(p: i64) -> bool {
     (1..=12).contains(&p) || p == 24 || p == 36
@@ -66,9 +49,7 @@ fn no_duplicates(field: &str, ids: &[String]) -> TcResult<()> {
     let mut seen = BTreeSet::new();
     for id in ids {
         if !seen.insert(id) {
-            return Err(e::InvalidParameterValue(format!(
-                "`{field}` lists `{id}` more than once."
-            )));
+            return Err(e::InvalidParameterValue(format!("`{field}` lists `{id}` more than once.")));
         }
     }
     Ok(())
@@ -90,9 +71,10 @@ fn not_found(id: &str) -> e::TcError {
 
 /// Check the size against the configured range of the disk type (and usage).
 pub fn check_size(ctx: &Ctx<'_>, disk_type: &str, usage: &str, size: i64) -> TcResult<()> {
-    let spec = ctx.cfg.disk_type(disk_type).ok_or_else(|| {
-        e::InvalidParameterValue(format!("DiskType `{disk_type}` is not supported."))
-    })?;
+    let spec = ctx
+        .cfg
+        .disk_type(disk_type)
+        .ok_or_else(|| e::InvalidParameterValue(format!("DiskType `{disk_type}` is not supported.")))?;
     let (min, max) = size_range(spec, usage);
     if size < min || size > max || (size - min) % spec.step.max(1) != 0 {
         return Err(e::InvalidParameterValue(format!(
@@ -113,10 +95,7 @@ pub fn size_range(spec: &crate::config::DiskTypeSpec, usage: &str) -> (i64, i64)
 }
 
 fn check_throughput(ctx: &Ctx<'_>, disk_type: &str, value: i64) -> TcResult<()> {
-    let range = ctx
-        .cfg
-        .disk_type(disk_type)
-        .and_then(|s| s.extra_performance);
+    let range = ctx.cfg.disk_type(disk_type).and_then(|s| s.extra_performance);
     match range {
         None if value == 0 => Ok(()),
         None => Err(e::InvalidParameterValue(format!(
@@ -133,15 +112,10 @@ fn tags(p: &Params) -> TcResult<Vec<Tag>> {
     let tags: Vec<Tag> = p
         .objs("Tags")
         .into_iter()
-        .map(|t| Tag {
-            key: t.str("Key").unwrap_or_default().into(),
-            value: t.str("Value").unwrap_or_default().into(),
-        })
+        .map(|t| Tag { key: t.str("Key").unwrap_or_default().into(), value: t.str("Value").unwrap_or_default().into() })
         .collect();
     if tags.len() > 50 {
-        return Err(e::InvalidParameterValue(
-            "At most 50 tags can be bound to one resource.",
-        ));
+        return Err(e::InvalidParameterValue("At most 50 tags can be bound to one resource."));
     }
     let mut keys = BTreeSet::new();
     for t in &tags {
@@ -152,10 +126,7 @@ fn tags(p: &Params) -> TcResult<Vec<Tag>> {
             )));
         }
         if !keys.insert(t.key.clone()) {
-            return Err(e::InvalidParameterValue(format!(
-                "Tag key `{}` is given more than once.",
-                t.key
-            )));
+            return Err(e::InvalidParameterValue(format!("Tag key `{}` is given more than once.", t.key)));
         }
     }
     Ok(tags)
@@ -195,28 +166,22 @@ pub fn check_charge(p: &Params, charge_types: &[&str]) -> TcResult<Option<(i64, 
     if charge != PREPAID {
         return Ok(None);
     }
-    let prepaid = p.obj("DiskChargePrepaid").ok_or_else(|| {
-        e::MissingParameter("DiskChargePrepaid is required when DiskChargeType is PREPAID.")
-    })?;
+    let prepaid = p
+        .obj("DiskChargePrepaid")
+        .ok_or_else(|| e::MissingParameter("DiskChargePrepaid is required when DiskChargeType is PREPAID."))?;
     let period = prepaid.int("Period").unwrap_or(0);
     if !valid_period(period) {
         return Err(e::InvalidParameterValue(format!(
             "DiskChargePrepaid.Period must be 1–12, 24 or 36 months; got {period}."
         )));
     }
-    let renew = prepaid
-        .str("RenewFlag")
-        .unwrap_or("NOTIFY_AND_MANUAL_RENEW");
+    let renew = prepaid.str("RenewFlag").unwrap_or("NOTIFY_AND_MANUAL_RENEW");
     if !RENEW_FLAGS.contains(&renew) {
-        return Err(e::InvalidParameterValue(format!(
-            "DiskChargePrepaid.RenewFlag `{renew}` is not valid."
-        )));
+        return Err(e::InvalidParameterValue(format!("DiskChargePrepaid.RenewFlag `{renew}` is not valid.")));
     }
     if let Some(t) = prepaid.str("CurInstanceDeadline") {
         parse_tc_timestamp(t).ok_or_else(|| {
-            e::InvalidParameterValue(
-                "DiskChargePrepaid.CurInstanceDeadline must look like `2018-03-30 20:15:03`.",
-            )
+            e::InvalidParameterValue("DiskChargePrepaid.CurInstanceDeadline must look like `2018-03-30 20:15:03`.")
         })?;
     }
     Ok(Some((period, renew.to_string())))
@@ -225,30 +190,18 @@ pub fn check_charge(p: &Params, charge_types: &[&str]) -> TcResult<Option<(i64, 
 pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let placement = p.obj("Placement").unwrap_or_default();
     let zone = placement.str("Zone").unwrap_or_default().to_string();
-    let region = ctx
-        .cfg
-        .region(ctx.region)
-        .expect("region checked by the protocol layer");
+    let region = ctx.cfg.region(ctx.region).expect("region checked by the protocol layer");
     if !region.zones.contains(&zone) {
-        return Err(e::InvalidParameterValue(format!(
-            "The zone `{zone}` does not exist in region {}.",
-            ctx.region
-        )));
+        return Err(e::InvalidParameterValue(format!("The zone `{zone}` does not exist in region {}.", ctx.region)));
     }
     let project_id = placement.int("ProjectId").unwrap_or(0);
     if !ctx.project_exists(project_id) {
-        return Err(e::InvalidParameter_ProjectIdNotExist(format!(
-            "The project {project_id} does not exist."
-        )));
+        return Err(e::InvalidParameter_ProjectIdNotExist(format!("The project {project_id} does not exist.")));
     }
     if placement.str("CdcId").is_some_and(|c| !c.is_empty())
-        || placement
-            .str("DedicatedClusterId")
-            .is_some_and(|c| !c.is_empty())
+        || placement.str("DedicatedClusterId").is_some_and(|c| !c.is_empty())
     {
-        return Err(e::InvalidParameterValue(
-            "The dedicated cluster does not exist; the twin has no CDCs.",
-        ));
+        return Err(e::InvalidParameterValue("The dedicated cluster does not exist; the twin has no CDCs."));
     }
     let prepaid = check_charge(p, &[PREPAID, POSTPAID, "CDCPAID"])?;
     let charge = p.str("DiskChargeType").unwrap_or_default();
@@ -259,17 +212,13 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     }
     let disk_type = p.str("DiskType").unwrap_or_default();
     if !DISK_TYPES.contains(&disk_type) || ctx.cfg.disk_type(disk_type).is_none() {
-        return Err(e::InvalidParameterValue(format!(
-            "DiskType `{disk_type}` is not supported."
-        )));
+        return Err(e::InvalidParameterValue(format!("DiskType `{disk_type}` is not supported.")));
     }
     let name = p.str("DiskName").unwrap_or("Unnamed").to_string();
     check_name("DiskName", &name, 60)?;
     let count = p.int("DiskCount").unwrap_or(1);
     if count < 1 {
-        return Err(e::InvalidParameterValue(format!(
-            "DiskCount must be at least 1; got {count}."
-        )));
+        return Err(e::InvalidParameterValue(format!("DiskCount must be at least 1; got {count}.")));
     }
     if count > ctx.cfg.tencent.limits.disks_per_create {
         return Err(e::InvalidParameterValue_LimitExceeded(format!(
@@ -278,24 +227,17 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         )));
     }
     if let Some(snap) = p.str("SnapshotId") {
-        return Err(e::InvalidSnapshotId_NotFound(format!(
-            "The snapshot `{snap}` does not exist."
-        )));
+        return Err(e::InvalidSnapshotId_NotFound(format!("The snapshot `{snap}` does not exist.")));
     }
-    let size = p
-        .int("DiskSize")
-        .ok_or_else(|| e::MissingParameter("DiskSize is required unless SnapshotId is given."))?;
+    let size =
+        p.int("DiskSize").ok_or_else(|| e::MissingParameter("DiskSize is required unless SnapshotId is given."))?;
     check_size(ctx, disk_type, DATA_DISK, size)?;
     let throughput = p.int("ThroughputPerformance").unwrap_or(0);
     check_throughput(ctx, disk_type, throughput)?;
     let encrypt = match p.str("Encrypt") {
         None => false,
         Some("ENCRYPT") => true,
-        Some(other) => {
-            return Err(e::InvalidParameterValue(format!(
-                "Encrypt is fixed at `ENCRYPT`; got `{other}`."
-            )))
-        }
+        Some(other) => return Err(e::InvalidParameterValue(format!("Encrypt is fixed at `ENCRYPT`; got `{other}`."))),
     };
     let delete_snapshot = p.int("DeleteSnapshot").unwrap_or(0);
     if !(0..=1).contains(&delete_snapshot) {
@@ -313,9 +255,7 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let token = p.str("ClientToken").map(str::to_string);
     if let Some(t) = &token {
         if t.len() > 64 || !t.is_ascii() {
-            return Err(e::InvalidParameterValue(
-                "ClientToken may be at most 64 ASCII characters.",
-            ));
+            return Err(e::InvalidParameterValue("ClientToken may be at most 64 ASCII characters."));
         }
         if let Some(ids) = ctx.store().client_tokens.get(t) {
             return Ok(Output::from_iter([("DiskIdSet".to_string(), json!(ids))]));
@@ -365,10 +305,7 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         }
         ctx.store().disks.insert(id.clone(), d);
         let log = ctx.log_disk(&id, "CBS_OPERATION_CREATE", false);
-        ctx.schedule(TcWork::CreateDisk {
-            disk_id: id.clone(),
-            log,
-        });
+        ctx.schedule(TcWork::CreateDisk { disk_id: id.clone(), log });
         ids.push(id);
     }
     if let Some(t) = token {
@@ -377,13 +314,7 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     Ok(Output::from_iter([("DiskIdSet".to_string(), json!(ids))]))
 }
 
-fn check_auto_mount(
-    ctx: &mut Ctx<'_>,
-    m: &Params,
-    zone: &str,
-    count: i64,
-    shareable: bool,
-) -> TcResult<String> {
+fn check_auto_mount(ctx: &mut Ctx<'_>, m: &Params, zone: &str, count: i64, shareable: bool) -> TcResult<String> {
     let instances = m.strs("InstanceId");
     let points = m.strs("MountPoint");
     if instances.len() != 1 && !shareable {
@@ -392,32 +323,24 @@ fn check_auto_mount(
         ));
     }
     if instances.len() != points.len() {
-        return Err(e::InvalidParameterValue(
-            "AutoMountConfiguration.MountPoint needs one entry per InstanceId.",
-        ));
+        return Err(e::InvalidParameterValue("AutoMountConfiguration.MountPoint needs one entry per InstanceId."));
     }
     let fs = m.str("FileSystemType").unwrap_or_default();
     if fs != "ext4" && fs != "xfs" {
-        return Err(e::InvalidParameterValue(format!(
-            "FileSystemType must be ext4 or xfs; got `{fs}`."
-        )));
+        return Err(e::InvalidParameterValue(format!("FileSystemType must be ext4 or xfs; got `{fs}`.")));
     }
     let store = ctx.store();
     let inst_id = instances[0].clone();
-    let inst = store.instances.get(&inst_id).ok_or_else(|| {
-        e::InvalidParameterValue(format!("The instance `{inst_id}` does not exist."))
-    })?;
+    let inst = store
+        .instances
+        .get(&inst_id)
+        .ok_or_else(|| e::InvalidParameterValue(format!("The instance `{inst_id}` does not exist.")))?;
     if inst.zone != zone {
-        return Err(e::InvalidParameterValue(format!(
-            "The instance `{inst_id}` is in {}, not in {zone}.",
-            inst.zone
-        )));
+        return Err(e::InvalidParameterValue(format!("The instance `{inst_id}` is in {}, not in {zone}.", inst.zone)));
     }
     let max = inst.max_data_disk_count;
     if store.attached_data_disks(&inst_id) + count > max {
-        return Err(e::InvalidParameterValue(format!(
-            "The instance `{inst_id}` can have at most {max} data disks."
-        )));
+        return Err(e::InvalidParameterValue(format!("The instance `{inst_id}` can have at most {max} data disks.")));
     }
     Ok(inst_id)
 }
@@ -466,9 +389,10 @@ fn disk_matches(store: &super::model::TcRegion, d: &Disk, f: &Filter) -> TcResul
         "project-id" => {
             let mut hit = false;
             for v in &f.values {
-                let id: i64 = v.trim().parse().map_err(|_| {
-                    e::InvalidParameterValue(format!("project-id `{v}` is not an integer."))
-                })?;
+                let id: i64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| e::InvalidParameterValue(format!("project-id `{v}` is not an integer.")))?;
                 hit |= id == d.project_id;
             }
             hit
@@ -480,12 +404,7 @@ fn disk_matches(store: &super::model::TcRegion, d: &Disk, f: &Filter) -> TcResul
         "instance-id" => f.any(|v| d.attached_to.iter().any(|i| i == v)),
         "zone" => f.any(|v| v == d.zone),
         "instance-ip-address" => f.any(|v| {
-            instances().any(|i| {
-                i.private_ip_addresses
-                    .iter()
-                    .chain(&i.public_ip_addresses)
-                    .any(|ip| ip == v)
-            })
+            instances().any(|i| i.private_ip_addresses.iter().chain(&i.public_ip_addresses).any(|ip| ip == v))
         }),
         "instance-name" => f.any(|v| instances().any(|i| i.instance_name == v)),
         "tag-key" => f.any(|v| d.tags.iter().any(|t| t.key == v)),
@@ -504,9 +423,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let (desc, field) = query::order(p, &["CREATE_TIME", "DEADLINE"])?;
     let ids = p.strs("DiskIds");
     if ids.len() > 100 {
-        return Err(e::InvalidParameterValue_LimitExceeded(
-            "DiskIds may list at most 100 disks.",
-        ));
+        return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
     let store = ctx.store();
     let mut hits: Vec<&Disk> = Vec::new();
@@ -541,20 +458,13 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         with_policies: p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false),
     };
     let set: Vec<Value> = page.iter().map(|d| view.disk(d)).collect();
-    Ok(Output::from_iter([
-        ("TotalCount".to_string(), json!(total)),
-        ("DiskSet".to_string(), Value::Array(set)),
-    ]))
+    Ok(Output::from_iter([("TotalCount".to_string(), json!(total)), ("DiskSet".to_string(), Value::Array(set))]))
 }
 
 // ---------------------------------------------------------------------------- Attach / Detach
 
-pub const ATTACH_DISKS: &[Field] = &[
-    req("DiskIds", STRS),
-    req("InstanceId", STR),
-    opt("DeleteWithInstance", BOOL),
-    opt("AttachMode", STR),
-];
+pub const ATTACH_DISKS: &[Field] =
+    &[req("DiskIds", STRS), req("InstanceId", STR), opt("DeleteWithInstance", BOOL), opt("AttachMode", STR)];
 
 pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let ids = p.strs("DiskIds");
@@ -562,9 +472,7 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let attach_mode = p.str("AttachMode").map(str::to_string);
     if let Some(m) = &attach_mode {
         if m != "PF" && m != "VF" {
-            return Err(e::InvalidParameterValue(format!(
-                "AttachMode must be PF or VF; got `{m}`."
-            )));
+            return Err(e::InvalidParameterValue(format!("AttachMode must be PF or VF; got `{m}`.")));
         }
     }
     let inst_id = p.str("InstanceId").unwrap_or_default().to_string();
@@ -573,9 +481,7 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let inst = store
         .instances
         .get(&inst_id)
-        .ok_or_else(|| {
-            e::InvalidInstanceId_NotFound(format!("The instance `{inst_id}` does not exist."))
-        })?
+        .ok_or_else(|| e::InvalidInstanceId_NotFound(format!("The instance `{inst_id}` does not exist.")))?
         .clone();
     if inst.instance_state != "RUNNING" && inst.instance_state != "STOPPED" {
         return Err(e::InvalidInstance_NotSupported(format!(
@@ -587,30 +493,19 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     for id in &ids {
         let d = store.visible_disk(id).ok_or_else(|| not_found(id))?;
         if d.disk_usage == SYSTEM_DISK {
-            return Err(e::ResourceUnavailable_TypeError(format!(
-                "`{id}` is a system disk and cannot be attached."
-            )));
+            return Err(e::ResourceUnavailable_TypeError(format!("`{id}` is a system disk and cannot be attached.")));
         }
         if !d.portable {
-            return Err(e::InvalidDisk_NotPortable(format!(
-                "`{id}` is not an elastic disk."
-            )));
+            return Err(e::InvalidDisk_NotPortable(format!("`{id}` is not an elastic disk.")));
         }
         if d.migrating {
-            return Err(e::ResourceInUse_DiskMigrating(format!(
-                "`{id}` is changing type."
-            )));
+            return Err(e::ResourceInUse_DiskMigrating(format!("`{id}` is changing type.")));
         }
         if d.disk_state == state::TORECYCLE || d.is_expired(now) {
-            return Err(e::InvalidDisk_NotSupported(format!(
-                "`{id}` is expired or in the recycle bin."
-            )));
+            return Err(e::InvalidDisk_NotSupported(format!("`{id}` is expired or in the recycle bin.")));
         }
         if d.is_busy() {
-            return Err(e::ResourceBusy(format!(
-                "`{id}` is {}; try again later.",
-                d.disk_state
-            )));
+            return Err(e::ResourceBusy(format!("`{id}` is {}; try again later.", d.disk_state)));
         }
         if d.attached_to.contains(&inst_id) || (!d.attached_to.is_empty() && !d.shareable) {
             return Err(e::ResourceUnavailable_Attached(format!(
@@ -650,11 +545,7 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             d.attach_mode = attach_mode.clone();
         }
         let log = ctx.log_disk(id, "CBS_OPERATION_ATTACH", false);
-        ctx.schedule(TcWork::Attach {
-            disk_id: id.clone(),
-            instance_id: inst_id.clone(),
-            log,
-        });
+        ctx.schedule(TcWork::Attach { disk_id: id.clone(), instance_id: inst_id.clone(), log });
     }
     Ok(Output::new())
 }
@@ -668,9 +559,7 @@ pub fn detach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let store = ctx.store();
     if let Some(i) = &given {
         if !store.instances.contains_key(i) {
-            return Err(e::InvalidInstanceId_NotFound(format!(
-                "The instance `{i}` does not exist."
-            )));
+            return Err(e::InvalidInstanceId_NotFound(format!("The instance `{i}` does not exist.")));
         }
     }
     let mut from: Option<String> = None;
@@ -678,38 +567,24 @@ pub fn detach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     for id in &ids {
         let d = store.visible_disk(id).ok_or_else(|| not_found(id))?;
         if d.disk_usage == SYSTEM_DISK {
-            return Err(e::ResourceUnavailable_TypeError(format!(
-                "`{id}` is a system disk and cannot be detached."
-            )));
+            return Err(e::ResourceUnavailable_TypeError(format!("`{id}` is a system disk and cannot be detached.")));
         }
         if !d.portable {
-            return Err(e::InvalidDisk_NotPortable(format!(
-                "`{id}` is not an elastic disk."
-            )));
+            return Err(e::InvalidDisk_NotPortable(format!("`{id}` is not an elastic disk.")));
         }
         if d.migrating {
-            return Err(e::ResourceInUse_DiskMigrating(format!(
-                "`{id}` is changing type."
-            )));
+            return Err(e::ResourceInUse_DiskMigrating(format!("`{id}` is changing type.")));
         }
         if d.is_busy() {
-            return Err(e::ResourceBusy(format!(
-                "`{id}` is {}; try again later.",
-                d.disk_state
-            )));
+            return Err(e::ResourceBusy(format!("`{id}` is {}; try again later.", d.disk_state)));
         }
         if d.disk_state != state::ATTACHED {
-            return Err(e::UnsupportedOperation(format!(
-                "`{id}` is {}, not ATTACHED.",
-                d.disk_state
-            )));
+            return Err(e::UnsupportedOperation(format!("`{id}` is {}, not ATTACHED.", d.disk_state)));
         }
         let inst = match &given {
             Some(i) if d.attached_to.contains(i) => i.clone(),
             Some(i) => {
-                return Err(e::InvalidParameterValue(format!(
-                    "`{id}` is not attached to instance `{i}`."
-                )));
+                return Err(e::InvalidParameterValue(format!("`{id}` is not attached to instance `{i}`.")));
             }
             None if d.attached_to.len() > 1 => {
                 return Err(e::MissingParameter(format!(
@@ -731,11 +606,7 @@ pub fn detach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     for (id, inst) in plan {
         ctx.store().disks.get_mut(&id).expect("checked").disk_state = state::DETACHING.into();
         let log = ctx.log_disk(&id, "CBS_OPERATION_DETACH", false);
-        ctx.schedule(TcWork::Detach {
-            disk_id: id,
-            instance_id: inst,
-            log,
-        });
+        ctx.schedule(TcWork::Detach { disk_id: id, instance_id: inst, log });
     }
     Ok(Output::new())
 }
@@ -748,11 +619,7 @@ pub fn resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let id = p.str("DiskId").unwrap_or_default().to_string();
     let size = p.int("DiskSize").unwrap_or_default();
     let now = ctx.now;
-    let d = ctx
-        .store()
-        .visible_disk(&id)
-        .ok_or_else(|| not_found(&id))?
-        .clone();
+    let d = ctx.store().visible_disk(&id).ok_or_else(|| not_found(&id))?.clone();
     if !d.portable {
         return Err(e::InvalidDisk_NotSupported(format!(
             "`{id}` is not an elastic disk; expand it with ResizeInstanceDisks."
@@ -762,15 +629,10 @@ pub fn resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         return Err(e::InvalidDisk_Expire(format!("`{id}` has expired.")));
     }
     if d.disk_state == state::TORECYCLE {
-        return Err(e::InvalidDisk_NotSupported(format!(
-            "`{id}` is in the recycle bin."
-        )));
+        return Err(e::InvalidDisk_NotSupported(format!("`{id}` is in the recycle bin.")));
     }
     if d.is_busy() || d.migrating {
-        return Err(e::InvalidDisk_Busy(format!(
-            "`{id}` is {}; try again later.",
-            d.disk_state
-        )));
+        return Err(e::InvalidDisk_Busy(format!("`{id}` is {}; try again later.", d.disk_state)));
     }
     if size <= d.disk_size {
         return Err(e::InvalidParameterValue(format!(
@@ -781,11 +643,7 @@ pub fn resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     check_size(ctx, &d.disk_type, &d.disk_usage, size)?;
     ctx.store().disks.get_mut(&id).expect("exists").disk_state = state::EXPANDING.into();
     let log = ctx.log_disk(&id, "CBS_OPERATION_EXPAND", false);
-    ctx.schedule(TcWork::Resize {
-        disk_id: id,
-        size,
-        log,
-    });
+    ctx.schedule(TcWork::Resize { disk_id: id, size, log });
     Ok(Output::new())
 }
 
@@ -815,24 +673,12 @@ pub fn modify_disk_attributes(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output>
     let ids = p.strs("DiskIds");
     no_duplicates("DiskIds", &ids)?;
     if ids.len() > 100 {
-        return Err(e::InvalidParameterValue_LimitExceeded(
-            "DiskIds may list at most 100 disks.",
-        ));
+        return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
-    let attrs = [
-        "DiskName",
-        "Portable",
-        "ProjectId",
-        "DeleteWithInstance",
-        "DiskType",
-        "BurstPerformanceOperation",
-    ];
+    let attrs = ["DiskName", "Portable", "ProjectId", "DeleteWithInstance", "DiskType", "BurstPerformanceOperation"];
     let given: Vec<&str> = attrs.iter().copied().filter(|a| p.has(a)).collect();
     if given.is_empty() {
-        return Err(e::MissingParameter(format!(
-            "Give at least one attribute to change: {}.",
-            attrs.join(", ")
-        )));
+        return Err(e::MissingParameter(format!("Give at least one attribute to change: {}.", attrs.join(", "))));
     }
     let new_type = p.str("DiskType");
     if let Some(t) = new_type {
@@ -842,14 +688,10 @@ pub fn modify_disk_attributes(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output>
             )));
         }
         if ids.len() != 1 {
-            return Err(e::InvalidParameterValue_LimitExceeded(
-                "Changing DiskType takes exactly one disk.",
-            ));
+            return Err(e::InvalidParameterValue_LimitExceeded("Changing DiskType takes exactly one disk."));
         }
         if given.len() > 1 {
-            return Err(e::InvalidParameterValue(
-                "DiskType cannot be changed together with other attributes.",
-            ));
+            return Err(e::InvalidParameterValue("DiskType cannot be changed together with other attributes."));
         }
     }
     if let Some(name) = p.str("DiskName") {
@@ -862,9 +704,7 @@ pub fn modify_disk_attributes(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output>
     }
     if let Some(pid) = p.int("ProjectId") {
         if !ctx.project_exists(pid) {
-            return Err(e::InvalidParameter_ProjectIdNotExist(format!(
-                "The project {pid} does not exist."
-            )));
+            return Err(e::InvalidParameter_ProjectIdNotExist(format!("The project {pid} does not exist.")));
         }
     }
     let burst = match p.str("BurstPerformanceOperation") {
@@ -882,14 +722,10 @@ pub fn modify_disk_attributes(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output>
     for id in &ids {
         let d = store.visible_disk(id).ok_or_else(|| not_found(id))?;
         if d.migrating {
-            return Err(e::ResourceInUse_DiskMigrating(format!(
-                "`{id}` is changing type."
-            )));
+            return Err(e::ResourceInUse_DiskMigrating(format!("`{id}` is changing type.")));
         }
         if d.disk_state == state::TORECYCLE || d.is_expired(now) {
-            return Err(e::InvalidDisk_NotSupported(format!(
-                "`{id}` is expired or in the recycle bin."
-            )));
+            return Err(e::InvalidDisk_NotSupported(format!("`{id}` is expired or in the recycle bin.")));
         }
         if p.has("ProjectId") && !d.portable {
             return Err(e::InvalidDisk_NotSupported(format!(
@@ -903,22 +739,14 @@ pub fn modify_disk_attributes(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output>
             )));
         }
         if p.bool("Portable") == Some(true) && d.disk_usage == SYSTEM_DISK {
-            return Err(e::InvalidDisk_NotSupported(format!(
-                "`{id}` is a system disk and cannot become elastic."
-            )));
+            return Err(e::InvalidDisk_NotSupported(format!("`{id}` is a system disk and cannot become elastic.")));
         }
         if let Some(t) = new_type {
             if d.is_busy() {
-                return Err(e::ResourceBusy(format!(
-                    "`{id}` is {}; try again later.",
-                    d.disk_state
-                )));
+                return Err(e::ResourceBusy(format!("`{id}` is {}; try again later.", d.disk_state)));
             }
             if type_rank(t) <= type_rank(&d.disk_type) {
-                return Err(e::InvalidParameterValue(format!(
-                    "`{id}` is {} and cannot change to {t}.",
-                    d.disk_type
-                )));
+                return Err(e::InvalidParameterValue(format!("`{id}` is {} and cannot change to {t}.", d.disk_type)));
             }
         }
         if burst.is_some() && d.disk_type != "CLOUD_HSSD" && d.disk_type != "CLOUD_TSSD" {
@@ -948,11 +776,7 @@ pub fn modify_disk_attributes(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output>
         if let Some(t) = new_type {
             d.migrating = true;
             let log = ctx.log_disk(id, "CBS_OPERATION_MODIFY", false);
-            ctx.schedule(TcWork::ChangeType {
-                disk_id: id.clone(),
-                disk_type: t.to_string(),
-                log,
-            });
+            ctx.schedule(TcWork::ChangeType { disk_id: id.clone(), disk_type: t.to_string(), log });
         } else {
             ctx.log_disk(id, "CBS_OPERATION_MODIFY", true);
         }
@@ -982,20 +806,13 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             )));
         }
         if d.disk_state == state::TORECYCLE {
-            return Err(e::ResourceUnavailable_RepeatRefund(format!(
-                "`{id}` has already been returned."
-            )));
+            return Err(e::ResourceUnavailable_RepeatRefund(format!("`{id}` has already been returned.")));
         }
         if d.is_expired(now) {
-            return Err(e::ResourceUnavailable_Expire(format!(
-                "`{id}` has expired."
-            )));
+            return Err(e::ResourceUnavailable_Expire(format!("`{id}` has expired.")));
         }
         if d.is_busy() || d.migrating {
-            return Err(e::ResourceBusy(format!(
-                "`{id}` is {}; try again later.",
-                d.disk_state
-            )));
+            return Err(e::ResourceBusy(format!("`{id}` is {}; try again later.", d.disk_state)));
         }
         if !d.attached_to.is_empty() {
             return Err(e::UnsupportedOperation(format!(
@@ -1008,12 +825,7 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         }
     }
     let quota = ctx.cfg.tencent.limits.refund_quota;
-    let used = ctx
-        .world
-        .tencent_refunds
-        .get(ctx.account)
-        .copied()
-        .unwrap_or(0);
+    let used = ctx.world.tencent_refunds.get(ctx.account).copied().unwrap_or(0);
     if prepaid > 0 && used + prepaid > quota {
         return Err(e::InsufficientRefundQuota(format!(
             "The account has returned {used} of {quota} prepaid disks; no more can be returned."
@@ -1028,21 +840,13 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             let d = store.disks.get_mut(id).expect("checked");
             d.disk_state = state::TORECYCLE.into();
             d.delete_snapshot = delete_snapshot.max(d.delete_snapshot);
-            ctx.schedule_at(
-                recycle_at,
-                TcWork::Destroy {
-                    disk_id: id.clone(),
-                },
-            );
+            ctx.schedule_at(recycle_at, TcWork::Destroy { disk_id: id.clone() });
         } else {
             super::jobs::destroy_disk(ctx.world, ctx.account, ctx.region, id);
         }
     }
     if prepaid > 0 {
-        *ctx.world
-            .tencent_refunds
-            .entry(ctx.account.to_string())
-            .or_default() += prepaid;
+        *ctx.world.tencent_refunds.entry(ctx.account.to_string()).or_default() += prepaid;
     }
     Ok(Output::new())
 }
@@ -1057,20 +861,14 @@ pub fn initialize_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let store = ctx.store();
     for id in &ids {
         let d = store.visible_disk(id).ok_or_else(|| not_found(id))?;
-        if !d.attached_to.is_empty()
-            || d.is_busy()
-            || d.migrating
-            || d.disk_state == state::TORECYCLE
-        {
+        if !d.attached_to.is_empty() || d.is_busy() || d.migrating || d.disk_state == state::TORECYCLE {
             return Err(e::ResourceBusy(format!(
                 "`{id}` is {}; only an unattached, unshared disk can be reinitialized.",
                 d.disk_state
             )));
         }
         if d.disk_usage == SYSTEM_DISK {
-            return Err(e::ResourceBusy(format!(
-                "`{id}` is a system disk; reinstall its instance instead."
-            )));
+            return Err(e::ResourceBusy(format!("`{id}` is a system disk; reinstall its instance instead.")));
         }
     }
     for id in &ids {
@@ -1089,45 +887,29 @@ pub fn describe_instances_disk_num(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
     let store = ctx.store();
     let mut out = Vec::new();
     for id in &ids {
-        let inst = store.instances.get(id).ok_or_else(|| {
-            e::InvalidInstanceId_NotFound(format!("The instance `{id}` does not exist."))
-        })?;
+        let inst = store
+            .instances
+            .get(id)
+            .ok_or_else(|| e::InvalidInstanceId_NotFound(format!("The instance `{id}` does not exist.")))?;
         out.push(json!({
             "InstanceId": id,
             "AttachedDiskCount": store.attached_data_disks(id),
             "MaxAttachCount": inst.max_data_disk_count,
         }));
     }
-    Ok(Output::from_iter([(
-        "AttachDetail".to_string(),
-        Value::Array(out),
-    )]))
+    Ok(Output::from_iter([("AttachDetail".to_string(), Value::Array(out))]))
 }
 
 // ------------------------------------------------------------------ ModifyDiskExtraPerformance
 
-pub const MODIFY_DISK_EXTRA_PERFORMANCE: &[Field] =
-    &[req("DiskId", STR), req("ThroughputPerformance", INT)];
+pub const MODIFY_DISK_EXTRA_PERFORMANCE: &[Field] = &[req("DiskId", STR), req("ThroughputPerformance", INT)];
 
 /// Checks shared by ModifyDiskExtraPerformance and its price inquiry.
-pub fn check_extra_performance(
-    ctx: &mut Ctx<'_>,
-    p: &Params,
-    wrong_type: fn(String) -> e::TcError,
-) -> TcResult<Disk> {
+pub fn check_extra_performance(ctx: &mut Ctx<'_>, p: &Params, wrong_type: fn(String) -> e::TcError) -> TcResult<Disk> {
     let id = p.str("DiskId").unwrap_or_default().to_string();
     let value = p.int("ThroughputPerformance").unwrap_or_default();
-    let d = ctx
-        .store()
-        .visible_disk(&id)
-        .ok_or_else(|| not_found(&id))?
-        .clone();
-    if ctx
-        .cfg
-        .disk_type(&d.disk_type)
-        .and_then(|s| s.extra_performance)
-        .is_none()
-    {
+    let d = ctx.store().visible_disk(&id).ok_or_else(|| not_found(&id))?.clone();
+    if ctx.cfg.disk_type(&d.disk_type).and_then(|s| s.extra_performance).is_none() {
         return Err(wrong_type(format!(
             "Extra performance applies only to CLOUD_HSSD and CLOUD_TSSD disks; `{id}` is {}.",
             d.disk_type
@@ -1143,17 +925,10 @@ pub fn check_extra_performance(
 pub fn modify_disk_extra_performance(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let d = check_extra_performance(ctx, p, |m| e::InvalidDisk_NotSupported(m))?;
     if d.is_busy() || d.migrating || d.disk_state == state::TORECYCLE {
-        return Err(e::InvalidDisk_Busy(format!(
-            "`{}` is {}; try again later.",
-            d.disk_id, d.disk_state
-        )));
+        return Err(e::InvalidDisk_Busy(format!("`{}` is {}; try again later.", d.disk_id, d.disk_state)));
     }
     let value = p.int("ThroughputPerformance").unwrap_or_default();
-    ctx.store()
-        .disks
-        .get_mut(&d.disk_id)
-        .expect("checked")
-        .throughput_performance = value;
+    ctx.store().disks.get_mut(&d.disk_id).expect("checked").throughput_performance = value;
     ctx.log_disk(&d.disk_id, "CBS_OPERATION_MODIFY", true);
     Ok(Output::new())
 }
@@ -1162,39 +937,29 @@ pub fn modify_disk_extra_performance(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<
 
 /// Deprecated and undocumented in the seed; the inputs are those of the last SDK releases that
 /// carried it: Filters (`disk-id`, required, at most 10 IDs), BeginTime, EndTime.
-pub const DESCRIBE_DISK_OPERATION_LOGS: &[Field] = &[
-    req("Filters", FILTERS),
-    opt("BeginTime", STR),
-    opt("EndTime", STR),
-];
+pub const DESCRIBE_DISK_OPERATION_LOGS: &[Field] =
+    &[req("Filters", FILTERS), opt("BeginTime", STR), opt("EndTime", STR)];
 
 pub fn time_window(p: &Params) -> TcResult<(i64, i64)> {
     let parse = |k: &str| -> TcResult<Option<i64>> {
         match p.str(k) {
             None => Ok(None),
             Some(s) => parse_tc_timestamp(s).map(Some).ok_or_else(|| {
-                e::InvalidParameterValue(format!(
-                    "`{k}` must look like `2019-11-22 00:00:00`; got `{s}`."
-                ))
+                e::InvalidParameterValue(format!("`{k}` must look like `2019-11-22 00:00:00`; got `{s}`."))
             }),
         }
     };
     let begin = parse("BeginTime")?.unwrap_or(i64::MIN);
     let end = parse("EndTime")?.unwrap_or(i64::MAX);
     if begin > end {
-        return Err(e::InvalidParameterValue(
-            "BeginTime must not be later than EndTime.",
-        ));
+        return Err(e::InvalidParameterValue("BeginTime must not be later than EndTime."));
     }
     Ok((begin, end))
 }
 
 pub fn describe_disk_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let filters = query::filters(p, &["disk-id"], false)?;
-    let ids: Vec<String> = filters
-        .iter()
-        .flat_map(|f| f.values.iter().cloned())
-        .collect();
+    let ids: Vec<String> = filters.iter().flat_map(|f| f.values.iter().cloned()).collect();
     if ids.is_empty() {
         return Err(e::MissingParameter("The filter `disk-id` is required."));
     }
@@ -1207,8 +972,5 @@ pub fn describe_disk_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<O
         .filter(|l| ids.contains(&l.disk_id) && l.start_ms >= begin && l.start_ms <= end)
         .map(super::render::disk_log)
         .collect();
-    Ok(Output::from_iter([(
-        "DiskOperationLogSet".to_string(),
-        Value::Array(logs),
-    )]))
+    Ok(Output::from_iter([("DiskOperationLogSet".to_string(), Value::Array(logs))]))
 }

@@ -9,10 +9,7 @@ pub struct TcError {
 
 impl TcError {
     pub fn new(code: &'static str, message: impl Into<String>) -> TcError {
-        TcError {
-            code,
-            message: message.into(),
-        }
+        TcError { code, message: message.into() }
     }
 }
 

@@ -17,20 +17,11 @@ pub fn destroy_disk(world: &mut World, account: &str, region: &str, disk_id: &st
     store.disks.remove(disk_id);
     store.backups.retain(|_, b| b.disk_id != disk_id);
     world.jobs.retain(|j| match &j.work {
-        crate::world::Work::Tencent(w) => {
-            !(j.account == account && j.region == region && w.target() == disk_id)
-        }
+        crate::world::Work::Tencent(w) => !(j.account == account && j.region == region && w.target() == disk_id),
     });
 }
 
-pub fn finish(
-    world: &mut World,
-    _cfg: &Config,
-    account: &str,
-    region: &str,
-    work: TcWork,
-    at: i64,
-) {
+pub fn finish(world: &mut World, _cfg: &Config, account: &str, region: &str, work: TcWork, at: i64) {
     let store = world.tc(account, region);
     match work {
         TcWork::CreateDisk { disk_id, log } => {
@@ -45,11 +36,7 @@ pub fn finish(
             }
             end_log(store, log, at, true);
         }
-        TcWork::Detach {
-            disk_id,
-            instance_id,
-            log,
-        } => {
+        TcWork::Detach { disk_id, instance_id, log } => {
             if let Some(d) = store.disks.get_mut(&disk_id) {
                 d.attached_to.retain(|i| *i != instance_id);
                 d.disk_state = d.resting_state().into();
@@ -63,21 +50,14 @@ pub fn finish(
             }
             end_log(store, log, at, true);
         }
-        TcWork::ChangeType {
-            disk_id,
-            disk_type,
-            log,
-        } => {
+        TcWork::ChangeType { disk_id, disk_type, log } => {
             if let Some(d) = store.disks.get_mut(&disk_id) {
                 d.disk_type = disk_type;
                 d.migrating = false;
             }
             end_log(store, log, at, true);
         }
-        TcWork::RollbackBackup {
-            disk_id,
-            disk_backup_id,
-        } => {
+        TcWork::RollbackBackup { disk_id, disk_backup_id } => {
             if let Some(d) = store.disks.get_mut(&disk_id) {
                 d.disk_state = d.resting_state().into();
             }
@@ -91,11 +71,7 @@ pub fn finish(
             }
         }
         TcWork::Destroy { disk_id } => {
-            if store
-                .disks
-                .get(&disk_id)
-                .is_some_and(|d| d.disk_state == state::TORECYCLE)
-            {
+            if store.disks.get(&disk_id).is_some_and(|d| d.disk_state == state::TORECYCLE) {
                 destroy_disk(world, account, region, &disk_id);
             }
         }

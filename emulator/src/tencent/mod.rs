@@ -47,14 +47,12 @@ impl Ctx<'_> {
 
     pub fn schedule(&mut self, work: TcWork) -> u64 {
         let gate = Gate::new(self.timing, self.now);
-        self.world
-            .schedule(self.account, self.region, gate, Work::Tencent(work))
+        self.world.schedule(self.account, self.region, gate, Work::Tencent(work))
     }
 
     pub fn schedule_at(&mut self, due_ms: i64, work: TcWork) -> u64 {
         let gate = Gate::at(self.now, due_ms);
-        self.world
-            .schedule(self.account, self.region, gate, Work::Tencent(work))
+        self.world.schedule(self.account, self.region, gate, Work::Tencent(work))
     }
 
     /// Record a disk operation; `done` operations are logged as SUCCESS at once, others as
@@ -75,10 +73,7 @@ impl Ctx<'_> {
     }
 
     pub fn project_exists(&self, id: i64) -> bool {
-        self.cfg
-            .accounts
-            .iter()
-            .any(|a| a.name == self.account && a.projects.iter().any(|p| p.id == id))
+        self.cfg.accounts.iter().any(|a| a.name == self.account && a.projects.iter().any(|p| p.id == id))
     }
 }
 
@@ -123,11 +118,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
     let now = twin.clock.now_ms();
     let call = protocol::decode(cfg, auth, now.div_euclid(1000), req)?;
     let action = actions::find(&call.action).ok_or_else(|| {
-        error::InvalidAction(format!(
-            "The action `{}` does not exist in CBS API {}.",
-            call.action,
-            protocol::VERSION
-        ))
+        error::InvalidAction(format!("The action `{}` does not exist in CBS API {}.", call.action, protocol::VERSION))
     })?;
     if call.version != protocol::VERSION {
         return Err(error::NoSuchVersion(format!(
@@ -136,21 +127,11 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
             protocol::VERSION
         )));
     }
-    let host = req
-        .headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let region = call
-        .region
-        .as_deref()
-        .or_else(|| region_from_host(host))
-        .unwrap_or(&cfg.tencent.default_region)
-        .to_string();
+    let host = req.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
+    let region =
+        call.region.as_deref().or_else(|| region_from_host(host)).unwrap_or(&cfg.tencent.default_region).to_string();
     if cfg.region(&region).is_none() {
-        return Err(error::UnsupportedRegion(format!(
-            "The region `{region}` is not supported by CBS."
-        )));
+        return Err(error::UnsupportedRegion(format!("The region `{region}` is not supported by CBS.")));
     }
     let params = Params::parse(action.schema, call.params)?;
 

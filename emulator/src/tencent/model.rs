@@ -79,10 +79,7 @@ pub struct Disk {
 
 impl Disk {
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self.disk_state.as_str(),
-            state::ATTACHING | state::DETACHING | state::EXPANDING | state::ROLLBACKING
-        )
+        matches!(self.disk_state.as_str(), state::ATTACHING | state::DETACHING | state::EXPANDING | state::ROLLBACKING)
     }
 
     /// The resting state once an operation that does not change attachment ends.
@@ -153,10 +150,7 @@ impl TcRegion {
     }
 
     pub fn backup_count(&self, disk_id: &str) -> i64 {
-        self.backups
-            .values()
-            .filter(|b| b.disk_id == disk_id)
-            .count() as i64
+        self.backups.values().filter(|b| b.disk_id == disk_id).count() as i64
     }
 }
 

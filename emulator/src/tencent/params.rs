@@ -28,18 +28,10 @@ pub struct Field {
 }
 
 pub const fn req(name: &'static str, ty: Ty) -> Field {
-    Field {
-        name,
-        ty,
-        required: true,
-    }
+    Field { name, ty, required: true }
 }
 pub const fn opt(name: &'static str, ty: Ty) -> Field {
-    Field {
-        name,
-        ty,
-        required: false,
-    }
+    Field { name, ty, required: false }
 }
 
 pub const STR: Ty = Ty::Str;
@@ -68,37 +60,28 @@ pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
         let mut node = &mut root;
         for seg in key.split('.') {
             if seg.is_empty() {
-                return Err(e::UnknownParameter(format!(
-                    "The parameter `{key}` is not recognized."
-                )));
+                return Err(e::UnknownParameter(format!("The parameter `{key}` is not recognized.")));
             }
             node = node.kids.entry(seg.to_string()).or_default();
         }
         if node.leaf.is_some() {
-            return Err(e::InvalidParameter(format!(
-                "The parameter `{key}` is given more than once."
-            )));
+            return Err(e::InvalidParameter(format!("The parameter `{key}` is given more than once.")));
         }
         node.leaf = Some(value);
     }
     fn build(path: &str, node: Node) -> TcResult<Value> {
         match (node.leaf, node.kids.is_empty()) {
             (Some(v), true) => Ok(Value::String(v)),
-            (Some(_), false) => Err(e::InvalidParameter(format!(
-                "The parameter `{path}` is given both as a value and as a structure."
-            ))),
+            (Some(_), false) => {
+                Err(e::InvalidParameter(format!("The parameter `{path}` is given both as a value and as a structure.")))
+            }
             (None, _) => {
-                let all_numeric = node
-                    .kids
-                    .keys()
-                    .all(|k| k.bytes().all(|b| b.is_ascii_digit()));
+                let all_numeric = node.kids.keys().all(|k| k.bytes().all(|b| b.is_ascii_digit()));
                 if all_numeric {
                     let mut items: Vec<(u64, Node)> = Vec::new();
                     for (k, v) in node.kids {
                         let idx = k.parse::<u64>().map_err(|_| {
-                            e::InvalidParameterValue(format!(
-                                "The index in `{path}.{k}` is out of range."
-                            ))
+                            e::InvalidParameterValue(format!("The index in `{path}.{k}` is out of range."))
                         })?;
                         items.push((idx, v));
                     }
@@ -111,11 +94,7 @@ pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
                 } else {
                     let mut map = Map::new();
                     for (k, v) in node.kids {
-                        let child = if path.is_empty() {
-                            k.clone()
-                        } else {
-                            format!("{path}.{k}")
-                        };
+                        let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
                         map.insert(k, build(&child, v)?);
                     }
                     Ok(Value::Object(map))
@@ -125,9 +104,7 @@ pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
     }
     match build("", root)? {
         Value::Object(m) => Ok(m),
-        Value::Array(_) => Err(e::UnknownParameter(
-            "Parameter names must not be bare indexes.",
-        )),
+        Value::Array(_) => Err(e::UnknownParameter("Parameter names must not be bare indexes.")),
         _ => Ok(Map::new()),
     }
 }
@@ -144,10 +121,7 @@ fn type_name(ty: &Ty) -> &'static str {
 }
 
 fn bad_type(path: &str, ty: &Ty) -> crate::tencent::error::TcError {
-    e::InvalidParameterValue(format!(
-        "The value type of parameter `{path}` is invalid; expected {}.",
-        type_name(ty)
-    ))
+    e::InvalidParameterValue(format!("The value type of parameter `{path}` is invalid; expected {}.", type_name(ty)))
 }
 
 fn coerce(path: &str, ty: &Ty, v: Value) -> TcResult<Value> {
@@ -158,14 +132,10 @@ fn coerce(path: &str, ty: &Ty, v: Value) -> TcResult<Value> {
         },
         Ty::Int => match &v {
             Value::Number(n) if n.is_i64() => Ok(v),
-            Value::Number(n) if n.is_u64() => Err(e::InvalidParameterValue(format!(
-                "The value of `{path}` is out of range."
-            ))),
-            Value::String(s) => s
-                .trim()
-                .parse::<i64>()
-                .map(Value::from)
-                .map_err(|_| bad_type(path, ty)),
+            Value::Number(n) if n.is_u64() => {
+                Err(e::InvalidParameterValue(format!("The value of `{path}` is out of range.")))
+            }
+            Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| bad_type(path, ty)),
             _ => Err(bad_type(path, ty)),
         },
         Ty::Float => match &v {
@@ -207,11 +177,7 @@ fn coerce(path: &str, ty: &Ty, v: Value) -> TcResult<Value> {
     }
 }
 
-fn check(
-    prefix: &str,
-    fields: &[Field],
-    input: Map<String, Value>,
-) -> TcResult<Map<String, Value>> {
+fn check(prefix: &str, fields: &[Field], input: Map<String, Value>) -> TcResult<Map<String, Value>> {
     let join = |name: &str| {
         if prefix.is_empty() {
             name.to_string()
@@ -221,10 +187,7 @@ fn check(
     };
     for key in input.keys() {
         if !fields.iter().any(|f| f.name == key) {
-            return Err(e::UnknownParameter(format!(
-                "The parameter `{}` is not recognized.",
-                join(key)
-            )));
+            return Err(e::UnknownParameter(format!("The parameter `{}` is not recognized.", join(key))));
         }
     }
     let mut out = Map::new();
@@ -234,17 +197,13 @@ fn check(
         // The SDKs drop unset fields; an explicit JSON null means the same thing.
         match input.remove(f.name).filter(|v| !v.is_null()) {
             None if f.required => {
-                return Err(e::MissingParameter(format!(
-                    "The request is missing a required parameter `{path}`."
-                )))
+                return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")))
             }
             None => {}
             Some(v) => {
                 let v = coerce(&path, &f.ty, v)?;
                 if f.required && matches!(&v, Value::Array(a) if a.is_empty()) {
-                    return Err(e::MissingParameter(format!(
-                        "The request is missing a required parameter `{path}`."
-                    )));
+                    return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")));
                 }
                 out.insert(f.name.to_string(), v);
             }
@@ -279,10 +238,7 @@ impl Params {
     }
     pub fn strs(&self, k: &str) -> Vec<String> {
         match self.0.get(k) {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
+            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
             _ => vec![],
         }
     }
@@ -293,17 +249,11 @@ impl Params {
         }
     }
     pub fn obj(&self, k: &str) -> Option<Params> {
-        self.0
-            .get(k)
-            .and_then(Value::as_object)
-            .map(|m| Params(m.clone()))
+        self.0.get(k).and_then(Value::as_object).map(|m| Params(m.clone()))
     }
     pub fn objs(&self, k: &str) -> Vec<Params> {
         match self.0.get(k) {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_object().map(|m| Params(m.clone())))
-                .collect(),
+            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_object().map(|m| Params(m.clone()))).collect(),
             _ => vec![],
         }
     }
@@ -315,9 +265,7 @@ mod tests {
     use serde_json::json;
 
     fn pairs(s: &[(&str, &str)]) -> Vec<(String, String)> {
-        s.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        s.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     #[test]
@@ -353,20 +301,14 @@ mod tests {
     fn conflicting_flat_keys_are_rejected() {
         let err = fold_flat(pairs(&[("DiskIds", "x"), ("DiskIds.0", "y")])).unwrap_err();
         assert_eq!(err.code, "InvalidParameter");
-        assert_eq!(
-            fold_flat(pairs(&[("a..b", "x")])).unwrap_err().code,
-            "UnknownParameter"
-        );
+        assert_eq!(fold_flat(pairs(&[("a..b", "x")])).unwrap_err().code, "UnknownParameter");
     }
 
     const SCHEMA: &[Field] = &[
         req("DiskIds", STRS),
         opt("Limit", INT),
         opt("Flag", BOOL),
-        opt(
-            "Placement",
-            Ty::Obj(&[req("Zone", STR), opt("ProjectId", INT)]),
-        ),
+        opt("Placement", Ty::Obj(&[req("Zone", STR), opt("ProjectId", INT)])),
     ];
 
     fn parse(v: Value) -> TcResult<Params> {
@@ -375,8 +317,10 @@ mod tests {
 
     #[test]
     fn schema_coerces_documented_string_forms() {
-        let p = parse(json!({"DiskIds": ["a"], "Limit": "20", "Flag": "TRUE", "Placement": {"Zone": "z", "ProjectId": "0"}}))
-            .unwrap();
+        let p = parse(
+            json!({"DiskIds": ["a"], "Limit": "20", "Flag": "TRUE", "Placement": {"Zone": "z", "ProjectId": "0"}}),
+        )
+        .unwrap();
         assert_eq!(p.int("Limit"), Some(20));
         assert_eq!(p.bool("Flag"), Some(true));
         assert_eq!(p.obj("Placement").unwrap().int("ProjectId"), Some(0));
@@ -385,48 +329,15 @@ mod tests {
     #[test]
     fn schema_errors_carry_the_documented_codes() {
         assert_eq!(parse(json!({})).unwrap_err().code, "MissingParameter");
-        assert_eq!(
-            parse(json!({"DiskIds": []})).unwrap_err().code,
-            "MissingParameter"
-        );
-        assert_eq!(
-            parse(json!({"DiskIds": ["a"], "Nope": 1}))
-                .unwrap_err()
-                .code,
-            "UnknownParameter"
-        );
-        let err =
-            parse(json!({"DiskIds": ["a"], "Placement": {"Zone": "z", "Cage": 1}})).unwrap_err();
-        assert_eq!(
-            (err.code, err.message.contains("Placement.Cage")),
-            ("UnknownParameter", true)
-        );
-        assert_eq!(
-            parse(json!({"DiskIds": ["a"], "Limit": "ten"}))
-                .unwrap_err()
-                .code,
-            "InvalidParameterValue"
-        );
-        assert_eq!(
-            parse(json!({"DiskIds": ["a"], "Limit": 1.5}))
-                .unwrap_err()
-                .code,
-            "InvalidParameterValue"
-        );
-        assert_eq!(
-            parse(json!({"DiskIds": "a"})).unwrap_err().code,
-            "InvalidParameterValue"
-        );
-        assert_eq!(
-            parse(json!({"DiskIds": [1]})).unwrap_err().code,
-            "InvalidParameterValue"
-        );
-        assert_eq!(
-            parse(json!({"DiskIds": ["a"], "Flag": "yes"}))
-                .unwrap_err()
-                .code,
-            "InvalidParameterValue"
-        );
+        assert_eq!(parse(json!({"DiskIds": []})).unwrap_err().code, "MissingParameter");
+        assert_eq!(parse(json!({"DiskIds": ["a"], "Nope": 1})).unwrap_err().code, "UnknownParameter");
+        let err = parse(json!({"DiskIds": ["a"], "Placement": {"Zone": "z", "Cage": 1}})).unwrap_err();
+        assert_eq!((err.code, err.message.contains("Placement.Cage")), ("UnknownParameter", true));
+        assert_eq!(parse(json!({"DiskIds": ["a"], "Limit": "ten"})).unwrap_err().code, "InvalidParameterValue");
+        assert_eq!(parse(json!({"DiskIds": ["a"], "Limit": 1.5})).unwrap_err().code, "InvalidParameterValue");
+        assert_eq!(parse(json!({"DiskIds": "a"})).unwrap_err().code, "InvalidParameterValue");
+        assert_eq!(parse(json!({"DiskIds": [1]})).unwrap_err().code, "InvalidParameterValue");
+        assert_eq!(parse(json!({"DiskIds": ["a"], "Flag": "yes"})).unwrap_err().code, "InvalidParameterValue");
     }
 
     proptest::proptest! {

@@ -18,8 +18,7 @@ fn out(field: &str, v: Value) -> Output {
 
 /// Months left on a prepaid disk (at least one day's worth), for prorated prices.
 fn months_left(d: &Disk, now: i64) -> f64 {
-    d.deadline_ms
-        .map_or(1.0, |dl| ((dl - now) as f64 / MONTH_MS).max(1.0 / 30.0))
+    d.deadline_ms.map_or(1.0, |dl| ((dl - now) as f64 / MONTH_MS).max(1.0 / 30.0))
 }
 
 pub const INQUIRY_PRICE_CREATE_DISKS: &[Field] = &[
@@ -40,17 +39,13 @@ pub fn inquiry_price_create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
         .cfg
         .disk_type(disk_type)
         .filter(|_| disk_type != "CLOUD_BSSD")
-        .ok_or_else(|| {
-            e::InvalidParameterValue(format!("DiskType `{disk_type}` cannot be quoted."))
-        })?
+        .ok_or_else(|| e::InvalidParameterValue(format!("DiskType `{disk_type}` cannot be quoted.")))?
         .clone();
     let size = p.int("DiskSize").unwrap_or_default();
     disks::check_size(ctx, disk_type, DATA_DISK, size)?;
     if let Some(pid) = p.int("ProjectId") {
         if !ctx.project_exists(pid) {
-            return Err(e::InvalidParameterValue(format!(
-                "The project {pid} does not exist."
-            )));
+            return Err(e::InvalidParameterValue(format!("The project {pid} does not exist.")));
         }
     }
     let count = p.int("DiskCount").unwrap_or(1);
@@ -64,11 +59,7 @@ pub fn inquiry_price_create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
     match spec.extra_performance {
         Some([lo, hi]) if (lo..=hi).contains(&throughput) => {}
         None if throughput == 0 => {}
-        _ => {
-            return Err(e::InvalidParameterValue(
-                "ThroughputPerformance is out of range for this disk type.",
-            ))
-        }
+        _ => return Err(e::InvalidParameterValue("ThroughputPerformance is out of range for this disk type.")),
     }
     let quota = p.int("DiskBackupQuota").unwrap_or(0);
     if !(0..=ctx.cfg.tencent.limits.max_backup_quota).contains(&quota) {
@@ -94,11 +85,7 @@ pub fn inquiry_price_create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
     Ok(out("DiskPrice", v))
 }
 
-pub const INQUIRY_PRICE_RESIZE_DISK: &[Field] = &[
-    req("DiskId", STR),
-    req("DiskSize", INT),
-    opt("ProjectId", INT),
-];
+pub const INQUIRY_PRICE_RESIZE_DISK: &[Field] = &[req("DiskId", STR), req("DiskSize", INT), opt("ProjectId", INT)];
 
 pub fn inquiry_price_resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let id = p.str("DiskId").unwrap_or_default().to_string();
@@ -109,9 +96,7 @@ pub fn inquiry_price_resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
         .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{id}` does not exist.")))?
         .clone();
     if !d.portable {
-        return Err(e::InvalidDisk_NotPortable(format!(
-            "`{id}` is not an elastic disk."
-        )));
+        return Err(e::InvalidDisk_NotPortable(format!("`{id}` is not an elastic disk.")));
     }
     if d.is_expired(ctx.now) {
         return Err(e::InvalidDisk_Expire(format!("`{id}` has expired.")));
@@ -140,34 +125,24 @@ pub fn inquiry_price_resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
 pub const INQUIRE_PRICE_MODIFY_DISK_EXTRA_PERFORMANCE: &[Field] =
     &[req("DiskId", STR), req("ThroughputPerformance", INT)];
 
-pub fn inquire_price_modify_disk_extra_performance(
-    ctx: &mut Ctx<'_>,
-    p: &Params,
-) -> TcResult<Output> {
+pub fn inquire_price_modify_disk_extra_performance(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let d = disks::check_extra_performance(ctx, p, |m| e::ResourceUnavailable_NotSupported(m))?;
     let mbps = p.int("ThroughputPerformance").unwrap_or_default() as f64;
     let l = &ctx.cfg.tencent.limits;
     let v = if d.disk_charge_type == PREPAID {
-        price(
-            Some(mbps * l.throughput_price_month * months_left(&d, ctx.now)),
-            None,
-        )
+        price(Some(mbps * l.throughput_price_month * months_left(&d, ctx.now)), None)
     } else {
         price(None, Some(mbps * l.throughput_price_hour))
     };
     Ok(out("DiskPrice", v))
 }
 
-pub const INQUIRE_PRICE_MODIFY_DISK_BACKUP_QUOTA: &[Field] =
-    &[req("DiskId", STR), req("DiskBackupQuota", INT)];
+pub const INQUIRE_PRICE_MODIFY_DISK_BACKUP_QUOTA: &[Field] = &[req("DiskId", STR), req("DiskBackupQuota", INT)];
 
 pub fn inquire_price_modify_disk_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let d = super::backups::check_backup_quota(ctx, p)?;
     if d.is_busy() {
-        return Err(e::InvalidDisk_Busy(format!(
-            "`{}` is {}; try again later.",
-            d.disk_id, d.disk_state
-        )));
+        return Err(e::InvalidDisk_Busy(format!("`{}` is {}; try again later.", d.disk_id, d.disk_state)));
     }
     let quota = p.int("DiskBackupQuota").unwrap_or_default() as f64;
     let hourly = quota * ctx.cfg.tencent.limits.backup_point_price_hour;
@@ -201,73 +176,41 @@ pub fn describe_disk_config_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
     let zones = p.strs("Zones");
     for z in &zones {
         if !region.zones.contains(z) {
-            return Err(e::InvalidParameterValue(format!(
-                "The zone `{z}` does not exist in {}.",
-                ctx.region
-            )));
+            return Err(e::InvalidParameterValue(format!("The zone `{z}` does not exist in {}.", ctx.region)));
         }
     }
-    let zones = if zones.is_empty() {
-        region.zones.clone()
-    } else {
-        zones
-    };
+    let zones = if zones.is_empty() { region.zones.clone() } else { zones };
     let charges: Vec<&str> = match p.str("DiskChargeType") {
         None => vec![PREPAID, POSTPAID],
         Some(c) if c == PREPAID || c == POSTPAID => vec![c],
-        Some(c) => {
-            return Err(e::InvalidParameterValue(format!(
-                "DiskChargeType `{c}` is not valid."
-            )))
-        }
+        Some(c) => return Err(e::InvalidParameterValue(format!("DiskChargeType `{c}` is not valid."))),
     };
     let types = p.strs("DiskTypes");
     for t in &types {
         if ctx.cfg.disk_type(t).is_none() {
-            return Err(e::InvalidParameterValue(format!(
-                "DiskType `{t}` is not valid."
-            )));
+            return Err(e::InvalidParameterValue(format!("DiskType `{t}` is not valid.")));
         }
     }
     let usages: Vec<&str> = match p.str("DiskUsage") {
         Some(u) if u == DATA_DISK || u == SYSTEM_DISK => vec![u],
-        Some(u) => {
-            return Err(e::InvalidParameterValue(format!(
-                "DiskUsage `{u}` is not valid."
-            )))
-        }
+        Some(u) => return Err(e::InvalidParameterValue(format!("DiskUsage `{u}` is not valid."))),
         None if inquiry == "INQUIRY_CVM_CONFIG" => vec![SYSTEM_DISK, DATA_DISK],
         None => vec![DATA_DISK],
     };
     for (k, v) in [("CPU", p.int("CPU")), ("Memory", p.int("Memory"))] {
         if v.is_some_and(|n| n < 1) {
-            return Err(e::InvalidParameterValue(format!(
-                "{k} must be a positive integer."
-            )));
+            return Err(e::InvalidParameterValue(format!("{k} must be a positive integer.")));
         }
     }
     let families: Vec<Value> = if inquiry == "INQUIRY_CVM_CONFIG" {
-        p.strs("InstanceFamilies")
-            .into_iter()
-            .map(Value::String)
-            .collect()
+        p.strs("InstanceFamilies").into_iter().map(Value::String).collect()
     } else {
         vec![]
     };
-    let families = if families.is_empty() {
-        vec![Value::Null]
-    } else {
-        families
-    };
+    let families = if families.is_empty() { vec![Value::Null] } else { families };
     let mut set = Vec::new();
     for zone in &zones {
-        for spec in ctx
-            .cfg
-            .tencent
-            .disk_types
-            .iter()
-            .filter(|s| types.is_empty() || types.contains(&s.disk_type))
-        {
+        for spec in ctx.cfg.tencent.disk_types.iter().filter(|s| types.is_empty() || types.contains(&s.disk_type)) {
             for usage in &usages {
                 for charge in &charges {
                     for family in &families {

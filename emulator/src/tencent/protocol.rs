@@ -67,27 +67,18 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> TcResult<Option<&'h str>> {
             e::InvalidParameter(format!("The header `{name}` is given more than once."))
         });
     }
-    first
-        .to_str()
-        .map(Some)
-        .map_err(|_| e::InvalidParameter(format!("The header `{name}` is not valid ASCII.")))
+    first.to_str().map(Some).map_err(|_| e::InvalidParameter(format!("The header `{name}` is not valid ASCII.")))
 }
 
 fn form_pairs(raw: &[u8]) -> TcResult<Vec<(String, String)>> {
     if std::str::from_utf8(raw).is_err() {
         return Err(e::InvalidParameter("Request parameters must be UTF-8."));
     }
-    Ok(form_urlencoded::parse(raw)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
+    Ok(form_urlencoded::parse(raw).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
 }
 
 fn media_type(ct: &str) -> String {
-    ct.split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+    ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 struct Key<'c> {
@@ -99,14 +90,11 @@ struct Key<'c> {
 fn find_key<'c>(cfg: &'c Config, secret_id: &str) -> Option<Key<'c>> {
     cfg.accounts.iter().find_map(|a| {
         let t = a.tencent.as_ref()?;
-        t.keys
-            .iter()
-            .find(|k| k.secret_id == secret_id)
-            .map(|k| Key {
-                account: &a.name,
-                uin: &t.uin,
-                secret: &k.secret_key,
-            })
+        t.keys.iter().find(|k| k.secret_id == secret_id).map(|k| Key {
+            account: &a.name,
+            uin: &t.uin,
+            secret: &k.secret_key,
+        })
     })
 }
 
@@ -115,11 +103,7 @@ fn default_key(cfg: &Config) -> TcResult<Key<'_>> {
         .iter()
         .find_map(|a| {
             let t = a.tencent.as_ref()?;
-            Some(Key {
-                account: &a.name,
-                uin: &t.uin,
-                secret: "",
-            })
+            Some(Key { account: &a.name, uin: &t.uin, secret: "" })
         })
         .ok_or_else(|| e::AuthFailure_SecretIdNotFound("No Tencent account is configured."))
 }
@@ -142,18 +126,18 @@ fn authenticate<'c>(
 ) -> TcResult<Key<'c>> {
     let check = || -> TcResult<Key<'c>> {
         let key = find_key(cfg, claim.secret_id).ok_or_else(|| {
-            e::AuthFailure_SecretIdNotFound(
-                "The SecretId is not found, please ensure that your SecretId is correct.",
-            )
+            e::AuthFailure_SecretIdNotFound("The SecretId is not found, please ensure that your SecretId is correct.")
         })?;
         if claim.token.is_some_and(|t| !t.is_empty()) {
             return Err(e::AuthFailure_TokenFailure(
                 "The twin issues no temporary credentials, so no token is valid here.",
             ));
         }
-        let ts: i64 = claim.timestamp.trim().parse().map_err(|_| {
-            e::InvalidParameterValue("The value of `Timestamp` must be a Unix time in seconds.")
-        })?;
+        let ts: i64 = claim
+            .timestamp
+            .trim()
+            .parse()
+            .map_err(|_| e::InvalidParameterValue("The value of `Timestamp` must be a Unix time in seconds."))?;
         if (now_secs - ts).abs() > 300 {
             return Err(e::AuthFailure_SignatureExpire(format!(
                 "Signature expired. Timestamp {ts} and server time {now_secs} differ by more than five minutes."
@@ -183,19 +167,9 @@ pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
         ));
     }
     if req.method == Method::GET && req.query.len() > GET_LIMIT {
-        return Err(e::RequestSizeLimitExceeded(
-            "A GET request may be at most 32 KB.",
-        ));
+        return Err(e::RequestSizeLimitExceeded("A GET request may be at most 32 KB."));
     }
-    for h in [
-        "host",
-        "content-type",
-        "x-tc-timestamp",
-        "x-tc-version",
-        "x-tc-region",
-        "x-tc-token",
-        "authorization",
-    ] {
+    for h in ["host", "content-type", "x-tc-timestamp", "x-tc-version", "x-tc-region", "x-tc-token", "authorization"] {
         header(req.headers, h)?;
     }
     if header(req.headers, "x-tc-action")?.is_some() {
@@ -206,11 +180,8 @@ pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
 }
 
 fn required<'a>(v: Option<&'a str>, name: &str) -> TcResult<&'a str> {
-    v.filter(|s| !s.is_empty()).ok_or_else(|| {
-        e::MissingParameter(format!(
-            "The request is missing a required parameter `{name}`."
-        ))
-    })
+    v.filter(|s| !s.is_empty())
+        .ok_or_else(|| e::MissingParameter(format!("The request is missing a required parameter `{name}`.")))
 }
 
 fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> Decoded {
@@ -225,29 +196,19 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
     let auth_header = h("authorization")?;
     let mut parsed = None;
     if mode == AuthMode::Enforce || auth_header.is_some() {
-        let raw = auth_header.ok_or_else(|| {
-            e::AuthFailure_InvalidAuthorization("The Authorization header is missing.")
-        })?;
+        let raw =
+            auth_header.ok_or_else(|| e::AuthFailure_InvalidAuthorization("The Authorization header is missing."))?;
         let a = sign::parse_tc3_authorization(raw).ok_or_else(|| {
             e::AuthFailure_InvalidAuthorization("Authorization in the request header is invalid; expected `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.")
         })?;
         parsed = Some(a);
     }
-    let secret_id = parsed
-        .as_ref()
-        .map(|a| a.secret_id.clone())
-        .unwrap_or_default();
+    let secret_id = parsed.as_ref().map(|a| a.secret_id.clone()).unwrap_or_default();
     let token = h("x-tc-token")?;
-    let claim = Claim {
-        secret_id: &secret_id,
-        timestamp,
-        token,
-    };
+    let claim = Claim { secret_id: &secret_id, timestamp, token };
     let key = authenticate(cfg, mode, now_secs, &claim, |secret| {
         let Some(a) = parsed.as_ref() else {
-            return Err(e::AuthFailure_InvalidAuthorization(
-                "The Authorization header is missing.",
-            ));
+            return Err(e::AuthFailure_InvalidAuthorization("The Authorization header is missing."));
         };
         verify_tc3(req, a, timestamp, secret, is_get)
     })?;
@@ -260,9 +221,8 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
                 if req.body.iter().all(u8::is_ascii_whitespace) {
                     Value::Object(Map::new())
                 } else {
-                    serde_json::from_slice::<Value>(req.body).map_err(|err| {
-                        e::InvalidParameter(format!("The request body is not valid JSON: {err}."))
-                    })?
+                    serde_json::from_slice::<Value>(req.body)
+                        .map_err(|err| e::InvalidParameter(format!("The request body is not valid JSON: {err}.")))?
                 }
             }
             "application/x-www-form-urlencoded" => Value::Object(fold_flat(form_pairs(req.body)?)?),
@@ -279,9 +239,7 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
         }
     };
     let Value::Object(params) = params else {
-        return Err(e::InvalidParameter(
-            "The request body must be a JSON object.",
-        ));
+        return Err(e::InvalidParameter("The request body must be a JSON object."));
     };
     Ok(Call {
         account: key.account.to_string(),
@@ -302,9 +260,7 @@ fn verify_tc3(
 ) -> TcResult<()> {
     for needed in ["content-type", "host"] {
         if !a.signed_headers.iter().any(|h| h == needed) {
-            return Err(e::AuthFailure_InvalidAuthorization(format!(
-                "SignedHeaders must include `{needed}`."
-            )));
+            return Err(e::AuthFailure_InvalidAuthorization(format!("SignedHeaders must include `{needed}`.")));
         }
     }
     let ts: i64 = timestamp.trim().parse().unwrap_or(0);
@@ -325,14 +281,11 @@ fn verify_tc3(
     let mut values: Vec<(&str, &str)> = Vec::with_capacity(a.signed_headers.len());
     for name in &a.signed_headers {
         let v = header(req.headers, name)?.ok_or_else(|| {
-            e::AuthFailure_SignatureFailure(format!(
-                "The signed header `{name}` is not in the request."
-            ))
+            e::AuthFailure_SignatureFailure(format!("The signed header `{name}` is not in the request."))
         })?;
         values.push((name.as_str(), v));
     }
-    let unsigned =
-        header(req.headers, "x-tc-content-sha256")?.is_some_and(|v| v == "UNSIGNED-PAYLOAD");
+    let unsigned = header(req.headers, "x-tc-content-sha256")?.is_some_and(|v| v == "UNSIGNED-PAYLOAD");
     let payload_hash = if unsigned {
         sign::sha256_hex(b"UNSIGNED-PAYLOAD")
     } else if is_get {
@@ -342,22 +295,15 @@ fn verify_tc3(
     };
     // The official SDKs sign header values as sent; the documentation describes them lowercased.
     // Both forms are accepted.
-    let lowered: Vec<(String, String)> = values
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_ascii_lowercase()))
-        .collect();
-    let lowered_ref: Vec<(&str, &str)> = lowered
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
+    let lowered: Vec<(String, String)> = values.iter().map(|(n, v)| (n.to_string(), v.to_ascii_lowercase())).collect();
+    let lowered_ref: Vec<(&str, &str)> = lowered.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let mut variants = vec![values];
     if lowered_ref != variants[0] {
         variants.push(lowered_ref);
     }
     let mut last = None;
     for headers in &variants {
-        let canonical =
-            sign::tc3_canonical_request(req.method.as_str(), req.query, headers, &payload_hash);
+        let canonical = sign::tc3_canonical_request(req.method.as_str(), req.query, headers, &payload_hash);
         let sts = sign::tc3_string_to_sign(timestamp.trim(), &a.date, &a.service, &canonical);
         let mine = sign::tc3_signature(secret, &a.date, &a.service, &sts);
         if sign::constant_time_eq(&mine, &a.signature) {
@@ -377,18 +323,14 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
     let raw: &[u8] = if req.method == Method::GET {
         req.query.as_bytes()
     } else {
-        let ct = header(req.headers, "content-type")?
-            .map(media_type)
-            .unwrap_or_default();
+        let ct = header(req.headers, "content-type")?.map(media_type).unwrap_or_default();
         if ct != "application/x-www-form-urlencoded" {
             return Err(e::MissingParameter(
                 "The request is missing a required parameter `Action` (send X-TC-Action with TC3, or a form body with v1).",
             ));
         }
         if req.body.len() > V1_POST_LIMIT {
-            return Err(e::RequestSizeLimitExceeded(
-                "A HmacSHA1/HmacSHA256-signed POST may be at most 1 MB.",
-            ));
+            return Err(e::RequestSizeLimitExceeded("A HmacSHA1/HmacSHA256-signed POST may be at most 1 MB."));
         }
         req.body
     };
@@ -397,9 +339,7 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
     for (k, v) in &pairs {
         if let Some(name) = V1_COMMON.iter().find(|c| **c == k) {
             if common.insert(name, v.as_str()).is_some() {
-                return Err(e::InvalidParameter(format!(
-                    "The parameter `{k}` is given more than once."
-                )));
+                return Err(e::InvalidParameter(format!("The parameter `{k}` is given more than once.")));
             }
         }
     }
@@ -416,11 +356,7 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
         get("SecretId").unwrap_or("")
     };
     let host = header(req.headers, "host")?.unwrap_or("");
-    let claim = Claim {
-        secret_id,
-        timestamp,
-        token: get("Token"),
-    };
+    let claim = Claim { secret_id, timestamp, token: get("Token") };
     let key = authenticate(cfg, mode, now_secs, &claim, |secret| {
         let sent = get("Signature").unwrap_or("");
         let method = sign::V1Method::from_param(get("SignatureMethod"));
@@ -435,11 +371,8 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
             ))
         }
     })?;
-    let action_params: Vec<(String, String)> = pairs
-        .iter()
-        .filter(|(k, _)| !V1_COMMON.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let action_params: Vec<(String, String)> =
+        pairs.iter().filter(|(k, _)| !V1_COMMON.contains(&k.as_str())).cloned().collect();
     Ok(Call {
         account: key.account.to_string(),
         uin: key.uin.to_string(),

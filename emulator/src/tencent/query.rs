@@ -11,15 +11,11 @@ pub const MAX_LIMIT: i64 = 100;
 pub fn paging(p: &Params) -> TcResult<(usize, usize)> {
     let offset = p.int("Offset").unwrap_or(0);
     if offset < 0 {
-        return Err(e::InvalidParameterValue(format!(
-            "Offset must be 0 or more; got {offset}."
-        )));
+        return Err(e::InvalidParameterValue(format!("Offset must be 0 or more; got {offset}.")));
     }
     let limit = p.int("Limit").unwrap_or(DEFAULT_LIMIT);
     if !(0..=MAX_LIMIT).contains(&limit) {
-        return Err(e::InvalidParameterValue(format!(
-            "Limit must be between 0 and {MAX_LIMIT}; got {limit}."
-        )));
+        return Err(e::InvalidParameterValue(format!("Limit must be between 0 and {MAX_LIMIT}; got {limit}.")));
     }
     Ok((offset as usize, limit as usize))
 }
@@ -34,11 +30,7 @@ pub fn order<'p>(p: &'p Params, fields: &[&str]) -> TcResult<(bool, Option<&'p s
     let desc = match p.str("Order") {
         None | Some("DESC") => true,
         Some("ASC") => false,
-        Some(other) => {
-            return Err(e::InvalidParameterValue(format!(
-                "Order must be ASC or DESC; got `{other}`."
-            )))
-        }
+        Some(other) => return Err(e::InvalidParameterValue(format!("Order must be ASC or DESC; got `{other}`."))),
     };
     let field = match p.str("OrderField") {
         None => None,
@@ -70,8 +62,7 @@ pub fn filters(p: &Params, allowed: &[&str], tag_keys: bool) -> TcResult<Vec<Fil
     let mut out = Vec::new();
     for f in p.objs("Filters") {
         let name = f.str("Name").unwrap_or_default().to_string();
-        let ok = allowed.contains(&name.as_str())
-            || (tag_keys && name.len() > 4 && name.starts_with("tag:"));
+        let ok = allowed.contains(&name.as_str()) || (tag_keys && name.len() > 4 && name.starts_with("tag:"));
         if !ok {
             return Err(e::InvalidFilter(format!(
                 "The filter `{name}` is not supported; supported filters are {}{}.",
@@ -79,19 +70,14 @@ pub fn filters(p: &Params, allowed: &[&str], tag_keys: bool) -> TcResult<Vec<Fil
                 if tag_keys { ", tag:<tag-key>" } else { "" }
             )));
         }
-        out.push(Filter {
-            name,
-            values: f.strs("Values"),
-        });
+        out.push(Filter { name, values: f.strs("Values") });
     }
     Ok(out)
 }
 
 pub fn ids_xor_filters(p: &Params, ids: &str) -> TcResult<()> {
     if p.has(ids) && p.has("Filters") {
-        return Err(e::InvalidParameterValue(format!(
-            "`{ids}` and `Filters` cannot be specified at the same time."
-        )));
+        return Err(e::InvalidParameterValue(format!("`{ids}` and `Filters` cannot be specified at the same time.")));
     }
     Ok(())
 }
@@ -101,8 +87,6 @@ pub fn bool_value(v: &str) -> TcResult<bool> {
     match v.to_ascii_uppercase().as_str() {
         "TRUE" => Ok(true),
         "FALSE" => Ok(false),
-        _ => Err(e::InvalidParameterValue(format!(
-            "`{v}` is not TRUE or FALSE."
-        ))),
+        _ => Err(e::InvalidParameterValue(format!("`{v}` is not TRUE or FALSE."))),
     }
 }

@@ -20,9 +20,7 @@ pub struct DiskView<'a> {
 
 impl DiskView<'_> {
     fn progress(&self, target: &str) -> i64 {
-        self.world
-            .job_for(target)
-            .map_or(100, |j| j.gate.percent(self.now))
+        self.world.job_for(target).map_or(100, |j| j.gate.percent(self.now))
     }
 
     fn project_name(&self, id: i64) -> String {
@@ -51,11 +49,7 @@ impl DiskView<'_> {
         let prepaid = d.disk_charge_type == PREPAID;
         let attached = !d.attached_to.is_empty() && d.disk_state != state::ATTACHING;
         let rollbacking = d.disk_state == state::ROLLBACKING;
-        let (returnable, fail_code) = if prepaid {
-            self.return_status(d)
-        } else {
-            (Value::Null, Value::Null)
-        };
+        let (returnable, fail_code) = if prepaid { self.return_status(d) } else { (Value::Null, Value::Null) };
         json!({
             "DiskId": d.disk_id,
             "DiskName": d.disk_name,
@@ -107,12 +101,7 @@ impl DiskView<'_> {
     /// IsReturnable / ReturnFailCode of a prepaid disk: 1 already returned, 2 expired,
     /// 3 not returnable (system disks), 8 the account's return quota is used up.
     fn return_status(&self, d: &Disk) -> (Value, Value) {
-        let used = self
-            .world
-            .tencent_refunds
-            .get(self.account)
-            .copied()
-            .unwrap_or(0);
+        let used = self.world.tencent_refunds.get(self.account).copied().unwrap_or(0);
         let code = if d.disk_state == state::TORECYCLE {
             1
         } else if d.is_expired(self.now) {
@@ -128,11 +117,7 @@ impl DiskView<'_> {
     }
 
     pub fn backup(&self, b: &DiskBackup) -> Value {
-        let percent = if b.disk_backup_state == state::CREATING {
-            self.progress(&b.disk_backup_id)
-        } else {
-            100
-        };
+        let percent = if b.disk_backup_state == state::CREATING { self.progress(&b.disk_backup_id) } else { 100 };
         json!({
             "DiskBackupId": b.disk_backup_id,
             "DiskId": b.disk_id,

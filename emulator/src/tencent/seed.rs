@@ -45,80 +45,39 @@ fn base_disk(id: &str, zone: &str, disk_type: &str, size: i64, now_ms: i64, seq:
 }
 
 /// A new data disk with the defaults CreateDisks documents; callers set the rest.
-pub fn new_data_disk(
-    id: &str,
-    zone: &str,
-    disk_type: &str,
-    size: i64,
-    now_ms: i64,
-    seq: u64,
-) -> Disk {
+pub fn new_data_disk(id: &str, zone: &str, disk_type: &str, size: i64, now_ms: i64, seq: u64) -> Disk {
     base_disk(id, zone, disk_type, size, now_ms, seq)
 }
 
 pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> Result<(), String> {
     for seed in &inv.tencent {
-        if !cfg
-            .accounts
-            .iter()
-            .any(|a| a.name == seed.account && a.tencent.is_some())
-        {
-            return Err(format!(
-                "inventory: no Tencent account named `{}`",
-                seed.account
-            ));
+        if !cfg.accounts.iter().any(|a| a.name == seed.account && a.tencent.is_some()) {
+            return Err(format!("inventory: no Tencent account named `{}`", seed.account));
         }
-        let region = cfg
-            .region(&seed.region)
-            .ok_or_else(|| format!("inventory: unknown region `{}`", seed.region))?;
+        let region = cfg.region(&seed.region).ok_or_else(|| format!("inventory: unknown region `{}`", seed.region))?;
         let check_zone = |z: &str| {
             if region.zones.iter().any(|x| x == z) {
                 Ok(())
             } else {
-                Err(format!(
-                    "inventory: zone `{z}` is not in region `{}`",
-                    seed.region
-                ))
+                Err(format!("inventory: zone `{z}` is not in region `{}`", seed.region))
             }
         };
-        let check_type = |t: &str| {
-            cfg.disk_type(t)
-                .map(|_| ())
-                .ok_or_else(|| format!("inventory: unknown disk type `{t}`"))
-        };
+        let check_type =
+            |t: &str| cfg.disk_type(t).map(|_| ()).ok_or_else(|| format!("inventory: unknown disk type `{t}`"));
         for inst in &seed.instances {
             check_zone(&inst.zone)?;
             let seq = world.next();
             let store = world.tc(&seed.account, &seed.region);
-            if store
-                .instances
-                .insert(inst.instance_id.clone(), inst.clone())
-                .is_some()
-            {
-                return Err(format!(
-                    "inventory: instance `{}` appears twice",
-                    inst.instance_id
-                ));
+            if store.instances.insert(inst.instance_id.clone(), inst.clone()).is_some() {
+                return Err(format!("inventory: instance `{}` appears twice", inst.instance_id));
             }
             if let Some(sys) = &inst.system_disk {
                 check_type(&sys.disk_type)?;
-                let mut d = base_disk(
-                    &sys.disk_id,
-                    &inst.zone,
-                    &sys.disk_type,
-                    sys.disk_size,
-                    now_ms,
-                    seq,
-                );
+                let mut d = base_disk(&sys.disk_id, &inst.zone, &sys.disk_type, sys.disk_size, now_ms, seq);
                 d.disk_name = format!("{}-system", inst.instance_name);
                 d.disk_usage = SYSTEM_DISK.into();
                 d.portable = false;
-                d.disk_charge_type = if inst.instance_charge_type == PREPAID {
-                    PREPAID
-                } else {
-                    POSTPAID
-                }
-                .into();
+                d.disk_charge_type = if inst.instance_charge_type == PREPAID { PREPAID } else { POSTPAID }.into();
                 if d.disk_charge_type == PREPAID {
                     d.renew_flag = Some("NOTIFY_AND_MANUAL_RENEW".into());
                     d.deadline_ms = Some(crate::clock::add_months_ms(now_ms, 1));
@@ -136,14 +95,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
             check_type(&sd.disk_type)?;
             let seq = world.next();
             let store = world.tc(&seed.account, &seed.region);
-            let mut d = base_disk(
-                &sd.disk_id,
-                &sd.zone,
-                &sd.disk_type,
-                sd.disk_size,
-                now_ms,
-                seq,
-            );
+            let mut d = base_disk(&sd.disk_id, &sd.zone, &sd.disk_type, sd.disk_size, now_ms, seq);
             d.disk_name = sd.disk_name.clone();
             d.disk_charge_type = sd.disk_charge_type.clone();
             d.project_id = sd.project_id;
@@ -152,17 +104,12 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 d.deadline_ms = Some(crate::clock::add_months_ms(now_ms, 1));
             }
             if let Some(i) = &sd.instance_id {
-                let inst = store.instances.get(i).ok_or_else(|| {
-                    format!(
-                        "inventory: disk `{}` names unknown instance `{i}`",
-                        sd.disk_id
-                    )
-                })?;
+                let inst = store
+                    .instances
+                    .get(i)
+                    .ok_or_else(|| format!("inventory: disk `{}` names unknown instance `{i}`", sd.disk_id))?;
                 if inst.zone != sd.zone {
-                    return Err(format!(
-                        "inventory: disk `{}` and instance `{i}` are in different zones",
-                        sd.disk_id
-                    ));
+                    return Err(format!("inventory: disk `{}` and instance `{i}` are in different zones", sd.disk_id));
                 }
                 d.attached_to = vec![i.clone()];
                 d.disk_state = state::ATTACHED.into();

@@ -51,16 +51,12 @@ pub fn parse_tc3_authorization(header: &str) -> Option<Tc3Authorization> {
         }
     }
     let mut scope = credential?.split('/');
-    let (secret_id, date, service, terminator) =
-        (scope.next()?, scope.next()?, scope.next()?, scope.next()?);
+    let (secret_id, date, service, terminator) = (scope.next()?, scope.next()?, scope.next()?, scope.next()?);
     if terminator != "tc3_request" || scope.next().is_some() || secret_id.is_empty() {
         return None;
     }
     let signed_headers: Vec<String> = signed?.split(';').map(str::to_string).collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase()))
-    {
+    if signed_headers.iter().any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase())) {
         return None;
     }
     let signature = signature?;
@@ -78,12 +74,7 @@ pub fn parse_tc3_authorization(header: &str) -> Option<Tc3Authorization> {
 
 /// CanonicalRequest: method, `/`, the raw query (GET) or "" (POST), `name:value\n` per signed
 /// header, the signed header list and the hex SHA-256 of the payload.
-pub fn tc3_canonical_request(
-    method: &str,
-    query: &str,
-    headers: &[(&str, &str)],
-    payload_hash: &str,
-) -> String {
+pub fn tc3_canonical_request(method: &str, query: &str, headers: &[(&str, &str)], payload_hash: &str) -> String {
     let mut canonical_headers = String::new();
     for (name, value) in headers {
         canonical_headers.push_str(name);
@@ -93,22 +84,11 @@ pub fn tc3_canonical_request(
     }
     let signed: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
     let query = if method == "GET" { query } else { "" };
-    format!(
-        "{method}\n/\n{query}\n{canonical_headers}\n{}\n{payload_hash}",
-        signed.join(";")
-    )
+    format!("{method}\n/\n{query}\n{canonical_headers}\n{}\n{payload_hash}", signed.join(";"))
 }
 
-pub fn tc3_string_to_sign(
-    timestamp: &str,
-    date: &str,
-    service: &str,
-    canonical_request: &str,
-) -> String {
-    format!(
-        "{TC3_ALGORITHM}\n{timestamp}\n{date}/{service}/tc3_request\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+pub fn tc3_string_to_sign(timestamp: &str, date: &str, service: &str, canonical_request: &str) -> String {
+    format!("{TC3_ALGORITHM}\n{timestamp}\n{date}/{service}/tc3_request\n{}", sha256_hex(canonical_request.as_bytes()))
 }
 
 /// Hex HMAC-SHA256 over the string to sign, with the key chain TC3+SecretKey → date → service →
@@ -142,11 +122,8 @@ impl V1Method {
 /// value, values decoded (not URL-encoded), `Signature` excluded. Like the official SDK, `_` in a
 /// key is read as `.` before sorting.
 pub fn v1_source(method: &str, host: &str, path: &str, params: &[(String, String)]) -> String {
-    let mut items: Vec<(String, &str)> = params
-        .iter()
-        .filter(|(k, _)| k != "Signature")
-        .map(|(k, v)| (k.replace('_', "."), v.as_str()))
-        .collect();
+    let mut items: Vec<(String, &str)> =
+        params.iter().filter(|(k, _)| k != "Signature").map(|(k, v)| (k.replace('_', "."), v.as_str())).collect();
     items.sort();
     let query: Vec<String> = items.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
     format!("{method}{host}{path}?{}", query.join("&"))
@@ -155,8 +132,7 @@ pub fn v1_source(method: &str, host: &str, path: &str, params: &[(String, String
 pub fn v1_signature(secret_key: &str, method: V1Method, source: &str) -> String {
     let mac = match method {
         V1Method::HmacSha1 => {
-            let mut m =
-                Hmac::<Sha1>::new_from_slice(secret_key.as_bytes()).expect("any key length");
+            let mut m = Hmac::<Sha1>::new_from_slice(secret_key.as_bytes()).expect("any key length");
             m.update(source.as_bytes());
             m.finalize().into_bytes().to_vec()
         }
@@ -189,11 +165,7 @@ pub struct Tc3Request<'a> {
 /// Sign a request the way tencentcloud-sdk-python does (SignedHeaders `content-type;host`).
 pub fn sign_tc3(r: &Tc3Request<'_>) -> SignedTc3 {
     let date = crate::clock::utc_date(r.timestamp);
-    let payload = if r.method == "GET" {
-        &b""[..]
-    } else {
-        r.payload
-    };
+    let payload = if r.method == "GET" { &b""[..] } else { r.payload };
     let canonical = tc3_canonical_request(
         r.method,
         r.query,
@@ -252,15 +224,9 @@ pub fn sign_v1(
         }
         .into(),
     ));
-    let sig = v1_signature(
-        secret_key,
-        method,
-        &v1_source(http_method, host, "/", &params),
-    );
+    let sig = v1_signature(secret_key, method, &v1_source(http_method, host, "/", &params));
     params.push(("Signature".into(), sig));
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish()
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish()
 }
 
 #[cfg(test)]
@@ -275,10 +241,7 @@ mod tests {
         let canonical = tc3_canonical_request(
             "GET",
             "Limit=10&Offset=0",
-            &[
-                ("content-type", "application/x-www-form-urlencoded"),
-                ("host", "cvm.tencentcloudapi.com"),
-            ],
+            &[("content-type", "application/x-www-form-urlencoded"), ("host", "cvm.tencentcloudapi.com")],
             &sha256_hex(b""),
         );
         let sts = tc3_string_to_sign("1539084154", "2018-10-09", "cvm", &canonical);
@@ -291,20 +254,13 @@ mod tests {
     /// TC3-A: every key-independent intermediate value of the main worked example.
     #[test]
     fn doc_vector_tc3_a_intermediates() {
-        let payload =
-            br#"{"Limit": 1, "Filters": [{"Values": ["unnamed"], "Name": "instance-name"}]}"#;
+        let payload = br#"{"Limit": 1, "Filters": [{"Values": ["unnamed"], "Name": "instance-name"}]}"#;
         let hashed = sha256_hex(payload);
-        assert_eq!(
-            hashed,
-            "99d58dfbc6745f6747f36bfca17dee5e6881dc0428a0a36f96199342bc5b4907"
-        );
+        assert_eq!(hashed, "99d58dfbc6745f6747f36bfca17dee5e6881dc0428a0a36f96199342bc5b4907");
         let canonical = tc3_canonical_request(
             "POST",
             "",
-            &[
-                ("content-type", "application/json; charset=utf-8"),
-                ("host", "cvm.tencentcloudapi.com"),
-            ],
+            &[("content-type", "application/json; charset=utf-8"), ("host", "cvm.tencentcloudapi.com")],
             &hashed,
         );
         assert_eq!(
@@ -316,9 +272,7 @@ mod tests {
             "2815843035062fffda5fd6f2a44ea8a34818b0dc46f024b8b3786976a3adda7a"
         );
         let sts = tc3_string_to_sign("1551113065", "2019-02-25", "cvm", &canonical);
-        assert!(sts.starts_with(
-            "TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n2815843035062fffda5f"
-        ));
+        assert!(sts.starts_with("TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n2815843035062fffda5f"));
     }
 
     /// V1-B: the HmacSHA1 URL printed in the Signature v3 section (with `InstanceIds.0`).
@@ -340,22 +294,13 @@ mod tests {
         .collect();
         let src = v1_source("GET", "cvm.tencentcloudapi.com", "/", &params);
         assert_eq!(src, "GETcvm.tencentcloudapi.com/?Action=DescribeInstances&InstanceIds.0=ins-09dx96dg&Limit=20&Nonce=11886&Offset=0&Region=ap-guangzhou&SecretId=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE&Timestamp=1465185768&Version=2017-03-12");
-        assert_eq!(
-            v1_signature(DOC_KEY, V1Method::HmacSha1, &src),
-            "EliP9YW3pW28FpsEdkXt/+WcGeI="
-        );
+        assert_eq!(v1_signature(DOC_KEY, V1Method::HmacSha1, &src), "EliP9YW3pW28FpsEdkXt/+WcGeI=");
     }
 
     #[test]
     fn v1_sorts_by_byte_value() {
-        let p = vec![
-            ("InstanceIds.2".to_string(), "b".to_string()),
-            ("InstanceIds.12".to_string(), "a".to_string()),
-        ];
-        assert_eq!(
-            v1_source("GET", "h", "/", &p),
-            "GETh/?InstanceIds.12=a&InstanceIds.2=b"
-        );
+        let p = vec![("InstanceIds.2".to_string(), "b".to_string()), ("InstanceIds.12".to_string(), "a".to_string())];
+        assert_eq!(v1_source("GET", "h", "/", &p), "GETh/?InstanceIds.12=a&InstanceIds.2=b");
     }
 
     #[test]
@@ -397,16 +342,10 @@ mod tests {
         let canonical = tc3_canonical_request(
             "POST",
             "",
-            &[
-                ("content-type", "application/json"),
-                ("host", "127.0.0.1:4599"),
-            ],
+            &[("content-type", "application/json"), ("host", "127.0.0.1:4599")],
             &sha256_hex(body),
         );
         let sts = tc3_string_to_sign("1795384433", &auth.date, "cbs", &canonical);
-        assert!(constant_time_eq(
-            &tc3_signature("key", &auth.date, "cbs", &sts),
-            &auth.signature
-        ));
+        assert!(constant_time_eq(&tc3_signature("key", &auth.date, "cbs", &sts), &auth.signature));
     }
 }

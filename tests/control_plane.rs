@@ -1,0 +1,104 @@
+//! The control plane and the `operations` command.
+
+mod common;
+
+use std::process::Command;
+
+use cloudtwin_emulator::timing::TimingPolicy;
+use serde_json::json;
+
+#[test]
+fn health_clock_timing_reset() {
+    let t = common::twin(TimingPolicy::default());
+    let h = t.control("GET", "/_cloudtwin/health", None);
+    assert_eq!((h.status, h.json()["status"].as_str()), (200, Some("ready")));
+
+    let c = t.control("GET", "/_cloudtwin/clock", None).json();
+    assert_eq!((c["now"].as_i64(), c["mode"].as_str()), (Some(common::T0), Some("manual")));
+    let c = t.control("POST", "/_cloudtwin/clock", Some(json!({"advance": 90}))).json();
+    assert_eq!(c["now"].as_i64(), Some(common::T0 + 90));
+    let c = t.control("POST", "/_cloudtwin/clock", Some(json!({"set": 1_000}))).json();
+    assert_eq!(c["now"].as_i64(), Some(1_000));
+    let c = t.control("POST", "/_cloudtwin/clock", Some(json!({"mode": "real"}))).json();
+    assert_eq!(c["mode"], "real");
+    assert!(c["now"].as_i64().unwrap() > 1_700_000_000);
+    for bad in [json!({"advance": -1}), json!({"set": "soon"}), json!({"set": 1, "advance": 1}), json!({})] {
+        assert_eq!(t.control("POST", "/_cloudtwin/clock", Some(bad.clone())).status, 400, "{bad}");
+    }
+
+    let p = t.control("POST", "/_cloudtwin/timing", Some(json!({"policy": "reads", "reads": 2}))).json();
+    assert_eq!(p, json!({"policy": "reads", "reads": 2}));
+    assert_eq!(t.control("GET", "/_cloudtwin/timing", None).json(), p);
+    assert_eq!(t.control("POST", "/_cloudtwin/timing", Some(json!({"policy": "sometimes"}))).status, 400);
+    assert_eq!(t.control("POST", "/_cloudtwin/timing", Some(json!({"policy": "duration", "seconds": -3}))).status, 400);
+
+    t.control("POST", "/_cloudtwin/clock", Some(json!({"set": common::T0})));
+    let seeded = t.state();
+    t.new_disk("ap-guangzhou-3", 10);
+    assert_ne!(seeded, t.state());
+    t.control("POST", "/_cloudtwin/clock", Some(json!({"set": common::T0})));
+    assert_eq!(t.control("POST", "/_cloudtwin/reset", None).status, 200);
+    assert!(seeded["tencent"] == t.state()["tencent"], "reset returns to the seed inventory");
+
+    assert_eq!(t.control("GET", "/_cloudtwin/nothing", None).status, 404);
+    assert_eq!(t.control("DELETE", "/_cloudtwin/reset", None).status, 405);
+    let r = t.control("POST", "/_cloudtwin/clock", None);
+    assert_eq!(r.status, 400);
+    let r = common::raw(t.addr, "POST", "/_cloudtwin/timing", &[], b"{nope");
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn state_dump_never_contains_a_secret() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let body = String::from_utf8(t.control("GET", "/_cloudtwin/state", None).body).unwrap();
+    assert!(body.contains("disk-cloudtw1"));
+    assert!(!body.contains(cloudtwin_emulator::config::DEFAULT_SECRET_KEY));
+}
+
+#[test]
+fn operations_listing_matches_the_operation_table() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let r = t.control("GET", "/_cloudtwin/operations", None);
+    let text = String::from_utf8(r.body).unwrap();
+    let cli = Command::new(env!("CARGO_BIN_EXE_cloudtwin")).arg("operations").output().unwrap();
+    assert!(cli.status.success());
+    assert_eq!(String::from_utf8(cli.stdout).unwrap(), text);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 21, "{text}");
+    for l in &lines {
+        let (surface, name) = l.split_once('\t').unwrap();
+        assert_eq!(surface, "tencent-cbs");
+        // Every listed operation answers (it is not InvalidAction).
+        assert_ne!(t.call(name, json!({})).tc_code().as_deref(), Some("InvalidAction"), "{name}");
+    }
+    // The catalog's Disk group, exactly.
+    let catalog = include_str!("../fixtures/catalog/tencent-cbs.tsv");
+    let mut disk_group: Vec<&str> = catalog
+        .lines()
+        .skip(1)
+        .filter(|l| l.split('\t').nth(2) == Some("Disk"))
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    let mut listed: Vec<&str> = lines.iter().map(|l| l.split('\t').nth(1).unwrap()).collect();
+    disk_group.sort();
+    listed.sort();
+    assert_eq!(listed, disk_group);
+}
+
+#[test]
+fn serve_starts_and_answers() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--clock", "1795384433", "--timing", "immediate"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    let addr = line.split("http://").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let r = common::raw(addr.parse().unwrap(), "GET", "/_cloudtwin/clock", &[], b"");
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(r.json()["now"], 1795384433, "{line}");
+}

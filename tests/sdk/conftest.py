@@ -1,0 +1,144 @@
+"""Fixtures for the official-SDK suite.
+
+* `twin_server` (session): one `cloudtwin serve` process on a free loopback port, killed at the end.
+  The binary comes from $CLOUDTWIN_BIN (default /work/main/target/debug/cloudtwin).
+* `twin` (autouse, per test): the control plane, after resetting the twin to its seed inventory,
+  the clock to real time and the timing policy to {"policy": "realistic", "seconds": 1}. It also
+  makes the SDK sign with the twin's clock (see twin_support.SdkClock), so `twin.advance(s)` can
+  move time by days without tripping the 300 s signature window.
+* `cbs` / `peer_cbs` / `make_client`: official CbsClient wrappers (twin_support.Cbs).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+import requests
+from tencentcloud.common import abstract_client
+
+from twin_support import ControlPlane, SdkClock, make_cbs
+
+DEFAULT_BIN = "/work/main/target/debug/cloudtwin"
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TwinServer:
+    def __init__(self, port, proc, log_path):
+        self.port = port
+        self.proc = proc
+        self.log_path = log_path
+        self.endpoint = f"127.0.0.1:{port}"  # for the SDK (no scheme; protocol="http")
+        self.base_url = f"http://127.0.0.1:{port}"  # for the control plane and tccli
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+
+@pytest.fixture(scope="session")
+def twin_server():
+    binary = os.environ.get("CLOUDTWIN_BIN") or DEFAULT_BIN
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"cloudtwin binary not found at {binary}; run `cargo build --bin cloudtwin`")
+    # Start from a clean configuration: no CLOUDTWIN_* settings leak in from the caller.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDTWIN_")}
+    logdir = tempfile.mkdtemp(prefix="cloudtwin-sdk-")
+    log_path = os.path.join(logdir, "twin.log")
+    session = requests.Session()
+    session.trust_env = False
+    for _attempt in range(3):
+        port = _free_port()
+        log = open(log_path, "w")
+        proc = subprocess.Popen(
+            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--auth", "enforce"],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+        server = TwinServer(port, proc, log_path)
+        deadline = time.monotonic() + 20
+        ready = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                r = session.get(f"{server.base_url}/_cloudtwin/health", timeout=1)
+                if r.status_code == 200 and r.json().get("status") == "ready":
+                    ready = True
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)  # waiting for a process to start, not for twin state
+        if ready:
+            break
+        proc.kill()
+        proc.wait()
+        log.close()
+    else:
+        pytest.fail(f"cloudtwin did not become ready:\n{server.log()}")
+    try:
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(logdir, ignore_errors=True)
+
+
+@pytest.fixture
+def sdk_clock(monkeypatch):
+    clock = SdkClock()
+    # abstract_client does `import time` and signs with `int(time.time())`.
+    monkeypatch.setattr(abstract_client, "time", clock)
+    return clock
+
+
+@pytest.fixture(autouse=True)
+def twin(twin_server, sdk_clock):
+    """A freshly reset twin: seed inventory, real clock, realistic timing (1 s + one read)."""
+    cp = ControlPlane(twin_server.base_url, sdk_clock)
+    cp.server = twin_server
+    cp.reset()
+    cp.real_clock()
+    cp.timing("realistic", seconds=1)
+    assert cp.clock()["mode"] == "real"
+    return cp
+
+
+@pytest.fixture
+def make_client(twin_server):
+    """make_client(account="default", region="ap-guangzhou", sign=TC3, method="POST", ...)."""
+
+    def make(**kw):
+        return make_cbs(twin_server.endpoint, **kw)
+
+    return make
+
+
+@pytest.fixture
+def cbs(make_client):
+    """The default account in ap-guangzhou, TC3-HMAC-SHA256 over POST."""
+    return make_client()
+
+
+@pytest.fixture
+def peer_cbs(make_client):
+    return make_client(account="peer")
+
+
+@pytest.fixture
+def tccli_path():
+    path = os.path.join(os.path.dirname(sys.executable), "tccli")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"tccli not found next to {sys.executable}")
+    return path
