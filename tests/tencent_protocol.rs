@@ -255,7 +255,8 @@ fn accounts_are_isolated() {
 #[test]
 fn garbage_never_yields_a_non_tencent_answer() {
     let t = common::twin(TimingPolicy::Immediate);
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, Vec<u8>)> = vec![
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, Vec<u8>);
+    let cases: Vec<Case> = vec![
         ("POST", "/", vec![("Content-Type", "application/json"), ("X-TC-Action", "DescribeDisks")], b"{}".to_vec()),
         ("GET", "/?%ff%fe=1", vec![], vec![]),
         ("GET", "/?Action=&Version=", vec![], vec![]),

@@ -22,11 +22,11 @@ fn bad(msg: impl Into<String>) -> Response {
     reply(StatusCode::BAD_REQUEST, json!({"error": msg.into()}))
 }
 
-fn parse(body: &[u8]) -> Result<Value, Response> {
+fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| bad(format!("body is not JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| Box::new(bad(format!("body is not JSON: {e}"))))
 }
 
 fn clock_view(app: &App) -> Value {
@@ -64,7 +64,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
         ("POST", "/_cloudtwin/timing") => {
             let v = match parse(body) {
                 Ok(v) => v,
-                Err(r) => return r,
+                Err(r) => return *r,
             };
             let policy: TimingPolicy = match serde_json::from_value(v) {
                 Ok(p) => p,
@@ -87,7 +87,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
         ("POST", "/_cloudtwin/jobs/complete") => {
             let v = match parse(body) {
                 Ok(v) => v,
-                Err(r) => return r,
+                Err(r) => return *r,
             };
             let target = match v.get("target") {
                 None | Some(Value::Null) => None,
@@ -132,7 +132,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
 fn set_clock(app: &App, body: &[u8]) -> Response {
     let v = match parse(body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let clock = &app.twin.clock;
     match (v.get("set"), v.get("advance"), v.get("mode")) {

@@ -30,10 +30,10 @@ impl Default for TimingPolicy {
 impl TimingPolicy {
     pub fn validate(&self) -> Result<(), String> {
         match *self {
-            TimingPolicy::Realistic { seconds } | TimingPolicy::Duration { seconds } => {
-                if !(seconds.is_finite() && (0.0..=86_400.0 * 365.0).contains(&seconds)) {
-                    return Err("seconds must be between 0 and one year".into());
-                }
+            TimingPolicy::Realistic { seconds } | TimingPolicy::Duration { seconds }
+                if !(seconds.is_finite() && (0.0..=86_400.0 * 365.0).contains(&seconds)) =>
+            {
+                return Err("seconds must be between 0 and one year".into());
             }
             TimingPolicy::Reads { reads } if reads > 1_000_000 => return Err("reads must be at most 1000000".into()),
             _ => {}

@@ -56,13 +56,13 @@ impl World {
     }
 
     /// A fresh number for ordering and log ids.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_seq(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
 
     pub fn schedule(&mut self, account: &str, region: &str, gate: Gate, work: Work) -> u64 {
-        let id = self.next();
+        let id = self.next_seq();
         self.jobs.push(Job { id, account: account.into(), region: region.into(), gate, opened_ms: None, work });
         id
     }

@@ -57,7 +57,7 @@ pub fn create_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             break id;
         }
     };
-    let seq = ctx.world.next();
+    let seq = ctx.world.next_seq();
     let b = DiskBackup {
         disk_backup_id: id.clone(),
         disk_id,

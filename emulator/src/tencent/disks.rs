@@ -281,7 +281,7 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
                 break id;
             }
         };
-        let seq = ctx.world.next();
+        let seq = ctx.world.next_seq();
         let mut d = super::seed::new_data_disk(&id, &zone, disk_type, size, ctx.now, seq);
         d.disk_name = name.clone();
         d.disk_charge_type = charge.to_string();
@@ -923,7 +923,7 @@ pub fn check_extra_performance(ctx: &mut Ctx<'_>, p: &Params, wrong_type: fn(Str
 }
 
 pub fn modify_disk_extra_performance(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
-    let d = check_extra_performance(ctx, p, |m| e::InvalidDisk_NotSupported(m))?;
+    let d = check_extra_performance(ctx, p, e::InvalidDisk_NotSupported)?;
     if d.is_busy() || d.migrating || d.disk_state == state::TORECYCLE {
         return Err(e::InvalidDisk_Busy(format!("`{}` is {}; try again later.", d.disk_id, d.disk_state)));
     }

@@ -58,7 +58,7 @@ impl Ctx<'_> {
     /// Record a disk operation; `done` operations are logged as SUCCESS at once, others as
     /// PROCESSING until their job finishes. Returns the log id.
     pub fn log_disk(&mut self, disk_id: &str, operation: &str, done: bool) -> u64 {
-        let id = self.world.next();
+        let id = self.world.next_seq();
         let entry = DiskOpLog {
             id,
             disk_id: disk_id.into(),

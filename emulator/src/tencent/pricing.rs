@@ -126,7 +126,7 @@ pub const INQUIRE_PRICE_MODIFY_DISK_EXTRA_PERFORMANCE: &[Field] =
     &[req("DiskId", STR), req("ThroughputPerformance", INT)];
 
 pub fn inquire_price_modify_disk_extra_performance(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
-    let d = disks::check_extra_performance(ctx, p, |m| e::ResourceUnavailable_NotSupported(m))?;
+    let d = disks::check_extra_performance(ctx, p, e::ResourceUnavailable_NotSupported)?;
     let mbps = p.int("ThroughputPerformance").unwrap_or_default() as f64;
     let l = &ctx.cfg.tencent.limits;
     let v = if d.disk_charge_type == PREPAID {

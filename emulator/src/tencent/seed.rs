@@ -66,7 +66,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
             |t: &str| cfg.disk_type(t).map(|_| ()).ok_or_else(|| format!("inventory: unknown disk type `{t}`"));
         for inst in &seed.instances {
             check_zone(&inst.zone)?;
-            let seq = world.next();
+            let seq = world.next_seq();
             let store = world.tc(&seed.account, &seed.region);
             if store.instances.insert(inst.instance_id.clone(), inst.clone()).is_some() {
                 return Err(format!("inventory: instance `{}` appears twice", inst.instance_id));
@@ -93,7 +93,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
         for sd in &seed.disks {
             check_zone(&sd.zone)?;
             check_type(&sd.disk_type)?;
-            let seq = world.next();
+            let seq = world.next_seq();
             let store = world.tc(&seed.account, &seed.region);
             let mut d = base_disk(&sd.disk_id, &sd.zone, &sd.disk_type, sd.disk_size, now_ms, seq);
             d.disk_name = sd.disk_name.clone();
