@@ -45,7 +45,7 @@ fn a_disk_not_seen_in_flight_does_not_complete_by_time_alone() {
     assert_eq!(d["Attached"], true);
     assert_eq!(d["InstanceId"], "ins-cloudtw1");
     assert_eq!(d["InstanceType"], "CVM");
-    assert_eq!(d["LastAttachInstId"], "ins-cloudtw1");
+    assert_eq!(d["LastAttachInsId"], "ins-cloudtw1");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The one virtual clock. Real time by default; tests switch it to manual and move it explicitly,
 //! so nothing in the twin ever needs a sleep to reach a later state.
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Timelike, Utc};
 use parking_lot::Mutex;
 use serde::Serialize;
 
@@ -94,12 +94,14 @@ fn at(ms: i64) -> DateTime<Utc> {
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC+8 (Tencent `Timestamp`).
 pub fn tc_timestamp(ms: i64) -> String {
-    at(ms).with_timezone(&tencent_tz()).format("%Y-%m-%d %H:%M:%S").to_string()
+    let d = at(ms).with_timezone(&tencent_tz());
+    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
 }
 
 /// `YYYY-MM-DDTHH:MM:SS+00:00` (Tencent `Timestamp ISO8601`).
 pub fn iso8601_utc(ms: i64) -> String {
-    at(ms).format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    let d = at(ms);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
 }
 
 /// Parse a Tencent `Timestamp` (`YYYY-MM-DD HH:MM:SS`, UTC+8) into unix milliseconds.

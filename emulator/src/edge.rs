@@ -59,8 +59,10 @@ fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -
 
 /// Tencent answers HTTP 200 with `Content-Type: application/json` exactly: the Python SDK only
 /// recognizes errors under that exact value.
-fn tencent_response(body: &Value) -> Response {
-    json_response(StatusCode::OK, "application/json", body)
+fn tencent_response(body: Vec<u8>) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
 }
 
 async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -86,7 +88,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
                 headers: &parts.headers,
                 body: &bytes,
             };
-            tencent_response(&tencent::handle(&app.twin, app.auth, &req))
+            tencent_response(tencent::handle(&app.twin, app.auth, &req))
         }
         Family::Huawei => unknown_huawei(),
         Family::Gateway => unknown_gateway(&path),
@@ -102,7 +104,9 @@ fn too_large(family: Family) -> Response {
     match family {
         Family::Tencent => {
             let err = tencent::error::RequestSizeLimitExceeded("The request body exceeds 10 MB.");
-            tencent_response(&tencent::error_body(&err, &uuid::Uuid::new_v4().to_string()))
+            tencent_response(
+                serde_json::to_vec(&tencent::error_body(&err, &uuid::Uuid::new_v4().to_string())).unwrap_or_default(),
+            )
         }
         _ => json_response(
             StatusCode::PAYLOAD_TOO_LARGE,

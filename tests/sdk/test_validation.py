@@ -221,8 +221,7 @@ def test_batch_rename_is_all_or_nothing(cbs):
 
 def test_disk_type_change_takes_a_single_disk(cbs):
     ids = cbs.create(DiskCount=2)
-    err = expect_error_prefix("InvalidParameterValue", cbs.call, "ModifyDiskAttributes", DiskIds=ids, DiskType="CLOUD_SSD")
-    assert err
+    expect_error_prefix("InvalidParameterValue", cbs.call, "ModifyDiskAttributes", DiskIds=ids, DiskType="CLOUD_SSD")
     assert {d["DiskType"] for d in cbs.disks(ids)} == {"CLOUD_PREMIUM"}
 
 

@@ -1,11 +1,9 @@
 //! Backup points (`dbp-…`): a per-disk quota of point-in-time copies that roll back onto their
 //! own disk.
 
-use serde_json::{json, Value};
-
 use super::error::{self as e, TcResult};
 use super::model::{state, DiskBackup, TcWork};
-use super::params::{opt, req, Field, Params, FILTERS, INT, STR, STRS};
+use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
 use super::query;
 use super::render::DiskView;
 use super::{Ctx, Output};
@@ -71,7 +69,7 @@ pub fn create_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     };
     ctx.store().backups.insert(id.clone(), b);
     ctx.schedule(TcWork::CreateBackup { disk_backup_id: id.clone() });
-    Ok(Output::from_iter([("DiskBackupId".to_string(), json!(id))]))
+    Ok(Output::new().with("DiskBackupId", &id))
 }
 
 pub const DESCRIBE_DISK_BACKUPS: &[Field] = &[
@@ -89,8 +87,10 @@ pub fn describe_disk_backups(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> 
     let paging = query::paging(p)?;
     let (desc, _) = query::order(p, &["CREATE_TIME"])?;
     let ids = p.strs("DiskBackupIds");
-    let mut hits: Vec<DiskBackup> = ctx
-        .store()
+    let v = view(ctx);
+    let empty = super::model::TcRegion::default();
+    let store = ctx.world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
+    let mut hits: Vec<&DiskBackup> = store
         .backups
         .values()
         .filter(|b| ids.is_empty() || ids.contains(&b.disk_backup_id))
@@ -101,16 +101,14 @@ pub fn describe_disk_backups(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> 
                 _ => f.any(|v| v == b.disk_usage),
             })
         })
-        .cloned()
         .collect();
     hits.sort_by_key(|b| (b.created_ms, b.seq));
     if desc {
         hits.reverse();
     }
     let total = hits.len();
-    let v = view(ctx);
-    let set: Vec<Value> = query::page(hits, paging).iter().map(|b| v.backup(b)).collect();
-    Ok(Output::from_iter([("TotalCount".to_string(), json!(total)), ("DiskBackupSet".to_string(), Value::Array(set))]))
+    let set: Vec<_> = query::page(hits, paging).into_iter().map(|b| v.backup(b)).collect();
+    Ok(Output::new().with("TotalCount", &total).with("DiskBackupSet", &set))
 }
 
 pub const DELETE_DISK_BACKUPS: &[Field] = &[req("DiskBackupIds", STRS)];
@@ -136,7 +134,13 @@ pub fn delete_disk_backups(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     Ok(Output::new())
 }
 
-pub const APPLY_DISK_BACKUP: &[Field] = &[req("DiskBackupId", STR), req("DiskId", STR)];
+pub const APPLY_DISK_BACKUP: &[Field] = &[
+    req("DiskBackupId", STR),
+    req("DiskId", STR),
+    // Sent by the pinned SDK (newer than the 2023 document), as ApplySnapshot documents them.
+    opt("AutoStopInstance", BOOL),
+    opt("AutoStartInstance", BOOL),
+];
 
 pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let backup_id = p.str("DiskBackupId").unwrap_or_default().to_string();
@@ -171,7 +175,8 @@ pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     }
     if !d.portable {
         let inst = d.attached_to.first().and_then(|i| store.instances.get(i));
-        if inst.is_some_and(|i| i.instance_state != "STOPPED") {
+        let auto_stop = p.bool("AutoStopInstance").unwrap_or(false);
+        if !auto_stop && inst.is_some_and(|i| i.instance_state != "STOPPED") {
             return Err(e::InvalidInstance_NotSupported(format!(
                 "The instance of `{disk_id}` must be stopped before rolling back."
             )));

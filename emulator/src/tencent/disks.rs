@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::error::{self as e, TcResult};
 use super::model::{state, Disk, Tag, TcWork, DATA_DISK, POSTPAID, PREPAID, SYSTEM_DISK};
@@ -63,6 +63,11 @@ fn at_most(field: &str, ids: &[String], max: usize) -> TcResult<()> {
         )));
     }
     no_duplicates(field, ids)
+}
+
+/// Disks attach to running or stopped instances, not to isolated (SHUTDOWN) or transitional ones.
+fn instance_takes_disks(inst: &crate::inventory::SeedInstance) -> bool {
+    inst.instance_state == "RUNNING" || inst.instance_state == "STOPPED"
 }
 
 fn not_found(id: &str) -> e::TcError {
@@ -152,6 +157,9 @@ pub const CREATE_DISKS: &[Field] = &[
     opt("AutoMountConfiguration", Ty::Obj(AUTO_MOUNT)),
     opt("DiskBackupQuota", INT),
     opt("BurstPerformance", BOOL),
+    // Newer than the 2023 document, sent by the pinned SDK and accepted by the cloud.
+    opt("KmsKeyId", STR),
+    opt("EncryptType", STR),
 ];
 
 /// Checks shared by CreateDisks and InquiryPriceCreateDisks: charge type, prepaid period.
@@ -234,11 +242,23 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     check_size(ctx, disk_type, DATA_DISK, size)?;
     let throughput = p.int("ThroughputPerformance").unwrap_or(0);
     check_throughput(ctx, disk_type, throughput)?;
-    let encrypt = match p.str("Encrypt") {
+    let mut encrypt = match p.str("Encrypt") {
         None => false,
         Some("ENCRYPT") => true,
         Some(other) => return Err(e::InvalidParameterValue(format!("Encrypt is fixed at `ENCRYPT`; got `{other}`."))),
     };
+    match p.str("EncryptType") {
+        None => {}
+        Some("ENCRYPT_V1") | Some("ENCRYPT_V2") => encrypt = true,
+        Some(other) => {
+            return Err(e::InvalidParameterValue(format!(
+                "EncryptType must be ENCRYPT_V1 or ENCRYPT_V2; got `{other}`."
+            )))
+        }
+    }
+    if p.str("KmsKeyId").is_some() && !encrypt {
+        return Err(e::InvalidParameterValue("KmsKeyId needs an encrypted disk (Encrypt=ENCRYPT)."));
+    }
     let delete_snapshot = p.int("DeleteSnapshot").unwrap_or(0);
     if !(0..=1).contains(&delete_snapshot) {
         return Err(e::InvalidParameterValue("DeleteSnapshot must be 0 or 1."));
@@ -258,7 +278,7 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             return Err(e::InvalidParameterValue("ClientToken may be at most 64 ASCII characters."));
         }
         if let Some(ids) = ctx.store().client_tokens.get(t) {
-            return Ok(Output::from_iter([("DiskIdSet".to_string(), json!(ids))]));
+            return Ok(Output::new().with("DiskIdSet", &ids));
         }
     }
     let mount_to = match p.obj("AutoMountConfiguration") {
@@ -311,7 +331,7 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if let Some(t) = token {
         ctx.store().client_tokens.insert(t, ids.clone());
     }
-    Ok(Output::from_iter([("DiskIdSet".to_string(), json!(ids))]))
+    Ok(Output::new().with("DiskIdSet", &ids))
 }
 
 fn check_auto_mount(ctx: &mut Ctx<'_>, m: &Params, zone: &str, count: i64, shareable: bool) -> TcResult<String> {
@@ -335,6 +355,12 @@ fn check_auto_mount(ctx: &mut Ctx<'_>, m: &Params, zone: &str, count: i64, share
         .instances
         .get(&inst_id)
         .ok_or_else(|| e::InvalidParameterValue(format!("The instance `{inst_id}` does not exist.")))?;
+    if !instance_takes_disks(inst) {
+        return Err(e::InvalidInstance_NotSupported(format!(
+            "The instance `{inst_id}` is {} and cannot have disks attached.",
+            inst.instance_state
+        )));
+    }
     if inst.zone != zone {
         return Err(e::InvalidParameterValue(format!("The instance `{inst_id}` is in {}, not in {zone}.", inst.zone)));
     }
@@ -425,7 +451,9 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if ids.len() > 100 {
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
-    let store = ctx.store();
+    let world: &crate::world::World = ctx.world;
+    let empty = super::model::TcRegion::default();
+    let store = world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
     let mut hits: Vec<&Disk> = Vec::new();
     for d in store.disks.values().filter(|d| !d.creating) {
         if !ids.is_empty() && !ids.contains(&d.disk_id) {
@@ -448,17 +476,16 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         hits.reverse();
     }
     let total = hits.len();
-    let page: Vec<Disk> = query::page(hits, paging).into_iter().cloned().collect();
     let view = DiskView {
         cfg: ctx.cfg,
-        world: ctx.world,
+        world,
         account: ctx.account,
         region: ctx.region,
         now: ctx.now,
         with_policies: p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false),
     };
-    let set: Vec<Value> = page.iter().map(|d| view.disk(d)).collect();
-    Ok(Output::from_iter([("TotalCount".to_string(), json!(total)), ("DiskSet".to_string(), Value::Array(set))]))
+    let set: Vec<_> = query::page(hits, paging).into_iter().map(|d| view.disk(d)).collect();
+    Ok(Output::new().with("TotalCount", &total).with("DiskSet", &set))
 }
 
 // ---------------------------------------------------------------------------- Attach / Detach
@@ -483,7 +510,7 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         .get(&inst_id)
         .ok_or_else(|| e::InvalidInstanceId_NotFound(format!("The instance `{inst_id}` does not exist.")))?
         .clone();
-    if inst.instance_state != "RUNNING" && inst.instance_state != "STOPPED" {
+    if !instance_takes_disks(&inst) {
         return Err(e::InvalidInstance_NotSupported(format!(
             "The instance `{inst_id}` is {} and cannot have disks attached.",
             inst.instance_state
@@ -897,7 +924,7 @@ pub fn describe_instances_disk_num(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             "MaxAttachCount": inst.max_data_disk_count,
         }));
     }
-    Ok(Output::from_iter([("AttachDetail".to_string(), Value::Array(out))]))
+    Ok(Output::new().with("AttachDetail", &out))
 }
 
 // ------------------------------------------------------------------ ModifyDiskExtraPerformance
@@ -965,12 +992,12 @@ pub fn describe_disk_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<O
     }
     at_most("disk-id", &ids, 10)?;
     let (begin, end) = time_window(p)?;
-    let logs: Vec<Value> = ctx
+    let logs: Vec<_> = ctx
         .store()
         .disk_logs
         .iter()
         .filter(|l| ids.contains(&l.disk_id) && l.start_ms >= begin && l.start_ms <= end)
         .map(super::render::disk_log)
         .collect();
-    Ok(Output::from_iter([("DiskOperationLogSet".to_string(), Value::Array(logs))]))
+    Ok(Output::new().with("DiskOperationLogSet", &logs))
 }

@@ -17,7 +17,9 @@ pub mod render;
 pub mod seed;
 pub mod sign;
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
 
 use crate::config::{AuthMode, Config};
 use crate::ids::IdGen;
@@ -77,7 +79,41 @@ impl Ctx<'_> {
     }
 }
 
-pub type Output = Map<String, Value>;
+/// A handler's response fields, each already serialized (response shapes are serde structs, so
+/// no intermediate `Value` tree is built on the hot path).
+#[derive(Debug, Default)]
+pub struct Output(Vec<(&'static str, Box<RawValue>)>);
+
+impl Output {
+    pub fn new() -> Output {
+        Output(Vec::new())
+    }
+
+    pub fn with(mut self, key: &'static str, value: &impl Serialize) -> Output {
+        let raw = serde_json::value::to_raw_value(value)
+            .unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is JSON"));
+        self.0.push((key, raw));
+        self
+    }
+
+    /// `{"Response": {<fields>, "RequestId": "..."}}`
+    fn into_body(self, request_id: &str) -> Vec<u8> {
+        let len: usize = self.0.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum();
+        let mut buf = Vec::with_capacity(len + 80);
+        buf.extend_from_slice(b"{\"Response\":{");
+        for (k, v) in &self.0 {
+            buf.push(b'"');
+            buf.extend_from_slice(k.as_bytes());
+            buf.extend_from_slice(b"\":");
+            buf.extend_from_slice(v.get().as_bytes());
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"\"RequestId\":\"");
+        buf.extend_from_slice(request_id.as_bytes());
+        buf.extend_from_slice(b"\"}}");
+        buf
+    }
+}
 pub type Handler = fn(&mut Ctx<'_>, &Params) -> TcResult<Output>;
 
 /// One row of the operation table.
@@ -99,16 +135,13 @@ fn region_from_host(host: &str) -> Option<&str> {
 }
 
 /// Serve one Tencent request. Always returns a `{"Response": ...}` body (HTTP 200).
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Value {
+pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
     let request_id = uuid::Uuid::new_v4().to_string();
     match serve(twin, auth, req) {
-        Ok(mut out) => {
-            out.insert("RequestId".into(), Value::String(request_id));
-            json!({ "Response": Value::Object(out) })
-        }
+        Ok(out) => out.into_body(&request_id),
         Err(err) => {
             tracing::debug!(code = err.code, message = %err.message, "tencent request failed");
-            error_body(&err, &request_id)
+            serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default()
         }
     }
 }

@@ -12,8 +12,8 @@ use super::{Ctx, Output};
 
 const MONTH_MS: f64 = 30.0 * 86_400_000.0;
 
-fn out(field: &str, v: Value) -> Output {
-    Output::from_iter([(field.to_string(), v)])
+fn out(field: &'static str, v: Value) -> Output {
+    Output::new().with(field, &v)
 }
 
 /// Months left on a prepaid disk (at least one day's worth), for prorated prices.
@@ -163,6 +163,8 @@ pub const DESCRIBE_DISK_CONFIG_QUOTA: &[Field] = &[
     opt("InstanceFamilies", STRS),
     opt("CPU", INT),
     opt("Memory", INT),
+    // Newer than the 2023 document; the twin has no dedicated clusters.
+    opt("DedicatedClusterId", STR),
 ];
 
 pub fn describe_disk_config_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
@@ -171,6 +173,9 @@ pub fn describe_disk_config_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
         return Err(e::InvalidParameterValue(format!(
             "InquiryType must be INQUIRY_CBS_CONFIG or INQUIRY_CVM_CONFIG; got `{inquiry}`."
         )));
+    }
+    if p.str("DedicatedClusterId").is_some_and(|c| !c.is_empty()) {
+        return Err(e::InvalidParameterValue("The dedicated cluster does not exist; the twin has no CDCs."));
     }
     let region = ctx.cfg.region(ctx.region).expect("checked region");
     let zones = p.strs("Zones");

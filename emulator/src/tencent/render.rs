@@ -1,8 +1,9 @@
 //! Model → response shapes, field names and nulls as the CBS Data Types section documents them.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::model::{state, Disk, DiskBackup, DiskOpLog, PREPAID};
+use super::model::{state, Disk, DiskBackup, DiskOpLog, Tag, PREPAID};
 use crate::clock::{iso8601_utc, tc_timestamp};
 use crate::config::Config;
 use crate::world::World;
@@ -18,89 +19,180 @@ pub struct DiskView<'a> {
     pub with_policies: bool,
 }
 
-impl DiskView<'_> {
+/// `Placement` as the Data Types section lists it (CdcId, not the table's `Cdclid`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlacementOut<'a> {
+    zone: &'a str,
+    cage_id: &'static str,
+    project_id: i64,
+    project_name: &'a str,
+    cdc_name: &'static str,
+    cdc_id: &'static str,
+    dedicated_cluster_id: &'static str,
+}
+
+/// `Disk`: all 42 documented fields, in the documented order.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DiskOut<'a> {
+    disk_id: &'a str,
+    disk_name: &'a str,
+    disk_type: &'a str,
+    disk_usage: &'a str,
+    disk_charge_type: &'a str,
+    disk_state: &'a str,
+    disk_size: i64,
+    portable: bool,
+    attached: bool,
+    instance_id: &'a str,
+    instance_id_list: Option<&'a [String]>,
+    instance_type: &'static str,
+    shareable: bool,
+    attach_mode: Option<&'a str>,
+    placement: PlacementOut<'a>,
+    encrypt: bool,
+    delete_with_instance: bool,
+    renew_flag: Option<&'a str>,
+    deadline_time: String,
+    differ_days_of_deadline: Option<i64>,
+    auto_renew_flag_error: bool,
+    deadline_error: bool,
+    is_returnable: Option<bool>,
+    return_fail_code: Option<i64>,
+    snapshot_ability: bool,
+    snapshot_count: i64,
+    snapshot_size: i64,
+    rollbacking: bool,
+    rollback_percent: i64,
+    migrating: bool,
+    migrate_percent: i64,
+    throughput_performance: i64,
+    burst_performance: bool,
+    auto_snapshot_policy_ids: Option<&'a [String]>,
+    backup_disk: bool,
+    delete_snapshot: i64,
+    disk_backup_quota: i64,
+    disk_backup_count: i64,
+    tags: &'a [Tag],
+    create_time: String,
+    /// The Data Types table prints `LastAttachInstId`; the release history and the official SDKs
+    /// (generated from the live API) use `LastAttachInsId`, which is what the cloud sends.
+    #[serde(rename = "LastAttachInsId")]
+    last_attach_ins_id: Option<&'a str>,
+    error_prompt: Option<&'a str>,
+}
+
+/// `DiskBackup`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackupOut<'a> {
+    disk_backup_id: &'a str,
+    disk_id: &'a str,
+    disk_size: i64,
+    disk_usage: &'a str,
+    disk_backup_name: &'a str,
+    disk_backup_state: &'a str,
+    percent: i64,
+    create_time: String,
+    encrypt: bool,
+}
+
+/// `DiskOperationLog`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DiskLogOut<'a> {
+    operator: &'a str,
+    operation: &'a str,
+    disk_id: &'a str,
+    operation_state: &'a str,
+    start_time: String,
+    end_time: String,
+}
+
+impl<'a> DiskView<'a> {
     fn progress(&self, target: &str) -> i64 {
         self.world.job_for(target).map_or(100, |j| j.gate.percent(self.now))
     }
 
-    fn project_name(&self, id: i64) -> String {
+    fn project_name(&self, id: i64) -> &'a str {
         self.cfg
             .accounts
             .iter()
             .find(|a| a.name == self.account)
             .and_then(|a| a.projects.iter().find(|p| p.id == id))
-            .map(|p| p.name.clone())
-            .unwrap_or_default()
+            .map_or("", |p| p.name.as_str())
     }
 
-    pub fn placement(&self, zone: &str, project_id: i64) -> Value {
-        json!({
-            "Zone": zone,
-            "CageId": "",
-            "ProjectId": project_id,
-            "ProjectName": self.project_name(project_id),
-            "CdcName": "",
-            "CdcId": "",
-            "DedicatedClusterId": "",
-        })
+    pub fn placement(&self, zone: &'a str, project_id: i64) -> PlacementOut<'a> {
+        PlacementOut {
+            zone,
+            cage_id: "",
+            project_id,
+            project_name: self.project_name(project_id),
+            cdc_name: "",
+            cdc_id: "",
+            dedicated_cluster_id: "",
+        }
     }
 
-    pub fn disk(&self, d: &Disk) -> Value {
+    pub fn disk(&self, d: &'a Disk) -> DiskOut<'a> {
         let prepaid = d.disk_charge_type == PREPAID;
-        let attached = !d.attached_to.is_empty() && d.disk_state != state::ATTACHING;
         let rollbacking = d.disk_state == state::ROLLBACKING;
-        let (returnable, fail_code) = if prepaid { self.return_status(d) } else { (Value::Null, Value::Null) };
-        json!({
-            "DiskId": d.disk_id,
-            "DiskName": d.disk_name,
-            "DiskType": d.disk_type,
-            "DiskUsage": d.disk_usage,
-            "DiskChargeType": d.disk_charge_type,
-            "DiskState": d.disk_state,
-            "DiskSize": d.disk_size,
-            "Portable": d.portable,
-            "Attached": attached,
-            "InstanceId": d.attached_to.first().cloned().unwrap_or_default(),
-            "InstanceIdList": if d.shareable { json!(d.attached_to) } else { Value::Null },
-            "InstanceType": if d.attached_to.is_empty() { "" } else { "CVM" },
-            "Shareable": d.shareable,
-            "AttachMode": d.attach_mode,
-            "Placement": self.placement(&d.zone, d.project_id),
-            "Encrypt": d.encrypt,
-            "DeleteWithInstance": d.delete_with_instance,
-            "RenewFlag": d.renew_flag,
-            "DeadlineTime": d.deadline_ms.map(tc_timestamp).unwrap_or_default(),
-            "DifferDaysOfDeadline": if prepaid {
-                json!(d.deadline_ms.map_or(0, |dl| (dl - self.now).max(0).div_euclid(DAY_MS)))
-            } else { Value::Null },
-            "AutoRenewFlagError": false,
-            "DeadlineError": false,
-            "IsReturnable": returnable,
-            "ReturnFailCode": fail_code,
-            "SnapshotAbility": d.snapshot_ability,
-            "SnapshotCount": d.snapshot_count,
-            "SnapshotSize": d.snapshot_size_mb,
-            "Rollbacking": rollbacking,
-            "RollbackPercent": if rollbacking { self.progress(&d.disk_id) } else { 100 },
-            "Migrating": d.migrating,
-            "MigratePercent": if d.migrating { self.progress(&d.disk_id) } else { 100 },
-            "ThroughputPerformance": d.throughput_performance,
-            "BurstPerformance": d.burst_performance,
-            "AutoSnapshotPolicyIds": if self.with_policies { json!(d.auto_snapshot_policy_ids) } else { Value::Null },
-            "BackupDisk": d.backup_disk,
-            "DeleteSnapshot": d.delete_snapshot,
-            "DiskBackupQuota": d.disk_backup_quota,
-            "DiskBackupCount": self.world.tc_ref(self.account, self.region).map_or(0, |s| s.backup_count(&d.disk_id)),
-            "Tags": d.tags,
-            "CreateTime": tc_timestamp(d.created_ms),
-            "LastAttachInstId": d.last_attach_instance,
-            "ErrorPrompt": d.error_prompt,
-        })
+        let (is_returnable, return_fail_code) = if prepaid { self.return_status(d) } else { (None, None) };
+        DiskOut {
+            disk_id: &d.disk_id,
+            disk_name: &d.disk_name,
+            disk_type: &d.disk_type,
+            disk_usage: &d.disk_usage,
+            disk_charge_type: &d.disk_charge_type,
+            disk_state: &d.disk_state,
+            disk_size: d.disk_size,
+            portable: d.portable,
+            attached: !d.attached_to.is_empty() && d.disk_state != state::ATTACHING,
+            instance_id: d.attached_to.first().map_or("", String::as_str),
+            instance_id_list: d.shareable.then_some(d.attached_to.as_slice()),
+            instance_type: if d.attached_to.is_empty() { "" } else { "CVM" },
+            shareable: d.shareable,
+            attach_mode: d.attach_mode.as_deref(),
+            placement: self.placement(&d.zone, d.project_id),
+            encrypt: d.encrypt,
+            delete_with_instance: d.delete_with_instance,
+            renew_flag: d.renew_flag.as_deref(),
+            deadline_time: d.deadline_ms.map(tc_timestamp).unwrap_or_default(),
+            differ_days_of_deadline: prepaid.then(|| {
+                // Whole days left, counting a started day as one (a one-month disk shows 30 or 31).
+                let left = d.deadline_ms.map_or(0, |dl| (dl - self.now).max(0));
+                (left + DAY_MS - 1).div_euclid(DAY_MS)
+            }),
+            auto_renew_flag_error: false,
+            deadline_error: false,
+            is_returnable,
+            return_fail_code,
+            snapshot_ability: d.snapshot_ability,
+            snapshot_count: d.snapshot_count,
+            snapshot_size: d.snapshot_size_mb,
+            rollbacking,
+            rollback_percent: if rollbacking { self.progress(&d.disk_id) } else { 100 },
+            migrating: d.migrating,
+            migrate_percent: if d.migrating { self.progress(&d.disk_id) } else { 100 },
+            throughput_performance: d.throughput_performance,
+            burst_performance: d.burst_performance,
+            auto_snapshot_policy_ids: self.with_policies.then_some(d.auto_snapshot_policy_ids.as_slice()),
+            backup_disk: d.backup_disk,
+            delete_snapshot: d.delete_snapshot,
+            disk_backup_quota: d.disk_backup_quota,
+            disk_backup_count: self.world.tc_ref(self.account, self.region).map_or(0, |s| s.backup_count(&d.disk_id)),
+            tags: &d.tags,
+            create_time: tc_timestamp(d.created_ms),
+            last_attach_ins_id: d.last_attach_instance.as_deref(),
+            error_prompt: d.error_prompt.as_deref(),
+        }
     }
 
     /// IsReturnable / ReturnFailCode of a prepaid disk: 1 already returned, 2 expired,
     /// 3 not returnable (system disks), 8 the account's return quota is used up.
-    fn return_status(&self, d: &Disk) -> (Value, Value) {
+    fn return_status(&self, d: &Disk) -> (Option<bool>, Option<i64>) {
         let used = self.world.tencent_refunds.get(self.account).copied().unwrap_or(0);
         let code = if d.disk_state == state::TORECYCLE {
             1
@@ -111,36 +203,36 @@ impl DiskView<'_> {
         } else if used >= self.cfg.tencent.limits.refund_quota {
             8
         } else {
-            return (json!(true), json!(0));
+            return (Some(true), Some(0));
         };
-        (json!(false), json!(code))
+        (Some(false), Some(code))
     }
 
-    pub fn backup(&self, b: &DiskBackup) -> Value {
+    pub fn backup(&self, b: &'a DiskBackup) -> BackupOut<'a> {
         let percent = if b.disk_backup_state == state::CREATING { self.progress(&b.disk_backup_id) } else { 100 };
-        json!({
-            "DiskBackupId": b.disk_backup_id,
-            "DiskId": b.disk_id,
-            "DiskSize": b.disk_size,
-            "DiskUsage": b.disk_usage,
-            "DiskBackupName": b.disk_backup_name,
-            "DiskBackupState": b.disk_backup_state,
-            "Percent": percent,
-            "CreateTime": iso8601_utc(b.created_ms),
-            "Encrypt": b.encrypt,
-        })
+        BackupOut {
+            disk_backup_id: &b.disk_backup_id,
+            disk_id: &b.disk_id,
+            disk_size: b.disk_size,
+            disk_usage: &b.disk_usage,
+            disk_backup_name: &b.disk_backup_name,
+            disk_backup_state: &b.disk_backup_state,
+            percent,
+            create_time: iso8601_utc(b.created_ms),
+            encrypt: b.encrypt,
+        }
     }
 }
 
-pub fn disk_log(l: &DiskOpLog) -> Value {
-    json!({
-        "Operator": l.operator,
-        "Operation": l.operation,
-        "DiskId": l.disk_id,
-        "OperationState": l.operation_state,
-        "StartTime": tc_timestamp(l.start_ms),
-        "EndTime": l.end_ms.map(tc_timestamp).unwrap_or_default(),
-    })
+pub fn disk_log(l: &DiskOpLog) -> DiskLogOut<'_> {
+    DiskLogOut {
+        operator: &l.operator,
+        operation: &l.operation,
+        disk_id: &l.disk_id,
+        operation_state: &l.operation_state,
+        start_time: tc_timestamp(l.start_ms),
+        end_time: l.end_ms.map(tc_timestamp).unwrap_or_default(),
+    }
 }
 
 /// Format a price the way the `*High` fields print it: up to six decimals, no trailing zeros.
