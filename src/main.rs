@@ -55,6 +55,9 @@ struct ServeArgs {
     /// Seed for generated IDs, for deterministic runs.
     #[arg(long, env = "CLOUDTWIN_ID_SEED")]
     id_seed: Option<u64>,
+    /// Enforce the documented per-action request rates (RequestLimitExceeded).
+    #[arg(long, env = "CLOUDTWIN_RATE_LIMITS")]
+    rate_limits: bool,
 }
 
 fn parse_timing(s: &str) -> Result<TimingPolicy, String> {
@@ -79,6 +82,9 @@ fn build_config(args: &ServeArgs) -> Result<(Config, Inventory), String> {
     }
     if args.id_seed.is_some() {
         cfg.id_seed = args.id_seed;
+    }
+    if args.rate_limits {
+        cfg.tencent.rate_limits = true;
     }
     let inventory = match &args.seed {
         Some(p) => Inventory::from_file(p)?,

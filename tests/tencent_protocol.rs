@@ -286,3 +286,24 @@ fn garbage_never_yields_a_non_tencent_answer() {
         assert!(r.tc_code().is_some(), "{m} {target} should fail");
     }
 }
+
+#[test]
+fn documented_rate_limits_when_enabled() {
+    let mut cfg = cloudtwin_emulator::Config { timing: TimingPolicy::Immediate, ..Default::default() };
+    cfg.tencent.rate_limits = true;
+    let t = common::twin_with(
+        cfg,
+        cloudtwin_emulator::clock::Clock::manual(common::T0),
+        cloudtwin_emulator::AuthMode::Enforce,
+    );
+    let logs = json!({"Filters": [{"Name": "disk-id", "Values": ["disk-cloudtw1"]}]});
+    t.ok("DescribeDiskOperationLogs", logs.clone());
+    assert_eq!(t.err("DescribeDiskOperationLogs", logs.clone()), "RequestLimitExceeded", "1 per second");
+    for _ in 0..100 {
+        t.ok("DescribeDisks", json!({"Limit": 1}));
+    }
+    assert_eq!(t.err("DescribeDisks", json!({})), "RequestLimitExceeded", "the 101st DescribeDisks in a second");
+    t.advance(1.0);
+    t.ok("DescribeDisks", json!({}));
+    t.ok("DescribeDiskOperationLogs", logs);
+}

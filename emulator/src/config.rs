@@ -133,6 +133,9 @@ pub struct TencentSettings {
     pub regions: Vec<Region>,
     pub disk_types: Vec<DiskTypeSpec>,
     pub limits: TencentLimits,
+    /// Enforce the documented per-action request rates (`RequestLimitExceeded`). Off by default,
+    /// so tests and benchmarks can go as fast as they like.
+    pub rate_limits: bool,
 }
 
 impl Default for TencentSettings {
@@ -142,6 +145,7 @@ impl Default for TencentSettings {
             regions: default_regions(),
             disk_types: default_disk_types(),
             limits: TencentLimits::default(),
+            rate_limits: false,
         }
     }
 }

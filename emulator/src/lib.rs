@@ -8,6 +8,7 @@ pub mod control;
 pub mod edge;
 pub mod ids;
 pub mod inventory;
+pub mod ratelimit;
 pub mod tencent;
 pub mod timing;
 pub mod world;

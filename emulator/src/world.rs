@@ -149,6 +149,7 @@ pub struct Twin {
     pub clock: Clock,
     pub inventory: Inventory,
     pub state: Mutex<State>,
+    pub limiter: crate::ratelimit::Limiter,
 }
 
 impl Twin {
@@ -157,7 +158,7 @@ impl Twin {
         cfg.timing.validate()?;
         let world = World::seeded(&cfg, &inventory, clock.now_ms())?;
         let state = State { world, ids: IdGen::new(cfg.id_seed), timing: cfg.timing };
-        Ok(Twin { cfg, clock, inventory, state: Mutex::new(state) })
+        Ok(Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default() })
     }
 
     /// Back to the seeded state (the clock and the timing policy are kept).

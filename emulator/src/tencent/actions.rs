@@ -3,15 +3,24 @@
 
 use super::{backups as b, disks as d, pricing as p, Action};
 
+/// Requests per second per account, from each action's "A maximum of N requests can be
+/// initiated per second" line (20 unless stated); enforced with `--rate-limits`.
 macro_rules! table {
-    ($($name:literal => $schema:expr, $handler:expr;)*) => {
-        pub static ACTIONS: &[Action] = &[$(Action { name: $name, schema: $schema, handler: $handler }),*];
+    ($($name:literal $(@ $rate:literal)? => $schema:expr, $handler:expr;)*) => {
+        pub static ACTIONS: &[Action] = &[$(Action {
+            name: $name,
+            schema: $schema,
+            handler: $handler,
+            rate: table!(@rate $($rate)?),
+        }),*];
     };
+    (@rate) => { 20 };
+    (@rate $r:literal) => { $r };
 }
 
 table! {
     "CreateDisks" => d::CREATE_DISKS, d::create_disks;
-    "DescribeDisks" => d::DESCRIBE_DISKS, d::describe_disks;
+    "DescribeDisks" @ 100 => d::DESCRIBE_DISKS, d::describe_disks;
     "AttachDisks" => d::ATTACH_DISKS, d::attach_disks;
     "DetachDisks" => d::DETACH_DISKS, d::detach_disks;
     "ModifyDiskAttributes" => d::MODIFY_DISK_ATTRIBUTES, d::modify_disk_attributes;
@@ -30,7 +39,7 @@ table! {
     "DescribeDiskBackups" => b::DESCRIBE_DISK_BACKUPS, b::describe_disk_backups;
     "DeleteDiskBackups" => b::DELETE_DISK_BACKUPS, b::delete_disk_backups;
     "ApplyDiskBackup" => b::APPLY_DISK_BACKUP, b::apply_disk_backup;
-    "DescribeDiskOperationLogs" => d::DESCRIBE_DISK_OPERATION_LOGS, d::describe_disk_operation_logs;
+    "DescribeDiskOperationLogs" @ 1 => d::DESCRIBE_DISK_OPERATION_LOGS, d::describe_disk_operation_logs;
 }
 
 pub fn find(name: &str) -> Option<&'static Action> {

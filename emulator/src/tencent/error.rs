@@ -47,6 +47,7 @@ codes! {
     UnsupportedRegion => "UnsupportedRegion",
     UnsupportedOperation => "UnsupportedOperation",
     RequestSizeLimitExceeded => "RequestSizeLimitExceeded",
+    RequestLimitExceeded => "RequestLimitExceeded",
     InternalError => "InternalError",
     ActionOffline => "ActionOffline",
     AuthFailure_InvalidAuthorization => "AuthFailure.InvalidAuthorization",

@@ -121,6 +121,8 @@ pub struct Action {
     pub name: &'static str,
     pub schema: &'static [params::Field],
     pub handler: Handler,
+    /// Documented requests per second per account.
+    pub rate: u32,
 }
 
 pub fn error_body(err: &TcError, request_id: &str) -> Value {
@@ -165,6 +167,14 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
         call.region.as_deref().or_else(|| region_from_host(host)).unwrap_or(&cfg.tencent.default_region).to_string();
     if cfg.region(&region).is_none() {
         return Err(error::UnsupportedRegion(format!("The region `{region}` is not supported by CBS.")));
+    }
+    if cfg.tencent.rate_limits {
+        twin.limiter.admit(&call.account, action.name, action.rate, now).map_err(|_| {
+            error::RequestLimitExceeded(format!(
+                "The number of requests exceeds the frequency limit: {} allows {} per second.",
+                action.name, action.rate
+            ))
+        })?;
     }
     let params = Params::parse(action.schema, call.params)?;
 
