@@ -98,6 +98,12 @@ pub fn tc_timestamp(ms: i64) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
 }
 
+/// `YYYY-MM-DD` in UTC+8 (Tencent `Date`).
+pub fn iso_date(ms: i64) -> String {
+    let d = at(ms).with_timezone(&tencent_tz());
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
 /// `YYYY-MM-DDTHH:MM:SS+00:00` (Tencent `Timestamp ISO8601`).
 pub fn iso8601_utc(ms: i64) -> String {
     let d = at(ms);

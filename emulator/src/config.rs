@@ -102,6 +102,14 @@ pub struct TencentLimits {
     pub recycle_days: i64,
     /// Largest `DiskBackupQuota` a disk can have.
     pub max_backup_quota: i64,
+    /// Snapshots per disk (CreateSnapshot answers `InsufficientSnapshotQuota` beyond it).
+    pub snapshots_per_disk: i64,
+    /// Scheduled snapshot policies per account and region.
+    pub policies_per_region: usize,
+    /// Disks bound to one scheduled snapshot policy.
+    pub disks_per_policy: usize,
+    /// Free snapshot capacity in GB (GetSnapOverview.FreeQuota).
+    pub snapshot_free_quota_gb: f64,
     /// USD per backup point of quota per hour.
     pub backup_point_price_hour: f64,
     /// USD per MB/s of extra throughput per month (prepaid).
@@ -118,6 +126,10 @@ impl Default for TencentLimits {
             refund_quota: 199,
             recycle_days: 7,
             max_backup_quota: 1024,
+            snapshots_per_disk: 64,
+            policies_per_region: 30,
+            disks_per_policy: 200,
+            snapshot_free_quota_gb: 0.0,
             backup_point_price_hour: 0.059,
             throughput_price_month: 3.0,
             throughput_price_hour: 0.006,

@@ -60,7 +60,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
         }
         ("GET", "/_cloudtwin/clock") => ok(clock_view(app)),
         ("POST", "/_cloudtwin/clock") => set_clock(app, body),
-        ("GET", "/_cloudtwin/timing") => ok(json!(app.twin.state.lock().timing)),
+        ("GET", "/_cloudtwin/timing") => ok(json!(app.twin.state.lock().world.timing)),
         ("POST", "/_cloudtwin/timing") => {
             let v = match parse(body) {
                 Ok(v) => v,
@@ -77,7 +77,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             if let Err(e) = policy.validate() {
                 return bad(e);
             }
-            app.twin.state.lock().timing = policy;
+            app.twin.state.lock().world.timing = policy;
             ok(json!(policy))
         }
         ("GET", "/_cloudtwin/jobs") => {
@@ -103,7 +103,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
         ("GET", "/_cloudtwin/state") => {
             catch_up(app);
             let st = app.twin.state.lock();
-            ok(json!({"clock": clock_view(app), "timing": st.timing, "world": st.world}))
+            ok(json!({"clock": clock_view(app), "world": st.world}))
         }
         ("GET", "/_cloudtwin/operations") => {
             let mut resp = (StatusCode::OK, operations_text()).into_response();

@@ -37,6 +37,19 @@ impl IdGen {
     }
 }
 
+/// Eight `[a-z0-9]` characters derived from a number: IDs for resources the world creates on its
+/// own (scheduled snapshots), deterministic because the world's sequence is.
+pub fn short_from(mut n: u64, len: usize) -> String {
+    let mut s = String::with_capacity(len);
+    n = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..len {
+        s.push(ALPHABET[(n % ALPHABET.len() as u64) as usize] as char);
+        n /= ALPHABET.len() as u64;
+        n = n.wrapping_mul(0x2545_F491_4F6C_DD1D).rotate_left(17);
+    }
+    s
+}
+
 /// True for `prefix-` followed by 8 lowercase alphanumerics.
 pub fn is_short_id(id: &str, prefix: &str) -> bool {
     id.len() == prefix.len() + 9

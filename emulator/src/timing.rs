@@ -28,6 +28,16 @@ impl Default for TimingPolicy {
 }
 
 impl TimingPolicy {
+    /// The policy for work nobody polls for (snapshots a scheduled policy takes while the clock
+    /// jumps ahead): the same durations, without waiting for a read.
+    pub fn unobserved(self) -> TimingPolicy {
+        match self {
+            TimingPolicy::Realistic { seconds } => TimingPolicy::Duration { seconds },
+            TimingPolicy::Reads { .. } => TimingPolicy::Immediate,
+            other => other,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         match *self {
             TimingPolicy::Realistic { seconds } | TimingPolicy::Duration { seconds }

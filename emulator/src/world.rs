@@ -38,6 +38,8 @@ pub struct World {
     pub tencent_refunds: BTreeMap<String, u32>,
     pub jobs: Vec<Job>,
     pub next_id: u64,
+    /// How async work finishes (control plane: `/_cloudtwin/timing`).
+    pub timing: TimingPolicy,
 }
 
 impl World {
@@ -80,7 +82,7 @@ impl World {
     /// The job that drives `target` (a disk or backup point), if one is in flight.
     pub fn job_for(&self, target: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| match &j.work {
-            Work::Tencent(w) => w.target() == target && !matches!(w, TcWork::Destroy { .. }),
+            Work::Tencent(w) => w.target() == target && !w.is_scheduled(),
         })
     }
 
@@ -118,8 +120,8 @@ impl World {
                 .iter()
                 .enumerate()
                 .filter(|(_, j)| match (&j.work, target) {
-                    (_, None) => !matches!(j.work, Work::Tencent(TcWork::Destroy { .. })),
-                    (Work::Tencent(w), Some(t)) => w.target() == t,
+                    (Work::Tencent(w), None) => !w.is_scheduled(),
+                    (Work::Tencent(w), Some(t)) => w.target() == t && !w.is_scheduled(),
                 })
                 .min_by_key(|(_, j)| (j.gate.due_ms.min(now_ms), j.id))
                 .map(|(i, _)| i);
@@ -139,7 +141,6 @@ impl World {
 pub struct State {
     pub world: World,
     pub ids: IdGen,
-    pub timing: TimingPolicy,
 }
 
 /// One running twin: configuration, clock, seed inventory and state.
@@ -156,16 +157,18 @@ impl Twin {
     pub fn new(cfg: Config, inventory: Inventory, clock: Clock) -> Result<Twin, String> {
         cfg.validate()?;
         cfg.timing.validate()?;
-        let world = World::seeded(&cfg, &inventory, clock.now_ms())?;
-        let state = State { world, ids: IdGen::new(cfg.id_seed), timing: cfg.timing };
+        let mut world = World::seeded(&cfg, &inventory, clock.now_ms())?;
+        world.timing = cfg.timing;
+        let state = State { world, ids: IdGen::new(cfg.id_seed) };
         Ok(Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default() })
     }
 
     /// Back to the seeded state (the clock and the timing policy are kept).
     pub fn reset(&self) {
         let now = self.clock.now_ms();
-        let world = World::seeded(&self.cfg, &self.inventory, now).expect("the inventory was valid at start");
+        let mut world = World::seeded(&self.cfg, &self.inventory, now).expect("the inventory was valid at start");
         let mut st = self.state.lock();
+        world.timing = st.world.timing;
         st.world = world;
         st.ids = IdGen::new(self.cfg.id_seed);
     }

@@ -1,7 +1,7 @@
 //! The CBS operation table: documented action name → parameter schema and handler. It drives
 //! dispatch, `cloudtwin operations` and the coverage count; an action is listed only when it works.
 
-use super::{backups as b, disks as d, pricing as p, Action};
+use super::{backups as b, disks as d, policies as a, pricing as p, snapshots as s, Action};
 
 /// Requests per second per account, from each action's "A maximum of N requests can be
 /// initiated per second" line (20 unless stated); enforced with `--rate-limits`.
@@ -40,6 +40,23 @@ table! {
     "DeleteDiskBackups" => b::DELETE_DISK_BACKUPS, b::delete_disk_backups;
     "ApplyDiskBackup" => b::APPLY_DISK_BACKUP, b::apply_disk_backup;
     "DescribeDiskOperationLogs" @ 1 => d::DESCRIBE_DISK_OPERATION_LOGS, d::describe_disk_operation_logs;
+    "CreateSnapshot" => s::CREATE_SNAPSHOT, s::create_snapshot;
+    "DescribeSnapshots" => s::DESCRIBE_SNAPSHOTS, s::describe_snapshots;
+    "DeleteSnapshots" => s::DELETE_SNAPSHOTS, s::delete_snapshots;
+    "ApplySnapshot" => s::APPLY_SNAPSHOT, s::apply_snapshot;
+    "ModifySnapshotAttribute" => s::MODIFY_SNAPSHOT_ATTRIBUTE, s::modify_snapshot_attribute;
+    "CopySnapshotCrossRegions" => s::COPY_SNAPSHOT_CROSS_REGIONS, s::copy_snapshot_cross_regions;
+    "GetSnapOverview" => s::GET_SNAP_OVERVIEW, s::get_snap_overview;
+    "ModifySnapshotsSharePermission" => s::MODIFY_SNAPSHOTS_SHARE_PERMISSION, s::modify_snapshots_share_permission;
+    "DescribeSnapshotSharePermission" => s::DESCRIBE_SNAPSHOT_SHARE_PERMISSION, s::describe_snapshot_share_permission;
+    "CreateAutoSnapshotPolicy" => a::CREATE_AUTO_SNAPSHOT_POLICY, a::create_auto_snapshot_policy;
+    "DescribeAutoSnapshotPolicies" => a::DESCRIBE_AUTO_SNAPSHOT_POLICIES, a::describe_auto_snapshot_policies;
+    "ModifyAutoSnapshotPolicyAttribute" => a::MODIFY_AUTO_SNAPSHOT_POLICY_ATTRIBUTE, a::modify_auto_snapshot_policy_attribute;
+    "DeleteAutoSnapshotPolicies" => a::DELETE_AUTO_SNAPSHOT_POLICIES, a::delete_auto_snapshot_policies;
+    "BindAutoSnapshotPolicy" => a::BIND_AUTO_SNAPSHOT_POLICY, a::bind_auto_snapshot_policy;
+    "UnbindAutoSnapshotPolicy" => a::UNBIND_AUTO_SNAPSHOT_POLICY, a::unbind_auto_snapshot_policy;
+    "DescribeDiskAssociatedAutoSnapshotPolicy" => a::DESCRIBE_DISK_ASSOCIATED_AUTO_SNAPSHOT_POLICY, a::describe_disk_associated_auto_snapshot_policy;
+    "DescribeSnapshotOperationLogs" => s::DESCRIBE_SNAPSHOT_OPERATION_LOGS, s::describe_snapshot_operation_logs;
 }
 
 pub fn find(name: &str) -> Option<&'static Action> {

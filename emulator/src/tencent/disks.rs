@@ -234,11 +234,18 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             ctx.cfg.tencent.limits.disks_per_create
         )));
     }
-    if let Some(snap) = p.str("SnapshotId") {
-        return Err(e::InvalidSnapshotId_NotFound(format!("The snapshot `{snap}` does not exist.")));
-    }
-    let size =
-        p.int("DiskSize").ok_or_else(|| e::MissingParameter("DiskSize is required unless SnapshotId is given."))?;
+    let source = p.str("SnapshotId").map(|id| super::snapshots::source_for_disk(ctx, id)).transpose()?;
+    let size = match (p.int("DiskSize"), &source) {
+        (Some(size), Some(snap)) if size < snap.disk_size => {
+            return Err(e::InvalidParameterValue(format!(
+                "DiskSize {size} GB is smaller than the snapshot's {} GB.",
+                snap.disk_size
+            )))
+        }
+        (Some(size), _) => size,
+        (None, Some(snap)) => snap.disk_size,
+        (None, None) => return Err(e::MissingParameter("DiskSize is required unless SnapshotId is given.")),
+    };
     check_size(ctx, disk_type, DATA_DISK, size)?;
     let throughput = p.int("ThroughputPerformance").unwrap_or(0);
     check_throughput(ctx, disk_type, throughput)?;
@@ -314,6 +321,10 @@ pub fn create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         d.disk_backup_quota = backup_quota;
         d.tags = tags.clone();
         d.creating = true;
+        if let Some(snap) = &source {
+            d.source_snapshot_id = Some(snap.snapshot_id.clone());
+            d.encrypt |= snap.encrypt;
+        }
         if let Some((period, renew)) = &prepaid {
             d.renew_flag = Some(renew.clone());
             d.deadline_ms = Some(add_months_ms(ctx.now, *period as u32));
@@ -867,8 +878,14 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             let d = store.disks.get_mut(id).expect("checked");
             d.disk_state = state::TORECYCLE.into();
             d.delete_snapshot = delete_snapshot.max(d.delete_snapshot);
+            if d.delete_snapshot == 1 {
+                delete_temporary_snapshots(store, id);
+            }
             ctx.schedule_at(recycle_at, TcWork::Destroy { disk_id: id.clone() });
         } else {
+            if delete_snapshot == 1 || store.disks[id].delete_snapshot == 1 {
+                delete_temporary_snapshots(store, id);
+            }
             super::jobs::destroy_disk(ctx.world, ctx.account, ctx.region, id);
         }
     }
@@ -878,6 +895,19 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     Ok(Output::new())
 }
 
+/// DeleteSnapshot=1: the disk's non-permanent snapshots go with it (shared ones stay).
+fn delete_temporary_snapshots(store: &mut super::model::TcRegion, disk_id: &str) {
+    let doomed: Vec<String> = store
+        .snapshots
+        .values()
+        .filter(|s| s.disk_id == disk_id && !s.is_permanent && s.shared_with.is_empty() && !s.copy_from_remote)
+        .map(|s| s.snapshot_id.clone())
+        .collect();
+    for id in doomed {
+        super::snapshots::remove_snapshot(store, &id);
+    }
+}
+
 // ----------------------------------------------------------------------------- InitializeDisks
 
 pub const INITIALIZE_DISKS: &[Field] = &[req("DiskIds", STRS)];
@@ -885,7 +915,8 @@ pub const INITIALIZE_DISKS: &[Field] = &[req("DiskIds", STRS)];
 pub fn initialize_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let ids = p.strs("DiskIds");
     at_most("DiskIds", &ids, 20)?;
-    let store = ctx.store();
+    let empty = super::model::TcRegion::default();
+    let store = ctx.world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
     for id in &ids {
         let d = store.visible_disk(id).ok_or_else(|| not_found(id))?;
         if !d.attached_to.is_empty() || d.is_busy() || d.migrating || d.disk_state == state::TORECYCLE {
@@ -896,6 +927,13 @@ pub fn initialize_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         }
         if d.disk_usage == SYSTEM_DISK {
             return Err(e::ResourceBusy(format!("`{id}` is a system disk; reinstall its instance instead.")));
+        }
+        if let Some(snap) = &d.source_snapshot_id {
+            if super::snapshots::locate(ctx.world, ctx.account, ctx.uin, ctx.region, snap).is_none() {
+                return Err(e::InvalidSnapshotId_NotFound(format!(
+                    "`{id}` was created from `{snap}`, which no longer exists, so it cannot be reinitialized."
+                )));
+            }
         }
     }
     for id in &ids {

@@ -2,7 +2,15 @@
 
 use super::model::{state, TcRegion, TcWork};
 use crate::config::Config;
-use crate::world::World;
+use crate::timing::Gate;
+use crate::world::{Work, World};
+
+fn end_snapshot_log(store: &mut TcRegion, log: u64, at: i64) {
+    if let Some(l) = store.snapshot_logs.iter_mut().find(|l| l.id == log) {
+        l.operation_state = "SUCCESS".into();
+        l.end_ms = Some(at);
+    }
+}
 
 fn end_log(store: &mut TcRegion, log: u64, at: i64, ok: bool) {
     if let Some(l) = store.disk_logs.iter_mut().find(|l| l.id == log) {
@@ -11,17 +19,21 @@ fn end_log(store: &mut TcRegion, log: u64, at: i64, ok: bool) {
     }
 }
 
-/// Remove a disk and what only it owns (its backup points).
+/// Remove a disk and what only it owns (its backup points, its policy bindings). Its snapshots
+/// outlive it.
 pub fn destroy_disk(world: &mut World, account: &str, region: &str, disk_id: &str) {
     let store = world.tc(account, region);
     store.disks.remove(disk_id);
     store.backups.retain(|_, b| b.disk_id != disk_id);
+    for p in store.policies.values_mut() {
+        p.disk_ids.retain(|d| d != disk_id);
+    }
     world.jobs.retain(|j| match &j.work {
         crate::world::Work::Tencent(w) => !(j.account == account && j.region == region && w.target() == disk_id),
     });
 }
 
-pub fn finish(world: &mut World, _cfg: &Config, account: &str, region: &str, work: TcWork, at: i64) {
+pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work: TcWork, at: i64) {
     let store = world.tc(account, region);
     match work {
         TcWork::CreateDisk { disk_id, log } => {
@@ -74,6 +86,60 @@ pub fn finish(world: &mut World, _cfg: &Config, account: &str, region: &str, wor
             if store.disks.get(&disk_id).is_some_and(|d| d.disk_state == state::TORECYCLE) {
                 destroy_disk(world, account, region, &disk_id);
             }
+        }
+        TcWork::CreateSnapshot { snapshot_id, log } => {
+            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+                s.snapshot_state = state::NORMAL.into();
+            }
+            end_snapshot_log(store, log, at);
+        }
+        TcWork::RollbackSnapshot { disk_id, snapshot_id, log } => {
+            if let Some(d) = store.disks.get_mut(&disk_id) {
+                d.disk_state = d.resting_state().into();
+            }
+            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+                s.snapshot_state = state::NORMAL.into();
+            }
+            end_snapshot_log(store, log, at);
+        }
+        TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: false } => {
+            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+                s.snapshot_state = "CHECKING_COPIED".into();
+                let gate = Gate::new(world.timing, at);
+                let work = TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true };
+                world.schedule(account, region, gate, Work::Tencent(work));
+            }
+        }
+        TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true } => {
+            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+                s.snapshot_state = state::NORMAL.into();
+            }
+            if let Some(src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
+                src.copying_to.retain(|r| r != region);
+            }
+        }
+        TcWork::ExpireSnapshot { snapshot_id } => {
+            let expired = store
+                .snapshots
+                .get(&snapshot_id)
+                .is_some_and(|s| !s.is_permanent && s.deadline_ms.is_some_and(|d| d <= at));
+            if expired {
+                let auto = store.snapshots[&snapshot_id].auto_policy_id.is_some();
+                super::snapshots::remove_snapshot(store, &snapshot_id);
+                let operator = cfg
+                    .accounts
+                    .iter()
+                    .find(|a| a.name == account)
+                    .and_then(|a| a.tencent.as_ref())
+                    .map(|t| t.uin.clone())
+                    .unwrap_or_default();
+                let op = if auto { "ASP_OPERATION_DELETE_SNAP" } else { "SNAP_OPERATION_DELETE" };
+                let id = world.next_seq();
+                super::snapshots::log_snapshot(world.tc(account, region), id, &snapshot_id, &operator, op, at, true);
+            }
+        }
+        TcWork::FirePolicy { policy_id, generation } => {
+            super::policies::fire(world, cfg, account, region, &policy_id, generation, at);
         }
     }
 }

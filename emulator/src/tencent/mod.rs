@@ -10,12 +10,14 @@ pub mod error;
 pub mod jobs;
 pub mod model;
 pub mod params;
+pub mod policies;
 pub mod pricing;
 pub mod protocol;
 pub mod query;
 pub mod render;
 pub mod seed;
 pub mod sign;
+pub mod snapshots;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -181,11 +183,12 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
     let mut st = twin.state.lock();
     let st = &mut *st;
     st.world.catch_up(cfg, now);
+    let timing = st.world.timing;
     let mut ctx = Ctx {
         cfg,
         world: &mut st.world,
         ids: &mut st.ids,
-        timing: st.timing,
+        timing,
         now,
         account: &call.account,
         region: &region,

@@ -121,12 +121,85 @@ pub struct DiskOpLog {
     pub end_ms: Option<i64>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Snapshot {
+    pub snapshot_id: String,
+    pub snapshot_name: String,
+    /// NORMAL, CREATING, ROLLBACKING, COPYING_FROM_REMOTE, CHECKING_COPIED.
+    pub snapshot_state: String,
+    pub disk_id: String,
+    pub disk_size: i64,
+    pub disk_usage: String,
+    pub zone: String,
+    pub project_id: i64,
+    pub encrypt: bool,
+    pub is_permanent: bool,
+    pub deadline_ms: Option<i64>,
+    pub created_ms: i64,
+    pub copy_from_remote: bool,
+    /// Destination regions of copies in flight.
+    pub copying_to: Vec<String>,
+    /// UIN → when it was shared.
+    pub shared_with: BTreeMap<String, i64>,
+    pub time_start_share_ms: Option<i64>,
+    pub tags: Vec<Tag>,
+    /// The scheduled policy that took it, for automatic snapshots.
+    pub auto_policy_id: Option<String>,
+    pub seq: u64,
+}
+
+/// One schedule of a scheduled snapshot policy (`Policy`): hours (UTC+8) on the days picked by
+/// exactly one of DayOfWeek (0 = Sunday), DayOfMonth or IntervalDays.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Schedule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_of_week: Option<Vec<i64>>,
+    pub hour: Vec<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_of_month: Option<Vec<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AutoSnapshotPolicy {
+    pub id: String,
+    pub name: String,
+    /// NORMAL or ISOLATED.
+    pub state: String,
+    pub is_activated: bool,
+    pub is_permanent: bool,
+    pub retention_days: i64,
+    pub schedules: Vec<Schedule>,
+    pub created_ms: i64,
+    pub disk_ids: Vec<String>,
+    pub next_trigger_ms: Option<i64>,
+    /// Bumped on every change, so a firing scheduled before the change is ignored.
+    pub generation: u64,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SnapshotOpLog {
+    pub id: u64,
+    pub snapshot_id: String,
+    pub operator: String,
+    pub operation: String,
+    pub operation_state: String,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TcRegion {
     pub instances: BTreeMap<String, SeedInstance>,
     pub disks: BTreeMap<String, Disk>,
     pub backups: BTreeMap<String, DiskBackup>,
+    pub snapshots: BTreeMap<String, Snapshot>,
+    pub policies: BTreeMap<String, AutoSnapshotPolicy>,
     pub disk_logs: Vec<DiskOpLog>,
+    pub snapshot_logs: Vec<SnapshotOpLog>,
     /// CreateDisks idempotency: ClientToken → the disk IDs it created.
     pub client_tokens: BTreeMap<String, Vec<String>>,
 }
@@ -151,6 +224,19 @@ impl TcRegion {
 
     pub fn backup_count(&self, disk_id: &str) -> i64 {
         self.backups.values().filter(|b| b.disk_id == disk_id).count() as i64
+    }
+
+    /// Keep a disk's SnapshotCount/SnapshotSize (MB) equal to its snapshots in this region.
+    pub fn recount_snapshots(&mut self, disk_id: &str) {
+        let (n, mb) = self
+            .snapshots
+            .values()
+            .filter(|s| s.disk_id == disk_id && !s.copy_from_remote)
+            .fold((0, 0), |(n, mb), s| (n + 1, mb + s.disk_size * 1024));
+        if let Some(d) = self.disks.get_mut(disk_id) {
+            d.snapshot_count = n;
+            d.snapshot_size_mb = mb;
+        }
     }
 }
 
@@ -193,6 +279,32 @@ pub enum TcWork {
     Destroy {
         disk_id: String,
     },
+    CreateSnapshot {
+        snapshot_id: String,
+        log: u64,
+    },
+    RollbackSnapshot {
+        disk_id: String,
+        snapshot_id: String,
+        log: u64,
+    },
+    /// A cross-region copy (in the destination region): COPYING_FROM_REMOTE → CHECKING_COPIED →
+    /// NORMAL; on NORMAL the source in `source_region` stops listing the destination.
+    CopySnapshot {
+        snapshot_id: String,
+        source_region: String,
+        source_snapshot_id: String,
+        checking: bool,
+    },
+    /// A non-permanent snapshot reaches its deadline.
+    ExpireSnapshot {
+        snapshot_id: String,
+    },
+    /// A scheduled policy's trigger time.
+    FirePolicy {
+        policy_id: String,
+        generation: u64,
+    },
 }
 
 impl TcWork {
@@ -207,6 +319,16 @@ impl TcWork {
             | TcWork::RollbackBackup { disk_id, .. }
             | TcWork::Destroy { disk_id } => disk_id,
             TcWork::CreateBackup { disk_backup_id } => disk_backup_id,
+            TcWork::CreateSnapshot { snapshot_id, .. }
+            | TcWork::CopySnapshot { snapshot_id, .. }
+            | TcWork::ExpireSnapshot { snapshot_id } => snapshot_id,
+            TcWork::RollbackSnapshot { disk_id, .. } => disk_id,
+            TcWork::FirePolicy { policy_id, .. } => policy_id,
         }
+    }
+
+    /// Scheduled events (not an operation's progress): they never count as "in flight".
+    pub fn is_scheduled(&self) -> bool {
+        matches!(self, TcWork::Destroy { .. } | TcWork::ExpireSnapshot { .. } | TcWork::FirePolicy { .. })
     }
 }

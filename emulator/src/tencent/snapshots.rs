@@ -1,0 +1,709 @@
+//! Snapshots (`snap-…`): create (also from a backup point), describe, delete, roll back, rename
+//! and retain, share with other accounts, copy to other regions, the account overview and the
+//! snapshot operation log.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::disks::check_name;
+use super::error::{self as e, TcResult};
+use super::model::{state, Snapshot, SnapshotOpLog, Tag, TcRegion, TcWork, DATA_DISK, SYSTEM_DISK};
+use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS, TAGS};
+use super::query;
+use super::render::{DiskView, PlacementOut};
+use super::{Ctx, Output};
+use crate::clock::{iso_date, parse_iso8601, tc_timestamp};
+use crate::world::World;
+
+pub const PRIVATE: &str = "PRIVATE_SNAPSHOT";
+pub const SHARED: &str = "SHARED_SNAPSHOT";
+
+fn not_found(id: &str) -> e::TcError {
+    e::InvalidSnapshotId_NotFound(format!("The snapshot `{id}` does not exist."))
+}
+
+/// Record a snapshot operation (SNAP_OPERATION_*, ASP_OPERATION_*).
+pub fn log_snapshot(store: &mut TcRegion, id: u64, snapshot_id: &str, operator: &str, op: &str, now: i64, done: bool) {
+    store.snapshot_logs.push(SnapshotOpLog {
+        id,
+        snapshot_id: snapshot_id.into(),
+        operator: operator.into(),
+        operation: op.into(),
+        operation_state: if done { "SUCCESS" } else { "PROCESSING" }.into(),
+        start_ms: now,
+        end_ms: done.then_some(now),
+    });
+}
+
+impl Ctx<'_> {
+    fn log_snapshot(&mut self, snapshot_id: &str, op: &str, done: bool) -> u64 {
+        let id = self.world.next_seq();
+        let (uin, now) = (self.uin.to_string(), self.now);
+        log_snapshot(self.store(), id, snapshot_id, &uin, op, now, done);
+        id
+    }
+
+    fn new_snapshot_id(&mut self) -> String {
+        loop {
+            let id = self.ids.short("snap");
+            if !self.world.tencent.values().flat_map(|r| r.values()).any(|s| s.snapshots.contains_key(&id)) {
+                return id;
+            }
+        }
+    }
+}
+
+/// Where a snapshot visible to `uin` in `region` lives: the caller's own store, or another
+/// account's store that shares it with the caller. Returns (owner account, shared?).
+pub fn locate(world: &World, account: &str, uin: &str, region: &str, id: &str) -> Option<(String, bool)> {
+    if world.tc_ref(account, region).is_some_and(|s| s.snapshots.contains_key(id)) {
+        return Some((account.to_string(), false));
+    }
+    world.tencent.iter().find_map(|(owner, regions)| {
+        let snap = regions.get(region)?.snapshots.get(id)?;
+        (owner != account && snap.shared_with.contains_key(uin)).then(|| (owner.clone(), true))
+    })
+}
+
+// ------------------------------------------------------------------------------- CreateSnapshot
+
+pub const CREATE_SNAPSHOT: &[Field] = &[
+    req("DiskId", STR),
+    opt("SnapshotName", STR),
+    opt("Deadline", STR),
+    opt("DiskBackupId", STR),
+    opt("Tags", TAGS),
+    // Newer than the 2023 document, sent by the pinned SDK; accepted and ignored.
+    opt("DiskUsage", STR),
+    opt("LocalSnap", BOOL),
+];
+
+fn parse_deadline(ctx: &Ctx<'_>, s: &str) -> TcResult<i64> {
+    let t = parse_iso8601(s).ok_or_else(|| {
+        e::InvalidParameterValue(format!("Deadline must be UTC ISO-8601 such as 2022-01-08T09:47:55+00:00; got `{s}`."))
+    })?;
+    if t <= ctx.now {
+        return Err(e::InvalidParameterValue(format!("Deadline `{s}` is not in the future.")));
+    }
+    Ok(t)
+}
+
+pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let disk_id = p.str("DiskId").unwrap_or_default().to_string();
+    let name = p.str("SnapshotName").unwrap_or("Unnamed").to_string();
+    check_name("SnapshotName", &name, 60)?;
+    let deadline = p.str("Deadline").map(|d| parse_deadline(ctx, d)).transpose()?;
+    let tags: Vec<Tag> = p
+        .objs("Tags")
+        .into_iter()
+        .map(|t| Tag { key: t.str("Key").unwrap_or_default().into(), value: t.str("Value").unwrap_or_default().into() })
+        .collect();
+    let quota = ctx.cfg.tencent.limits.snapshots_per_disk;
+    let now = ctx.now;
+    let store = ctx.store();
+    let d = store
+        .visible_disk(&disk_id)
+        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
+        .clone();
+    if !d.snapshot_ability {
+        return Err(e::TcError::new("InvalidDisk.NotSupportSnapshot", format!("`{disk_id}` cannot take snapshots.")));
+    }
+    if d.disk_state == state::TORECYCLE || d.is_expired(now) {
+        return Err(e::InvalidDisk_NotSupported(format!("`{disk_id}` is expired or in the recycle bin.")));
+    }
+    if d.disk_state == state::ROLLBACKING {
+        return Err(e::ResourceInUse_DiskRollbacking(format!("`{disk_id}` is rolling back.")));
+    }
+    if store.snapshots.values().any(|s| s.disk_id == disk_id && s.snapshot_state == state::CREATING) {
+        return Err(e::TcError::new(
+            "InvalidDisk.SnapshotCreating",
+            format!("A snapshot of `{disk_id}` is being created; try again later."),
+        ));
+    }
+    let taken = store.snapshots.values().filter(|s| s.disk_id == disk_id && !s.copy_from_remote).count() as i64;
+    if taken >= quota {
+        return Err(e::TcError::new(
+            "InsufficientSnapshotQuota",
+            format!("`{disk_id}` has {taken} snapshots; the quota is {quota} per disk."),
+        ));
+    }
+    if let Some(b) = p.str("DiskBackupId") {
+        let backup = store
+            .backups
+            .get(b)
+            .ok_or_else(|| e::ResourceNotFound_NotFound(format!("The backup point `{b}` does not exist.")))?;
+        if backup.disk_id != disk_id || backup.disk_backup_state != state::NORMAL {
+            return Err(e::ResourceUnavailable_NotSupported(format!(
+                "The backup point `{b}` is not a NORMAL backup point of `{disk_id}`."
+            )));
+        }
+    }
+    let id = ctx.new_snapshot_id();
+    let seq = ctx.world.next_seq();
+    let snap = Snapshot {
+        snapshot_id: id.clone(),
+        snapshot_name: name,
+        snapshot_state: state::CREATING.into(),
+        disk_id: disk_id.clone(),
+        disk_size: d.disk_size,
+        disk_usage: d.disk_usage.clone(),
+        zone: d.zone.clone(),
+        project_id: d.project_id,
+        encrypt: d.encrypt,
+        is_permanent: deadline.is_none(),
+        deadline_ms: deadline,
+        created_ms: now,
+        copy_from_remote: false,
+        copying_to: vec![],
+        shared_with: Default::default(),
+        time_start_share_ms: None,
+        tags,
+        auto_policy_id: None,
+        seq,
+    };
+    let store = ctx.store();
+    // Converting a backup point releases it and its quota.
+    if let Some(b) = p.str("DiskBackupId") {
+        store.backups.remove(b);
+    }
+    store.snapshots.insert(id.clone(), snap);
+    store.recount_snapshots(&disk_id);
+    let log = ctx.log_snapshot(&id, "SNAP_OPERATION_CREATE", false);
+    ctx.schedule(TcWork::CreateSnapshot { snapshot_id: id.clone(), log });
+    if let Some(dl) = deadline {
+        ctx.schedule_at(dl, TcWork::ExpireSnapshot { snapshot_id: id.clone() });
+    }
+    Ok(Output::new().with("SnapshotId", &id))
+}
+
+// ---------------------------------------------------------------------------- DescribeSnapshots
+
+pub const DESCRIBE_SNAPSHOTS: &[Field] = &[
+    opt("SnapshotIds", STRS),
+    opt("Filters", FILTERS),
+    opt("Offset", INT),
+    opt("Limit", INT),
+    opt("Order", STR),
+    opt("OrderField", STR),
+];
+
+const SNAPSHOT_FILTERS: &[&str] =
+    &["snapshot-id", "snapshot-name", "snapshot-state", "disk-usage", "project-id", "disk-id", "zone", "encrypt", "snapshot-type"];
+
+/// `Snapshot`: the 20 documented fields.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapshotOut<'a> {
+    snapshot_id: &'a str,
+    snapshot_name: &'a str,
+    snapshot_state: &'a str,
+    snapshot_type: &'static str,
+    disk_id: &'a str,
+    disk_size: i64,
+    disk_usage: &'a str,
+    placement: PlacementOut<'a>,
+    percent: i64,
+    is_permanent: bool,
+    deadline_time: String,
+    create_time: String,
+    encrypt: bool,
+    copy_from_remote: bool,
+    copying_to_regions: &'a [String],
+    images: [(); 0],
+    image_count: i64,
+    share_reference: usize,
+    time_start_share: String,
+    tags: &'a [Tag],
+}
+
+pub fn snapshot_out<'a>(view: &DiskView<'a>, s: &'a Snapshot, shared: bool) -> SnapshotOut<'a> {
+    let in_flight = matches!(s.snapshot_state.as_str(), state::CREATING | "COPYING_FROM_REMOTE" | "CHECKING_COPIED");
+    SnapshotOut {
+        snapshot_id: &s.snapshot_id,
+        snapshot_name: &s.snapshot_name,
+        snapshot_state: &s.snapshot_state,
+        snapshot_type: if shared { SHARED } else { PRIVATE },
+        disk_id: &s.disk_id,
+        disk_size: s.disk_size,
+        disk_usage: &s.disk_usage,
+        placement: view.placement(&s.zone, s.project_id),
+        percent: if in_flight { view.world.job_for(&s.snapshot_id).map_or(0, |j| j.gate.percent(view.now)) } else { 100 },
+        is_permanent: s.is_permanent,
+        deadline_time: if s.is_permanent { String::new() } else { s.deadline_ms.map(tc_timestamp).unwrap_or_default() },
+        create_time: tc_timestamp(s.created_ms),
+        encrypt: s.encrypt,
+        copy_from_remote: s.copy_from_remote,
+        copying_to_regions: &s.copying_to,
+        images: [],
+        image_count: 0,
+        share_reference: s.shared_with.len(),
+        time_start_share: s.time_start_share_ms.map(iso_date).unwrap_or_default(),
+        tags: &s.tags,
+    }
+}
+
+fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<bool> {
+    Ok(match f.name.as_str() {
+        "snapshot-id" => f.any(|v| v == s.snapshot_id),
+        "snapshot-name" => f.any(|v| v == s.snapshot_name),
+        "snapshot-state" => f.any(|v| v == s.snapshot_state),
+        "disk-usage" => f.any(|v| v == s.disk_usage),
+        "disk-id" => f.any(|v| v == s.disk_id),
+        "zone" => f.any(|v| v == s.zone),
+        "snapshot-type" => f.any(|v| v == if shared { SHARED } else { PRIVATE }),
+        "project-id" => {
+            let mut hit = false;
+            for v in &f.values {
+                let id: i64 =
+                    v.trim().parse().map_err(|_| e::InvalidParameterValue(format!("project-id `{v}` is not an integer.")))?;
+                hit |= id == s.project_id;
+            }
+            hit
+        }
+        _ => {
+            let mut hit = false;
+            for v in &f.values {
+                hit |= query::bool_value(v)? == s.encrypt;
+            }
+            hit
+        }
+    })
+}
+
+pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    query::ids_xor_filters(p, "SnapshotIds")?;
+    let filters = query::filters(p, SNAPSHOT_FILTERS, false)?;
+    let paging = query::paging(p)?;
+    let (desc, _) = query::order(p, &["CREATE_TIME"])?;
+    let ids = p.strs("SnapshotIds");
+    let world: &World = ctx.world;
+    let mut hits: Vec<(&Snapshot, bool)> = Vec::new();
+    for (owner, regions) in &world.tencent {
+        let Some(store) = regions.get(ctx.region) else { continue };
+        let own = owner == ctx.account;
+        for s in store.snapshots.values() {
+            if !own && !s.shared_with.contains_key(ctx.uin) {
+                continue;
+            }
+            if !ids.is_empty() && !ids.contains(&s.snapshot_id) {
+                continue;
+            }
+            let mut ok = true;
+            for f in &filters {
+                ok &= snapshot_matches(s, !own, f)?;
+            }
+            if ok {
+                hits.push((s, !own));
+            }
+        }
+    }
+    hits.sort_by_key(|(s, _)| (s.created_ms, s.seq));
+    if desc {
+        hits.reverse();
+    }
+    let total = hits.len();
+    let view = DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
+    let set: Vec<_> = query::page(hits, paging).into_iter().map(|(s, shared)| snapshot_out(&view, s, shared)).collect();
+    Ok(Output::new().with("TotalCount", &total).with("SnapshotSet", &set))
+}
+
+// ------------------------------------------------------------------------------ DeleteSnapshots
+
+pub const DELETE_SNAPSHOTS: &[Field] = &[req("SnapshotIds", STRS), opt("DeleteBindImages", BOOL)];
+
+/// Remove a snapshot and keep its disk's counters right.
+pub fn remove_snapshot(store: &mut TcRegion, id: &str) {
+    if let Some(s) = store.snapshots.remove(id) {
+        store.recount_snapshots(&s.disk_id);
+    }
+}
+
+pub fn delete_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let ids = p.strs("SnapshotIds");
+    let mut seen = BTreeSet::new();
+    let store = ctx.store();
+    for id in &ids {
+        if !seen.insert(id) {
+            return Err(e::InvalidParameterValue(format!("`SnapshotIds` lists `{id}` more than once.")));
+        }
+        let s = store.snapshots.get(id).ok_or_else(|| not_found(id))?;
+        match s.snapshot_state.as_str() {
+            state::NORMAL => {}
+            state::CREATING => {
+                return Err(e::TcError::new(
+                    "ResourceUnavailable.SnapshotCreating",
+                    format!("The snapshot `{id}` is still being created."),
+                ))
+            }
+            other => {
+                return Err(e::TcError::new(
+                    "InvalidSnapshot.NotSupported",
+                    format!("The snapshot `{id}` is {other}; only NORMAL snapshots can be deleted."),
+                ))
+            }
+        }
+        if !s.shared_with.is_empty() {
+            return Err(e::TcError::new(
+                "UnsupportedOperation.SnapHasShared",
+                format!("The snapshot `{id}` is shared; cancel the sharing first."),
+            ));
+        }
+        if !s.copying_to.is_empty() {
+            return Err(e::ResourceBusy(format!("The snapshot `{id}` is being copied to {}.", s.copying_to.join(", "))));
+        }
+    }
+    for id in &ids {
+        remove_snapshot(ctx.store(), id);
+        ctx.log_snapshot(id, "SNAP_OPERATION_DELETE", true);
+    }
+    Ok(Output::new())
+}
+
+// -------------------------------------------------------------------------------- ApplySnapshot
+
+pub const APPLY_SNAPSHOT: &[Field] = &[
+    req("SnapshotId", STR),
+    req("DiskId", STR),
+    opt("AutoStopInstance", BOOL),
+    opt("AutoStartInstance", BOOL),
+];
+
+pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let snap_id = p.str("SnapshotId").unwrap_or_default().to_string();
+    let disk_id = p.str("DiskId").unwrap_or_default().to_string();
+    let auto_stop = p.bool("AutoStopInstance").unwrap_or(false);
+    let store = ctx.store();
+    let s = store.snapshots.get(&snap_id).ok_or_else(|| not_found(&snap_id))?.clone();
+    let d = store
+        .visible_disk(&disk_id)
+        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
+        .clone();
+    if s.disk_id != disk_id {
+        return Err(e::InvalidParameterValue(format!(
+            "The snapshot `{snap_id}` was taken of `{}`; it can only roll back onto its own disk.",
+            s.disk_id
+        )));
+    }
+    if s.snapshot_state == state::CREATING {
+        return Err(e::TcError::new("ResourceUnavailable.SnapshotCreating", format!("`{snap_id}` is still being created.")));
+    }
+    if d.disk_state == state::ROLLBACKING {
+        return Err(e::ResourceInUse_DiskRollbacking(format!("`{disk_id}` is already rolling back.")));
+    }
+    if s.snapshot_state != state::NORMAL {
+        return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{snap_id}` is {}, not NORMAL.", s.snapshot_state)));
+    }
+    if d.is_busy() || d.migrating || d.disk_state == state::TORECYCLE {
+        return Err(e::InvalidDisk_Busy(format!("`{disk_id}` is {}; try again later.", d.disk_state)));
+    }
+    if s.disk_size != d.disk_size {
+        return Err(e::TcError::new(
+            "InvalidParameter.DiskSizeNotMatch",
+            format!("`{disk_id}` is {} GB but the snapshot was taken at {} GB.", d.disk_size, s.disk_size),
+        ));
+    }
+    if d.portable && !d.attached_to.is_empty() {
+        return Err(e::InvalidDisk_Busy(format!("`{disk_id}` is attached; detach it before rolling back.")));
+    }
+    if !d.portable {
+        let running = d.attached_to.first().and_then(|i| store.instances.get(i)).is_some_and(|i| i.instance_state == "RUNNING");
+        if running && !auto_stop {
+            return Err(e::InvalidInstance_NotSupported(format!(
+                "The instance of `{disk_id}` must be shut down before rolling back (or pass AutoStopInstance)."
+            )));
+        }
+    }
+    store.disks.get_mut(&disk_id).expect("checked").disk_state = state::ROLLBACKING.into();
+    store.snapshots.get_mut(&snap_id).expect("checked").snapshot_state = state::ROLLBACKING.into();
+    let log = ctx.log_snapshot(&snap_id, "SNAP_OPERATION_ROLLBACK", false);
+    ctx.schedule(TcWork::RollbackSnapshot { disk_id, snapshot_id: snap_id, log });
+    Ok(Output::new())
+}
+
+// ---------------------------------------------------------------------- ModifySnapshotAttribute
+
+pub const MODIFY_SNAPSHOT_ATTRIBUTE: &[Field] =
+    &[req("SnapshotId", STR), opt("SnapshotName", STR), opt("IsPermanent", BOOL), opt("Deadline", STR)];
+
+pub fn modify_snapshot_attribute(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let id = p.str("SnapshotId").unwrap_or_default().to_string();
+    if let Some(n) = p.str("SnapshotName") {
+        check_name("SnapshotName", n, 60)?;
+    }
+    let deadline = p.str("Deadline").map(|d| parse_deadline(ctx, d)).transpose()?;
+    let permanent = p.bool("IsPermanent");
+    if permanent == Some(true) && deadline.is_some() {
+        return Err(e::InvalidParameterValue("IsPermanent=TRUE cannot be combined with a Deadline."));
+    }
+    let s = ctx.store().snapshots.get(&id).ok_or_else(|| not_found(&id))?.clone();
+    if !s.shared_with.is_empty() {
+        return Err(e::TcError::new("UnsupportedOperation.SnapHasShared", format!("`{id}` is shared and cannot be changed.")));
+    }
+    if permanent == Some(false) && deadline.is_none() && s.deadline_ms.is_none() {
+        return Err(e::InvalidParameterValue("A non-permanent snapshot needs a Deadline."));
+    }
+    let snap = ctx.store().snapshots.get_mut(&id).expect("checked");
+    if let Some(n) = p.str("SnapshotName") {
+        snap.snapshot_name = n.to_string();
+    }
+    if permanent == Some(true) {
+        snap.is_permanent = true;
+        snap.deadline_ms = None;
+    }
+    if permanent == Some(false) {
+        snap.is_permanent = false;
+    }
+    if let Some(dl) = deadline {
+        snap.is_permanent = false;
+        snap.deadline_ms = Some(dl);
+        ctx.schedule_at(dl, TcWork::ExpireSnapshot { snapshot_id: id.clone() });
+    }
+    ctx.log_snapshot(&id, "SNAP_OPERATION_MODIFY", true);
+    Ok(Output::new())
+}
+
+// --------------------------------------------------------------------- CopySnapshotCrossRegions
+
+pub const COPY_SNAPSHOT_CROSS_REGIONS: &[Field] =
+    &[req("DestinationRegions", STRS), opt("SnapshotId", STR), opt("SnapshotName", STR)];
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CopyResult {
+    snapshot_id: String,
+    message: String,
+    code: &'static str,
+    destination_region: String,
+}
+
+pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    // The table marks SnapshotId optional, but without it there is nothing to copy.
+    let src_id = p.str("SnapshotId").ok_or_else(|| e::MissingParameter("The request is missing a required parameter `SnapshotId`."))?.to_string();
+    let regions = p.strs("DestinationRegions");
+    let mut seen = BTreeSet::new();
+    for r in &regions {
+        if ctx.cfg.region(r).is_none() {
+            return Err(e::InvalidParameterValue(format!("`{r}` is not a region that supports snapshots.")));
+        }
+        if r == ctx.region {
+            return Err(e::InvalidParameterValue(format!("`{r}` is the snapshot's own region.")));
+        }
+        if !seen.insert(r) {
+            return Err(e::InvalidParameterValue(format!("`{r}` is listed more than once.")));
+        }
+    }
+    if let Some(n) = p.str("SnapshotName") {
+        check_name("SnapshotName", n, 60)?;
+    }
+    let src = ctx.store().snapshots.get(&src_id).ok_or_else(|| not_found(&src_id))?.clone();
+    if src.snapshot_state != state::NORMAL {
+        return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{src_id}` is {}, not NORMAL.", src.snapshot_state)));
+    }
+    if src.copy_from_remote {
+        return Err(e::TcError::new(
+            "UnsupportedOperation.SnapshotNotSupportCopy",
+            format!("`{src_id}` is itself a cross-region copy."),
+        ));
+    }
+    for r in &regions {
+        if src.copying_to.contains(r) {
+            return Err(e::TcError::new(
+                "ResourceInUse.CopySnapshotConflict",
+                format!("`{src_id}` is already being copied to {r}."),
+            ));
+        }
+    }
+    let region_name = ctx.cfg.region(ctx.region).map(|r| r.name.clone()).unwrap_or_default();
+    let mut results = Vec::new();
+    for r in &regions {
+        let id = ctx.new_snapshot_id();
+        let seq = ctx.world.next_seq();
+        let zone = ctx.cfg.region(r).and_then(|x| x.zones.first().cloned()).unwrap_or_default();
+        let copy = Snapshot {
+            snapshot_id: id.clone(),
+            snapshot_name: p.str("SnapshotName").map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string),
+            snapshot_state: "COPYING_FROM_REMOTE".into(),
+            zone,
+            copy_from_remote: true,
+            copying_to: vec![],
+            shared_with: Default::default(),
+            time_start_share_ms: None,
+            auto_policy_id: None,
+            created_ms: ctx.now,
+            seq,
+            ..src.clone()
+        };
+        ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), copy);
+        let gate = crate::timing::Gate::new(ctx.timing, ctx.now);
+        ctx.world.schedule(
+            ctx.account,
+            r,
+            gate,
+            crate::world::Work::Tencent(TcWork::CopySnapshot {
+                snapshot_id: id.clone(),
+                source_region: ctx.region.to_string(),
+                source_snapshot_id: src_id.clone(),
+                checking: false,
+            }),
+        );
+        ctx.store().snapshots.get_mut(&src_id).expect("checked").copying_to.push(r.clone());
+        results.push(CopyResult { snapshot_id: id, message: String::new(), code: "Success", destination_region: r.clone() });
+    }
+    ctx.log_snapshot(&src_id, "SNAP_OPERATION_COPY", true);
+    Ok(Output::new().with("SnapshotCopyResultSet", &results))
+}
+
+// -------------------------------------------------------------------------------- Share / unshare
+
+pub const MODIFY_SNAPSHOTS_SHARE_PERMISSION: &[Field] =
+    &[req("AccountIds", STRS), req("Permission", STR), req("SnapshotIds", STRS)];
+
+pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let accounts = p.strs("AccountIds");
+    let ids = p.strs("SnapshotIds");
+    let share = match p.str("Permission") {
+        Some("SHARE") => true,
+        Some("CANCEL") => false,
+        other => {
+            return Err(e::InvalidParameter(format!("Permission must be SHARE or CANCEL; got `{}`.", other.unwrap_or(""))))
+        }
+    };
+    let known: BTreeSet<&str> = ctx.cfg.accounts.iter().filter_map(|a| a.tencent.as_ref()).map(|t| t.uin.as_str()).collect();
+    for a in &accounts {
+        if a == ctx.uin {
+            return Err(e::InvalidParameter("A snapshot cannot be shared with its own account."));
+        }
+        if share && !known.contains(a.as_str()) {
+            return Err(e::InvalidParameter(format!("The account `{a}` does not exist.")));
+        }
+    }
+    let store = ctx.store();
+    for id in &ids {
+        let s = store.snapshots.get(id).ok_or_else(|| not_found(id))?;
+        if !share {
+            continue;
+        }
+        if s.disk_usage != DATA_DISK {
+            return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{id}` is a system disk snapshot; only data disk snapshots can be shared.")));
+        }
+        if s.snapshot_state != state::NORMAL {
+            return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{id}` is {}, not NORMAL.", s.snapshot_state)));
+        }
+        if s.encrypt {
+            return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{id}` is encrypted and cannot be shared.")));
+        }
+        let after: BTreeSet<&str> = s.shared_with.keys().map(String::as_str).chain(accounts.iter().map(String::as_str)).collect();
+        if after.len() > 50 {
+            return Err(e::ResourceInsufficient_OverQuota(format!("`{id}` would be shared with {} accounts; at most 50.", after.len())));
+        }
+    }
+    let now = ctx.now;
+    for id in &ids {
+        let s = ctx.store().snapshots.get_mut(id).expect("checked");
+        for a in &accounts {
+            if share {
+                s.shared_with.entry(a.clone()).or_insert(now);
+            } else {
+                s.shared_with.remove(a);
+            }
+        }
+        if share && s.time_start_share_ms.is_none() {
+            s.time_start_share_ms = Some(now);
+        }
+        ctx.log_snapshot(id, "SNAP_OPERATION_MODIFY", true);
+    }
+    Ok(Output::new())
+}
+
+pub const DESCRIBE_SNAPSHOT_SHARE_PERMISSION: &[Field] = &[req("SnapshotId", STR)];
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SharePermission {
+    created_time: String,
+    account_id: String,
+}
+
+pub fn describe_snapshot_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let id = p.str("SnapshotId").unwrap_or_default();
+    let s = ctx.store().snapshots.get(id).ok_or_else(|| not_found(id))?;
+    let set: Vec<SharePermission> = s
+        .shared_with
+        .iter()
+        .map(|(uin, at)| SharePermission { created_time: tc_timestamp(*at), account_id: uin.clone() })
+        .collect();
+    Ok(Output::new().with("SharePermissionSet", &set))
+}
+
+// ------------------------------------------------------------------------------ GetSnapOverview
+
+pub const GET_SNAP_OVERVIEW: &[Field] = &[];
+
+pub fn get_snap_overview(ctx: &mut Ctx<'_>, _p: &Params) -> TcResult<Output> {
+    let free = ctx.cfg.tencent.limits.snapshot_free_quota_gb;
+    let store = ctx.store();
+    let nums = store.snapshots.len();
+    let total_gb: f64 = store.snapshots.values().map(|s| s.disk_size as f64).sum();
+    Ok(Output::new()
+        .with("TotalSize", &total_gb)
+        .with("RealTradeSize", &(total_gb - free).max(0.0))
+        .with("FreeQuota", &free)
+        .with("TotalNums", &nums))
+}
+
+// ------------------------------------------------------------------ DescribeSnapshotOperationLogs
+
+/// Deprecated and undocumented in the seed, like DescribeDiskOperationLogs: Filters
+/// (`snapshot-id`, required), BeginTime, EndTime.
+pub const DESCRIBE_SNAPSHOT_OPERATION_LOGS: &[Field] = &[req("Filters", FILTERS), opt("BeginTime", STR), opt("EndTime", STR)];
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SnapLogOut<'a> {
+    operation_state: &'a str,
+    start_time: String,
+    operator: &'a str,
+    snapshot_id: &'a str,
+    operation: &'a str,
+    end_time: String,
+}
+
+pub fn describe_snapshot_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let filters = query::filters(p, &["snapshot-id"], false)?;
+    let ids: Vec<String> = filters.iter().flat_map(|f| f.values.iter().cloned()).collect();
+    if ids.is_empty() {
+        return Err(e::MissingParameter("The filter `snapshot-id` is required."));
+    }
+    let (begin, end) = super::disks::time_window(p)?;
+    let set: Vec<SnapLogOut> = ctx
+        .store()
+        .snapshot_logs
+        .iter()
+        .filter(|l| ids.contains(&l.snapshot_id) && l.start_ms >= begin && l.start_ms <= end)
+        .map(|l| SnapLogOut {
+            operation_state: &l.operation_state,
+            start_time: tc_timestamp(l.start_ms),
+            operator: &l.operator,
+            snapshot_id: &l.snapshot_id,
+            operation: &l.operation,
+            end_time: l.end_ms.map(tc_timestamp).unwrap_or_default(),
+        })
+        .collect();
+    Ok(Output::new().with("SnapshotOperationLogSet", &set))
+}
+
+/// For CreateDisks: the snapshot a new disk starts from (own, or shared with the caller).
+pub fn source_for_disk(ctx: &Ctx<'_>, id: &str) -> TcResult<Snapshot> {
+    let (owner, _) = locate(ctx.world, ctx.account, ctx.uin, ctx.region, id).ok_or_else(|| not_found(id))?;
+    let s = ctx.world.tc_ref(&owner, ctx.region).and_then(|r| r.snapshots.get(id)).ok_or_else(|| not_found(id))?;
+    if s.snapshot_state != state::NORMAL {
+        return Err(e::InvalidParameterValue(format!("The snapshot `{id}` is {}, not NORMAL.", s.snapshot_state)));
+    }
+    if s.disk_usage == SYSTEM_DISK {
+        return Err(e::InvalidParameterValue(format!(
+            "The snapshot `{id}` is a system disk snapshot; disks are created from data disk snapshots."
+        )));
+    }
+    Ok(s.clone())
+}
