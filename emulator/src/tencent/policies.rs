@@ -16,7 +16,8 @@ use crate::config::Config;
 use crate::timing::Gate;
 use crate::world::{Work, World};
 
-const POLICY: &[Field] = &[req("Hour", INTS), opt("DayOfWeek", INTS), opt("DayOfMonth", INTS), opt("IntervalDays", INT)];
+const POLICY: &[Field] =
+    &[req("Hour", INTS), opt("DayOfWeek", INTS), opt("DayOfMonth", INTS), opt("IntervalDays", INT)];
 
 fn local_date(ms: i64) -> NaiveDate {
     tencent_tz().timestamp_millis_opt(ms).single().map(|d| d.date_naive()).unwrap_or_default()
@@ -237,7 +238,11 @@ pub fn policy_out<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<
         retention_amount: 0,
         advanced_retention_policy: None,
         policy: &p.schedules,
-        next_trigger_time: if p.is_activated { p.next_trigger_ms.map(tc_timestamp).unwrap_or_default() } else { String::new() },
+        next_trigger_time: if p.is_activated {
+            p.next_trigger_ms.map(tc_timestamp).unwrap_or_default()
+        } else {
+            String::new()
+        },
         create_time: tc_timestamp(p.created_ms),
         disk_id_set: &p.disk_ids,
         instance_id_set: instances,
@@ -259,8 +264,11 @@ pub const DESCRIBE_AUTO_SNAPSHOT_POLICIES: &[Field] = &[
 
 pub fn describe_auto_snapshot_policies(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     query::ids_xor_filters(p, "AutoSnapshotPolicyIds")?;
-    let filters =
-        query::filters(p, &["auto-snapshot-policy-id", "auto-snapshot-policy-state", "auto-snapshot-policy-name"], false)?;
+    let filters = query::filters(
+        p,
+        &["auto-snapshot-policy-id", "auto-snapshot-policy-state", "auto-snapshot-policy-name"],
+        false,
+    )?;
     let paging = query::paging(p)?;
     let (desc, _) = query::order(p, &["CREATE_TIME"])?;
     let ids = p.strs("AutoSnapshotPolicyIds");
@@ -299,7 +307,10 @@ pub const MODIFY_AUTO_SNAPSHOT_POLICY_ATTRIBUTE: &[Field] = &[
 ];
 
 fn policy_not_found(id: &str) -> e::TcError {
-    e::TcError::new("InvalidAutoSnapshotPolicyId.NotFound", format!("The scheduled snapshot policy `{id}` does not exist."))
+    e::TcError::new(
+        "InvalidAutoSnapshotPolicyId.NotFound",
+        format!("The scheduled snapshot policy `{id}` does not exist."),
+    )
 }
 
 pub fn modify_auto_snapshot_policy_attribute(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
@@ -377,7 +388,9 @@ pub fn bind_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
         if disks[..i].contains(d) {
             return Err(e::InvalidParameterValue(format!("`DiskIds` lists `{d}` more than once.")));
         }
-        let disk = store.visible_disk(d).ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{d}` does not exist.")))?;
+        let disk = store
+            .visible_disk(d)
+            .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{d}` does not exist.")))?;
         if pol.disk_ids.contains(d) {
             return Err(e::TcError::new("InvalidDisk.AlreadyBound", format!("`{d}` is already bound to `{id}`.")));
         }
@@ -437,8 +450,12 @@ pub fn describe_disk_associated_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Para
     let disk = store
         .visible_disk(disk_id)
         .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?;
-    let set: Vec<_> =
-        disk.auto_snapshot_policy_ids.iter().filter_map(|id| store.policies.get(id)).map(|x| policy_out(store, x)).collect();
+    let set: Vec<_> = disk
+        .auto_snapshot_policy_ids
+        .iter()
+        .filter_map(|id| store.policies.get(id))
+        .map(|x| policy_out(store, x))
+        .collect();
     Ok(Output::new().with("TotalCount", &set.len()).with("AutoSnapshotPolicySet", &set))
 }
 
@@ -520,9 +537,19 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         planned.push((id, log, deadline));
     }
     for (id, log, deadline) in planned {
-        world.schedule(account, region, Gate::new(timing, at), Work::Tencent(TcWork::CreateSnapshot { snapshot_id: id.clone(), log }));
+        world.schedule(
+            account,
+            region,
+            Gate::new(timing, at),
+            Work::Tencent(TcWork::CreateSnapshot { snapshot_id: id.clone(), log }),
+        );
         if let Some(dl) = deadline {
-            world.schedule(account, region, Gate::at(at, dl), Work::Tencent(TcWork::ExpireSnapshot { snapshot_id: id }));
+            world.schedule(
+                account,
+                region,
+                Gate::at(at, dl),
+                Work::Tencent(TcWork::ExpireSnapshot { snapshot_id: id }),
+            );
         }
     }
     let store = world.tc(account, region);

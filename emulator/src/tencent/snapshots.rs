@@ -188,8 +188,17 @@ pub const DESCRIBE_SNAPSHOTS: &[Field] = &[
     opt("OrderField", STR),
 ];
 
-const SNAPSHOT_FILTERS: &[&str] =
-    &["snapshot-id", "snapshot-name", "snapshot-state", "disk-usage", "project-id", "disk-id", "zone", "encrypt", "snapshot-type"];
+const SNAPSHOT_FILTERS: &[&str] = &[
+    "snapshot-id",
+    "snapshot-name",
+    "snapshot-state",
+    "disk-usage",
+    "project-id",
+    "disk-id",
+    "zone",
+    "encrypt",
+    "snapshot-type",
+];
 
 /// `Snapshot`: the 20 documented fields.
 #[derive(Serialize)]
@@ -228,7 +237,11 @@ pub fn snapshot_out<'a>(view: &DiskView<'a>, s: &'a Snapshot, shared: bool) -> S
         disk_size: s.disk_size,
         disk_usage: &s.disk_usage,
         placement: view.placement(&s.zone, s.project_id),
-        percent: if in_flight { view.world.job_for(&s.snapshot_id).map_or(0, |j| j.gate.percent(view.now)) } else { 100 },
+        percent: if in_flight {
+            view.world.job_for(&s.snapshot_id).map_or(0, |j| j.gate.percent(view.now))
+        } else {
+            100
+        },
         is_permanent: s.is_permanent,
         deadline_time: if s.is_permanent { String::new() } else { s.deadline_ms.map(tc_timestamp).unwrap_or_default() },
         create_time: tc_timestamp(s.created_ms),
@@ -255,8 +268,10 @@ fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<b
         "project-id" => {
             let mut hit = false;
             for v in &f.values {
-                let id: i64 =
-                    v.trim().parse().map_err(|_| e::InvalidParameterValue(format!("project-id `{v}` is not an integer.")))?;
+                let id: i64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| e::InvalidParameterValue(format!("project-id `{v}` is not an integer.")))?;
                 hit |= id == s.project_id;
             }
             hit
@@ -303,7 +318,8 @@ pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         hits.reverse();
     }
     let total = hits.len();
-    let view = DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
+    let view =
+        DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
     let set: Vec<_> = query::page(hits, paging).into_iter().map(|(s, shared)| snapshot_out(&view, s, shared)).collect();
     Ok(Output::new().with("TotalCount", &total).with("SnapshotSet", &set))
 }
@@ -350,7 +366,10 @@ pub fn delete_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             ));
         }
         if !s.copying_to.is_empty() {
-            return Err(e::ResourceBusy(format!("The snapshot `{id}` is being copied to {}.", s.copying_to.join(", "))));
+            return Err(e::ResourceBusy(format!(
+                "The snapshot `{id}` is being copied to {}.",
+                s.copying_to.join(", ")
+            )));
         }
     }
     for id in &ids {
@@ -362,12 +381,8 @@ pub fn delete_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
 
 // -------------------------------------------------------------------------------- ApplySnapshot
 
-pub const APPLY_SNAPSHOT: &[Field] = &[
-    req("SnapshotId", STR),
-    req("DiskId", STR),
-    opt("AutoStopInstance", BOOL),
-    opt("AutoStartInstance", BOOL),
-];
+pub const APPLY_SNAPSHOT: &[Field] =
+    &[req("SnapshotId", STR), req("DiskId", STR), opt("AutoStopInstance", BOOL), opt("AutoStartInstance", BOOL)];
 
 pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let snap_id = p.str("SnapshotId").unwrap_or_default().to_string();
@@ -386,13 +401,19 @@ pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         )));
     }
     if s.snapshot_state == state::CREATING {
-        return Err(e::TcError::new("ResourceUnavailable.SnapshotCreating", format!("`{snap_id}` is still being created.")));
+        return Err(e::TcError::new(
+            "ResourceUnavailable.SnapshotCreating",
+            format!("`{snap_id}` is still being created."),
+        ));
     }
     if d.disk_state == state::ROLLBACKING {
         return Err(e::ResourceInUse_DiskRollbacking(format!("`{disk_id}` is already rolling back.")));
     }
     if s.snapshot_state != state::NORMAL {
-        return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{snap_id}` is {}, not NORMAL.", s.snapshot_state)));
+        return Err(e::TcError::new(
+            "InvalidSnapshot.NotSupported",
+            format!("`{snap_id}` is {}, not NORMAL.", s.snapshot_state),
+        ));
     }
     if d.is_busy() || d.migrating || d.disk_state == state::TORECYCLE {
         return Err(e::InvalidDisk_Busy(format!("`{disk_id}` is {}; try again later.", d.disk_state)));
@@ -407,7 +428,8 @@ pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         return Err(e::InvalidDisk_Busy(format!("`{disk_id}` is attached; detach it before rolling back.")));
     }
     if !d.portable {
-        let running = d.attached_to.first().and_then(|i| store.instances.get(i)).is_some_and(|i| i.instance_state == "RUNNING");
+        let running =
+            d.attached_to.first().and_then(|i| store.instances.get(i)).is_some_and(|i| i.instance_state == "RUNNING");
         if running && !auto_stop {
             return Err(e::InvalidInstance_NotSupported(format!(
                 "The instance of `{disk_id}` must be shut down before rolling back (or pass AutoStopInstance)."
@@ -438,7 +460,10 @@ pub fn modify_snapshot_attribute(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
     }
     let s = ctx.store().snapshots.get(&id).ok_or_else(|| not_found(&id))?.clone();
     if !s.shared_with.is_empty() {
-        return Err(e::TcError::new("UnsupportedOperation.SnapHasShared", format!("`{id}` is shared and cannot be changed.")));
+        return Err(e::TcError::new(
+            "UnsupportedOperation.SnapHasShared",
+            format!("`{id}` is shared and cannot be changed."),
+        ));
     }
     if permanent == Some(false) && deadline.is_none() && s.deadline_ms.is_none() {
         return Err(e::InvalidParameterValue("A non-permanent snapshot needs a Deadline."));
@@ -479,7 +504,10 @@ struct CopyResult {
 
 pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     // The table marks SnapshotId optional, but without it there is nothing to copy.
-    let src_id = p.str("SnapshotId").ok_or_else(|| e::MissingParameter("The request is missing a required parameter `SnapshotId`."))?.to_string();
+    let src_id = p
+        .str("SnapshotId")
+        .ok_or_else(|| e::MissingParameter("The request is missing a required parameter `SnapshotId`."))?
+        .to_string();
     let regions = p.strs("DestinationRegions");
     let mut seen = BTreeSet::new();
     for r in &regions {
@@ -498,7 +526,10 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
     }
     let src = ctx.store().snapshots.get(&src_id).ok_or_else(|| not_found(&src_id))?.clone();
     if src.snapshot_state != state::NORMAL {
-        return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{src_id}` is {}, not NORMAL.", src.snapshot_state)));
+        return Err(e::TcError::new(
+            "InvalidSnapshot.NotSupported",
+            format!("`{src_id}` is {}, not NORMAL.", src.snapshot_state),
+        ));
     }
     if src.copy_from_remote {
         return Err(e::TcError::new(
@@ -522,7 +553,9 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
         let zone = ctx.cfg.region(r).and_then(|x| x.zones.first().cloned()).unwrap_or_default();
         let copy = Snapshot {
             snapshot_id: id.clone(),
-            snapshot_name: p.str("SnapshotName").map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string),
+            snapshot_name: p
+                .str("SnapshotName")
+                .map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string),
             snapshot_state: "COPYING_FROM_REMOTE".into(),
             zone,
             copy_from_remote: true,
@@ -548,7 +581,12 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             }),
         );
         ctx.store().snapshots.get_mut(&src_id).expect("checked").copying_to.push(r.clone());
-        results.push(CopyResult { snapshot_id: id, message: String::new(), code: "Success", destination_region: r.clone() });
+        results.push(CopyResult {
+            snapshot_id: id,
+            message: String::new(),
+            code: "Success",
+            destination_region: r.clone(),
+        });
     }
     ctx.log_snapshot(&src_id, "SNAP_OPERATION_COPY", true);
     Ok(Output::new().with("SnapshotCopyResultSet", &results))
@@ -566,10 +604,14 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
         Some("SHARE") => true,
         Some("CANCEL") => false,
         other => {
-            return Err(e::InvalidParameter(format!("Permission must be SHARE or CANCEL; got `{}`.", other.unwrap_or(""))))
+            return Err(e::InvalidParameter(format!(
+                "Permission must be SHARE or CANCEL; got `{}`.",
+                other.unwrap_or("")
+            )))
         }
     };
-    let known: BTreeSet<&str> = ctx.cfg.accounts.iter().filter_map(|a| a.tencent.as_ref()).map(|t| t.uin.as_str()).collect();
+    let known: BTreeSet<&str> =
+        ctx.cfg.accounts.iter().filter_map(|a| a.tencent.as_ref()).map(|t| t.uin.as_str()).collect();
     for a in &accounts {
         if a == ctx.uin {
             return Err(e::InvalidParameter("A snapshot cannot be shared with its own account."));
@@ -585,17 +627,30 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
             continue;
         }
         if s.disk_usage != DATA_DISK {
-            return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{id}` is a system disk snapshot; only data disk snapshots can be shared.")));
+            return Err(e::TcError::new(
+                "InvalidSnapshot.NotSupported",
+                format!("`{id}` is a system disk snapshot; only data disk snapshots can be shared."),
+            ));
         }
         if s.snapshot_state != state::NORMAL {
-            return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{id}` is {}, not NORMAL.", s.snapshot_state)));
+            return Err(e::TcError::new(
+                "InvalidSnapshot.NotSupported",
+                format!("`{id}` is {}, not NORMAL.", s.snapshot_state),
+            ));
         }
         if s.encrypt {
-            return Err(e::TcError::new("InvalidSnapshot.NotSupported", format!("`{id}` is encrypted and cannot be shared.")));
+            return Err(e::TcError::new(
+                "InvalidSnapshot.NotSupported",
+                format!("`{id}` is encrypted and cannot be shared."),
+            ));
         }
-        let after: BTreeSet<&str> = s.shared_with.keys().map(String::as_str).chain(accounts.iter().map(String::as_str)).collect();
+        let after: BTreeSet<&str> =
+            s.shared_with.keys().map(String::as_str).chain(accounts.iter().map(String::as_str)).collect();
         if after.len() > 50 {
-            return Err(e::ResourceInsufficient_OverQuota(format!("`{id}` would be shared with {} accounts; at most 50.", after.len())));
+            return Err(e::ResourceInsufficient_OverQuota(format!(
+                "`{id}` would be shared with {} accounts; at most 50.",
+                after.len()
+            )));
         }
     }
     let now = ctx.now;
@@ -656,7 +711,8 @@ pub fn get_snap_overview(ctx: &mut Ctx<'_>, _p: &Params) -> TcResult<Output> {
 
 /// Deprecated and undocumented in the seed, like DescribeDiskOperationLogs: Filters
 /// (`snapshot-id`, required), BeginTime, EndTime.
-pub const DESCRIBE_SNAPSHOT_OPERATION_LOGS: &[Field] = &[req("Filters", FILTERS), opt("BeginTime", STR), opt("EndTime", STR)];
+pub const DESCRIBE_SNAPSHOT_OPERATION_LOGS: &[Field] =
+    &[req("Filters", FILTERS), opt("BeginTime", STR), opt("EndTime", STR)];
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
