@@ -299,6 +299,16 @@ impl Config {
         Ok(())
     }
 
+    /// The Tencent UIN of an account (the operator in logs, the id in sharing).
+    pub fn tencent_uin(&self, account: &str) -> String {
+        self.accounts
+            .iter()
+            .find(|a| a.name == account)
+            .and_then(|a| a.tencent.as_ref())
+            .map(|t| t.uin.clone())
+            .unwrap_or_default()
+    }
+
     pub fn region(&self, id: &str) -> Option<&Region> {
         self.tencent.regions.iter().find(|r| r.id == id)
     }

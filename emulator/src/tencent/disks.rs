@@ -416,24 +416,8 @@ fn disk_matches(store: &super::model::TcRegion, d: &Disk, f: &Filter) -> TcResul
     Ok(match f.name.as_str() {
         "disk-usage" => f.any(|v| v == d.disk_usage),
         "disk-charge-type" => f.any(|v| v == d.disk_charge_type),
-        "portable" => {
-            let mut hit = false;
-            for v in &f.values {
-                hit |= query::bool_value(v)? == d.portable;
-            }
-            hit
-        }
-        "project-id" => {
-            let mut hit = false;
-            for v in &f.values {
-                let id: i64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| e::InvalidParameterValue(format!("project-id `{v}` is not an integer.")))?;
-                hit |= id == d.project_id;
-            }
-            hit
-        }
+        "portable" => f.any_bool(|b| b == d.portable)?,
+        "project-id" => f.any_int(|id| id == d.project_id)?,
         "disk-id" => f.any(|v| v == d.disk_id),
         "disk-name" => f.any(|v| v == d.disk_name),
         "disk-type" => f.any(|v| v == d.disk_type),

@@ -126,13 +126,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             if expired {
                 let auto = store.snapshots[&snapshot_id].auto_policy_id.is_some();
                 super::snapshots::remove_snapshot(store, &snapshot_id);
-                let operator = cfg
-                    .accounts
-                    .iter()
-                    .find(|a| a.name == account)
-                    .and_then(|a| a.tencent.as_ref())
-                    .map(|t| t.uin.clone())
-                    .unwrap_or_default();
+                let operator = cfg.tencent_uin(account);
                 let op = if auto { "ASP_OPERATION_DELETE_SNAP" } else { "SNAP_OPERATION_DELETE" };
                 let id = world.next_seq();
                 super::snapshots::log_snapshot(world.tc(account, region), id, &snapshot_id, &operator, op, at, true);

@@ -148,6 +148,33 @@ pub struct Snapshot {
     pub seq: u64,
 }
 
+impl Snapshot {
+    /// A new snapshot of `d`, CREATING, permanent unless `deadline_ms` is given.
+    pub fn of_disk(d: &Disk, id: String, name: String, deadline_ms: Option<i64>, now_ms: i64, seq: u64) -> Snapshot {
+        Snapshot {
+            snapshot_id: id,
+            snapshot_name: name,
+            snapshot_state: state::CREATING.into(),
+            disk_id: d.disk_id.clone(),
+            disk_size: d.disk_size,
+            disk_usage: d.disk_usage.clone(),
+            zone: d.zone.clone(),
+            project_id: d.project_id,
+            encrypt: d.encrypt,
+            is_permanent: deadline_ms.is_none(),
+            deadline_ms,
+            created_ms: now_ms,
+            copy_from_remote: false,
+            copying_to: vec![],
+            shared_with: BTreeMap::new(),
+            time_start_share_ms: None,
+            tags: vec![],
+            auto_policy_id: None,
+            seq,
+        }
+    }
+}
+
 /// One schedule of a scheduled snapshot policy (`Policy`): hours (UTC+8) on the days picked by
 /// exactly one of DayOfWeek (0 = Sunday), DayOfMonth or IntervalDays.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -474,13 +474,7 @@ fn in_use(store: &TcRegion, d: &super::model::Disk) -> bool {
 /// `auto_<disk-id>_<YYYYMMDD>_<HH>` (UTC+8 trigger time), then the next trigger is planned.
 pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy_id: &str, generation: u64, at: i64) {
     let timing = world.timing.unobserved();
-    let uin = cfg
-        .accounts
-        .iter()
-        .find(|a| a.name == account)
-        .and_then(|a| a.tencent.as_ref())
-        .map(|t| t.uin.clone())
-        .unwrap_or_default();
+    let uin = cfg.tencent_uin(account);
     let store = world.tc(account, region);
     let Some(pol) = store.policies.get(policy_id).cloned() else { return };
     if pol.generation != generation || !pol.is_activated || pol.state != state::NORMAL {
@@ -509,25 +503,9 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         let seq = world.next_seq();
         let deadline = (!pol.is_permanent).then(|| at + pol.retention_days * 86_400_000);
         let snap = Snapshot {
-            snapshot_id: id.clone(),
-            snapshot_name: format!("auto_{disk_id}_{stamp}"),
-            snapshot_state: state::CREATING.into(),
-            disk_id: disk_id.clone(),
-            disk_size: d.disk_size,
-            disk_usage: d.disk_usage.clone(),
-            zone: d.zone.clone(),
-            project_id: d.project_id,
-            encrypt: d.encrypt,
-            is_permanent: pol.is_permanent,
-            deadline_ms: deadline,
-            created_ms: at,
-            copy_from_remote: false,
-            copying_to: vec![],
-            shared_with: Default::default(),
-            time_start_share_ms: None,
-            tags: vec![],
             auto_policy_id: Some(policy_id.to_string()),
-            seq,
+            is_permanent: pol.is_permanent,
+            ..Snapshot::of_disk(&d, id.clone(), format!("auto_{disk_id}_{stamp}"), deadline, at, seq)
         };
         let log = world.next_seq();
         let store = world.tc(account, region);

@@ -55,6 +55,28 @@ impl Filter {
     pub fn any(&self, pred: impl Fn(&str) -> bool) -> bool {
         self.values.iter().any(|v| pred(v))
     }
+
+    /// Values that are integers written as strings (`project-id`).
+    pub fn any_int(&self, pred: impl Fn(i64) -> bool) -> TcResult<bool> {
+        let mut hit = false;
+        for v in &self.values {
+            let n: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| e::InvalidParameterValue(format!("{} `{v}` is not an integer.", self.name)))?;
+            hit |= pred(n);
+        }
+        Ok(hit)
+    }
+
+    /// Values that are `TRUE`/`FALSE` (`portable`, `encrypt`).
+    pub fn any_bool(&self, pred: impl Fn(bool) -> bool) -> TcResult<bool> {
+        let mut hit = false;
+        for v in &self.values {
+            hit |= pred(bool_value(v)?);
+        }
+        Ok(hit)
+    }
 }
 
 /// Filters by name; an unsupported name is `InvalidFilter`. `tag_keys` also allows `tag:<key>`.

@@ -141,27 +141,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     }
     let id = ctx.new_snapshot_id();
     let seq = ctx.world.next_seq();
-    let snap = Snapshot {
-        snapshot_id: id.clone(),
-        snapshot_name: name,
-        snapshot_state: state::CREATING.into(),
-        disk_id: disk_id.clone(),
-        disk_size: d.disk_size,
-        disk_usage: d.disk_usage.clone(),
-        zone: d.zone.clone(),
-        project_id: d.project_id,
-        encrypt: d.encrypt,
-        is_permanent: deadline.is_none(),
-        deadline_ms: deadline,
-        created_ms: now,
-        copy_from_remote: false,
-        copying_to: vec![],
-        shared_with: Default::default(),
-        time_start_share_ms: None,
-        tags,
-        auto_policy_id: None,
-        seq,
-    };
+    let snap = Snapshot { tags, ..Snapshot::of_disk(&d, id.clone(), name, deadline, now, seq) };
     let store = ctx.store();
     // Converting a backup point releases it and its quota.
     if let Some(b) = p.str("DiskBackupId") {
@@ -265,24 +245,8 @@ fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<b
         "disk-id" => f.any(|v| v == s.disk_id),
         "zone" => f.any(|v| v == s.zone),
         "snapshot-type" => f.any(|v| v == if shared { SHARED } else { PRIVATE }),
-        "project-id" => {
-            let mut hit = false;
-            for v in &f.values {
-                let id: i64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| e::InvalidParameterValue(format!("project-id `{v}` is not an integer.")))?;
-                hit |= id == s.project_id;
-            }
-            hit
-        }
-        _ => {
-            let mut hit = false;
-            for v in &f.values {
-                hit |= query::bool_value(v)? == s.encrypt;
-            }
-            hit
-        }
+        "project-id" => f.any_int(|id| id == s.project_id)?,
+        _ => f.any_bool(|b| b == s.encrypt)?,
     })
 }
 
