@@ -6,15 +6,21 @@ use std::collections::HashMap;
 
 use parking_lot::Mutex;
 
+/// (account, action) → (window start in unix seconds, requests in it).
+type Windows = HashMap<(String, &'static str), (i64, u32)>;
+
 #[derive(Debug, Default)]
 pub struct Limiter {
-    /// (account, action) → (window start in unix seconds, requests in it).
-    windows: Mutex<HashMap<(String, &'static str), (i64, u32)>>,
+    windows: Mutex<Windows>,
 }
 
+/// The request is over its action's rate.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OverLimit;
+
 impl Limiter {
-    /// Count one request; `Err(())` when the window already holds `per_second` requests.
-    pub fn admit(&self, account: &str, action: &'static str, per_second: u32, now_ms: i64) -> Result<(), ()> {
+    /// Count one request; `Err(OverLimit)` when the window already holds `per_second` requests.
+    pub fn admit(&self, account: &str, action: &'static str, per_second: u32, now_ms: i64) -> Result<(), OverLimit> {
         let second = now_ms.div_euclid(1000);
         let mut w = self.windows.lock();
         let slot = w.entry((account.to_string(), action)).or_insert((second, 0));
@@ -22,7 +28,7 @@ impl Limiter {
             *slot = (second, 0);
         }
         if slot.1 >= per_second {
-            return Err(());
+            return Err(OverLimit);
         }
         slot.1 += 1;
         Ok(())

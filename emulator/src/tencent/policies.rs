@@ -562,7 +562,7 @@ mod tests {
         // 2026-11-22 is a Sunday.
         let now = t("2026-11-22 10:30:00");
         let daily = sched(Some((0..7).collect()), None, None, vec![23]);
-        assert_eq!(tc_timestamp(next_trigger(&[daily.clone()], now, now).unwrap()), "2026-11-22 23:00:00");
+        assert_eq!(tc_timestamp(next_trigger(std::slice::from_ref(&daily), now, now).unwrap()), "2026-11-22 23:00:00");
         assert_eq!(tc_timestamp(next_trigger(&[daily], now, t("2026-11-22 23:00:00")).unwrap()), "2026-11-23 23:00:00");
         let thursday = sched(Some(vec![4]), None, None, vec![0]);
         assert_eq!(tc_timestamp(next_trigger(&[thursday], now, now).unwrap()), "2026-11-26 00:00:00");
