@@ -570,7 +570,7 @@ mod tests {
         assert_eq!(tc_timestamp(next_trigger(&[the31st], now, now).unwrap()), "2026-12-31 02:00:00");
         // Created after today's hour: the first run is one interval later.
         let every3 = sched(None, None, Some(3), vec![8]);
-        assert_eq!(tc_timestamp(next_trigger(&[every3.clone()], now, now).unwrap()), "2026-11-25 08:00:00");
+        assert_eq!(tc_timestamp(next_trigger(std::slice::from_ref(&every3), now, now).unwrap()), "2026-11-25 08:00:00");
         let every3_morning = sched(None, None, Some(3), vec![11, 9]);
         assert_eq!(tc_timestamp(next_trigger(&[every3_morning], now, now).unwrap()), "2026-11-22 11:00:00");
         let two = [sched(Some(vec![1]), None, None, vec![1]), sched(None, Some(vec![23]), None, vec![5])];
