@@ -856,20 +856,16 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let recycle_at = now + ctx.cfg.tencent.limits.recycle_days * 86_400_000;
     for id in &ids {
         ctx.log_disk(id, "CBS_OPERATION_ISOLATE", true);
-        let store = ctx.store();
-        let is_prepaid = store.disks[id].disk_charge_type == PREPAID;
-        if is_prepaid {
-            let d = store.disks.get_mut(id).expect("checked");
+        let disk = ctx.store().disks[id].clone();
+        if delete_snapshot == 1 || disk.delete_snapshot == 1 {
+            delete_temporary_snapshots(ctx, id);
+        }
+        if disk.disk_charge_type == PREPAID {
+            let d = ctx.store().disks.get_mut(id).expect("checked");
             d.disk_state = state::TORECYCLE.into();
             d.delete_snapshot = delete_snapshot.max(d.delete_snapshot);
-            if d.delete_snapshot == 1 {
-                delete_temporary_snapshots(store, id);
-            }
             ctx.schedule_at(recycle_at, TcWork::Destroy { disk_id: id.clone() });
         } else {
-            if delete_snapshot == 1 || store.disks[id].delete_snapshot == 1 {
-                delete_temporary_snapshots(store, id);
-            }
             super::jobs::destroy_disk(ctx.world, ctx.account, ctx.region, id);
         }
     }
@@ -880,15 +876,18 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
 }
 
 /// DeleteSnapshot=1: the disk's non-permanent snapshots go with it (shared ones stay).
-fn delete_temporary_snapshots(store: &mut super::model::TcRegion, disk_id: &str) {
-    let doomed: Vec<String> = store
+fn delete_temporary_snapshots(ctx: &mut Ctx<'_>, disk_id: &str) {
+    let doomed: Vec<String> = ctx
+        .store()
         .snapshots
         .values()
         .filter(|s| s.disk_id == disk_id && !s.is_permanent && s.shared_with.is_empty() && !s.copy_from_remote)
         .map(|s| s.snapshot_id.clone())
         .collect();
     for id in doomed {
-        super::snapshots::remove_snapshot(store, &id);
+        super::snapshots::remove_snapshot(ctx.store(), &id);
+        let (log, uin, now) = (ctx.world.next_seq(), ctx.uin.to_string(), ctx.now);
+        super::snapshots::log_snapshot(ctx.store(), log, &id, &uin, "SNAP_OPERATION_DELETE", now, true);
     }
 }
 

@@ -630,6 +630,9 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
         if share && s.time_start_share_ms.is_none() {
             s.time_start_share_ms = Some(now);
         }
+        if s.shared_with.is_empty() {
+            s.time_start_share_ms = None;
+        }
         ctx.log_snapshot(id, "SNAP_OPERATION_MODIFY", true);
     }
     Ok(Output::new())
@@ -663,7 +666,8 @@ pub fn get_snap_overview(ctx: &mut Ctx<'_>, _p: &Params) -> TcResult<Output> {
     let free = ctx.cfg.tencent.limits.snapshot_free_quota_gb;
     let store = ctx.store();
     let nums = store.snapshots.len();
-    let total_gb: f64 = store.snapshots.values().map(|s| s.disk_size as f64).sum();
+    // (An empty f64 sum is -0.0; fold from +0.0 so an empty account reports 0.)
+    let total_gb: f64 = store.snapshots.values().fold(0.0, |acc, s| acc + s.disk_size as f64);
     Ok(Output::new()
         .with("TotalSize", &total_gb)
         .with("RealTradeSize", &(total_gb - free).max(0.0))
