@@ -367,3 +367,40 @@ fn daily_policy_with_three_day_retention_over_ten_days() {
     let ov = t.ok("GetSnapOverview", json!({}));
     assert_eq!((ov["TotalNums"].as_i64(), ov["TotalSize"].as_f64()), (Some(2), Some(40.0)));
 }
+
+/// The console-only retention rules, set through the control plane, applied at each trigger.
+#[test]
+fn retention_amount_and_months_through_the_control_plane() {
+    let t = common::twin(TimingPolicy::Immediate);
+    t.control("POST", "/_cloudtwin/clock", Some(json!({"set": 1_795_312_800}))); // 2026-11-22 10:00 UTC+8
+    let a = t.new_disk("ap-guangzhou-3", 20);
+    t.ok("AttachDisks", json!({"DiskIds": [a], "InstanceId": "ins-cloudtw1"}));
+    let daily = json!({"Policy": [{"DayOfWeek": [0, 1, 2, 3, 4, 5, 6], "Hour": [23]}]});
+    let by_count =
+        t.ok("CreateAutoSnapshotPolicy", daily.clone())["AutoSnapshotPolicyId"].as_str().unwrap().to_string();
+    let by_months = t.ok("CreateAutoSnapshotPolicy", daily)["AutoSnapshotPolicyId"].as_str().unwrap().to_string();
+    let set = |body: Value| t.control("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention", Some(body));
+    assert_eq!(set(json!({"AutoSnapshotPolicyId": "asp-zzzzzzzz", "RetentionAmount": 2})).status, 404);
+    assert_eq!(set(json!({"AutoSnapshotPolicyId": by_count, "AdvancedRetentionPolicy": {"Days": 101, "Weeks": 0, "Months": 0, "Years": 0}})).status, 400);
+    assert_eq!(set(json!({"AutoSnapshotPolicyId": by_count, "RetentionAmount": 2})).status, 200);
+    assert_eq!(set(json!({"AutoSnapshotPolicyId": by_months, "RetentionMonths": 1})).status, 200);
+    t.ok("BindAutoSnapshotPolicy", json!({"AutoSnapshotPolicyId": by_count, "DiskIds": [a]}));
+    t.ok("BindAutoSnapshotPolicy", json!({"AutoSnapshotPolicyId": by_months, "DiskIds": [a]}));
+    t.advance(5.0 * 86_400.0);
+    let all = snaps(&t, json!([{"Name": "disk-id", "Values": [a]}]));
+    // 5 triggers per policy: the count rule keeps the newest 2 (permanent), the month rule all 5.
+    let (counted, monthly): (Vec<&Value>, Vec<&Value>) = all.iter().partition(|s| s["DeadlineTime"] == "");
+    let mut kept: Vec<&str> = counted.iter().map(|s| s["CreateTime"].as_str().unwrap()).collect();
+    kept.sort();
+    assert_eq!(kept, vec!["2026-11-25 23:00:00", "2026-11-26 23:00:00"]);
+    assert_eq!(monthly.len(), 5);
+    let newest = monthly.iter().find(|s| s["CreateTime"] == "2026-11-26 23:00:00").unwrap();
+    assert_eq!(newest["DeadlineTime"], "2026-12-26 23:00:00");
+    let p =
+        &t.ok("DescribeAutoSnapshotPolicies", json!({"AutoSnapshotPolicyIds": [by_count]}))["AutoSnapshotPolicySet"][0];
+    assert_eq!((p["RetentionAmount"].as_i64(), p["RetentionMonths"].as_i64()), (Some(2), Some(0)));
+    assert_eq!(set(json!({"AutoSnapshotPolicyId": by_count, "RetentionAmount": 0, "AdvancedRetentionPolicy": {"Days": 1, "Weeks": 1, "Months": 0, "Years": 0}})).status, 200);
+    let p =
+        &t.ok("DescribeAutoSnapshotPolicies", json!({"AutoSnapshotPolicyIds": [by_count]}))["AutoSnapshotPolicySet"][0];
+    assert_eq!(p["AdvancedRetentionPolicy"], json!({"Days": 1, "Weeks": 1, "Months": 0, "Years": 0}));
+}

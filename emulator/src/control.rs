@@ -105,6 +105,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             let st = app.twin.state.lock();
             ok(json!({"clock": clock_view(app), "world": st.world}))
         }
+        ("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention") => set_policy_retention(app, body),
         ("GET", "/_cloudtwin/operations") => {
             let mut resp = (StatusCode::OK, operations_text()).into_response();
             resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
@@ -126,6 +127,45 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             reply(StatusCode::METHOD_NOT_ALLOWED, json!({"error": format!("{method} is not allowed on {r}")}))
         }
         _ => reply(StatusCode::NOT_FOUND, json!({"error": format!("no control endpoint at {path}")})),
+    }
+}
+
+/// The console-only retention of a scheduled snapshot policy: `{"Account": "default", "Region":
+/// "ap-guangzhou", "AutoSnapshotPolicyId": "asp-…", "RetentionMonths": N, "RetentionAmount": N,
+/// "AdvancedRetentionPolicy": {"Days": d, "Weeks": w, "Months": m, "Years": y} | null}`.
+fn set_policy_retention(app: &App, body: &[u8]) -> Response {
+    let v = match parse(body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let text = |k: &str, default: &str| v.get(k).and_then(Value::as_str).unwrap_or(default).to_string();
+    let account = text("Account", app.twin.cfg.accounts.first().map_or("default", |a| a.name.as_str()));
+    let region = text("Region", &app.twin.cfg.tencent.default_region);
+    let Some(id) = v.get("AutoSnapshotPolicyId").and_then(Value::as_str) else {
+        return bad("AutoSnapshotPolicyId is required");
+    };
+    let int = |k: &str| v.get(k).and_then(Value::as_i64);
+    let advanced = match v.get("AdvancedRetentionPolicy") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(a) => match serde_json::from_value(a.clone()) {
+            Ok(a) => Some(Some(a)),
+            Err(e) => return bad(format!("AdvancedRetentionPolicy: {e}")),
+        },
+    };
+    let mut st = app.twin.state.lock();
+    match crate::tencent::policies::set_retention(
+        &mut st.world,
+        &account,
+        &region,
+        id,
+        int("RetentionMonths"),
+        int("RetentionAmount"),
+        advanced,
+    ) {
+        Ok(()) => ok(json!({"updated": id})),
+        Err(e) if e.starts_with("no policy") => reply(StatusCode::NOT_FOUND, json!({"error": e})),
+        Err(e) => bad(e),
     }
 }
 

@@ -199,12 +199,31 @@ pub struct AutoSnapshotPolicy {
     pub is_permanent: bool,
     pub retention_days: i64,
     pub schedules: Vec<Schedule>,
+    /// Console-only retention (no API action sets them; the control plane does): snapshots kept
+    /// for months instead of days, at most N per disk, or one per day/week/month/year.
+    #[serde(default)]
+    pub retention_months: i64,
+    #[serde(default)]
+    pub retention_amount: i64,
+    #[serde(default)]
+    pub advanced_retention: Option<AdvancedRetention>,
     pub created_ms: i64,
     pub disk_ids: Vec<String>,
     pub next_trigger_ms: Option<i64>,
     /// Bumped on every change, so a firing scheduled before the change is ignored.
     pub generation: u64,
     pub seq: u64,
+}
+
+/// `AdvancedRetentionPolicy`: keep the latest snapshot of each of the last `days` days, `weeks`
+/// weeks, `months` months and `years` years (each 0–100).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdvancedRetention {
+    pub days: i64,
+    pub weeks: i64,
+    pub months: i64,
+    pub years: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::disks::check_name;
 use super::error::{self as e, TcResult};
-use super::model::{state, AutoSnapshotPolicy, Schedule, Snapshot, Tag, TcRegion, TcWork};
+use super::model::{state, AdvancedRetention, AutoSnapshotPolicy, Schedule, Snapshot, Tag, TcRegion, TcWork};
 use super::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, INTS, STR, STRS};
 use super::query;
 use super::{Ctx, Output};
@@ -186,6 +186,9 @@ pub fn create_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
         is_permanent: permanent,
         retention_days: days,
         schedules,
+        retention_months: 0,
+        retention_amount: 0,
+        advanced_retention: None,
         created_ms: ctx.now,
         disk_ids: vec![],
         next_trigger_ms: None,
@@ -210,7 +213,7 @@ pub struct PolicyOut<'a> {
     retention_days: i64,
     retention_months: i64,
     retention_amount: i64,
-    advanced_retention_policy: Option<()>,
+    advanced_retention_policy: Option<AdvancedRetention>,
     policy: &'a [Schedule],
     next_trigger_time: String,
     create_time: String,
@@ -234,9 +237,9 @@ pub fn policy_out<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<
         is_activated: p.is_activated,
         is_permanent: p.is_permanent,
         retention_days: p.retention_days,
-        retention_months: 0,
-        retention_amount: 0,
-        advanced_retention_policy: None,
+        retention_months: p.retention_months,
+        retention_amount: p.retention_amount,
+        advanced_retention_policy: p.advanced_retention,
         policy: &p.schedules,
         next_trigger_time: if p.is_activated {
             p.next_trigger_ms.map(tc_timestamp).unwrap_or_default()
@@ -501,7 +504,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
             }
         };
         let seq = world.next_seq();
-        let deadline = (!pol.is_permanent).then(|| at + pol.retention_days * 86_400_000);
+        let deadline = retention_deadline(&pol, at);
         let snap = Snapshot {
             auto_policy_id: Some(policy_id.to_string()),
             is_permanent: pol.is_permanent,
@@ -513,6 +516,9 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         store.recount_snapshots(disk_id);
         super::snapshots::log_snapshot(store, log, &id, &uin, "ASP_OPERATION_CREATE_SNAP", at, false);
         planned.push((id, log, deadline));
+    }
+    for disk_id in &pol.disk_ids {
+        prune(world, &uin, account, region, &pol, disk_id, at);
     }
     for (id, log, deadline) in planned {
         world.schedule(
@@ -544,6 +550,117 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
     }
 }
 
+/// When an automatic snapshot expires: never if permanent or kept by count/advanced rules,
+/// else after RetentionMonths months or RetentionDays days.
+fn retention_deadline(pol: &AutoSnapshotPolicy, at: i64) -> Option<i64> {
+    if pol.is_permanent || pol.retention_amount > 0 || pol.advanced_retention.is_some() {
+        None
+    } else if pol.retention_months > 0 {
+        Some(crate::clock::add_months_ms(at, pol.retention_months as u32))
+    } else {
+        Some(at + pol.retention_days * 86_400_000)
+    }
+}
+
+/// Which of a disk's automatic snapshots (newest first, as (id, created)) the count and advanced
+/// rules keep at `at`.
+pub fn kept(snaps: &[(String, i64)], amount: i64, adv: Option<AdvancedRetention>, at: i64) -> Vec<String> {
+    let mut keep: Vec<String> = Vec::new();
+    if amount > 0 {
+        keep.extend(snaps.iter().take(amount as usize).map(|(id, _)| id.clone()));
+    }
+    if let Some(a) = adv {
+        let today = local_date(at);
+        let iso = |d: NaiveDate| (d.iso_week().year(), d.iso_week().week());
+        let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+        // (how many buckets, bucket key as a number, is the bucket within the window)
+        let rules: [(i64, Box<dyn Fn(NaiveDate) -> i64>); 4] = [
+            (a.days, Box::new(move |d| (today - d).num_days())),
+            (
+                a.weeks,
+                Box::new(move |d| {
+                    let (y, w) = iso(d);
+                    let (ty, tw) = iso(today);
+                    (i64::from(ty) * 53 + i64::from(tw)) - (i64::from(y) * 53 + i64::from(w))
+                }),
+            ),
+            (a.months, Box::new(move |d| months(today) - months(d))),
+            (a.years, Box::new(move |d| i64::from(today.year() - d.year()))),
+        ];
+        for (count, age) in rules.iter() {
+            let mut seen: Vec<i64> = Vec::new();
+            for (id, created) in snaps {
+                let bucket = age(local_date(*created));
+                if bucket >= 0 && bucket < *count && !seen.contains(&bucket) {
+                    seen.push(bucket);
+                    keep.push(id.clone());
+                }
+            }
+        }
+    }
+    keep
+}
+
+/// Apply RetentionAmount / AdvancedRetentionPolicy to one disk's automatic snapshots.
+fn prune(world: &mut World, uin: &str, account: &str, region: &str, pol: &AutoSnapshotPolicy, disk_id: &str, at: i64) {
+    if pol.is_permanent || (pol.retention_amount == 0 && pol.advanced_retention.is_none()) {
+        return;
+    }
+    let store = world.tc(account, region);
+    let mut mine: Vec<(String, i64, u64)> = store
+        .snapshots
+        .values()
+        .filter(|s| s.disk_id == disk_id && s.auto_policy_id.as_deref() == Some(pol.id.as_str()))
+        .map(|s| (s.snapshot_id.clone(), s.created_ms, s.seq))
+        .collect();
+    mine.sort_by_key(|(_, created, seq)| std::cmp::Reverse((*created, *seq)));
+    let list: Vec<(String, i64)> = mine.into_iter().map(|(id, c, _)| (id, c)).collect();
+    let keep = kept(&list, pol.retention_amount, pol.advanced_retention, at);
+    for (id, _) in list.iter().filter(|(id, _)| !keep.contains(id)) {
+        super::snapshots::remove_snapshot(world.tc(account, region), id);
+        let log = world.next_seq();
+        super::snapshots::log_snapshot(world.tc(account, region), log, id, uin, "ASP_OPERATION_DELETE_SNAP", at, true);
+    }
+}
+
+/// Control plane: set the console-only retention fields of a policy.
+pub fn set_retention(
+    world: &mut World,
+    account: &str,
+    region: &str,
+    policy_id: &str,
+    months: Option<i64>,
+    amount: Option<i64>,
+    advanced: Option<Option<AdvancedRetention>>,
+) -> Result<(), String> {
+    let pol = world
+        .tc(account, region)
+        .policies
+        .get_mut(policy_id)
+        .ok_or_else(|| format!("no policy {policy_id} in {account}/{region}"))?;
+    if let Some(m) = months {
+        if !(0..=1200).contains(&m) {
+            return Err("RetentionMonths must be 0 to 1200".into());
+        }
+        pol.retention_months = m;
+    }
+    if let Some(n) = amount {
+        if !(0..=10_000).contains(&n) {
+            return Err("RetentionAmount must be 0 to 10000".into());
+        }
+        pol.retention_amount = n;
+    }
+    if let Some(a) = advanced {
+        if let Some(a) = a {
+            if [a.days, a.weeks, a.months, a.years].iter().any(|v| !(0..=100).contains(v)) {
+                return Err("AdvancedRetentionPolicy values are 0 to 100".into());
+            }
+        }
+        pol.advanced_retention = a;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,6 +672,40 @@ mod tests {
 
     fn t(s: &str) -> i64 {
         parse_tc_timestamp(s).unwrap()
+    }
+
+    #[test]
+    fn advanced_retention_keeps_one_per_bucket() {
+        // Daily snapshots at 23:00 from 2026-10-01 to 2026-11-22 (Sunday), newest first.
+        let mut snaps = Vec::new();
+        let mut day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        while day >= NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() {
+            snaps.push((day.to_string(), at_hour(day, 23).unwrap()));
+            day = day.pred_opt().unwrap();
+        }
+        let at = t("2026-11-22 23:00:00");
+        let only = |a: AdvancedRetention| {
+            let mut k = kept(&snaps, 0, Some(a), at);
+            k.sort();
+            k.dedup();
+            k
+        };
+        assert_eq!(
+            only(AdvancedRetention { days: 3, ..Default::default() }),
+            vec!["2026-11-20", "2026-11-21", "2026-11-22"]
+        );
+        // ISO weeks end on Sunday: the latest of this week, last week and the week before.
+        assert_eq!(
+            only(AdvancedRetention { weeks: 3, ..Default::default() }),
+            vec!["2026-11-08", "2026-11-15", "2026-11-22"]
+        );
+        assert_eq!(only(AdvancedRetention { months: 2, ..Default::default() }), vec!["2026-10-31", "2026-11-22"]);
+        assert_eq!(only(AdvancedRetention { years: 5, ..Default::default() }), vec!["2026-11-22"]);
+        assert_eq!(
+            only(AdvancedRetention { days: 2, weeks: 2, ..Default::default() }),
+            vec!["2026-11-15", "2026-11-21", "2026-11-22"]
+        );
+        assert_eq!(kept(&snaps, 4, None, at), vec!["2026-11-22", "2026-11-21", "2026-11-20", "2026-11-19"]);
     }
 
     #[test]
