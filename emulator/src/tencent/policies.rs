@@ -562,6 +562,18 @@ fn retention_deadline(pol: &AutoSnapshotPolicy, at: i64) -> Option<i64> {
     }
 }
 
+/// How many days (rule 0), ISO weeks (1), months (2) or years (3) `d` lies before `today`.
+fn buckets_back(rule: usize, today: NaiveDate, d: NaiveDate) -> i64 {
+    let week = |x: NaiveDate| i64::from(x.iso_week().year()) * 53 + i64::from(x.iso_week().week());
+    let month = |x: NaiveDate| i64::from(x.year()) * 12 + i64::from(x.month0());
+    match rule {
+        0 => (today - d).num_days(),
+        1 => week(today) - week(d),
+        2 => month(today) - month(d),
+        _ => i64::from(today.year() - d.year()),
+    }
+}
+
 /// Which of a disk's automatic snapshots (newest first, as (id, created)) the count and advanced
 /// rules keep at `at`.
 pub fn kept(snaps: &[(String, i64)], amount: i64, adv: Option<AdvancedRetention>, at: i64) -> Vec<String> {
@@ -571,27 +583,11 @@ pub fn kept(snaps: &[(String, i64)], amount: i64, adv: Option<AdvancedRetention>
     }
     if let Some(a) = adv {
         let today = local_date(at);
-        let iso = |d: NaiveDate| (d.iso_week().year(), d.iso_week().week());
-        let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
-        // (how many buckets, bucket key as a number, is the bucket within the window)
-        let rules: [(i64, Box<dyn Fn(NaiveDate) -> i64>); 4] = [
-            (a.days, Box::new(move |d| (today - d).num_days())),
-            (
-                a.weeks,
-                Box::new(move |d| {
-                    let (y, w) = iso(d);
-                    let (ty, tw) = iso(today);
-                    (i64::from(ty) * 53 + i64::from(tw)) - (i64::from(y) * 53 + i64::from(w))
-                }),
-            ),
-            (a.months, Box::new(move |d| months(today) - months(d))),
-            (a.years, Box::new(move |d| i64::from(today.year() - d.year()))),
-        ];
-        for (count, age) in rules.iter() {
+        for (rule, count) in [a.days, a.weeks, a.months, a.years].into_iter().enumerate() {
             let mut seen: Vec<i64> = Vec::new();
             for (id, created) in snaps {
-                let bucket = age(local_date(*created));
-                if bucket >= 0 && bucket < *count && !seen.contains(&bucket) {
+                let bucket = buckets_back(rule, today, local_date(*created));
+                if bucket >= 0 && bucket < count && !seen.contains(&bucket) {
                     seen.push(bucket);
                     keep.push(id.clone());
                 }
