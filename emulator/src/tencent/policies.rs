@@ -564,11 +564,12 @@ fn retention_deadline(pol: &AutoSnapshotPolicy, at: i64) -> Option<i64> {
 
 /// How many days (rule 0), ISO weeks (1), months (2) or years (3) `d` lies before `today`.
 fn buckets_back(rule: usize, today: NaiveDate, d: NaiveDate) -> i64 {
-    let week = |x: NaiveDate| i64::from(x.iso_week().year()) * 53 + i64::from(x.iso_week().week());
+    // Weeks run Monday to Sunday; count whole weeks between their Mondays.
+    let monday = |x: NaiveDate| x - Duration::days(i64::from(x.weekday().num_days_from_monday()));
     let month = |x: NaiveDate| i64::from(x.year()) * 12 + i64::from(x.month0());
     match rule {
         0 => (today - d).num_days(),
-        1 => week(today) - week(d),
+        1 => (monday(today) - monday(d)).num_days().div_euclid(7),
         2 => month(today) - month(d),
         _ => i64::from(today.year() - d.year()),
     }
@@ -702,6 +703,11 @@ mod tests {
             vec!["2026-11-15", "2026-11-21", "2026-11-22"]
         );
         assert_eq!(kept(&snaps, 4, None, at), vec!["2026-11-22", "2026-11-21", "2026-11-20", "2026-11-19"]);
+        // Across a year end with a 52-week year (2025): Mon 2025-12-29 … Sun 2026-01-04 is one week.
+        let jan4 = NaiveDate::from_ymd_opt(2026, 1, 4).unwrap();
+        assert_eq!(buckets_back(1, jan4, NaiveDate::from_ymd_opt(2025, 12, 29).unwrap()), 0);
+        assert_eq!(buckets_back(1, jan4, NaiveDate::from_ymd_opt(2025, 12, 28).unwrap()), 1);
+        assert_eq!(buckets_back(2, jan4, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()), 1);
     }
 
     #[test]
