@@ -8,6 +8,7 @@ virtual clock forward instead of sleeping.
 import re
 
 from twin_support import (
+    TC_TIME,
     DEFAULT_UIN,
     ZONE,
     expect_error,
@@ -16,7 +17,6 @@ from twin_support import (
     tc_time,
 )
 
-TC_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 
 
 def test_full_lifecycle_create_attach_resize_detach_modify_terminate(cbs, twin):

@@ -13,6 +13,7 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from twin_support import (
+    TC_TIME,
     DEFAULT_UIN,
     PEER_UIN,
     ZONE,
@@ -22,7 +23,6 @@ from twin_support import (
     tc_time,
 )
 
-TC_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 SNAP_ID = re.compile(r"^snap-[a-z0-9]{8}$")
 
 #: The 20 documented fields of the Snapshot structure.

@@ -7,6 +7,7 @@ Fixtures that wire these together live in conftest.py.
 
 import datetime
 import json
+import re
 import time as _real_time
 
 import pytest
@@ -243,3 +244,7 @@ def poll_disk(cbs, twin, disk_id, done, max_polls=10, step=1):
             return d, seen
         twin.advance(step)
     pytest.fail(f"{disk_id} never reached the expected state; saw {seen}")
+
+
+# "YYYY-MM-DD HH:MM:SS" (Tencent Timestamp, UTC+8).
+TC_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")

@@ -29,10 +29,7 @@ pub fn create_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     }
     let now = ctx.now;
     let store = ctx.store();
-    let d = store
-        .visible_disk(&disk_id)
-        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
-        .clone();
+    let d = super::disks::find(store, &disk_id)?.clone();
     if d.disk_state == state::TORECYCLE || d.is_expired(now) {
         return Err(e::ResourceUnavailable_NotSupported(format!("`{disk_id}` is expired or in the recycle bin.")));
     }
@@ -151,10 +148,7 @@ pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         .get(&backup_id)
         .ok_or_else(|| e::ResourceNotFound_NotFound(format!("The backup point `{backup_id}` does not exist.")))?
         .clone();
-    let d = store
-        .visible_disk(&disk_id)
-        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
-        .clone();
+    let d = super::disks::find(store, &disk_id)?.clone();
     if b.disk_id != disk_id {
         return Err(e::ResourceUnavailable_NotSupported(format!(
             "The backup point `{backup_id}` belongs to `{}`; it can only roll back onto its own disk.",
@@ -196,10 +190,7 @@ pub fn check_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<super::mode
     let quota = p.int("DiskBackupQuota").unwrap_or_default();
     let max = ctx.cfg.tencent.limits.max_backup_quota;
     let store = ctx.store();
-    let d = store
-        .visible_disk(&disk_id)
-        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
-        .clone();
+    let d = super::disks::find(store, &disk_id)?.clone();
     if !(0..=max).contains(&quota) {
         return Err(e::InvalidParameter(format!("DiskBackupQuota must be between 0 and {max}; got {quota}.")));
     }

@@ -74,6 +74,11 @@ fn not_found(id: &str) -> e::TcError {
     e::InvalidDiskId_NotFound(format!("The disk `{id}` does not exist."))
 }
 
+/// A listed disk of the region, or `InvalidDiskId.NotFound`.
+pub fn find<'s>(store: &'s super::model::TcRegion, id: &str) -> TcResult<&'s Disk> {
+    store.visible_disk(id).ok_or_else(|| not_found(id))
+}
+
 /// Check the size against the configured range of the disk type (and usage).
 pub fn check_size(ctx: &Ctx<'_>, disk_type: &str, usage: &str, size: i64) -> TcResult<()> {
     let spec = ctx

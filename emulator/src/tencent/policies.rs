@@ -391,9 +391,7 @@ pub fn bind_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
         if disks[..i].contains(d) {
             return Err(e::InvalidParameterValue(format!("`DiskIds` lists `{d}` more than once.")));
         }
-        let disk = store
-            .visible_disk(d)
-            .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{d}` does not exist.")))?;
+        let disk = super::disks::find(store, d)?;
         if pol.disk_ids.contains(d) {
             return Err(e::TcError::new("InvalidDisk.AlreadyBound", format!("`{d}` is already bound to `{id}`.")));
         }
@@ -450,9 +448,7 @@ pub fn describe_disk_associated_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Para
     let disk_id = p.str("DiskId").unwrap_or_default();
     let empty = TcRegion::default();
     let store = ctx.world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
-    let disk = store
-        .visible_disk(disk_id)
-        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?;
+    let disk = super::disks::find(store, disk_id)?;
     let set: Vec<_> = disk
         .auto_snapshot_policy_ids
         .iter()

@@ -102,10 +102,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let quota = ctx.cfg.tencent.limits.snapshots_per_disk;
     let now = ctx.now;
     let store = ctx.store();
-    let d = store
-        .visible_disk(&disk_id)
-        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
-        .clone();
+    let d = super::disks::find(store, &disk_id)?.clone();
     if !d.snapshot_ability {
         return Err(e::TcError::new("InvalidDisk.NotSupportSnapshot", format!("`{disk_id}` cannot take snapshots.")));
     }
@@ -354,10 +351,7 @@ pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let auto_stop = p.bool("AutoStopInstance").unwrap_or(false);
     let store = ctx.store();
     let s = store.snapshots.get(&snap_id).ok_or_else(|| not_found(&snap_id))?.clone();
-    let d = store
-        .visible_disk(&disk_id)
-        .ok_or_else(|| e::InvalidDiskId_NotFound(format!("The disk `{disk_id}` does not exist.")))?
-        .clone();
+    let d = super::disks::find(store, &disk_id)?.clone();
     if s.disk_id != disk_id {
         return Err(e::InvalidParameterValue(format!(
             "The snapshot `{snap_id}` was taken of `{}`; it can only roll back onto its own disk.",
