@@ -404,3 +404,36 @@ fn retention_amount_and_months_through_the_control_plane() {
         &t.ok("DescribeAutoSnapshotPolicies", json!({"AutoSnapshotPolicyIds": [by_count]}))["AutoSnapshotPolicySet"][0];
     assert_eq!(p["AdvancedRetentionPolicy"], json!({"Days": 1, "Weeks": 1, "Months": 0, "Years": 0}));
 }
+
+#[test]
+fn a_snapshot_is_shared_with_at_most_fifty_accounts() {
+    let mut cfg = cloudtwin_emulator::Config { timing: TimingPolicy::Immediate, ..Default::default() };
+    let template = cfg.accounts[1].clone();
+    for i in 0..51 {
+        let mut a = template.clone();
+        a.name = format!("extra-{i}");
+        let t = a.tencent.as_mut().unwrap();
+        t.uin = format!("2000000{i:05}");
+        t.keys = vec![];
+        cfg.accounts.push(a);
+    }
+    let t = common::twin_with(
+        cfg,
+        cloudtwin_emulator::clock::Clock::manual(common::T0),
+        cloudtwin_emulator::AuthMode::Enforce,
+    );
+    let disk = t.new_disk("ap-guangzhou-3", 20);
+    let id = t.ok("CreateSnapshot", json!({"DiskId": disk}))["SnapshotId"].as_str().unwrap().to_string();
+    let uins: Vec<String> = (0..51).map(|i| format!("2000000{i:05}")).collect();
+    let share = |accounts: &[String]| {
+        t.call(
+            "ModifySnapshotsSharePermission",
+            json!({"SnapshotIds": [id], "AccountIds": accounts, "Permission": "SHARE"}),
+        )
+        .tc_code()
+    };
+    assert_eq!(share(&uins).as_deref(), Some("ResourceInsufficient.OverQuota"));
+    assert_eq!(share(&uins[..50]), None);
+    assert_eq!(share(&uins[50..]).as_deref(), Some("ResourceInsufficient.OverQuota"), "the 51st, one more call later");
+    assert_eq!(snap(&t, &id).unwrap()["ShareReference"], 50);
+}
