@@ -87,7 +87,7 @@ pub fn describe_disk_backups(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> 
     let v = view(ctx);
     let empty = super::model::TcRegion::default();
     let store = ctx.world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
-    let mut hits: Vec<&DiskBackup> = store
+    let hits: Vec<&DiskBackup> = store
         .backups
         .values()
         .filter(|b| ids.is_empty() || ids.contains(&b.disk_backup_id))
@@ -99,12 +99,8 @@ pub fn describe_disk_backups(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> 
             })
         })
         .collect();
-    hits.sort_by_key(|b| (b.created_ms, b.seq));
-    if desc {
-        hits.reverse();
-    }
-    let total = hits.len();
-    let set: Vec<_> = query::page(hits, paging).into_iter().map(|b| v.backup(b)).collect();
+    let (total, hits) = query::sort_page(hits, |b: &&DiskBackup| (b.created_ms, b.seq), desc, paging);
+    let set: Vec<_> = hits.into_iter().map(|b| v.backup(b)).collect();
     Ok(Output::new().with("TotalCount", &total).with("DiskBackupSet", &set))
 }
 

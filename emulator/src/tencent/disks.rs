@@ -467,15 +467,11 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             hits.push(d);
         }
     }
-    let key = |d: &Disk| match field {
+    let key = |d: &&Disk| match field {
         Some("DEADLINE") => (d.deadline_ms.unwrap_or(i64::MAX), d.seq),
         _ => (d.created_ms, d.seq),
     };
-    hits.sort_by_key(|d| key(d));
-    if desc {
-        hits.reverse();
-    }
-    let total = hits.len();
+    let (total, hits) = query::sort_page(hits, key, desc, paging);
     let view = DiskView {
         cfg: ctx.cfg,
         world,
@@ -484,7 +480,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         now: ctx.now,
         with_policies: p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false),
     };
-    let set: Vec<_> = query::page(hits, paging).into_iter().map(|d| view.disk(d)).collect();
+    let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
     Ok(Output::new().with("TotalCount", &total).with("DiskSet", &set))
 }
 

@@ -277,7 +277,7 @@ pub fn describe_auto_snapshot_policies(ctx: &mut Ctx<'_>, p: &Params) -> TcResul
     let ids = p.strs("AutoSnapshotPolicyIds");
     let empty = TcRegion::default();
     let store = ctx.world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
-    let mut hits: Vec<&AutoSnapshotPolicy> = store
+    let hits: Vec<&AutoSnapshotPolicy> = store
         .policies
         .values()
         .filter(|x| ids.is_empty() || ids.contains(&x.id))
@@ -289,12 +289,8 @@ pub fn describe_auto_snapshot_policies(ctx: &mut Ctx<'_>, p: &Params) -> TcResul
             })
         })
         .collect();
-    hits.sort_by_key(|x| (x.created_ms, x.seq));
-    if desc {
-        hits.reverse();
-    }
-    let total = hits.len();
-    let set: Vec<_> = query::page(hits, paging).into_iter().map(|x| policy_out(store, x)).collect();
+    let (total, hits) = query::sort_page(hits, |x: &&AutoSnapshotPolicy| (x.created_ms, x.seq), desc, paging);
+    let set: Vec<_> = hits.into_iter().map(|x| policy_out(store, x)).collect();
     Ok(Output::new().with("TotalCount", &total).with("AutoSnapshotPolicySet", &set))
 }
 

@@ -24,6 +24,21 @@ pub fn page<T>(items: Vec<T>, (offset, limit): (usize, usize)) -> Vec<T> {
     items.into_iter().skip(offset).take(limit).collect()
 }
 
+/// Order the matches by `key` (descending if asked), then cut the requested page; returns
+/// (TotalCount, page).
+pub fn sort_page<T, K: Ord>(
+    mut hits: Vec<T>,
+    key: impl Fn(&T) -> K,
+    desc: bool,
+    paging: (usize, usize),
+) -> (usize, Vec<T>) {
+    hits.sort_by_key(|h| key(h));
+    if desc {
+        hits.reverse();
+    }
+    (hits.len(), page(hits, paging))
+}
+
 /// `Order` (ASC/DESC; default DESC, newest first) and `OrderField` (one of `fields`; default
 /// creation time). Returns (descending, field).
 pub fn order<'p>(p: &'p Params, fields: &[&str]) -> TcResult<(bool, Option<&'p str>)> {

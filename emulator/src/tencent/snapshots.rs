@@ -274,14 +274,10 @@ pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             }
         }
     }
-    hits.sort_by_key(|(s, _)| (s.created_ms, s.seq));
-    if desc {
-        hits.reverse();
-    }
-    let total = hits.len();
+    let (total, hits) = query::sort_page(hits, |(s, _): &(&Snapshot, bool)| (s.created_ms, s.seq), desc, paging);
     let view =
         DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
-    let set: Vec<_> = query::page(hits, paging).into_iter().map(|(s, shared)| snapshot_out(&view, s, shared)).collect();
+    let set: Vec<_> = hits.into_iter().map(|(s, shared)| snapshot_out(&view, s, shared)).collect();
     Ok(Output::new().with("TotalCount", &total).with("SnapshotSet", &set))
 }
 
