@@ -1,14 +1,17 @@
 //! cloudtwin's emulator: the edge (edge.rs), the control plane (control.rs), one module per
-//! provider family (tencent/), and the shared model pieces (world, clock, timing, ids).
+//! provider family (tencent/, huawei/), and the shared model pieces (world, clock, timing, ids,
+//! retention).
 #![recursion_limit = "256"]
 
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod edge;
+pub mod huawei;
 pub mod ids;
 pub mod inventory;
 pub mod ratelimit;
+pub mod retention;
 pub mod tencent;
 pub mod timing;
 pub mod world;

@@ -13,6 +13,7 @@ use super::query;
 use super::{Ctx, Output};
 use crate::clock::{tc_timestamp, tencent_tz};
 use crate::config::Config;
+use crate::retention;
 use crate::timing::Gate;
 use crate::world::{Work, World};
 
@@ -554,43 +555,26 @@ fn retention_deadline(pol: &AutoSnapshotPolicy, at: i64) -> Option<i64> {
     }
 }
 
-/// How many days (rule 0), ISO weeks (1), months (2) or years (3) `d` lies before `today`.
-fn buckets_back(rule: usize, today: NaiveDate, d: NaiveDate) -> i64 {
-    // Weeks run Monday to Sunday; count whole weeks between their Mondays.
-    let monday = |x: NaiveDate| x - Duration::days(i64::from(x.weekday().num_days_from_monday()));
-    let month = |x: NaiveDate| i64::from(x.year()) * 12 + i64::from(x.month0());
-    match rule {
-        0 => (today - d).num_days(),
-        1 => (monday(today) - monday(d)).num_days().div_euclid(7),
-        2 => month(today) - month(d),
-        _ => i64::from(today.year() - d.year()),
-    }
-}
-
 /// Which of a disk's automatic snapshots (newest first, as (id, created)) the count and advanced
-/// rules keep at `at`.
+/// rules keep at `at`, with the advanced rules' days, weeks, months and years in UTC+8.
 pub fn kept(snaps: &[(String, i64)], amount: i64, adv: Option<AdvancedRetention>, at: i64) -> Vec<String> {
-    let mut keep: Vec<String> = Vec::new();
-    if amount > 0 {
-        keep.extend(snaps.iter().take(amount as usize).map(|(id, _)| id.clone()));
-    }
-    if let Some(a) = adv {
-        let today = local_date(at);
-        for (rule, count) in [a.days, a.weeks, a.months, a.years].into_iter().enumerate() {
-            let mut seen: Vec<i64> = Vec::new();
-            for (id, created) in snaps {
-                let bucket = buckets_back(rule, today, local_date(*created));
-                if bucket >= 0 && bucket < count && !seen.contains(&bucket) {
-                    seen.push(bucket);
-                    keep.push(id.clone());
-                }
-            }
-        }
-    }
-    keep
+    let a = adv.unwrap_or_default();
+    let rules = retention::Rules {
+        max_backups: Some(amount),
+        retention_days: None,
+        day: a.days,
+        week: a.weeks,
+        month: a.months,
+        year: a.years,
+        utc_offset_secs: tencent_tz().local_minus_utc(),
+    };
+    retention::kept(snaps, &rules, at)
 }
 
-/// Apply RetentionAmount / AdvancedRetentionPolicy to one disk's automatic snapshots.
+/// Apply RetentionAmount / AdvancedRetentionPolicy to one disk's automatic snapshots. An
+/// AdvancedRetentionPolicy of all zeros still prunes here, down to what RetentionAmount keeps
+/// (possibly nothing). `retention::to_delete` would keep everything in that case, so this
+/// decides for itself whether to prune and takes only the kept set from `retention`.
 fn prune(world: &mut World, uin: &str, account: &str, region: &str, pol: &AutoSnapshotPolicy, disk_id: &str, at: i64) {
     if pol.is_permanent || (pol.retention_amount == 0 && pol.advanced_retention.is_none()) {
         return;
@@ -695,11 +679,10 @@ mod tests {
             vec!["2026-11-15", "2026-11-21", "2026-11-22"]
         );
         assert_eq!(kept(&snaps, 4, None, at), vec!["2026-11-22", "2026-11-21", "2026-11-20", "2026-11-19"]);
-        // Across a year end with a 52-week year (2025): Mon 2025-12-29 … Sun 2026-01-04 is one week.
-        let jan4 = NaiveDate::from_ymd_opt(2026, 1, 4).unwrap();
-        assert_eq!(buckets_back(1, jan4, NaiveDate::from_ymd_opt(2025, 12, 29).unwrap()), 0);
-        assert_eq!(buckets_back(1, jan4, NaiveDate::from_ymd_opt(2025, 12, 28).unwrap()), 1);
-        assert_eq!(buckets_back(2, jan4, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()), 1);
+        // Days are UTC+8 days: a minute past local midnight (16:01 UTC), the 22nd is yesterday.
+        let one_day = Some(AdvancedRetention { days: 1, ..Default::default() });
+        assert_eq!(kept(&snaps, 0, one_day, t("2026-11-22 23:59:00")), vec!["2026-11-22"]);
+        assert!(kept(&snaps, 0, one_day, t("2026-11-23 00:01:00")).is_empty());
     }
 
     #[test]
