@@ -58,6 +58,9 @@ pub struct Project {
 pub struct Account {
     pub name: String,
     pub tencent: Option<TencentIdentity>,
+    /// Huawei Cloud identity (domain, AK/SK, one project per region); none = no Huawei access.
+    #[serde(default)]
+    pub huawei: Option<crate::huawei::settings::HuaweiIdentity>,
     #[serde(default = "default_projects")]
     pub projects: Vec<Project>,
 }
@@ -214,6 +217,7 @@ fn default_disk_types() -> Vec<DiskTypeSpec> {
 pub struct Config {
     pub accounts: Vec<Account>,
     pub tencent: TencentSettings,
+    pub huawei: crate::huawei::settings::HuaweiSettings,
     pub timing: TimingPolicy,
     /// Makes generated IDs deterministic.
     pub id_seed: Option<u64>,
@@ -239,6 +243,7 @@ impl Default for Config {
                             secret_key: DEFAULT_SECRET_KEY.into(),
                         }],
                     }),
+                    huawei: Some(crate::huawei::settings::HuaweiIdentity::default_account()),
                     projects: vec![
                         Project { id: 0, name: "Default Project".into() },
                         Project { id: 1001, name: "cloudtwin-dev".into() },
@@ -251,10 +256,12 @@ impl Default for Config {
                         uin: "100000000002".into(),
                         keys: vec![KeyPair { secret_id: PEER_SECRET_ID.into(), secret_key: PEER_SECRET_KEY.into() }],
                     }),
+                    huawei: Some(crate::huawei::settings::HuaweiIdentity::peer_account()),
                     projects: default_projects(),
                 },
             ],
             tencent: TencentSettings::default(),
+            huawei: Default::default(),
             timing: TimingPolicy::default(),
             id_seed: None,
         }
@@ -293,6 +300,7 @@ impl Config {
                 return Err(format!("account `{}` is configured twice", a.name));
             }
         }
+        crate::huawei::settings::validate(self)?;
         if !self.tencent.regions.iter().any(|r| r.id == self.tencent.default_region) {
             return Err(format!("default region `{}` is not a configured region", self.tencent.default_region));
         }

@@ -8,21 +8,21 @@ use serde_json::{json, Value};
 use crate::edge::App;
 use crate::timing::TimingPolicy;
 
-fn reply(status: StatusCode, body: Value) -> Response {
+pub(crate) fn reply(status: StatusCode, body: Value) -> Response {
     let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
-fn ok(body: Value) -> Response {
+pub(crate) fn ok(body: Value) -> Response {
     reply(StatusCode::OK, body)
 }
 
-fn bad(msg: impl Into<String>) -> Response {
+pub(crate) fn bad(msg: impl Into<String>) -> Response {
     reply(StatusCode::BAD_REQUEST, json!({"error": msg.into()}))
 }
 
-fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
+pub(crate) fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -106,6 +106,7 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             ok(json!({"clock": clock_view(app), "world": st.world}))
         }
         ("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention") => set_policy_retention(app, body),
+        (_, r) if r.starts_with("/_cloudtwin/huawei/") => crate::huawei::control::handle(app, method, r, body),
         ("GET", "/_cloudtwin/operations") => {
             let mut resp = (StatusCode::OK, operations_text()).into_response();
             resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));

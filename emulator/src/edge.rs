@@ -11,8 +11,8 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::config::AuthMode;
-use crate::tencent;
 use crate::world::Twin;
+use crate::{huawei, tencent};
 
 /// Everything a request handler needs.
 pub struct App {
@@ -72,6 +72,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let family = classify(&path, &parts.headers);
     let limit = match family {
         Family::Tencent => tencent::protocol::TC3_POST_LIMIT,
+        Family::Huawei => huawei::protocol::AKSK_BODY_LIMIT,
         _ => 10 * 1024 * 1024,
     };
     let bytes = match read_body(body, limit).await {
@@ -90,7 +91,16 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
             };
             tencent_response(tencent::handle(&app.twin, app.auth, &req))
         }
-        Family::Huawei => unknown_huawei(),
+        Family::Huawei => {
+            let req = huawei::protocol::HttpIn {
+                method: &parts.method,
+                path: &path,
+                query: &query,
+                headers: &parts.headers,
+                body: &bytes,
+            };
+            huawei_response(huawei::handle(&app.twin, app.auth, &req))
+        }
         Family::Gateway => unknown_gateway(&path),
         Family::UCloudStack => unknown_ucloudstack(&parts.method, &query, &bytes),
     }
@@ -108,6 +118,17 @@ fn too_large(family: Family) -> Response {
                 serde_json::to_vec(&tencent::error_body(&err, &uuid::Uuid::new_v4().to_string())).unwrap_or_default(),
             )
         }
+        Family::Huawei => {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            let err =
+                huawei::error::Apigw0201("The request body exceeds 12 MB; use token authentication for larger bodies.");
+            huawei_response(huawei::HttpOut {
+                status: err.status,
+                body: huawei::error_body(&err, &id),
+                request_id: id,
+                subject_token: None,
+            })
+        }
         _ => json_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             "application/json",
@@ -116,18 +137,20 @@ fn too_large(family: Family) -> Response {
     }
 }
 
-/// Huawei API Gateway's answer for a path no API is published at. CBR is not emulated yet, so
-/// every CBR path gets it.
-fn unknown_huawei() -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let body = json!({
-        "error_msg": "The API does not exist or has not been published in the environment",
-        "error_code": "APIGW.0101",
-        "request_id": id,
-    });
-    let mut resp = json_response(StatusCode::NOT_FOUND, "application/json", &body);
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-request-id", v);
+/// Huawei answers with the API gateway's headers: `X-Request-Id` on every response, JSON bodies
+/// as `application/json;charset=utf8`, no body at all for 202/204.
+fn huawei_response(out: huawei::HttpOut) -> Response {
+    let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, out.body.clone()).into_response();
+    let h = resp.headers_mut();
+    if !out.body.is_empty() {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=utf8"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&out.request_id) {
+        h.insert("x-request-id", v);
+    }
+    if let Some(t) = out.subject_token.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        h.insert("x-subject-token", t);
     }
     resp
 }

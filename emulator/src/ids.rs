@@ -50,6 +50,22 @@ pub fn short_from(mut n: u64, len: usize) -> String {
     s
 }
 
+/// A version-4-shaped UUID derived from a number, for what the world creates on its own
+/// (scheduled backups); deterministic because the world's sequence is.
+pub fn uuid_from(n: u64) -> String {
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let a = mix(n.wrapping_add(0x9E37_79B9_7F4A_7C15));
+    let b = mix(a ^ 0x5EED_CB12_0000_0001);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+}
+
 /// True for `prefix-` followed by 8 lowercase alphanumerics.
 pub fn is_short_id(id: &str, prefix: &str) -> bool {
     id.len() == prefix.len() + 9

@@ -76,6 +76,9 @@ pub struct TencentSeed {
 pub struct Inventory {
     #[serde(default)]
     pub tencent: Vec<TencentSeed>,
+    /// ECS servers and EVS volumes per Huawei project.
+    #[serde(default)]
+    pub huawei: Vec<crate::huawei::seed::HuaweiSeed>,
 }
 
 /// The inventory shipped in fixtures/, compiled in so the binary runs from anywhere.

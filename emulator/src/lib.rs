@@ -26,7 +26,9 @@ pub use world::Twin;
 
 /// Every implemented operation as (surface, name), surfaces named as the catalog files are.
 pub fn operations() -> Vec<(&'static str, &'static str)> {
-    tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name)).collect()
+    let tencent = tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name));
+    let huawei = huawei::routes::OPERATIONS.iter().map(|o| ("huawei-cbr", o.name));
+    tencent.chain(huawei).collect()
 }
 
 /// A twin serving on a bound listener.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::huawei::model::{Fault, HwProject, HwWork, Token};
 use crate::ids::IdGen;
 use crate::inventory::Inventory;
 use crate::tencent::model::{TcRegion, TcWork};
@@ -17,6 +18,25 @@ use crate::timing::{Gate, TimingPolicy};
 #[serde(tag = "provider", rename_all = "lowercase")]
 pub enum Work {
     Tencent(TcWork),
+    Huawei(HwWork),
+}
+
+impl Work {
+    /// The resource a control-plane `jobs/complete {target}` names.
+    pub fn target(&self) -> &str {
+        match self {
+            Work::Tencent(w) => w.target(),
+            Work::Huawei(w) => w.target(),
+        }
+    }
+
+    /// Scheduled events (policy triggers, expiries) happen at their time, never early.
+    pub fn is_scheduled(&self) -> bool {
+        match self {
+            Work::Tencent(w) => w.is_scheduled(),
+            Work::Huawei(w) => w.is_scheduled(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -36,6 +56,13 @@ pub struct World {
     pub tencent: BTreeMap<String, BTreeMap<String, TcRegion>>,
     /// account name → prepaid disks returned so far.
     pub tencent_refunds: BTreeMap<String, u32>,
+    /// Huawei project id → CBR state (a project is one account in one region).
+    pub huawei: BTreeMap<String, HwProject>,
+    /// IAM tokens issued so far (never dumped: they are credentials).
+    #[serde(skip)]
+    pub huawei_tokens: BTreeMap<String, Token>,
+    /// Failures the control plane asked for (`/_cloudtwin/huawei/faults`).
+    pub huawei_faults: Vec<Fault>,
     pub jobs: Vec<Job>,
     pub next_id: u64,
     /// How async work finishes (control plane: `/_cloudtwin/timing`).
@@ -46,6 +73,7 @@ impl World {
     pub fn seeded(cfg: &Config, inventory: &Inventory, now_ms: i64) -> Result<World, String> {
         let mut world = World::default();
         crate::tencent::seed::apply(&mut world, cfg, inventory, now_ms)?;
+        crate::huawei::seed::apply(&mut world, cfg, inventory, now_ms)?;
         Ok(world)
     }
 
@@ -81,9 +109,7 @@ impl World {
 
     /// The job that drives `target` (a disk or backup point), if one is in flight.
     pub fn job_for(&self, target: &str) -> Option<&Job> {
-        self.jobs.iter().find(|j| match &j.work {
-            Work::Tencent(w) => w.target() == target && !w.is_scheduled(),
-        })
+        self.jobs.iter().find(|j| j.work.target() == target && !j.work.is_scheduled())
     }
 
     /// Finish every job whose gate is open at `now_ms`, earliest first; a finished job may
@@ -107,6 +133,7 @@ impl World {
         let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
         match job.work {
             Work::Tencent(w) => crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
+            Work::Huawei(w) => crate::huawei::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
         }
     }
 
@@ -119,10 +146,7 @@ impl World {
                 .jobs
                 .iter()
                 .enumerate()
-                .filter(|(_, j)| match (&j.work, target) {
-                    (Work::Tencent(w), None) => !w.is_scheduled(),
-                    (Work::Tencent(w), Some(t)) => w.target() == t && !w.is_scheduled(),
-                })
+                .filter(|(_, j)| !j.work.is_scheduled() && target.is_none_or(|t| j.work.target() == t))
                 .min_by_key(|(_, j)| (j.gate.due_ms.min(now_ms), j.id))
                 .map(|(i, _)| i);
             let Some(i) = pick else { break };

@@ -1,1 +1,216 @@
+//! Huawei Cloud CBR (Cloud Backup and Recovery, API v3) and the sliver of IAM its SDK needs.
+//!
+//! protocol.rs authenticates; routes.rs is the operation table (documented name, method, path
+//! template, handler); the handlers in vaults.rs, policies.rs, backups.rs, checkpoints.rs,
+//! tasks.rs and protectables.rs validate and change the model through `Ctx`; jobs.rs finishes
+//! async work and fires policies on the virtual clock.
+
+pub mod backups;
+pub mod body;
+pub mod checkpoints;
+pub mod control;
+pub mod error;
+pub mod iam;
+pub mod jobs;
+pub mod model;
+pub mod policies;
+pub mod protectables;
+pub mod protocol;
+pub mod render;
+pub mod routes;
 pub mod rrule;
+pub mod seed;
+pub mod settings;
+pub mod sign;
+pub mod tasks;
+pub mod vaults;
+
+use axum::http::Method;
+use serde_json::{json, Value};
+
+use crate::config::{AuthMode, Config};
+use crate::ids::IdGen;
+use crate::timing::{Gate, TimingPolicy};
+use crate::world::{Twin, Work, World};
+use body::Query;
+use error::{HwError, HwResult};
+use model::{HwProject, HwWork, OpLog};
+use protocol::HttpIn;
+
+/// What a handler works with: the world, and who is asking in which project.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub world: &'a mut World,
+    pub ids: &'a mut IdGen,
+    pub timing: TimingPolicy,
+    pub now: i64,
+    pub account: &'a str,
+    pub project: &'a str,
+    pub region: &'a str,
+    pub user_id: &'a str,
+    pub request_id: &'a str,
+}
+
+impl Ctx<'_> {
+    pub fn proj(&mut self) -> &mut HwProject {
+        self.world.huawei.entry(self.project.to_string()).or_default()
+    }
+
+    pub fn proj_ref(&self) -> Option<&HwProject> {
+        self.world.huawei.get(self.project)
+    }
+
+    pub fn schedule(&mut self, project: &str, work: HwWork) -> u64 {
+        let gate = Gate::new(self.timing, self.now);
+        self.schedule_gate(project, gate, work)
+    }
+
+    pub fn schedule_gate(&mut self, project: &str, gate: Gate, work: HwWork) -> u64 {
+        let region = settings::project_owner(self.cfg, project).map(|(_, _, r)| r).unwrap_or(self.region);
+        self.world.schedule(self.account, region, gate, Work::Huawei(work))
+    }
+
+    /// A new task (operation log) in `waiting`.
+    pub fn new_oplog(&mut self, project: &str, operation_type: &str, vault: (&str, &str), extra: Value) -> String {
+        let id = self.ids.uuid();
+        let seq = self.world.next_seq();
+        let log = OpLog {
+            id: id.clone(),
+            seq,
+            operation_type: operation_type.into(),
+            status: "waiting".into(),
+            checkpoint_id: String::new(),
+            policy_id: String::new(),
+            provider_id: String::new(),
+            vault_id: vault.0.into(),
+            vault_name: vault.1.into(),
+            created_ms: self.now,
+            started_ms: None,
+            ended_ms: None,
+            updated_ms: self.now,
+            error_code: String::new(),
+            error_message: String::new(),
+            extra,
+            progress: 0,
+            request_id: format!("req-{}", self.request_id),
+            resource: None,
+        };
+        self.world.huawei.entry(project.to_string()).or_default().oplogs.insert(id.clone(), log);
+        id
+    }
+}
+
+/// A request as a handler sees it: path parameters by template name, the query, the body.
+pub struct Req<'a> {
+    pub params: Vec<(&'static str, String)>,
+    pub query: Query,
+    pub body: &'a [u8],
+}
+
+impl Req<'_> {
+    pub fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    pub fn json(&self) -> HwResult<Value> {
+        body::parse(self.body)
+    }
+}
+
+/// A handler's answer: the documented success status and body (none for 202/204).
+pub struct Reply {
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> HwResult<Reply> {
+        Ok(Reply { status: 200, body: Some(body) })
+    }
+
+    pub fn status(status: u16) -> HwResult<Reply> {
+        Ok(Reply { status, body: None })
+    }
+}
+
+/// What goes back over HTTP.
+pub struct HttpOut {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub request_id: String,
+    /// IAM's `X-Subject-Token`.
+    pub subject_token: Option<String>,
+}
+
+pub fn error_body(err: &HwError, request_id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({"error_code": err.code, "error_msg": err.message, "request_id": request_id}))
+        .unwrap_or_default()
+}
+
+fn out(request_id: String, result: HwResult<Reply>) -> HttpOut {
+    match result {
+        Ok(r) => HttpOut {
+            status: r.status,
+            body: r.body.map(|b| serde_json::to_vec(&b).unwrap_or_default()).unwrap_or_default(),
+            request_id,
+            subject_token: None,
+        },
+        Err(e) => {
+            tracing::debug!(status = e.status, code = e.code, message = %e.message, "huawei request failed");
+            HttpOut { status: e.status, body: error_body(&e, &request_id), request_id, subject_token: None }
+        }
+    }
+}
+
+/// Serve one Huawei request (CBR or IAM).
+pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> HttpOut {
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    if let Some(iam_route) = iam::route(req.method, req.path) {
+        return iam::handle(twin, auth, req, iam_route, request_id);
+    }
+    let result = serve(twin, auth, req, &request_id);
+    out(request_id, result)
+}
+
+fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwResult<Reply> {
+    let cfg = &twin.cfg;
+    let now = twin.clock.now_ms();
+    let Some((op, params)) = routes::find(req.method, req.path) else {
+        return Err(error::Apigw0101("The API does not exist or has not been published in the environment"));
+    };
+    let project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone()).unwrap_or_default();
+
+    let mut st = twin.state.lock();
+    let st = &mut *st;
+    st.world.catch_up(cfg, now);
+    let caller = protocol::authenticate(cfg, &st.world, auth, now, req, Some(&project))?;
+    protocol::check_project(cfg, &caller, req, &project)?;
+    let (_, ident, region) = settings::project_owner(cfg, &project).expect("check_project found the owner");
+    let query = Query(body::query_pairs(req.query));
+    let hreq = Req { params, query, body: req.body };
+    let timing = st.world.timing;
+    // A rejected request changes nothing: writes restore what they touched when they fail.
+    let undo = (req.method != Method::GET).then(|| (st.world.huawei.clone(), st.world.jobs.len()));
+    let mut ctx = Ctx {
+        cfg,
+        world: &mut st.world,
+        ids: &mut st.ids,
+        timing,
+        now,
+        account: &caller.account,
+        project: &project,
+        region,
+        user_id: &ident.user_id,
+        request_id,
+    };
+    let result = (op.handler)(&mut ctx, &hreq);
+    if let (Err(_), Some((huawei, jobs))) = (&result, undo) {
+        st.world.huawei = huawei;
+        st.world.jobs.truncate(jobs);
+    }
+    if result.is_ok() && req.method == Method::GET {
+        st.world.observe(&caller.account, region, now);
+    }
+    st.world.catch_up(cfg, now);
+    result
+}

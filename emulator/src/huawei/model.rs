@@ -1,0 +1,377 @@
+//! Huawei CBR state: plain data per project (a project is one account in one region). Seeded
+//! ECS servers and EVS volumes live beside the vaults that protect them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
+pub const PROVIDER_DISK: &str = "d1603440-187d-4516-af25-121250c7cc97";
+pub const PROVIDER_TURBO: &str = "3f3c3220-245c-4805-b811-758870015881";
+pub const PROVIDER_VMWARE: &str = "a13639de-00be-4e94-af30-26912d75e4a2";
+
+pub const TYPE_SERVER: &str = "OS::Nova::Server";
+pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct HwProject {
+    pub vaults: BTreeMap<String, Vault>,
+    pub policies: BTreeMap<String, Policy>,
+    pub backups: BTreeMap<String, Backup>,
+    pub checkpoints: BTreeMap<String, Checkpoint>,
+    pub oplogs: BTreeMap<String, OpLog>,
+    pub servers: BTreeMap<String, Server>,
+    pub volumes: BTreeMap<String, Volume>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Billing {
+    pub cloud_type: String,
+    pub consistent_level: String,
+    pub object_type: String,
+    pub protect_type: String,
+    pub size: i64,
+    pub charging_mode: String,
+    pub status: String,
+    pub is_multi_az: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VaultResource {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub exclude_volumes: Vec<String>,
+    pub protect_status: String,
+    /// SetVaultResource `suspend`: scheduled backups skip the resource.
+    pub suspended: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Vault {
+    pub id: String,
+    pub seq: u64,
+    pub name: String,
+    pub description: Option<String>,
+    pub user_id: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub provider_id: String,
+    pub resources: Vec<VaultResource>,
+    pub tags: Vec<Tag>,
+    pub enterprise_project_id: String,
+    pub auto_bind: bool,
+    pub bind_rules: Vec<Tag>,
+    pub auto_expand: bool,
+    pub smn_notify: bool,
+    pub threshold: i64,
+    pub sys_lock_source_service: String,
+    pub locked: bool,
+    pub availability_zone: Option<String>,
+    pub backup_name_prefix: Option<String>,
+    pub demand_billing: bool,
+    pub billing: Billing,
+    /// The bound policies: (policy id, destination vault id for replication policies).
+    pub policies: Vec<(String, Option<String>)>,
+}
+
+impl Vault {
+    pub fn resource(&self, id: &str) -> Option<&VaultResource> {
+        self.resources.iter().find(|r| r.id == id)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct OperationDefinition {
+    pub max_backups: Option<i64>,
+    pub retention_duration_days: Option<i64>,
+    pub day_backups: Option<i64>,
+    pub week_backups: Option<i64>,
+    pub month_backups: Option<i64>,
+    pub year_backups: Option<i64>,
+    pub timezone: Option<String>,
+    pub full_backup_interval: Option<i64>,
+    pub destination_region: Option<String>,
+    pub destination_project_id: Option<String>,
+    pub enable_acceleration: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Policy {
+    pub id: String,
+    pub seq: u64,
+    pub name: String,
+    pub enabled: bool,
+    pub operation_type: String,
+    pub definition: OperationDefinition,
+    pub patterns: Vec<String>,
+    pub trigger_id: String,
+    /// `trigger.properties.start_time`: the anchor of INTERVAL counting.
+    pub start_ms: i64,
+    /// Number of automatic backups taken so far, for `full_backup_interval`.
+    pub runs: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReplicationRecord {
+    pub id: String,
+    pub created_ms: i64,
+    pub status: String,
+    pub vault_id: String,
+    pub source_backup_id: String,
+    pub source_checkpoint_id: String,
+    pub source_project_id: String,
+    pub source_region: String,
+    pub destination_backup_id: String,
+    pub destination_checkpoint_id: String,
+    pub destination_project_id: String,
+    pub destination_region: String,
+    pub destination_vault_id: String,
+    pub progress: i64,
+    pub fail_code: String,
+    pub fail_reason: String,
+    pub auto_trigger: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Backup {
+    pub id: String,
+    pub seq: u64,
+    pub name: String,
+    pub description: Option<String>,
+    pub checkpoint_id: String,
+    pub vault_id: String,
+    pub project_id: String,
+    pub provider_id: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub resource_type: String,
+    pub resource_size: i64,
+    pub resource_az: String,
+    pub image_type: String,
+    pub status: String,
+    pub parent_id: Option<String>,
+    pub children: Vec<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub protected_ms: Option<i64>,
+    pub expired_ms: Option<i64>,
+    pub incremental: bool,
+    pub auto_trigger: bool,
+    /// The policy whose trigger made it (retention applies only to those).
+    pub policy_id: Option<String>,
+    /// Stored data in MB (counts toward the vault's `billing.used`).
+    pub size_mb: i64,
+    pub bootable: bool,
+    pub snapshot_id: Option<String>,
+    pub replication_records: Vec<ReplicationRecord>,
+    /// What the resource looked like when it was backed up (ShowMetadata).
+    pub metadata: Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Skipped {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Checkpoint {
+    pub id: String,
+    pub vault_id: String,
+    pub created_ms: i64,
+    pub status: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub resources: Vec<String>,
+    pub skipped: Vec<Skipped>,
+    pub backups: Vec<String>,
+    pub retention_duration: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OpLog {
+    pub id: String,
+    pub seq: u64,
+    pub operation_type: String,
+    pub status: String,
+    pub checkpoint_id: String,
+    pub policy_id: String,
+    pub provider_id: String,
+    pub vault_id: String,
+    pub vault_name: String,
+    pub created_ms: i64,
+    pub started_ms: Option<i64>,
+    pub ended_ms: Option<i64>,
+    pub updated_ms: i64,
+    pub error_code: String,
+    pub error_message: String,
+    /// The type-specific parts of `extra_info` (`backup`, `restore`, `replication`, ...).
+    pub extra: Value,
+    pub progress: i64,
+    pub request_id: String,
+    /// `extra_info.resource`: (id, name, type).
+    pub resource: Option<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Server {
+    pub id: String,
+    pub name: String,
+    /// Nova status: ACTIVE, SHUTOFF, ERROR, DELETED.
+    pub status: String,
+    pub availability_zone: String,
+    pub flavor: String,
+    pub image_id: String,
+    pub architecture: String,
+    pub os_type: String,
+    pub volumes: Vec<String>,
+    pub tags: Vec<Tag>,
+    pub created_ms: i64,
+    /// Version of the app-consistency agent, when one is installed (CheckAgent).
+    #[serde(default)]
+    pub agent_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Volume {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    /// Cinder status: available, in-use, error, deleting.
+    pub status: String,
+    pub volume_type: String,
+    pub availability_zone: String,
+    pub bootable: bool,
+    pub server_id: Option<String>,
+    pub device: Option<String>,
+    pub tags: Vec<Tag>,
+    pub created_ms: i64,
+}
+
+/// Async work on the clock, addressed by project.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HwWork {
+    /// A task leaves `waiting` for `running`, then `then` runs on its own gate (`observed`:
+    /// whether that gate waits for a read, as for work a caller polls).
+    TaskStart {
+        project: String,
+        oplog: String,
+        then: Box<HwWork>,
+        observed: bool,
+    },
+    /// One resource's backup of a checkpoint is written.
+    BackupDone {
+        project: String,
+        checkpoint: String,
+        backup: String,
+        oplog: String,
+    },
+    RestoreDone {
+        project: String,
+        backup: String,
+        oplog: String,
+    },
+    DeleteDone {
+        project: String,
+        backup: String,
+        oplog: String,
+    },
+    VaultDeleteDone {
+        project: String,
+        vault: String,
+        oplog: String,
+    },
+    ReplicationDone {
+        project: String,
+        backup: String,
+        record: String,
+        oplog: String,
+    },
+    /// A policy's next trigger time.
+    PolicyTick {
+        project: String,
+        policy: String,
+    },
+    /// A backup reaches its `expired_at`.
+    Expire {
+        project: String,
+        backup: String,
+    },
+}
+
+impl HwWork {
+    /// The resource a control-plane `jobs/complete {target}` names.
+    pub fn target(&self) -> &str {
+        match self {
+            HwWork::TaskStart { oplog, .. } => oplog,
+            HwWork::BackupDone { backup, .. } => backup,
+            HwWork::RestoreDone { backup, .. } | HwWork::DeleteDone { backup, .. } => backup,
+            HwWork::ReplicationDone { backup, .. } => backup,
+            HwWork::VaultDeleteDone { vault, .. } => vault,
+            HwWork::PolicyTick { policy, .. } => policy,
+            HwWork::Expire { backup, .. } => backup,
+        }
+    }
+
+    pub fn is_scheduled(&self) -> bool {
+        matches!(self, HwWork::PolicyTick { .. } | HwWork::Expire { .. })
+    }
+
+    pub fn project(&self) -> &str {
+        match self {
+            HwWork::TaskStart { project, .. }
+            | HwWork::BackupDone { project, .. }
+            | HwWork::RestoreDone { project, .. }
+            | HwWork::DeleteDone { project, .. }
+            | HwWork::VaultDeleteDone { project, .. }
+            | HwWork::ReplicationDone { project, .. }
+            | HwWork::PolicyTick { project, .. }
+            | HwWork::Expire { project, .. } => project,
+        }
+    }
+
+    pub fn oplog(&self) -> Option<&str> {
+        match self {
+            HwWork::PolicyTick { .. } | HwWork::Expire { .. } => None,
+            HwWork::TaskStart { oplog, .. }
+            | HwWork::BackupDone { oplog, .. }
+            | HwWork::RestoreDone { oplog, .. }
+            | HwWork::DeleteDone { oplog, .. }
+            | HwWork::VaultDeleteDone { oplog, .. }
+            | HwWork::ReplicationDone { oplog, .. } => Some(oplog),
+        }
+    }
+}
+
+/// A failure the control plane asked for: the next `count` tasks of `operation_type` (and, when
+/// given, about `target`) end `failed`, and their backups `error`.
+/// An IAM token: who it is for and until when.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Token {
+    pub account: String,
+    pub project_id: String,
+    pub user_id: String,
+    pub issued_ms: i64,
+    pub expires_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Fault {
+    pub operation_type: String,
+    pub target: Option<String>,
+    pub count: u32,
+}

@@ -1,0 +1,129 @@
+//! From an HTTP request to (caller, project): AK/SK signatures (SDK-HMAC-SHA256, SDK-HMAC-SM3,
+//! V11-HMAC-SHA256) verified from the request's own SignedHeaders, or an IAM token in
+//! `X-Auth-Token`. Errors here are the API gateway's (`APIGW.0301`, 401) or CBR's tenant check
+//! (`BackupService.1015`, 401). Nothing here knows what a vault is.
+
+use axum::http::{HeaderMap, Method};
+
+use super::error::{Apigw0301, Bs1015, HwResult};
+use super::settings::{by_ak, project_owner};
+use super::sign;
+use crate::config::{AuthMode, Config};
+use crate::world::World;
+
+/// AK/SK requests carry at most 12 MB of body (larger needs token authentication).
+pub const AKSK_BODY_LIMIT: usize = 12 * 1024 * 1024;
+
+pub struct HttpIn<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: String,
+    /// Set when a token scoped the call to one project.
+    pub token_project: Option<String>,
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn iam_error(detail: &str) -> super::error::HwError {
+    Apigw0301(format!("Incorrect IAM authentication information: {detail}"))
+}
+
+/// Authenticate the request. `AuthMode::Off` accepts anything and takes the account from the
+/// AK, the token or, failing both, the project in the path.
+pub fn authenticate(
+    cfg: &Config,
+    world: &World,
+    mode: AuthMode,
+    now_ms: i64,
+    req: &HttpIn<'_>,
+    path_project: Option<&str>,
+) -> HwResult<Caller> {
+    let result = check(cfg, world, now_ms, req);
+    match (result, mode) {
+        (Ok(c), _) => Ok(c),
+        (Err(e), AuthMode::Enforce) => Err(e),
+        (Err(e), _) => {
+            if mode == AuthMode::Log {
+                tracing::warn!(code = e.code, message = %e.message, "huawei authentication failed (auth=log, serving anyway)");
+            }
+            let account = header(req.headers, "authorization")
+                .and_then(sign::parse_authorization)
+                .and_then(|a| by_ak(cfg, &a.access_key).map(|(acc, _, _)| acc.to_string()))
+                .or_else(|| path_project.and_then(|p| project_owner(cfg, p)).map(|(acc, _, _)| acc.to_string()))
+                .or_else(|| cfg.accounts.first().map(|a| a.name.clone()))
+                .unwrap_or_default();
+            Ok(Caller { account, token_project: None })
+        }
+    }
+}
+
+fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult<Caller> {
+    if let Some(token) = header(req.headers, "x-auth-token") {
+        let t = world.huawei_tokens.get(token).ok_or_else(|| iam_error("decrypt token fail"))?;
+        if now_ms >= t.expires_ms {
+            return Err(iam_error("token expires"));
+        }
+        return Ok(Caller { account: t.account.clone(), token_project: Some(t.project_id.clone()) });
+    }
+    let raw = header(req.headers, "authorization").ok_or_else(|| iam_error("no authorization information"))?;
+    let auth = sign::parse_authorization(raw).ok_or_else(|| iam_error("the Authorization header is malformed"))?;
+    let (account, _, sk) =
+        by_ak(cfg, &auth.access_key).ok_or_else(|| iam_error(&format!("ak {} not exist", auth.access_key)))?;
+    let date = header(req.headers, "x-sdk-date").ok_or_else(|| iam_error("x-sdk-date is missing"))?;
+    let signed_at = sign::parse_sdk_date(date).ok_or_else(|| iam_error("x-sdk-date is malformed"))?;
+    if (now_ms.div_euclid(1000) - signed_at).abs() > cfg.huawei.limits.signature_skew_secs {
+        return Err(iam_error("x-sdk-date expired or not yet valid"));
+    }
+    if let Some(scope) = &auth.scope {
+        // V11 scopes the derived key to the signing day.
+        if !scope.starts_with(&date[..8.min(date.len())]) {
+            return Err(iam_error("verify aksk signature fail"));
+        }
+    }
+    let headers: Vec<(String, String)> =
+        req.headers.iter().filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string()))).collect();
+    let signable = sign::Signable {
+        method: req.method.as_str(),
+        raw_path: req.path,
+        raw_query: req.query,
+        headers: &headers,
+        body: req.body,
+    };
+    if let Err(m) = sign::verify(&signable, &auth, sk, date) {
+        tracing::debug!(
+            canonical_request = m.canonical.as_deref().unwrap_or("(a signed header is missing)"),
+            string_to_sign = m.string_to_sign.as_deref().unwrap_or(""),
+            "huawei signature mismatch"
+        );
+        return Err(iam_error("verify aksk signature fail"));
+    }
+    Ok(Caller { account: account.to_string(), token_project: None })
+}
+
+/// The project in the path must be one of the caller's, the one its token is scoped to, and the
+/// one `X-Project-Id` names when that header is sent.
+pub fn check_project(cfg: &Config, caller: &Caller, req: &HttpIn<'_>, project: &str) -> HwResult<()> {
+    let mismatch =
+        || Bs1015(format!("The tenant ID in the request does not match the project ID in the token: {project}."));
+    match project_owner(cfg, project) {
+        Some((account, _, _)) if account == caller.account => {}
+        _ => return Err(mismatch()),
+    }
+    if caller.token_project.as_deref().is_some_and(|p| p != project) {
+        return Err(mismatch());
+    }
+    if header(req.headers, "x-project-id").is_some_and(|p| p != project) {
+        return Err(mismatch());
+    }
+    Ok(())
+}

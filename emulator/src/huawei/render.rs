@@ -1,0 +1,321 @@
+//! Response shapes: the doc's objects (Vault, Policy, BackupResp, CheckpointCreate,
+//! OperationLog) built from the model. Times use one format everywhere,
+//! `2019-05-23T12:51:10.071+00:00` (the examples' dominant form; the tables disagree among
+//! themselves), except a policy's `start_time`, which the tables print as `2020-01-08 09:59:49`.
+
+use serde_json::{json, Value};
+
+use super::model::{Backup, Checkpoint, HwProject, OpLog, Policy, ReplicationRecord, Tag, Vault, TYPE_SERVER};
+
+pub fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
+}
+
+pub fn opt_time(ms: Option<i64>) -> Value {
+    ms.map(|m| Value::String(time(m))).unwrap_or(Value::Null)
+}
+
+pub fn start_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub fn tags(tags: &[Tag]) -> Value {
+    Value::Array(tags.iter().map(|t| json!({"key": t.key, "value": t.value})).collect())
+}
+
+/// Size in GB of what a vault resource protects: a server's volumes (minus exclusions) or a volume.
+pub fn resource_size(p: &HwProject, id: &str, exclude: &[String]) -> i64 {
+    if let Some(s) = p.servers.get(id) {
+        s.volumes.iter().filter(|v| !exclude.contains(v)).filter_map(|v| p.volumes.get(v)).map(|v| v.size).sum()
+    } else {
+        p.volumes.get(id).map(|v| v.size).unwrap_or(0)
+    }
+}
+
+/// Backups of a resource in a vault (whole backups, not the per-disk children).
+fn resource_backups<'a>(p: &'a HwProject, vault: &'a str, resource: &'a str) -> impl Iterator<Item = &'a Backup> {
+    p.backups.values().filter(move |b| b.vault_id == vault && b.resource_id == resource && b.parent_id.is_none())
+}
+
+pub fn mb_to_gb(mb: i64) -> i64 {
+    (mb + 1023) / 1024
+}
+
+pub fn spec_code(protect_type: &str, object_type: &str) -> String {
+    let object = match object_type {
+        "disk" => "volume",
+        other => other,
+    };
+    format!("vault.{protect_type}.{object}.normal")
+}
+
+/// MB stored in a vault.
+pub fn used_mb(p: &HwProject, vault: &str) -> i64 {
+    p.backups.values().filter(|b| b.vault_id == vault && b.parent_id.is_none()).map(|b| b.size_mb).sum()
+}
+
+pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
+    let resources: Vec<Value> = v
+        .resources
+        .iter()
+        .map(|r| {
+            let (count, size_mb) = resource_backups(p, &v.id, &r.id).fold((0, 0), |(c, s), b| (c + 1, s + b.size_mb));
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "type": r.kind,
+                "protect_status": r.protect_status,
+                "size": resource_size(p, &r.id, &r.exclude_volumes),
+                "backup_size": mb_to_gb(size_mb),
+                "backup_count": count,
+                "extra_info": {"exclude_volumes": r.exclude_volumes},
+            })
+        })
+        .collect();
+    let allocated: i64 = v.resources.iter().map(|r| resource_size(p, &r.id, &r.exclude_volumes)).sum();
+    let b = &v.billing;
+    json!({
+        "id": v.id,
+        "name": v.name,
+        "description": v.description,
+        "project_id": project_id,
+        "provider_id": v.provider_id,
+        "resources": resources,
+        "tags": tags(&v.tags),
+        "enterprise_project_id": v.enterprise_project_id,
+        "auto_bind": v.auto_bind,
+        "bind_rules": if v.bind_rules.is_empty() { json!({}) } else { json!({"tags": tags(&v.bind_rules)}) },
+        "user_id": v.user_id,
+        "created_at": time(v.created_ms),
+        "auto_expand": v.auto_expand,
+        "smn_notify": v.smn_notify,
+        "threshold": v.threshold,
+        "sys_lock_source_service": v.sys_lock_source_service,
+        "locked": v.locked,
+        "availability_zone": v.availability_zone,
+        "backup_name_prefix": v.backup_name_prefix,
+        "demand_billing": v.demand_billing,
+        "cbc_delete_count": 0,
+        "frozen": b.status == "frozen",
+        "billing": {
+            "allocated": allocated,
+            "charging_mode": b.charging_mode,
+            "cloud_type": b.cloud_type,
+            "consistent_level": b.consistent_level,
+            "object_type": b.object_type,
+            "order_id": null,
+            "product_id": null,
+            "protect_type": b.protect_type,
+            "size": b.size,
+            "spec_code": spec_code(&b.protect_type, &b.object_type),
+            "status": b.status,
+            "storage_unit": null,
+            "used": used_mb(p, &v.id),
+            "frozen_scene": null,
+            "is_multi_az": b.is_multi_az,
+        },
+    })
+}
+
+pub fn policy(p: &HwProject, pol: &Policy) -> Value {
+    let d = &pol.definition;
+    let mut od = serde_json::Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            od.insert(k.to_string(), v);
+        }
+    };
+    put("max_backups", json!(d.max_backups));
+    put("retention_duration_days", json!(d.retention_duration_days));
+    put("day_backups", json!(d.day_backups));
+    put("week_backups", json!(d.week_backups));
+    put("month_backups", json!(d.month_backups));
+    put("year_backups", json!(d.year_backups));
+    put("timezone", json!(d.timezone));
+    put("full_backup_interval", json!(d.full_backup_interval));
+    put("destination_region", json!(d.destination_region));
+    put("destination_project_id", json!(d.destination_project_id));
+    put("enable_acceleration", json!(d.enable_acceleration));
+    let associated: Vec<Value> = p
+        .vaults
+        .values()
+        .flat_map(|v| v.policies.iter().filter(|(id, _)| *id == pol.id).map(move |(_, dest)| (v, dest)))
+        .map(|(v, dest)| {
+            let mut a = json!({"vault_id": v.id});
+            if let Some(d) = dest {
+                a["destination_vault_id"] = json!(d);
+            }
+            a
+        })
+        .collect();
+    json!({
+        "id": pol.id,
+        "name": pol.name,
+        "enabled": pol.enabled,
+        "operation_type": pol.operation_type,
+        "operation_definition": od,
+        "trigger": {
+            "id": pol.trigger_id,
+            "name": "default",
+            "type": "time",
+            "properties": {"pattern": pol.patterns, "start_time": start_time(pol.start_ms)},
+        },
+        "associated_vaults": associated,
+        "policy_type": "custom_policy",
+    })
+}
+
+fn replication_record(r: &ReplicationRecord) -> Value {
+    json!({
+        "id": r.id,
+        "created_at": time(r.created_ms),
+        "status": r.status,
+        "vault_id": r.vault_id,
+        "source_backup_id": r.source_backup_id,
+        "source_checkpoint_id": r.source_checkpoint_id,
+        "source_project_id": r.source_project_id,
+        "source_region": r.source_region,
+        "destination_backup_id": r.destination_backup_id,
+        "destination_checkpoint_id": r.destination_checkpoint_id,
+        "destination_project_id": r.destination_project_id,
+        "destination_region": r.destination_region,
+        "destination_vault_id": r.destination_vault_id,
+        "extra_info": {
+            "progress": r.progress,
+            "fail_code": r.fail_code,
+            "fail_reason": r.fail_reason,
+            "auto_trigger": r.auto_trigger,
+            "destination_vault_id": r.destination_vault_id,
+        },
+    })
+}
+
+pub fn backup(p: &HwProject, b: &Backup) -> Value {
+    let children: Vec<Value> = b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| backup(p, c)).collect();
+    let is_server = b.resource_type == TYPE_SERVER;
+    json!({
+        "id": b.id,
+        "name": b.name,
+        "description": b.description,
+        "checkpoint_id": b.checkpoint_id,
+        "vault_id": b.vault_id,
+        "project_id": b.project_id,
+        "enterprise_project_id": "0",
+        "provider_id": b.provider_id,
+        "resource_id": b.resource_id,
+        "resource_name": b.resource_name,
+        "resource_type": b.resource_type,
+        "resource_size": b.resource_size,
+        "resource_az": b.resource_az,
+        "image_type": b.image_type,
+        "status": b.status,
+        "parent_id": b.parent_id,
+        "children": children,
+        "created_at": time(b.created_ms),
+        "updated_at": time(b.updated_ms),
+        "protected_at": opt_time(b.protected_ms),
+        "expired_at": opt_time(b.expired_ms),
+        "incremental": b.incremental,
+        "version": 0,
+        "replication_records": b.replication_records.iter().map(replication_record).collect::<Vec<_>>(),
+        "extend_info": {
+            "auto_trigger": b.auto_trigger,
+            "bootable": b.bootable,
+            "support_lld": false,
+            "contain_system_disk": is_server,
+            "encrypted": false,
+            "system_disk": b.bootable && !is_server,
+            "is_multi_az": false,
+            "snapshot_id": b.snapshot_id,
+            "supported_restore_mode": if is_server { "backup" } else { "snapshot" },
+            "os_images_data": null,
+        },
+    })
+}
+
+pub fn checkpoint(p: &HwProject, project_id: &str, c: &Checkpoint) -> Value {
+    let vault = p.vaults.get(&c.vault_id);
+    // The doc types these resource fields as strings (scenario 5.1 prints them so).
+    let resources: Vec<Value> = c
+        .resources
+        .iter()
+        .map(|rid| {
+            let r = vault.and_then(|v| v.resource(rid));
+            let exclude = r.map(|r| r.exclude_volumes.clone()).unwrap_or_default();
+            let (count, size_mb) =
+                resource_backups(p, &c.vault_id, rid).fold((0i64, 0i64), |(n, s), b| (n + 1, s + b.size_mb));
+            json!({
+                "id": rid,
+                "name": r.map(|r| r.name.clone()).unwrap_or_default(),
+                "type": r.map(|r| r.kind.clone()).unwrap_or_default(),
+                "protect_status": r.map(|r| r.protect_status.clone()).unwrap_or_else(|| "available".into()),
+                "extra_info": "{}",
+                "resource_size": resource_size(p, rid, &exclude).to_string(),
+                "backup_size": mb_to_gb(size_mb).to_string(),
+                "backup_count": count.to_string(),
+            })
+        })
+        .collect();
+    let skipped: Vec<Value> = c
+        .skipped
+        .iter()
+        .map(|s| json!({"id": s.id, "type": s.kind, "name": s.name, "code": s.code, "reason": s.reason}))
+        .collect();
+    json!({
+        "id": c.id,
+        "project_id": project_id,
+        "status": c.status,
+        "created_at": time(c.created_ms),
+        "vault": {
+            "id": c.vault_id,
+            "name": vault.map(|v| v.name.clone()).unwrap_or_default(),
+            "resources": resources,
+            "skipped_resources": skipped,
+        },
+        "extra_info": {
+            "name": c.name,
+            "description": c.description,
+            "retention_duration": c.retention_duration,
+        },
+    })
+}
+
+pub fn oplog(project_id: &str, o: &OpLog) -> Value {
+    let mut extra = match &o.extra {
+        Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    extra.insert("common".into(), json!({"progress": o.progress, "request_id": o.request_id, "task_id": o.id}));
+    if let Some((id, name, kind)) = &o.resource {
+        extra.insert("resource".into(), json!({"id": id, "name": name, "type": kind, "extra_info": {}}));
+    }
+    json!({
+        "id": o.id,
+        "operation_type": o.operation_type,
+        "status": o.status,
+        "checkpoint_id": o.checkpoint_id,
+        "policy_id": o.policy_id,
+        "project_id": project_id,
+        "provider_id": o.provider_id,
+        "vault_id": o.vault_id,
+        "vault_name": o.vault_name,
+        "created_at": time(o.created_ms),
+        "started_at": opt_time(o.started_ms),
+        "ended_at": opt_time(o.ended_ms),
+        "updated_at": time(o.updated_ms),
+        "error_info": {"code": o.error_code, "message": o.error_message},
+        "extra_info": extra,
+    })
+}
+
+/// A list answer: `{"<key>": [...page...], "count": total, "limit": l, "offset": o}`.
+pub fn page(key: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value {
+    let count = items.len();
+    let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    let mut out = serde_json::Map::new();
+    out.insert(key.into(), Value::Array(page));
+    out.insert("count".into(), json!(count));
+    out.insert("limit".into(), json!(limit));
+    out.insert("offset".into(), json!(offset));
+    Value::Object(out)
+}

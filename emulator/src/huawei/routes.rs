@@ -1,0 +1,170 @@
+//! The CBR operation table: documented operation name, method and path template → handler. It
+//! drives dispatch, `cloudtwin operations` and coverage; an operation is listed only when it
+//! works. Paths are the doc's URIs, including its spellings (`dissociatepolicy`,
+//! `removeresources`, `set-resources`, `storage_usage`).
+
+use axum::http::Method;
+
+use super::{backups as b, checkpoints as c, policies as p, protectables as r, tasks as t, vaults as v};
+use super::{Ctx, HwResult, Reply, Req};
+
+pub type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> HwResult<Reply>;
+
+pub struct Operation {
+    pub name: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! table {
+    ($($name:literal => $method:literal $path:literal, $handler:expr;)*) => {
+        pub static OPERATIONS: &[Operation] = &[$(Operation {
+            name: $name,
+            method: $method,
+            path: $path,
+            handler: $handler,
+        }),*];
+    };
+}
+
+table! {
+    // Vaults (4.4)
+    "CreateVault" => "POST" "/v3/{project_id}/vaults", v::create_vault;
+    "ShowVault" => "GET" "/v3/{project_id}/vaults/{vault_id}", v::show_vault;
+    "ListVault" => "GET" "/v3/{project_id}/vaults", v::list_vault;
+    "UpdateVault" => "PUT" "/v3/{project_id}/vaults/{vault_id}", v::update_vault;
+    "DeleteVault" => "DELETE" "/v3/{project_id}/vaults/{vault_id}", v::delete_vault;
+    "RemoveVaultResource" => "POST" "/v3/{project_id}/vaults/{vault_id}/removeresources", v::remove_vault_resource;
+    "AddVaultResource" => "POST" "/v3/{project_id}/vaults/{vault_id}/addresources", v::add_vault_resource;
+    "AssociateVaultPolicy" => "POST" "/v3/{project_id}/vaults/{vault_id}/associatepolicy", v::associate_vault_policy;
+    "DisassociateVaultPolicy" => "POST" "/v3/{project_id}/vaults/{vault_id}/dissociatepolicy", v::disassociate_vault_policy;
+    "ListExternalVault" => "GET" "/v3/{project_id}/vaults/external", v::list_external_vault;
+    "MigrateVaultResource" => "POST" "/v3/{project_id}/vaults/{vault_id}/migrateresources", v::migrate_vault_resource;
+    "BatchUpdateVault" => "PUT" "/v3/{project_id}/vaults/batch-update", v::batch_update_vault;
+    "SetVaultResource" => "PUT" "/v3/{project_id}/vaults/{vault_id}/set-resources", v::set_vault_resource;
+    "CreatePostPaidVault" => "POST" "/v3/{project_id}/vaults/order", v::create_post_paid_vault;
+    "ShowSummary" => "GET" "/v3/{project_id}/vaults/summary", v::show_summary;
+    // Policies (4.6)
+    "CreatePolicy" => "POST" "/v3/{project_id}/policies", p::create_policy;
+    "ShowPolicy" => "GET" "/v3/{project_id}/policies/{policy_id}", p::show_policy;
+    "ListPolicies" => "GET" "/v3/{project_id}/policies", p::list_policies;
+    "UpdatePolicy" => "PUT" "/v3/{project_id}/policies/{policy_id}", p::update_policy;
+    "DeletePolicy" => "DELETE" "/v3/{project_id}/policies/{policy_id}", p::delete_policy;
+    // Backups (4.7)
+    "ImportBackup" => "POST" "/v3/{project_id}/backups/sync", b::import_backup;
+    "ShowBackup" => "GET" "/v3/{project_id}/backups/{backup_id}", b::show_backup;
+    "ListBackups" => "GET" "/v3/{project_id}/backups", b::list_backups;
+    "DeleteBackup" => "DELETE" "/v3/{project_id}/backups/{backup_id}", b::delete_backup;
+    "CopyBackup" => "POST" "/v3/{project_id}/backups/{backup_id}/replicate", b::copy_backup;
+    "RestoreBackup" => "POST" "/v3/{project_id}/backups/{backup_id}/restore", b::restore_backup;
+    "ShowMetadata" => "GET" "/v3/{project_id}/backups/{backup_id}/metadata", b::show_metadata;
+    "UpdateBackup" => "PUT" "/v3/{project_id}/backups/{backup_id}", b::update_backup;
+    // Checkpoints (4.13)
+    "ImportCheckpoint" => "POST" "/v3/{project_id}/checkpoints/sync", c::import_checkpoint;
+    "ShowCheckpoint" => "GET" "/v3/{project_id}/checkpoints/{checkpoint_id}", c::show_checkpoint;
+    "CopyCheckpoint" => "POST" "/v3/{project_id}/checkpoints/replicate", c::copy_checkpoint;
+    "CreateCheckpoint" => "POST" "/v3/{project_id}/checkpoints", c::create_checkpoint;
+    // Tasks (4.3)
+    "ShowOpLog" => "GET" "/v3/{project_id}/operation-logs/{operation_log_id}", t::show_op_log;
+    "ListOpLogs" => "GET" "/v3/{project_id}/operation-logs", t::list_op_logs;
+    // Protectables (4.9)
+    "ListProtectable" => "GET" "/v3/{project_id}/protectables/{protectable_type}/instances", r::list_protectable;
+    "CheckAgent" => "POST" "/v3/{project_id}/agent/check", r::check_agent;
+    "ShowProtectable" => "GET" "/v3/{project_id}/protectables/{protectable_type}/instances/{instance_id}", r::show_protectable;
+    "ShowReplicationCapabilities" => "GET" "/v3/{project_id}/replication-capabilities", r::show_replication_capabilities;
+    // Features (4.8)
+    "ListFeatures" => "GET" "/v3/{project_id}/cbr-features", r::list_features;
+    "ShowFeature" => "GET" "/v3/{project_id}/cbr-features/{feature_key}", r::show_feature;
+    // Metering (4.14)
+    "ShowStorageUsage" => "GET" "/v3/{project_id}/storage_usage", r::show_storage_usage;
+}
+
+/// Match a template against a path: literal segments must be equal, `{name}` segments capture.
+fn matches(template: &str, path: &str) -> Option<(usize, Vec<(&'static str, String)>)> {
+    let t: Vec<&str> = template.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    if t.len() != p.len() {
+        return None;
+    }
+    let mut literals = 0;
+    let mut params = Vec::new();
+    for (ts, ps) in t.iter().zip(&p) {
+        if let Some(name) = ts.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+            if ps.is_empty() {
+                return None;
+            }
+            let value = percent_encoding::percent_decode_str(ps).decode_utf8_lossy().into_owned();
+            params.push((leak_name(name), value));
+        } else if ts == ps {
+            literals += 1;
+        } else {
+            return None;
+        }
+    }
+    Some((literals, params))
+}
+
+/// Template names come from the static table, so the same `&'static str` can be handed out.
+fn leak_name(name: &str) -> &'static str {
+    const NAMES: &[&str] = &[
+        "project_id",
+        "vault_id",
+        "policy_id",
+        "backup_id",
+        "checkpoint_id",
+        "operation_log_id",
+        "protectable_type",
+        "instance_id",
+        "feature_key",
+    ];
+    NAMES.iter().find(|n| **n == name).copied().unwrap_or("param")
+}
+
+/// The operation for a method and path: the most specific template wins, so
+/// `/vaults/summary` is ShowSummary, not ShowVault of a vault named "summary".
+pub fn find(method: &Method, path: &str) -> Option<(&'static Operation, Vec<(&'static str, String)>)> {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    OPERATIONS
+        .iter()
+        .filter(|op| op.method == method.as_str())
+        .filter_map(|op| matches(op.path, path).map(|(score, params)| (score, op, params)))
+        .max_by_key(|(score, _, _)| *score)
+        .map(|(_, op, params)| (op, params))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_paths_win_over_ids() {
+        let (op, _) = find(&Method::GET, "/v3/p/vaults/summary").unwrap();
+        assert_eq!(op.name, "ShowSummary");
+        let (op, params) = find(&Method::GET, "/v3/p/vaults/abc").unwrap();
+        assert_eq!(op.name, "ShowVault");
+        assert_eq!(params, vec![("project_id", "p".to_string()), ("vault_id", "abc".to_string())]);
+        assert_eq!(find(&Method::PUT, "/v3/p/vaults/batch-update").unwrap().0.name, "BatchUpdateVault");
+        assert!(find(&Method::PATCH, "/v3/p/vaults").is_none());
+        assert!(find(&Method::GET, "/v3/p/nothing").is_none());
+    }
+
+    #[test]
+    fn methods_and_paths_are_the_catalog_rows() {
+        let catalog = include_str!("../../../fixtures/catalog/huawei-cbr.tsv");
+        for op in OPERATIONS {
+            let row = catalog.lines().find(|l| l.split('\t').next() == Some(op.name)).expect(op.name);
+            let cols: Vec<&str> = row.split('\t').collect();
+            assert_eq!((cols[1], cols[2]), (op.method, op.path), "{}", op.name);
+        }
+    }
+
+    #[test]
+    fn every_catalog_path_of_the_table_is_unique() {
+        for (i, a) in OPERATIONS.iter().enumerate() {
+            for b in &OPERATIONS[i + 1..] {
+                assert!(a.name != b.name && (a.method, a.path) != (b.method, b.path), "{} / {}", a.name, b.name);
+            }
+        }
+    }
+}
