@@ -68,7 +68,8 @@ fn tampered(cap: &Value) -> Vec<(String, Value)> {
     let auth = req["headers"]["Authorization"].as_str().unwrap();
     let signed = auth.split("SignedHeaders=").nth(1).unwrap().split(',').next().unwrap();
     for name in signed.split(';') {
-        let (key, value) = req["headers"].as_object().unwrap().iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).unwrap();
+        let (key, value) =
+            req["headers"].as_object().unwrap().iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).unwrap();
         let mut c = cap.clone();
         c["request"]["headers"][key] = json!(format!("{}0", value.as_str().unwrap()));
         out.push((format!("{name} header"), c));
@@ -85,15 +86,25 @@ fn every_capture_is_accepted_and_every_tampered_copy_rejected() {
         t.control("POST", "/_cloudtwin/clock", Some(json!({"set": ts})));
         let r = replay(&t, &cap);
         assert!(r.header("x-request-id").is_some_and(|id| id.len() == 32), "{name}: X-Request-Id");
-        let code = if r.body.is_empty() { String::new() } else { r.json()["error_code"].as_str().unwrap_or("").to_string() };
-        assert!(!code.starts_with("APIGW"), "{name} was not accepted: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        let code =
+            if r.body.is_empty() { String::new() } else { r.json()["error_code"].as_str().unwrap_or("").to_string() };
+        assert!(
+            !code.starts_with("APIGW"),
+            "{name} was not accepted: {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
         // The captures name ids that do not exist here; reads and creates succeed, the rest
         // reach the service and get its not-found answer.
         match cap["action"].as_str().unwrap() {
             "ListVault" | "ListBackups" => assert_eq!(r.status, 200, "{name}"),
             "CreateVault" | "CreatePolicy" => assert_eq!(r.status, 200, "{name}: {}", String::from_utf8_lossy(&r.body)),
-            "ShowVault" | "CreateCheckpoint" => assert_eq!((r.status, code.as_str()), (404, "BackupService.6105"), "{name}"),
-            "DeleteBackup" | "RestoreBackup" => assert_eq!((r.status, code.as_str()), (404, "BackupService.6200"), "{name}"),
+            "ShowVault" | "CreateCheckpoint" => {
+                assert_eq!((r.status, code.as_str()), (404, "BackupService.6105"), "{name}")
+            }
+            "DeleteBackup" | "RestoreBackup" => {
+                assert_eq!((r.status, code.as_str()), (404, "BackupService.6200"), "{name}")
+            }
             other => panic!("unexpected capture action {other}"),
         }
         for (what, bad) in tampered(&cap) {

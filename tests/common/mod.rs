@@ -203,17 +203,34 @@ pub mod hw {
 
     impl Twin {
         #[allow(clippy::too_many_arguments)]
-        pub fn hw_signed(&self, alg: Algorithm, ak: &str, sk: &str, method: &str, path_q: &str, body: Option<&Value>, project_header: Option<&str>) -> Reply {
+        pub fn hw_signed(
+            &self,
+            alg: Algorithm,
+            ak: &str,
+            sk: &str,
+            method: &str,
+            path_q: &str,
+            body: Option<&Value>,
+            project_header: Option<&str>,
+        ) -> Reply {
             let (path, query) = path_q.split_once('?').unwrap_or((path_q, ""));
             let payload = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
             let host = self.host();
             let ct = if body.is_some() { "application/json;charset=utf-8" } else { "application/json" };
-            let mut headers = vec![("Host", host.as_str()), ("Content-Type", ct), ("User-Agent", "huaweicloud-usdk-python/3.0")];
+            let mut headers =
+                vec![("Host", host.as_str()), ("Content-Type", ct), ("User-Agent", "huaweicloud-usdk-python/3.0")];
             if let Some(p) = project_header {
                 headers.push(("X-Project-Id", p));
             }
             let date = sign::format_sdk_date(self.now());
-            let out = Outgoing { method, raw_path: path, raw_query: query, headers: &headers, body: &payload, sdk_date: &date };
+            let out = Outgoing {
+                method,
+                raw_path: path,
+                raw_query: query,
+                headers: &headers,
+                body: &payload,
+                sdk_date: &date,
+            };
             let s = sign::sign(alg, ak, sk, &out);
             let mut h: Vec<(String, String)> = s.headers.clone();
             h.push(("Authorization".into(), s.authorization));
@@ -225,7 +242,15 @@ pub mod hw {
         pub fn hw(&self, method: &str, path_q: &str, body: Option<Value>) -> Reply {
             let path_q = path_q.replace("{p}", P);
             let project = path_q.split('/').nth(2).map(str::to_string);
-            self.hw_signed(Algorithm::HmacSha256, DEFAULT_AK, DEFAULT_SK, method, &path_q, body.as_ref(), project.as_deref())
+            self.hw_signed(
+                Algorithm::HmacSha256,
+                DEFAULT_AK,
+                DEFAULT_SK,
+                method,
+                &path_q,
+                body.as_ref(),
+                project.as_deref(),
+            )
         }
 
         /// A successful call's JSON body (panics with the answer otherwise).

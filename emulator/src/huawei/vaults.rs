@@ -73,8 +73,10 @@ pub fn parse_tags(o: &Obj<'_>, key: &str, max: usize) -> HwResult<Option<Vec<Tag
 fn parse_bind_rules(o: &Obj<'_>) -> HwResult<Option<Vec<Tag>>> {
     let Some(rules) = o.obj("bind_rules")? else { return Ok(None) };
     rules.only(&["tags"])?;
-    if rules.arr("tags")?.is_some_and(|a| a.is_empty()) {
-        return Ok(Some(vec![]));
+    match rules.arr("tags")? {
+        Some(a) if a.is_empty() => return Ok(Some(vec![])),
+        Some(a) if a.len() > 5 => return Err(invalid("vault.bind_rules.tags: at most 5 tags")),
+        _ => {}
     }
     Ok(Some(parse_tags(&rules, "tags", 5)?.unwrap_or_default()))
 }
