@@ -7,6 +7,10 @@
   makes the SDK sign with the twin's clock (see twin_support.SdkClock), so `twin.advance(s)` can
   move time by days without tripping the 300 s signature window.
 * `cbs` / `peer_cbs` / `make_client`: official CbsClient wrappers (twin_support.Cbs).
+* Huawei CBR: `cbr` (default account, cn-north-4 project), `cbr_south` (its cn-south-1 project),
+  `peer_cbr` (the peer account, cn-north-4), `make_cbr(...)`, and `hw_raw` for IAM tokens and
+  hand-built requests (huawei_support). `hw_signer_clock` (autouse) makes the Huawei signer's
+  X-Sdk-Date follow the twin clock too; set its `skew` (seconds) to sign off the clock.
 """
 
 import os
@@ -17,10 +21,14 @@ import sys
 import tempfile
 import time
 
+import types
+
 import pytest
 import requests
+from huaweicloudsdkcore.signer import signer as huawei_signer
 from tencentcloud.common import abstract_client
 
+import huawei_support
 from twin_support import ControlPlane, SdkClock, make_cbs
 
 DEFAULT_BIN = "/work/main/target/debug/cloudtwin"
@@ -104,7 +112,16 @@ def sdk_clock(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def twin(twin_server, sdk_clock):
+def hw_signer_clock(monkeypatch, sdk_clock):
+    """huaweicloudsdkcore's Signer stamps X-Sdk-Date with `datetime.utcnow()`; the twin allows
+    15 minutes of skew against its virtual clock. Follow the twin clock, plus `skew` seconds."""
+    skew = types.SimpleNamespace(skew=0.0)
+    monkeypatch.setattr(huawei_signer, "datetime", huawei_support.signer_datetime(sdk_clock, skew))
+    return skew
+
+
+@pytest.fixture(autouse=True)
+def twin(twin_server, sdk_clock, hw_signer_clock):
     """A freshly reset twin: seed inventory, real clock, realistic timing (1 s + one read)."""
     cp = ControlPlane(twin_server.base_url, sdk_clock)
     cp.server = twin_server
@@ -144,7 +161,49 @@ def tccli_path():
     return path
 
 
+@pytest.fixture
+def make_cbr(twin_server):
+    """make_cbr(account="default", project_id=PROJECT, ak=None, sk=None, algorithm=None)."""
+
+    def make(**kw):
+        return huawei_support.make_cbr(twin_server.base_url, **kw)
+
+    return make
+
+
+@pytest.fixture
+def cbr(make_cbr):
+    """The default account's cn-north-4 project, SDK-HMAC-SHA256."""
+    return make_cbr()
+
+
+@pytest.fixture
+def cbr_south(make_cbr):
+    """The default account's cn-south-1 project (a replication destination of cn-north-4)."""
+    return make_cbr(project_id=huawei_support.SOUTH_PROJECT)
+
+
+@pytest.fixture
+def peer_cbr(make_cbr):
+    return make_cbr(account="peer", project_id=huawei_support.PEER_PROJECT)
+
+
+@pytest.fixture
+def hw_raw(twin_server):
+    return huawei_support.HwRaw(twin_server.base_url)
+
+
+def pytest_terminal_summary(terminalreporter):
+    dropped = huawei_support.DROPPED_FIELDS
+    if dropped:
+        terminalreporter.section("Huawei response fields the official SDK models do not define")
+        for field, n in sorted(dropped.items()):
+            terminalreporter.write_line(f"{field} ({n}x)")
+
+
 def pytest_configure(config):
     # The SDK warns ("... fileds are useless") about response fields its models do not know.
     # Any such field is a shape the real API does not send, so it fails the test.
     config.addinivalue_line("filterwarnings", "error:.*fileds are useless")
+    # The Huawei SDK warns when a response value does not fit its model's type or enum.
+    config.addinivalue_line("filterwarnings", "error::huaweicloudsdkcore.warning.warning.TypeConversionWarning")
