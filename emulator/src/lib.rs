@@ -1,16 +1,19 @@
 //! cloudtwin's emulator: the edge (edge.rs), the control plane (control.rs), one module per
-//! provider family (tencent/), and the shared model pieces (world, clock, timing, ids).
+//! provider family (tencent/, gateway/, ucloudstack/), and the shared model pieces (world, clock,
+//! timing, ids).
 #![recursion_limit = "256"]
 
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod edge;
+pub mod gateway;
 pub mod ids;
 pub mod inventory;
 pub mod ratelimit;
 pub mod tencent;
 pub mod timing;
+pub mod ucloudstack;
 pub mod world;
 
 use std::net::SocketAddr;
@@ -23,7 +26,11 @@ pub use world::Twin;
 
 /// Every implemented operation as (surface, name), surfaces named as the catalog files are.
 pub fn operations() -> Vec<(&'static str, &'static str)> {
-    tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name)).collect()
+    let mut ops: Vec<(&'static str, &'static str)> =
+        tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name)).collect();
+    ops.extend(gateway::endpoints::ENDPOINTS.iter().map(|e| ("gateway", e.name)));
+    ops.extend(ucloudstack::actions::ACTIONS.iter().filter(|a| a.in_catalog).map(|a| ("ucloudstack", a.name)));
+    ops
 }
 
 /// A twin serving on a bound listener.

@@ -12,11 +12,13 @@ use crate::ids::IdGen;
 use crate::inventory::Inventory;
 use crate::tencent::model::{TcRegion, TcWork};
 use crate::timing::{Gate, TimingPolicy};
+use crate::ucloudstack::model::{UcsRegion, UcsWork};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "provider", rename_all = "lowercase")]
 pub enum Work {
     Tencent(TcWork),
+    UCloudStack(UcsWork),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -40,12 +42,16 @@ pub struct World {
     pub next_id: u64,
     /// How async work finishes (control plane: `/_cloudtwin/timing`).
     pub timing: TimingPolicy,
+    /// account name → UCloudStack region → state.
+    #[serde(default)]
+    pub ucloudstack: BTreeMap<String, BTreeMap<String, UcsRegion>>,
 }
 
 impl World {
     pub fn seeded(cfg: &Config, inventory: &Inventory, now_ms: i64) -> Result<World, String> {
         let mut world = World::default();
         crate::tencent::seed::apply(&mut world, cfg, inventory, now_ms)?;
+        crate::ucloudstack::seed::apply(&mut world, cfg, inventory, now_ms)?;
         Ok(world)
     }
 
@@ -83,6 +89,7 @@ impl World {
     pub fn job_for(&self, target: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| match &j.work {
             Work::Tencent(w) => w.target() == target && !w.is_scheduled(),
+            Work::UCloudStack(_) => false,
         })
     }
 
@@ -107,6 +114,7 @@ impl World {
         let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
         match job.work {
             Work::Tencent(w) => crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
+            Work::UCloudStack(w) => crate::ucloudstack::jobs::finish(self, &job.account, &job.region, w),
         }
     }
 
@@ -122,6 +130,8 @@ impl World {
                 .filter(|(_, j)| match (&j.work, target) {
                     (Work::Tencent(w), None) => !w.is_scheduled(),
                     (Work::Tencent(w), Some(t)) => w.target() == t && !w.is_scheduled(),
+                    (Work::UCloudStack(_), None) => true,
+                    (Work::UCloudStack(w), Some(t)) => w.target() == t,
                 })
                 .min_by_key(|(_, j)| (j.gate.due_ms.min(now_ms), j.id))
                 .map(|(i, _)| i);

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::timing::Gate;
 use crate::world::{Work, World};
 
-const POLICY: &[Field] =
+pub const POLICY: &[Field] =
     &[req("Hour", INTS), opt("DayOfWeek", INTS), opt("DayOfMonth", INTS), opt("IntervalDays", INT)];
 
 fn local_date(ms: i64) -> NaiveDate {
