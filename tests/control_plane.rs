@@ -56,6 +56,15 @@ fn state_dump_never_contains_a_secret() {
     assert!(!body.contains(cloudtwin_emulator::config::DEFAULT_SECRET_KEY));
 }
 
+/// First column of a catalog file (skipping the header), sorted.
+fn catalog(surface: &str) -> Vec<String> {
+    let path = format!("{}/fixtures/catalog/{surface}.tsv", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut names: Vec<String> = text.lines().skip(1).map(|l| l.split('\t').next().unwrap().to_string()).collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn operations_listing_matches_the_operation_table() {
     let t = common::twin(TimingPolicy::Immediate);
@@ -64,21 +73,33 @@ fn operations_listing_matches_the_operation_table() {
     let cli = Command::new(env!("CARGO_BIN_EXE_cloudtwin")).arg("operations").output().unwrap();
     assert!(cli.status.success());
     assert_eq!(String::from_utf8(cli.stdout).unwrap(), text);
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 38, "{text}");
-    for l in &lines {
-        let (surface, name) = l.split_once('\t').unwrap();
-        assert_eq!(surface, "tencent-cbs");
-        // Every listed operation answers (it is not InvalidAction).
+    let lines: Vec<(&str, &str)> = text.lines().map(|l| l.split_once('\t').unwrap()).collect();
+    let mut surfaces: Vec<&str> = lines.iter().map(|(s, _)| *s).collect();
+    surfaces.dedup();
+    for implemented in ["tencent-cbs", "gateway", "ucloudstack"] {
+        assert!(surfaces.contains(&implemented), "{implemented} is listed");
+    }
+    // Each listed surface lists its whole catalog, exactly.
+    for surface in &surfaces {
+        let mut listed: Vec<String> = lines.iter().filter(|(s, _)| s == surface).map(|(_, n)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, catalog(surface), "{surface}");
+    }
+    // Every listed operation answers (it is not its surface's unknown-operation error).
+    for (_, name) in lines.iter().filter(|(s, _)| *s == "tencent-cbs") {
         assert_ne!(t.call(name, json!({})).tc_code().as_deref(), Some("InvalidAction"), "{name}");
     }
-    // The whole CBS catalog, exactly.
-    let catalog = include_str!("../fixtures/catalog/tencent-cbs.tsv");
-    let mut documented: Vec<&str> = catalog.lines().skip(1).map(|l| l.split('\t').next().unwrap()).collect();
-    let mut listed: Vec<&str> = lines.iter().map(|l| l.split('\t').nth(1).unwrap()).collect();
-    documented.sort();
-    listed.sort();
-    assert_eq!(listed, documented);
+    let gateway =
+        std::fs::read_to_string(format!("{}/fixtures/catalog/gateway.tsv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for row in gateway.lines().skip(1) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let v = t.gw(cols[2], json!({})).json();
+        assert_ne!(v["desc"], "InvalidAction", "{} {}", cols[0], cols[2]);
+    }
+    for (_, name) in lines.iter().filter(|(s, _)| *s == "ucloudstack") {
+        let v = t.ucs(name, &[]);
+        assert_ne!(v["RetCode"], 161, "{name}");
+    }
 }
 
 #[test]

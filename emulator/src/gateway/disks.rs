@@ -119,10 +119,12 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let policy = p.str("AutoSnapshotPolicyId");
     let hits: Vec<Value> = all
         .into_iter()
-        .filter(|d| p.str("State").map_or(true, |s| d["DiskState"] == s))
-        .filter(|d| p.str("Zone").map_or(true, |z| d["Placement"]["Zone"] == z))
+        .filter(|d| p.str("State").into_iter().all(|s| d["DiskState"] == s))
+        .filter(|d| p.str("Zone").into_iter().all(|z| d["Placement"]["Zone"] == z))
         .filter(|d| {
-            policy.map_or(true, |id| d["AutoSnapshotPolicyIds"].as_array().is_some_and(|a| a.iter().any(|x| x == id)))
+            policy
+                .into_iter()
+                .all(|id| d["AutoSnapshotPolicyIds"].as_array().is_some_and(|a| a.iter().any(|x| x == id)))
         })
         .collect();
     let hits = listing::fuzzy(hits, p, &["DiskName", "DiskId"]);

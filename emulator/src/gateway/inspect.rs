@@ -94,7 +94,7 @@ fn count(gw: &mut Gw<'_>, p: &Params, action: &str, keys: &[&str], names: Names)
     let only = gw.region_given.then(|| gw.region.clone());
     let mut rows: Vec<(String, String)> = REGIONS
         .iter()
-        .filter(|r| only.as_deref().map_or(true, |o| o == r.id))
+        .filter(|r| only.as_deref().into_iter().all(|o| o == r.id))
         .map(|r| {
             (
                 r.id.to_string(),

@@ -156,12 +156,13 @@ pub fn describe_disk(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
         .values()
         .filter(|d| ids.is_empty() || ids.contains(&d.disk_id))
         .filter(|d| projects.is_empty() || projects.contains(&d.project_id))
-        .filter(|d| zone.map_or(true, |z| z == d.zone))
-        .filter(|d| attached.map_or(true, |a| d.attached_to.as_deref() == Some(a)))
+        .filter(|d| zone.into_iter().all(|z| z == d.zone))
+        .filter(|d| attached.into_iter().all(|a| d.attached_to.as_deref() == Some(a)))
         .filter(|d| {
             keyword
                 .as_deref()
-                .map_or(true, |k| d.name.to_lowercase().contains(k) || d.disk_id.to_lowercase().contains(k))
+                .into_iter()
+                .all(|k| d.name.to_lowercase().contains(k) || d.disk_id.to_lowercase().contains(k))
         })
         .collect();
     hits.sort_by_key(|d| std::cmp::Reverse((d.created_ms, d.seq)));

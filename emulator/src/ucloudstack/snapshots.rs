@@ -124,8 +124,8 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
         .values()
         .filter(|s| ids.is_empty() || ids.contains(&s.snapshot_id))
         .filter(|s| projects.is_empty() || projects.contains(&s.project_id))
-        .filter(|s| disk_id.map_or(true, |d| d == s.disk_id))
-        .filter(|s| keyword.map_or(true, |k| matches_keyword(s, k)))
+        .filter(|s| disk_id.into_iter().all(|d| d == s.disk_id))
+        .filter(|s| keyword.into_iter().all(|k| matches_keyword(s, k)))
         .collect();
     // Newest first, as the console lists them.
     hits.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
