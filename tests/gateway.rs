@@ -720,3 +720,21 @@ fn an_optional_bearer_token() {
     // Off by default: the default twin answers without a token.
     assert_eq!(immediate().gw_ok(path, json!({}))["TotalCount"], 0);
 }
+
+#[test]
+fn rate_limits_count_one_gateway_request_as_one_backing_request() {
+    let mut cfg = Config { timing: TimingPolicy::Immediate, id_seed: Some(1), ..Config::default() };
+    cfg.tencent.rate_limits = true;
+    let t = common::twin_with(cfg, Clock::manual(common::T0), AuthMode::Enforce);
+    // DescribeDiskOperationLogs allows 1 request per second.
+    let logs = json!({"DiskId": "disk-cloudtw1"});
+    assert_eq!(t.gw("/v1/tencent/disk/logs/list", logs.clone()).status, 200);
+    assert_eq!(t.gw_err("/v1/tencent/disk/logs/list", logs.clone()), (429, "RequestLimitExceeded".into()));
+    t.advance(1.0);
+    assert_eq!(t.gw("/v1/tencent/disk/logs/list", logs).status, 200);
+    // DescribeSnapshots allows 20: an inspect reads every region but counts once.
+    for _ in 0..20 {
+        t.gw_ok("/v1/tencent/snapshot/distributed/inspect", json!({"Region": null}));
+    }
+    assert_eq!(t.gw_err("/v1/tencent/snapshot/distributed/inspect", json!({"Region": null})).0, 429);
+}

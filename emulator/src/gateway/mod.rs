@@ -51,6 +51,9 @@ pub struct Gw<'a> {
     pub region: String,
     /// Whether the request named a region.
     pub region_given: bool,
+    /// Backing actions already counted against the rate limits in this request: one gateway
+    /// request is one request of each action behind it, however many pages or regions it reads.
+    admitted: Vec<&'static str>,
 }
 
 impl Gw<'_> {
@@ -67,7 +70,8 @@ impl Gw<'_> {
     pub fn call_in(&mut self, region: &str, action: &str, input: Value) -> GwResult<Value> {
         let act = tencent::actions::find(action)
             .ok_or_else(|| GwError::new("InternalError", format!("no Tencent action {action}")))?;
-        if self.cfg.tencent.rate_limits {
+        if self.cfg.tencent.rate_limits && !self.admitted.contains(&act.name) {
+            self.admitted.push(act.name);
             self.twin.limiter.admit(self.account, act.name, act.rate, self.now).map_err(|_| {
                 GwError::new(
                     "RequestLimitExceeded",
@@ -254,6 +258,7 @@ fn serve(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[
         uin: cfg.tencent_uin(account),
         region,
         region_given,
+        admitted: Vec::new(),
     };
     let out = (ep.handler)(&mut gw, &params);
     if out.is_ok() && ep.read {
