@@ -56,6 +56,15 @@ fn state_dump_never_contains_a_secret() {
     assert!(!body.contains(cloudtwin_emulator::config::DEFAULT_SECRET_KEY));
 }
 
+/// First column of a catalog file (skipping the header), sorted.
+fn catalog(surface: &str) -> Vec<String> {
+    let path = format!("{}/fixtures/catalog/{surface}.tsv", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut names: Vec<String> = text.lines().skip(1).map(|l| l.split('\t').next().unwrap().to_string()).collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn operations_listing_matches_the_operation_table() {
     let t = common::twin(TimingPolicy::Immediate);
@@ -64,33 +73,39 @@ fn operations_listing_matches_the_operation_table() {
     let cli = Command::new(env!("CARGO_BIN_EXE_cloudtwin")).arg("operations").output().unwrap();
     assert!(cli.status.success());
     assert_eq!(String::from_utf8(cli.stdout).unwrap(), text);
-    let lines: Vec<&str> = text.lines().collect();
-    let listed = |surface: &str| -> Vec<&str> {
-        let mut v: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix(surface)?.strip_prefix('\t')).collect();
-        v.sort();
-        v
-    };
-    let documented = |tsv: &'static str| -> Vec<&'static str> {
-        let mut v: Vec<&str> = tsv.lines().skip(1).map(|l| l.split('\t').next().unwrap()).collect();
-        v.sort();
-        v
-    };
-    for l in &lines {
-        let (surface, _) = l.split_once('\t').unwrap();
-        assert!(["tencent-cbs", "huawei-cbr"].contains(&surface), "{l}");
+    let lines: Vec<(&str, &str)> = text.lines().map(|l| l.split_once('\t').unwrap()).collect();
+    let mut surfaces: Vec<&str> = lines.iter().map(|(s, _)| *s).collect();
+    surfaces.dedup();
+    for implemented in ["tencent-cbs", "huawei-cbr", "gateway", "ucloudstack"] {
+        assert!(surfaces.contains(&implemented), "{implemented} is listed");
     }
-    // Every listed CBS action answers (it is not InvalidAction).
-    for name in listed("tencent-cbs") {
+    // Each fully built surface lists its whole catalog, exactly.
+    for surface in surfaces.iter().filter(|s| **s != "huawei-cbr") {
+        let mut listed: Vec<String> = lines.iter().filter(|(s, _)| s == surface).map(|(_, n)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, catalog(surface), "{surface}");
+    }
+    // Huawei: the 41 operations of the core groups, each a row of the catalog.
+    let huawei: Vec<&str> = lines.iter().filter(|(s, _)| *s == "huawei-cbr").map(|(_, n)| *n).collect();
+    assert_eq!(huawei.len(), 41, "{text}");
+    let documented = catalog("huawei-cbr");
+    for name in &huawei {
+        assert!(documented.iter().any(|d| d == name), "{name} is not in the Huawei catalog");
+    }
+    // Every listed operation answers (it is not its surface's unknown-operation error).
+    for (_, name) in lines.iter().filter(|(s, _)| *s == "tencent-cbs") {
         assert_ne!(t.call(name, json!({})).tc_code().as_deref(), Some("InvalidAction"), "{name}");
     }
-    // The whole CBS catalog, exactly.
-    assert_eq!(listed("tencent-cbs"), documented(include_str!("../fixtures/catalog/tencent-cbs.tsv")));
-    // Huawei: the 41 operations of the core groups, each a row of the catalog.
-    let huawei = listed("huawei-cbr");
-    assert_eq!(huawei.len(), 41, "{text}");
-    let catalog = documented(include_str!("../fixtures/catalog/huawei-cbr.tsv"));
-    for name in &huawei {
-        assert!(catalog.contains(name), "{name} is not in the Huawei catalog");
+    let gateway =
+        std::fs::read_to_string(format!("{}/fixtures/catalog/gateway.tsv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for row in gateway.lines().skip(1) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let v = t.gw(cols[2], json!({})).json();
+        assert_ne!(v["desc"], "InvalidAction", "{} {}", cols[0], cols[2]);
+    }
+    for (_, name) in lines.iter().filter(|(s, _)| *s == "ucloudstack") {
+        let v = t.ucs(name, &[]);
+        assert_ne!(v["RetCode"], 161, "{name}");
     }
 }
 

@@ -412,6 +412,7 @@ fn a_snapshot_is_shared_with_at_most_fifty_accounts() {
     for i in 0..51 {
         let mut a = template.clone();
         a.name = format!("extra-{i}");
+        a.huawei = None;
         let t = a.tencent.as_mut().unwrap();
         t.uin = format!("2000000{i:05}");
         t.keys = vec![];

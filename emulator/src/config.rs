@@ -221,6 +221,8 @@ pub struct Config {
     pub timing: TimingPolicy,
     /// Makes generated IDs deterministic.
     pub id_seed: Option<u64>,
+    pub gateway: GatewaySettings,
+    pub ucloudstack: UcsSettings,
 }
 
 pub const DEFAULT_SECRET_ID: &str = "AKIDcloudtwinEXAMPLEid000000000000";
@@ -264,6 +266,8 @@ impl Default for Config {
             huawei: Default::default(),
             timing: TimingPolicy::default(),
             id_seed: None,
+            gateway: GatewaySettings::default(),
+            ucloudstack: UcsSettings::default(),
         }
     }
 }
@@ -272,7 +276,24 @@ impl Config {
     /// Load a JSON configuration file; missing sections keep their defaults.
     pub fn from_file(path: &std::path::Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let raw: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut cfg: Config = serde_json::from_value(raw.clone()).map_err(|e| format!("{}: {e}", path.display()))?;
+        cfg.keep_builtin_entries_of_known_accounts(&raw);
+        Ok(cfg)
+    }
+
+    /// A file that configures its own accounts but no `gateway` / `ucloudstack` section keeps
+    /// only the built-in tenant mappings and UCloudStack users whose account it still has.
+    fn keep_builtin_entries_of_known_accounts(&mut self, raw: &serde_json::Value) {
+        let names: Vec<String> = self.accounts.iter().map(|a| a.name.clone()).collect();
+        let tencent: Vec<String> =
+            self.accounts.iter().filter(|a| a.tencent.is_some()).map(|a| a.name.clone()).collect();
+        if raw.get("gateway").is_none() {
+            self.gateway.tenants.retain(|t| tencent.contains(&t.account));
+        }
+        if raw.get("ucloudstack").is_none() {
+            self.ucloudstack.accounts.retain(|u| names.contains(&u.account));
+        }
     }
 
     /// Add Tencent keys (`SECRET_ID:SECRET_KEY`) to the first account.
@@ -304,7 +325,8 @@ impl Config {
         if !self.tencent.regions.iter().any(|r| r.id == self.tencent.default_region) {
             return Err(format!("default region `{}` is not a configured region", self.tencent.default_region));
         }
-        Ok(())
+        self.gateway.validate(&self.accounts)?;
+        self.ucloudstack.validate(&self.accounts)
     }
 
     /// The Tencent UIN of an account (the operator in logs, the id in sharing).
@@ -323,5 +345,223 @@ impl Config {
 
     pub fn disk_type(&self, t: &str) -> Option<&DiskTypeSpec> {
         self.tencent.disk_types.iter().find(|d| d.disk_type == t)
+    }
+}
+
+// ------------------------------------------------------------------------------------- gateway
+
+/// The seeds' tenant and cluster: every gateway example sends these two.
+pub const GATEWAY_TENANT: &str = "system";
+pub const GATEWAY_CLUSTER: &str = "72db4b34-1473-418f-ade4-de00b956f16b";
+
+/// One `TenantUuid` + `ClusterUuid` pair of the gateway and the account whose Tencent state it
+/// works on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GatewayTenant {
+    pub tenant_uuid: String,
+    pub cluster_uuid: String,
+    pub account: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GatewaySettings {
+    pub tenants: Vec<GatewayTenant>,
+    /// When set, every gateway request needs `Authorization: Bearer <token>`. The seeds show no
+    /// authentication, so it is off by default. Never returned by the control plane.
+    #[serde(skip_serializing)]
+    pub bearer_token: Option<String>,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        let t = |tenant: &str, account: &str| GatewayTenant {
+            tenant_uuid: tenant.into(),
+            cluster_uuid: GATEWAY_CLUSTER.into(),
+            account: account.into(),
+        };
+        GatewaySettings { tenants: vec![t(GATEWAY_TENANT, "default"), t("peer", "peer")], bearer_token: None }
+    }
+}
+
+impl GatewaySettings {
+    fn validate(&self, accounts: &[Account]) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for t in &self.tenants {
+            if !accounts.iter().any(|a| a.name == t.account && a.tencent.is_some()) {
+                return Err(format!(
+                    "gateway tenant `{}` maps to `{}`, which has no Tencent identity",
+                    t.tenant_uuid, t.account
+                ));
+            }
+            if !seen.insert((t.tenant_uuid.as_str(), t.cluster_uuid.as_str())) {
+                return Err(format!(
+                    "gateway tenant `{}` / cluster `{}` is configured twice",
+                    t.tenant_uuid, t.cluster_uuid
+                ));
+            }
+        }
+        if self.bearer_token.as_deref().is_some_and(str::is_empty) {
+            return Err("gateway bearer_token must not be empty (leave it out to switch it off)".into());
+        }
+        Ok(())
+    }
+
+    /// The account a `TenantUuid` / `ClusterUuid` pair works on.
+    pub fn account(&self, tenant: &str, cluster: &str) -> Result<&str, TenantError> {
+        let mut tenant_known = false;
+        for t in &self.tenants {
+            if t.tenant_uuid == tenant {
+                tenant_known = true;
+                if t.cluster_uuid == cluster {
+                    return Ok(&t.account);
+                }
+            }
+        }
+        Err(if tenant_known { TenantError::UnknownCluster } else { TenantError::UnknownTenant })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantError {
+    UnknownTenant,
+    UnknownCluster,
+}
+
+// --------------------------------------------------------------------------------- UCloudStack
+
+/// The default UCloudStack key pair (deliberately fake, like the Tencent ones).
+pub const UCS_PUBLIC_KEY: &str = "cloudtwinEXAMPLEucsPublicKey000000000000";
+pub const UCS_PRIVATE_KEY: &str = "cloudtwinEXAMPLEucsPrivateKey00000000000000000000000000000000000";
+pub const UCS_PEER_PUBLIC_KEY: &str = "cloudtwinEXAMPLEucsPeerPublicKey0000000";
+pub const UCS_PEER_PRIVATE_KEY: &str = "cloudtwinEXAMPLEucsPeerPrivateKey0000000000000000000000000000000";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UcsProject {
+    pub id: String,
+    pub name: String,
+}
+
+/// A UCloudStack user: its key pair and what SnapshotInfo / Disk print about it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UcsAccount {
+    /// The cloudtwin account whose UCloudStack state this user works on.
+    pub account: String,
+    pub public_key: String,
+    /// Never logged, never returned by the control plane.
+    #[serde(skip_serializing)]
+    pub private_key: String,
+    pub company_id: i64,
+    pub email: String,
+    /// The first project is where resources go when a request names none.
+    pub projects: Vec<UcsProject>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UcsRegion {
+    pub id: String,
+    pub zones: Vec<String>,
+}
+
+/// A storage set (`SetType`): what Disk prints for it and the sizes it sells.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UcsSetType {
+    pub set_type: String,
+    pub alias: String,
+    pub arch: String,
+    pub iops: i64,
+    pub bandwidth: i64,
+    pub min_size: i64,
+    pub max_size: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UcsSettings {
+    pub accounts: Vec<UcsAccount>,
+    pub regions: Vec<UcsRegion>,
+    pub set_types: Vec<UcsSetType>,
+}
+
+impl Default for UcsSettings {
+    fn default() -> Self {
+        let project = |id: &str, name: &str| UcsProject { id: id.into(), name: name.into() };
+        let set = |t: &str, alias: &str, iops: i64, bandwidth: i64| UcsSetType {
+            set_type: t.into(),
+            alias: alias.into(),
+            arch: "X86".into(),
+            iops,
+            bandwidth,
+            min_size: 10,
+            max_size: 8000,
+        };
+        UcsSettings {
+            accounts: vec![
+                UcsAccount {
+                    account: "default".into(),
+                    public_key: UCS_PUBLIC_KEY.into(),
+                    private_key: UCS_PRIVATE_KEY.into(),
+                    company_id: 200001,
+                    email: "default@cloudtwin.example".into(),
+                    projects: vec![project("prj-default1", "Default"), project("prj-cloudtw1", "cloudtwin-dev")],
+                },
+                UcsAccount {
+                    account: "peer".into(),
+                    public_key: UCS_PEER_PUBLIC_KEY.into(),
+                    private_key: UCS_PEER_PRIVATE_KEY.into(),
+                    company_id: 200002,
+                    email: "peer@cloudtwin.example".into(),
+                    projects: vec![project("prj-peer0001", "Default")],
+                },
+            ],
+            regions: vec![UcsRegion { id: "cn".into(), zones: vec!["zone-01".into(), "zone-02".into()] }],
+            set_types: vec![set("Normal", "Normal storage", 1000, 100), set("SSD", "SSD storage", 6000, 260)],
+        }
+    }
+}
+
+impl UcsSettings {
+    fn validate(&self, accounts: &[Account]) -> Result<(), String> {
+        let mut keys = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for a in &self.accounts {
+            if !accounts.iter().any(|x| x.name == a.account) {
+                return Err(format!("ucloudstack user `{}` names unknown account `{}`", a.public_key, a.account));
+            }
+            if !names.insert(a.account.as_str()) {
+                return Err(format!("account `{}` has two ucloudstack users", a.account));
+            }
+            if a.public_key.is_empty() || !keys.insert(a.public_key.as_str()) {
+                return Err(format!("ucloudstack public key `{}` is empty or configured twice", a.public_key));
+            }
+            if a.projects.is_empty() {
+                return Err(format!("ucloudstack user of `{}` needs at least one project", a.account));
+            }
+        }
+        for s in &self.set_types {
+            if s.min_size < 1 || s.min_size > s.max_size {
+                return Err(format!(
+                    "ucloudstack set type `{}`: sizes must satisfy 1 <= min_size <= max_size",
+                    s.set_type
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn by_public_key(&self, key: &str) -> Option<&UcsAccount> {
+        self.accounts.iter().find(|a| a.public_key == key)
+    }
+
+    pub fn user(&self, account: &str) -> Option<&UcsAccount> {
+        self.accounts.iter().find(|a| a.account == account)
+    }
+
+    pub fn region(&self, id: &str) -> Option<&UcsRegion> {
+        self.regions.iter().find(|r| r.id == id)
+    }
+
+    pub fn set_type(&self, t: &str) -> Option<&UcsSetType> {
+        self.set_types.iter().find(|s| s.set_type == t)
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::{json, Value};
@@ -101,8 +101,19 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
             };
             huawei_response(huawei::handle(&app.twin, app.auth, &req))
         }
-        Family::Gateway => unknown_gateway(&path),
-        Family::UCloudStack => unknown_ucloudstack(&parts.method, &query, &bytes),
+        Family::Gateway => {
+            let (status, body) = crate::gateway::handle(&app.twin, &parts.method, &path, &parts.headers, &bytes);
+            bytes_response(status, body)
+        }
+        Family::UCloudStack => {
+            let req = crate::ucloudstack::protocol::HttpIn {
+                method: &parts.method,
+                query: &query,
+                headers: &parts.headers,
+                body: &bytes,
+            };
+            bytes_response(StatusCode::OK, crate::ucloudstack::handle(&app.twin, app.auth, &req))
+        }
     }
 }
 
@@ -128,6 +139,18 @@ fn too_large(family: Family) -> Response {
                 request_id: id,
                 subject_token: None,
             })
+        }
+        Family::Gateway => {
+            let err =
+                crate::gateway::envelope::GwError::new("RequestSizeLimitExceeded", "The request body exceeds 10 MB.");
+            bytes_response(StatusCode::PAYLOAD_TOO_LARGE, crate::gateway::envelope::error_body(&err))
+        }
+        Family::UCloudStack => {
+            let err = crate::ucloudstack::error::too_large("Body", "the request body exceeds 10 MB");
+            bytes_response(
+                StatusCode::OK,
+                crate::ucloudstack::protocol::envelope("", err.ret_code, &err.message, Default::default()),
+            )
         }
         _ => json_response(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -155,30 +178,11 @@ fn huawei_response(out: huawei::HttpOut) -> Response {
     resp
 }
 
-fn unknown_gateway(path: &str) -> Response {
-    let body = json!({
-        "scode": 404,
-        "desc": "InvalidAction",
-        "message": format!("The API {path} does not exist."),
-        "message_cn": "接口不存在",
-        "stack": null,
-        "data": null,
-    });
-    json_response(StatusCode::NOT_FOUND, "application/json", &body)
-}
-
-fn unknown_ucloudstack(method: &Method, query: &str, body: &[u8]) -> Response {
-    let action = form_urlencoded::parse(if method == Method::GET { query.as_bytes() } else { body })
-        .find(|(k, _)| k == "Action")
-        .map(|(_, v)| v.into_owned())
-        .or_else(|| serde_json::from_slice::<Value>(body).ok()?.get("Action")?.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let body = json!({
-        "Action": format!("{action}Response"),
-        "RetCode": 161,
-        "Message": format!("Action [{action}] does not exist"),
-    });
-    json_response(StatusCode::OK, "application/json", &body)
+/// A JSON body the family's protocol layer has already encoded.
+fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
 }
 
 #[cfg(test)]

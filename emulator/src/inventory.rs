@@ -1,6 +1,7 @@
 //! The seed inventory: things the twin does not create through its own APIs but that requests
-//! refer to — CVM instances (with their system disks) and pre-existing data disks. Loaded at
-//! start from fixtures/inventory.json (or `--seed FILE`) and again on every reset.
+//! refer to — CVM instances (with their system disks) and pre-existing data disks, UCloudStack
+//! VMs (with their boot disks) and disks. Loaded at start from fixtures/inventory.json (or
+//! `--seed FILE`) and again on every reset.
 
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,51 @@ pub struct TencentSeed {
     pub disks: Vec<SeedDisk>,
 }
 
+/// A UCloudStack disk that exists before any request: a VM's boot disk or a data disk.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UcsSeedDisk {
+    #[serde(rename = "DiskID")]
+    pub disk_id: String,
+    #[serde(rename = "Name", default)]
+    pub name: String,
+    #[serde(rename = "Size")]
+    pub size: i64,
+    #[serde(rename = "SetType")]
+    pub set_type: String,
+    /// Data disks only: the zone (a boot disk is in its VM's zone).
+    #[serde(rename = "Zone", default)]
+    pub zone: String,
+    /// Data disks only: bound to this VM at start, when set.
+    #[serde(rename = "AttachResourceID", default)]
+    pub attach_resource_id: Option<String>,
+}
+
+/// A UCloudStack VM: what disks are bound to and what RollbackSnapshot checks (its state).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UcsSeedVm {
+    #[serde(rename = "VMID")]
+    pub vm_id: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Zone")]
+    pub zone: String,
+    /// Running or Stopped.
+    #[serde(rename = "State")]
+    pub state: String,
+    #[serde(rename = "BootDisk")]
+    pub boot_disk: UcsSeedDisk,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UcsSeed {
+    pub account: String,
+    pub region: String,
+    #[serde(default)]
+    pub vms: Vec<UcsSeedVm>,
+    #[serde(default)]
+    pub disks: Vec<UcsSeedDisk>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Inventory {
     #[serde(default)]
@@ -79,6 +125,8 @@ pub struct Inventory {
     /// ECS servers and EVS volumes per Huawei project.
     #[serde(default)]
     pub huawei: Vec<crate::huawei::seed::HuaweiSeed>,
+    #[serde(default)]
+    pub ucloudstack: Vec<UcsSeed>,
 }
 
 /// The inventory shipped in fixtures/, compiled in so the binary runs from anywhere.

@@ -1,12 +1,13 @@
 //! cloudtwin's emulator: the edge (edge.rs), the control plane (control.rs), one module per
-//! provider family (tencent/, huawei/), and the shared model pieces (world, clock, timing, ids,
-//! retention).
+//! provider family (tencent/, huawei/, gateway/, ucloudstack/), and the shared model pieces (world,
+//! clock, timing, ids, retention).
 #![recursion_limit = "256"]
 
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod edge;
+pub mod gateway;
 pub mod huawei;
 pub mod ids;
 pub mod inventory;
@@ -14,6 +15,7 @@ pub mod ratelimit;
 pub mod retention;
 pub mod tencent;
 pub mod timing;
+pub mod ucloudstack;
 pub mod world;
 
 use std::net::SocketAddr;
@@ -26,9 +28,12 @@ pub use world::Twin;
 
 /// Every implemented operation as (surface, name), surfaces named as the catalog files are.
 pub fn operations() -> Vec<(&'static str, &'static str)> {
-    let tencent = tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name));
-    let huawei = huawei::routes::OPERATIONS.iter().map(|o| ("huawei-cbr", o.name));
-    tencent.chain(huawei).collect()
+    let mut ops: Vec<(&'static str, &'static str)> =
+        tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name)).collect();
+    ops.extend(huawei::routes::OPERATIONS.iter().map(|o| ("huawei-cbr", o.name)));
+    ops.extend(gateway::endpoints::ENDPOINTS.iter().map(|e| ("gateway", e.name)));
+    ops.extend(ucloudstack::actions::ACTIONS.iter().filter(|a| a.in_catalog).map(|a| ("ucloudstack", a.name)));
+    ops
 }
 
 /// A twin serving on a bound listener.

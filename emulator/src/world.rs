@@ -13,12 +13,14 @@ use crate::ids::IdGen;
 use crate::inventory::Inventory;
 use crate::tencent::model::{TcRegion, TcWork};
 use crate::timing::{Gate, TimingPolicy};
+use crate::ucloudstack::model::{UcsRegion, UcsWork};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "provider", rename_all = "lowercase")]
 pub enum Work {
     Tencent(TcWork),
     Huawei(HwWork),
+    UCloudStack(UcsWork),
 }
 
 impl Work {
@@ -27,6 +29,7 @@ impl Work {
         match self {
             Work::Tencent(w) => w.target(),
             Work::Huawei(w) => w.target(),
+            Work::UCloudStack(w) => w.target(),
         }
     }
 
@@ -35,6 +38,7 @@ impl Work {
         match self {
             Work::Tencent(w) => w.is_scheduled(),
             Work::Huawei(w) => w.is_scheduled(),
+            Work::UCloudStack(_) => false,
         }
     }
 }
@@ -67,6 +71,9 @@ pub struct World {
     pub next_id: u64,
     /// How async work finishes (control plane: `/_cloudtwin/timing`).
     pub timing: TimingPolicy,
+    /// account name → UCloudStack region → state.
+    #[serde(default)]
+    pub ucloudstack: BTreeMap<String, BTreeMap<String, UcsRegion>>,
 }
 
 impl World {
@@ -74,6 +81,7 @@ impl World {
         let mut world = World::default();
         crate::tencent::seed::apply(&mut world, cfg, inventory, now_ms)?;
         crate::huawei::seed::apply(&mut world, cfg, inventory, now_ms)?;
+        crate::ucloudstack::seed::apply(&mut world, cfg, inventory, now_ms)?;
         Ok(world)
     }
 
@@ -134,6 +142,7 @@ impl World {
         match job.work {
             Work::Tencent(w) => crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
             Work::Huawei(w) => crate::huawei::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
+            Work::UCloudStack(w) => crate::ucloudstack::jobs::finish(self, &job.account, &job.region, w),
         }
     }
 

@@ -273,7 +273,163 @@ pub mod hw {
 
         /// The CBR part of the state (for "nothing changed" checks).
         pub fn hw_state(&self) -> Value {
-            self.state()["world"]["huawei"].clone()
+            self.state()["huawei"].clone()
         }
+    }
+}
+
+// ------------------------------------------------------------------------------------- gateway
+
+pub const GW_TENANT: &str = "system";
+pub const GW_CLUSTER: &str = "72db4b34-1473-418f-ade4-de00b956f16b";
+
+impl Twin {
+    /// POST `body` (any bytes) to a gateway path, with extra headers.
+    pub fn gw_bytes(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut h = vec![("Content-Type", "application/json")];
+        h.extend_from_slice(headers);
+        raw(self.addr, "POST", path, &h, body)
+    }
+
+    /// A gateway call as the seeds' examples send it: the `system` tenant and cluster and
+    /// `ap-guangzhou` are added unless the body names its own.
+    pub fn gw(&self, path: &str, body: Value) -> Reply {
+        let mut b = body;
+        for (k, v) in [("TenantUuid", GW_TENANT), ("ClusterUuid", GW_CLUSTER), ("Region", "ap-guangzhou")] {
+            if b.get(k).is_none() {
+                b[k] = json!(v);
+            }
+        }
+        self.gw_bytes(path, &[], &serde_json::to_vec(&b).unwrap())
+    }
+
+    /// `data` of a gateway call that must succeed (and carry the seeds' success envelope).
+    pub fn gw_ok(&self, path: &str, body: Value) -> Value {
+        let r = self.gw(path, body);
+        let v = r.json();
+        assert_eq!((r.status, v["scode"].as_i64()), (200, Some(0)), "{path} failed: {v}");
+        assert_eq!((v["desc"].as_str(), v["message"].as_str()), (Some(""), Some("success")));
+        assert_eq!((v["message_cn"].as_str(), v["stack"].is_null()), (Some("成功"), true));
+        v["data"].clone()
+    }
+
+    /// (scode, desc) of a gateway call that must fail; checks the error envelope.
+    pub fn gw_err(&self, path: &str, body: Value) -> (i64, String) {
+        let r = self.gw(path, body);
+        gw_error_of(&r)
+    }
+}
+
+/// (scode, desc) of a gateway error answer, checking the envelope and that the HTTP status is
+/// the scode.
+pub fn gw_error_of(r: &Reply) -> (i64, String) {
+    let v = r.json();
+    let scode = v["scode"].as_i64().unwrap_or_else(|| panic!("no scode: {v}"));
+    assert_ne!(scode, 0, "unexpected success: {v}");
+    assert_eq!(i64::from(r.status), scode, "{v}");
+    assert!(r.status < 500, "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    assert!(v["message_cn"].as_str().is_some_and(|m| !m.is_empty() && !m.is_ascii()), "{v}");
+    assert!(v["stack"].is_null() && v["data"].is_null(), "{v}");
+    (scode, v["desc"].as_str().unwrap_or_default().to_string())
+}
+
+// --------------------------------------------------------------------------------- UCloudStack
+
+#[allow(unused_imports)]
+pub use cloudtwin_emulator::config::{UCS_PEER_PRIVATE_KEY, UCS_PEER_PUBLIC_KEY, UCS_PRIVATE_KEY, UCS_PUBLIC_KEY};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Get,
+    Form,
+    Json,
+}
+
+pub const TRANSPORTS: [Transport; 3] = [Transport::Get, Transport::Form, Transport::Json];
+
+/// `application/x-www-form-urlencoded`, every byte but the unreserved ones escaped.
+pub fn form_encode(params: &std::collections::BTreeMap<String, String>) -> String {
+    let esc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    params.iter().map(|(k, v)| format!("{}={}", esc(k), esc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// `params` plus PublicKey and a Signature made with `private_key`.
+pub fn ucs_signed(
+    params: &[(&str, &str)],
+    public_key: &str,
+    private_key: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let mut m: std::collections::BTreeMap<String, String> =
+        params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    m.insert("PublicKey".into(), public_key.into());
+    let sig = cloudtwin_emulator::ucloudstack::sign::sign(&m, private_key);
+    m.insert("Signature".into(), sig);
+    m
+}
+
+impl Twin {
+    /// Send already-final parameters to `/api` over one transport (JSON sends every value as a
+    /// string, which is what the flattened, signed form is).
+    pub fn ucs_send(&self, t: Transport, params: &std::collections::BTreeMap<String, String>) -> Reply {
+        match t {
+            Transport::Get => raw(self.addr, "GET", &format!("/api?{}", form_encode(params)), &[], b""),
+            Transport::Form => raw(
+                self.addr,
+                "POST",
+                "/api",
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                form_encode(params).as_bytes(),
+            ),
+            Transport::Json => raw(
+                self.addr,
+                "POST",
+                "/api",
+                &[("Content-Type", "application/json")],
+                &serde_json::to_vec(params).unwrap(),
+            ),
+        }
+    }
+
+    /// A call signed with the default UCloudStack keys; `Region=cn` is added unless given.
+    pub fn ucs_via(&self, t: Transport, action: &str, params: &[(&str, &str)]) -> Value {
+        let mut p: Vec<(&str, &str)> = vec![("Action", action)];
+        if !params.iter().any(|(k, _)| *k == "Region") {
+            p.push(("Region", "cn"));
+        }
+        p.extend_from_slice(params);
+        let r = self.ucs_send(t, &ucs_signed(&p, UCS_PUBLIC_KEY, UCS_PRIVATE_KEY));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let v = r.json();
+        assert_eq!(v["Action"], json!(format!("{action}Response")), "{v}");
+        v
+    }
+
+    pub fn ucs(&self, action: &str, params: &[(&str, &str)]) -> Value {
+        self.ucs_via(Transport::Form, action, params)
+    }
+
+    /// A call that must succeed (RetCode 0, Message "").
+    pub fn ucs_ok(&self, action: &str, params: &[(&str, &str)]) -> Value {
+        let v = self.ucs(action, params);
+        assert_eq!((v["RetCode"].as_i64(), v["Message"].as_str()), (Some(0), Some("")), "{action}: {v}");
+        v
+    }
+
+    /// RetCode of a call that must fail.
+    pub fn ucs_err(&self, action: &str, params: &[(&str, &str)]) -> i64 {
+        let v = self.ucs(action, params);
+        let code = v["RetCode"].as_i64().unwrap();
+        assert_ne!(code, 0, "{action} unexpectedly succeeded: {v}");
+        assert!(v["Message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+        code
     }
 }

@@ -31,6 +31,7 @@ pub fn destroy_disk(world: &mut World, account: &str, region: &str, disk_id: &st
     world.jobs.retain(|j| match &j.work {
         crate::world::Work::Tencent(w) => !(j.account == account && j.region == region && w.target() == disk_id),
         crate::world::Work::Huawei(_) => true,
+        crate::world::Work::UCloudStack(_) => true,
     });
 }
 

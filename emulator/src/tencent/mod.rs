@@ -98,6 +98,13 @@ impl Output {
         self
     }
 
+    /// The fields as one JSON object, for surfaces that reshape Tencent answers (the gateway).
+    pub fn into_value(self) -> Value {
+        let fields =
+            self.0.into_iter().map(|(k, v)| (k.to_string(), serde_json::from_str(v.get()).unwrap_or(Value::Null)));
+        Value::Object(fields.collect())
+    }
+
     /// `{"Response": {<fields>, "RequestId": "..."}}`
     fn into_body(self, request_id: &str) -> Vec<u8> {
         let len: usize = self.0.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum();

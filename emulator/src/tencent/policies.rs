@@ -17,7 +17,7 @@ use crate::retention;
 use crate::timing::Gate;
 use crate::world::{Work, World};
 
-const POLICY: &[Field] =
+pub const POLICY: &[Field] =
     &[req("Hour", INTS), opt("DayOfWeek", INTS), opt("DayOfMonth", INTS), opt("IntervalDays", INT)];
 
 fn local_date(ms: i64) -> NaiveDate {

@@ -1,0 +1,106 @@
+//! What the gateway's list endpoints share: `PageNum`/`PageSize` paging, `Fuzzy` search, and
+//! fetching every match of a Tencent Describe action (which pages by 100) so the gateway's own
+//! filters can run before its paging.
+
+use serde_json::{json, Map, Value};
+
+use super::envelope::{GwError, GwResult};
+use super::Gw;
+use crate::tencent::params::Params;
+
+fn bad(msg: String) -> GwError {
+    GwError::new("InvalidParameterValue", msg)
+}
+
+/// The window of a list: `PageNum` (zero-based page) and `PageSize` (0, the documented default,
+/// means everything), or — where an endpoint documents them — `Offset` and `Limit` (Tencent's
+/// default 20, at most 100). The two styles cannot be mixed. Returns (skip, take).
+pub fn window(p: &Params, offset_style: bool) -> GwResult<(usize, Option<usize>)> {
+    let pages = p.has("PageNum") || p.has("PageSize");
+    let offsets = offset_style && (p.has("Offset") || p.has("Limit"));
+    if pages && offsets {
+        return Err(GwError::new("InvalidParameter", "Page with PageNum/PageSize or with Offset/Limit, not both."));
+    }
+    if offsets {
+        let offset = p.int("Offset").unwrap_or(0);
+        let limit = p.int("Limit").unwrap_or(20);
+        if offset < 0 {
+            return Err(bad(format!("Offset must be 0 or more; got {offset}.")));
+        }
+        if !(0..=100).contains(&limit) {
+            return Err(bad(format!("Limit must be between 0 and 100; got {limit}.")));
+        }
+        return Ok((offset as usize, Some(limit as usize)));
+    }
+    let num = p.int("PageNum").unwrap_or(0);
+    let size = p.int("PageSize").unwrap_or(0);
+    if num < 0 {
+        return Err(bad(format!("PageNum must be 0 or more; got {num}.")));
+    }
+    if size < 0 {
+        return Err(bad(format!("PageSize must be 0 or more; got {size}.")));
+    }
+    if size == 0 {
+        return Ok((0, None));
+    }
+    let skip = (num as usize).checked_mul(size as usize).ok_or_else(|| bad("PageNum is too large.".into()))?;
+    Ok((skip, Some(size as usize)))
+}
+
+pub fn cut<T>(items: Vec<T>, (skip, take): (usize, Option<usize>)) -> Vec<T> {
+    items.into_iter().skip(skip).take(take.unwrap_or(usize::MAX)).collect()
+}
+
+/// `Fuzzy`: a case-insensitive substring of any of `fields` (the name and the ID).
+pub fn fuzzy(items: Vec<Value>, p: &Params, fields: &[&str]) -> Vec<Value> {
+    let Some(needle) = p.str("Fuzzy").filter(|f| !f.is_empty()).map(str::to_lowercase) else { return items };
+    items
+        .into_iter()
+        .filter(|v| fields.iter().any(|f| v[*f].as_str().is_some_and(|s| s.to_lowercase().contains(&needle))))
+        .collect()
+}
+
+/// Copy the parameters a Tencent action takes under the same names.
+pub fn pass(p: &Params, keys: &[&str]) -> Map<String, Value> {
+    keys.iter().filter_map(|k| p.0.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
+}
+
+/// The seeds' list examples are oldest first, so that is the gateway's default order.
+pub fn default_ascending(input: &mut Map<String, Value>) {
+    input.entry("Order").or_insert_with(|| json!("ASC"));
+}
+
+/// Every item of a Describe action in `region`, in its order.
+pub fn fetch_all(
+    gw: &mut Gw<'_>,
+    region: &str,
+    action: &str,
+    set_key: &str,
+    input: &Map<String, Value>,
+) -> GwResult<Vec<Value>> {
+    let mut out: Vec<Value> = Vec::new();
+    loop {
+        let mut page = input.clone();
+        page.insert("Offset".into(), json!(out.len()));
+        page.insert("Limit".into(), json!(100));
+        let v = gw.call_in(region, action, Value::Object(page))?;
+        let total = v["TotalCount"].as_u64().unwrap_or(0) as usize;
+        let items = match v.get(set_key) {
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        let got = items.len();
+        out.extend(items);
+        if got == 0 || out.len() >= total {
+            return Ok(out);
+        }
+    }
+}
+
+/// `{"TotalCount": n, "List": [...]}` of a filtered, paged list.
+pub fn list_data(items: Vec<Value>, window: (usize, Option<usize>)) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert("TotalCount".into(), json!(items.len()));
+    data.insert("List".into(), Value::Array(cut(items, window)));
+    data
+}

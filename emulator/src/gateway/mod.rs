@@ -1,0 +1,270 @@
+//! The multi-cloud gateway's Tencent API (`/v1/tencent/*`, seeds 000 and 001): POST JSON in, the
+//! `{scode, desc, message, message_cn, stack, data}` envelope out, over the same state the native
+//! Tencent API serves.
+//!
+//! Every endpoint translates its request into the parameters of its backing Tencent action
+//! (endpoints.rs lists them), runs the Tencent handler under the same lock, and reshapes the
+//! answer (shape.rs). `TenantUuid` + `ClusterUuid` pick the account (config `gateway.tenants`),
+//! `Region` the region.
+
+pub mod disks;
+pub mod endpoints;
+pub mod envelope;
+pub mod inspect;
+pub mod listing;
+pub mod policies;
+pub mod shape;
+pub mod snapshots;
+
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
+
+use crate::config::{Config, TenantError};
+use crate::ids::IdGen;
+use crate::tencent::params::Params;
+use crate::tencent::{self, Ctx};
+use crate::world::{Twin, World};
+use endpoints::{Endpoint, RegionRule};
+use envelope::{GwError, GwResult};
+
+/// What an endpoint answers.
+pub enum Reply {
+    /// Inside the gateway envelope's `data`.
+    Data(Value),
+    /// As it is: `disk/logs/list` answers with the Tencent-style `{"Response": ...}` body that
+    /// seed 001 documents.
+    Raw(Value),
+}
+
+/// One gateway request's view of the Tencent world: the caller's account, its region, and the
+/// Tencent actions it may call there.
+pub struct Gw<'a> {
+    pub cfg: &'a Config,
+    twin: &'a Twin,
+    world: &'a mut World,
+    ids: &'a mut IdGen,
+    pub now: i64,
+    pub account: &'a str,
+    uin: String,
+    /// The request's region (the default region when an endpoint allows leaving it out).
+    pub region: String,
+    /// Whether the request named a region.
+    pub region_given: bool,
+    /// Backing actions already counted against the rate limits in this request: one gateway
+    /// request is one request of each action behind it, however many pages or regions it reads.
+    admitted: Vec<&'static str>,
+}
+
+impl Gw<'_> {
+    pub fn world(&self) -> &World {
+        self.world
+    }
+
+    /// Run a Tencent action in the request's region; its answer fields as one object.
+    pub fn call(&mut self, action: &str, input: Value) -> GwResult<Value> {
+        let region = self.region.clone();
+        self.call_in(&region, action, input)
+    }
+
+    pub fn call_in(&mut self, region: &str, action: &str, input: Value) -> GwResult<Value> {
+        let act = tencent::actions::find(action)
+            .ok_or_else(|| GwError::new("InternalError", format!("no Tencent action {action}")))?;
+        if self.cfg.tencent.rate_limits && !self.admitted.contains(&act.name) {
+            self.admitted.push(act.name);
+            self.twin.limiter.admit(self.account, act.name, act.rate, self.now).map_err(|_| {
+                GwError::new(
+                    "RequestLimitExceeded",
+                    format!(
+                        "The number of requests exceeds the frequency limit: {} allows {} per second.",
+                        act.name, act.rate
+                    ),
+                )
+            })?;
+        }
+        let map = match input {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        let params = Params::parse(act.schema, map)?;
+        let timing = self.world.timing;
+        let mut ctx = Ctx {
+            cfg: self.cfg,
+            world: self.world,
+            ids: self.ids,
+            timing,
+            now: self.now,
+            account: self.account,
+            region,
+            uin: &self.uin,
+        };
+        Ok((act.handler)(&mut ctx, &params)?.into_value())
+    }
+
+    /// Run several Tencent calls as one: if any fails, the world is as it was before the first.
+    pub fn atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> GwResult<T>) -> GwResult<T> {
+        let saved = self.world.clone();
+        let out = f(self);
+        if out.is_err() {
+            *self.world = saved;
+        }
+        out
+    }
+}
+
+/// Serve one gateway request: (HTTP status, body). The status is 200 for successes and the
+/// error's `scode` otherwise.
+pub fn handle(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> (StatusCode, Vec<u8>) {
+    match serve(twin, method, path, headers, body) {
+        Ok(Reply::Data(v)) => (StatusCode::OK, envelope::ok_body(v)),
+        Ok(Reply::Raw(v)) => (StatusCode::OK, serde_json::to_vec(&v).unwrap_or_default()),
+        Err(err) => {
+            tracing::debug!(path, scode = err.scode, desc = %err.desc, message = %err.message, "gateway request failed");
+            (StatusCode::from_u16(err.scode).unwrap_or(StatusCode::BAD_REQUEST), envelope::error_body(&err))
+        }
+    }
+}
+
+/// With `gateway.bearer_token` configured, `Authorization: Bearer <token>` is required.
+fn check_token(cfg: &Config, headers: &HeaderMap) -> GwResult<()> {
+    let Some(expected) = cfg.gateway.bearer_token.as_deref() else { return Ok(()) };
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let token = given
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .ok_or_else(|| {
+            GwError::new(
+                "AuthFailure.InvalidAuthorization",
+                "This gateway requires an `Authorization: Bearer <token>` header.",
+            )
+        })?;
+    if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(GwError::new("AuthFailure.TokenFailure", "The bearer token is not valid."))
+    }
+}
+
+fn parse_body(body: &[u8]) -> GwResult<Map<String, Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(GwError::new("InvalidParameter", "The request body must be a JSON object.")),
+        Err(e) => Err(GwError::new("InvalidParameter", format!("The request body is not valid JSON: {e}."))),
+    }
+}
+
+/// Remove a string field; `required` makes its absence `MissingParameter`.
+fn take_str(m: &mut Map<String, Value>, key: &str, required: bool) -> GwResult<Option<String>> {
+    match m.remove(key) {
+        None | Some(Value::Null) if required => {
+            Err(GwError::new("MissingParameter", format!("The request is missing a required parameter `{key}`.")))
+        }
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() && required => {
+            Err(GwError::new("MissingParameter", format!("The request is missing a required parameter `{key}`.")))
+        }
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(GwError::new(
+            "InvalidParameterValue",
+            format!("The value type of parameter `{key}` is invalid; expected String."),
+        )),
+    }
+}
+
+/// The seeds' tables name ID lists `DiskIds` / `AutoSnapshotPolicyIds` while their examples send
+/// `DiskId` / `AutoSnapshotPolicyId`: both spellings are accepted, each as one string or an
+/// array, and land under the table's name.
+fn merge_alias(m: &mut Map<String, Value>, plural: &str, singular: &str) -> GwResult<()> {
+    let as_list = |key: &str, v: Value| -> GwResult<Vec<Value>> {
+        match v {
+            Value::String(_) => Ok(vec![v]),
+            Value::Array(items) if items.iter().all(Value::is_string) => Ok(items),
+            _ => Err(GwError::new(
+                "InvalidParameterValue",
+                format!("The value type of parameter `{key}` is invalid; expected a String or an Array of String."),
+            )),
+        }
+    };
+    let a = m.remove(plural).filter(|v| !v.is_null());
+    let b = m.remove(singular).filter(|v| !v.is_null());
+    let ids = match (a, b) {
+        (Some(_), Some(_)) => {
+            return Err(GwError::new(
+                "InvalidParameter",
+                format!("Give `{plural}` or `{singular}`, not both; they name the same list."),
+            ))
+        }
+        (Some(v), None) => as_list(plural, v)?,
+        (None, Some(v)) => as_list(singular, v)?,
+        (None, None) => return Ok(()),
+    };
+    m.insert(plural.to_string(), Value::Array(ids));
+    Ok(())
+}
+
+fn serve(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> GwResult<Reply> {
+    let cfg = &twin.cfg;
+    check_token(cfg, headers)?;
+    let ep: &Endpoint = endpoints::find(path)
+        .ok_or_else(|| GwError::new("InvalidAction", format!("The API {path} does not exist.")))?;
+    if method != Method::POST {
+        return Err(GwError::new(
+            "UnsupportedProtocol",
+            format!("{} takes POST with a JSON body, not {method}.", ep.path),
+        ));
+    }
+    let mut input = parse_body(body)?;
+    let tenant = take_str(&mut input, "TenantUuid", true)?.unwrap_or_default();
+    let cluster = take_str(&mut input, "ClusterUuid", true)?.unwrap_or_default();
+    let account = cfg.gateway.account(&tenant, &cluster).map_err(|e| match e {
+        TenantError::UnknownTenant => {
+            GwError::new("InvalidTenantUuid.NotFound", format!("The tenant `{tenant}` does not exist."))
+        }
+        TenantError::UnknownCluster => GwError::new(
+            "InvalidClusterUuid.NotFound",
+            format!("The cluster `{cluster}` does not exist for tenant `{tenant}`."),
+        ),
+    })?;
+    let given = take_str(&mut input, "Region", ep.region == RegionRule::Required)?;
+    let region_given = given.is_some();
+    let region = given.unwrap_or_else(|| cfg.tencent.default_region.clone());
+    let known = match ep.region {
+        RegionRule::Everywhere => inspect::REGIONS.iter().any(|r| r.id == region) || cfg.region(&region).is_some(),
+        _ => cfg.region(&region).is_some(),
+    };
+    if !known {
+        return Err(GwError::new("UnsupportedRegion", format!("The region `{region}` is not supported.")));
+    }
+    for (plural, singular) in ep.aliases {
+        merge_alias(&mut input, plural, singular)?;
+    }
+    let params = Params::parse(ep.schema, input)?;
+
+    let now = twin.clock.now_ms();
+    let mut st = twin.state.lock();
+    let st = &mut *st;
+    st.world.catch_up(cfg, now);
+    let mut gw = Gw {
+        cfg,
+        twin,
+        world: &mut st.world,
+        ids: &mut st.ids,
+        now,
+        account,
+        uin: cfg.tencent_uin(account),
+        region,
+        region_given,
+        admitted: Vec::new(),
+    };
+    let out = (ep.handler)(&mut gw, &params);
+    if out.is_ok() && ep.read {
+        let region = gw.region.clone();
+        st.world.observe(account, &region, now);
+    }
+    st.world.catch_up(cfg, now);
+    out
+}

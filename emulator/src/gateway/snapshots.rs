@@ -1,0 +1,68 @@
+//! `/v1/tencent/snapshot/*` (seed 000): create, list, delete, apply.
+
+use serde_json::{json, Value};
+
+use super::envelope::{GwError, GwResult};
+use super::listing::{self, pass};
+use super::{shape, Gw, Reply};
+use crate::tencent::params::{opt, req, Field, Params, FILTERS, INT, STR, STRS};
+
+pub const SNAPSHOT_CREATE: &[Field] = &[req("DiskIds", STRS), req("SnapshotName", STR)];
+
+/// "Create a snapshot of each given disk": CreateSnapshot once per disk, all or none.
+pub fn snapshot_create(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
+    let ids = p.strs("DiskIds");
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            return Err(GwError::new("InvalidParameterValue", format!("`DiskIds` lists `{id}` more than once.")));
+        }
+    }
+    let name = p.str("SnapshotName").unwrap_or_default().to_string();
+    gw.atomic(|gw| {
+        for id in &ids {
+            gw.call("CreateSnapshot", json!({"DiskId": id, "SnapshotName": name}))?;
+        }
+        Ok(())
+    })?;
+    Ok(Reply::Data(json!({})))
+}
+
+pub const SNAPSHOT_LIST: &[Field] = &[
+    opt("SnapshotIds", STRS),
+    opt("Filters", FILTERS),
+    opt("Order", STR),
+    opt("OrderField", STR),
+    opt("Fuzzy", STR),
+    opt("PageNum", INT),
+    opt("PageSize", INT),
+];
+
+pub fn snapshot_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
+    let window = listing::window(p, false)?;
+    let mut input = pass(p, &["SnapshotIds", "Filters", "Order", "OrderField"]);
+    listing::default_ascending(&mut input);
+    let region = gw.region.clone();
+    let all = listing::fetch_all(gw, &region, "DescribeSnapshots", "SnapshotSet", &input)?;
+    let hits = listing::fuzzy(all, p, &["SnapshotName", "SnapshotId"]);
+    let mut data = listing::list_data(hits, window);
+    if let Some(Value::Array(items)) = data.get_mut("List") {
+        for it in items.iter_mut() {
+            *it = shape::snapshot(it);
+        }
+    }
+    Ok(Reply::Data(Value::Object(data)))
+}
+
+pub const SNAPSHOT_DELETE: &[Field] = &[req("SnapshotIds", STRS)];
+
+pub fn snapshot_delete(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
+    gw.call("DeleteSnapshots", Value::Object(p.0.clone()))?;
+    Ok(Reply::Data(json!({})))
+}
+
+pub const SNAPSHOT_APPLY: &[Field] = &[req("SnapshotId", STR), req("DiskId", STR)];
+
+pub fn snapshot_apply(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
+    gw.call("ApplySnapshot", Value::Object(p.0.clone()))?;
+    Ok(Reply::Data(json!({})))
+}

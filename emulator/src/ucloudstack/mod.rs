@@ -1,0 +1,172 @@
+//! UCloudStack: the snapshot API of seed 002 (CreateSnapshot, DescribeSnapshot,
+//! RollbackSnapshot, DeleteSnapshot) and the disk operations of UCloudStack's public API guide
+//! that give those snapshots something to be taken of, at `/api`.
+//!
+//! protocol.rs turns any of the three transports into one flat parameter map; sign.rs checks the
+//! SHA-1 signature; actions.rs is the operation table; disks.rs and snapshots.rs are the
+//! handlers, which change the model (model.rs) through `Ctx`.
+
+pub mod actions;
+pub mod disks;
+pub mod error;
+pub mod jobs;
+pub mod model;
+pub mod protocol;
+pub mod seed;
+pub mod sign;
+pub mod snapshots;
+
+use serde_json::{Map, Value};
+
+use crate::config::{AuthMode, Config, UcsAccount};
+use crate::ids::IdGen;
+use crate::timing::{Gate, TimingPolicy};
+use crate::world::{Twin, Work, World};
+use error::{self as e, UcsError, UcsResult};
+use model::{UcsRegion, UcsWork};
+use protocol::{Flat, HttpIn, Params};
+
+/// What a handler works with: the world, and who is asking where.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub world: &'a mut World,
+    pub ids: &'a mut IdGen,
+    pub timing: TimingPolicy,
+    pub now: i64,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub user: &'a UcsAccount,
+}
+
+impl Ctx<'_> {
+    pub fn store(&mut self) -> &mut UcsRegion {
+        self.world.ucs(self.account, self.region)
+    }
+
+    pub fn schedule(&mut self, work: UcsWork) {
+        let gate = Gate::new(self.timing, self.now);
+        self.world.schedule(self.account, self.region, gate, Work::UCloudStack(work));
+    }
+
+    /// A fresh `prefix-xxxxxxxx` not used by any UCloudStack resource of any account.
+    pub fn new_id(&mut self, prefix: &str) -> String {
+        loop {
+            let id = self.ids.short(prefix);
+            let taken = self
+                .world
+                .ucloudstack
+                .values()
+                .flat_map(|r| r.values())
+                .any(|s| s.disks.contains_key(&id) || s.snapshots.contains_key(&id) || s.vms.contains_key(&id));
+            if !taken {
+                return id;
+            }
+        }
+    }
+
+    /// A project of the caller, or the caller's first project when none is named.
+    pub fn project(&self, p: &Params<'_>, name: &str, default: Option<&str>) -> UcsResult<String> {
+        match p.opt(name).filter(|v| !v.is_empty()) {
+            None => Ok(default.map_or_else(|| self.user.projects[0].id.clone(), str::to_string)),
+            Some(id) if self.user.projects.iter().any(|x| x.id == id) => Ok(id.to_string()),
+            Some(id) => Err(e::invalid(name, format!("the project `{id}` does not exist"))),
+        }
+    }
+
+    pub fn project_name(&self, id: &str) -> &str {
+        self.user.projects.iter().find(|x| x.id == id).map_or("", |x| x.name.as_str())
+    }
+}
+
+/// Response fields after `Action`, `RetCode` and `Message`.
+pub type Fields = Map<String, Value>;
+
+pub type Handler = fn(&mut Ctx<'_>, &Params<'_>) -> UcsResult<Fields>;
+
+/// Serve one UCloudStack request: always HTTP 200 with the `<Action>Response` envelope.
+pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
+    let params = match protocol::decode(req) {
+        Ok(p) => p,
+        Err(err) => return protocol::envelope("", err.ret_code, &err.message, Map::new()),
+    };
+    let action = params.get("Action").cloned().unwrap_or_default();
+    match serve(twin, auth, &action, &params) {
+        Ok(fields) => protocol::envelope(&action, 0, "", fields),
+        Err(err) => {
+            tracing::debug!(action, code = err.ret_code, message = %err.message, "ucloudstack request failed");
+            protocol::envelope(&action, err.ret_code, &err.message, Map::new())
+        }
+    }
+}
+
+/// The user whose key signed the request. With `--auth off` (or a failure in `log` mode) the
+/// named user still selects the account when it is known, else the first configured one.
+fn authenticate<'c>(cfg: &'c Config, mode: AuthMode, params: &Flat) -> UcsResult<&'c UcsAccount> {
+    let claimed = params.get("PublicKey").and_then(|k| cfg.ucloudstack.by_public_key(k));
+    let check = || -> UcsResult<&'c UcsAccount> {
+        let key = params.get("PublicKey").filter(|k| !k.is_empty()).ok_or_else(|| e::missing_signature("PublicKey"))?;
+        let signature =
+            params.get("Signature").filter(|s| !s.is_empty()).ok_or_else(|| e::missing_signature("Signature"))?;
+        let user = cfg.ucloudstack.by_public_key(key).ok_or_else(e::unknown_user)?;
+        if !sign::verify(params, &user.private_key, signature) {
+            let text = sign::string_to_sign(params, "");
+            tracing::debug!(string_to_sign_without_key = %text, "ucloudstack signature mismatch");
+            return Err(e::bad_signature());
+        }
+        Ok(user)
+    };
+    let fallback = || claimed.or_else(|| cfg.ucloudstack.accounts.first()).ok_or_else(e::unknown_user);
+    match mode {
+        AuthMode::Enforce => check(),
+        AuthMode::Log => check().or_else(|err| {
+            tracing::warn!(code = err.ret_code, message = %err.message, "ucloudstack auth failed (served: --auth log)");
+            fallback()
+        }),
+        AuthMode::Off => fallback(),
+    }
+}
+
+fn serve(twin: &Twin, auth: AuthMode, action: &str, params: &Flat) -> Result<Fields, UcsError> {
+    let cfg = &twin.cfg;
+    if action.is_empty() {
+        return Err(e::missing_action());
+    }
+    let user = authenticate(cfg, auth, params)?;
+    let act = actions::find(action).ok_or_else(|| e::no_such_action(action))?;
+    let p = Params(params);
+    let region_id = p.req("Region")?;
+    let region = cfg
+        .ucloudstack
+        .region(region_id)
+        .ok_or_else(|| e::invalid("Region", format!("`{region_id}` is not a region")))?;
+    if let Some(z) = p.opt("Zone").filter(|z| !z.is_empty()) {
+        if !region.zones.iter().any(|x| x == z) {
+            return Err(e::invalid("Zone", format!("`{z}` is not a zone of {region_id}")));
+        }
+    }
+    // Only an admin's CompanyID / MemberID take effect; a user's are checked and ignored.
+    p.int("CompanyID")?;
+    p.int("MemberID")?;
+
+    let now = twin.clock.now_ms();
+    let mut st = twin.state.lock();
+    let st = &mut *st;
+    st.world.catch_up(cfg, now);
+    let timing = st.world.timing;
+    let mut ctx = Ctx {
+        cfg,
+        world: &mut st.world,
+        ids: &mut st.ids,
+        timing,
+        now,
+        account: &user.account,
+        region: region_id,
+        user,
+    };
+    let out = (act.handler)(&mut ctx, &p);
+    if out.is_ok() && act.read {
+        st.world.observe(&user.account, region_id, now);
+    }
+    st.world.catch_up(cfg, now);
+    out
+}

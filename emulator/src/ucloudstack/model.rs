@@ -1,0 +1,138 @@
+//! Plain data of the UCloudStack twin, per account and region: VMs (from the seed inventory),
+//! disks and snapshots, and the async work on them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `DiskStatus` values (UCloudStack's public API guide).
+pub mod disk_status {
+    pub const CREATING: &str = "Creating";
+    pub const UNBOUND: &str = "Unbound";
+    pub const BOUNDING: &str = "Bounding";
+    pub const BOUND: &str = "Bound";
+    pub const UNBOUNDING: &str = "Unbounding";
+    pub const SNAPSHOTING: &str = "Snapshoting";
+    pub const ROLLBACKING: &str = "Rollbacking";
+}
+
+/// `SnapshotStatus` values (seed 002). `Createing` is the seed's spelling, kept on purpose:
+/// clients compare against the documented string.
+pub mod snapshot_status {
+    pub const CREATEING: &str = "Createing";
+    pub const NORMAL: &str = "Normal";
+    pub const ROLLBACKING: &str = "RollBacking";
+}
+
+pub const BOOT: &str = "Boot";
+pub const DATA: &str = "Data";
+pub const VM_RUNNING: &str = "Running";
+pub const VM_STOPPED: &str = "Stopped";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UcsVm {
+    pub vm_id: String,
+    pub name: String,
+    pub zone: String,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UcsDisk {
+    pub disk_id: String,
+    pub name: String,
+    pub remark: String,
+    pub zone: String,
+    pub size: i64,
+    pub set_type: String,
+    /// Boot or Data.
+    pub disk_type: String,
+    pub status: String,
+    /// Dynamic, Month or Year.
+    pub charge_type: String,
+    pub project_id: String,
+    pub attached_to: Option<String>,
+    /// Device name inside the VM (`/dev/vdb`), empty when unbound.
+    pub drive: String,
+    pub created_ms: i64,
+    pub expire_ms: Option<i64>,
+    pub seq: u64,
+}
+
+impl UcsDisk {
+    /// The status a disk returns to when an operation on it ends.
+    pub fn resting_status(&self) -> &'static str {
+        if self.attached_to.is_some() {
+            disk_status::BOUND
+        } else {
+            disk_status::UNBOUND
+        }
+    }
+
+    pub fn is_resting(&self) -> bool {
+        self.status == disk_status::BOUND || self.status == disk_status::UNBOUND
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UcsSnapshot {
+    pub snapshot_id: String,
+    pub name: String,
+    pub remark: String,
+    pub status: String,
+    /// `Type`: Manual or Automatic.
+    pub kind: String,
+    pub disk_id: String,
+    /// The disk's Boot/Data at the time of the snapshot.
+    pub disk_type: String,
+    pub project_id: String,
+    /// GB: the disk's size when the snapshot was taken.
+    pub size: i64,
+    pub created_ms: i64,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct UcsRegion {
+    pub vms: BTreeMap<String, UcsVm>,
+    pub disks: BTreeMap<String, UcsDisk>,
+    pub snapshots: BTreeMap<String, UcsSnapshot>,
+}
+
+/// Async UCloudStack work, finished when its gate opens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind")]
+pub enum UcsWork {
+    /// Creating → Unbound.
+    CreateDisk { disk_id: String },
+    /// Bounding → Bound.
+    AttachDisk { disk_id: String },
+    /// Unbounding → Unbound.
+    DetachDisk { disk_id: String },
+    /// Snapshot Createing → Normal; its disk Snapshoting → back to rest.
+    CreateSnapshot { snapshot_id: String, disk_id: String },
+    /// Snapshot RollBacking → Normal; its disk Rollbacking → back to rest.
+    RollbackSnapshot { snapshot_id: String, disk_id: String },
+}
+
+impl UcsWork {
+    /// The resource whose progress this work drives.
+    pub fn target(&self) -> &str {
+        match self {
+            UcsWork::CreateDisk { disk_id } | UcsWork::AttachDisk { disk_id } | UcsWork::DetachDisk { disk_id } => {
+                disk_id
+            }
+            UcsWork::CreateSnapshot { snapshot_id, .. } | UcsWork::RollbackSnapshot { snapshot_id, .. } => snapshot_id,
+        }
+    }
+}
+
+impl crate::world::World {
+    pub fn ucs(&mut self, account: &str, region: &str) -> &mut UcsRegion {
+        self.ucloudstack.entry(account.to_string()).or_default().entry(region.to_string()).or_default()
+    }
+
+    pub fn ucs_ref(&self, account: &str, region: &str) -> Option<&UcsRegion> {
+        self.ucloudstack.get(account).and_then(|r| r.get(region))
+    }
+}

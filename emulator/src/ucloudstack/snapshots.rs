@@ -1,0 +1,216 @@
+//! The snapshot actions of seed 002: CreateSnapshot, DescribeSnapshot, RollbackSnapshot and
+//! DeleteSnapshot.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::{self as e, UcsResult};
+use super::model::{disk_status, snapshot_status, UcsDisk, UcsSnapshot, UcsWork, VM_STOPPED};
+use super::protocol::Params;
+use super::{Ctx, Fields};
+
+/// `Name`: the seed gives no limit; the API guide (v1.16) limits it to 30 characters.
+pub const NAME_MAX: usize = 30;
+/// `Remark`: "限制字符长度100".
+pub const REMARK_MAX: usize = 100;
+pub const TYPES: &[&str] = &["Manual", "Automatic"];
+
+fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Fields {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn disk<'s>(ctx: &'s mut Ctx<'_>, id: &str) -> UcsResult<&'s UcsDisk> {
+    ctx.store().disks.get(id).ok_or_else(|| e::disk_not_found(id))
+}
+
+// ------------------------------------------------------------------------------ CreateSnapshot
+
+pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
+    let name = p.text("Name", NAME_MAX, true)?.unwrap_or_default();
+    let disk_id = p.req("DiskID")?.to_string();
+    let remark = p.text("Remark", REMARK_MAX, false)?.unwrap_or_default();
+    let kind = p.opt("Type").filter(|t| !t.is_empty()).unwrap_or("Manual").to_string();
+    if !TYPES.contains(&kind.as_str()) {
+        return Err(e::invalid("Type", format!("must be Manual or Automatic; got `{kind}`")));
+    }
+    let d = disk(ctx, &disk_id)?.clone();
+    // "Only unbound and bound disks can be snapshotted; not while upgrading or snapshotting."
+    if !d.is_resting() {
+        return Err(e::disk_state(format!(
+            "Disk [{disk_id}] is {}; snapshots are taken of Unbound or Bound disks",
+            d.status
+        )));
+    }
+    let project = ctx.project(p, "ProjectID", Some(&d.project_id))?;
+    let id = ctx.new_id("snap");
+    let seq = ctx.world.next_seq();
+    let snap = UcsSnapshot {
+        snapshot_id: id.clone(),
+        name,
+        remark,
+        status: snapshot_status::CREATEING.into(),
+        kind,
+        disk_id: disk_id.clone(),
+        disk_type: d.disk_type.clone(),
+        project_id: project,
+        size: d.size,
+        created_ms: ctx.now,
+        seq,
+    };
+    let store = ctx.store();
+    store.snapshots.insert(id.clone(), snap);
+    store.disks.get_mut(&disk_id).expect("checked").status = disk_status::SNAPSHOTING.into();
+    ctx.schedule(UcsWork::CreateSnapshot { snapshot_id: id.clone(), disk_id });
+    Ok(fields([("SnapshotID", Value::String(id))]))
+}
+
+// ---------------------------------------------------------------------------- DescribeSnapshot
+
+/// `SnapshotInfo`, every field of seed 002 in its order.
+#[derive(Serialize)]
+pub struct SnapshotInfo<'a> {
+    #[serde(rename = "Region")]
+    region: &'a str,
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "Remark")]
+    remark: &'a str,
+    #[serde(rename = "CompanyID")]
+    company_id: i64,
+    #[serde(rename = "ProjectID")]
+    project_id: &'a str,
+    #[serde(rename = "ProjectName")]
+    project_name: &'a str,
+    #[serde(rename = "SnapshotID")]
+    snapshot_id: &'a str,
+    #[serde(rename = "SnapshotStatus")]
+    snapshot_status: &'a str,
+    #[serde(rename = "Type")]
+    kind: &'a str,
+    #[serde(rename = "DiskID")]
+    disk_id: &'a str,
+    #[serde(rename = "DiskType")]
+    disk_type: &'a str,
+    #[serde(rename = "DiskAttachResourceID")]
+    disk_attach_resource_id: &'a str,
+    #[serde(rename = "DiskAttachResourceType")]
+    disk_attach_resource_type: &'a str,
+    /// Unix seconds.
+    #[serde(rename = "CreateTime")]
+    create_time: i64,
+    /// GB, the disk's size when the snapshot was taken.
+    #[serde(rename = "SnapshotSize")]
+    snapshot_size: i64,
+    /// The seed types it `int`; an e-mail address is a string, so it is printed as one.
+    #[serde(rename = "Email")]
+    email: &'a str,
+}
+
+fn matches_keyword(s: &UcsSnapshot, keyword: &str) -> bool {
+    let k = keyword.to_lowercase();
+    s.name.to_lowercase().contains(&k) || s.snapshot_id.to_lowercase().contains(&k)
+}
+
+pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
+    let (offset, limit) = p.paging()?;
+    let ids = p.list("SnapshotIDs")?;
+    let projects = p.list("ProjectIDs")?;
+    let disk_id = p.opt("DiskID").filter(|v| !v.is_empty());
+    let keyword = p.opt("Keyword").filter(|v| !v.is_empty());
+    let empty = Default::default();
+    let store = ctx.world.ucs_ref(ctx.account, ctx.region).unwrap_or(&empty);
+    let mut hits: Vec<&UcsSnapshot> = store
+        .snapshots
+        .values()
+        .filter(|s| ids.is_empty() || ids.contains(&s.snapshot_id))
+        .filter(|s| projects.is_empty() || projects.contains(&s.project_id))
+        .filter(|s| disk_id.into_iter().all(|d| d == s.disk_id))
+        .filter(|s| keyword.into_iter().all(|k| matches_keyword(s, k)))
+        .collect();
+    // Newest first, as the console lists them.
+    hits.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
+    let total = hits.len();
+    let infos: Vec<SnapshotInfo> = hits
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|s| {
+            let attached = store.disks.get(&s.disk_id).and_then(|d| d.attached_to.as_deref());
+            SnapshotInfo {
+                region: ctx.region,
+                name: &s.name,
+                remark: &s.remark,
+                company_id: ctx.user.company_id,
+                project_id: &s.project_id,
+                project_name: ctx.project_name(&s.project_id),
+                snapshot_id: &s.snapshot_id,
+                snapshot_status: &s.status,
+                kind: &s.kind,
+                disk_id: &s.disk_id,
+                disk_type: &s.disk_type,
+                disk_attach_resource_id: attached.unwrap_or(""),
+                disk_attach_resource_type: if attached.is_some() { "VM" } else { "" },
+                create_time: s.created_ms.div_euclid(1000),
+                snapshot_size: s.size,
+                email: &ctx.user.email,
+            }
+        })
+        .collect();
+    Ok(fields([("TotalCount", Value::from(total)), ("Infos", serde_json::to_value(&infos).unwrap_or(Value::Null))]))
+}
+
+// ---------------------------------------------------------------------------- RollbackSnapshot
+
+pub fn rollback_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
+    let disk_id = p.req("DiskID")?.to_string();
+    let snap_id = p.req("SnapshotID")?.to_string();
+    let store = ctx.store();
+    let s = store.snapshots.get(&snap_id).ok_or_else(|| e::snapshot_not_found(&snap_id))?;
+    let d = store.disks.get(&disk_id).ok_or_else(|| e::disk_not_found(&disk_id))?;
+    if s.disk_id != disk_id {
+        return Err(e::invalid(
+            "DiskID",
+            format!("snapshot [{snap_id}] was taken of disk [{}], not [{disk_id}]", s.disk_id),
+        ));
+    }
+    if s.status != snapshot_status::NORMAL {
+        return Err(e::snapshot_state(format!(
+            "Snapshot [{snap_id}] is {}; only Normal snapshots can be rolled back",
+            s.status
+        )));
+    }
+    if !d.is_resting() {
+        return Err(e::disk_state(format!("Disk [{disk_id}] is {}; try again when it is Unbound or Bound", d.status)));
+    }
+    // "The disk must be unbound, or the VM it is mounted on shut down."
+    if let Some(vm_id) = &d.attached_to {
+        let state = store.vms.get(vm_id).map_or("", |v| v.state.as_str());
+        if state != VM_STOPPED {
+            return Err(e::vm_state(format!(
+                "Disk [{disk_id}] is bound to VM [{vm_id}], which is {state}; stop the VM or unbind the disk first"
+            )));
+        }
+    }
+    store.snapshots.get_mut(&snap_id).expect("checked").status = snapshot_status::ROLLBACKING.into();
+    store.disks.get_mut(&disk_id).expect("checked").status = disk_status::ROLLBACKING.into();
+    ctx.schedule(UcsWork::RollbackSnapshot { snapshot_id: snap_id, disk_id });
+    Ok(Fields::new())
+}
+
+// ------------------------------------------------------------------------------ DeleteSnapshot
+
+/// "Only Normal snapshots can be deleted"; a deleted snapshot is released at once and is gone
+/// from DescribeSnapshot.
+pub fn delete_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
+    let snap_id = p.req("SnapshotID")?.to_string();
+    let store = ctx.store();
+    let s = store.snapshots.get(&snap_id).ok_or_else(|| e::snapshot_not_found(&snap_id))?;
+    if s.status != snapshot_status::NORMAL {
+        return Err(e::snapshot_state(format!(
+            "Snapshot [{snap_id}] is {}; only Normal snapshots can be deleted",
+            s.status
+        )));
+    }
+    store.snapshots.remove(&snap_id);
+    Ok(Fields::new())
+}
