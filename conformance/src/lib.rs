@@ -86,7 +86,7 @@ fn select(all: Vec<Scenario>, opts: &Options) -> Result<Vec<Scenario>, String> {
         .into_iter()
         .filter(|s| opts.surfaces.is_empty() || opts.surfaces.contains(&s.surface))
         .filter(|s| opts.scenarios.is_empty() || opts.scenarios.iter().any(|n| n == &s.name || n == &s.id()))
-        .filter(|s| filter.as_ref().map_or(true, |f| s.id().to_lowercase().contains(f)))
+        .filter(|s| filter.as_ref().is_none_or(|f| s.id().to_lowercase().contains(f)))
         .collect();
     if chosen.is_empty() {
         return Err("no scenario matches the selection (see --list)".into());
@@ -131,7 +131,7 @@ fn list(scenarios: &[Scenario], all: &[Scenario], out: &mut dyn Write) -> std::i
     writeln!(out, "{} scenarios; operations covered (all scenarios):", scenarios.len())?;
     for (surface, touched, total, _) in coverage(all) {
         let note = if surface::find(surface).is_none() { " (no client yet)" } else { "" };
-        writeln!(out, "  {surface:12} {touched:>3} of {total}{note}")?;
+        writeln!(out, "  {surface:12} {touched:>3} of {total} operations{note}")?;
     }
     Ok(())
 }

@@ -121,9 +121,15 @@ impl<'r> Redactor<'r> {
         }
     }
 
+    fn var_name(&self, s: &str) -> Option<String> {
+        self.vars.iter().find(|(value, _)| value == s).map(|(_, name)| format!("<var:{name}>"))
+    }
+
     fn accounts(&mut self, v: &Value) -> Value {
         match v {
-            Value::String(s) if !s.is_empty() => Value::String(self.reference("account", s)),
+            Value::String(s) if !s.is_empty() => {
+                Value::String(self.var_name(s).unwrap_or_else(|| self.reference("account", s)))
+            }
             Value::Number(n) => Value::String(self.reference("account", &n.to_string())),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.accounts(x)).collect()),
             other => other.clone(),
@@ -135,8 +141,8 @@ impl<'r> Redactor<'r> {
             let replaced = s.replace(id, "<run-id>");
             return self.text(&replaced);
         }
-        if let Some((_, name)) = self.vars.iter().find(|(value, _)| value == s) {
-            return format!("<var:{name}>");
+        if let Some(var) = self.var_name(s) {
+            return var;
         }
         if is_datetime(s) {
             return "<time>".into();

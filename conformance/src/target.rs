@@ -45,6 +45,9 @@ impl std::str::FromStr for TargetSpec {
     }
 }
 
+/// Reads one environment variable; tests pass their own.
+pub type EnvReader = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Everything needed to reach a target, gathered before the first request.
 pub struct TargetOptions {
     pub spec: TargetSpec,
@@ -52,7 +55,7 @@ pub struct TargetOptions {
     pub allow_billable: bool,
     pub region: Option<String>,
     /// Reads an environment variable (credentials, the test-only connect override).
-    pub env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub env: EnvReader,
 }
 
 /// Where one surface's requests go.
