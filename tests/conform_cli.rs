@@ -386,3 +386,70 @@ fn update_records_and_re_records_snapshots() {
     assert!(std::fs::read_to_string(&snap).unwrap().contains("\"ShareReference\": 1"));
     assert!(conform(&dirs, &[]).status.success());
 }
+
+/// A declared difference is ignored against a twin (and said so), kept when re-recording against
+/// a twin, and not ignored against a cloud, whose answer is the truth.
+#[test]
+fn declared_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (scenarios, snapshots) = (tmp.path().join("s"), tmp.path().join("f"));
+    copy_scenario("getting-started-disk", &scenarios, Some(&snapshots));
+    let file = scenarios.join("tencent-cbs/getting-started-disk.json");
+    let declared = r#""differences": [{"step": "created", "path": "Response.DiskSet[*].DiskSize", "reason": "pretend the cloud rounds sizes up"}],"#;
+    let scenario =
+        std::fs::read_to_string(&file).unwrap().replacen("\"tags\":", &format!("{declared}\n  \"tags\":"), 1);
+    std::fs::write(&file, scenario).unwrap();
+    // As if recorded against the cloud: 11 where the twin says 10, in `created` and in `attached`.
+    let snap = snapshots.join("tencent-cbs/getting-started-disk.snap");
+    let recorded = std::fs::read_to_string(&snap).unwrap().replace("\"DiskSize\": 10,", "\"DiskSize\": 11,");
+    std::fs::write(&snap, &recorded).unwrap();
+    let dirs = ["--scenario-dir", scenarios.to_str().unwrap(), "--snapshot-dir", snapshots.to_str().unwrap()];
+
+    let out = conform(&dirs, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("attached.body.Response.DiskSet[0].DiskSize: recorded 11, got 10"), "{stdout}");
+    assert!(
+        !stdout.contains("created.body.Response.DiskSet[0].DiskSize: recorded"),
+        "declared, so not a failure: {stdout}"
+    );
+    assert!(
+        stdout.contains("declared difference ignored at created.body.Response.DiskSet[0].DiskSize: pretend the cloud rounds sizes up"),
+        "{stdout}"
+    );
+
+    let out = conform(&[&dirs[..], &["--update"]].concat(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let rewritten = snapshot_value(&snap);
+    assert_eq!(
+        rewritten["created"]["body"]["Response"]["DiskSet"][0]["DiskSize"], 11,
+        "the declared path keeps the recorded value"
+    );
+    assert_eq!(rewritten["attached"]["body"]["Response"]["DiskSet"][0]["DiskSize"], 10, "the rest is re-recorded");
+    let out = conform(&[&dirs[..], &["--json"]].concat(), &[]);
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ignored = &report["scenarios"][0]["ignored_differences"][0];
+    assert_eq!(ignored["at"], serde_json::json!(["created.body.Response.DiskSet[0].DiskSize"]));
+    assert_eq!(ignored["reason"], "pretend the cloud rounds sizes up");
+
+    let mut cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
+    cfg.add_tencent_keys(&format!("{REAL_ID}:{REAL_KEY}")).unwrap();
+    let cloud = common::twin_with(cfg, Clock::real(), AuthMode::Enforce);
+    let addr = cloud.addr.to_string();
+    let env = [
+        ("TENCENTCLOUD_SECRET_ID", REAL_ID),
+        ("TENCENTCLOUD_SECRET_KEY", REAL_KEY),
+        ("CLOUDTWIN_CONFORM_CONNECT", addr.as_str()),
+    ];
+    let out = conform(&[&dirs[..], &["--target", "tencent", "--allow-billable"]].concat(), &env);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("created.body.Response.DiskSet[0].DiskSize: recorded 11, got 10"), "{stdout}");
+}
+
+fn snapshot_value(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    let body = text.splitn(3, "---\n").nth(2).unwrap();
+    serde_json::from_str(body).unwrap()
+}

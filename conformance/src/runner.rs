@@ -275,12 +275,10 @@ pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> R
         }
     }
     for step in &s.cleanup {
-        let missing: Vec<String> = template::references(&step.params)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|r| !scope.values.contains_key(r) && !template::is_clock_reference(r))
-            .collect();
-        if !missing.is_empty() {
+        let mut refs = template::references(&step.params).unwrap_or_default();
+        refs.extend(template::references(&Value::Object(step.transport.clone())).unwrap_or_default());
+        let missing = refs.iter().any(|r| !scope.values.contains_key(r) && !template::is_clock_reference(r));
+        if missing {
             // Nothing was created that this step would delete.
             report.steps.push(skipped(step, true));
             continue;
