@@ -453,3 +453,68 @@ fn snapshot_value(path: &Path) -> Value {
     let body = text.splitn(3, "---\n").nth(2).unwrap();
     serde_json::from_str(body).unwrap()
 }
+
+/// Against a running twin (so its state can be inspected afterwards): a failing step stops the
+/// steps, the cleanup still detaches and returns the disk.
+#[test]
+fn cleanup_runs_after_a_failure() {
+    let twin = common::twin(TimingPolicy::Realistic { seconds: 1.0 });
+    let before = twin.ok("DescribeDisks", serde_json::json!({"Limit": 100}))["TotalCount"].clone();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_scenario("getting-started-disk", tmp.path(), None);
+    let file = tmp.path().join("tencent-cbs/getting-started-disk.json");
+    let scenario = std::fs::read_to_string(&file).unwrap();
+    let broken = scenario.replace(
+        r#""Response.DiskSet[0].InstanceId": "${instance}""#,
+        r#""Response.DiskSet[0].InstanceId": "ins-elsewhere""#,
+    );
+    assert_ne!(broken, scenario);
+    std::fs::write(&file, broken).unwrap();
+
+    let url = format!("http://{}", twin.addr);
+    let out = conform(&["--target", &url, "--scenario-dir", tmp.path().to_str().unwrap(), "--json"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = report["scenarios"][0]["steps"].as_array().unwrap();
+    let outcome = |name: &str| steps.iter().find(|s| s["name"] == name).unwrap()["outcome"].clone();
+    assert_eq!(outcome("attached"), "failed");
+    assert_eq!(outcome("detach"), "skipped");
+    for name in ["cleanup-detach", "cleanup-settled", "cleanup-terminate"] {
+        assert_eq!(outcome(name), "passed", "{name}");
+    }
+    let failure = &report["scenarios"][0]["failures"][0];
+    assert_eq!(failure["step"], "step `attached`");
+    assert_eq!(failure["message"], r#"Response.DiskSet[0].InstanceId: expected "ins-elsewhere", got "ins-cloudtw1""#);
+    assert_eq!(
+        twin.ok("DescribeDisks", serde_json::json!({"Limit": 100}))["TotalCount"],
+        before,
+        "nothing left behind"
+    );
+}
+
+/// A wait that never sees its state gives up after its timeout of virtual time, without sleeping.
+#[test]
+fn a_wait_times_out_on_the_virtual_clock() {
+    let twin = common::twin(TimingPolicy::Manual);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tencent-cbs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = r#"{"name": "stuck", "surface": "tencent-cbs", "targets": ["twin"],
+        "steps": [
+          {"name": "create", "call": "CreateDisks", "capture": {"disk": "Response.DiskIdSet[0]"},
+           "params": {"Placement": {"Zone": "ap-guangzhou-3"}, "DiskChargeType": "POSTPAID_BY_HOUR", "DiskType": "CLOUD_PREMIUM", "DiskSize": 10}},
+          {"name": "ready", "call": "DescribeDisks", "params": {"DiskIds": ["${disk}"]},
+           "wait": {"until": {"Response.TotalCount": 1}, "timeout": 3600, "every": 600}}]}"#;
+    std::fs::write(dir.join("stuck.json"), scenario).unwrap();
+    let started = std::time::Instant::now();
+    let out =
+        conform(&["--target", &format!("http://{}", twin.addr), "--scenario-dir", tmp.path().to_str().unwrap()], &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("step `ready`: gave up after waiting 3600 s: still Response.TotalCount: expected 1, got 0"),
+        "{stdout}"
+    );
+    assert_eq!(twin.now(), common::T0 + 3600, "an hour passed on the twin's clock");
+    assert!(started.elapsed() < Duration::from_secs(30), "and not on the wall clock");
+}

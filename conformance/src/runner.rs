@@ -144,7 +144,10 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
             Ok(r) => r,
             Err(e) => return Ok(fail(report, format!("cannot build the request: {e}"), None, None)),
         };
-        let http = cx.target.send(cx.endpoint, &request).await?;
+        let http = match cx.target.send(cx.endpoint, &request).await? {
+            Ok(h) => h,
+            Err(e) => return Ok(fail(report, e, Some(describe_request(&request)), None)),
+        };
         report.sent += 1;
         report.status = Some(http.status);
         let shown_request = || Some(describe_request(&request));
@@ -275,9 +278,11 @@ pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> R
         }
     }
     for step in &s.cleanup {
-        let mut refs = template::references(&step.params).unwrap_or_default();
-        refs.extend(template::references(&Value::Object(step.transport.clone())).unwrap_or_default());
-        let missing = refs.iter().any(|r| !scope.values.contains_key(r) && !template::is_clock_reference(r));
+        let missing = step
+            .request_references()
+            .unwrap_or_default()
+            .iter()
+            .any(|r| !scope.values.contains_key(r) && !template::is_clock_reference(r));
         if missing {
             // Nothing was created that this step would delete.
             report.steps.push(skipped(step, true));

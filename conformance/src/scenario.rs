@@ -272,6 +272,95 @@ fn convert_step(raw: RawStep) -> Result<Step, String> {
     })
 }
 
+/// Checks each step as it is read, in order: names, operations, transport options, and that
+/// every `${...}` refers to something known by then.
+struct StepChecker<'a> {
+    surface: &'a str,
+    catalog: &'static crate::catalog::Catalog,
+    client: &'static dyn surface::Surface,
+    vars: &'a BTreeMap<String, Value>,
+    names: BTreeSet<String>,
+    /// Vars, built-ins and the captures of the steps read so far.
+    known: BTreeSet<String>,
+}
+
+impl StepChecker<'_> {
+    fn check(&mut self, step: &Step) -> Result<(), String> {
+        if step.name.is_empty() || !step.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err("a step name must be letters, digits, `-` and `_`".into());
+        }
+        if !self.names.insert(step.name.clone()) {
+            return Err(format!(
+                "the name `{}` is used by an earlier step; give this step its own \"name\"",
+                step.name
+            ));
+        }
+        match (self.catalog.contains(&step.call), step.unlisted) {
+            (false, false) => {
+                return Err(format!(
+                    "`{}` is not an operation of {} (mark the step \"unlisted\": true if that is the point)",
+                    step.call, self.surface
+                ))
+            }
+            (true, true) => return Err(format!("`{}` is in the catalog; it cannot be \"unlisted\"", step.call)),
+            _ => {}
+        }
+        self.client.validate_transport(&step.transport).map_err(|e| format!("transport: {e}"))?;
+        let mut refs = step.request_references()?;
+        for (_, m) in step.expect.fields.iter().chain(step.wait.iter().flat_map(|w| w.until.iter())) {
+            refs.extend(template::references(m)?);
+        }
+        if let Some(r) = refs.iter().find(|r| !self.known.contains(*r) && !template::is_clock_reference(r)) {
+            return Err(format!(
+                "`${{{r}}}` is neither a var, a built-in ({}), nor captured by an earlier step",
+                BUILTINS.join(", ")
+            ));
+        }
+        for name in step.capture.keys() {
+            if self.vars.contains_key(name) || BUILTINS.contains(&name.as_str()) {
+                return Err(format!("capture `{name}` would hide the var of the same name"));
+            }
+            self.known.insert(name.clone());
+        }
+        Ok(())
+    }
+}
+
+fn check_differences(differences: &[Difference], steps: &[&Step]) -> Result<(), String> {
+    for d in differences {
+        Path::parse(&d.path).map_err(|e| format!("difference: {e}"))?;
+        if d.reason.trim().is_empty() {
+            return Err(format!("difference `{}`: say why it is deliberate (\"reason\")", d.path));
+        }
+        if let Some(s) = &d.step {
+            if !steps.iter().any(|st| &st.name == s) {
+                return Err(format!("difference `{}`: there is no step `{s}`", d.path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a scenario creates on a real cloud costs money until it is deleted: every step that
+/// creates something (and is meant to succeed) must capture an id that a cleanup step uses.
+fn check_cleanup_deletes_creations(
+    client: &dyn surface::Surface,
+    steps: &[Step],
+    cleanup: &[Step],
+) -> Result<(), (String, String)> {
+    let cleaned: BTreeSet<String> = cleanup.iter().flat_map(|c| c.request_references().unwrap_or_default()).collect();
+    for step in steps {
+        let creates = step.expect.error.is_empty() && client.creates(&step.call, &step.params);
+        if creates && !step.capture.keys().any(|c| cleaned.contains(c)) {
+            return Err((
+                format!("step `{}`", step.name),
+                "creates something that no cleanup step deletes: capture its id and use it in \"cleanup\"".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Parse and check one scenario file.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let err = |step: Option<String>, problem: String| ScenarioError { file: file.to_string(), step, problem };
@@ -297,19 +386,24 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             return Err(err(None, format!("`{name}` cannot be a var name (letters, digits, `_`; not a built-in)")));
         }
     }
+    let targets = raw.targets.clone().unwrap_or_else(|| vec![TargetKind::Twin, TargetKind::Cloud]);
+    if targets.is_empty() {
+        return Err(err(None, "`targets` may not be empty".into()));
+    }
 
-    let mut steps = Vec::new();
-    let mut cleanup = Vec::new();
-    let mut names: BTreeSet<String> = BTreeSet::new();
-    let mut known: BTreeSet<String> = raw.vars.keys().cloned().collect();
-    known.extend(BUILTINS.iter().map(|s| s.to_string()));
-    // (step, its captures) for every step that creates something.
-    let mut created: Vec<(String, Vec<String>)> = Vec::new();
+    let mut checker = StepChecker {
+        surface: &raw.surface,
+        catalog,
+        client,
+        vars: &raw.vars,
+        names: BTreeSet::new(),
+        known: raw.vars.keys().cloned().chain(BUILTINS.iter().map(|s| s.to_string())).collect(),
+    };
+    let (mut steps, mut cleanup) = (Vec::new(), Vec::new());
     let all = raw.steps.iter().map(|v| (false, v)).chain(raw.cleanup.iter().map(|v| (true, v)));
     for (n, (is_cleanup, value)) in all.enumerate() {
         let label = |name: Option<&str>| {
-            let part = if is_cleanup { "cleanup step" } else { "step" };
-            let index = if is_cleanup { n + 1 - raw.steps.len() } else { n + 1 };
+            let (part, index) = if is_cleanup { ("cleanup step", n + 1 - raw.steps.len()) } else { ("step", n + 1) };
             match name {
                 Some(s) => format!("{part} {index} `{s}`"),
                 None => format!("{part} {index}"),
@@ -319,97 +413,17 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let raw_step: RawStep =
             serde_json::from_value(value.clone()).map_err(|e| err(Some(label(hint)), e.to_string()))?;
         let step = convert_step(raw_step).map_err(|e| err(Some(label(hint)), e))?;
-        let here = Some(label(Some(&step.name)));
-        if step.name.is_empty() || !step.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(err(here, "a step name must be letters, digits, `-` and `_`".into()));
-        }
-        if !names.insert(step.name.clone()) {
-            return Err(err(
-                here,
-                format!("the name `{}` is used by an earlier step; give this step its own \"name\"", step.name),
-            ));
-        }
-        match (catalog.contains(&step.call), step.unlisted) {
-            (false, false) => {
-                return Err(err(
-                    here,
-                    format!(
-                        "`{}` is not an operation of {} (mark the step \"unlisted\": true if that is the point)",
-                        step.call, raw.surface
-                    ),
-                ))
-            }
-            (true, true) => {
-                return Err(err(here, format!("`{}` is in the catalog; it cannot be \"unlisted\"", step.call)))
-            }
-            _ => {}
-        }
-        client.validate_transport(&step.transport).map_err(|e| err(here.clone(), format!("transport: {e}")))?;
-        let mut refs = Vec::new();
-        for v in [&step.params, &Value::Object(step.transport.clone())] {
-            refs.extend(template::references(v).map_err(|e| err(here.clone(), e))?);
-        }
-        for (_, m) in step.expect.fields.iter().chain(step.wait.iter().flat_map(|w| w.until.iter())) {
-            refs.extend(template::references(m).map_err(|e| err(here.clone(), e))?);
-        }
-        for r in refs {
-            if !known.contains(&r) && !template::is_clock_reference(&r) {
-                return Err(err(
-                    here,
-                    format!(
-                        "`${{{r}}}` is neither a var, a built-in ({}), nor captured by an earlier step",
-                        BUILTINS.join(", ")
-                    ),
-                ));
-            }
-        }
-        for name in step.capture.keys() {
-            if raw.vars.contains_key(name) || BUILTINS.contains(&name.as_str()) {
-                return Err(err(here, format!("capture `{name}` would hide the var of the same name")));
-            }
-            known.insert(name.clone());
-        }
-        if !is_cleanup && step.expect.error.is_empty() && client.creates(&step.call, &step.params) {
-            created.push((step.name.clone(), step.capture.keys().cloned().collect()));
-        }
+        checker.check(&step).map_err(|e| err(Some(label(Some(&step.name))), e))?;
         if is_cleanup {
             cleanup.push(step);
         } else {
             steps.push(step);
         }
     }
-
-    for d in &raw.differences {
-        Path::parse(&d.path).map_err(|e| err(None, format!("difference: {e}")))?;
-        if d.reason.trim().is_empty() {
-            return Err(err(None, format!("difference `{}`: say why it is deliberate (\"reason\")", d.path)));
-        }
-        if let Some(s) = &d.step {
-            if !steps.iter().chain(&cleanup).any(|st| &st.name == s) {
-                return Err(err(None, format!("difference `{}`: there is no step `{s}`", d.path)));
-            }
-        }
-    }
-    let targets = raw.targets.unwrap_or_else(|| vec![TargetKind::Twin, TargetKind::Cloud]);
-    if targets.is_empty() {
-        return Err(err(None, "`targets` may not be empty".into()));
-    }
-    // What a scenario creates on a real cloud costs money until it is deleted.
+    let every_step: Vec<&Step> = steps.iter().chain(&cleanup).collect();
+    check_differences(&raw.differences, &every_step).map_err(|e| err(None, e))?;
     if targets.contains(&TargetKind::Cloud) {
-        let mut cleaned: BTreeSet<String> = BTreeSet::new();
-        for c in &cleanup {
-            for v in [&c.params, &Value::Object(c.transport.clone())] {
-                cleaned.extend(template::references(v).unwrap_or_default());
-            }
-        }
-        for (step, captures) in &created {
-            if !captures.iter().any(|c| cleaned.contains(c)) {
-                return Err(err(
-                    Some(format!("step `{step}`")),
-                    "creates something that no cleanup step deletes: capture its id and use it in \"cleanup\"".into(),
-                ));
-            }
-        }
+        check_cleanup_deletes_creations(client, &steps, &cleanup).map_err(|(step, e)| err(Some(step), e))?;
     }
     Ok(Scenario {
         name: raw.name,
@@ -424,6 +438,15 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         cleanup,
         file: file.to_string(),
     })
+}
+
+impl Step {
+    /// The `${...}` names the request itself needs (parameters and transport options).
+    pub fn request_references(&self) -> Result<Vec<String>, String> {
+        let mut refs = template::references(&self.params)?;
+        refs.extend(template::references(&Value::Object(self.transport.clone()))?);
+        Ok(refs)
+    }
 }
 
 impl Scenario {

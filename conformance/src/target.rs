@@ -280,9 +280,13 @@ impl Target {
         Ok(())
     }
 
-    pub async fn send(&self, endpoint: &Endpoint, req: &HttpRequest) -> Result<HttpReply, TargetDown> {
-        let method = reqwest::Method::from_bytes(req.method.as_bytes())
-            .map_err(|_| TargetDown(format!("`{}` is not an HTTP method", req.method)))?;
+    /// Send one request. The outer error ends the run (the target is gone); the inner one is a
+    /// request that could not even be formed (a header value a var made invalid), which fails
+    /// only its step.
+    pub async fn send(&self, endpoint: &Endpoint, req: &HttpRequest) -> Result<Result<HttpReply, String>, TargetDown> {
+        let Ok(method) = reqwest::Method::from_bytes(req.method.as_bytes()) else {
+            return Ok(Err(format!("`{}` is not an HTTP method", req.method)));
+        };
         let mut r = self.http.request(method, format!("{}{}", endpoint.base_url, req.path_and_query));
         // The Host header is set explicitly: it is what was signed, whatever the TCP destination.
         for (k, v) in &req.headers {
@@ -291,17 +295,17 @@ impl Target {
         if !req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
             r = r.header("Host", endpoint.host.as_str());
         }
-        let reply = r
-            .body(req.body.clone())
-            .send()
-            .await
-            .map_err(|e| TargetDown(format!("target {} went away: {}", self.label, cause(&e))))?;
+        let reply = match r.body(req.body.clone()).send().await {
+            Ok(reply) => reply,
+            Err(e) if e.is_builder() => return Ok(Err(format!("the request cannot be sent: {}", cause(&e)))),
+            Err(e) => return Err(TargetDown(format!("target {} went away: {}", self.label, cause(&e)))),
+        };
         let status = reply.status().as_u16();
         let body = reply
             .bytes()
             .await
             .map_err(|e| TargetDown(format!("target {} broke off an answer: {}", self.label, cause(&e))))?;
-        Ok(HttpReply { status, body: body.to_vec() })
+        Ok(Ok(HttpReply { status, body: body.to_vec() }))
     }
 }
 
