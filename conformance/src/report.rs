@@ -144,7 +144,7 @@ impl RunReport {
                 Outcome::Failed => writeln!(out, "  FAIL {} ({steps} steps, {:.2} s) {}", s.id, s.duration_s, s.file)?,
             }
             for f in &s.failures {
-                let mut lines = f.text_lines(verbose || s.outcome == Outcome::Failed);
+                let mut lines = f.text_lines(true);
                 if let Some(first) = lines.first_mut() {
                     writeln!(out, "       {first}")?;
                 }
