@@ -119,18 +119,8 @@ impl Target {
                 .await
                 .map_err(|e| format!("cannot start the embedded twin: {e}"))?;
                 let url = format!("http://{}", running.addr);
-                Ok(Target {
-                    label: format!("embedded twin (cloudtwin {})", env!("CARGO_PKG_VERSION")),
-                    kind: TargetKind::Twin,
-                    region: opts.region.unwrap_or_else(|| "ap-guangzhou".into()),
-                    credentials: Credentials::twin_defaults(),
-                    cloud: None,
-                    twin_url: Some(url),
-                    connect_override: None,
-                    owns_state: true,
-                    http,
-                    _embedded: Some(running),
-                })
+                let label = format!("embedded twin (cloudtwin {})", env!("CARGO_PKG_VERSION"));
+                Ok(Target::twin(label, url, opts.region, http, Some(running)))
             }
             TargetSpec::Twin(url) => {
                 let health = format!("{url}/_cloudtwin/health");
@@ -146,18 +136,7 @@ impl Target {
                         "target {url} does not answer like a cloudtwin (GET /_cloudtwin/health gave HTTP {status})"
                     ));
                 }
-                Ok(Target {
-                    label: format!("twin at {url}"),
-                    kind: TargetKind::Twin,
-                    region: opts.region.unwrap_or_else(|| "ap-guangzhou".into()),
-                    credentials: Credentials::twin_defaults(),
-                    cloud: None,
-                    twin_url: Some(url),
-                    connect_override: None,
-                    owns_state: false,
-                    http,
-                    _embedded: None,
-                })
+                Ok(Target::twin(format!("twin at {url}"), url, opts.region, http, None))
             }
             TargetSpec::Cloud(cloud) => {
                 let name = match cloud {
@@ -198,6 +177,29 @@ impl Target {
                 target.probe(&host).await?;
                 Ok(target)
             }
+        }
+    }
+
+    /// A twin: its fake keys, its control plane, and (only when it runs in this process) its
+    /// state to reset between scenarios.
+    fn twin(
+        label: String,
+        url: String,
+        region: Option<String>,
+        http: reqwest::Client,
+        embedded: Option<Running>,
+    ) -> Target {
+        Target {
+            label,
+            kind: TargetKind::Twin,
+            region: region.unwrap_or_else(|| "ap-guangzhou".into()),
+            credentials: Credentials::twin_defaults(),
+            cloud: None,
+            twin_url: Some(url),
+            connect_override: None,
+            owns_state: embedded.is_some(),
+            http,
+            _embedded: embedded,
         }
     }
 
