@@ -1,10 +1,12 @@
 //! `cloudtwin`: a local twin of Tencent CBS, Huawei CBR, a multi-cloud gateway and UCloudStack
-//! snapshots. `cloudtwin serve` runs it; `cloudtwin operations` lists what it implements.
+//! snapshots. `cloudtwin serve` runs it; `cloudtwin operations` lists what it implements;
+//! `cloudtwin conform` replays the documented scenarios against the twin or a real cloud.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use cloudtwin_conformance::target::TargetSpec;
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use cloudtwin_emulator::timing::TimingPolicy;
@@ -27,6 +29,82 @@ enum Command {
     Serve(ServeArgs),
     /// List the implemented operations, one `surface<TAB>name` per line.
     Operations,
+    /// Replay the documented scenarios against a twin or a real cloud and compare response shapes.
+    Conform(ConformArgs),
+}
+
+#[derive(clap::Args)]
+struct ConformArgs {
+    /// Only scenarios whose `surface/name` contains this text.
+    filter: Option<String>,
+    /// List the selected scenarios and the operations the suite covers, then stop.
+    #[arg(long)]
+    list: bool,
+    /// Only scenarios of this surface (tencent-cbs, huawei-cbr, gateway, ucloudstack); repeatable.
+    #[arg(long = "surface", value_name = "SURFACE")]
+    surfaces: Vec<String>,
+    /// Only this scenario (`name` or `surface/name`); repeatable.
+    #[arg(long = "scenario", value_name = "NAME")]
+    scenarios: Vec<String>,
+    /// embedded (a twin in this process), http://HOST:PORT (a running twin), tencent or huawei (the real clouds).
+    #[arg(long, default_value = "embedded", value_parser = parse_target)]
+    target: TargetSpec,
+    /// Allow a real-cloud target to create (billable) resources; it cleans up what it creates.
+    #[arg(long)]
+    allow_billable: bool,
+    /// Region to run in (default ap-guangzhou for Tencent, cn-north-4 for Huawei).
+    #[arg(long)]
+    region: Option<String>,
+    /// Override a scenario variable, e.g. --var instance=ins-abcd1234; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// Re-record the snapshots (in --snapshot-dir, default fixtures/conformance) instead of comparing.
+    #[arg(long)]
+    update: bool,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Print the report as JSON on stdout (the summary goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Read scenarios from DIR/<surface>/*.json instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    scenario_dir: Option<PathBuf>,
+    /// Read (and with --update write) snapshots in DIR/<surface>/ instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
+    /// Show requests and answers of failed steps, and every snapshot's status.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn parse_target(s: &str) -> Result<TargetSpec, String> {
+    s.parse()
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
+    Ok((k.trim().to_string(), v.to_string()))
+}
+
+fn conform(args: ConformArgs) -> i32 {
+    let opts = cloudtwin_conformance::Options {
+        list: args.list,
+        surfaces: args.surfaces,
+        scenarios: args.scenarios,
+        filter: args.filter,
+        target: args.target,
+        allow_billable: args.allow_billable,
+        region: args.region,
+        vars: args.vars,
+        update: args.update,
+        junit: args.junit,
+        json: args.json,
+        scenario_dir: args.scenario_dir,
+        snapshot_dir: args.snapshot_dir,
+        verbose: args.verbose,
+    };
+    cloudtwin_conformance::main(opts, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())
 }
 
 #[derive(clap::Args)]
@@ -125,6 +203,7 @@ fn main() {
     let cli = Cli::parse();
     match cli.command {
         Command::Operations => print!("{}", cloudtwin_emulator::control::operations_text()),
+        Command::Conform(args) => std::process::exit(conform(args)),
         Command::Serve(args) => {
             tracing_subscriber::fmt()
                 .with_env_filter(

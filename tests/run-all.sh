@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of cloudtwin, from a fresh clone: builds the binary, runs the Rust tests, creates a
-# Python venv with the pinned official SDKs and runs the SDK suite against the built binary.
+# Every test of cloudtwin, from a fresh clone: builds the binary, runs the Rust tests and the
+# conformance suite against the embedded twin, creates a Python venv with the pinned official SDKs
+# and runs the SDK suite against the built binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,9 @@ cargo build --locked --bin cloudtwin
 
 echo "== rust tests"
 cargo test --workspace --locked
+
+echo "== conformance suite (embedded twin)"
+target/debug/cloudtwin conform --target embedded --junit target/conformance-junit.xml
 
 echo "== python venv (tests/sdk/requirements.txt)"
 PY=${PYTHON:-python3}

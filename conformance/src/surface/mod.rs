@@ -1,0 +1,109 @@
+//! One client per API family: how an operation and its parameters become a signed HTTP request,
+//! and how an answer's status, error code and body are read. The runner, redaction, snapshots
+//! and reports are shared; adding a family is one more module here and one more line in
+//! [`SURFACES`].
+//!
+//! The families still to come fit the same trait:
+//! - `huawei-cbr`: REST. The catalog row gives method and path template; params would carry
+//!   `path`, `query` and `body` objects. SDK-HMAC-SHA256 signing with AK/SK (the emulator's
+//!   signer, once the Huawei verifier lands), `error_code` in the body, the HTTP status matters.
+//! - `gateway`: POST JSON to the catalog path; the error is the envelope's `scode`/`desc`.
+//! - `ucloudstack`: `/api` with `Action`, the SHA-1 signature; the error is a non-zero `RetCode`.
+
+pub mod tencent;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::credentials::Credentials;
+use crate::redact::RedactRules;
+
+/// How a step signs its request. Anything but `valid` is a negative test of authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignMode {
+    #[default]
+    Valid,
+    /// Signed with a wrong secret key: the signature does not verify.
+    BadSignature,
+    /// Signed with a well-formed key id the cloud does not know.
+    UnknownKey,
+    /// Signed correctly, but ten minutes ago.
+    Expired,
+    /// No signature at all.
+    Unsigned,
+}
+
+/// The real cloud behind a surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    Tencent,
+    Huawei,
+}
+
+/// One operation to send.
+pub struct Call<'a> {
+    pub operation: &'a str,
+    pub params: &'a Value,
+    pub transport: &'a Map<String, Value>,
+    pub sign: SignMode,
+    /// The target's region (a step's transport may override it).
+    pub region: &'a str,
+    /// The target's clock, unix seconds: what the signature is dated.
+    pub now: i64,
+}
+
+/// A request ready to send: `host` is what the Host header says and what was signed; the
+/// target decides where the TCP connection goes.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: String,
+    pub path_and_query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpReply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// An answer as the runner sees it, whatever the family.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    /// The family's error code, when the answer is an error.
+    pub error: Option<String>,
+    pub message: Option<String>,
+    pub body: Value,
+}
+
+pub trait Surface: Sync {
+    /// As the catalog file is named.
+    fn name(&self) -> &'static str;
+    /// The real cloud that serves this family, if any.
+    fn cloud(&self) -> Option<Cloud>;
+    /// Check a step's `transport` options when the scenario loads.
+    fn validate_transport(&self, transport: &Map<String, Value>) -> Result<(), String>;
+    /// Whether a call creates something that costs money until it is deleted.
+    fn creates(&self, operation: &str, params: &Value) -> bool;
+    fn build(&self, call: &Call<'_>, credentials: &Credentials, host: &str) -> Result<HttpRequest, String>;
+    fn read(&self, reply: &HttpReply) -> Result<Reply, String>;
+    fn redaction(&self) -> &'static RedactRules;
+}
+
+pub static SURFACES: &[&dyn Surface] = &[&tencent::TencentCbs];
+
+pub fn find(name: &str) -> Option<&'static dyn Surface> {
+    SURFACES.iter().copied().find(|s| s.name() == name)
+}
+
+/// A transport option that must be a string from a fixed set.
+pub fn one_of(t: &Map<String, Value>, key: &str, allowed: &[&str]) -> Result<(), String> {
+    match t.get(key) {
+        None => Ok(()),
+        Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(()),
+        Some(v) => Err(format!("`{key}` must be one of {}, not {v}", allowed.join(", "))),
+    }
+}

@@ -1,0 +1,114 @@
+//! Checks over the scenario files and recordings as a whole: every catalog operation of a
+//! surface that has a client (or scenarios) is touched, the recordings and the scenarios belong
+//! together, and insta reads the recordings as its own snapshots.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use cloudtwin_conformance::scenario::{self, Scenario};
+use cloudtwin_conformance::surface::SignMode;
+use cloudtwin_conformance::{builtin, coverage, snapshot, surface};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let files = scenario::read_dir(&root().join("scenarios")).unwrap();
+    scenario::parse_all(&files).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn snapshot_files() -> Vec<(String, PathBuf)> {
+    let dir = root().join("../fixtures/conformance");
+    let mut out = Vec::new();
+    for surface in std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        for f in std::fs::read_dir(surface.path()).unwrap().flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|x| x == "snap") {
+                let name = format!("{}/{}", surface.file_name().to_string_lossy(), f.file_name().to_string_lossy());
+                out.push((name, p));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_operation_of_an_active_surface_is_touched() {
+    let all = scenarios();
+    let mut total = 0;
+    let mut active = Vec::new();
+    for (name, touched, of, missing) in coverage(&all) {
+        total += of;
+        if surface::find(name).is_some() || all.iter().any(|s| s.surface == name) {
+            assert!(missing.is_empty(), "{name}: {touched} of {of}; no scenario touches {missing:?}");
+            active.push(name);
+        }
+    }
+    assert_eq!(total, 137, "the four catalogs");
+    assert!(active.contains(&"tencent-cbs"), "{active:?}");
+}
+
+#[test]
+fn every_active_surface_has_negative_cases() {
+    let all = scenarios();
+    for s in surface::SURFACES {
+        let mine: Vec<&Scenario> = all.iter().filter(|x| x.surface == s.name()).collect();
+        let steps = || mine.iter().flat_map(|x| x.steps.iter());
+        assert!(steps().any(|st| st.sign == SignMode::BadSignature), "{}: a bad signature", s.name());
+        assert!(
+            steps().any(|st| st.expect.error.iter().any(|e| e == "MissingParameter")),
+            "{}: a missing parameter",
+            s.name()
+        );
+        assert!(steps().filter(|st| !st.expect.error.is_empty()).count() >= 20, "{}: negative cases", s.name());
+    }
+}
+
+#[test]
+fn the_built_in_scenarios_are_the_files() {
+    let on_disk: BTreeSet<String> = scenario::read_dir(&root().join("scenarios"))
+        .unwrap()
+        .into_iter()
+        .map(|(p, _)| p.rsplit('/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/"))
+        .collect();
+    let built_in: BTreeSet<String> = builtin::SCENARIOS.iter().map(|(p, _)| p.to_string()).collect();
+    assert_eq!(on_disk, built_in);
+}
+
+#[test]
+fn recordings_and_scenarios_belong_together() {
+    let all = scenarios();
+    let recorded: BTreeSet<String> = snapshot_files().into_iter().map(|(n, _)| n).collect();
+    let expected: BTreeSet<String> =
+        all.iter().filter(|s| s.snapshots()).map(|s| snapshot::relative(&s.surface, &s.name)).collect();
+    assert_eq!(recorded, expected, "a recording per scenario with snapshot steps, and no orphans");
+    for (name, path) in snapshot_files() {
+        let snap = snapshot::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let s = all.iter().find(|s| snapshot::relative(&s.surface, &s.name) == name).unwrap();
+        assert_eq!(snap.meta.expression, s.id());
+        assert!(!snap.meta.target.is_empty() && !snap.meta.recorded_at.is_empty(), "{name}: who and when");
+        let steps: Vec<&str> = snap.content.as_object().unwrap().keys().map(String::as_str).collect();
+        let snapshot_steps: Vec<&str> =
+            s.steps.iter().chain(&s.cleanup).filter(|st| st.snapshot).map(|st| st.name.as_str()).collect();
+        assert_eq!(steps, snapshot_steps, "{name}: one entry per snapshot step, in order");
+    }
+}
+
+/// insta reads our files: its own assertion finds each recording and agrees on the content.
+#[test]
+fn insta_reads_the_recordings() {
+    std::env::set_var("INSTA_UPDATE", "no");
+    std::env::set_var("INSTA_FORCE_PASS", "0");
+    for (name, path) in snapshot_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ours = snapshot::parse(&text).unwrap();
+        let content = serde_json::to_string_pretty(&ours.content).unwrap();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(path.parent().unwrap());
+        settings.set_prepend_module_to_snapshot(false);
+        let stem = name.rsplit('/').next().unwrap().trim_end_matches(".snap").to_string();
+        settings.bind(|| insta::assert_snapshot!(stem, content));
+    }
+}
