@@ -4,47 +4,20 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config};
-use common::{raw, Reply};
+use common::Reply;
 use serde_json::{json, Value};
 
 fn captures() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/captures");
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name()?.to_str()?.to_string();
-            (name.starts_with("tencent-") && name.ends_with(".json"))
-                .then(|| (name, serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()))
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    let out = common::captures("tencent");
     assert!(out.len() >= 10, "expected the Tencent captures, found {}", out.len());
     out
 }
 
 fn replay(t: &common::Twin, cap: &Value) -> Reply {
-    let req = &cap["request"];
-    let query = req["query"].as_str().unwrap();
-    let target = if query.is_empty() {
-        req["url_path"].as_str().unwrap().to_string()
-    } else {
-        format!("{}?{query}", req["url_path"].as_str().unwrap())
-    };
-    let headers: Vec<(String, String)> = req["headers"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(k, _)| !k.eq_ignore_ascii_case("content-length") && !k.eq_ignore_ascii_case("connection"))
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-        .collect();
-    let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    raw(t.addr, req["method"].as_str().unwrap(), &target, &h, req["body"].as_str().unwrap().as_bytes())
+    common::replay(t, cap)
 }
 
 /// One signed byte changed: the body, the query, or a signed header.

@@ -64,15 +64,6 @@ fn sort_value(b: &Backup, key: &str) -> (i64, String) {
     }
 }
 
-fn parse_query_time(q: &super::body::Query, key: &str) -> HwResult<Option<i64>> {
-    match q.get(key) {
-        None => Ok(None),
-        Some(s) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")
-            .map(|d| Some(d.and_utc().timestamp_millis()))
-            .map_err(|_| invalid(format!("{key}: expected YYYY-MM-DDTHH:MM:SSZ"))),
-    }
-}
-
 pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let q = &req.query;
     let (limit, offset) = q.page(1000)?;
@@ -84,8 +75,8 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     q.bool("dec")?;
     let show_replication = q.bool("show_replication")?.unwrap_or(false);
     let used_percent = q.int("used_percent", 1, 100)?;
-    let start = parse_query_time(q, "start_time")?;
-    let end = parse_query_time(q, "end_time")?;
+    let start = q.time("start_time")?;
+    let end = q.time("end_time")?;
     let name = q.get("name");
     if name.is_some_and(|n| n.chars().count() > 255) {
         return Err(invalid("name: at most 255 characters"));
@@ -332,6 +323,18 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     jobs::describe_task(ctx.world, &project, &log, &checkpoint, "", &provider, Some(resource));
     jobs::launch(ctx, &project, &log.clone(), HwWork::RestoreDone { project: project.clone(), backup: id, oplog: log });
     Reply::status(202)
+}
+
+/// The backups of a vault that can still be replicated to `region`: whole, available server
+/// backups of its own, not yet (or unsuccessfully) copied there.
+pub fn replicable(p: &HwProject, vault: &str, region: &str) -> Vec<String> {
+    p.backups
+        .values()
+        .filter(|b| b.vault_id == vault && b.parent_id.is_none() && b.image_type == "backup")
+        .filter(|b| b.status == "available" && b.resource_type == TYPE_SERVER)
+        .filter(|b| !b.replication_records.iter().any(|r| r.destination_region == region && r.status != "fail"))
+        .map(|b| b.id.clone())
+        .collect()
 }
 
 /// Validate a replication request and start it: the record on the source backup, the task,

@@ -229,6 +229,16 @@ impl Query {
         }
     }
 
+    /// A time filter in the doc's query format, `YYYY-MM-DDTHH:MM:SSZ`, as unix milliseconds.
+    pub fn time(&self, key: &str) -> HwResult<Option<i64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(s) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")
+                .map(|d| Some(d.and_utc().timestamp_millis()))
+                .map_err(|_| Bs9900(format!("Invalid {key}: expected YYYY-MM-DDTHH:MM:SSZ."))),
+        }
+    }
+
     /// `limit` and `offset` with the list's bounds; `limit` defaults to `max_limit`.
     pub fn page(&self, max_limit: i64) -> HwResult<(usize, usize)> {
         let limit = self.int("limit", 1, max_limit)?.unwrap_or(max_limit);

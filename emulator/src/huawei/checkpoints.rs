@@ -6,7 +6,6 @@ use serde_json::json;
 use super::body::{check_description, check_name, Obj};
 use super::error::{self as e, HwResult};
 use super::jobs::{self, Plan};
-use super::model::TYPE_SERVER;
 use super::{backups, render, vaults, Ctx, Reply, Req};
 
 pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -106,15 +105,7 @@ pub fn copy_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         return Err(e::Bs6128("Only server backup vaults support replication."));
     }
     let provider = vault.provider_id.clone();
-    let candidates: Vec<String> = p
-        .expect("vault found")
-        .backups
-        .values()
-        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && b.image_type == "backup")
-        .filter(|b| b.status == "available" && b.resource_type == TYPE_SERVER)
-        .filter(|b| !b.replication_records.iter().any(|x| x.destination_region == dr && x.status != "fail"))
-        .map(|b| b.id.clone())
-        .collect();
+    let candidates = backups::replicable(p.expect("vault found"), vid, dr);
     if candidates.is_empty() {
         return Err(e::Bs7493(format!("Vault {vid} has no backup left to replicate to {dr}.")));
     }

@@ -711,20 +711,7 @@ fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, project: &
         } else if let (Some(dest), Some(dr), Some(dp)) =
             (dest, pol.definition.destination_region.clone(), pol.definition.destination_project_id.clone())
         {
-            let candidates: Vec<String> = ctx
-                .proj_ref()
-                .map(|p| {
-                    p.backups
-                        .values()
-                        .filter(|b| b.vault_id == vault && b.parent_id.is_none() && b.image_type == "backup")
-                        .filter(|b| b.status == "available" && b.resource_type == TYPE_SERVER)
-                        .filter(|b| {
-                            !b.replication_records.iter().any(|r| r.destination_region == dr && r.status != "fail")
-                        })
-                        .map(|b| b.id.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let candidates = ctx.proj_ref().map(|p| super::backups::replicable(p, &vault, &dr)).unwrap_or_default();
             for b in candidates {
                 let _ = super::backups::replicate(&mut ctx, &b, (&dp, &dr, &dest), true, None, None);
             }

@@ -3,7 +3,7 @@
 //! `X-Auth-Token`. Errors here are the API gateway's (`APIGW.0301`, 401) or CBR's tenant check
 //! (`BackupService.1015`, 401). Nothing here knows what a vault is.
 
-use axum::http::{HeaderMap, Method};
+use axum::http::HeaderMap;
 
 use super::error::{Apigw0301, Bs1015, HwResult};
 use super::settings::{by_ak, project_owner};
@@ -14,13 +14,8 @@ use crate::world::World;
 /// AK/SK requests carry at most 12 MB of body (larger needs token authentication).
 pub const AKSK_BODY_LIMIT: usize = 12 * 1024 * 1024;
 
-pub struct HttpIn<'a> {
-    pub method: &'a Method,
-    pub path: &'a str,
-    pub query: &'a str,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-}
+/// The request as the edge hands it over (the same shape for every family).
+pub use crate::tencent::protocol::HttpIn;
 
 /// Who is calling.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::error::{self as e, invalid, HwResult};
+use super::error::{self as e, HwResult};
 use super::model::OpLog;
 use super::{render, Ctx, Reply, Req};
 
@@ -25,23 +25,14 @@ pub fn show_op_log(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     Reply::ok(json!({"operation_log": render::oplog(ctx.project, o)}))
 }
 
-fn query_time(q: &super::body::Query, key: &str) -> HwResult<Option<i64>> {
-    match q.get(key) {
-        None => Ok(None),
-        Some(s) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")
-            .map(|d| Some(d.and_utc().timestamp_millis()))
-            .map_err(|_| invalid(format!("{key}: expected YYYY-MM-DDTHH:MM:SSZ"))),
-    }
-}
-
 pub fn list_op_logs(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let q = &req.query;
     // The doc sets no upper bound on limit; the vault and backup lists use 1000.
     let (limit, offset) = q.page(1000)?;
     let kind = q.enum_str("operation_type", TYPES)?;
     let status = q.enum_str("status", STATUSES)?;
-    let start = query_time(q, "start_time")?;
-    let end = query_time(q, "end_time")?;
+    let start = q.time("start_time")?;
+    let end = q.time("end_time")?;
     let eq = |k: &str| q.get(k);
     let Some(p) = ctx.proj_ref() else { return Reply::ok(render::page("operation_logs", vec![], limit, offset)) };
     let res = |o: &OpLog, f: fn(&(String, String, String)) -> &String, want: Option<&str>, fuzzy: bool| match want {
