@@ -72,6 +72,11 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let family = classify(&path, &parts.headers);
     let limit = match family {
         Family::Tencent => tencent::protocol::TC3_POST_LIMIT,
+        Family::Huawei
+            if parts.headers.contains_key("x-auth-token") && !parts.headers.contains_key("authorization") =>
+        {
+            huawei::protocol::TOKEN_BODY_LIMIT
+        }
         Family::Huawei => huawei::protocol::AKSK_BODY_LIMIT,
         _ => 10 * 1024 * 1024,
     };
@@ -131,8 +136,9 @@ fn too_large(family: Family) -> Response {
         }
         Family::Huawei => {
             let id = uuid::Uuid::new_v4().simple().to_string();
-            let err =
-                huawei::error::Apigw0201("The request body exceeds 12 MB; use token authentication for larger bodies.");
+            let err = huawei::error::Apigw0201(
+                "The request body is too large: 12 MB with AK/SK signatures, 64 MB with a token.",
+            );
             huawei_response(huawei::HttpOut {
                 status: err.status,
                 body: huawei::error_body(&err, &id),

@@ -107,7 +107,17 @@ impl World {
 
     /// A read in `account`/`region` has seen whatever is in flight there.
     pub fn observe(&mut self, account: &str, region: &str, now_ms: i64) {
-        for job in self.jobs.iter_mut().filter(|j| j.account == account && j.region == region) {
+        self.observe_jobs(now_ms, |j| j.account == account && j.region == region);
+    }
+
+    /// A read has seen the in-flight work `watched` picks (work polled for elsewhere than where
+    /// it was started, such as a replica at its destination).
+    pub fn observe_where(&mut self, now_ms: i64, watched: impl Fn(&Work) -> bool) {
+        self.observe_jobs(now_ms, |j| watched(&j.work));
+    }
+
+    fn observe_jobs(&mut self, now_ms: i64, seen: impl Fn(&Job) -> bool) {
+        for job in self.jobs.iter_mut().filter(|j| seen(j)) {
             job.gate.reads = job.gate.reads.saturating_add(1);
             if job.opened_ms.is_none() && job.gate.reads >= job.gate.min_reads {
                 job.opened_ms = Some(now_ms);

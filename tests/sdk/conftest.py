@@ -162,13 +162,26 @@ def tccli_path():
 
 
 @pytest.fixture
+def frozen_clock(twin):
+    """Stop the virtual clock at the current second: async work then moves only when the test
+    advances the clock, however slow the machine (the Huawei modules use it for every test)."""
+    twin.set_clock(int(twin.now()))
+    return twin
+
+
+@pytest.fixture
 def make_cbr(twin_server):
     """make_cbr(account="default", project_id=PROJECT, ak=None, sk=None, algorithm=None)."""
 
-    def make(**kw):
-        return huawei_support.make_cbr(twin_server.base_url, **kw)
+    made = []
 
-    return make
+    def make(**kw):
+        made.append(huawei_support.make_cbr(twin_server.base_url, **kw))
+        return made[-1]
+
+    yield make
+    for cbr in made:
+        cbr.client.close()
 
 
 @pytest.fixture

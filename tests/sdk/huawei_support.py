@@ -17,18 +17,27 @@ from huaweicloudsdkcbr.v1 import model as cbr_model
 from huaweicloudsdkcbr.v1 import (
     BillingCreate,
     CbrClient,
+    CheckpointParam,
+    CreateCheckpointRequest,
     CreateVaultRequest,
     ListBackupsRequest,
+    ListOpLogsRequest,
     ListVaultRequest,
     ResourceCreate,
     ShowBackupRequest,
     ShowOpLogRequest,
     ShowVaultRequest,
+    VaultBackup,
+    VaultBackupReq,
     VaultCreate,
     VaultCreateReq,
 )
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.exceptions.exceptions import (
+    ClientRequestException,
+    ServerResponseException,
+    ServiceResponseException,
+)
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkcore.http.http_handler import HttpHandler
 from huaweicloudsdkcore.sdk_request import SdkRequest
@@ -85,12 +94,12 @@ NO_SUCH_ID = "0badc0de-0000-4000-8000-00000000dead"
 
 def signer_datetime(sdk_clock, extra):
     """A `datetime` class for huaweicloudsdkcore.signer.signer, whose `utcnow()` (the X-Sdk-Date
-    the SDK signs with) follows the twin's virtual clock, plus `extra["skew"]` seconds."""
+    the SDK signs with) follows the twin's virtual clock, plus `extra.skew` seconds."""
 
     class TwinDateTime(datetime.datetime):
         @classmethod
         def utcnow(cls):
-            t = sdk_clock.time() + extra["skew"]
+            t = sdk_clock.time() + extra.skew
             return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).replace(tzinfo=None)
 
     return TwinDateTime
@@ -127,7 +136,8 @@ class Cbr:
 
     # --- vaults
     def new_vault(self, name="vault", object_type="server", size=100, resources=(), protect_type="backup",
-                     billing=None, **vault_kw):
+                  billing=None, **vault_kw):
+        """CreateVault (post_paid unless `billing` says otherwise); returns the vault."""
         b = BillingCreate(consistent_level="crash_consistent", object_type=object_type,
                           protect_type=protect_type, size=size, **(billing or {}))
         res = [r if isinstance(r, ResourceCreate) else resource(r) for r in resources]
@@ -157,6 +167,20 @@ class Cbr:
     def op_log(self, log_id):
         return self.show_op_log(ShowOpLogRequest(operation_log_id=log_id)).operation_log
 
+    def op_logs(self, **filters):
+        return self.list_op_logs(ListOpLogsRequest(**filters)).operation_logs
+
+    def checkpoint(self, vault_id, resources=None, name=None, **params):
+        """CreateCheckpoint (back the vault up now); returns the CheckpointCreate."""
+        p = CheckpointParam(resources=list(resources) if resources else None, name=name, **params)
+        req = CreateCheckpointRequest(body=VaultBackupReq(checkpoint=VaultBackup(vault_id=vault_id, parameters=p)))
+        return self.create_checkpoint(req).checkpoint
+
+    def backup_of(self, checkpoint_id):
+        """The one top-level backup a single-resource checkpoint produced."""
+        (b,) = self.backups(checkpoint_id=checkpoint_id).backups
+        return b
+
 
 def resource(rid, kind=None, **kw):
     if kind is None:
@@ -183,6 +207,15 @@ def make_cbr(base_url, account="default", project_id=PROJECT, ak=None, sk=None, 
 
 
 HMAC_SM3 = SigningAlgorithm.HMAC_SM3
+
+
+def hw_time(value):
+    """A CBR time as an aware datetime. The SDK's models type created_at & co. as datetime, but
+    huaweicloudsdkcore only converts them when python-dateutil is installed (it is not one of its
+    dependencies); otherwise it hands back the string, e.g. "2031-01-06T03:00:00.000+00:00"."""
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def raw_json(sdk_response):
@@ -234,10 +267,12 @@ class HwRaw:
 
 
 def expect_hw_error(status, code, fn, *args, **kwargs):
-    """Run fn and assert it fails with this HTTP status and Huawei error_code."""
-    with pytest.raises(ClientRequestException) as info:
+    """Run fn and assert it fails with this HTTP status and Huawei error_code (the SDK raises
+    ClientRequestException for 4xx and ServerResponseException for 5xx)."""
+    with pytest.raises(ServiceResponseException) as info:
         fn(*args, **kwargs)
     e = info.value
+    assert isinstance(e, ClientRequestException if status < 500 else ServerResponseException), type(e)
     assert (e.status_code, e.error_code) == (status, code), (
         f"expected {status} {code}, got {e.status_code} {e.error_code}: {e.error_msg}")
     assert e.request_id, "error responses carry X-Request-Id"

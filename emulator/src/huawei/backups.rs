@@ -402,7 +402,7 @@ pub fn replicate(
         "source_region": ctx.region, "source_backup_name": b.name,
         "destination_backup_id": dest_backup, "destination_checkpoint_id": record.destination_checkpoint_id,
         "destination_project_id": dest_project, "destination_region": dest_region,
-        "destination_backup_name": name.unwrap_or(&b.name), "description": description,
+        "destination_backup_name": name.unwrap_or(&b.name),
     }});
     ctx.proj().backups.get_mut(backup_id).expect("backup found").replication_records.push(record);
     let log = ctx.new_oplog(&project, "replication", (&vid, &vname), extra);
@@ -413,6 +413,9 @@ pub fn replicate(
         backup: backup_id.into(),
         record: record_id.clone(),
         oplog: log.clone(),
+        destination: dest_project.into(),
+        name: name.map(str::to_string),
+        description: description.map(str::to_string),
     };
     jobs::launch(ctx, &project, &log, work);
     Ok(record_id)

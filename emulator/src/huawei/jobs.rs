@@ -428,8 +428,8 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             p.checkpoints.retain(|_, c| c.vault_id != vault);
             end_task(world, &project, &oplog, at, None);
         }
-        HwWork::ReplicationDone { backup, record, oplog, .. } => {
-            replication_done(world, &project, &backup, &record, &oplog, at)
+        HwWork::ReplicationDone { backup, record, oplog, name, description, .. } => {
+            replication_done(world, &project, (&backup, &record, &oplog), (name, description), at)
         }
         HwWork::PolicyTick { policy, .. } => fire(world, cfg, account, region, &project, &policy, at),
         HwWork::Expire { backup, .. } => {
@@ -450,7 +450,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
 }
 
 /// Remove a backup with its per-disk children.
-fn remove_backup(p: &mut HwProject, id: &str) {
+pub fn remove_backup(p: &mut HwProject, id: &str) {
     if let Some(b) = p.backups.remove(id) {
         for c in &b.children {
             p.backups.remove(c);
@@ -588,7 +588,13 @@ fn prune(
     }
 }
 
-fn replication_done(world: &mut World, project: &str, backup: &str, record: &str, oplog: &str, at: i64) {
+fn replication_done(
+    world: &mut World,
+    project: &str,
+    (backup, record, oplog): (&str, &str, &str),
+    (name, description): (Option<String>, Option<String>),
+    at: i64,
+) {
     let failed = take_fault(world, "replication", &[backup, record, oplog]);
     let Some(p) = world.huawei.get_mut(project) else { return };
     let Some(src) = p.backups.get_mut(backup) else { return };
@@ -619,6 +625,12 @@ fn replication_done(world: &mut World, project: &str, backup: &str, record: &str
     copy.project_id = rec.destination_project_id.clone();
     copy.image_type = "replication".into();
     copy.status = "available".into();
+    if let Some(n) = name {
+        copy.name = n;
+    }
+    if description.is_some() {
+        copy.description = description;
+    }
     copy.created_ms = at;
     copy.updated_ms = at;
     copy.protected_ms = Some(at);

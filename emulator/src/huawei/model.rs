@@ -295,11 +295,15 @@ pub enum HwWork {
         vault: String,
         oplog: String,
     },
+    /// A replica lands in `destination` (a project), named and described as the request asked.
     ReplicationDone {
         project: String,
         backup: String,
         record: String,
         oplog: String,
+        destination: String,
+        name: Option<String>,
+        description: Option<String>,
     },
     /// A policy's next trigger time.
     PolicyTick {
@@ -341,6 +345,15 @@ impl HwWork {
             | HwWork::ReplicationDone { project, .. }
             | HwWork::PolicyTick { project, .. }
             | HwWork::Expire { project, .. } => project,
+        }
+    }
+
+    /// Whether a read in `project` watches this work (a replica is polled for at its destination).
+    pub fn watched_from(&self, project: &str) -> bool {
+        match self {
+            HwWork::ReplicationDone { destination, .. } => destination == project,
+            HwWork::TaskStart { then, .. } => then.watched_from(project),
+            _ => false,
         }
     }
 

@@ -13,6 +13,8 @@ use crate::world::World;
 
 /// AK/SK requests carry at most 12 MB of body (larger needs token authentication).
 pub const AKSK_BODY_LIMIT: usize = 12 * 1024 * 1024;
+/// Token requests may be larger; the doc names no bound, the twin keeps one.
+pub const TOKEN_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 /// The request as the edge hands it over (the same shape for every family).
 pub use crate::tencent::protocol::HttpIn;

@@ -93,10 +93,6 @@ pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
         "sys_lock_source_service": v.sys_lock_source_service,
         "locked": v.locked,
         "availability_zone": v.availability_zone,
-        "backup_name_prefix": v.backup_name_prefix,
-        "demand_billing": v.demand_billing,
-        "cbc_delete_count": 0,
-        "frozen": b.status == "frozen",
         "billing": {
             "allocated": allocated,
             "charging_mode": b.charging_mode,

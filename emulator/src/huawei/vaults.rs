@@ -377,7 +377,14 @@ pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         return Reply::ok(order_reply(&id, order));
     }
     let p = ctx.proj_ref().expect("just inserted");
-    Reply::ok(json!({"vault": render::vault(p, ctx.project, &p.vaults[&id])}))
+    let v = &p.vaults[&id];
+    // VaultCreateResource: the create answer alone carries these four.
+    let mut out = render::vault(p, ctx.project, v);
+    out["backup_name_prefix"] = json!(v.backup_name_prefix);
+    out["demand_billing"] = json!(v.demand_billing);
+    out["cbc_delete_count"] = json!(0);
+    out["frozen"] = json!(v.billing.status == "frozen");
+    Reply::ok(json!({"vault": out}))
 }
 
 pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -616,8 +623,16 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
     if let Some(v) = p.vaults.get_mut(&vid) {
         v.resources.retain(|r| !ids.contains(&r.id.as_str()));
     }
-    // Removing a resource deletes its backups in the vault.
-    p.backups.retain(|_, b| !(b.vault_id == vid && ids.contains(&b.resource_id.as_str())));
+    // Removing a resource deletes its backups in the vault, per-disk children included.
+    let gone: Vec<String> = p
+        .backups
+        .values()
+        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
+        .map(|b| b.id.clone())
+        .collect();
+    for id in &gone {
+        jobs::remove_backup(p, id);
+    }
     let extra = json!({"remove_resources": {"fail_count": 0, "total_count": total, "resources": resources}});
     let log = ctx.new_oplog(&project, "remove_resource", (&vid, &name), extra);
     jobs::end_task(ctx.world, &project, &log, ctx.now, None);
@@ -756,8 +771,17 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     if let Some(v) = pr.vaults.get_mut(&dest_id) {
         v.resources.extend(moving);
     }
-    for b in pr.backups.values_mut().filter(|b| b.vault_id == vid && ids.contains(&b.resource_id.as_str())) {
-        b.vault_id = dest_id.clone();
+    // Backups move along with their resource, per-disk children included.
+    let moving_backups: Vec<String> = pr
+        .backups
+        .values()
+        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
+        .flat_map(|b| std::iter::once(b.id.clone()).chain(b.children.iter().cloned()))
+        .collect();
+    for id in &moving_backups {
+        if let Some(b) = pr.backups.get_mut(id) {
+            b.vault_id = dest_id.clone();
+        }
     }
     let log = ctx.new_oplog(&project, "migrate_resources", (&vid, &name), json!({}));
     jobs::end_task(ctx.world, &project, &log, ctx.now, None);
