@@ -654,3 +654,27 @@ fn protectables_features_metering_and_auto_bind() {
     );
     assert_eq!(t.hw_ok("GET", "/v3/{p}/vaults/summary", None), json!({"size": 500, "used_size": 40}));
 }
+
+#[test]
+fn auto_expand_grows_a_full_vault_and_full_backup_interval_alternates() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let mut body = server_vault("grows", 40, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    body["vault"]["auto_expand"] = json!(true);
+    let v = t.hw_ok("POST", "/v3/{p}/vaults", Some(body))["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v}})));
+    let shown = t.hw_ok("GET", &format!("/v3/{{p}}/vaults/{v}"), None);
+    assert_eq!(shown["vault"]["billing"]["size"], 50, "40 GB grew to hold the 50 GB full backup");
+
+    let pol = json!({"policy": {"name": "alt", "operation_type": "backup", "operation_definition": {"full_backup_interval": 1},
+        "trigger": {"properties": {"pattern": ["FREQ=DAILY;BYHOUR=2;BYMINUTE=0"]}}}});
+    let pid = t.hw_ok("POST", "/v3/{p}/policies", Some(pol))["policy"]["id"].as_str().unwrap().to_string();
+    let big = server_vault("alternating", 1000, json!([{"id": DB, "type": "OS::Nova::Server"}]));
+    let dv = t.hw_ok("POST", "/v3/{p}/vaults", Some(big))["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", &format!("/v3/{{p}}/vaults/{dv}/associatepolicy"), Some(json!({"policy_id": pid})));
+    t.advance(4.0 * 86_400.0);
+    let kinds: Vec<bool> = backups_of(&t, &format!("vault_id={dv}&sort=created_at:asc"))
+        .iter()
+        .map(|b| b["incremental"].as_bool().unwrap())
+        .collect();
+    assert_eq!(kinds, [false, true, false, true], "every second backup is full");
+}
