@@ -97,6 +97,31 @@ pub fn fetch_all(
     }
 }
 
+/// A plain list endpoint: pass the id list and filters to `action`, then page, fuzzy-match and
+/// reshape its `set` like the seeds print it (snapshot/list, auto_snapshot/policy/list).
+pub struct Plain {
+    pub ids: &'static str,
+    pub action: &'static str,
+    pub set: &'static str,
+    pub fuzzy: &'static [&'static str],
+    pub shape: fn(&Value) -> Value,
+}
+
+pub fn plain(gw: &mut Gw<'_>, p: &Params, spec: &Plain) -> GwResult<super::Reply> {
+    let window = window(p, false)?;
+    let mut input = pass(p, &[spec.ids, "Filters", "Order", "OrderField"]);
+    default_ascending(&mut input);
+    let region = gw.region.clone();
+    let all = fetch_all(gw, &region, spec.action, spec.set, &input)?;
+    let mut data = list_data(fuzzy(all, p, spec.fuzzy), window);
+    if let Some(Value::Array(items)) = data.get_mut("List") {
+        for it in items.iter_mut() {
+            *it = (spec.shape)(it);
+        }
+    }
+    Ok(super::Reply::Data(Value::Object(data)))
+}
+
 /// `{"TotalCount": n, "List": [...]}` of a filtered, paged list.
 pub fn list_data(items: Vec<Value>, window: (usize, Option<usize>)) -> Map<String, Value> {
     let mut data = Map::new();

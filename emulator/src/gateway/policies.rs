@@ -69,19 +69,14 @@ pub const POLICY_LIST: &[Field] = &[
 ];
 
 pub fn policy_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    let window = listing::window(p, false)?;
-    let mut input = pass(p, &["AutoSnapshotPolicyIds", "Filters", "Order", "OrderField"]);
-    listing::default_ascending(&mut input);
-    let region = gw.region.clone();
-    let all = listing::fetch_all(gw, &region, "DescribeAutoSnapshotPolicies", "AutoSnapshotPolicySet", &input)?;
-    let hits = listing::fuzzy(all, p, &["AutoSnapshotPolicyName", "AutoSnapshotPolicyId"]);
-    let mut data = listing::list_data(hits, window);
-    if let Some(Value::Array(items)) = data.get_mut("List") {
-        for it in items.iter_mut() {
-            *it = shape::policy(it);
-        }
-    }
-    Ok(Reply::Data(Value::Object(data)))
+    let spec = listing::Plain {
+        ids: "AutoSnapshotPolicyIds",
+        action: "DescribeAutoSnapshotPolicies",
+        set: "AutoSnapshotPolicySet",
+        fuzzy: &["AutoSnapshotPolicyName", "AutoSnapshotPolicyId"],
+        shape: shape::policy,
+    };
+    listing::plain(gw, p, &spec)
 }
 
 /// bind and unbind: one policy per Tencent call, all or none.

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::envelope::{GwError, GwResult};
-use super::listing::{self, pass};
+use super::listing;
 use super::{shape, Gw, Reply};
 use crate::tencent::params::{opt, req, Field, Params, FILTERS, INT, STR, STRS};
 
@@ -38,19 +38,14 @@ pub const SNAPSHOT_LIST: &[Field] = &[
 ];
 
 pub fn snapshot_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    let window = listing::window(p, false)?;
-    let mut input = pass(p, &["SnapshotIds", "Filters", "Order", "OrderField"]);
-    listing::default_ascending(&mut input);
-    let region = gw.region.clone();
-    let all = listing::fetch_all(gw, &region, "DescribeSnapshots", "SnapshotSet", &input)?;
-    let hits = listing::fuzzy(all, p, &["SnapshotName", "SnapshotId"]);
-    let mut data = listing::list_data(hits, window);
-    if let Some(Value::Array(items)) = data.get_mut("List") {
-        for it in items.iter_mut() {
-            *it = shape::snapshot(it);
-        }
-    }
-    Ok(Reply::Data(Value::Object(data)))
+    let spec = listing::Plain {
+        ids: "SnapshotIds",
+        action: "DescribeSnapshots",
+        set: "SnapshotSet",
+        fuzzy: &["SnapshotName", "SnapshotId"],
+        shape: shape::snapshot,
+    };
+    listing::plain(gw, p, &spec)
 }
 
 pub const SNAPSHOT_DELETE: &[Field] = &[req("SnapshotIds", STRS)];
