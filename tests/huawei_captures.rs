@@ -8,17 +8,13 @@ mod common;
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config};
-use common::Reply;
+use common::replay;
 use serde_json::{json, Value};
 
 fn captures() -> Vec<(String, Value)> {
     let out = common::captures("huawei");
     assert_eq!(out.len(), 10, "expected the ten Huawei captures");
     out
-}
-
-fn replay(t: &common::Twin, cap: &Value) -> Reply {
-    common::replay(t, cap)
 }
 
 /// Copies with one signed byte changed: body, query, path, and each signed header.

@@ -7,17 +7,13 @@ mod common;
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config};
-use common::Reply;
+use common::replay;
 use serde_json::{json, Value};
 
 fn captures() -> Vec<(String, Value)> {
     let out = common::captures("tencent");
     assert!(out.len() >= 10, "expected the Tencent captures, found {}", out.len());
     out
-}
-
-fn replay(t: &common::Twin, cap: &Value) -> Reply {
-    common::replay(t, cap)
 }
 
 /// One signed byte changed: the body, the query, or a signed header.
