@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 
 use super::body::{check_description, check_name, Obj};
 use super::error::{self as e, invalid, HwResult};
-use super::model::{Backup, HwProject, HwWork, ReplicationRecord, TYPE_SERVER};
-use super::{jobs, policies, render, vaults, Ctx, Reply, Req};
+use super::model::{Backup, HwProject, HwWork, Member, ReplicationRecord, TYPE_SERVER};
+use super::{jobs, policies, render, sharing, vaults, Ctx, Reply, Req};
 
 pub fn get<'p>(p: Option<&'p HwProject>, id: &str) -> HwResult<&'p Backup> {
     p.and_then(|p| p.backups.get(id)).ok_or_else(|| e::Bs6200(format!("Backup {id} does not exist.")))
@@ -25,15 +25,21 @@ pub fn busy(b: &Backup) -> Option<e::HwError> {
 }
 
 pub fn show_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
+    let id = req.param("backup_id");
     let p = ctx.proj_ref();
-    let b = get(p, req.param("backup_id"))?;
+    if p.is_none_or(|p| !p.backups.contains_key(id)) {
+        if let Some((_, owner, b, m)) = sharing::shared_with(&ctx.world.huawei, ctx.project, id) {
+            return Reply::ok(json!({"backup": sharing::backup_view(owner, b, m)}));
+        }
+    }
+    let b = get(p, id)?;
     Reply::ok(json!({"backup": render::backup(p.expect("backup found"), b)}))
 }
 
 const SORT_KEYS: &[&str] = &["created_at", "updated_at", "name", "status", "protected_at", "id"];
 
-/// `sort=key[:asc|desc],...`; the default is `created_at:desc`.
-fn parse_sort(s: Option<&str>) -> HwResult<Vec<(String, bool)>> {
+/// `sort=key[:asc|desc],...` over `keys`; the default is `created_at:desc`.
+pub fn parse_sort(s: Option<&str>, keys: &[&str]) -> HwResult<Vec<(String, bool)>> {
     let Some(s) = s else { return Ok(vec![("created_at".into(), true)]) };
     if s.len() > 255 {
         return Err(invalid("sort: at most 255 characters"));
@@ -41,8 +47,8 @@ fn parse_sort(s: Option<&str>) -> HwResult<Vec<(String, bool)>> {
     s.split(',')
         .map(|part| {
             let (key, dir) = part.trim().split_once(':').unwrap_or((part.trim(), "desc"));
-            if !SORT_KEYS.contains(&key) {
-                return Err(invalid(format!("sort: `{key}` is not one of {}", SORT_KEYS.join(", "))));
+            if !keys.contains(&key) {
+                return Err(invalid(format!("sort: `{key}` is not one of {}", keys.join(", "))));
             }
             match dir {
                 "asc" => Ok((key.to_string(), false)),
@@ -67,9 +73,9 @@ fn sort_value(b: &Backup, key: &str) -> (i64, String) {
 pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let q = &req.query;
     let (limit, offset) = q.page(1000)?;
-    let sort = parse_sort(q.get("sort"))?;
+    let sort = parse_sort(q.get("sort"), SORT_KEYS)?;
     let own_type = q.enum_str("own_type", &["private", "shared", "all_granted"])?.unwrap_or("private");
-    q.enum_str("member_status", &["pending", "accepted", "rejected"])?;
+    let member_status = q.enum_str("member_status", &["pending", "accepted", "rejected"])?;
     let image_type = q.enum_str("image_type", &["backup", "replication"])?;
     let incremental = q.bool("incremental")?;
     q.bool("dec")?;
@@ -97,41 +103,48 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     }
     let parent = q.get("parent_id");
     let eq = |key: &str| q.get(key);
-    let Some(p) = ctx.proj_ref() else { return Reply::ok(render::page("backups", vec![], limit, offset)) };
-    // The twin models no cross-project sharing yet, so nothing is shared to this project.
-    if own_type == "shared" {
-        return Reply::ok(render::page("backups", vec![], limit, offset));
+    let world = &ctx.world.huawei;
+    let own = world.get(ctx.project);
+    // (whose backup, the backup, the share record when it is shared with this project)
+    let mut entries: Vec<(&HwProject, &Backup, Option<&Member>)> = Vec::new();
+    if own_type != "shared" {
+        entries.extend(own.into_iter().flat_map(|p| p.backups.values().map(move |b| (p, b, None))));
     }
-    let full_vaults: Vec<&str> = match used_percent {
-        None => vec![],
-        Some(pct) => p
+    // Shared backups are listed once accepted unless `member_status` names another state, as
+    // OpenStack Glance lists shared images (CBR's member API follows Glance's).
+    if own_type != "private" {
+        let shared = sharing::shared_to(world, ctx.project, member_status.unwrap_or("accepted"));
+        entries.extend(shared.into_iter().map(|(p, b, m)| (p, b, Some(m))));
+    }
+    let full_vaults: Vec<&str> = match (used_percent, own) {
+        (Some(pct), Some(p)) => p
             .vaults
             .values()
             .filter(|v| render::used_mb(p, &v.id) * 100 >= pct * v.billing.size * 1024)
             .map(|v| v.id.as_str())
             .collect(),
+        _ => vec![],
     };
-    let mut list: Vec<&Backup> = p
-        .backups
-        .values()
-        .filter(|b| match parent {
+    let mut list: Vec<(&HwProject, &Backup, Option<&Member>)> = entries
+        .into_iter()
+        .filter(|(_, b, _)| match parent {
             Some(pid) => b.parent_id.as_deref() == Some(pid),
             None => b.parent_id.is_none(),
         })
-        .filter(|b| eq("checkpoint_id").is_none_or(|x| b.checkpoint_id == x))
-        .filter(|b| eq("vault_id").is_none_or(|x| b.vault_id == x))
-        .filter(|b| eq("resource_id").is_none_or(|x| b.resource_id == x))
-        .filter(|b| eq("resource_type").is_none_or(|x| b.resource_type == x))
-        .filter(|b| eq("resource_az").is_none_or(|x| b.resource_az == x))
-        .filter(|b| eq("resource_name").is_none_or(|x| b.resource_name.contains(x)))
-        .filter(|b| name.is_none_or(|x| b.name.contains(x)))
-        .filter(|b| image_type.is_none_or(|x| b.image_type == x))
-        .filter(|b| incremental.is_none_or(|x| b.incremental == x))
-        .filter(|b| statuses.is_empty() || statuses.contains(&b.status.as_str()))
-        .filter(|b| start.is_none_or(|t| b.created_ms >= t) && end.is_none_or(|t| b.created_ms <= t))
-        .filter(|b| used_percent.is_none() || full_vaults.contains(&b.vault_id.as_str()))
+        .filter(|(_, b, _)| eq("checkpoint_id").is_none_or(|x| b.checkpoint_id == x))
+        .filter(|(_, b, m)| eq("vault_id").is_none_or(|x| sharing::vault_seen(b, *m) == x))
+        .filter(|(_, b, _)| eq("resource_id").is_none_or(|x| b.resource_id == x))
+        .filter(|(_, b, _)| eq("resource_type").is_none_or(|x| b.resource_type == x))
+        .filter(|(_, b, _)| eq("resource_az").is_none_or(|x| b.resource_az == x))
+        .filter(|(_, b, _)| eq("resource_name").is_none_or(|x| b.resource_name.contains(x)))
+        .filter(|(_, b, _)| name.is_none_or(|x| b.name.contains(x)))
+        .filter(|(_, b, _)| image_type.is_none_or(|x| b.image_type == x))
+        .filter(|(_, b, _)| incremental.is_none_or(|x| b.incremental == x))
+        .filter(|(_, b, _)| statuses.is_empty() || statuses.contains(&b.status.as_str()))
+        .filter(|(_, b, _)| start.is_none_or(|t| b.created_ms >= t) && end.is_none_or(|t| b.created_ms <= t))
+        .filter(|(_, b, m)| used_percent.is_none() || full_vaults.contains(&sharing::vault_seen(b, *m)))
         .collect();
-    list.sort_by(|a, b| {
+    list.sort_by(|(_, a, _), (_, b, _)| {
         for (key, desc) in &sort {
             let o = sort_value(a, key).cmp(&sort_value(b, key));
             let o = if *desc { o.reverse() } else { o };
@@ -144,15 +157,20 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     // `marker` is the last id of the previous page: continue after it.
     let skip_marker = match q.get("marker") {
         None => 0,
-        Some(m) => {
-            list.iter().position(|b| b.id == m).map(|i| i + 1).ok_or_else(|| invalid("marker: no such backup"))?
-        }
+        Some(m) => list
+            .iter()
+            .position(|(_, b, _)| b.id == m)
+            .map(|i| i + 1)
+            .ok_or_else(|| invalid("marker: no such backup"))?,
     };
     let items: Vec<Value> = list
         .iter()
         .skip(skip_marker)
-        .map(|b| {
-            let mut v = render::backup(p, b);
+        .map(|(p, b, m)| {
+            let mut v = match m {
+                Some(m) => sharing::backup_view(p, b, m),
+                None => render::backup(p, b),
+            };
             if !show_replication {
                 v["replication_records"] = json!([]);
             }

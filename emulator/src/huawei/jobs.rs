@@ -322,6 +322,18 @@ fn next_trigger(pol: &Policy, after: i64) -> Option<i64> {
     rrule::next_after(&rules, pol.start_ms, after)
 }
 
+/// (Re)plan the next trigger of a policy in any project, from a job (organization policies
+/// deploy into other accounts' projects).
+pub fn reschedule_policy(world: &mut World, cfg: &Config, project: &str, policy_id: &str, at: i64) {
+    unschedule_policy(world, policy_id);
+    let Some(pol) = world.huawei.get(project).and_then(|p| p.policies.get(policy_id)).cloned() else { return };
+    let Some((account, _, region)) = settings::project_owner(cfg, project) else { return };
+    if let Some(next) = next_trigger(&pol, at) {
+        let work = HwWork::PolicyTick { project: project.into(), policy: policy_id.into() };
+        world.schedule(account, region, Gate::at(at, next), Work::Huawei(work));
+    }
+}
+
 pub fn unschedule_policy(world: &mut World, policy_id: &str) {
     world.jobs.retain(|j| !matches!(&j.work, Work::Huawei(HwWork::PolicyTick { policy, .. }) if policy == policy_id));
 }
@@ -425,6 +437,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             let Some(p) = world.huawei.get_mut(&project) else { return };
             p.vaults.remove(&vault);
             p.backups.retain(|_, b| b.vault_id != vault);
+            super::sharing::drop_orphans(p);
             p.checkpoints.retain(|_, c| c.vault_id != vault);
             end_task(world, &project, &oplog, at, None);
         }
@@ -432,6 +445,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             replication_done(world, &project, (&backup, &record, &oplog), (name, description), at)
         }
         HwWork::PolicyTick { policy, .. } => fire(world, cfg, account, region, &project, &policy, at),
+        HwWork::OrgPolicySync { policy, .. } => super::organization::sync_done(world, cfg, &project, &policy, at),
         HwWork::Expire { backup, .. } => {
             let Some(p) = world.huawei.get_mut(&project) else { return };
             let Some(b) = p.backups.get(&backup) else { return };
@@ -449,13 +463,14 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
     }
 }
 
-/// Remove a backup with its per-disk children.
+/// Remove a backup with its per-disk children (and its shares).
 pub fn remove_backup(p: &mut HwProject, id: &str) {
     if let Some(b) = p.backups.remove(id) {
         for c in &b.children {
             p.backups.remove(c);
         }
     }
+    p.members.retain(|_, m| m.backup_id != id);
 }
 
 /// The delete task the service records when retention removes a backup.

@@ -23,6 +23,12 @@ pub struct HwProject {
     pub oplogs: BTreeMap<String, OpLog>,
     pub servers: BTreeMap<String, Server>,
     pub volumes: BTreeMap<String, Volume>,
+    /// Share records of this project's backups, by record id (sharing.rs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members: BTreeMap<String, Member>,
+    /// Organization policies created from this project (organization.rs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub org_policies: BTreeMap<String, OrgPolicy>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -118,6 +124,9 @@ pub struct Policy {
     pub start_ms: i64,
     /// Number of automatic backups taken so far, for `full_backup_interval`.
     pub runs: i64,
+    /// The organization policy that deployed it (`policy_type: organization_policy_v2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_policy_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -175,6 +184,54 @@ pub struct Backup {
     pub replication_records: Vec<ReplicationRecord>,
     /// What the resource looked like when it was backed up (ShowMetadata).
     pub metadata: Value,
+}
+
+/// A backup shared with another project: `pending` until that project accepts (into one of its
+/// vaults) or rejects it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub seq: u64,
+    pub backup_id: String,
+    pub dest_project_id: String,
+    pub status: String,
+    /// The receiving project's vault, while accepted.
+    pub vault_id: Option<String>,
+    pub created_ms: i64,
+    /// None until the receiver first answers.
+    pub updated_ms: Option<i64>,
+}
+
+/// An organization-wide policy and where it is deployed: one policy per member project.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrgPolicy {
+    pub id: String,
+    pub seq: u64,
+    pub name: String,
+    pub description: Option<String>,
+    pub operation_type: String,
+    pub domain_id: String,
+    pub domain_name: String,
+    pub policy_name: String,
+    pub policy_enabled: bool,
+    pub definition: OperationDefinition,
+    pub patterns: Vec<String>,
+    pub effective_scope: String,
+    /// syncing (first deployment), updating, deleting, available.
+    pub status: String,
+    pub deployments: Vec<OrgDeployment>,
+}
+
+/// One project's copy of an organization policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OrgDeployment {
+    /// The policy deployed into `project_id`.
+    pub policy_id: String,
+    pub domain_id: String,
+    pub project_id: String,
+    /// syncing, updating, deleting, available, error.
+    pub status: String,
+    pub error_msg: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -315,6 +372,11 @@ pub enum HwWork {
         project: String,
         backup: String,
     },
+    /// An organization policy's deployments catch up with it (or, when deleting, go away).
+    OrgPolicySync {
+        project: String,
+        policy: String,
+    },
 }
 
 impl HwWork {
@@ -328,6 +390,7 @@ impl HwWork {
             HwWork::VaultDeleteDone { vault, .. } => vault,
             HwWork::PolicyTick { policy, .. } => policy,
             HwWork::Expire { backup, .. } => backup,
+            HwWork::OrgPolicySync { policy, .. } => policy,
         }
     }
 
@@ -344,7 +407,8 @@ impl HwWork {
             | HwWork::VaultDeleteDone { project, .. }
             | HwWork::ReplicationDone { project, .. }
             | HwWork::PolicyTick { project, .. }
-            | HwWork::Expire { project, .. } => project,
+            | HwWork::Expire { project, .. }
+            | HwWork::OrgPolicySync { project, .. } => project,
         }
     }
 
@@ -359,7 +423,7 @@ impl HwWork {
 
     pub fn oplog(&self) -> Option<&str> {
         match self {
-            HwWork::PolicyTick { .. } | HwWork::Expire { .. } => None,
+            HwWork::PolicyTick { .. } | HwWork::Expire { .. } | HwWork::OrgPolicySync { .. } => None,
             HwWork::TaskStart { oplog, .. }
             | HwWork::BackupDone { oplog, .. }
             | HwWork::RestoreDone { oplog, .. }

@@ -7,6 +7,7 @@ use super::body::{check_name, Obj};
 use super::error::{self as e, invalid, HwResult};
 use super::model::{OperationDefinition, Policy};
 use super::{jobs, render, rrule, Ctx, Reply, Req};
+use crate::world::World;
 
 /// "Unset" per the doc's own examples, which send `*_backups: 0` and `max_backups: -1` beside
 /// `retention_duration_days`: only values that would prune count as set when checking that
@@ -109,7 +110,7 @@ pub fn check_destination(ctx: &Ctx<'_>, region: &str, project: &str) -> HwResult
     }
 }
 
-fn parse_trigger(o: &Obj<'_>) -> HwResult<Vec<String>> {
+pub fn parse_trigger(o: &Obj<'_>) -> HwResult<Vec<String>> {
     o.only(&["properties"])?;
     let props = o.req_obj("properties")?;
     props.only(&["pattern", "start_window_minutes"])?;
@@ -157,6 +158,7 @@ pub fn create_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         trigger_id: ctx.ids.uuid(),
         start_ms: ctx.now,
         runs: 0,
+        organization_policy_id: None,
     };
     ctx.proj().policies.insert(id.clone(), policy);
     jobs::schedule_policy(ctx, &id);
@@ -196,6 +198,7 @@ pub fn update_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     p.only(&["enabled", "name", "operation_definition", "trigger"])?;
     let id = req.param("policy_id").to_string();
     let current = get(ctx, &id)?.clone();
+    not_deployed(&current)?;
     let enabled = p.bool("enabled")?;
     let name = p.str("name")?;
     if let Some(n) = name {
@@ -238,14 +241,32 @@ pub fn update_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     Reply::ok(json!({"policy": render::policy(pr, &pr.policies[&id])}))
 }
 
+/// A policy an organization policy deployed belongs to that policy's creator (7619).
+fn not_deployed(pol: &Policy) -> HwResult<()> {
+    match &pol.organization_policy_id {
+        Some(org) => Err(e::Bs7619(format!(
+            "Policy {} was deployed by organization policy {org}; only its creator may change it.",
+            pol.id
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub fn delete_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("policy_id").to_string();
-    get(ctx, &id)?;
-    let p = ctx.proj();
-    p.policies.remove(&id);
-    for v in p.vaults.values_mut() {
-        v.policies.retain(|(x, _)| *x != id);
-    }
-    jobs::unschedule_policy(ctx.world, &id);
+    not_deployed(get(ctx, &id)?)?;
+    let project = ctx.project.to_string();
+    remove_policy(ctx.world, &project, &id);
     Reply::status(204)
+}
+
+/// Remove a policy: unbind it from the project's vaults and drop its trigger.
+pub fn remove_policy(world: &mut World, project: &str, id: &str) {
+    if let Some(p) = world.huawei.get_mut(project) {
+        p.policies.remove(id);
+        for v in p.vaults.values_mut() {
+            v.policies.retain(|(x, _)| x != id);
+        }
+    }
+    jobs::unschedule_policy(world, id);
 }

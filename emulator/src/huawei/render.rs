@@ -5,7 +5,8 @@
 
 use serde_json::{json, Value};
 
-use super::model::{Backup, Checkpoint, HwProject, OpLog, Policy, ReplicationRecord, Tag, Vault, TYPE_SERVER};
+use super::model::TYPE_SERVER;
+use super::model::{Backup, Checkpoint, HwProject, OpLog, OperationDefinition, Policy, ReplicationRecord, Tag, Vault};
 
 pub fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
@@ -113,8 +114,8 @@ pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
     })
 }
 
-pub fn policy(p: &HwProject, pol: &Policy) -> Value {
-    let d = &pol.definition;
+/// PolicyODCreate as stored: the fields that were given.
+pub fn definition(d: &OperationDefinition) -> Value {
     let mut od = serde_json::Map::new();
     let mut put = |k: &str, v: Value| {
         if !v.is_null() {
@@ -132,6 +133,11 @@ pub fn policy(p: &HwProject, pol: &Policy) -> Value {
     put("destination_region", json!(d.destination_region));
     put("destination_project_id", json!(d.destination_project_id));
     put("enable_acceleration", json!(d.enable_acceleration));
+    Value::Object(od)
+}
+
+pub fn policy(p: &HwProject, pol: &Policy) -> Value {
+    let od = definition(&pol.definition);
     let associated: Vec<Value> = p
         .vaults
         .values()
@@ -157,7 +163,7 @@ pub fn policy(p: &HwProject, pol: &Policy) -> Value {
             "properties": {"pattern": pol.patterns, "start_time": start_time(pol.start_ms)},
         },
         "associated_vaults": associated,
-        "policy_type": "custom_policy",
+        "policy_type": if pol.organization_policy_id.is_some() { "organization_policy_v2" } else { "custom_policy" },
     })
 }
 

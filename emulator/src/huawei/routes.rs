@@ -6,6 +6,7 @@
 use axum::http::Method;
 
 use super::{backups as b, checkpoints as c, policies as p, protectables as r, tasks as t, vaults as v};
+use super::{organization as o, sharing as s};
 use super::{Ctx, HwResult, Reply, Req};
 
 pub type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> HwResult<Reply>;
@@ -78,6 +79,19 @@ table! {
     "ShowFeature" => "GET" "/v3/{project_id}/cbr-features/{feature_key}", r::show_feature;
     // Metering (4.14)
     "ShowStorageUsage" => "GET" "/v3/{project_id}/storage_usage", r::show_storage_usage;
+    // Backup sharing (4.10)
+    "AddMember" => "POST" "/v3/{project_id}/backups/{backup_id}/members", s::add_member;
+    "UpdateMemberStatus" => "PUT" "/v3/{project_id}/backups/{backup_id}/members/{member_id}", s::update_member_status;
+    "ShowMemberDetail" => "GET" "/v3/{project_id}/backups/{backup_id}/members/{member_id}", s::show_member_detail;
+    "ShowMembersDetail" => "GET" "/v3/{project_id}/backups/{backup_id}/members", s::show_members_detail;
+    "DeleteMember" => "DELETE" "/v3/{project_id}/backups/{backup_id}/members/{member_id}", s::delete_member;
+    // Organization policies (4.11)
+    "CreateOrganizationPolicy" => "POST" "/v3/{project_id}/organization-policies", o::create_organization_policy;
+    "ListOrganizationPolicies" => "GET" "/v3/{project_id}/organization-policies", o::list_organization_policies;
+    "UpdateOrganizationPolicy" => "PUT" "/v3/{project_id}/organization-policies/{organization_policy_id}", o::update_organization_policy;
+    "DeleteOrganizationPolicy" => "DELETE" "/v3/{project_id}/organization-policies/{organization_policy_id}", o::delete_organization_policy;
+    "ListOrganizationPolicyDetail" => "GET" "/v3/{project_id}/organization-policies/{organization_policy_id}/policy-detail", o::list_organization_policy_detail;
+    "ShowOrganizationPolicy" => "GET" "/v3/{project_id}/organization-policies/{organization_policy_id}", o::show_organization_policy;
 }
 
 /// Match a template against a path: literal segments must be equal, `{name}` segments capture.
@@ -117,6 +131,8 @@ fn leak_name(name: &str) -> &'static str {
         "protectable_type",
         "instance_id",
         "feature_key",
+        "member_id",
+        "organization_policy_id",
     ];
     NAMES.iter().find(|n| **n == name).copied().unwrap_or("param")
 }

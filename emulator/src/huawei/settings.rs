@@ -101,6 +101,8 @@ pub struct HuaweiLimits {
     pub signature_skew_secs: i64,
     /// Lifetime of an IAM token, in seconds.
     pub token_ttl_secs: i64,
+    /// Projects one backup can be shared with (BackupService.6701 beyond it).
+    pub members_per_backup: usize,
 }
 
 impl Default for HuaweiLimits {
@@ -113,6 +115,7 @@ impl Default for HuaweiLimits {
             incremental_percent: 10,
             signature_skew_secs: 15 * 60,
             token_ttl_secs: 24 * 3600,
+            members_per_backup: 10,
         }
     }
 }
@@ -122,6 +125,51 @@ impl Default for HuaweiLimits {
 pub struct HuaweiSettings {
     pub regions: Vec<HwRegion>,
     pub limits: HuaweiLimits,
+    pub organization: HwOrganization,
+}
+
+/// The organization (Huawei Organizations) the configured accounts belong to. Its management
+/// account and delegated administrators manage organization policies; those deploy into the
+/// member accounts an `effective_scope` names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HwOrganization {
+    /// `o-` and 32 lowercase letters and digits, like the doc's `o-dgit8w537q7np40f9i22j9ieotkuxbjq`.
+    pub id: String,
+    pub root_id: String,
+    pub management_domain_id: String,
+    pub delegated_admins: Vec<String>,
+    /// Domain ids of the member accounts, the management account included.
+    pub members: Vec<String>,
+    pub units: Vec<HwOrgUnit>,
+}
+
+/// An organizational unit and the accounts directly in it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HwOrgUnit {
+    pub id: String,
+    pub name: String,
+    pub domain_ids: Vec<String>,
+}
+
+impl Default for HwOrganization {
+    fn default() -> Self {
+        let (default, peer) = (HuaweiIdentity::default_account().domain_id, HuaweiIdentity::peer_account().domain_id);
+        HwOrganization {
+            id: "o-cloudtwinexampleorganization0001".into(),
+            root_id: "r-ctwn".into(),
+            management_domain_id: default.clone(),
+            delegated_admins: vec![],
+            members: vec![default, peer.clone()],
+            units: vec![HwOrgUnit { id: "ou-ctwn-peers001".into(), name: "peers".into(), domain_ids: vec![peer] }],
+        }
+    }
+}
+
+impl HwOrganization {
+    pub fn is_admin(&self, domain_id: &str) -> bool {
+        self.management_domain_id == domain_id || self.delegated_admins.iter().any(|d| d == domain_id)
+    }
 }
 
 impl Default for HuaweiSettings {
@@ -140,6 +188,7 @@ impl Default for HuaweiSettings {
                 r("ap-southeast-1", "CN-Hong Kong", &["a", "b"], &["cn-south-1"]),
             ],
             limits: HuaweiLimits::default(),
+            organization: HwOrganization::default(),
         }
     }
 }

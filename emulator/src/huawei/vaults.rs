@@ -22,7 +22,7 @@ fn provider_for(object_type: &str, cloud_type: &str) -> &'static str {
 }
 
 /// The resource type a vault of `object_type` protects.
-fn resource_type_for(object_type: &str) -> Option<&'static str> {
+pub fn resource_type_for(object_type: &str) -> Option<&'static str> {
     match object_type {
         "server" => Some(TYPE_SERVER),
         "disk" => Some(TYPE_VOLUME),
