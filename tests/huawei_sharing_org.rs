@@ -166,7 +166,9 @@ fn a_share_goes_pending_accepted_rejected_and_away() {
     assert_eq!(ok(&t, RECEIVER, "GET", "/v3/{p}/backups", None)["count"], 0, "private is the default");
     let kids = ok(&t, RECEIVER, "GET", &format!("/v3/{{p}}/backups?own_type=shared&parent_id={b}"), None);
     assert_eq!(kids["count"], 2, "per-disk backups come with their parent");
-    assert_eq!(ok(&t, RECEIVER, "GET", &format!("/v3/{{p}}/backups/{b}"), None)["backup"]["vault_id"], rv.as_str());
+    let seen = ok(&t, RECEIVER, "GET", &format!("/v3/{{p}}/backups/{b}"), None);
+    assert_eq!(seen["backup"]["vault_id"], rv.as_str());
+    assert_eq!(seen["backup"]["children"][0]["vault_id"], rv.as_str(), "per-disk backups sit with their parent");
     assert_eq!(ok(&t, OWNER, "GET", &format!("/v3/{{p}}/backups/{b}"), None)["backup"]["project_id"], P);
 
     // What the receiver cannot do with a backup that is not its own.

@@ -214,6 +214,8 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
     if result.is_ok() && req.method == Method::GET {
         st.world.observe(&caller.account, region, now);
         st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if h.watched_from(&project)));
+        let owners = sharing::owners_sharing_with(&st.world.huawei, &project);
+        st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if owners.iter().any(|o| o == h.project())));
     }
     st.world.catch_up(cfg, now);
     result

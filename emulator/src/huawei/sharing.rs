@@ -70,11 +70,29 @@ pub fn vault_seen<'a>(b: &'a Backup, m: Option<&'a Member>) -> &'a str {
     m.and_then(|m| m.vault_id.as_deref()).unwrap_or(&b.vault_id)
 }
 
-/// A shared backup as its receiver sees it.
+/// A shared backup as its receiver sees it (per-disk backups in the same vault as their parent).
 pub fn backup_view(owner: &HwProject, b: &Backup, m: &Member) -> Value {
+    fn put_vault(v: &mut Value, vault: &str) {
+        v["vault_id"] = json!(vault);
+        for c in v["children"].as_array_mut().into_iter().flatten() {
+            put_vault(c, vault);
+        }
+    }
     let mut v = render::backup(owner, b);
-    v["vault_id"] = json!(vault_seen(b, Some(m)));
+    if let Some(vault) = m.vault_id.as_deref() {
+        put_vault(&mut v, vault);
+    }
     v
+}
+
+/// The projects that share a backup with `project`: its reads watch their work (a receiver
+/// polls a shared backup it watches being deleted).
+pub fn owners_sharing_with(world: &BTreeMap<String, HwProject>, project: &str) -> Vec<String> {
+    world
+        .iter()
+        .filter(|(_, p)| p.members.values().any(|m| m.dest_project_id == project))
+        .map(|(o, _)| o.clone())
+        .collect()
 }
 
 /// The Member object in the examples' key order; fields without a value are left out, as the
