@@ -2,8 +2,8 @@
 //!
 //! protocol.rs authenticates; routes.rs is the operation table (documented name, method, path
 //! template, handler); the handlers in vaults.rs, policies.rs, backups.rs, checkpoints.rs,
-//! tasks.rs and protectables.rs validate and change the model through `Ctx`; jobs.rs finishes
-//! async work and fires policies on the virtual clock.
+//! tasks.rs and protectables.rs (and tags.rs, orders.rs) validate and change the model through
+//! `Ctx`; jobs.rs finishes async work and fires policies on the virtual clock.
 
 pub mod backups;
 pub mod body;
@@ -13,6 +13,7 @@ pub mod error;
 pub mod iam;
 pub mod jobs;
 pub mod model;
+pub mod orders;
 pub mod policies;
 pub mod protectables;
 pub mod protocol;
@@ -22,6 +23,7 @@ pub mod rrule;
 pub mod seed;
 pub mod settings;
 pub mod sign;
+pub mod tags;
 pub mod tasks;
 pub mod vaults;
 
