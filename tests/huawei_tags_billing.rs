@@ -43,8 +43,11 @@ fn show(t: &common::Twin, id: &str) -> Value {
     t.hw_ok("GET", &format!("/v3/{{p}}/vaults/{id}"), None)["vault"].clone()
 }
 
+/// A rejected request: what it is, method, path, body, status, error_code.
+type Case<'a> = (&'a str, &'a str, String, Option<Value>, u16, &'a str);
+
 /// Every case fails with its status and code, and the CBR state is as before.
-fn rejects(t: &common::Twin, cases: Vec<(&str, &str, String, Option<Value>, u16, &str)>) {
+fn rejects(t: &common::Twin, cases: Vec<Case<'_>>) {
     let before = t.hw_state();
     for (what, method, path, body, status, code) in cases {
         assert_eq!(t.hw_err(method, &path, body), (status, code.to_string()), "{what}");
@@ -318,7 +321,7 @@ fn project_tags_gather_every_vaults_tags() {
 fn filtered(t: &common::Twin, body: Value) -> Vec<String> {
     let r = t.hw_ok("POST", "/v3/{p}/vault/resource_instances/action", Some(body));
     let list = r["resources"].as_array().unwrap();
-    assert_eq!(r["total_count"].as_u64().unwrap() as usize >= list.len(), true);
+    assert!(r["total_count"].as_u64().unwrap() as usize >= list.len());
     list.iter().map(|x| x["resource_name"].as_str().unwrap().to_string()).collect()
 }
 
