@@ -47,7 +47,9 @@ pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Re
     let is_auto_renew = root.bool("is_auto_renew")?.unwrap_or(false);
     let is_auto_pay = root.bool("is_auto_pay")?.unwrap_or(false);
     root.str("console_url")?;
-    let ids = root.strs("vault_ids", 1, usize::MAX)?.ok_or_else(|| root.missing("vault_ids"))?;
+    // No vault count is documented; a request cannot name more vaults than a project holds.
+    let max = ctx.cfg.huawei.limits.vaults_per_project;
+    let ids = root.strs("vault_ids", 1, max)?.ok_or_else(|| root.missing("vault_ids"))?;
     for (i, id) in ids.iter().enumerate() {
         if ids[..i].contains(id) {
             return Err(invalid(format!("vault_ids: `{id}` appears twice")));
