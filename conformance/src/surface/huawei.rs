@@ -167,11 +167,9 @@ impl Surface for HuaweiCbr {
         Ok(())
     }
 
+    /// Vaults are what costs money: backups (checkpoints, copies) live in vaults and go with them.
     fn creates(&self, operation: &str, _params: &Value) -> bool {
-        matches!(
-            operation,
-            "CreateVault" | "CreatePostPaidVault" | "CreateCheckpoint" | "CopyBackup" | "CopyCheckpoint"
-        )
+        matches!(operation, "CreateVault" | "CreatePostPaidVault")
     }
 
     fn build(&self, call: &Call<'_>, credentials: &Credentials, host: &str) -> Result<HttpRequest, String> {
