@@ -492,7 +492,11 @@ fn change_charge_mode_makes_on_demand_vaults_yearly_monthly() {
                     "is_auto_renew": true, "is_auto_pay": true, "console_url": "https://console.example/"})),
     );
     let order = r["orderId"].as_str().unwrap().to_string();
-    assert!(order.starts_with("CS"), "{order}");
+    // The examples' shape: CS, yyMMddHHmm, five characters.
+    assert!(
+        order.len() == 17 && order.starts_with("CS") && order[2..12].bytes().all(|b| b.is_ascii_digit()),
+        "{order}"
+    );
     assert_eq!((r["retCode"].as_i64(), r["retMsg"].as_str()), (Some(0), Some("success")));
     assert_eq!(r.as_object().unwrap().len(), 3);
     for id in [&a, &b] {

@@ -372,9 +372,12 @@ fn order_reply(vault_id: &str, order_id: String) -> Value {
     })
 }
 
-/// A new CBC order id (the examples' `CS2305291628MSG5A` form).
+/// A new CBC order id in the examples' form, `CS2305291628MSG5A`: `CS`, the UTC minute it was
+/// placed (`yyMMddHHmm`) and five random characters.
 pub fn order_id(ctx: &mut Ctx<'_>) -> String {
-    format!("CS{}", ctx.ids.short("").to_uppercase())
+    let minute = chrono::DateTime::from_timestamp_millis(ctx.now).unwrap_or_default().format("%y%m%d%H%M");
+    let random = ctx.ids.short("").to_uppercase();
+    format!("CS{minute}{}", &random[random.len() - 5..])
 }
 
 /// Place an order for a vault: it becomes the vault's `billing.order_id`.
