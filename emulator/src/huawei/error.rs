@@ -97,6 +97,9 @@ codes! {
     Bs7300 => (400, "BackupService.7300"),
     Bs7493 => (400, "BackupService.7493"),
     Bs9900 => (400, "BackupService.9900"),
+    // billing and tags
+    Bs6109 => (400, "BackupService.6109"),
+    Bs6601 => (404, "BackupService.6601"),
     // backup sharing (4.10) and organization policies (4.11)
     Bs6700 => (400, "BackupService.6700"),
     Bs6701 => (400, "BackupService.6701"),

@@ -2,9 +2,9 @@
 //!
 //! protocol.rs authenticates; routes.rs is the operation table (documented name, method, path
 //! template, handler); the handlers in vaults.rs, policies.rs, backups.rs, checkpoints.rs,
-//! tasks.rs and protectables.rs validate and change the model through `Ctx` (sharing.rs and
-//! organization.rs reach across projects: shares, organization policies); jobs.rs finishes async
-//! work and fires policies on the virtual clock.
+//! tasks.rs and protectables.rs (and tags.rs, orders.rs) validate and change the model through
+//! `Ctx` (sharing.rs and organization.rs reach across projects: shares, organization policies);
+//! jobs.rs finishes async work and fires policies on the virtual clock.
 
 pub mod backups;
 pub mod body;
@@ -14,6 +14,7 @@ pub mod error;
 pub mod iam;
 pub mod jobs;
 pub mod model;
+pub mod orders;
 pub mod organization;
 pub mod policies;
 pub mod protectables;
@@ -25,6 +26,7 @@ pub mod seed;
 pub mod settings;
 pub mod sharing;
 pub mod sign;
+pub mod tags;
 pub mod tasks;
 pub mod vaults;
 
