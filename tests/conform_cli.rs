@@ -362,6 +362,34 @@ fn the_real_cloud_path_against_a_second_twin() {
     assert_eq!(disks(), before, "what the run created is gone again");
 }
 
+/// The same for Huawei: Host `cbr.cn-north-4.myhuaweicloud.com`, keys and project from
+/// HUAWEICLOUD_SDK_AK/SK/PROJECT_ID (an AK only this twin knows), the real clock.
+#[test]
+fn the_real_huawei_path_against_a_second_twin() {
+    use cloudtwin_emulator::huawei::settings::{AkSk, DEFAULT_PROJECT};
+    let mut cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
+    let identity = cfg.accounts[0].huawei.as_mut().unwrap();
+    identity.keys.push(AkSk { ak: REAL_AK.into(), sk: REAL_SK.into() });
+    let twin = common::twin_with(cfg, Clock::real(), AuthMode::Enforce);
+    let addr = twin.addr.to_string();
+    let vaults = || twin.hw_ok("GET", "/v3/{p}/vaults", None)["vaults"].as_array().unwrap().len();
+    let before = vaults();
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", REAL_AK),
+        ("HUAWEICLOUD_SDK_SK", REAL_SK),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", DEFAULT_PROJECT),
+        ("CLOUDTWIN_CONFORM_CONNECT", addr.as_str()),
+    ];
+    let out = conform(&["--target", "huawei", "--allow-billable", "--scenario", "tags", "--json"], &env);
+    let summary = text(&out.stderr);
+    assert!(out.status.success(), "{summary}");
+    assert!(summary.contains("against huawei (cbr.cn-north-4.myhuaweicloud.com, connected to"), "{summary}");
+    assert!(summary.trim_end().ends_with("1 passed, 0 failed"), "{summary}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["scenarios"][0]["snapshot"]["status"], "matched", "the twin's recording matches");
+    assert_eq!(vaults(), before, "the vault the run created is gone again");
+}
+
 #[test]
 fn junit_and_json_reports() {
     let tmp = tempfile::tempdir().unwrap();
