@@ -20,12 +20,22 @@ const REPO: &str = env!("CARGO_MANIFEST_DIR");
 /// Keys a user of the real cloud would export; the second twin is configured with them.
 const REAL_ID: &str = "AKIDconformTESTuser0000000000000000";
 const REAL_KEY: &str = "conformTESTuserSecretKey00000000";
+/// The same for Huawei: an AK/SK only the second twin knows, and the project it names.
+const REAL_AK: &str = "CONFORMTESTUSERAK000";
+const REAL_SK: &str = "conformTESTuserHuaweiSecretKey0000000000";
 
 /// Run `cloudtwin conform ARGS` with a clean Tencent environment plus `env`.
 fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudtwin"));
     cmd.arg("conform").args(args).current_dir(REPO);
-    for var in ["TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "CLOUDTWIN_CONFORM_CONNECT"] {
+    for var in [
+        "TENCENTCLOUD_SECRET_ID",
+        "TENCENTCLOUD_SECRET_KEY",
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "CLOUDTWIN_CONFORM_CONNECT",
+    ] {
         cmd.env_remove(var);
     }
     cmd.envs(env.iter().copied());
@@ -265,6 +275,43 @@ fn a_real_run_sends_what_the_real_cloud_would_get() {
     let credential = format!("credential={}/", REAL_ID.to_ascii_lowercase());
     assert!(head.contains(&format!("authorization: tc3-hmac-sha256 {credential}")), "{head}");
     assert!(head.contains("/cbs/tc3_request, signedheaders=content-type;host, signature="), "{head}");
+}
+
+#[test]
+fn a_real_huawei_run_sends_what_cbr_would_get() {
+    let (addr, rx) = recorder();
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", REAL_AK),
+        ("HUAWEICLOUD_SDK_SK", REAL_SK),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "5123456789abcdef0123456789abcdef"),
+        ("CLOUDTWIN_CONFORM_CONNECT", addr.as_str()),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("huawei-cbr")).unwrap();
+    let scenario = r#"{"name": "list", "surface": "huawei-cbr", "description": "one signed GET",
+        "steps": [{"name": "list", "call": "ListVault", "params": {"query": {"limit": 1}}}]}"#;
+    std::fs::write(tmp.path().join("huawei-cbr/list.json"), scenario).unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let args = ["--target", "huawei", "--allow-billable", "--scenario-dir", dir, "--region", "cn-south-1"];
+    let out = conform(&args, &env);
+    let summary = text(&out.stdout);
+    assert!(summary.contains("against huawei (cbr.cn-south-1.myhuaweicloud.com, connected to"), "{summary}");
+    let request = loop {
+        let conn = rx.recv_timeout(Duration::from_secs(5)).expect("a request reached the recorder");
+        if !conn.is_empty() {
+            break text(&conn);
+        }
+    };
+    let head = request.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+    assert!(head.contains(" /v3/5123456789abcdef0123456789abcdef/"), "{head}");
+    assert!(head.contains("\r\nhost: cbr.cn-south-1.myhuaweicloud.com\r\n"), "{head}");
+    assert!(head.contains("\r\nx-project-id: 5123456789abcdef0123456789abcdef\r\n"), "{head}");
+    let access = format!("authorization: sdk-hmac-sha256 access={}, signedheaders=", REAL_AK.to_ascii_lowercase());
+    assert!(head.contains(&access), "{head}");
+    let out = conform(&args, &env[3..]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("missing credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK and"), "{stderr}");
 }
 
 /// The real-cloud code path end to end, against a second twin addressed exactly as the cloud is:

@@ -4,14 +4,17 @@
 
 use std::fmt;
 
-use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, PEER_SECRET_ID};
+use cloudtwin_emulator::config::{
+    DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, PEER_SECRET_ID, UCS_PRIVATE_KEY, UCS_PUBLIC_KEY,
+};
 
 use crate::surface::Cloud;
 
-/// The Huawei keys in DESIGN.md (the twin's defaults once CBR lands).
-pub const HUAWEI_DEFAULT_AK: &str = "CLOUDTWINEXAMPLEAK00";
-pub const HUAWEI_DEFAULT_SK: &str = "cloudtwinEXAMPLEsecretaccesskey0000000000";
-pub const HUAWEI_DEFAULT_PROJECT: &str = "0123456789abcdef0123456789abcdef";
+/// The twin's Huawei keys and project (DESIGN.md).
+pub use cloudtwin_emulator::huawei::settings::{
+    DEFAULT_AK as HUAWEI_DEFAULT_AK, DEFAULT_PROJECT as HUAWEI_DEFAULT_PROJECT, DEFAULT_SK as HUAWEI_DEFAULT_SK,
+    PEER_AK as HUAWEI_PEER_AK,
+};
 
 #[derive(Clone)]
 pub struct TencentKey {
@@ -26,10 +29,18 @@ pub struct HuaweiKey {
     pub project_id: String,
 }
 
+/// UCloudStack's key pair (twins only: there is no public UCloudStack endpoint).
+#[derive(Clone)]
+pub struct UcsKey {
+    pub public_key: String,
+    pub private_key: String,
+}
+
 #[derive(Clone, Default)]
 pub struct Credentials {
     pub tencent: Option<TencentKey>,
     pub huawei: Option<HuaweiKey>,
+    pub ucloudstack: Option<UcsKey>,
 }
 
 // Secrets never reach a log or a report.
@@ -38,6 +49,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("tencent", &self.tencent.as_ref().map(|k| &k.secret_id))
             .field("huawei", &self.huawei.as_ref().map(|k| &k.ak))
+            .field("ucloudstack", &self.ucloudstack.as_ref().map(|k| &k.public_key))
             .finish()
     }
 }
@@ -52,6 +64,7 @@ impl Credentials {
                 sk: HUAWEI_DEFAULT_SK.into(),
                 project_id: HUAWEI_DEFAULT_PROJECT.into(),
             }),
+            ucloudstack: Some(UcsKey { public_key: UCS_PUBLIC_KEY.into(), private_key: UCS_PRIVATE_KEY.into() }),
         }
     }
 
@@ -73,19 +86,19 @@ impl Credentials {
                         "TENCENTCLOUD_SECRET_ID is {secret_id}, cloudtwin's fake key; a real cloud needs your own key (nothing was sent)"
                     ));
                 }
-                Ok(Credentials { tencent: Some(TencentKey { secret_id, secret_key }), huawei: None })
+                Ok(Credentials { tencent: Some(TencentKey { secret_id, secret_key }), ..Credentials::default() })
             }
             Cloud::Huawei => {
                 let names = ["HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID"];
                 let (Some(ak), Some(sk), Some(project_id)) = (need(names[0]), need(names[1]), need(names[2])) else {
                     return Err(missing(&names));
                 };
-                if ak == HUAWEI_DEFAULT_AK {
+                if ak == HUAWEI_DEFAULT_AK || ak == HUAWEI_PEER_AK {
                     return Err(format!(
                         "HUAWEICLOUD_SDK_AK is {ak}, cloudtwin's fake key; a real cloud needs your own key (nothing was sent)"
                     ));
                 }
-                Ok(Credentials { tencent: None, huawei: Some(HuaweiKey { ak, sk, project_id }) })
+                Ok(Credentials { huawei: Some(HuaweiKey { ak, sk, project_id }), ..Credentials::default() })
             }
         }
     }

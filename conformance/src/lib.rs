@@ -172,7 +172,7 @@ pub fn main(opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     if let snapshot::Store::Dir(d) = &snapshots {
         if let Err(e) = snapshot::check_dir(d) {
-            return fail(err, format!("{e} (run from the repository root, or pass --snapshots DIR)"));
+            return fail(err, format!("{e} (run from the repository root, or pass --snapshot-dir DIR)"));
         }
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

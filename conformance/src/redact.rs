@@ -84,7 +84,8 @@ impl<'r> Redactor<'r> {
         let vars = vars
             .iter()
             .filter(|(k, _)| k.as_str() != "run_id")
-            .filter_map(|(k, v)| Some((v.as_str()?.to_string(), k.clone())))
+            // An empty var (no Huawei project on a Tencent run) would swallow every empty string.
+            .filter_map(|(k, v)| Some((v.as_str().filter(|v| !v.is_empty())?.to_string(), k.clone())))
             .collect();
         Redactor { rules, vars, run_id, seen: BTreeMap::new() }
     }

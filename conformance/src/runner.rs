@@ -104,6 +104,7 @@ struct Context<'a> {
     target: &'a Target,
     endpoint: &'a Endpoint,
     surface: &'a dyn Surface,
+    region: String,
 }
 
 async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bool) -> Result<Sent, TargetDown> {
@@ -137,7 +138,7 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
             params: &params,
             transport: &transport,
             sign: step.sign,
-            region: &cx.target.region,
+            region: &cx.region,
             now: scope.now,
         };
         let request = match cx.surface.build(&call, &cx.target.credentials, &cx.endpoint.host) {
@@ -210,7 +211,7 @@ fn skipped(step: &Step, cleanup: bool) -> StepReport {
 }
 
 /// The values a scenario starts with: its vars (with `--var` overrides) and the built-ins.
-fn initial_scope(s: &Scenario, target: &Target, opts: &RunOptions) -> BTreeMap<String, Value> {
+fn initial_scope(s: &Scenario, cx: &Context<'_>, opts: &RunOptions) -> BTreeMap<String, Value> {
     let mut values = BTreeMap::new();
     for (name, default) in &s.vars {
         let v = match opts.vars.get(name) {
@@ -221,8 +222,10 @@ fn initial_scope(s: &Scenario, target: &Target, opts: &RunOptions) -> BTreeMap<S
         };
         values.insert(name.clone(), v);
     }
-    values.insert("region".into(), json!(target.region));
+    values.insert("region".into(), json!(cx.region));
     values.insert("run_id".into(), json!(opts.run_id));
+    let project = cx.target.credentials.huawei.as_ref().map_or("", |k| k.project_id.as_str());
+    values.insert("project_id".into(), json!(project));
     values
 }
 
@@ -255,8 +258,8 @@ pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> R
         return Ok(report);
     };
     target.fresh_state().await?;
-    let cx = Context { target, endpoint: &endpoint, surface };
-    let values = initial_scope(s, target, opts);
+    let cx = Context { target, endpoint: &endpoint, surface, region: target.region_for(surface) };
+    let values = initial_scope(s, &cx, opts);
     let mut redactor = Redactor::new(surface.redaction(), &values);
     let mut scope = Scope { values, now: 0 };
     let mut recorded = Map::new();

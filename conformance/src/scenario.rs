@@ -13,8 +13,9 @@ use crate::path::Path;
 use crate::surface::{self, SignMode};
 use crate::template;
 
-/// Names every scenario can reference without declaring them.
-pub const BUILTINS: &[&str] = &["region", "run_id"];
+/// Names every scenario can reference without declaring them (`project_id`: the Huawei
+/// credentials' project, empty for other clouds).
+pub const BUILTINS: &[&str] = &["region", "run_id", "project_id"];
 
 /// Where a scenario may run: against a twin, against a real cloud, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -306,6 +307,10 @@ impl StepChecker<'_> {
             _ => {}
         }
         self.client.validate_transport(&step.transport).map_err(|e| format!("transport: {e}"))?;
+        self.client.validate_params(&step.call, &step.params, &step.transport)?;
+        if step.sign != SignMode::Valid && !self.client.signed() {
+            return Err(format!("{} requests carry no signature, so `sign` cannot break one", self.surface));
+        }
         let mut refs = step.request_references()?;
         for (_, m) in step.expect.fields.iter().chain(step.wait.iter().flat_map(|w| w.until.iter())) {
             refs.extend(template::references(m)?);

@@ -108,7 +108,7 @@ impl Store {
 
     pub fn write(&self, surface: &str, scenario: &str, text: &str) -> Result<PathBuf, String> {
         let Store::Dir(d) = self else {
-            return Err("cannot re-record into the built-in snapshots; pass --snapshots DIR".into());
+            return Err("cannot re-record into the built-in snapshots; pass --snapshot-dir DIR".into());
         };
         let path = d.join(relative(surface, scenario));
         if let Some(parent) = path.parent() {

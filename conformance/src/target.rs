@@ -69,7 +69,8 @@ pub struct Endpoint {
 pub struct Target {
     pub label: String,
     pub kind: TargetKind,
-    pub region: String,
+    /// `--region`, or a real cloud's default; a twin otherwise uses each surface's own default.
+    region: Option<String>,
     pub credentials: Credentials,
     cloud: Option<Cloud>,
     /// A twin's base URL (also its control plane).
@@ -160,7 +161,7 @@ impl Target {
                 let mut target = Target {
                     label: String::new(),
                     kind: TargetKind::Cloud,
-                    region,
+                    region: Some(region),
                     credentials,
                     cloud: Some(cloud),
                     twin_url: None,
@@ -192,7 +193,7 @@ impl Target {
         Target {
             label,
             kind: TargetKind::Twin,
-            region: region.unwrap_or_else(|| "ap-guangzhou".into()),
+            region,
             credentials: Credentials::twin_defaults(),
             cloud: None,
             twin_url: Some(url),
@@ -206,7 +207,7 @@ impl Target {
     fn cloud_host(&self, cloud: Cloud) -> String {
         match cloud {
             Cloud::Tencent => crate::surface::tencent::HOST.to_string(),
-            Cloud::Huawei => format!("cbr.{}.myhuaweicloud.com", self.region),
+            Cloud::Huawei => format!("cbr.{}.myhuaweicloud.com", self.region.as_deref().unwrap_or("cn-north-4")),
         }
     }
 
@@ -218,6 +219,11 @@ impl Target {
             Ok(Err(e)) => Err(format!("target {} is not reachable: {e}", self.label)),
             Err(_) => Err(format!("target {} is not reachable: no answer within 10 s", self.label)),
         }
+    }
+
+    /// The region a surface's requests name.
+    pub fn region_for(&self, surface: &dyn Surface) -> String {
+        self.region.clone().unwrap_or_else(|| surface.default_region().to_string())
     }
 
     /// Where a surface's requests go, or None when this target does not serve it.

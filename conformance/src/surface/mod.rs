@@ -3,14 +3,15 @@
 //! and reports are shared; adding a family is one more module here and one more line in
 //! [`SURFACES`].
 //!
-//! The families still to come fit the same trait:
-//! - `huawei-cbr`: REST. The catalog row gives method and path template; params would carry
-//!   `path`, `query` and `body` objects. SDK-HMAC-SHA256 signing with AK/SK (the emulator's
-//!   signer, once the Huawei verifier lands), `error_code` in the body, the HTTP status matters.
-//! - `gateway`: POST JSON to the catalog path; the error is the envelope's `scode`/`desc`.
+//! - `tencent-cbs`: actions, TC3 (or v1) signatures, `Response.Error.Code`.
+//! - `huawei-cbr`: REST; params carry `path`, `query` and `body`; SDK-HMAC-SHA256; `error_code`.
+//! - `gateway`: POST JSON to the catalog path; the error is the envelope's `desc`.
 //! - `ucloudstack`: `/api` with `Action`, the SHA-1 signature; the error is a non-zero `RetCode`.
 
+pub mod gateway;
+pub mod huawei;
 pub mod tencent;
+pub mod ucloudstack;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -28,7 +29,7 @@ pub enum SignMode {
     BadSignature,
     /// Signed with a well-formed key id the cloud does not know.
     UnknownKey,
-    /// Signed correctly, but ten minutes ago.
+    /// Signed correctly, but longer ago than the cloud allows.
     Expired,
     /// No signature at all.
     Unsigned,
@@ -84,8 +85,25 @@ pub trait Surface: Sync {
     fn name(&self) -> &'static str;
     /// The real cloud that serves this family, if any.
     fn cloud(&self) -> Option<Cloud>;
+    /// The region a twin is called in unless `--region` says otherwise.
+    fn default_region(&self) -> &'static str {
+        "ap-guangzhou"
+    }
+    /// Whether requests carry a signature (so a step may ask for a broken one).
+    fn signed(&self) -> bool {
+        true
+    }
     /// Check a step's `transport` options when the scenario loads.
     fn validate_transport(&self, transport: &Map<String, Value>) -> Result<(), String>;
+    /// Check a step's params (before templates are filled in) when the scenario loads.
+    fn validate_params(
+        &self,
+        _operation: &str,
+        _params: &Value,
+        _transport: &Map<String, Value>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
     /// Whether a call creates something that costs money until it is deleted.
     fn creates(&self, operation: &str, params: &Value) -> bool;
     fn build(&self, call: &Call<'_>, credentials: &Credentials, host: &str) -> Result<HttpRequest, String>;
@@ -93,7 +111,8 @@ pub trait Surface: Sync {
     fn redaction(&self) -> &'static RedactRules;
 }
 
-pub static SURFACES: &[&dyn Surface] = &[&tencent::TencentCbs];
+pub static SURFACES: &[&dyn Surface] =
+    &[&tencent::TencentCbs, &huawei::HuaweiCbr, &gateway::Gateway, &ucloudstack::UCloudStack];
 
 pub fn find(name: &str) -> Option<&'static dyn Surface> {
     SURFACES.iter().copied().find(|s| s.name() == name)

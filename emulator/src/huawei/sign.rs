@@ -110,7 +110,7 @@ pub fn parse_authorization(header: &str) -> Option<Authorization> {
 }
 
 /// `quote(s, safe="~")` of Python: everything but unreserved characters is %XX-encoded.
-fn quote(s: &str) -> String {
+pub fn quote(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
     percent_encoding::utf8_percent_encode(s, SET).to_string()
