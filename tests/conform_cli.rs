@@ -86,7 +86,7 @@ fn list_and_selection() {
     let listed: Vec<String> = text(&out.stdout).lines().take_while(|l| !l.is_empty()).map(str::to_string).collect();
     assert_eq!(listed.len(), 2, "{listed:?}");
 
-    let out = conform(&["--list", "--surface", "huawei-cbr", "no-such-scenario"], &[]);
+    let out = conform(&["--list", "--surface", "tencent-cbs", "NO-SUCH-WORDS"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no scenario matches"));
     let out = conform(&["--list", "--surface", "aws-s3"], &[]);

@@ -25,7 +25,8 @@ const TRANSPORT_KEYS: &[&str] = &["algorithm", "raw_body", "method", "path", "pr
 static REDACTION: RedactRules = RedactRules {
     // CBR ids are UUIDs, which redaction numbers on its own; `autobk_xxxx` names are not ids.
     id_prefixes: &[],
-    volatile_keys: &["request_id", "error_msg", "progress", "X-Request-Id"],
+    // Order ids (`CS2305291628MSG5A`) are random and shaped like no other id.
+    volatile_keys: &["request_id", "error_msg", "progress", "X-Request-Id", "orderId", "order_id"],
     account_keys: &["project_id", "domain_id", "provider_id", "user_id", "dest_project_id", "source_project_id"],
 };
 

@@ -102,6 +102,9 @@ codes! {
     Bs7407 => (400, "BackupService.7407"),
     Bs7493 => (400, "BackupService.7493"),
     Bs9900 => (400, "BackupService.9900"),
+    // billing and tags
+    Bs6109 => (400, "BackupService.6109"),
+    Bs6601 => (404, "BackupService.6601"),
     // identity (401)
     Bs1015 => (401, "BackupService.1015"),
     // not found (404)

@@ -2,8 +2,9 @@
 //!
 //! protocol.rs authenticates; routes.rs is the operation table (documented name, method, path
 //! template, handler); the handlers in vaults.rs, policies.rs, backups.rs, checkpoints.rs,
-//! tasks.rs, protectables.rs, agents.rs and projects.rs validate and change the model through
-//! `Ctx`; jobs.rs finishes async work and fires policies on the virtual clock.
+//! tasks.rs and protectables.rs (and tags.rs, orders.rs, agents.rs, projects.rs) validate and
+//! change the model through `Ctx`; jobs.rs finishes async work and fires policies on the virtual
+//! clock.
 
 pub mod agents;
 pub mod backups;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod iam;
 pub mod jobs;
 pub mod model;
+pub mod orders;
 pub mod policies;
 pub mod projects;
 pub mod protectables;
@@ -24,6 +26,7 @@ pub mod rrule;
 pub mod seed;
 pub mod settings;
 pub mod sign;
+pub mod tags;
 pub mod tasks;
 pub mod vaults;
 

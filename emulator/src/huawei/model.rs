@@ -47,6 +47,25 @@ pub struct Billing {
     pub charging_mode: String,
     pub status: String,
     pub is_multi_az: bool,
+    /// The yearly/monthly terms of a `pre_paid` vault.
+    #[serde(default)]
+    pub period: Option<Period>,
+    /// Every order placed for the vault, oldest first; the newest is `billing.order_id`.
+    #[serde(default)]
+    pub orders: Vec<String>,
+    /// The product the newest order change named (`billing.product_id`).
+    #[serde(default)]
+    pub product_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Period {
+    /// `month` or `year`.
+    pub period_type: String,
+    /// 1–9 periods.
+    pub period_num: i64,
+    pub is_auto_renew: bool,
+    pub is_auto_pay: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -7,6 +7,7 @@ use axum::http::Method;
 
 use super::{agents as a, projects as d};
 use super::{backups as b, checkpoints as c, policies as p, protectables as r, tasks as t, vaults as v};
+use super::{orders as o, tags as g};
 use super::{Ctx, HwResult, Reply, Req};
 
 pub type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> HwResult<Reply>;
@@ -93,6 +94,17 @@ table! {
     "ShowDomain" => "GET" "/v3/domain/{source_project_id}", d::show_domain;
     "MigrateDomain" => "POST" "/v3/migrates", d::migrate_domain;
     "ShowMigrateStatus" => "GET" "/v3/migrates", d::show_migrate_status;
+    // Tags (4.12): note `/vault/`, singular
+    "ShowVaultResourceInstances" => "POST" "/v3/{project_id}/vault/resource_instances/action", g::show_vault_resource_instances;
+    "BatchCreateAndDeleteVaultTags" => "POST" "/v3/{project_id}/vault/{vault_id}/tags/action", g::batch_create_and_delete_vault_tags;
+    "CreateVaultTags" => "POST" "/v3/{project_id}/vault/{vault_id}/tags", g::create_vault_tags;
+    "DeleteVaultTag" => "DELETE" "/v3/{project_id}/vault/{vault_id}/tags/{key}", g::delete_vault_tag;
+    "ShowVaultTag" => "GET" "/v3/{project_id}/vault/{vault_id}/tags", g::show_vault_tag;
+    "ShowVaultProjectTag" => "GET" "/v3/{project_id}/vault/tags", g::show_vault_project_tag;
+    // Operations/Billing (4.1)
+    "ChangeVaultChargeMode" => "POST" "/v3/{project_id}/vaults/change-charge-mode", o::change_vault_charge_mode;
+    "UpdateOrder" => "PUT" "/v3/{project_id}/orders/{order_id}", o::update_order;
+    "ChangeOrder" => "POST" "/v3/{project_id}/orders/change", o::change_order;
 }
 
 /// Which segments of a template are literal, left to right.
@@ -134,6 +146,8 @@ fn leak_name(name: &str) -> &'static str {
         "protectable_type",
         "instance_id",
         "feature_key",
+        "key",
+        "order_id",
         "agent_id",
         "domain_name",
         "source_project_id",
@@ -170,6 +184,24 @@ mod tests {
         assert_eq!(find(&Method::PUT, "/v3/p/vaults/batch-update").unwrap().0.name, "BatchUpdateVault");
         assert!(find(&Method::PATCH, "/v3/p/vaults").is_none());
         assert!(find(&Method::GET, "/v3/p/nothing").is_none());
+    }
+
+    #[test]
+    fn tag_paths_use_the_singular_vault() {
+        let name = |m: Method, p: &str| find(&m, p).map(|(op, _)| op.name);
+        assert_eq!(name(Method::GET, "/v3/x/vault/tags"), Some("ShowVaultProjectTag"));
+        assert_eq!(name(Method::GET, "/v3/x/vault/v1/tags"), Some("ShowVaultTag"));
+        assert_eq!(name(Method::POST, "/v3/x/vault/v1/tags"), Some("CreateVaultTags"));
+        assert_eq!(name(Method::POST, "/v3/x/vault/v1/tags/action"), Some("BatchCreateAndDeleteVaultTags"));
+        assert_eq!(name(Method::DELETE, "/v3/x/vault/v1/tags/action"), Some("DeleteVaultTag"));
+        assert_eq!(name(Method::POST, "/v3/x/vault/resource_instances/action"), Some("ShowVaultResourceInstances"));
+        assert_eq!(name(Method::GET, "/v3/x/vaults/v1/tags"), None);
+        assert_eq!(name(Method::POST, "/v3/x/vaults/change-charge-mode"), Some("ChangeVaultChargeMode"));
+        assert_eq!(name(Method::POST, "/v3/x/orders/change"), Some("ChangeOrder"));
+        let (op, params) = find(&Method::PUT, "/v3/x/orders/CS1").unwrap();
+        assert_eq!((op.name, params[1].clone()), ("UpdateOrder", ("order_id", "CS1".to_string())));
+        let (_, params) = find(&Method::DELETE, "/v3/x/vault/v1/tags/a%20b").unwrap();
+        assert_eq!(params[2], ("key", "a b".to_string()));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::body::{check_description, check_name, is_han, Obj};
 use super::error::{self as e, invalid, HwResult};
-use super::model::{Billing, HwProject, HwWork, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
+use super::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
 use super::model::{PROVIDER_DISK, PROVIDER_SERVER, PROVIDER_TURBO, PROVIDER_VMWARE};
 use super::{jobs, render, Ctx, Reply, Req};
 
@@ -40,8 +40,24 @@ pub fn get_mut<'p>(ctx: &'p mut Ctx<'_>, id: &str) -> HwResult<&'p mut Vault> {
     ctx.proj().vaults.get_mut(id).ok_or_else(|| e::Bs6105(format!("Vault {id} does not exist.")))
 }
 
-/// Tag rules: key ≤36 and value ≤43 characters of Chinese, letters, digits, `-`, `_` (value also
-/// `.`), at most `max` tags, no duplicate keys, never an empty list.
+/// One tag: key ≤36 and value ≤43 characters of Chinese, letters, digits, `-`, `_` (value also
+/// `.`), both trimmed. The value may be empty; the tag APIs require it to be given
+/// (`value_required`), CreateVault's own example leaves it out.
+pub fn parse_tag(t: &Obj<'_>, value_required: bool) -> HwResult<Tag> {
+    t.only(&["key", "value"])?;
+    let k = t.req_str("key")?.trim();
+    let v = if value_required { t.req_str("value")? } else { t.str("value")?.unwrap_or("") }.trim();
+    let key_ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || is_han(c);
+    if k.is_empty() || k.chars().count() > 36 || !k.chars().all(key_ok) {
+        return Err(invalid(format!("{}.key: 1 to 36 characters of Chinese, letters, digits, - and _", t.path)));
+    }
+    if v.chars().count() > 43 || !v.chars().all(|c| key_ok(c) || c == '.') {
+        return Err(invalid(format!("{}.value: up to 43 characters of Chinese, letters, digits, -, _ and .", t.path)));
+    }
+    Ok(Tag { key: k.into(), value: v.into() })
+}
+
+/// Tag rules: each tag as `parse_tag`, at most `max` tags, no duplicate keys, never an empty list.
 pub fn parse_tags(o: &Obj<'_>, key: &str, max: usize) -> HwResult<Option<Vec<Tag>>> {
     let Some(items) = o.objs(key, 1, usize::MAX)? else { return Ok(None) };
     if items.len() > max {
@@ -49,23 +65,11 @@ pub fn parse_tags(o: &Obj<'_>, key: &str, max: usize) -> HwResult<Option<Vec<Tag
     }
     let mut out: Vec<Tag> = Vec::new();
     for t in &items {
-        t.only(&["key", "value"])?;
-        let k = t.req_str("key")?.trim();
-        let v = t.str("value")?.unwrap_or("").trim();
-        let key_ok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || is_han(c);
-        if k.is_empty() || k.chars().count() > 36 || !k.chars().all(key_ok) {
-            return Err(invalid(format!("{}.key: 1 to 36 characters of Chinese, letters, digits, - and _", t.path)));
-        }
-        if v.chars().count() > 43 || !v.chars().all(|c| key_ok(c) || c == '.') {
-            return Err(invalid(format!(
-                "{}.value: up to 43 characters of Chinese, letters, digits, -, _ and .",
-                t.path
-            )));
-        }
+        let Tag { key: k, value: v } = parse_tag(t, false)?;
         if out.iter().any(|x| x.key == k) {
             return Err(invalid(format!("{key}: the key `{k}` appears twice")));
         }
-        out.push(Tag { key: k.into(), value: v.into() });
+        out.push(Tag { key: k, value: v });
     }
     Ok(Some(out))
 }
@@ -258,8 +262,8 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
     if prepaid && (period_type.is_none() || period_num.is_none()) {
         return Err(invalid("billing: period_type and period_num are required when charging_mode is pre_paid"));
     }
-    b.bool("is_auto_renew")?;
-    b.bool("is_auto_pay")?;
+    let is_auto_renew = b.bool("is_auto_renew")?.unwrap_or(false);
+    let is_auto_pay = b.bool("is_auto_pay")?.unwrap_or(false);
     b.str("console_url")?;
     let is_multi_az = b.bool("is_multi_az")?.unwrap_or(false);
 
@@ -328,6 +332,14 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
             charging_mode: charging_mode.into(),
             status: "available".into(),
             is_multi_az,
+            period: match (prepaid, period_type, period_num) {
+                (true, Some(t), Some(n)) => {
+                    Some(Period { period_type: t.into(), period_num: n, is_auto_renew, is_auto_pay })
+                }
+                _ => None,
+            },
+            orders: vec![],
+            product_id: None,
         },
         policies: vec![],
     };
@@ -360,8 +372,19 @@ fn order_reply(vault_id: &str, order_id: String) -> Value {
     })
 }
 
-fn order_id(ctx: &mut Ctx<'_>) -> String {
-    format!("CS{}", ctx.ids.short("").to_uppercase())
+/// A new CBC order id in the examples' form, `CS2305291628MSG5A`: `CS`, the UTC minute it was
+/// placed (`yyMMddHHmm`) and five random characters.
+pub fn order_id(ctx: &mut Ctx<'_>) -> String {
+    let minute = chrono::DateTime::from_timestamp_millis(ctx.now).unwrap_or_default().format("%y%m%d%H%M");
+    let random = ctx.ids.short("").to_uppercase();
+    format!("CS{minute}{}", &random[random.len() - 5..])
+}
+
+/// Place an order for a vault: it becomes the vault's `billing.order_id`.
+pub fn place_order(ctx: &mut Ctx<'_>, vault_id: &str) -> HwResult<String> {
+    let order = order_id(ctx);
+    get_mut(ctx, vault_id)?.billing.orders.push(order.clone());
+    Ok(order)
 }
 
 pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -373,7 +396,7 @@ pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let prepaid = input.prepaid;
     let id = insert_vault(ctx, input)?;
     if prepaid {
-        let order = order_id(ctx);
+        let order = place_order(ctx, &id)?;
         return Reply::ok(order_reply(&id, order));
     }
     let p = ctx.proj_ref().expect("just inserted");
@@ -394,7 +417,7 @@ pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     let v = root.req_obj("vault")?;
     let input = vault_input(ctx, &v, true)?;
     let id = insert_vault(ctx, input)?;
-    let order = order_id(ctx);
+    let order = place_order(ctx, &id)?;
     Reply::ok(order_reply(&id, order))
 }
 
