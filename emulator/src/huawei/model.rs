@@ -23,6 +23,12 @@ pub struct HwProject {
     pub oplogs: BTreeMap<String, OpLog>,
     pub servers: BTreeMap<String, Server>,
     pub volumes: BTreeMap<String, Volume>,
+    /// File-backup client agents by `agent_id` (API 4.2).
+    #[serde(default)]
+    pub agents: BTreeMap<String, Agent>,
+    /// This project's CSBS/VBS → CBR migration, once MigrateDomain started one.
+    #[serde(default)]
+    pub migration: Option<Migration>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -280,6 +286,50 @@ pub struct Volume {
     pub created_ms: i64,
 }
 
+/// A file-backup client (agent) as it registered itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Agent {
+    pub agent_id: String,
+    pub seq: u64,
+    pub agent_version: String,
+    pub agent_type: Option<String>,
+    pub host_name: String,
+    pub host_nickname: String,
+    pub host_ip: String,
+    pub host_os: String,
+    /// normal, abnormal or uninstall.
+    pub status: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub last_active_ms: i64,
+    pub paths: Vec<AgentPath>,
+}
+
+/// A directory an agent backs up.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AgentPath {
+    pub id: String,
+    pub dir_path: String,
+    /// available, or remove once RemoveAgentPath took it out (it stays listed).
+    pub status: String,
+    pub exclude_paths: Vec<String>,
+}
+
+/// One project's CSBS/VBS → CBR migration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Migration {
+    /// migrating, success or failed.
+    pub status: String,
+    /// The default expansion ratio of the vaults the migration creates (0–1).
+    pub reservation: f64,
+    pub started_ms: i64,
+    pub ended_ms: Option<i64>,
+    /// Percent done once it ended (while migrating it follows the job's gate).
+    pub progress: i64,
+    pub fail_code: Option<i64>,
+    pub fail_reason: Option<String>,
+}
+
 /// Async work on the clock, addressed by project.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -334,6 +384,10 @@ pub enum HwWork {
         project: String,
         backup: String,
     },
+    /// A project's CSBS/VBS → CBR migration ends.
+    MigrateDone {
+        project: String,
+    },
 }
 
 impl HwWork {
@@ -347,6 +401,7 @@ impl HwWork {
             HwWork::VaultDeleteDone { vault, .. } => vault,
             HwWork::PolicyTick { policy, .. } => policy,
             HwWork::Expire { backup, .. } => backup,
+            HwWork::MigrateDone { project } => project,
         }
     }
 
@@ -363,7 +418,8 @@ impl HwWork {
             | HwWork::VaultDeleteDone { project, .. }
             | HwWork::ReplicationDone { project, .. }
             | HwWork::PolicyTick { project, .. }
-            | HwWork::Expire { project, .. } => project,
+            | HwWork::Expire { project, .. }
+            | HwWork::MigrateDone { project } => project,
         }
     }
 
@@ -378,7 +434,7 @@ impl HwWork {
 
     pub fn oplog(&self) -> Option<&str> {
         match self {
-            HwWork::PolicyTick { .. } | HwWork::Expire { .. } => None,
+            HwWork::PolicyTick { .. } | HwWork::Expire { .. } | HwWork::MigrateDone { .. } => None,
             HwWork::TaskStart { oplog, .. }
             | HwWork::BackupDone { oplog, .. }
             | HwWork::RestoreDone { oplog, .. }
