@@ -82,11 +82,20 @@ fn list_and_selection() {
     let listed: Vec<&str> = stdout.lines().take_while(|l| !l.is_empty()).collect();
     assert!(listed.len() >= 4 && listed.iter().all(|l| l.contains("snapshot")), "{stdout}");
 
+    // A bare name selects that scenario of every surface; surface/name only the one.
     let out = conform(&["--list", "--scenario", "signatures", "--scenario", "tencent-cbs/protocol-errors"], &[]);
     let listed: Vec<String> = text(&out.stdout).lines().take_while(|l| !l.is_empty()).map(str::to_string).collect();
-    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert!(listed[0].starts_with("huawei-cbr/signatures ") && listed[2].starts_with("tencent-cbs/signatures "));
 
-    let out = conform(&["--list", "--surface", "tencent-cbs", "NO-SUCH-WORDS"], &[]);
+    let out = conform(&["--list", "--surface", "huawei-cbr"], &[]);
+    let stdout = text(&out.stdout);
+    let listed: Vec<&str> = stdout.lines().take_while(|l| !l.is_empty()).collect();
+    assert!(listed.iter().all(|l| l.starts_with("huawei-cbr/")), "{stdout}");
+    for flow in ["server-backup", "policy-backup", "query-backups"] {
+        assert!(listed.iter().any(|l| l.starts_with(&format!("huawei-cbr/{flow} "))), "{flow}: {stdout}");
+    }
+    let out = conform(&["--list", "--surface", "huawei-cbr", "no-such-scenario"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no scenario matches"));
     let out = conform(&["--list", "--surface", "aws-s3"], &[]);
@@ -340,9 +349,9 @@ fn the_real_cloud_path_against_a_second_twin() {
         "--scenario",
         "getting-started-disk",
         "--scenario",
-        "signatures",
+        "tencent-cbs/signatures",
         "--scenario",
-        "operation-logs",
+        "tencent-cbs/operation-logs",
         "--json",
     ];
     let out = conform(&args, &env);
@@ -362,12 +371,48 @@ fn the_real_cloud_path_against_a_second_twin() {
     assert_eq!(disks(), before, "what the run created is gone again");
 }
 
+/// The same for Huawei: Host `cbr.cn-north-4.myhuaweicloud.com`, keys and project from
+/// HUAWEICLOUD_SDK_AK/SK/PROJECT_ID (an AK only this twin knows), the real clock.
+#[test]
+fn the_real_huawei_path_against_a_second_twin() {
+    use cloudtwin_emulator::huawei::settings::{AkSk, DEFAULT_PROJECT};
+    let mut cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
+    let identity = cfg.accounts[0].huawei.as_mut().unwrap();
+    identity.keys.push(AkSk { ak: REAL_AK.into(), sk: REAL_SK.into() });
+    let twin = common::twin_with(cfg, Clock::real(), AuthMode::Enforce);
+    let addr = twin.addr.to_string();
+    let vaults = || twin.hw_ok("GET", "/v3/{p}/vaults", None)["vaults"].as_array().unwrap().len();
+    let before = vaults();
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", REAL_AK),
+        ("HUAWEICLOUD_SDK_SK", REAL_SK),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", DEFAULT_PROJECT),
+        ("CLOUDTWIN_CONFORM_CONNECT", addr.as_str()),
+    ];
+    let out = conform(&["--target", "huawei", "--allow-billable", "--scenario", "tags", "--json"], &env);
+    let summary = text(&out.stderr);
+    assert!(out.status.success(), "{summary}");
+    assert!(summary.contains("against huawei (cbr.cn-north-4.myhuaweicloud.com, connected to"), "{summary}");
+    assert!(summary.trim_end().ends_with("1 passed, 0 failed"), "{summary}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["scenarios"][0]["snapshot"]["status"], "matched", "the twin's recording matches");
+    assert_eq!(vaults(), before, "the vault the run created is gone again");
+}
+
 #[test]
 fn junit_and_json_reports() {
     let tmp = tempfile::tempdir().unwrap();
     let junit = tmp.path().join("junit.xml");
     let out = conform(
-        &["--scenario", "signatures", "--scenario", "protocol-errors", "--junit", junit.to_str().unwrap(), "--json"],
+        &[
+            "--scenario",
+            "tencent-cbs/signatures",
+            "--scenario",
+            "tencent-cbs/protocol-errors",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+        ],
         &[],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));

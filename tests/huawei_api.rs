@@ -74,7 +74,7 @@ fn vault_shapes_follow_the_doc() {
 #[test]
 fn unknown_paths_methods_and_bodies() {
     let t = common::twin(TimingPolicy::Immediate);
-    assert_eq!(t.hw_err("GET", "/v3/{p}/agents", None), (404, "APIGW.0101".into()));
+    assert_eq!(t.hw_err("GET", "/v3/{p}/nothing", None), (404, "APIGW.0101".into()));
     assert_eq!(t.hw_err("PATCH", "/v3/{p}/vaults", None), (404, "APIGW.0101".into()));
     let before = t.hw_state();
     for bad in [&b"{nope"[..], b"[]", b"", b"\xff\xfe"] {

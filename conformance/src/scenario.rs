@@ -347,19 +347,28 @@ fn check_differences(differences: &[Difference], steps: &[&Step]) -> Result<(), 
 }
 
 /// What a scenario creates on a real cloud costs money until it is deleted: every step that
-/// creates something (and is meant to succeed) must capture an id that a cleanup step uses.
+/// creates something (and is meant to succeed) must capture an id that a cleanup step uses. Where
+/// the answer does not name what was created (the gateway), a later step must capture it.
 fn check_cleanup_deletes_creations(
     client: &dyn surface::Surface,
     steps: &[Step],
     cleanup: &[Step],
 ) -> Result<(), (String, String)> {
     let cleaned: BTreeSet<String> = cleanup.iter().flat_map(|c| c.request_references().unwrap_or_default()).collect();
-    for step in steps {
+    let captures_cleaned = |s: &Step| s.capture.keys().any(|c| cleaned.contains(c));
+    for (i, step) in steps.iter().enumerate() {
         let creates = step.expect.error.is_empty() && client.creates(&step.call, &step.params);
-        if creates && !step.capture.keys().any(|c| cleaned.contains(c)) {
+        let found = captures_cleaned(step)
+            || (!client.answer_names_created(&step.call) && steps[i + 1..].iter().any(captures_cleaned));
+        if creates && !found {
+            let how = if client.answer_names_created(&step.call) {
+                "capture its id and use it in \"cleanup\""
+            } else {
+                "its answer names nothing, so capture the new id in a later step (a list) and use it in \"cleanup\""
+            };
             return Err((
                 format!("step `{}`", step.name),
-                "creates something that no cleanup step deletes: capture its id and use it in \"cleanup\"".into(),
+                format!("creates something that no cleanup step deletes: {how}"),
             ));
         }
     }
@@ -595,5 +604,20 @@ mod tests {
             )
             .replace("\"vars\"", "\"targets\": [\"twin\"], \"vars\"");
         assert!(load(&twin_only).is_ok());
+    }
+
+    #[test]
+    fn a_gateway_creation_is_found_by_a_later_list() {
+        let file = "scenarios/gateway/demo.json";
+        let create = r#"{"name": "create", "call": "DiskCreate", "params": {"DiskType": "CLOUD_PREMIUM"}}"#;
+        let list = r#"{"name": "list", "call": "DiskList", "params": {}, "capture": {"disk": "data.List[0].DiskId"}}"#;
+        let cleanup = r#"[{"call": "DiskDelete", "params": {"DiskIds": ["${disk}"]}}]"#;
+        let scenario = |steps: &str, cleanup: &str| {
+            format!(r#"{{"name": "demo", "surface": "gateway", "steps": [{steps}], "cleanup": {cleanup}}}"#)
+        };
+        assert!(parse(file, &scenario(&format!("{create}, {list}"), cleanup)).is_ok());
+        let p = parse(file, &scenario(&format!("{list}, {create}"), cleanup)).unwrap_err().to_string();
+        assert!(p.contains("step `create`: creates something that no cleanup step deletes: its answer names"), "{p}");
+        assert!(parse(file, &scenario(&format!("{create}, {list}"), "[]")).is_err());
     }
 }

@@ -35,7 +35,9 @@ pub fn classify(path: &str, headers: &HeaderMap) -> Family {
     let host = host.trim_start_matches("http://").trim_start_matches("https://");
     if path.starts_with("/_cloudtwin/") || path == "/_cloudtwin" {
         Family::Control
-    } else if path.starts_with("/v1/tencent/") {
+    } else if path.starts_with("/v1/") {
+        // The gateway is multi-cloud (`/v1/<cloud>/...`): a family it lacks is its own
+        // InvalidAction, not a Tencent error.
         Family::Gateway
     } else if path.starts_with("/v3/") || host.starts_with("cbr.") || host.starts_with("iam.") {
         Family::Huawei
@@ -201,6 +203,7 @@ mod tests {
         assert_eq!(classify("/", &h), Family::Tencent);
         assert_eq!(classify("/_cloudtwin/health", &h), Family::Control);
         assert_eq!(classify("/v1/tencent/disk/list", &h), Family::Gateway);
+        assert_eq!(classify("/v1/aliyun/disk/list", &h), Family::Gateway);
         assert_eq!(classify("/v3/abc/vaults", &h), Family::Huawei);
         assert_eq!(classify("/api", &h), Family::UCloudStack);
         h.insert(header::HOST, HeaderValue::from_static("cbr.cn-north-4.myhuaweicloud.com"));

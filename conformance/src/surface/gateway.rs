@@ -68,14 +68,23 @@ impl Surface for Gateway {
     fn validate_params(&self, operation: &str, params: &Value, t: &Map<String, Value>) -> Result<(), String> {
         path_of(operation, t)?;
         match params {
-            Value::Object(_) if t.contains_key("raw_body") => Err("give either params or raw_body, not both".into()),
+            // A step without params has `{}`, which is no params at all.
+            Value::Object(m) if !m.is_empty() && t.contains_key("raw_body") => {
+                Err("give either params or raw_body, not both".into())
+            }
             Value::Object(_) | Value::Null => Ok(()),
             other => Err(format!("params are the JSON body, an object, not {other}")),
         }
     }
 
-    fn creates(&self, operation: &str, _params: &Value) -> bool {
-        matches!(operation, "DiskCreate" | "SnapshotCreate" | "AutoSnapshotPolicyCreate")
+    fn creates(&self, operation: &str, params: &Value) -> bool {
+        let dry_run = params.get("DryRun").is_some_and(|v| v == true);
+        !dry_run && matches!(operation, "DiskCreate" | "SnapshotCreate" | "AutoSnapshotPolicyCreate")
+    }
+
+    /// Every write answers `data: {}` (seeds 000 and 001): the new IDs come from a list.
+    fn answer_names_created(&self, _operation: &str) -> bool {
+        false
     }
 
     fn build(&self, call: &Call<'_>, _credentials: &Credentials, host: &str) -> Result<HttpRequest, String> {
@@ -139,6 +148,9 @@ mod tests {
         assert_eq!((r.method.as_str(), r.path_and_query.as_str()), ("POST", "/v1/tencent/disk/inspect"));
         assert_eq!(serde_json::from_slice::<Value>(&r.body).unwrap(), params);
         assert!(Gateway.validate_params("DiskInspect", &json!([1]), &t).is_err());
+        let raw: Map<String, Value> = serde_json::from_value(json!({"raw_body": "{not json"})).unwrap();
+        assert!(Gateway.validate_params("DiskList", &json!({}), &raw).is_ok());
+        assert!(Gateway.validate_params("DiskList", &json!({"Region": "x"}), &raw).is_err());
         assert!(Gateway.validate_params("Nope", &json!({}), &t).is_err());
     }
 

@@ -106,6 +106,12 @@ pub trait Surface: Sync {
     }
     /// Whether a call creates something that costs money until it is deleted.
     fn creates(&self, operation: &str, params: &Value) -> bool;
+    /// Whether the answer of a creating call names what it created. When it does not (the
+    /// gateway's writes answer `data: {}`), a later step has to find the new resource and
+    /// capture its id for the cleanup.
+    fn answer_names_created(&self, _operation: &str) -> bool {
+        true
+    }
     fn build(&self, call: &Call<'_>, credentials: &Credentials, host: &str) -> Result<HttpRequest, String>;
     fn read(&self, reply: &HttpReply) -> Result<Reply, String>;
     fn redaction(&self) -> &'static RedactRules;

@@ -18,9 +18,11 @@ pub struct UCloudStack;
 const UNKNOWN_PUBLIC_KEY: &str = "conformUNKNOWNpublicKey00000000000000000";
 const TRANSPORT_KEYS: &[&str] = &["encoding"];
 
+/// Snapshot IDs are `snap-` + 8 (as the twin and UCloudStack write them); `CreateTime` and
+/// `ExpireTime` are unix seconds, which no date pattern catches, so they are volatile.
 static REDACTION: RedactRules = RedactRules {
-    id_prefixes: &[("snapshot", "snapshot-id"), ("disk", "disk-id"), ("vm", "vm-id")],
-    volatile_keys: &["Message", "RequestUUID"],
+    id_prefixes: &[("snap", "snap-id"), ("disk", "disk-id"), ("vm", "vm-id")],
+    volatile_keys: &["Message", "RequestUUID", "CreateTime", "ExpireTime"],
     account_keys: &[],
 };
 
@@ -47,6 +49,11 @@ impl Surface for UCloudStack {
 
     fn cloud(&self) -> Option<Cloud> {
         None
+    }
+
+    /// A UCloudStack installation names its own regions; the twin's one region is `cn`.
+    fn default_region(&self) -> &'static str {
+        "cn"
     }
 
     fn validate_transport(&self, t: &Map<String, Value>) -> Result<(), String> {
@@ -161,6 +168,16 @@ mod tests {
         let q = build(json!({"Region": "cn"}), "query", SignMode::Unsigned);
         assert_eq!(q.method, "GET");
         assert!(q.path_and_query.starts_with("/api?") && !q.path_and_query.contains("Signature"));
+    }
+
+    #[test]
+    fn snapshot_ids_and_unix_times_are_redacted() {
+        let answer = json!({"SnapshotID": "snap-2zddadth", "DiskID": "disk-ucsdata2", "CreateTime": 1700000008});
+        let mut r = crate::redact::Redactor::new(UCloudStack.redaction(), &Default::default());
+        assert_eq!(
+            r.redact(&answer),
+            json!({"CreateTime": "<number>", "DiskID": "<disk-id:1>", "SnapshotID": "<snap-id:1>"})
+        );
     }
 
     #[test]

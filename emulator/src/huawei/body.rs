@@ -121,6 +121,18 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// A number (integer or not) within `min..=max`.
+    pub fn float(&self, key: &str, min: f64, max: f64) -> HwResult<Option<f64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(f) if (min..=max).contains(&f) => Ok(Some(f)),
+                _ => Err(Bs9900(format!("Invalid {}: must be a number from {min} to {max}.", join(&self.path, key)))),
+            },
+            Some(_) => Err(type_error(&self.path, key, "a number")),
+        }
+    }
+
     pub fn arr(&self, key: &str) -> HwResult<Option<&'a Vec<Value>>> {
         match self.get(key) {
             None => Ok(None),

@@ -2,7 +2,8 @@
 //! - `POST /_cloudtwin/huawei/faults {"operation_type", "target"?, "count"?}`: the next `count`
 //!   (default 1) tasks of that type (backup, restore, delete, replication), optionally only those
 //!   about `target` (a backup, resource, vault or task id), end `failed`; a failed backup ends
-//!   `error`. `GET` lists pending faults, `DELETE` clears them.
+//!   `error`. `migrate` fails the next project migrations (target: a project id) with code 4002.
+//!   `GET` lists pending faults, `DELETE` clears them.
 //! - `POST /_cloudtwin/huawei/servers {"project_id", "server": {...}}` and
 //!   `POST /_cloudtwin/huawei/volumes {"project_id", "volume": {...}}`: add inventory at run time
 //!   (same shape as fixtures/inventory.json); auto-binding vaults pick matching resources up.
@@ -16,7 +17,7 @@ use super::seed::{self, SeedServer, SeedVolume};
 use crate::control::{bad, ok, parse, reply};
 use crate::edge::App;
 
-const FAULT_TYPES: &[&str] = &["backup", "restore", "delete", "replication"];
+const FAULT_TYPES: &[&str] = &["backup", "restore", "delete", "replication", "migrate"];
 
 pub fn handle(app: &App, method: &Method, route: &str, body: &[u8]) -> Response {
     let v = match parse(body) {

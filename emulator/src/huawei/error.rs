@@ -93,8 +93,13 @@ codes! {
     Bs6148 => (400, "BackupService.6148"),
     Bs6149 => (400, "BackupService.6149"),
     Bs6155 => (400, "BackupService.6155"),
+    Bs6156 => (400, "BackupService.6156"),
     Bs7101 => (400, "BackupService.7101"),
     Bs7300 => (400, "BackupService.7300"),
+    Bs7403 => (400, "BackupService.7403"),
+    Bs7405 => (400, "BackupService.7405"),
+    Bs7406 => (400, "BackupService.7406"),
+    Bs7407 => (400, "BackupService.7407"),
     Bs7493 => (400, "BackupService.7493"),
     Bs9900 => (400, "BackupService.9900"),
     // billing and tags
@@ -121,6 +126,7 @@ codes! {
     // identity (401)
     Bs1015 => (401, "BackupService.1015"),
     // not found (404)
+    Bs4001 => (404, "BackupService.4001"),
     Bs6000 => (404, "BackupService.6000"),
     Bs6002 => (404, "BackupService.6002"),
     Bs6105 => (404, "BackupService.6105"),
@@ -130,6 +136,7 @@ codes! {
     Bs6500 => (404, "BackupService.6500"),
     Bs7000 => (404, "BackupService.7000"),
     Bs7100 => (404, "BackupService.7100"),
+    Bs7410 => (404, "BackupService.7410"),
     Bs7426 => (404, "BackupService.7426"),
     // the service itself (500)
     Bs1001 => (500, "BackupService.1001"),

@@ -460,6 +460,19 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             remove_backup(p, &backup);
             log_expiry(world, &project, (&vid, &name), &backup, &bname, at);
         }
+        HwWork::MigrateDone { .. } => {
+            let failed = take_fault(world, "migrate", &[&project]);
+            let Some(m) = world.huawei.get_mut(&project).and_then(|p| p.migration.as_mut()) else { return };
+            m.ended_ms = Some(at);
+            if failed {
+                m.status = "failed".into();
+                m.fail_code = Some(4002);
+                m.fail_reason = Some("Migration failed (failure injected through the cloudtwin control plane).".into());
+            } else {
+                m.status = "success".into();
+                m.progress = 100;
+            }
+        }
     }
 }
 

@@ -2,10 +2,11 @@
 //!
 //! protocol.rs authenticates; routes.rs is the operation table (documented name, method, path
 //! template, handler); the handlers in vaults.rs, policies.rs, backups.rs, checkpoints.rs,
-//! tasks.rs and protectables.rs (and tags.rs, orders.rs) validate and change the model through
-//! `Ctx` (sharing.rs and organization.rs reach across projects: shares, organization policies);
-//! jobs.rs finishes async work and fires policies on the virtual clock.
+//! tasks.rs and protectables.rs (and tags.rs, orders.rs, agents.rs, projects.rs) validate and
+//! change the model through `Ctx` (sharing.rs and organization.rs reach across projects: shares,
+//! organization policies); jobs.rs finishes async work and fires policies on the virtual clock.
 
+pub mod agents;
 pub mod backups;
 pub mod body;
 pub mod checkpoints;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod orders;
 pub mod organization;
 pub mod policies;
+pub mod projects;
 pub mod protectables;
 pub mod protocol;
 pub mod render;
@@ -183,14 +185,23 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
     let Some((op, params)) = routes::find(req.method, req.path) else {
         return Err(error::Apigw0101("The API does not exist or has not been published in the environment"));
     };
-    let project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone()).unwrap_or_default();
+    let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
 
     let mut st = twin.state.lock();
     let st = &mut *st;
     st.world.catch_up(cfg, now);
-    let caller = protocol::authenticate(cfg, &st.world, auth, now, req, Some(&project))?;
-    protocol::check_project(cfg, &caller, req, &project)?;
-    let (_, ident, region) = settings::project_owner(cfg, &project).expect("check_project found the owner");
+    let hint = path_project.clone().or_else(|| protocol::header_project(req).map(str::to_string));
+    let caller = protocol::authenticate(cfg, &st.world, auth, now, req, hint.as_deref())?;
+    let project = match &path_project {
+        Some(p) => {
+            protocol::check_project(cfg, &caller, req, p)?;
+            p.clone()
+        }
+        // Account-level routes (`/v3/region-projects`, `/v3/domain/...`, `/v3/migrates`) work on
+        // the caller's account, in the project the request names or else its first one.
+        None => protocol::account_project(cfg, &caller, req)?,
+    };
+    let (_, ident, region) = settings::project_owner(cfg, &project).expect("the caller's project");
     let query = Query(body::query_pairs(req.query));
     let hreq = Req { params, query, body: req.body };
     let timing = st.world.timing;
@@ -218,6 +229,15 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
         st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if h.watched_from(&project)));
         let owners = sharing::owners_sharing_with(&st.world.huawei, &project);
         st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if owners.iter().any(|o| o == h.project())));
+        if path_project.is_none() {
+            // An account-level read (ShowMigrateStatus) sees the account's migrations in every
+            // region; the acting region's were just observed with the rest of that region.
+            let others: Vec<&str> = ident.projects.iter().map(|p| p.id.as_str()).filter(|p| *p != project).collect();
+            st.world.observe_where(
+                now,
+                |w| matches!(w, Work::Huawei(HwWork::MigrateDone { project: p }) if others.contains(&p.as_str())),
+            );
+        }
     }
     st.world.catch_up(cfg, now);
     result

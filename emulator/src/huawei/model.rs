@@ -23,6 +23,12 @@ pub struct HwProject {
     pub oplogs: BTreeMap<String, OpLog>,
     pub servers: BTreeMap<String, Server>,
     pub volumes: BTreeMap<String, Volume>,
+    /// File-backup client agents by `agent_id` (API 4.2).
+    #[serde(default)]
+    pub agents: BTreeMap<String, Agent>,
+    /// This project's CSBS/VBS → CBR migration, once MigrateDomain started one.
+    #[serde(default)]
+    pub migration: Option<Migration>,
     /// Share records of this project's backups, by record id (sharing.rs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub members: BTreeMap<String, Member>,
@@ -337,6 +343,50 @@ pub struct Volume {
     pub created_ms: i64,
 }
 
+/// A file-backup client (agent) as it registered itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Agent {
+    pub agent_id: String,
+    pub seq: u64,
+    pub agent_version: String,
+    pub agent_type: Option<String>,
+    pub host_name: String,
+    pub host_nickname: String,
+    pub host_ip: String,
+    pub host_os: String,
+    /// normal, abnormal or uninstall.
+    pub status: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub last_active_ms: i64,
+    pub paths: Vec<AgentPath>,
+}
+
+/// A directory an agent backs up.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AgentPath {
+    pub id: String,
+    pub dir_path: String,
+    /// available, or remove once RemoveAgentPath took it out (it stays listed).
+    pub status: String,
+    pub exclude_paths: Vec<String>,
+}
+
+/// One project's CSBS/VBS → CBR migration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Migration {
+    /// migrating, success or failed.
+    pub status: String,
+    /// The default expansion ratio of the vaults the migration creates (0–1).
+    pub reservation: f64,
+    pub started_ms: i64,
+    pub ended_ms: Option<i64>,
+    /// Percent done once it ended (while migrating it follows the job's gate).
+    pub progress: i64,
+    pub fail_code: Option<i64>,
+    pub fail_reason: Option<String>,
+}
+
 /// Async work on the clock, addressed by project.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -391,6 +441,10 @@ pub enum HwWork {
         project: String,
         backup: String,
     },
+    /// A project's CSBS/VBS → CBR migration ends.
+    MigrateDone {
+        project: String,
+    },
     /// An organization policy's deployments catch up with it (or, when deleting, go away).
     OrgPolicySync {
         project: String,
@@ -410,6 +464,7 @@ impl HwWork {
             HwWork::PolicyTick { policy, .. } => policy,
             HwWork::Expire { backup, .. } => backup,
             HwWork::OrgPolicySync { policy, .. } => policy,
+            HwWork::MigrateDone { project } => project,
         }
     }
 
@@ -427,7 +482,8 @@ impl HwWork {
             | HwWork::ReplicationDone { project, .. }
             | HwWork::PolicyTick { project, .. }
             | HwWork::Expire { project, .. }
-            | HwWork::OrgPolicySync { project, .. } => project,
+            | HwWork::OrgPolicySync { project, .. }
+            | HwWork::MigrateDone { project } => project,
         }
     }
 
@@ -442,7 +498,10 @@ impl HwWork {
 
     pub fn oplog(&self) -> Option<&str> {
         match self {
-            HwWork::PolicyTick { .. } | HwWork::Expire { .. } | HwWork::OrgPolicySync { .. } => None,
+            HwWork::PolicyTick { .. }
+            | HwWork::Expire { .. }
+            | HwWork::OrgPolicySync { .. }
+            | HwWork::MigrateDone { .. } => None,
             HwWork::TaskStart { oplog, .. }
             | HwWork::BackupDone { oplog, .. }
             | HwWork::RestoreDone { oplog, .. }

@@ -107,6 +107,30 @@ fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult
     Ok(Caller { account: account.to_string(), token_project: None })
 }
 
+/// The project `X-Project-Id` names (the SDK's BasicCredentials send it on every call).
+pub fn header_project<'r>(req: &'r HttpIn<'_>) -> Option<&'r str> {
+    header(req.headers, "x-project-id")
+}
+
+/// The project an account-level call (no project in its path) acts in: the one `X-Project-Id`
+/// or the token names, held to the same rules as a path's; else the caller's first project.
+/// `X-Domain-Id` (what the SDK's GlobalCredentials send) must be the caller's domain.
+pub fn account_project(cfg: &Config, caller: &Caller, req: &HttpIn<'_>) -> HwResult<String> {
+    let ident = cfg.accounts.iter().find(|a| a.name == caller.account).and_then(|a| a.huawei.as_ref());
+    let mismatch = |what: &str| Bs1015(format!("The tenant ID in the request does not match the token: {what}."));
+    let ident = ident.ok_or_else(|| mismatch("the caller has no Huawei Cloud identity"))?;
+    if let Some(d) = header(req.headers, "x-domain-id").filter(|d| *d != ident.domain_id) {
+        return Err(mismatch(&format!("domain {d}")));
+    }
+    match header_project(req).or(caller.token_project.as_deref()) {
+        Some(p) => {
+            check_project(cfg, caller, req, p)?;
+            Ok(p.to_string())
+        }
+        None => ident.projects.first().map(|p| p.id.clone()).ok_or_else(|| mismatch("the account has no project")),
+    }
+}
+
 /// The project in the path must be one of the caller's, the one its token is scoped to, and the
 /// one `X-Project-Id` names when that header is sent.
 pub fn check_project(cfg: &Config, caller: &Caller, req: &HttpIn<'_>, project: &str) -> HwResult<()> {

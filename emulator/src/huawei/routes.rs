@@ -5,6 +5,7 @@
 
 use axum::http::Method;
 
+use super::{agents as a, projects as d};
 use super::{backups as b, checkpoints as c, policies as p, protectables as r, tasks as t, vaults as v};
 use super::{orders as o, tags as g};
 use super::{organization as og, sharing as s};
@@ -80,6 +81,20 @@ table! {
     "ShowFeature" => "GET" "/v3/{project_id}/cbr-features/{feature_key}", r::show_feature;
     // Metering (4.14)
     "ShowStorageUsage" => "GET" "/v3/{project_id}/storage_usage", r::show_storage_usage;
+    // Agents (4.2)
+    "AddAgentPath" => "POST" "/v3/{project_id}/agents/{agent_id}/add-path", a::add_agent_path;
+    "ShowAgent" => "GET" "/v3/{project_id}/agents/{agent_id}", a::show_agent;
+    "UpdateAgent" => "PUT" "/v3/{project_id}/agents/{agent_id}", a::update_agent;
+    "RegisterAgent" => "POST" "/v3/{project_id}/agents", a::register_agent;
+    "UnregisterAgent" => "DELETE" "/v3/{project_id}/agents/{agent_id}", a::unregister_agent;
+    "RemoveAgentPath" => "POST" "/v3/{project_id}/agents/{agent_id}/remove-path", a::remove_agent_path;
+    "ListAgent" => "GET" "/v3/{project_id}/agents", a::list_agent;
+    // Projects (4.5): account-level, no project in the path
+    "ListProjects" => "GET" "/v3/region-projects", d::list_projects;
+    "ListDomainProjects" => "GET" "/v3/domain/{domain_name}/projects", d::list_domain_projects;
+    "ShowDomain" => "GET" "/v3/domain/{source_project_id}", d::show_domain;
+    "MigrateDomain" => "POST" "/v3/migrates", d::migrate_domain;
+    "ShowMigrateStatus" => "GET" "/v3/migrates", d::show_migrate_status;
     // Tags (4.12): note `/vault/`, singular
     "ShowVaultResourceInstances" => "POST" "/v3/{project_id}/vault/resource_instances/action", g::show_vault_resource_instances;
     "BatchCreateAndDeleteVaultTags" => "POST" "/v3/{project_id}/vault/{vault_id}/tags/action", g::batch_create_and_delete_vault_tags;
@@ -106,14 +121,18 @@ table! {
     "ShowOrganizationPolicy" => "GET" "/v3/{project_id}/organization-policies/{organization_policy_id}", og::show_organization_policy;
 }
 
+/// Which segments of a template are literal, left to right.
+fn literal_mask(template: &str) -> Vec<bool> {
+    template.split('/').map(|s| !s.starts_with('{')).collect()
+}
+
 /// Match a template against a path: literal segments must be equal, `{name}` segments capture.
-fn matches(template: &str, path: &str) -> Option<(usize, Vec<(&'static str, String)>)> {
+fn matches(template: &str, path: &str) -> Option<Vec<(&'static str, String)>> {
     let t: Vec<&str> = template.split('/').collect();
     let p: Vec<&str> = path.split('/').collect();
     if t.len() != p.len() {
         return None;
     }
-    let mut literals = 0;
     let mut params = Vec::new();
     for (ts, ps) in t.iter().zip(&p) {
         if let Some(name) = ts.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
@@ -122,13 +141,11 @@ fn matches(template: &str, path: &str) -> Option<(usize, Vec<(&'static str, Stri
             }
             let value = percent_encoding::percent_decode_str(ps).decode_utf8_lossy().into_owned();
             params.push((leak_name(name), value));
-        } else if ts == ps {
-            literals += 1;
-        } else {
+        } else if ts != ps {
             return None;
         }
     }
-    Some((literals, params))
+    Some(params)
 }
 
 /// Template names come from the static table, so the same `&'static str` can be handed out.
@@ -145,21 +162,27 @@ fn leak_name(name: &str) -> &'static str {
         "feature_key",
         "key",
         "order_id",
+        "agent_id",
+        "domain_name",
+        "source_project_id",
         "member_id",
         "organization_policy_id",
     ];
     NAMES.iter().find(|n| **n == name).copied().unwrap_or("param")
 }
 
-/// The operation for a method and path: the most specific template wins, so
-/// `/vaults/summary` is ShowSummary, not ShowVault of a vault named "summary".
+/// The operation for a method and path: the most specific template wins — at the first segment
+/// where two matching templates differ, the literal one — so `/vaults/summary` is ShowSummary,
+/// not ShowVault of a vault named "summary", and `/v3/domain/vaults` is ShowDomain, not ListVault
+/// of a project named "domain". Two templates of a method that can match the same path never
+/// share a mask (tested below), so exactly one wins.
 pub fn find(method: &Method, path: &str) -> Option<(&'static Operation, Vec<(&'static str, String)>)> {
     let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
     OPERATIONS
         .iter()
         .filter(|op| op.method == method.as_str())
-        .filter_map(|op| matches(op.path, path).map(|(score, params)| (score, op, params)))
-        .max_by_key(|(score, _, _)| *score)
+        .filter_map(|op| matches(op.path, path).map(|params| (literal_mask(op.path), op, params)))
+        .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, op, params)| (op, params))
 }
 
@@ -204,6 +227,37 @@ mod tests {
             let row = catalog.lines().find(|l| l.split('\t').next() == Some(op.name)).expect(op.name);
             let cols: Vec<&str> = row.split('\t').collect();
             assert_eq!((cols[1], cols[2]), (op.method, op.path), "{}", op.name);
+        }
+    }
+
+    #[test]
+    fn account_level_paths_do_not_collide_with_project_paths() {
+        let (op, params) = find(&Method::GET, "/v3/domain/vaults").unwrap();
+        assert_eq!((op.name, params), ("ShowDomain", vec![("source_project_id", "vaults".to_string())]));
+        let (op, params) = find(&Method::GET, "/v3/domain/cloudtwin/projects").unwrap();
+        assert_eq!((op.name, params), ("ListDomainProjects", vec![("domain_name", "cloudtwin".to_string())]));
+        assert_eq!(find(&Method::GET, "/v3/domain/agents/projects").unwrap().0.name, "ListDomainProjects");
+        assert_eq!(find(&Method::GET, "/v3/p/agents").unwrap().0.name, "ListAgent");
+        assert_eq!(find(&Method::GET, "/v3/p/agents/a").unwrap().0.name, "ShowAgent");
+        assert_eq!(find(&Method::POST, "/v3/p/agent/check").unwrap().0.name, "CheckAgent");
+        assert_eq!(find(&Method::GET, "/v3/region-projects").unwrap().0.name, "ListProjects");
+        assert_eq!(find(&Method::GET, "/v3/migrates").unwrap().0.name, "ShowMigrateStatus");
+        assert_eq!(find(&Method::POST, "/v3/migrates").unwrap().0.name, "MigrateDomain");
+        assert!(find(&Method::GET, "/v3/domain").is_none());
+    }
+
+    /// Two templates of one method that some path matches both (their literals agree wherever
+    /// both have one) differ in where their literals are, so `find` never faces a tie.
+    #[test]
+    fn overlapping_templates_never_tie() {
+        for (i, a) in OPERATIONS.iter().enumerate() {
+            for b in OPERATIONS[i + 1..].iter().filter(|b| b.method == a.method) {
+                let (sa, sb): (Vec<&str>, Vec<&str>) = (a.path.split('/').collect(), b.path.split('/').collect());
+                let literal = |s: &str| !s.starts_with('{');
+                let overlap =
+                    sa.len() == sb.len() && sa.iter().zip(&sb).all(|(x, y)| !(literal(x) && literal(y)) || x == y);
+                assert!(!overlap || literal_mask(a.path) != literal_mask(b.path), "{} / {}", a.name, b.name);
+            }
         }
     }
 

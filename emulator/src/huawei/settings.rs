@@ -94,6 +94,8 @@ pub struct HuaweiLimits {
     pub policies_per_type: usize,
     /// Tags per vault (BackupService.6600 beyond it).
     pub tags_per_vault: usize,
+    /// Available backup paths per file-backup agent (BackupService.7407 beyond it).
+    pub paths_per_agent: usize,
     /// An incremental backup stores this share of the resource's size, in percent; a full
     /// backup stores all of it. Drives `billing.used` and auto-expansion.
     pub incremental_percent: i64,
@@ -112,6 +114,7 @@ impl Default for HuaweiLimits {
             resources_per_vault: 256,
             policies_per_type: 32,
             tags_per_vault: 10,
+            paths_per_agent: 100,
             incremental_percent: 10,
             signature_skew_secs: 15 * 60,
             token_ttl_secs: 24 * 3600,
