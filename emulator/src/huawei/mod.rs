@@ -73,8 +73,10 @@ impl Ctx<'_> {
     }
 
     pub fn schedule_gate(&mut self, project: &str, gate: Gate, work: HwWork) -> u64 {
-        let region = settings::project_owner(self.cfg, project).map(|(_, _, r)| r).unwrap_or(self.region);
-        self.world.schedule(self.account, region, gate, Work::Huawei(work))
+        // The job belongs to the project's owner, who may not be the caller (a share, a copy).
+        let (account, region) =
+            settings::project_owner(self.cfg, project).map_or((self.account, self.region), |(a, _, r)| (a, r));
+        self.world.schedule(account, region, gate, Work::Huawei(work))
     }
 
     /// A new task (operation log) in `waiting`.
