@@ -25,6 +25,25 @@ fn backups_of(t: &common::Twin, q: &str) -> Vec<Value> {
     t.hw_ok("GET", &format!("/v3/{{p}}/backups?{q}"), None)["backups"].as_array().unwrap().clone()
 }
 
+/// A request to the cn-south-1 project (the replication destination of cn-north-4).
+fn south(t: &common::Twin, method: &str, path: &str, body: Option<Value>) -> common::Reply {
+    let path = path.replace("{s}", SOUTH);
+    t.hw_signed(Algorithm::HmacSha256, DEFAULT_AK, DEFAULT_SK, method, &path, body.as_ref(), Some(SOUTH))
+}
+
+/// A server replication vault in cn-south-1.
+fn south_replication_vault(t: &common::Twin, size: i64, auto_expand: bool) -> String {
+    let rv = json!({"vault": {"name": "replica", "resources": [], "auto_expand": auto_expand,
+        "billing": {"consistent_level": "crash_consistent", "object_type": "server", "protect_type": "replication", "size": size}}});
+    let r = south(t, "POST", "/v3/{s}/vaults", Some(rv));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["vault"]["id"].as_str().unwrap().to_string()
+}
+
+fn copy_to(vault: &str) -> Value {
+    json!({"replicate": {"destination_project_id": SOUTH, "destination_region": "cn-south-1", "destination_vault_id": vault}})
+}
+
 #[test]
 fn vault_shapes_follow_the_doc() {
     let t = common::twin(TimingPolicy::Immediate);
@@ -677,4 +696,38 @@ fn auto_expand_grows_a_full_vault_and_full_backup_interval_alternates() {
         .map(|b| b["incremental"].as_bool().unwrap())
         .collect();
     assert_eq!(kinds, [false, true, false, true], "every second backup is full");
+}
+
+#[test]
+fn per_disk_backups_have_no_children_and_replicas_keep_no_stale_ids() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v}})));
+    let b = backups_of(&t, "")[0].clone();
+    let bid = b["id"].as_str().unwrap().to_string();
+    let kids = b["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 2, "one disk backup per volume of the server");
+    for k in kids {
+        assert_eq!(k["children"], json!([]), "a disk-level backup has no children: {k:#}");
+        assert_eq!(k["parent_id"], bid.as_str());
+    }
+    let state = t.hw_state();
+    for k in kids {
+        assert_eq!(state[P]["backups"][k["id"].as_str().unwrap()]["children"], json!([]));
+    }
+    // A replica's per-disk backups point to the replica, and have no children either.
+    let dv = south_replication_vault(&t, 300, false);
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{bid}/replicate"), Some(copy_to(&dv)));
+    let state = t.hw_state();
+    let replicas: Vec<&Value> =
+        state[SOUTH]["backups"].as_object().unwrap().values().filter(|b| b["vault_id"] == dv.as_str()).collect();
+    assert_eq!(replicas.len(), 3, "the replica and its two disk backups");
+    let parent = replicas.iter().find(|b| b["parent_id"].is_null()).unwrap();
+    let kid_ids: Vec<&str> = parent["children"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(kid_ids.len(), 2);
+    for k in replicas.iter().filter(|b| !b["parent_id"].is_null()) {
+        assert_eq!(k["parent_id"], parent["id"]);
+        assert!(kid_ids.contains(&k["id"].as_str().unwrap()));
+        assert_eq!(k["children"], json!([]), "a replica's disk backup has no children: {k:#}");
+    }
 }

@@ -238,10 +238,13 @@ pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
         if res.kind == TYPE_SERVER {
             for v in &volumes {
                 let cid = ctx.ids.uuid();
+                // A disk-level backup has no children of its own (§B.4), whatever the parent
+                // has collected so far.
                 children.push(Backup {
                     id: cid.clone(),
                     seq: ctx.world.next_seq(),
                     parent_id: Some(backup_id.clone()),
+                    children: vec![],
                     resource_id: v.id.clone(),
                     resource_name: v.name.clone(),
                     resource_type: super::model::TYPE_VOLUME.into(),
@@ -660,6 +663,7 @@ fn replication_done(
         c.checkpoint_id = copy.checkpoint_id.clone();
         c.image_type = "replication".into();
         c.status = "available".into();
+        c.children.clear();
         c.replication_records = vec![];
         copy.children.push(c.id.clone());
         kids.push(c);
