@@ -40,6 +40,15 @@ fn south_replication_vault(t: &common::Twin, size: i64, auto_expand: bool) -> St
     r.json()["vault"]["id"].as_str().unwrap().to_string()
 }
 
+/// Let queued work finish on a realistic clock.
+fn settle(t: &common::Twin) {
+    for _ in 0..6 {
+        t.hw_ok("GET", "/v3/{p}/backups", None);
+        t.advance(1.0);
+    }
+    t.hw_ok("GET", "/v3/{p}/backups", None);
+}
+
 fn copy_to(vault: &str) -> Value {
     json!({"replicate": {"destination_project_id": SOUTH, "destination_region": "cn-south-1", "destination_vault_id": vault}})
 }
@@ -730,4 +739,33 @@ fn per_disk_backups_have_no_children_and_replicas_keep_no_stale_ids() {
         assert!(kid_ids.contains(&k["id"].as_str().unwrap()));
         assert_eq!(k["children"], json!([]), "a replica's disk backup has no children: {k:#}");
     }
+}
+
+#[test]
+fn restore_refuses_a_backup_in_a_state_that_does_not_allow_it() {
+    let t = common::twin(TimingPolicy::Realistic { seconds: 1.0 });
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v}})));
+    let b = backups_of(&t, "")[0].clone();
+    let bid = b["id"].as_str().unwrap().to_string();
+    assert_eq!(b["status"], "protecting");
+    let child = &b["children"][0];
+    let restore = json!({"restore": {"server_id": WEB, "mappings": [{"backup_id": child["id"], "volume_id": child["resource_id"]}]}});
+    let before = t.hw_state();
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{bid}/restore"), Some(restore.clone())),
+        (400, "BackupService.2005".into()),
+        "§C.3: the backup's status does not allow a restore"
+    );
+    assert_eq!(before, t.hw_state());
+    settle(&t);
+    // Being replicated: 6232.
+    let dv = south_replication_vault(&t, 300, false);
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{bid}/replicate"), Some(copy_to(&dv)));
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{bid}/restore"), Some(restore.clone())),
+        (400, "BackupService.6232".into())
+    );
+    settle(&t);
+    assert_eq!(t.hw("POST", &format!("/v3/{{p}}/backups/{bid}/restore"), Some(restore)).status, 202);
 }

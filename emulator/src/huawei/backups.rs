@@ -259,11 +259,14 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if b.image_type == "replication" {
         return Err(e::Bs2004("A replicated backup cannot be restored; copy it back or create a server from it."));
     }
-    if let Some(err) = busy(b).filter(|_| b.status != "available") {
-        return Err(err);
+    // §C.3: a backup being restored, deleted or replicated says so (6230, 6231, 6232); any
+    // other state but `available` (being made, failed) does not allow a restore (2005).
+    let busy_state = matches!(b.status.as_str(), "restoring" | "waiting_restore" | "deleting" | "waiting_delete");
+    if b.status != "available" && !busy_state {
+        return Err(e::Bs2005(format!("Backup {id} is {}; its status does not allow a restore.", b.status)));
     }
-    if b.status != "available" {
-        return Err(e::Bs2005(format!("Backup {id} is {}; it cannot be restored.", b.status)));
+    if let Some(err) = busy(b) {
+        return Err(err);
     }
     let vault = vaults::get(Some(p), &b.vault_id)?;
     if vault.billing.status != "available" {
