@@ -769,3 +769,22 @@ fn restore_refuses_a_backup_in_a_state_that_does_not_allow_it() {
     settle(&t);
     assert_eq!(t.hw("POST", &format!("/v3/{{p}}/backups/{bid}/restore"), Some(restore)).status, 202);
 }
+
+#[test]
+fn a_volume_restore_names_its_target_volume() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let body = json!({"vault": {"name": "disks", "resources": [{"id": VOL_ARCHIVE, "type": "OS::Cinder::Volume"}],
+        "billing": {"consistent_level": "crash_consistent", "object_type": "disk", "protect_type": "backup", "size": 300}}});
+    let v = t.hw_ok("POST", "/v3/{p}/vaults", Some(body))["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v}})));
+    let bid = backups_of(&t, "")[0]["id"].as_str().unwrap().to_string();
+    let path = format!("/v3/{{p}}/backups/{bid}/restore");
+    let before = t.hw_state();
+    for body in [json!({"restore": {}}), json!({"restore": {"power_on": true}})] {
+        assert_eq!(t.hw_err("POST", &path, Some(body.clone())), (400, "BackupService.9900".into()), "{body}");
+    }
+    assert_eq!(before, t.hw_state());
+    assert_eq!(t.hw("POST", &path, Some(json!({"restore": {"volume_id": VOL_ARCHIVE}}))).status, 202);
+    // resource_id, the generic target, names the volume as well.
+    assert_eq!(t.hw("POST", &path, Some(json!({"restore": {"resource_id": VOL_ARCHIVE}}))).status, 202);
+}

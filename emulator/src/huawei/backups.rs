@@ -297,7 +297,11 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         }
         (sid.to_string(), server.name.clone())
     } else {
-        let vid = volume_id.or(resource_id).unwrap_or(&b.resource_id);
+        // "volume_id: required for a volume restore" (4.7.6); resource_id, the generic target,
+        // also names it, as it names the server of a whole-server restore.
+        let vid = volume_id
+            .or(resource_id)
+            .ok_or_else(|| invalid("restore.volume_id: required to restore a volume backup"))?;
         let v = p.volumes.get(vid).ok_or_else(|| e::Bs7000(format!("Volume {vid} does not exist.")))?;
         if v.size < b.resource_size {
             return Err(e::Bs2001(format!("Volume {vid} is smaller than the backed-up disk.")));
