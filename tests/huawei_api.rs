@@ -788,3 +788,43 @@ fn a_volume_restore_names_its_target_volume() {
     // resource_id, the generic target, names the volume as well.
     assert_eq!(t.hw("POST", &path, Some(json!({"restore": {"resource_id": VOL_ARCHIVE}}))).status, 202);
 }
+
+#[test]
+fn create_checkpoint_honours_auto_trigger() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}, {"id": DB, "type": "OS::Nova::Server"}]));
+    let cp = |params: Value| {
+        let c =
+            t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v, "parameters": params}})));
+        c["checkpoint"].clone()
+    };
+    // The 4.13.4 example sends auto_trigger: true.
+    let c = cp(json!({"auto_trigger": true, "resources": [WEB]}));
+    let b = backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap()))[0].clone();
+    assert_eq!(b["extend_info"]["auto_trigger"], true);
+    assert!(b["name"].as_str().unwrap().starts_with("autobk_"), "{}", b["name"]);
+    assert_eq!(b["children"][0]["extend_info"]["auto_trigger"], true);
+    let c = cp(json!({"auto_trigger": false, "resources": [WEB]}));
+    let b = backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap()))[0].clone();
+    assert_eq!(b["extend_info"]["auto_trigger"], false);
+    assert!(b["name"].as_str().unwrap().starts_with("manualbk_"), "{}", b["name"]);
+    // A resource whose automatic backups are suspended is skipped by an automatic run (6219),
+    // and still backed up by a manual one.
+    t.hw_ok(
+        "PUT",
+        &format!("/v3/{{p}}/vaults/{v}/set-resources"),
+        Some(json!({"resource_ids": [DB], "action": "suspend"})),
+    );
+    let c = cp(json!({"auto_trigger": true, "resources": [DB]}));
+    assert_eq!(c["vault"]["skipped_resources"][0]["id"], DB);
+    assert_eq!(c["vault"]["skipped_resources"][0]["code"], "BackupService.6219");
+    assert!(backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap())).is_empty());
+    let c = cp(json!({"auto_trigger": true}));
+    let ids: Vec<Value> = backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap()))
+        .iter()
+        .map(|b| b["resource_id"].clone())
+        .collect();
+    assert_eq!(ids, [json!(WEB)], "a whole-vault automatic run leaves the suspended resource out");
+    let c = cp(json!({"resources": [DB]}));
+    assert_eq!(backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap())).len(), 1);
+}

@@ -21,6 +21,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         name: None,
         description: None,
         incremental: true,
+        auto_trigger: false,
         policy: None,
         retention_days: None,
     };
@@ -35,7 +36,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             "policy_id",
             "retention_duration_days",
         ])?;
-        p.bool("auto_trigger")?;
+        plan.auto_trigger = p.bool("auto_trigger")?.unwrap_or(false);
         if let Some(d) = p.str("description")? {
             check_description("checkpoint.parameters.description", d)?;
             plan.description = Some(d.into());

@@ -89,6 +89,8 @@ pub struct Plan {
     pub name: Option<String>,
     pub description: Option<String>,
     pub incremental: bool,
+    /// CreateCheckpoint's `parameters.auto_trigger`: an automatic backup without a policy run.
+    pub auto_trigger: bool,
     pub policy: Option<Policy>,
     pub retention_days: Option<i64>,
 }
@@ -96,7 +98,8 @@ pub struct Plan {
 /// Start backing up a vault: a checkpoint, one backup and one task per resource.
 pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
     let project = ctx.project.to_string();
-    let auto = plan.policy.is_some();
+    // A policy run is automatic; so is a checkpoint that says `auto_trigger: true` (4.13.4).
+    let auto = plan.auto_trigger || plan.policy.is_some();
     let incremental_pct = ctx.cfg.huawei.limits.incremental_percent;
     let p = ctx.proj_ref().ok_or_else(|| e::Bs6105(format!("Vault {} does not exist.", plan.vault_id)))?;
     let vault = super::vaults::get(Some(p), &plan.vault_id)?;
@@ -156,6 +159,10 @@ pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
         };
         if res.protect_status == "protecting" || res.protect_status == "restoring" {
             checkpoint.skipped.push(skip("BackupService.0002", "resource is being backed up"));
+            continue;
+        }
+        if auto && res.suspended {
+            checkpoint.skipped.push(skip("BackupService.6219", "automatic backup of the resource is suspended"));
             continue;
         }
         if server.is_some_and(|s| !matches!(s.status.as_str(), "ACTIVE" | "SHUTOFF")) {
@@ -732,6 +739,7 @@ fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, project: &
                 name: None,
                 description: None,
                 incremental: true,
+                auto_trigger: true,
                 policy: Some(pol.clone()),
                 retention_days: pol.definition.retention_duration_days,
             };
