@@ -828,3 +828,40 @@ fn create_checkpoint_honours_auto_trigger() {
     let c = cp(json!({"resources": [DB]}));
     assert_eq!(backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap())).len(), 1);
 }
+
+#[test]
+fn migration_needs_room_in_the_destination_vault() {
+    let t = common::twin(TimingPolicy::Immediate);
+    // DB is 140 GB: its full backup stores 140 GB.
+    let src = t.hw_ok(
+        "POST",
+        "/v3/{p}/vaults",
+        Some(server_vault("src", 200, json!([{"id": DB, "type": "OS::Nova::Server"}]))),
+    );
+    let src = src["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": src}})));
+    let small = t.hw_ok("POST", "/v3/{p}/vaults", Some(server_vault("small", 100, json!([]))));
+    let small = small["vault"]["id"].as_str().unwrap().to_string();
+    let migrate = |to: &str| json!({"destination_vault_id": to, "resource_ids": [DB]});
+    let path = format!("/v3/{{p}}/vaults/{src}/migrateresources");
+    let before = t.hw_state();
+    assert_eq!(t.hw_err("POST", &path, Some(migrate(&small))), (400, "BackupService.6146".into()));
+    assert_eq!(before, t.hw_state());
+    // A resource without backups needs no room.
+    t.hw_ok(
+        "POST",
+        &format!("/v3/{{p}}/vaults/{src}/addresources"),
+        Some(json!({"resources": [{"id": STOPPED, "type": "OS::Nova::Server"}]})),
+    );
+    t.hw_ok("POST", &path, Some(json!({"destination_vault_id": small, "resource_ids": [STOPPED]})));
+    // An auto-expanding destination grows to hold what moves in.
+    let mut grows = server_vault("grows", 100, json!([]));
+    grows["vault"]["auto_expand"] = json!(true);
+    let grows = t.hw_ok("POST", "/v3/{p}/vaults", Some(grows))["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", &path, Some(migrate(&grows)));
+    let shown = t.hw_ok("GET", &format!("/v3/{{p}}/vaults/{grows}"), None);
+    assert_eq!(
+        (shown["vault"]["billing"]["size"].as_i64(), shown["vault"]["billing"]["used"].as_i64()),
+        (Some(140), Some(140 * 1024))
+    );
+}

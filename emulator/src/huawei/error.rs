@@ -89,6 +89,7 @@ codes! {
     Bs6128 => (400, "BackupService.6128"),
     Bs6144 => (400, "BackupService.6144"),
     Bs6145 => (400, "BackupService.6145"),
+    Bs6146 => (400, "BackupService.6146"),
     Bs6147 => (400, "BackupService.6147"),
     Bs6148 => (400, "BackupService.6148"),
     Bs6149 => (400, "BackupService.6149"),

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::error::{self as e, HwResult};
-use super::model::{Backup, Checkpoint, HwProject, HwWork, Policy, Skipped, TYPE_SERVER};
+use super::model::{Backup, Checkpoint, HwProject, HwWork, Policy, Skipped, Vault, TYPE_SERVER};
 use super::{render, rrule, settings, Ctx};
 use crate::config::Config;
 use crate::ids::IdGen;
@@ -472,6 +472,22 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
     }
 }
 
+/// Whether `incoming_mb` more can be stored in a vault: nothing always fits, an auto-expanding
+/// vault grows to fit (`grow_to_fit`), any other needs that much room left below its size.
+pub fn fits(p: &HwProject, vault: &Vault, incoming_mb: i64) -> bool {
+    incoming_mb == 0 || vault.auto_expand || render::used_mb(p, &vault.id) + incoming_mb <= vault.billing.size * 1024
+}
+
+/// Auto-expansion: an on-demand vault that outgrows its size grows to fit.
+pub fn grow_to_fit(p: &mut HwProject, vault_id: &str) {
+    let used = render::used_mb(p, vault_id);
+    if let Some(v) = p.vaults.get_mut(vault_id) {
+        if v.auto_expand && used > v.billing.size * 1024 {
+            v.billing.size = render::mb_to_gb(used);
+        }
+    }
+}
+
 /// Remove a backup with its per-disk children.
 pub fn remove_backup(p: &mut HwProject, id: &str) {
     if let Some(b) = p.backups.remove(id) {
@@ -551,16 +567,7 @@ fn backup_done(
             c.status = if all_failed { "error" } else { "available" }.into();
         }
     }
-    // Auto-expansion: an on-demand vault that outgrows its size grows to fit.
-    if let Some(v) = p.vaults.get(&vault_id) {
-        let used = render::used_mb(p, &vault_id);
-        if v.auto_expand && used > v.billing.size * 1024 {
-            let size = render::mb_to_gb(used);
-            if let Some(v) = p.vaults.get_mut(&vault_id) {
-                v.billing.size = size;
-            }
-        }
-    }
+    grow_to_fit(p, &vault_id);
     end_task(world, project, oplog, at, failed.then_some(FAULT));
     if let (Some(pid), false) = (policy, failed) {
         prune(world, cfg, account, region, project, &vault_id, &resource, &pid, at);
