@@ -865,3 +865,51 @@ fn migration_needs_room_in_the_destination_vault() {
         (Some(140), Some(140 * 1024))
     );
 }
+
+#[test]
+fn replication_needs_room_in_the_destination_vault() {
+    let t = common::twin(TimingPolicy::Realistic { seconds: 1.0 });
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    // Two full 50 GB backups.
+    for _ in 0..2 {
+        t.hw_ok(
+            "POST",
+            "/v3/{p}/checkpoints",
+            Some(json!({"checkpoint": {"vault_id": v, "parameters": {"incremental": false}}})),
+        );
+        settle(&t);
+    }
+    let ids: Vec<String> = backups_of(&t, "").iter().map(|b| b["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 2);
+    let tiny = south_replication_vault(&t, 10, false);
+    let before = t.hw_state();
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[0]), Some(copy_to(&tiny))),
+        (400, "BackupService.6129".into())
+    );
+    let mut cc = copy_to(&tiny);
+    cc["replicate"]["vault_id"] = json!(v);
+    assert_eq!(t.hw_err("POST", "/v3/{p}/checkpoints/replicate", Some(cc)), (400, "BackupService.6129".into()));
+    assert_eq!(before, t.hw_state());
+    // 60 GB hold one 50 GB copy, counting the one still on its way.
+    let sixty = south_replication_vault(&t, 60, false);
+    let mut cc = copy_to(&sixty);
+    cc["replicate"]["vault_id"] = json!(v);
+    let before_60 = t.hw_state();
+    assert_eq!(t.hw_err("POST", "/v3/{p}/checkpoints/replicate", Some(cc)), (400, "BackupService.6129".into()));
+    assert_eq!(before_60, t.hw_state(), "a refused CopyCheckpoint starts nothing");
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[0]), Some(copy_to(&sixty)));
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[1]), Some(copy_to(&sixty))),
+        (400, "BackupService.6129".into())
+    );
+    // An auto-expanding destination grows when the copy lands.
+    let grows = south_replication_vault(&t, 10, true);
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[1]), Some(copy_to(&grows)));
+    settle(&t);
+    let shown = south(&t, "GET", &format!("/v3/{{s}}/vaults/{grows}"), None).json();
+    assert_eq!(
+        (shown["vault"]["billing"]["size"].as_i64(), shown["vault"]["billing"]["used"].as_i64()),
+        (Some(50), Some(50 * 1024))
+    );
+}

@@ -379,6 +379,26 @@ pub fn replicate(
     if dv.billing.status != "available" {
         return Err(e::Bs6112(format!("Destination vault {dest_vault} is {}.", dv.billing.status)));
     }
+    // The copy stores what the backup stores; it must fit in the destination beside the copies
+    // already on their way there (6129), unless the destination grows to fit.
+    let pending_mb: i64 = ctx
+        .world
+        .huawei
+        .values()
+        .flat_map(|p| p.backups.values())
+        .flat_map(|b| {
+            b.replication_records
+                .iter()
+                .filter(|r| r.status == "replicating" && r.destination_vault_id == dest_vault)
+                .map(move |_| b.size_mb)
+        })
+        .sum();
+    let dest_p = ctx.world.huawei.get(dest_project).expect("destination vault found");
+    if !jobs::fits(dest_p, dv, pending_mb + b.size_mb) {
+        return Err(e::Bs6129(format!(
+            "Destination vault {dest_vault} has no room for the copy of backup {backup_id}."
+        )));
+    }
     let vault = vaults::get(p, &b.vault_id)?;
     let (vid, vname) = (vault.id.clone(), vault.name.clone());
     let record_id = ctx.ids.uuid();

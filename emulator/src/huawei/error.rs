@@ -87,6 +87,7 @@ codes! {
     Bs6122 => (400, "BackupService.6122"),
     Bs6124 => (400, "BackupService.6124"),
     Bs6128 => (400, "BackupService.6128"),
+    Bs6129 => (400, "BackupService.6129"),
     Bs6144 => (400, "BackupService.6144"),
     Bs6145 => (400, "BackupService.6145"),
     Bs6146 => (400, "BackupService.6146"),

@@ -698,10 +698,12 @@ fn replication_done(
             retention_duration: -1,
         },
     );
+    let vault = copy.vault_id.clone();
     dest.backups.insert(copy.id.clone(), copy);
     for k in kids {
         dest.backups.insert(k.id.clone(), k);
     }
+    grow_to_fit(dest, &vault);
 }
 
 /// A policy's trigger time: back up (or replicate) every bound vault, then plan the next run.
