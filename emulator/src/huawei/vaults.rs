@@ -294,7 +294,16 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
     }
     if order {
         v.bool("cross_account")?;
-        v.obj("parameters")?;
+        if let Some(params) = v.obj("parameters")? {
+            params.only(&["combined_order"])?;
+            if let Some(c) = params.obj("combined_order")? {
+                c.only(&["combined_order_id", "combined_order_ecs_num", "combined_order_num"])?;
+                c.str("combined_order_id")?;
+                // CombinedOrder (table 4-216): both counts are 1 to 1000.
+                c.int("combined_order_ecs_num", 1, 1000)?;
+                c.int("combined_order_num", 1, 1000)?;
+            }
+        }
         v.obj("data_encryption")?;
     }
     let policy = v.str("backup_policy_id")?.map(str::to_string);
