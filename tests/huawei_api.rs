@@ -913,3 +913,30 @@ fn replication_needs_room_in_the_destination_vault() {
         (Some(50), Some(50 * 1024))
     );
 }
+
+#[test]
+fn create_checkpoint_answers_the_resources_as_they_were_before_the_backup() {
+    let t = common::twin(TimingPolicy::Realistic { seconds: 1.0 });
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    let body = json!({"checkpoint": {"vault_id": v, "parameters": {"resources": [WEB]}}});
+    let c = t.hw_ok("POST", "/v3/{p}/checkpoints", Some(body.clone()));
+    let r = &c["checkpoint"]["vault"]["resources"][0];
+    // Section 5.1's example: "0", "0", available, next to the checkpoint's own `protecting`.
+    assert_eq!(c["checkpoint"]["status"], "protecting");
+    assert_eq!(
+        (r["protect_status"].as_str(), r["backup_count"].as_str(), r["backup_size"].as_str()),
+        (Some("available"), Some("0"), Some("0"))
+    );
+    assert_eq!(r["resource_size"], "50");
+    // ShowCheckpoint shows the live state.
+    let cid = c["checkpoint"]["id"].as_str().unwrap();
+    let shown = t.hw_ok("GET", &format!("/v3/{{p}}/checkpoints/{cid}"), None);
+    assert_eq!(shown["checkpoint"]["vault"]["resources"][0]["protect_status"], "protecting");
+    settle(&t);
+    let c = t.hw_ok("POST", "/v3/{p}/checkpoints", Some(body));
+    let r = &c["checkpoint"]["vault"]["resources"][0];
+    assert_eq!(
+        (r["protect_status"].as_str(), r["backup_count"].as_str(), r["backup_size"].as_str()),
+        (Some("available"), Some("1"), Some("50"))
+    );
+}
