@@ -25,6 +25,34 @@ fn backups_of(t: &common::Twin, q: &str) -> Vec<Value> {
     t.hw_ok("GET", &format!("/v3/{{p}}/backups?{q}"), None)["backups"].as_array().unwrap().clone()
 }
 
+/// A request to the cn-south-1 project (the replication destination of cn-north-4).
+fn south(t: &common::Twin, method: &str, path: &str, body: Option<Value>) -> common::Reply {
+    let path = path.replace("{s}", SOUTH);
+    t.hw_signed(Algorithm::HmacSha256, DEFAULT_AK, DEFAULT_SK, method, &path, body.as_ref(), Some(SOUTH))
+}
+
+/// A server replication vault in cn-south-1.
+fn south_replication_vault(t: &common::Twin, size: i64, auto_expand: bool) -> String {
+    let rv = json!({"vault": {"name": "replica", "resources": [], "auto_expand": auto_expand,
+        "billing": {"consistent_level": "crash_consistent", "object_type": "server", "protect_type": "replication", "size": size}}});
+    let r = south(t, "POST", "/v3/{s}/vaults", Some(rv));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["vault"]["id"].as_str().unwrap().to_string()
+}
+
+/// Let queued work finish on a realistic clock.
+fn settle(t: &common::Twin) {
+    for _ in 0..6 {
+        t.hw_ok("GET", "/v3/{p}/backups", None);
+        t.advance(1.0);
+    }
+    t.hw_ok("GET", "/v3/{p}/backups", None);
+}
+
+fn copy_to(vault: &str) -> Value {
+    json!({"replicate": {"destination_project_id": SOUTH, "destination_region": "cn-south-1", "destination_vault_id": vault}})
+}
+
 #[test]
 fn vault_shapes_follow_the_doc() {
     let t = common::twin(TimingPolicy::Immediate);
@@ -677,4 +705,238 @@ fn auto_expand_grows_a_full_vault_and_full_backup_interval_alternates() {
         .map(|b| b["incremental"].as_bool().unwrap())
         .collect();
     assert_eq!(kinds, [false, true, false, true], "every second backup is full");
+}
+
+#[test]
+fn per_disk_backups_have_no_children_and_replicas_keep_no_stale_ids() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v}})));
+    let b = backups_of(&t, "")[0].clone();
+    let bid = b["id"].as_str().unwrap().to_string();
+    let kids = b["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 2, "one disk backup per volume of the server");
+    for k in kids {
+        assert_eq!(k["children"], json!([]), "a disk-level backup has no children: {k:#}");
+        assert_eq!(k["parent_id"], bid.as_str());
+    }
+    let state = t.hw_state();
+    for k in kids {
+        assert_eq!(state[P]["backups"][k["id"].as_str().unwrap()]["children"], json!([]));
+    }
+    // A replica's per-disk backups point to the replica, and have no children either.
+    let dv = south_replication_vault(&t, 300, false);
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{bid}/replicate"), Some(copy_to(&dv)));
+    let state = t.hw_state();
+    let replicas: Vec<&Value> =
+        state[SOUTH]["backups"].as_object().unwrap().values().filter(|b| b["vault_id"] == dv.as_str()).collect();
+    assert_eq!(replicas.len(), 3, "the replica and its two disk backups");
+    let parent = replicas.iter().find(|b| b["parent_id"].is_null()).unwrap();
+    let kid_ids: Vec<&str> = parent["children"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(kid_ids.len(), 2);
+    for k in replicas.iter().filter(|b| !b["parent_id"].is_null()) {
+        assert_eq!(k["parent_id"], parent["id"]);
+        assert!(kid_ids.contains(&k["id"].as_str().unwrap()));
+        assert_eq!(k["children"], json!([]), "a replica's disk backup has no children: {k:#}");
+    }
+}
+
+#[test]
+fn restore_refuses_a_backup_in_a_state_that_does_not_allow_it() {
+    let t = common::twin(TimingPolicy::Realistic { seconds: 1.0 });
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v}})));
+    let b = backups_of(&t, "")[0].clone();
+    let bid = b["id"].as_str().unwrap().to_string();
+    assert_eq!(b["status"], "protecting");
+    let child = &b["children"][0];
+    let restore = json!({"restore": {"server_id": WEB, "mappings": [{"backup_id": child["id"], "volume_id": child["resource_id"]}]}});
+    let before = t.hw_state();
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{bid}/restore"), Some(restore.clone())),
+        (400, "BackupService.2005".into()),
+        "§C.3: the backup's status does not allow a restore"
+    );
+    assert_eq!(before, t.hw_state());
+    settle(&t);
+    // Being replicated: 6232.
+    let dv = south_replication_vault(&t, 300, false);
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{bid}/replicate"), Some(copy_to(&dv)));
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{bid}/restore"), Some(restore.clone())),
+        (400, "BackupService.6232".into())
+    );
+    settle(&t);
+    assert_eq!(t.hw("POST", &format!("/v3/{{p}}/backups/{bid}/restore"), Some(restore)).status, 202);
+}
+
+#[test]
+fn a_volume_restore_names_its_target_volume() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let body = json!({"vault": {"name": "disks", "resources": [{"id": VOL_ARCHIVE, "type": "OS::Cinder::Volume"}],
+        "billing": {"consistent_level": "crash_consistent", "object_type": "disk", "protect_type": "backup", "size": 300}}});
+    let v = t.hw_ok("POST", "/v3/{p}/vaults", Some(body))["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v}})));
+    let bid = backups_of(&t, "")[0]["id"].as_str().unwrap().to_string();
+    let path = format!("/v3/{{p}}/backups/{bid}/restore");
+    let before = t.hw_state();
+    for body in [json!({"restore": {}}), json!({"restore": {"power_on": true}})] {
+        assert_eq!(t.hw_err("POST", &path, Some(body.clone())), (400, "BackupService.9900".into()), "{body}");
+    }
+    assert_eq!(before, t.hw_state());
+    assert_eq!(t.hw("POST", &path, Some(json!({"restore": {"volume_id": VOL_ARCHIVE}}))).status, 202);
+    // resource_id, the generic target, names the volume as well.
+    assert_eq!(t.hw("POST", &path, Some(json!({"restore": {"resource_id": VOL_ARCHIVE}}))).status, 202);
+}
+
+#[test]
+fn create_checkpoint_honours_auto_trigger() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}, {"id": DB, "type": "OS::Nova::Server"}]));
+    let cp = |params: Value| {
+        let c =
+            t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": v, "parameters": params}})));
+        c["checkpoint"].clone()
+    };
+    // The 4.13.4 example sends auto_trigger: true.
+    let c = cp(json!({"auto_trigger": true, "resources": [WEB]}));
+    let b = backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap()))[0].clone();
+    assert_eq!(b["extend_info"]["auto_trigger"], true);
+    assert!(b["name"].as_str().unwrap().starts_with("autobk_"), "{}", b["name"]);
+    assert_eq!(b["children"][0]["extend_info"]["auto_trigger"], true);
+    let c = cp(json!({"auto_trigger": false, "resources": [WEB]}));
+    let b = backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap()))[0].clone();
+    assert_eq!(b["extend_info"]["auto_trigger"], false);
+    assert!(b["name"].as_str().unwrap().starts_with("manualbk_"), "{}", b["name"]);
+    // A resource whose automatic backups are suspended is skipped by an automatic run (6219),
+    // and still backed up by a manual one.
+    t.hw_ok(
+        "PUT",
+        &format!("/v3/{{p}}/vaults/{v}/set-resources"),
+        Some(json!({"resource_ids": [DB], "action": "suspend"})),
+    );
+    let c = cp(json!({"auto_trigger": true, "resources": [DB]}));
+    assert_eq!(c["vault"]["skipped_resources"][0]["id"], DB);
+    assert_eq!(c["vault"]["skipped_resources"][0]["code"], "BackupService.6219");
+    assert!(backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap())).is_empty());
+    let c = cp(json!({"auto_trigger": true}));
+    let ids: Vec<Value> = backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap()))
+        .iter()
+        .map(|b| b["resource_id"].clone())
+        .collect();
+    assert_eq!(ids, [json!(WEB)], "a whole-vault automatic run leaves the suspended resource out");
+    let c = cp(json!({"resources": [DB]}));
+    assert_eq!(backups_of(&t, &format!("checkpoint_id={}", c["id"].as_str().unwrap())).len(), 1);
+}
+
+#[test]
+fn migration_needs_room_in_the_destination_vault() {
+    let t = common::twin(TimingPolicy::Immediate);
+    // DB is 140 GB: its full backup stores 140 GB.
+    let src = t.hw_ok(
+        "POST",
+        "/v3/{p}/vaults",
+        Some(server_vault("src", 200, json!([{"id": DB, "type": "OS::Nova::Server"}]))),
+    );
+    let src = src["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": src}})));
+    let small = t.hw_ok("POST", "/v3/{p}/vaults", Some(server_vault("small", 100, json!([]))));
+    let small = small["vault"]["id"].as_str().unwrap().to_string();
+    let migrate = |to: &str| json!({"destination_vault_id": to, "resource_ids": [DB]});
+    let path = format!("/v3/{{p}}/vaults/{src}/migrateresources");
+    let before = t.hw_state();
+    assert_eq!(t.hw_err("POST", &path, Some(migrate(&small))), (400, "BackupService.6146".into()));
+    assert_eq!(before, t.hw_state());
+    // A resource without backups needs no room.
+    t.hw_ok(
+        "POST",
+        &format!("/v3/{{p}}/vaults/{src}/addresources"),
+        Some(json!({"resources": [{"id": STOPPED, "type": "OS::Nova::Server"}]})),
+    );
+    t.hw_ok("POST", &path, Some(json!({"destination_vault_id": small, "resource_ids": [STOPPED]})));
+    // An auto-expanding destination grows to hold what moves in.
+    let mut grows = server_vault("grows", 100, json!([]));
+    grows["vault"]["auto_expand"] = json!(true);
+    let grows = t.hw_ok("POST", "/v3/{p}/vaults", Some(grows))["vault"]["id"].as_str().unwrap().to_string();
+    t.hw_ok("POST", &path, Some(migrate(&grows)));
+    let shown = t.hw_ok("GET", &format!("/v3/{{p}}/vaults/{grows}"), None);
+    assert_eq!(
+        (shown["vault"]["billing"]["size"].as_i64(), shown["vault"]["billing"]["used"].as_i64()),
+        (Some(140), Some(140 * 1024))
+    );
+}
+
+#[test]
+fn replication_needs_room_in_the_destination_vault() {
+    let t = common::twin(TimingPolicy::Realistic { seconds: 1.0 });
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    // Two full 50 GB backups.
+    for _ in 0..2 {
+        t.hw_ok(
+            "POST",
+            "/v3/{p}/checkpoints",
+            Some(json!({"checkpoint": {"vault_id": v, "parameters": {"incremental": false}}})),
+        );
+        settle(&t);
+    }
+    let ids: Vec<String> = backups_of(&t, "").iter().map(|b| b["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 2);
+    let tiny = south_replication_vault(&t, 10, false);
+    let before = t.hw_state();
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[0]), Some(copy_to(&tiny))),
+        (400, "BackupService.6129".into())
+    );
+    let mut cc = copy_to(&tiny);
+    cc["replicate"]["vault_id"] = json!(v);
+    assert_eq!(t.hw_err("POST", "/v3/{p}/checkpoints/replicate", Some(cc)), (400, "BackupService.6129".into()));
+    assert_eq!(before, t.hw_state());
+    // 60 GB hold one 50 GB copy, counting the one still on its way.
+    let sixty = south_replication_vault(&t, 60, false);
+    let mut cc = copy_to(&sixty);
+    cc["replicate"]["vault_id"] = json!(v);
+    let before_60 = t.hw_state();
+    assert_eq!(t.hw_err("POST", "/v3/{p}/checkpoints/replicate", Some(cc)), (400, "BackupService.6129".into()));
+    assert_eq!(before_60, t.hw_state(), "a refused CopyCheckpoint starts nothing");
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[0]), Some(copy_to(&sixty)));
+    assert_eq!(
+        t.hw_err("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[1]), Some(copy_to(&sixty))),
+        (400, "BackupService.6129".into())
+    );
+    // An auto-expanding destination grows when the copy lands.
+    let grows = south_replication_vault(&t, 10, true);
+    t.hw_ok("POST", &format!("/v3/{{p}}/backups/{}/replicate", ids[1]), Some(copy_to(&grows)));
+    settle(&t);
+    let shown = south(&t, "GET", &format!("/v3/{{s}}/vaults/{grows}"), None).json();
+    assert_eq!(
+        (shown["vault"]["billing"]["size"].as_i64(), shown["vault"]["billing"]["used"].as_i64()),
+        (Some(50), Some(50 * 1024))
+    );
+}
+
+#[test]
+fn create_checkpoint_answers_the_resources_as_they_were_before_the_backup() {
+    let t = common::twin(TimingPolicy::Realistic { seconds: 1.0 });
+    let v = new_vault(&t, json!([{"id": WEB, "type": "OS::Nova::Server"}]));
+    let body = json!({"checkpoint": {"vault_id": v, "parameters": {"resources": [WEB]}}});
+    let c = t.hw_ok("POST", "/v3/{p}/checkpoints", Some(body.clone()));
+    let r = &c["checkpoint"]["vault"]["resources"][0];
+    // Section 5.1's example: "0", "0", available, next to the checkpoint's own `protecting`.
+    assert_eq!(c["checkpoint"]["status"], "protecting");
+    assert_eq!(
+        (r["protect_status"].as_str(), r["backup_count"].as_str(), r["backup_size"].as_str()),
+        (Some("available"), Some("0"), Some("0"))
+    );
+    assert_eq!(r["resource_size"], "50");
+    // ShowCheckpoint shows the live state.
+    let cid = c["checkpoint"]["id"].as_str().unwrap();
+    let shown = t.hw_ok("GET", &format!("/v3/{{p}}/checkpoints/{cid}"), None);
+    assert_eq!(shown["checkpoint"]["vault"]["resources"][0]["protect_status"], "protecting");
+    settle(&t);
+    let c = t.hw_ok("POST", "/v3/{p}/checkpoints", Some(body));
+    let r = &c["checkpoint"]["vault"]["resources"][0];
+    assert_eq!(
+        (r["protect_status"].as_str(), r["backup_count"].as_str(), r["backup_size"].as_str()),
+        (Some("available"), Some("1"), Some("50"))
+    );
 }

@@ -729,3 +729,36 @@ fn update_order_changes_an_order_of_the_vault() {
     );
     assert_eq!(show(&t, &other)["billing"]["size"], 100);
 }
+
+#[test]
+fn post_paid_vault_order_counts_are_1_to_1000() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let order = |combined: Value| json!({"vault": {"billing": {"consistent_level": "app_consistent", "object_type": "server", "protect_type": "backup", "size": 100, "charging_mode": "pre_paid", "period_type": "year", "period_num": 1}, "resources": [], "parameters": {"combined_order": combined}}});
+    let before = t.hw_state();
+    for bad in [
+        json!({"combined_order_ecs_num": 5000}),
+        json!({"combined_order_ecs_num": 0}),
+        json!({"combined_order_num": 0}),
+        json!({"combined_order_num": 1001}),
+        json!({"combined_order_num": "5"}),
+        json!({"combined_order_id": 7}),
+        json!({"colour": "blue"}),
+    ] {
+        assert_eq!(
+            t.hw_err("POST", "/v3/{p}/vaults/order", Some(order(bad.clone()))),
+            (400, "BackupService.9900".into()),
+            "{bad}"
+        );
+    }
+    let mut unknown = order(json!({}));
+    unknown["vault"]["parameters"]["discount"] = json!(1);
+    assert_eq!(t.hw_err("POST", "/v3/{p}/vaults/order", Some(unknown)), (400, "BackupService.9900".into()));
+    assert_eq!(before, t.hw_state());
+    for good in [
+        json!({"combined_order_id": "CS2303030959MR1IT", "combined_order_ecs_num": 5, "combined_order_num": 5}),
+        json!({"combined_order_ecs_num": 1, "combined_order_num": 1000}),
+        json!({"combined_order_ecs_num": 1000, "combined_order_num": 1}),
+    ] {
+        t.hw_ok("POST", "/v3/{p}/vaults/order", Some(order(good)));
+    }
+}

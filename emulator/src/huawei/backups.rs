@@ -277,11 +277,14 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if b.image_type == "replication" {
         return Err(e::Bs2004("A replicated backup cannot be restored; copy it back or create a server from it."));
     }
-    if let Some(err) = busy(b).filter(|_| b.status != "available") {
-        return Err(err);
+    // §C.3: a backup being restored, deleted or replicated says so (6230, 6231, 6232); any
+    // other state but `available` (being made, failed) does not allow a restore (2005).
+    let busy_state = matches!(b.status.as_str(), "restoring" | "waiting_restore" | "deleting" | "waiting_delete");
+    if b.status != "available" && !busy_state {
+        return Err(e::Bs2005(format!("Backup {id} is {}; its status does not allow a restore.", b.status)));
     }
-    if b.status != "available" {
-        return Err(e::Bs2005(format!("Backup {id} is {}; it cannot be restored.", b.status)));
+    if let Some(err) = busy(b) {
+        return Err(err);
     }
     let vault = vaults::get(Some(p), &b.vault_id)?;
     if vault.billing.status != "available" {
@@ -312,7 +315,11 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         }
         (sid.to_string(), server.name.clone())
     } else {
-        let vid = volume_id.or(resource_id).unwrap_or(&b.resource_id);
+        // "volume_id: required for a volume restore" (4.7.6); resource_id, the generic target,
+        // also names it, as it names the server of a whole-server restore.
+        let vid = volume_id
+            .or(resource_id)
+            .ok_or_else(|| invalid("restore.volume_id: required to restore a volume backup"))?;
         let v = p.volumes.get(vid).ok_or_else(|| e::Bs7000(format!("Volume {vid} does not exist.")))?;
         if v.size < b.resource_size {
             return Err(e::Bs2001(format!("Volume {vid} is smaller than the backed-up disk.")));
@@ -389,6 +396,26 @@ pub fn replicate(
     }
     if dv.billing.status != "available" {
         return Err(e::Bs6112(format!("Destination vault {dest_vault} is {}.", dv.billing.status)));
+    }
+    // The copy stores what the backup stores; it must fit in the destination beside the copies
+    // already on their way there (6129), unless the destination grows to fit.
+    let pending_mb: i64 = ctx
+        .world
+        .huawei
+        .values()
+        .flat_map(|p| p.backups.values())
+        .flat_map(|b| {
+            b.replication_records
+                .iter()
+                .filter(|r| r.status == "replicating" && r.destination_vault_id == dest_vault)
+                .map(move |_| b.size_mb)
+        })
+        .sum();
+    let dest_p = ctx.world.huawei.get(dest_project).expect("destination vault found");
+    if !jobs::fits(dest_p, dv, pending_mb + b.size_mb) {
+        return Err(e::Bs6129(format!(
+            "Destination vault {dest_vault} has no room for the copy of backup {backup_id}."
+        )));
     }
     let vault = vaults::get(p, &b.vault_id)?;
     let (vid, vname) = (vault.id.clone(), vault.name.clone());

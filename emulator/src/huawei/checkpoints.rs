@@ -1,7 +1,7 @@
 //! Checkpoints (API 4.13): back up a vault now, show a restore point, replicate a vault's
 //! backups, and synchronize a hybrid-cloud vault.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::body::{check_description, check_name, Obj};
 use super::error::{self as e, HwResult};
@@ -21,6 +21,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         name: None,
         description: None,
         incremental: true,
+        auto_trigger: false,
         policy: None,
         retention_days: None,
     };
@@ -35,7 +36,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             "policy_id",
             "retention_duration_days",
         ])?;
-        p.bool("auto_trigger")?;
+        plan.auto_trigger = p.bool("auto_trigger")?.unwrap_or(false);
         if let Some(d) = p.str("description")? {
             check_description("checkpoint.parameters.description", d)?;
             plan.description = Some(d.into());
@@ -64,10 +65,28 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         }
         plan.retention_days = p.int("retention_duration_days", -1, 99_999)?;
     }
-    vaults::get(ctx.proj_ref(), &vault_id)?;
+    let p = ctx.proj_ref();
+    let vault = vaults::get(p, &vault_id)?;
+    // The answer shows the resources as they were when the backup was asked for (scenario 5.1:
+    // `available`, backup_count and backup_size "0" beside the restore point's `protecting`);
+    // ShowCheckpoint shows them as they are.
+    let before: Vec<(String, Value)> = vault
+        .resources
+        .iter()
+        .map(|r| (r.id.clone(), render::checkpoint_resource(p.expect("vault found"), &vault_id, &r.id)))
+        .collect();
     let id = jobs::start_backup(ctx, plan)?;
     let p = ctx.proj_ref().expect("checkpoint created");
-    Reply::ok(json!({"checkpoint": render::checkpoint(p, ctx.project, &p.checkpoints[&id])}))
+    let c = &p.checkpoints[&id];
+    let resources = c
+        .resources
+        .iter()
+        .map(|rid| match before.iter().find(|(id, _)| id == rid) {
+            Some((_, v)) => v.clone(),
+            None => render::checkpoint_resource(p, &vault_id, rid),
+        })
+        .collect();
+    Reply::ok(json!({"checkpoint": render::checkpoint_with(p, ctx.project, c, resources)}))
 }
 
 pub fn show_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

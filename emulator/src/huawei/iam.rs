@@ -10,7 +10,7 @@ use super::body::{self, Obj, Query};
 use super::error::{HwError, HwResult};
 use super::model::Token;
 use super::protocol::{self, HttpIn};
-use super::{render, settings, HttpOut};
+use super::{render, HttpOut};
 use crate::config::AuthMode;
 use crate::world::Twin;
 
@@ -144,7 +144,6 @@ fn list_projects(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> IamReply {
                 .collect()
         })
         .unwrap_or_default();
-    let _ = settings::DEFAULT_PROJECT;
     Ok((
         200,
         json!({"projects": projects, "links": {"self": format!("http://{host}/v3/projects"), "previous": null, "next": null}}),

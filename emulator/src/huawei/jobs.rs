@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::error::{self as e, HwResult};
-use super::model::{Backup, Checkpoint, HwProject, HwWork, Policy, Skipped, TYPE_SERVER};
+use super::model::{Backup, Checkpoint, HwProject, HwWork, Policy, Skipped, Vault, TYPE_SERVER};
 use super::{render, rrule, settings, Ctx};
 use crate::config::Config;
 use crate::ids::IdGen;
@@ -89,6 +89,8 @@ pub struct Plan {
     pub name: Option<String>,
     pub description: Option<String>,
     pub incremental: bool,
+    /// CreateCheckpoint's `parameters.auto_trigger`: an automatic backup without a policy run.
+    pub auto_trigger: bool,
     pub policy: Option<Policy>,
     pub retention_days: Option<i64>,
 }
@@ -96,7 +98,8 @@ pub struct Plan {
 /// Start backing up a vault: a checkpoint, one backup and one task per resource.
 pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
     let project = ctx.project.to_string();
-    let auto = plan.policy.is_some();
+    // A policy run is automatic; so is a checkpoint that says `auto_trigger: true` (4.13.4).
+    let auto = plan.auto_trigger || plan.policy.is_some();
     let incremental_pct = ctx.cfg.huawei.limits.incremental_percent;
     let p = ctx.proj_ref().ok_or_else(|| e::Bs6105(format!("Vault {} does not exist.", plan.vault_id)))?;
     let vault = super::vaults::get(Some(p), &plan.vault_id)?;
@@ -156,6 +159,10 @@ pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
         };
         if res.protect_status == "protecting" || res.protect_status == "restoring" {
             checkpoint.skipped.push(skip("BackupService.0002", "resource is being backed up"));
+            continue;
+        }
+        if auto && res.suspended {
+            checkpoint.skipped.push(skip("BackupService.6219", "automatic backup of the resource is suspended"));
             continue;
         }
         if server.is_some_and(|s| !matches!(s.status.as_str(), "ACTIVE" | "SHUTOFF")) {
@@ -238,10 +245,13 @@ pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
         if res.kind == TYPE_SERVER {
             for v in &volumes {
                 let cid = ctx.ids.uuid();
+                // A disk-level backup has no children of its own (§B.4), whatever the parent
+                // has collected so far.
                 children.push(Backup {
                     id: cid.clone(),
                     seq: ctx.world.next_seq(),
                     parent_id: Some(backup_id.clone()),
+                    children: vec![],
                     resource_id: v.id.clone(),
                     resource_name: v.name.clone(),
                     resource_type: super::model::TYPE_VOLUME.into(),
@@ -476,6 +486,22 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
     }
 }
 
+/// Whether `incoming_mb` more can be stored in a vault: nothing always fits, an auto-expanding
+/// vault grows to fit (`grow_to_fit`), any other needs that much room left below its size.
+pub fn fits(p: &HwProject, vault: &Vault, incoming_mb: i64) -> bool {
+    incoming_mb == 0 || vault.auto_expand || render::used_mb(p, &vault.id) + incoming_mb <= vault.billing.size * 1024
+}
+
+/// Auto-expansion: an on-demand vault that outgrows its size grows to fit.
+pub fn grow_to_fit(p: &mut HwProject, vault_id: &str) {
+    let used = render::used_mb(p, vault_id);
+    if let Some(v) = p.vaults.get_mut(vault_id) {
+        if v.auto_expand && used > v.billing.size * 1024 {
+            v.billing.size = render::mb_to_gb(used);
+        }
+    }
+}
+
 /// Remove a backup with its per-disk children (and its shares).
 pub fn remove_backup(p: &mut HwProject, id: &str) {
     if let Some(b) = p.backups.remove(id) {
@@ -556,16 +582,7 @@ fn backup_done(
             c.status = if all_failed { "error" } else { "available" }.into();
         }
     }
-    // Auto-expansion: an on-demand vault that outgrows its size grows to fit.
-    if let Some(v) = p.vaults.get(&vault_id) {
-        let used = render::used_mb(p, &vault_id);
-        if v.auto_expand && used > v.billing.size * 1024 {
-            let size = render::mb_to_gb(used);
-            if let Some(v) = p.vaults.get_mut(&vault_id) {
-                v.billing.size = size;
-            }
-        }
-    }
+    grow_to_fit(p, &vault_id);
     end_task(world, project, oplog, at, failed.then_some(FAULT));
     if let (Some(pid), false) = (policy, failed) {
         prune(world, cfg, account, region, project, &vault_id, &resource, &pid, at);
@@ -675,6 +692,7 @@ fn replication_done(
         c.checkpoint_id = copy.checkpoint_id.clone();
         c.image_type = "replication".into();
         c.status = "available".into();
+        c.children.clear();
         c.replication_records = vec![];
         copy.children.push(c.id.clone());
         kids.push(c);
@@ -695,10 +713,12 @@ fn replication_done(
             retention_duration: -1,
         },
     );
+    let vault = copy.vault_id.clone();
     dest.backups.insert(copy.id.clone(), copy);
     for k in kids {
         dest.backups.insert(k.id.clone(), k);
     }
+    grow_to_fit(dest, &vault);
 }
 
 /// A policy's trigger time: back up (or replicate) every bound vault, then plan the next run.
@@ -743,6 +763,7 @@ fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, project: &
                 name: None,
                 description: None,
                 incremental: true,
+                auto_trigger: true,
                 policy: Some(pol.clone()),
                 retention_days: pol.definition.retention_duration_days,
             };

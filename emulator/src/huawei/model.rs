@@ -512,8 +512,6 @@ impl HwWork {
     }
 }
 
-/// A failure the control plane asked for: the next `count` tasks of `operation_type` (and, when
-/// given, about `target`) end `failed`, and their backups `error`.
 /// An IAM token: who it is for and until when.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Token {
@@ -524,6 +522,8 @@ pub struct Token {
     pub expires_ms: i64,
 }
 
+/// A failure the control plane asked for: the next `count` tasks of `operation_type` (and, when
+/// given, about `target`) end `failed`, and their backups `error`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Fault {
     pub operation_type: String,

@@ -235,29 +235,34 @@ pub fn backup(p: &HwProject, b: &Backup) -> Value {
     })
 }
 
+/// One CheckpointResourceResp: a vault resource with its backups in that vault. The doc types
+/// these fields as strings (scenario 5.1 prints them so).
+pub fn checkpoint_resource(p: &HwProject, vault_id: &str, rid: &str) -> Value {
+    let r = p.vaults.get(vault_id).and_then(|v| v.resource(rid));
+    let exclude = r.map(|r| r.exclude_volumes.clone()).unwrap_or_default();
+    let (count, size_mb) = resource_backups(p, vault_id, rid).fold((0i64, 0i64), |(n, s), b| (n + 1, s + b.size_mb));
+    json!({
+        "id": rid,
+        "name": r.map(|r| r.name.clone()).unwrap_or_default(),
+        "type": r.map(|r| r.kind.clone()).unwrap_or_default(),
+        "protect_status": r.map(|r| r.protect_status.clone()).unwrap_or_else(|| "available".into()),
+        "extra_info": "{}",
+        "resource_size": resource_size(p, rid, &exclude).to_string(),
+        "backup_size": mb_to_gb(size_mb).to_string(),
+        "backup_count": count.to_string(),
+    })
+}
+
+/// A restore point as it is now.
 pub fn checkpoint(p: &HwProject, project_id: &str, c: &Checkpoint) -> Value {
+    let resources = c.resources.iter().map(|rid| checkpoint_resource(p, &c.vault_id, rid)).collect();
+    checkpoint_with(p, project_id, c, resources)
+}
+
+/// A restore point with its resources as given (CreateCheckpoint answers them as they were
+/// before the backup started).
+pub fn checkpoint_with(p: &HwProject, project_id: &str, c: &Checkpoint, resources: Vec<Value>) -> Value {
     let vault = p.vaults.get(&c.vault_id);
-    // The doc types these resource fields as strings (scenario 5.1 prints them so).
-    let resources: Vec<Value> = c
-        .resources
-        .iter()
-        .map(|rid| {
-            let r = vault.and_then(|v| v.resource(rid));
-            let exclude = r.map(|r| r.exclude_volumes.clone()).unwrap_or_default();
-            let (count, size_mb) =
-                resource_backups(p, &c.vault_id, rid).fold((0i64, 0i64), |(n, s), b| (n + 1, s + b.size_mb));
-            json!({
-                "id": rid,
-                "name": r.map(|r| r.name.clone()).unwrap_or_default(),
-                "type": r.map(|r| r.kind.clone()).unwrap_or_default(),
-                "protect_status": r.map(|r| r.protect_status.clone()).unwrap_or_else(|| "available".into()),
-                "extra_info": "{}",
-                "resource_size": resource_size(p, rid, &exclude).to_string(),
-                "backup_size": mb_to_gb(size_mb).to_string(),
-                "backup_count": count.to_string(),
-            })
-        })
-        .collect();
     let skipped: Vec<Value> = c
         .skipped
         .iter()

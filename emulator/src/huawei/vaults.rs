@@ -294,7 +294,16 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
     }
     if order {
         v.bool("cross_account")?;
-        v.obj("parameters")?;
+        if let Some(params) = v.obj("parameters")? {
+            params.only(&["combined_order"])?;
+            if let Some(c) = params.obj("combined_order")? {
+                c.only(&["combined_order_id", "combined_order_ecs_num", "combined_order_num"])?;
+                c.str("combined_order_id")?;
+                // CombinedOrder (table 4-216): both counts are 1 to 1000.
+                c.int("combined_order_ecs_num", 1, 1000)?;
+                c.int("combined_order_num", 1, 1000)?;
+            }
+        }
         v.obj("data_encryption")?;
     }
     let policy = v.str("backup_policy_id")?.map(str::to_string);
@@ -786,6 +795,20 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     if busy {
         return Err(e::Bs6148("The source or destination vault has running tasks."));
     }
+    // The backups move along: the destination must hold them (6146), unless it grows to fit.
+    let p = p.expect("vaults found");
+    let moving_mb: i64 = p
+        .backups
+        .values()
+        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
+        .map(|b| b.size_mb)
+        .sum();
+    if !jobs::fits(p, dst, moving_mb) {
+        let free_mb = (dst.billing.size * 1024 - render::used_mb(p, &dest_id)).max(0);
+        return Err(e::Bs6146(format!(
+            "Destination vault {dest_id} has {free_mb} MB free; the migrated backups need {moving_mb} MB."
+        )));
+    }
     let name = src.name.clone();
     let pr = ctx.proj();
     if let Some(v) = pr.vaults.get_mut(&vid) {
@@ -806,6 +829,7 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
             b.vault_id = dest_id.clone();
         }
     }
+    jobs::grow_to_fit(pr, &dest_id);
     let log = ctx.new_oplog(&project, "migrate_resources", (&vid, &name), json!({}));
     jobs::end_task(ctx.world, &project, &log, ctx.now, None);
     Reply::ok(json!({"migrated_resources": ids}))
