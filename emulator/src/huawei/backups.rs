@@ -154,9 +154,10 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         }
         b.seq.cmp(&a.seq)
     });
-    // `marker` is the last id of the previous page: continue after it.
-    let skip_marker = match q.get("marker") {
-        None => 0,
+    // `marker` is the last id of the previous page: the page starts after it (in place of
+    // `offset`), and `count` stays the total that matches, as it is without a marker.
+    let start = match q.get("marker") {
+        None => offset,
         Some(m) => list
             .iter()
             .position(|(_, b, _)| b.id == m)
@@ -165,7 +166,6 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     };
     let items: Vec<Value> = list
         .iter()
-        .skip(skip_marker)
         .map(|(p, b, m)| {
             let mut v = match m {
                 Some(m) => sharing::backup_view(p, b, m),
@@ -177,7 +177,7 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             v
         })
         .collect();
-    Reply::ok(render::page("backups", items, limit, offset))
+    Reply::ok(render::page("backups", items, limit, start))
 }
 
 pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
