@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Call, Cloud, HttpReply, HttpRequest, Reply, Surface};
+use super::{json_body, Call, Cloud, HttpReply, HttpRequest, Reply, Surface};
 use crate::catalog;
 use crate::credentials::Credentials;
 use crate::redact::RedactRules;
@@ -109,11 +109,7 @@ impl Surface for Gateway {
     }
 
     fn read(&self, reply: &HttpReply) -> Result<Reply, String> {
-        let body: Value = serde_json::from_slice(&reply.body).map_err(|e| {
-            let text = String::from_utf8_lossy(&reply.body);
-            let cut: String = text.chars().take(200).collect();
-            format!("the answer (HTTP {}) is not JSON ({e}): {cut}", reply.status)
-        })?;
+        let body: Value = json_body(reply)?;
         let failed = body.get("scode").and_then(Value::as_i64).is_some_and(|s| s != 0);
         let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
         let (error, message) = if failed { (text("desc"), text("message")) } else { (None, None) };

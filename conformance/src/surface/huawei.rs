@@ -7,7 +7,7 @@
 use cloudtwin_emulator::huawei::sign::{self, Algorithm, Outgoing};
 use serde_json::{Map, Value};
 
-use super::{one_of, Call, Cloud, HttpReply, HttpRequest, Reply, SignMode, Surface};
+use super::{json_body, one_of, Call, Cloud, HttpReply, HttpRequest, Reply, SignMode, Surface};
 use crate::catalog;
 use crate::credentials::Credentials;
 use crate::redact::RedactRules;
@@ -222,15 +222,7 @@ impl Surface for HuaweiCbr {
 
     fn read(&self, reply: &HttpReply) -> Result<Reply, String> {
         // 202 and 204 answers have no body.
-        let body: Value = if reply.body.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&reply.body).map_err(|e| {
-                let text = String::from_utf8_lossy(&reply.body);
-                let cut: String = text.chars().take(200).collect();
-                format!("the answer (HTTP {}) is not JSON ({e}): {cut}", reply.status)
-            })?
-        };
+        let body: Value = if reply.body.iter().all(u8::is_ascii_whitespace) { Value::Null } else { json_body(reply)? };
         let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
         let error = if reply.status >= 400 { text("error_code").or_else(|| text("code")) } else { None };
         let message = if reply.status >= 400 { text("error_msg").or_else(|| text("message")) } else { None };

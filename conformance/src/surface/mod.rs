@@ -124,6 +124,16 @@ pub fn find(name: &str) -> Option<&'static dyn Surface> {
     SURFACES.iter().copied().find(|s| s.name() == name)
 }
 
+/// An answer's body as JSON; otherwise an error that shows the status and how the body starts
+/// (an HTML error page from a proxy, say).
+pub fn json_body(reply: &HttpReply) -> Result<Value, String> {
+    serde_json::from_slice(&reply.body).map_err(|e| {
+        let text = String::from_utf8_lossy(&reply.body);
+        let cut: String = text.chars().take(200).collect();
+        format!("the answer (HTTP {}) is not JSON ({e}): {cut}", reply.status)
+    })
+}
+
 /// A transport option that must be a string from a fixed set.
 pub fn one_of(t: &Map<String, Value>, key: &str, allowed: &[&str]) -> Result<(), String> {
     match t.get(key) {

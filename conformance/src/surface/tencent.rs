@@ -5,7 +5,7 @@
 use cloudtwin_emulator::tencent::sign;
 use serde_json::{Map, Value};
 
-use super::{one_of, Call, Cloud, HttpReply, HttpRequest, Reply, SignMode, Surface};
+use super::{json_body, one_of, Call, Cloud, HttpReply, HttpRequest, Reply, SignMode, Surface};
 use crate::credentials::Credentials;
 use crate::redact::RedactRules;
 
@@ -192,11 +192,7 @@ impl Surface for TencentCbs {
     }
 
     fn read(&self, reply: &HttpReply) -> Result<Reply, String> {
-        let body: Value = serde_json::from_slice(&reply.body).map_err(|e| {
-            let text = String::from_utf8_lossy(&reply.body);
-            let cut: String = text.chars().take(200).collect();
-            format!("the answer (HTTP {}) is not JSON ({e}): {cut}", reply.status)
-        })?;
+        let body: Value = json_body(reply)?;
         let error = body.pointer("/Response/Error/Code").and_then(Value::as_str).map(str::to_string);
         let message = body.pointer("/Response/Error/Message").and_then(Value::as_str).map(str::to_string);
         Ok(Reply { status: reply.status, error, message, body })

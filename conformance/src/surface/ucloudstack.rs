@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use cloudtwin_emulator::ucloudstack::sign;
 use serde_json::{Map, Value};
 
-use super::{one_of, Call, Cloud, HttpReply, HttpRequest, Reply, SignMode, Surface};
+use super::{json_body, one_of, Call, Cloud, HttpReply, HttpRequest, Reply, SignMode, Surface};
 use crate::credentials::Credentials;
 use crate::redact::RedactRules;
 
@@ -119,11 +119,7 @@ impl Surface for UCloudStack {
     }
 
     fn read(&self, reply: &HttpReply) -> Result<Reply, String> {
-        let body: Value = serde_json::from_slice(&reply.body).map_err(|e| {
-            let text = String::from_utf8_lossy(&reply.body);
-            let cut: String = text.chars().take(200).collect();
-            format!("the answer (HTTP {}) is not JSON ({e}): {cut}", reply.status)
-        })?;
+        let body: Value = json_body(reply)?;
         let code = body.get("RetCode").and_then(Value::as_i64).ok_or("the answer has no numeric RetCode")?;
         let error = (code != 0).then(|| code.to_string());
         let message = (code != 0).then(|| body.get("Message").and_then(Value::as_str).unwrap_or("").to_string());

@@ -1,5 +1,7 @@
 //! Backups (API 4.7): show, list, rename, delete, restore, replicate, metadata, import.
 
+use std::cmp::Ordering;
+
 use serde_json::{json, Value};
 
 use super::body::{check_description, check_name, Obj};
@@ -57,6 +59,18 @@ pub fn parse_sort(s: Option<&str>, keys: &[&str]) -> HwResult<Vec<(String, bool)
             }
         })
         .collect()
+}
+
+/// `a` against `b` by the parsed sort keys, in order; `Equal` when every key ties.
+pub fn by_sort_keys<T>(sort: &[(String, bool)], a: &T, b: &T, value: fn(&T, &str) -> (i64, String)) -> Ordering {
+    for (key, desc) in sort {
+        let o = value(a, key).cmp(&value(b, key));
+        let o = if *desc { o.reverse() } else { o };
+        if o.is_ne() {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 fn sort_value(b: &Backup, key: &str) -> (i64, String) {
@@ -144,16 +158,7 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .filter(|(_, b, _)| start.is_none_or(|t| b.created_ms >= t) && end.is_none_or(|t| b.created_ms <= t))
         .filter(|(_, b, m)| used_percent.is_none() || full_vaults.contains(&sharing::vault_seen(b, *m)))
         .collect();
-    list.sort_by(|(_, a, _), (_, b, _)| {
-        for (key, desc) in &sort {
-            let o = sort_value(a, key).cmp(&sort_value(b, key));
-            let o = if *desc { o.reverse() } else { o };
-            if o.is_ne() {
-                return o;
-            }
-        }
-        b.seq.cmp(&a.seq)
-    });
+    list.sort_by(|(_, a, _), (_, b, _)| by_sort_keys(&sort, *a, *b, sort_value).then(b.seq.cmp(&a.seq)));
     // `marker` is the last id of the previous page: the page starts after it (in place of
     // `offset`), and `count` stays the total that matches, as it is without a marker.
     let start = match q.get("marker") {

@@ -330,16 +330,7 @@ pub fn show_members_detail(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> 
         // The twin registers no images from shared backups, so no member has an image_id.
         .filter(|_| image.is_none())
         .collect();
-    list.sort_by(|a, b| {
-        for (key, desc) in &sort {
-            let o = sort_value(a, key).cmp(&sort_value(b, key));
-            let o = if *desc { o.reverse() } else { o };
-            if o.is_ne() {
-                return o;
-            }
-        }
-        b.seq.cmp(&a.seq)
-    });
+    list.sort_by(|a, b| backups::by_sort_keys(&sort, *a, *b, sort_value).then(b.seq.cmp(&a.seq)));
     let skip = match marker {
         None => 0,
         Some(mk) => {
