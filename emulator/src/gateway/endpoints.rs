@@ -4,6 +4,7 @@
 
 use super::envelope::GwResult;
 use super::{disks as d, inspect as i, policies as a, snapshots as s, Gw, Reply};
+use crate::tencent;
 use crate::tencent::params::{Field, Params};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,7 @@ macro_rules! table {
 
 table! {
     "DiskCreate" "/v1/tencent/disk/create" => "CreateDisks", Required, write, NONE, d::DISK_CREATE, d::disk_create;
-    "DiskDistributedInspect" "/v1/tencent/disk/distributed/inspect" => "DescribeDisks", Everywhere, count, DISK_IDS, i::DISK_INSPECT, i::disk_distributed_inspect;
+    "DiskDistributedInspect" "/v1/tencent/disk/distributed/inspect" => "DescribeDisks", Everywhere, count, DISK_IDS, tencent::disks::DESCRIBE_DISKS, i::disk_distributed_inspect;
     "DiskList" "/v1/tencent/disk/list" => "DescribeDisks", Required, read, DISK_IDS, d::DISK_LIST, d::disk_list;
     "DiskInspect" "/v1/tencent/disk/inspect" => "DescribeDisks", Required, read, DISK_IDS, d::DISK_INSPECT, d::disk_inspect;
     "DiskUpdate" "/v1/tencent/disk/update" => "ModifyDiskAttributes", Required, write, DISK_IDS, d::DISK_UPDATE, d::disk_update;
@@ -79,8 +80,8 @@ table! {
     "AutoSnapshotPolicyList" "/v1/tencent/auto_snapshot/policy/list" => "DescribeAutoSnapshotPolicies", Required, read, POLICY_IDS, a::POLICY_LIST, a::policy_list;
     "AutoSnapshotPolicyBind" "/v1/tencent/auto_snapshot/policy/bind" => "BindAutoSnapshotPolicy", Required, write, POLICY_AND_DISK_IDS, a::POLICY_BIND, a::policy_bind;
     "AutoSnapshotPolicyUnbind" "/v1/tencent/auto_snapshot/policy/unbind" => "UnbindAutoSnapshotPolicy", Required, write, POLICY_AND_DISK_IDS, a::POLICY_BIND, a::policy_unbind;
-    "SnapshotDistributedInspect" "/v1/tencent/snapshot/distributed/inspect" => "DescribeSnapshots", Everywhere, count, SNAPSHOT_IDS, i::SNAPSHOT_INSPECT, i::snapshot_distributed_inspect;
-    "AutoSnapshotDistributedInspect" "/v1/tencent/auto_snapshot/distributed/inspect" => "DescribeAutoSnapshotPolicies", Everywhere, count, POLICY_IDS, i::POLICY_INSPECT, i::auto_snapshot_distributed_inspect;
+    "SnapshotDistributedInspect" "/v1/tencent/snapshot/distributed/inspect" => "DescribeSnapshots", Everywhere, count, SNAPSHOT_IDS, tencent::snapshots::DESCRIBE_SNAPSHOTS, i::snapshot_distributed_inspect;
+    "AutoSnapshotDistributedInspect" "/v1/tencent/auto_snapshot/distributed/inspect" => "DescribeAutoSnapshotPolicies", Everywhere, count, POLICY_IDS, tencent::policies::DESCRIBE_AUTO_SNAPSHOT_POLICIES, i::auto_snapshot_distributed_inspect;
 }
 
 /// The endpoint at `path` (a trailing slash is tolerated).

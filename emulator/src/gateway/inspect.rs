@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::envelope::{GwError, GwResult};
 use super::listing::pass;
 use super::{Gw, Reply};
-use crate::tencent::params::{opt, Field, Params, BOOL, FILTERS, INT, STR, STRS};
+use crate::tencent::params::Params;
 
 pub struct GwRegion {
     pub id: &'static str,
@@ -44,34 +44,6 @@ regions! {
     "na-siliconvalley" "硅谷" "美国西部(硅谷)";
     "na-toronto" "多伦多" "北美地区(多伦多)";
 }
-
-pub const DISK_INSPECT: &[Field] = &[
-    opt("DiskIds", STRS),
-    opt("Filters", FILTERS),
-    opt("Offset", INT),
-    opt("Limit", INT),
-    opt("Order", STR),
-    opt("OrderField", STR),
-    opt("ReturnBindAutoSnapshotPolicy", BOOL),
-];
-
-pub const SNAPSHOT_INSPECT: &[Field] = &[
-    opt("SnapshotIds", STRS),
-    opt("Filters", FILTERS),
-    opt("Offset", INT),
-    opt("Limit", INT),
-    opt("Order", STR),
-    opt("OrderField", STR),
-];
-
-pub const POLICY_INSPECT: &[Field] = &[
-    opt("AutoSnapshotPolicyIds", STRS),
-    opt("Filters", FILTERS),
-    opt("Offset", INT),
-    opt("Limit", INT),
-    opt("Order", STR),
-    opt("OrderField", STR),
-];
 
 #[derive(Clone, Copy)]
 enum Names {
