@@ -169,8 +169,11 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             .map(|i| i + 1)
             .ok_or_else(|| invalid("marker: no such backup"))?,
     };
+    // Only the page is rendered; `count` is the whole list.
     let items: Vec<Value> = list
         .iter()
+        .skip(start)
+        .take(limit)
         .map(|(p, b, m)| {
             let mut v = match m {
                 Some(m) => sharing::backup_view(p, b, m),
@@ -182,7 +185,7 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             v
         })
         .collect();
-    Reply::ok(render::page("backups", items, limit, start))
+    Reply::ok(json!({"backups": items, "count": list.len(), "limit": limit, "offset": start}))
 }
 
 pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
