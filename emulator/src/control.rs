@@ -26,6 +26,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
+    crate::limits::check_json(body).map_err(|e| Box::new(bad(e.to_string())))?;
     serde_json::from_slice(body).map_err(|e| Box::new(bad(format!("body is not JSON: {e}"))))
 }
 

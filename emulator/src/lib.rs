@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod huawei;
 pub mod ids;
 pub mod inventory;
+pub mod limits;
 pub mod ratelimit;
 pub mod retention;
 pub mod tencent;

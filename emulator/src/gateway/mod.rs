@@ -150,6 +150,7 @@ fn parse_body(body: &[u8]) -> GwResult<Map<String, Value>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
+    crate::limits::check_json(body).map_err(|e| GwError::from(crate::tencent::params::exceeded(e)))?;
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(GwError::new("InvalidParameter", "The request body must be a JSON object.")),

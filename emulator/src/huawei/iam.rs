@@ -124,7 +124,7 @@ fn list_projects(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> IamReply {
         let st = twin.state.lock();
         protocol::authenticate(cfg, &st.world, auth, now, req, None)?
     };
-    let q = Query(body::query_pairs(req.query));
+    let q = Query(body::query_pairs(req.query)?);
     let name = q.get("name");
     let ident = cfg.accounts.iter().find(|a| a.name == caller.account).and_then(|a| a.huawei.as_ref());
     let host = req.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:4599");

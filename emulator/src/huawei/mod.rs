@@ -204,7 +204,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
         None => protocol::account_project(cfg, &caller, req)?,
     };
     let (_, ident, region) = settings::project_owner(cfg, &project).expect("the caller's project");
-    let query = Query(body::query_pairs(req.query));
+    let query = Query(body::query_pairs(req.query)?);
     let hreq = Req { params, query, body: req.body };
     let timing = st.world.timing;
     // A rejected request changes nothing: writes restore what they touched when they fail.

@@ -11,10 +11,9 @@ use super::sign;
 use crate::config::{AuthMode, Config};
 use crate::world::World;
 
-/// AK/SK requests carry at most 12 MB of body (larger needs token authentication).
-pub const AKSK_BODY_LIMIT: usize = 12 * 1024 * 1024;
-/// Token requests may be larger; the doc names no bound, the twin keeps one.
-pub const TOKEN_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// AK/SK requests carry at most 12 MB of body (larger needs token authentication); token
+/// requests may be larger (the doc names no bound, the twin keeps one).
+pub use crate::limits::{HUAWEI_AKSK_BODY_BYTES as AKSK_BODY_LIMIT, HUAWEI_TOKEN_BODY_BYTES as TOKEN_BODY_LIMIT};
 
 /// The request as the edge hands it over (the same shape for every family).
 pub use crate::tencent::protocol::HttpIn;
@@ -73,7 +72,19 @@ fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult
         return Ok(Caller { account: t.account.clone(), token_project: Some(t.project_id.clone()) });
     }
     let raw = header(req.headers, "authorization").ok_or_else(|| iam_error("no authorization information"))?;
+    // Two Authorization headers leave which one counts to whoever reads them: refused, as TC3
+    // does (docs/limits.md, "Huawei signature choices").
+    if req.headers.get_all("authorization").iter().count() > 1 {
+        return Err(iam_error("the Authorization header is given more than once"));
+    }
     let auth = sign::parse_authorization(raw).ok_or_else(|| iam_error("the Authorization header is malformed"))?;
+    // The doc requires Host for AK/SK and every SDK signs it with X-Sdk-Date; a signature that
+    // leaves Host out would let the request be replayed to any host.
+    for needed in ["host", "x-sdk-date"] {
+        if !auth.signed_headers.iter().any(|h| h == needed) {
+            return Err(iam_error(&format!("SignedHeaders must include {needed}")));
+        }
+    }
     let (account, _, sk) =
         by_ak(cfg, &auth.access_key).ok_or_else(|| iam_error(&format!("ak {} not exist", auth.access_key)))?;
     let date = header(req.headers, "x-sdk-date").ok_or_else(|| iam_error("x-sdk-date is missing"))?;

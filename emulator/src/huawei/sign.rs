@@ -220,8 +220,24 @@ pub struct Mismatch {
     pub string_to_sign: Option<String>,
 }
 
+/// A declared body hash (`X-Sdk-Content-Sha256`, or `-Sm3`) stands in for the body's own in the
+/// canonical request, so it must be the body's: otherwise a signature made for one body would
+/// carry any other. `UNSIGNED-PAYLOAD`, which the SDK sends for non-JSON bodies, declares
+/// nothing and is taken as is.
+fn declared_hash_matches(req: &Signable<'_>, alg: Algorithm) -> bool {
+    match req.header(alg.content_header()) {
+        Some(declared) if !req.body.is_empty() && declared.trim() != "UNSIGNED-PAYLOAD" => {
+            declared.trim().eq_ignore_ascii_case(&alg.hash_hex(req.body))
+        }
+        _ => true,
+    }
+}
+
 /// Check `auth` against the request with the caller's secret key.
 pub fn verify(req: &Signable<'_>, auth: &Authorization, sk: &str, sdk_date: &str) -> Result<(), Mismatch> {
+    if !declared_hash_matches(req, auth.algorithm) {
+        return Err(Mismatch { canonical: None, string_to_sign: None });
+    }
     let Some(canonical) = req.canonical_request(auth.algorithm, &auth.signed_headers) else {
         return Err(Mismatch { canonical: None, string_to_sign: None });
     };
@@ -317,6 +333,33 @@ mod tests {
             assert!(verify(&req, &auth, "SK", "20261122T215353Z").is_ok());
             let tampered = Signable { body: b"{ }", ..req };
             assert!(verify(&tampered, &auth, "SK", "20261122T215353Z").is_err());
+        }
+    }
+
+    #[test]
+    fn a_declared_body_hash_must_be_the_bodys_own() {
+        let body_a = br#"{"vault": {"name": "a"}}"#;
+        let hash_a = Algorithm::HmacSha256.hash_hex(body_a);
+        for (declared, sent, ok) in [
+            (hash_a.as_str(), &body_a[..], true),
+            (hash_a.as_str(), &br#"{"vault": {"name": "b"}}"#[..], false),
+            ("UNSIGNED-PAYLOAD", &br#"{"vault": {"name": "b"}}"#[..], true),
+        ] {
+            let headers =
+                [("Host", "127.0.0.1:4599"), ("Content-Type", "application/json"), ("X-Sdk-Content-Sha256", declared)];
+            let out = Outgoing {
+                method: "POST",
+                raw_path: "/v3/p/vaults",
+                raw_query: "",
+                headers: &headers,
+                body: body_a,
+                sdk_date: "20261122T215353Z",
+            };
+            let s = sign(Algorithm::HmacSha256, "AK", "SK", &out);
+            let auth = parse_authorization(&s.authorization).unwrap();
+            let req =
+                Signable { method: "POST", raw_path: "/v3/p/vaults", raw_query: "", headers: &s.headers, body: sent };
+            assert_eq!(verify(&req, &auth, "SK", "20261122T215353Z").is_ok(), ok, "{declared}");
         }
     }
 

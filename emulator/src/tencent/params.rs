@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::error::{self as e, TcResult};
+use crate::limits::{self, Bound, Exceeded};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Ty {
@@ -48,12 +49,33 @@ pub const FILTERS: Ty = Ty::Arr(&Ty::Obj(FILTER));
 pub const TAG: &[Field] = &[req("Key", STR), req("Value", STR)];
 pub const TAGS: Ty = Ty::Arr(&Ty::Obj(TAG));
 
-/// Fold flat `name=value` pairs into a tree. Numeric path segments index arrays.
+/// A request over one of the bounds in [`crate::limits`], as the Tencent error that fits it.
+pub fn exceeded(err: Exceeded) -> crate::tencent::error::TcError {
+    let msg = err.to_string();
+    match err.bound {
+        // No documented parameter has such a name.
+        Bound::Depth | Bound::NameBytes if !err.name.is_empty() => e::UnknownParameter(msg),
+        Bound::Depth | Bound::NameBytes => e::InvalidParameter(msg),
+        Bound::Params => e::RequestSizeLimitExceeded(msg),
+        Bound::Items => e::InvalidParameterValue_LimitExceeded(msg),
+        Bound::ValueBytes => e::InvalidParameterValue(msg),
+    }
+}
+
+/// Fold flat `name=value` pairs into a tree. Numeric path segments index arrays. Names are held
+/// to [`limits::MAX_DEPTH`] segments before anything is built, so the folding below (which
+/// recurses once per segment) stays a few frames deep, and a node to [`limits::MAX_ITEMS`] kids.
 pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
     #[derive(Default)]
     struct Node {
         leaf: Option<String>,
         kids: BTreeMap<String, Node>,
+    }
+    if pairs.len() > limits::MAX_PARAMS {
+        return Err(exceeded(Exceeded { bound: Bound::Params, name: String::new() }));
+    }
+    for (key, _) in &pairs {
+        limits::check_flat_name(key).map_err(exceeded)?;
     }
     let mut root = Node::default();
     for (key, value) in pairs {
@@ -61,6 +83,9 @@ pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
         for seg in key.split('.') {
             if seg.is_empty() {
                 return Err(e::UnknownParameter(format!("The parameter `{key}` is not recognized.")));
+            }
+            if node.kids.len() >= limits::MAX_ITEMS && !node.kids.contains_key(seg) {
+                return Err(exceeded(Exceeded { bound: Bound::Items, name: key.clone() }));
             }
             node = node.kids.entry(seg.to_string()).or_default();
         }

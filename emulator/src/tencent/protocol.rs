@@ -11,12 +11,9 @@ use super::sign;
 use crate::config::{AuthMode, Config};
 
 pub const VERSION: &str = "2017-03-12";
-/// "The size of a GET request packet is up to 32 KB."
-pub const GET_LIMIT: usize = 32 * 1024;
-/// "up to 1 MB when the HmacSHA1 or HmacSHA256 signature algorithm is used"
-pub const V1_POST_LIMIT: usize = 1024 * 1024;
-/// "and up to 10 MB when TC3-HMAC-SHA256 is used"
-pub const TC3_POST_LIMIT: usize = 10 * 1024 * 1024;
+pub use crate::limits::{
+    TENCENT_GET_BYTES as GET_LIMIT, TENCENT_TC3_POST_BYTES as TC3_POST_LIMIT, TENCENT_V1_POST_BYTES as V1_POST_LIMIT,
+};
 
 /// v1 common parameters: not action parameters.
 const V1_COMMON: &[&str] = &[
@@ -74,7 +71,7 @@ fn form_pairs(raw: &[u8]) -> TcResult<Vec<(String, String)>> {
     if std::str::from_utf8(raw).is_err() {
         return Err(e::InvalidParameter("Request parameters must be UTF-8."));
     }
-    Ok(form_urlencoded::parse(raw).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+    crate::limits::form_pairs(raw).map_err(super::params::exceeded)
 }
 
 fn media_type(ct: &str) -> String {
@@ -221,6 +218,7 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
                 if req.body.iter().all(u8::is_ascii_whitespace) {
                     Value::Object(Map::new())
                 } else {
+                    crate::limits::check_json(req.body).map_err(super::params::exceeded)?;
                     serde_json::from_slice::<Value>(req.body)
                         .map_err(|err| e::InvalidParameter(format!("The request body is not valid JSON: {err}.")))?
                 }

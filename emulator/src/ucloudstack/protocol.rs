@@ -9,6 +9,7 @@ use axum::http::{header, HeaderMap, Method};
 use serde_json::{Map, Value};
 
 use super::error::{self as e, UcsResult};
+use crate::limits::{self, Bound, Exceeded};
 
 pub struct HttpIn<'a> {
     pub method: &'a Method,
@@ -31,12 +32,24 @@ fn insert(out: &mut Flat, key: String, value: String) -> UcsResult<()> {
     Ok(())
 }
 
+/// A request over one of the bounds in [`crate::limits`]: `Params too large` (240), or not
+/// available (230) for nesting, which no documented parameter has.
+fn exceeded(err: Exceeded) -> e::UcsError {
+    match err.bound {
+        Bound::Depth => e::invalid(&err.name, &err),
+        _ => e::too_large(&err.name, &err),
+    }
+}
+
 fn form(raw: &[u8], out: &mut Flat) -> UcsResult<()> {
     if std::str::from_utf8(raw).is_err() {
         return Err(e::invalid("", "request parameters must be UTF-8"));
     }
-    for (k, v) in form_urlencoded::parse(raw) {
-        insert(out, k.into_owned(), v.into_owned())?;
+    for (k, v) in limits::form_pairs(raw).map_err(exceeded)? {
+        insert(out, k, v)?;
+    }
+    if out.len() > limits::MAX_PARAMS {
+        return Err(exceeded(Exceeded { bound: Bound::Params, name: String::new() }));
     }
     Ok(())
 }
@@ -81,12 +94,18 @@ pub fn decode(req: &HttpIn<'_>) -> UcsResult<Flat> {
         Method::GET => {}
         Method::POST if is_json(req.headers, req.body) => {
             if !req.body.iter().all(u8::is_ascii_whitespace) {
+                // Counted before anything is built: a million-item body with a bad signature
+                // costs one scan up to its 1,001st item, not a million-entry map to sign.
+                limits::check_json(req.body).map_err(exceeded)?;
                 let v: Value = serde_json::from_slice(req.body)
                     .map_err(|err| e::invalid("Body", format!("the body is not JSON ({err})")))?;
                 let Value::Object(map) = v else {
                     return Err(e::invalid("Body", "the JSON body must be an object"));
                 };
                 flatten_object("", &map, &mut out)?;
+                if out.len() > limits::MAX_PARAMS {
+                    return Err(exceeded(Exceeded { bound: Bound::Params, name: String::new() }));
+                }
             }
         }
         Method::POST => form(req.body, &mut out)?,
