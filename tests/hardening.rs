@@ -172,7 +172,8 @@ fn ucloudstack_refuses_a_million_items_by_count_before_signing() {
     let t = enforce();
     let before = t.state();
     // A million items and a signature that cannot verify: the count refuses it first.
-    let mut body = String::from("{\"Action\":\"DescribeSnapshot\",\"PublicKey\":\"x\",\"Signature\":\"bad\",\"SnapshotIDs\":[");
+    let mut body =
+        String::from("{\"Action\":\"DescribeSnapshot\",\"PublicKey\":\"x\",\"Signature\":\"bad\",\"SnapshotIDs\":[");
     body.push_str(&vec!["\"s\""; 1_000_000].join(","));
     body.push_str("]}");
     let r = raw(t.addr, "POST", "/api", &[("Content-Type", "application/json")], body.as_bytes());
@@ -218,8 +219,14 @@ fn hw_vault(t: &Twin, extra: &[(&str, &str)], signed_body: &[u8], sent_body: &[u
     let mut headers = vec![("Host", host.as_str()), ("Content-Type", "application/json;charset=utf-8")];
     headers.extend_from_slice(extra);
     let date = hwsign::format_sdk_date(t.now());
-    let out =
-        Outgoing { method: "POST", raw_path: &path, raw_query: "", headers: &headers, body: signed_body, sdk_date: &date };
+    let out = Outgoing {
+        method: "POST",
+        raw_path: &path,
+        raw_query: "",
+        headers: &headers,
+        body: signed_body,
+        sdk_date: &date,
+    };
     let s = hwsign::sign(Algorithm::HmacSha256, DEFAULT_AK, DEFAULT_SK, &out);
     let mut h: Vec<(String, String)> = s.headers.clone();
     h.push(("Authorization".into(), s.authorization));

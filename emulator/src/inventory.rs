@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "PascalCase")]
 pub struct SeedSystemDisk {
     pub disk_id: String,
@@ -14,6 +15,7 @@ pub struct SeedSystemDisk {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "PascalCase")]
 pub struct SeedInstance {
     pub instance_id: String,
@@ -39,6 +41,7 @@ fn default_max_attach() -> i64 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 #[serde(rename_all = "PascalCase")]
 pub struct SeedDisk {
     pub disk_id: String,
@@ -64,6 +67,7 @@ fn postpaid() -> String {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct TencentSeed {
     pub account: String,
     pub region: String,
@@ -75,6 +79,7 @@ pub struct TencentSeed {
 
 /// A UCloudStack disk that exists before any request: a VM's boot disk or a data disk.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct UcsSeedDisk {
     #[serde(rename = "DiskID")]
     pub disk_id: String,
@@ -94,6 +99,7 @@ pub struct UcsSeedDisk {
 
 /// A UCloudStack VM: what disks are bound to and what RollbackSnapshot checks (its state).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct UcsSeedVm {
     #[serde(rename = "VMID")]
     pub vm_id: String,
@@ -109,6 +115,7 @@ pub struct UcsSeedVm {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct UcsSeed {
     pub account: String,
     pub region: String,
@@ -119,6 +126,7 @@ pub struct UcsSeed {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Inventory {
     #[serde(default)]
     pub tencent: Vec<TencentSeed>,
@@ -139,7 +147,40 @@ impl Inventory {
 
     pub fn from_file(path: &std::path::Path) -> Result<Inventory, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Inventory::from_text(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Strict: a seed file that is not an inventory (an array, a state dump, a typo in a field
+    /// name) would otherwise start an empty world without a word.
+    pub fn from_text(text: &str) -> Result<Inventory, String> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let Some(top) = v.as_object() else {
+            return Err(format!(
+                "a seed inventory is a JSON object with `tencent`, `huawei` and `ucloudstack` lists, not {} \
+                 (fixtures/inventory.json shows the format)",
+                kind(&v)
+            ));
+        };
+        // A whole dump has `clock` and `world`; its `world` alone has `jobs` and `next_id`.
+        let dump = (top.contains_key("world") && top.contains_key("clock"))
+            || (top.contains_key("jobs") && top.contains_key("next_id"));
+        if dump {
+            return Err("this is a /_cloudtwin/state dump, not a seed inventory: the twin cannot start from a \
+                        state dump (fixtures/inventory.json shows the seed format)"
+                .into());
+        }
+        serde_json::from_value(v).map_err(|e| format!("not a seed inventory: {e}"))
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Null => "null",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 
@@ -149,5 +190,20 @@ mod tests {
     fn builtin_inventory_parses() {
         let inv = super::Inventory::builtin();
         assert!(inv.tencent.iter().any(|s| s.account == "default" && s.region == "ap-guangzhou"));
+    }
+
+    #[test]
+    fn anything_but_an_inventory_is_refused() {
+        use super::Inventory;
+        assert!(Inventory::from_text("[]").unwrap_err().contains("not an array"));
+        assert!(Inventory::from_text(r#"{"foo": 1}"#).unwrap_err().contains("unknown field `foo`"));
+        let dump = r#"{"clock": {"now": 1}, "world": {}}"#;
+        assert!(Inventory::from_text(dump).unwrap_err().contains("state dump"));
+        let world = r#"{"tencent": {}, "jobs": [], "next_id": 1}"#;
+        assert!(Inventory::from_text(world).unwrap_err().contains("state dump"));
+        let typo = r#"{"tencent": [{"account": "a", "region": "r", "disk": []}]}"#;
+        assert!(Inventory::from_text(typo).unwrap_err().contains("unknown field `disk`"));
+        assert_eq!(Inventory::from_text("{}").unwrap(), Inventory::default());
+        assert_eq!(Inventory::from_text(super::BUILTIN).unwrap(), Inventory::builtin());
     }
 }

@@ -9,6 +9,7 @@ use crate::inventory::Inventory;
 use crate::world::World;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct SeedVolume {
     pub id: String,
     pub name: String,
@@ -31,6 +32,7 @@ fn sas() -> String {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct SeedServer {
     pub id: String,
     pub name: String,
@@ -67,6 +69,7 @@ fn linux() -> String {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct HuaweiSeed {
     pub project_id: String,
     #[serde(default)]
