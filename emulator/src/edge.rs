@@ -34,7 +34,8 @@ pub struct App {
 
 impl App {
     pub fn new(twin: Twin, auth: AuthMode) -> App {
-        let bodies = Budget::new(twin.cfg.edge.body_budget);
+        let edge = &twin.cfg.edge;
+        let bodies = Budget::new(edge.body_budget, std::time::Duration::from_millis(edge.body_wait_ms));
         App { twin, auth, bodies }
     }
 

@@ -20,8 +20,8 @@ pub const FREE_BYTES: usize = 64 * 1024;
 const STEP: usize = 1024 * 1024;
 /// The default total of budgeted body bytes held at once (all requests together).
 pub const DEFAULT_BUDGET: usize = 128 * 1024 * 1024;
-/// How long a body waits for budget before it is turned away as "busy".
-pub const BUDGET_WAIT: Duration = Duration::from_secs(10);
+/// How long a body waits for budget, by default, before it is turned away as "busy".
+pub const DEFAULT_WAIT_MS: u64 = 10_000;
 /// A body that sends nothing for this long is dropped as broken.
 pub const BODY_IDLE: Duration = Duration::from_secs(30);
 
@@ -32,7 +32,7 @@ pub enum BodyError {
     /// The message ended before its declared length, its chunked framing is broken, or it
     /// stalled: the connection cannot carry another request.
     Framing(String),
-    /// The shared budget stayed exhausted for `BUDGET_WAIT`.
+    /// The shared budget stayed exhausted for the configured wait.
     Busy,
 }
 
@@ -41,11 +41,12 @@ pub enum BodyError {
 pub struct Budget {
     permits: Arc<Semaphore>,
     total: usize,
+    wait: Duration,
 }
 
 impl Budget {
-    pub fn new(total: usize) -> Budget {
-        Budget { permits: Arc::new(Semaphore::new(total)), total }
+    pub fn new(total: usize, wait: Duration) -> Budget {
+        Budget { permits: Arc::new(Semaphore::new(total)), total, wait }
     }
 
     /// Bytes of budget no request holds right now.
@@ -62,7 +63,7 @@ impl Budget {
         if bytes > self.total {
             return Err(BodyError::Busy);
         }
-        match tokio::time::timeout(BUDGET_WAIT, self.permits.clone().acquire_many_owned(n)).await {
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_many_owned(n)).await {
             Ok(Ok(p)) => Ok(p),
             _ => Err(BodyError::Busy),
         }
@@ -127,7 +128,7 @@ mod tests {
 
     #[tokio::test]
     async fn limits_and_budget() {
-        let budget = Budget::new(4 * STEP);
+        let budget = Budget::new(4 * STEP, Duration::from_millis(10));
         let big = vec![7u8; 3 * STEP];
         let r = read(Body::from(big.clone()), Some(big.len() as u64), 4 * STEP, &budget).await.unwrap();
         assert_eq!(r.bytes, big);
@@ -135,10 +136,10 @@ mod tests {
         drop(r);
         assert_eq!(budget.available(), 4 * STEP, "and gives it back");
 
-        let small = read(Body::from(vec![1u8; FREE_BYTES]), None, 10 * STEP, &Budget::new(0)).await.unwrap();
+        let small = read(Body::from(vec![1u8; FREE_BYTES]), None, 10 * STEP, &Budget::new(0, Duration::ZERO)).await.unwrap();
         assert_eq!(small.bytes.len(), FREE_BYTES, "small bodies need no budget");
 
-        let tiny = Budget::new(STEP);
+        let tiny = Budget::new(STEP, Duration::from_millis(10));
         let r = read(Body::from(vec![0u8; 3 * STEP]), None, 10 * STEP, &tiny).await;
         assert_eq!(r.err(), Some(BodyError::Busy), "more than the whole budget is turned away at once");
 

@@ -18,6 +18,8 @@ pub struct EdgeSettings {
     /// Bytes of request bodies buffered at once beyond each body's free 64 KiB, all requests
     /// together; at least the largest body limit (64 MiB, Huawei with a token).
     pub body_budget: usize,
+    /// How long a body waits for budget before it is answered "busy" (429-class), in ms.
+    pub body_wait_ms: u64,
     /// Extra Host names (`name`, `*.suffix`, an IP address); `*` switches the Host check off.
     pub allow_hosts: Vec<String>,
     /// The address the twin listens on (`--listen`); its host is allowed as a Host.
@@ -32,6 +34,7 @@ impl Default for EdgeSettings {
     fn default() -> Self {
         EdgeSettings {
             body_budget: super::body::DEFAULT_BUDGET,
+            body_wait_ms: super::body::DEFAULT_WAIT_MS,
             allow_hosts: vec![],
             listen: None,
             control_token: None,
@@ -43,6 +46,7 @@ impl std::fmt::Debug for EdgeSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EdgeSettings")
             .field("body_budget", &self.body_budget)
+            .field("body_wait_ms", &self.body_wait_ms)
             .field("allow_hosts", &self.allow_hosts)
             .field("listen", &self.listen)
             .field("control_token", &self.control_token.as_ref().map(|_| "<set>"))
@@ -174,7 +178,8 @@ impl Refusal {
     pub fn message(&self) -> String {
         match self {
             Refusal::Host(h) => format!(
-                "Host `{h}` is not allowed: cloudtwin answers loopback names, its listen address and the clouds' API domains; start it with --allow-host {h} to allow this name"
+                "Host `{h}` is not allowed: cloudtwin answers loopback names, its listen address and the clouds' API domains; start it with --allow-host {} to allow this name",
+                host_of(h)
             ),
             Refusal::Origin(o) => format!(
                 "requests from web pages of another site (Origin `{o}`) are refused; allow the page's host with --allow-host"
