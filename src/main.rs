@@ -76,6 +76,9 @@ struct ConformArgs {
     /// Show requests and answers of failed steps, and every snapshot's status.
     #[arg(short, long)]
     verbose: bool,
+    /// The control token of a twin started with --control-token (for --target http://...).
+    #[arg(long, value_name = "TOKEN", env = "CLOUDTWIN_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
 }
 
 fn parse_target(s: &str) -> Result<TargetSpec, String> {
@@ -103,6 +106,7 @@ fn conform(args: ConformArgs) -> i32 {
         scenario_dir: args.scenario_dir,
         snapshot_dir: args.snapshot_dir,
         verbose: args.verbose,
+        control_token: args.control_token,
     };
     cloudtwin_conformance::main(opts, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())
 }
@@ -136,6 +140,15 @@ struct ServeArgs {
     /// Enforce the documented per-action request rates (RequestLimitExceeded).
     #[arg(long, env = "CLOUDTWIN_RATE_LIMITS")]
     rate_limits: bool,
+    /// Also answer requests whose Host is NAME (or `*.suffix`); repeatable, the env variable
+    /// takes a comma-separated list. `*` switches the Host check off (a container on a private
+    /// network). Loopback names and the clouds' API domains are always allowed.
+    #[arg(long = "allow-host", value_name = "NAME", env = "CLOUDTWIN_ALLOW_HOST", value_delimiter = ',')]
+    allow_hosts: Vec<String>,
+    /// Require this token on /_cloudtwin/* (except GET /_cloudtwin/health), sent as
+    /// `Authorization: Bearer TOKEN` or `X-Cloudtwin-Token: TOKEN`.
+    #[arg(long, value_name = "TOKEN", env = "CLOUDTWIN_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
 }
 
 fn parse_timing(s: &str) -> Result<TimingPolicy, String> {
@@ -164,6 +177,11 @@ fn build_config(args: &ServeArgs) -> Result<(Config, Inventory), String> {
     if args.rate_limits {
         cfg.tencent.rate_limits = true;
     }
+    cfg.edge.allow_hosts.extend(args.allow_hosts.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()));
+    if args.control_token.is_some() {
+        cfg.edge.control_token = args.control_token.clone();
+    }
+    cfg.edge.listen = Some(args.listen.clone());
     let inventory = match &args.seed {
         Some(p) => Inventory::from_file(p)?,
         None => Inventory::builtin(),

@@ -51,6 +51,8 @@ pub struct Options {
     pub scenario_dir: Option<PathBuf>,
     pub snapshot_dir: Option<PathBuf>,
     pub verbose: bool,
+    /// Sent on control-plane calls to a twin started with `--control-token`.
+    pub control_token: Option<String>,
 }
 
 /// Exit codes: every scenario passed / some failed / the run could not start or went wrong.
@@ -190,6 +192,7 @@ pub fn main(opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         allow_billable: opts.allow_billable,
         region: opts.region.clone(),
         env: Box::new(|name| std::env::var(name).ok()),
+        control_token: opts.control_token.clone(),
     };
     let result = runtime.block_on(async {
         let started = Instant::now();

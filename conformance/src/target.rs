@@ -56,6 +56,8 @@ pub struct TargetOptions {
     pub region: Option<String>,
     /// Reads an environment variable (credentials, the test-only connect override).
     pub env: EnvReader,
+    /// A running twin's control token (`cloudtwin serve --control-token`).
+    pub control_token: Option<String>,
 }
 
 /// Where one surface's requests go.
@@ -78,6 +80,8 @@ pub struct Target {
     connect_override: Option<String>,
     /// Only an embedded twin is ours to reset between scenarios.
     owns_state: bool,
+    /// Sent as a bearer token on control-plane calls.
+    control_token: Option<String>,
     http: reqwest::Client,
     _embedded: Option<Running>,
 }
@@ -137,7 +141,9 @@ impl Target {
                         "target {url} does not answer like a cloudtwin (GET /_cloudtwin/health gave HTTP {status})"
                     ));
                 }
-                Ok(Target::twin(format!("twin at {url}"), url, opts.region, http, None))
+                let mut target = Target::twin(format!("twin at {url}"), url, opts.region, http, None);
+                target.control_token = opts.control_token.filter(|t| !t.is_empty());
+                Ok(target)
             }
             TargetSpec::Cloud(cloud) => {
                 let name = match cloud {
@@ -167,6 +173,7 @@ impl Target {
                     twin_url: None,
                     connect_override,
                     owns_state: false,
+                    control_token: None,
                     http,
                     _embedded: None,
                 };
@@ -199,6 +206,7 @@ impl Target {
             twin_url: Some(url),
             connect_override: None,
             owns_state: embedded.is_some(),
+            control_token: None,
             http,
             _embedded: embedded,
         }
@@ -249,6 +257,9 @@ impl Target {
             return Err(TargetDown("no control plane on a real cloud".into()));
         };
         let mut req = self.http.request(method, format!("{url}/_cloudtwin/{path}"));
+        if let Some(token) = &self.control_token {
+            req = req.bearer_auth(token);
+        }
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -339,6 +350,7 @@ mod tests {
             allow_billable: allow,
             region: None,
             env: Box::new(move |n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string())),
+            control_token: None,
         }
     }
 

@@ -223,6 +223,8 @@ pub struct Config {
     pub id_seed: Option<u64>,
     pub gateway: GatewaySettings,
     pub ucloudstack: UcsSettings,
+    /// Who may reach the twin (Host allowlist, control token) and the body budget.
+    pub edge: crate::edge::EdgeSettings,
 }
 
 pub const DEFAULT_SECRET_ID: &str = "AKIDcloudtwinEXAMPLEid000000000000";
@@ -268,6 +270,7 @@ impl Default for Config {
             id_seed: None,
             gateway: GatewaySettings::default(),
             ucloudstack: UcsSettings::default(),
+            edge: Default::default(),
         }
     }
 }
@@ -326,6 +329,7 @@ impl Config {
             return Err(format!("default region `{}` is not a configured region", self.tencent.default_region));
         }
         self.gateway.validate(&self.accounts)?;
+        self.edge.validate()?;
         self.ucloudstack.validate(&self.accounts)
     }
 

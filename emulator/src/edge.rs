@@ -1,14 +1,24 @@
-//! The one listener: decides which provider family a request is for, reads the body within that
-//! family's size limit, and hands it to the family's protocol layer or to the control plane.
+//! The one listener: decides which provider family a request is for, lets in only what the
+//! guard allows (guard.rs: Host, Origin, control token, methods), reads the body within that
+//! family's size limit and the shared body budget (body.rs), and hands it to the family's
+//! protocol layer or to the control plane. Every refusal here is in the family's own envelope.
+
+mod answers;
+mod body;
+mod guard;
+
+use answers::{refused, unreadable};
+
+pub use body::{Budget, DEFAULT_BUDGET};
+pub use guard::{EdgeSettings, Refusal};
 
 use std::sync::Arc;
 
-use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::config::AuthMode;
 use crate::world::Twin;
@@ -18,6 +28,21 @@ use crate::{huawei, tencent};
 pub struct App {
     pub twin: Twin,
     pub auth: AuthMode,
+    /// Body bytes being buffered, all requests together (`edge.body_budget` of the config).
+    pub bodies: Budget,
+}
+
+impl App {
+    pub fn new(twin: Twin, auth: AuthMode) -> App {
+        let edge = &twin.cfg.edge;
+        let bodies = Budget::new(edge.body_budget, std::time::Duration::from_millis(edge.body_wait_ms));
+        App { twin, auth, bodies }
+    }
+
+    /// Whether `/_cloudtwin/*` needs a token (the startup banner warns when it does not).
+    pub fn has_control_token(&self) -> bool {
+        self.twin.cfg.edge.has_control_token()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,34 +92,68 @@ fn tencent_response(body: Vec<u8>) -> Response {
     resp
 }
 
-async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let family = classify(&path, &parts.headers);
-    let limit = match family {
+/// The largest body a request of `family` may carry.
+fn body_limit(family: Family, headers: &HeaderMap) -> usize {
+    match family {
         Family::Tencent => tencent::protocol::TC3_POST_LIMIT,
         Family::Huawei
-            if parts.headers.contains_key("x-auth-token") && !parts.headers.contains_key("authorization") =>
+            if headers.contains_key("x-auth-token") && !headers.contains_key("authorization") =>
         {
             huawei::protocol::TOKEN_BODY_LIMIT
         }
         Family::Huawei => huawei::protocol::AKSK_BODY_LIMIT,
         _ => 10 * 1024 * 1024,
+    }
+}
+
+/// Whether the request announces a body (which an early answer leaves unread).
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING) || content_length(headers).is_some_and(|n| n > 0)
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// An answer after which the connection closes: the request's body was not read (or could not
+/// be), so the connection cannot carry another request.
+fn closing(mut resp: Response) -> Response {
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let family = classify(&path, &parts.headers);
+    let unread = has_body(&parts.headers);
+    if let Err(refusal) = guard::check(&app.twin.cfg.edge, family, &parts.method, &parts.uri, &parts.headers) {
+        tracing::info!(?family, reason = %refusal.message(), "request refused at the edge");
+        let resp = refused(family, &refusal);
+        return if unread || refusal == Refusal::Connect { closing(resp) } else { resp };
+    }
+    if family == Family::Huawei {
+        if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
+            let resp = huawei_response(out);
+            return if unread { closing(resp) } else { resp };
+        }
+    }
+    let limit = body_limit(family, &parts.headers);
+    let received = match body::read(body, content_length(&parts.headers), limit, &app.bodies).await {
+        Ok(r) => r,
+        Err(e) => return closing(unreadable(family, e)),
     };
-    let bytes = match read_body(body, limit).await {
-        Ok(b) => b,
-        Err(()) => return too_large(family),
-    };
+    let bytes = &received.bytes;
     match family {
-        Family::Control => crate::control::handle(&app, &parts.method, &path, &query, &bytes),
+        Family::Control => crate::control::handle(&app, &parts.method, &path, &query, bytes),
         Family::Tencent => {
             let req = tencent::protocol::HttpIn {
                 method: &parts.method,
                 path: &path,
                 query: &query,
                 headers: &parts.headers,
-                body: &bytes,
+                body: bytes,
             };
             tencent_response(tencent::handle(&app.twin, app.auth, &req))
         }
@@ -104,12 +163,12 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
                 path: &path,
                 query: &query,
                 headers: &parts.headers,
-                body: &bytes,
+                body: bytes,
             };
             huawei_response(huawei::handle(&app.twin, app.auth, &req))
         }
         Family::Gateway => {
-            let (status, body) = crate::gateway::handle(&app.twin, &parts.method, &path, &parts.headers, &bytes);
+            let (status, body) = crate::gateway::handle(&app.twin, &parts.method, &path, &parts.headers, bytes);
             bytes_response(status, body)
         }
         Family::UCloudStack => {
@@ -117,54 +176,10 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
                 method: &parts.method,
                 query: &query,
                 headers: &parts.headers,
-                body: &bytes,
+                body: bytes,
             };
             bytes_response(StatusCode::OK, crate::ucloudstack::handle(&app.twin, app.auth, &req))
         }
-    }
-}
-
-async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ()> {
-    to_bytes(body, limit).await.map_err(|_| ())
-}
-
-fn too_large(family: Family) -> Response {
-    match family {
-        Family::Tencent => {
-            let err = tencent::error::RequestSizeLimitExceeded("The request body exceeds 10 MB.");
-            tencent_response(
-                serde_json::to_vec(&tencent::error_body(&err, &uuid::Uuid::new_v4().to_string())).unwrap_or_default(),
-            )
-        }
-        Family::Huawei => {
-            let id = uuid::Uuid::new_v4().simple().to_string();
-            let err = huawei::error::Apigw0201(
-                "The request body is too large: 12 MB with AK/SK signatures, 64 MB with a token.",
-            );
-            huawei_response(huawei::HttpOut {
-                status: err.status,
-                body: huawei::error_body(&err, &id),
-                request_id: id,
-                subject_token: None,
-            })
-        }
-        Family::Gateway => {
-            let err =
-                crate::gateway::envelope::GwError::new("RequestSizeLimitExceeded", "The request body exceeds 10 MB.");
-            bytes_response(StatusCode::PAYLOAD_TOO_LARGE, crate::gateway::envelope::error_body(&err))
-        }
-        Family::UCloudStack => {
-            let err = crate::ucloudstack::error::too_large("Body", "the request body exceeds 10 MB");
-            bytes_response(
-                StatusCode::OK,
-                crate::ucloudstack::protocol::envelope("", err.ret_code, &err.message, Default::default()),
-            )
-        }
-        _ => json_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "application/json",
-            &json!({"error": "request body too large"}),
-        ),
     }
 }
 

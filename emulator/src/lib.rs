@@ -66,5 +66,5 @@ pub async fn start(
 ) -> Result<Running, String> {
     let twin = Twin::new(cfg, inventory, clock)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    spawn(Arc::new(App { twin, auth }), listener).map_err(|e| e.to_string())
+    spawn(Arc::new(App::new(twin, auth)), listener).map_err(|e| e.to_string())
 }

@@ -171,6 +171,41 @@ fn out(request_id: String, result: HwResult<Reply>) -> HttpOut {
     }
 }
 
+fn no_such_api() -> HwError {
+    error::Apigw0101("The API does not exist or has not been published in the environment")
+}
+
+/// The answer a request gets whatever its body says, when that is known from its head: no API
+/// at the path, or an `X-Auth-Token` that is unknown or expired (a token call is authenticated
+/// by the token alone). The edge sends it without reading the body, so a refused request
+/// costs no memory for its body.
+pub fn answer_before_body(
+    twin: &Twin,
+    auth: AuthMode,
+    method: &Method,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> Option<HttpOut> {
+    if iam::route(method, path).is_some() {
+        return None;
+    }
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let Some((_, params)) = routes::find(method, path) else {
+        return Some(out(request_id, Err(no_such_api())));
+    };
+    if !headers.contains_key("x-auth-token") {
+        return None;
+    }
+    let head = HttpIn { method, path, query: "", headers, body: &[] };
+    let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
+    let hint = path_project.or_else(|| protocol::header_project(&head).map(str::to_string));
+    let now = twin.clock.now_ms();
+    let st = twin.state.lock();
+    let refused = protocol::authenticate(&twin.cfg, &st.world, auth, now, &head, hint.as_deref()).err()?;
+    drop(st);
+    Some(out(request_id, Err(refused)))
+}
+
 /// Serve one Huawei request (CBR or IAM).
 pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> HttpOut {
     let request_id = uuid::Uuid::new_v4().simple().to_string();
@@ -185,7 +220,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
     let cfg = &twin.cfg;
     let now = twin.clock.now_ms();
     let Some((op, params)) = routes::find(req.method, req.path) else {
-        return Err(error::Apigw0101("The API does not exist or has not been published in the environment"));
+        return Err(no_such_api());
     };
     let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
 

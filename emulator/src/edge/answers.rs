@@ -1,0 +1,129 @@
+//! The edge's own answers — a refused Host or Origin, a body too large, broken or waiting too
+//! long for memory — each in the envelope of the family the request was for, with the codes
+//! docs/security.md lists.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+
+use super::body::BodyError;
+use super::guard::Refusal;
+use super::{bytes_response, huawei_response, json_response, tencent_response, Family};
+use crate::gateway::envelope::GwError;
+use crate::{huawei, tencent, ucloudstack};
+
+fn tencent_error(code: &'static str, message: &str) -> Response {
+    let err = tencent::error::TcError { code, message: message.to_string() };
+    let body = tencent::error_body(&err, &uuid::Uuid::new_v4().to_string());
+    tencent_response(serde_json::to_vec(&body).unwrap_or_default())
+}
+
+fn huawei_error(status: u16, code: &'static str, message: &str) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let err = huawei::error::HwError { status, code, message: message.to_string() };
+    huawei_response(huawei::HttpOut { status, body: huawei::error_body(&err, &id), request_id: id, subject_token: None })
+}
+
+fn gateway_error(scode: u16, desc: &str, message: &str, message_cn: &str) -> Response {
+    let err = GwError { scode, desc: desc.into(), message: message.into(), message_cn: message_cn.into() };
+    let status = StatusCode::from_u16(scode).unwrap_or(StatusCode::BAD_REQUEST);
+    bytes_response(status, crate::gateway::envelope::error_body(&err))
+}
+
+fn ucs_error(ret_code: i64, message: &str) -> Response {
+    bytes_response(StatusCode::OK, ucloudstack::protocol::envelope("", ret_code, message, Default::default()))
+}
+
+fn control_error(status: StatusCode, message: &str) -> Response {
+    json_response(status, "application/json", &json!({"error": message}))
+}
+
+/// A request the guard turned away.
+pub(super) fn refused(family: Family, refusal: &Refusal) -> Response {
+    let msg = refusal.message();
+    let origin = matches!(refusal, Refusal::Origin(_));
+    match refusal {
+        Refusal::Connect => {
+            let mut resp = control_error(StatusCode::METHOD_NOT_ALLOWED, &msg);
+            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST, PUT, DELETE"));
+            resp
+        }
+        Refusal::Token => {
+            let mut resp = control_error(StatusCode::UNAUTHORIZED, &msg);
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"cloudtwin\""));
+            resp
+        }
+        Refusal::ContentType(_) => control_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, &msg),
+        Refusal::Host(_) | Refusal::Origin(_) => match family {
+            Family::Control => control_error(StatusCode::FORBIDDEN, &msg),
+            Family::Tencent => tencent_error("UnauthorizedOperation", &msg),
+            // The API gateway knows no API under a domain it does not serve; a page of another
+            // site is an access the gateway denies.
+            Family::Huawei if origin => huawei_error(403, "APIGW.0306", &msg),
+            Family::Huawei => huawei_error(404, "APIGW.0101", &msg),
+            Family::Gateway => gateway_error(403, "UnauthorizedOperation", &msg, "禁止访问"),
+            Family::UCloudStack => {
+                let name = if origin { "Origin" } else { "Host" };
+                ucs_error(ucloudstack::error::PARAMS_NOT_AVAILABLE, &format!("Params [{name}] not available: {msg}"))
+            }
+        },
+    }
+}
+
+/// A body that could not be taken in.
+pub(super) fn unreadable(family: Family, err: BodyError) -> Response {
+    match err {
+        BodyError::TooLarge => too_large(family),
+        BodyError::Framing(cause) => broken(family, &cause),
+        BodyError::Busy => busy(family),
+    }
+}
+
+fn too_large(family: Family) -> Response {
+    match family {
+        Family::Tencent => tencent_error("RequestSizeLimitExceeded", "The request body exceeds 10 MB."),
+        Family::Huawei => huawei_error(
+            413,
+            "APIGW.0201",
+            "The request body is too large: 12 MB with AK/SK signatures, 64 MB with a token.",
+        ),
+        Family::Gateway => {
+            let err = GwError::new("RequestSizeLimitExceeded", "The request body exceeds 10 MB.");
+            bytes_response(StatusCode::PAYLOAD_TOO_LARGE, crate::gateway::envelope::error_body(&err))
+        }
+        Family::UCloudStack => {
+            let err = ucloudstack::error::too_large("Body", "the request body exceeds 10 MB");
+            ucs_error(err.ret_code, &err.message)
+        }
+        Family::Control => control_error(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+    }
+}
+
+/// The message ended before its Content-Length, or its chunked framing is broken: a bad
+/// request, answered once before the connection closes.
+fn broken(family: Family, cause: &str) -> Response {
+    let msg = format!("The request body is incomplete or badly framed: {cause}.");
+    match family {
+        Family::Tencent => tencent_error("InvalidRequest", &msg),
+        Family::Huawei => huawei_error(400, "APIGW.0201", &format!("Bad request: {msg}")),
+        Family::Gateway => gateway_error(400, "InvalidRequest", &msg, "请求格式错误"),
+        Family::UCloudStack => ucs_error(ucloudstack::error::PARAMS_NOT_AVAILABLE, &format!("Params [Body] not available: {msg}")),
+        Family::Control => control_error(StatusCode::BAD_REQUEST, &msg),
+    }
+}
+
+/// Too many large bodies are being received at once: the caller should retry, as after a
+/// rate limit.
+fn busy(family: Family) -> Response {
+    let msg = "Too many large request bodies are being received at once; retry shortly.";
+    match family {
+        Family::Tencent => tencent_error("RequestLimitExceeded", msg),
+        Family::Huawei => huawei_error(429, "APIGW.0308", &format!("The throttling threshold has been reached: {msg}")),
+        Family::Gateway => gateway_error(429, "RequestLimitExceeded", msg, "请求频率超过限制"),
+        Family::UCloudStack => ucs_error(BUSY_RET_CODE, msg),
+        Family::Control => control_error(StatusCode::TOO_MANY_REQUESTS, msg),
+    }
+}
+
+/// UCloud's "service busy" return code: seed 002 names none, so this is the twin's choice.
+pub const BUSY_RET_CODE: i64 = 150;
