@@ -2,13 +2,16 @@
 //! snapshots. `cloudtwin serve` runs it; `cloudtwin operations` lists what it implements;
 //! `cloudtwin conform` replays the documented scenarios against the twin or a real cloud.
 
+mod health;
+mod ops;
+mod pipe;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use cloudtwin_conformance::target::TargetSpec;
 use cloudtwin_emulator::clock::Clock;
-use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config, Inventory};
 
@@ -26,7 +29,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the twin (in memory) on one HTTP port.
+    #[command(after_help = ops::SERVE_AFTER_HELP)]
     Serve(ServeArgs),
+    /// Exit 0 when a twin answers ready on its health URL (for HEALTHCHECKs and CI waits).
+    Health(health::HealthArgs),
     /// List the implemented operations, one `surface<TAB>name` per line.
     Operations,
     /// Replay the documented scenarios against a twin or a real cloud and compare response shapes.
@@ -108,7 +114,7 @@ fn conform(args: ConformArgs) -> i32 {
         verbose: args.verbose,
         control_token: args.control_token,
     };
-    cloudtwin_conformance::main(opts, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())
+    cloudtwin_conformance::main(opts, &mut pipe::Quiet::new(std::io::stdout().lock()), &mut std::io::stderr().lock())
 }
 
 #[derive(clap::Args)]
@@ -149,6 +155,9 @@ struct ServeArgs {
     /// `Authorization: Bearer TOKEN` or `X-Cloudtwin-Token: TOKEN`.
     #[arg(long, value_name = "TOKEN", env = "CLOUDTWIN_CONTROL_TOKEN", hide_env_values = true)]
     control_token: Option<String>,
+    /// Connection bounds, TLS and logs (ops.rs).
+    #[command(flatten)]
+    ops: ops::OpsArgs,
 }
 
 fn parse_timing(s: &str) -> Result<TimingPolicy, String> {
@@ -192,44 +201,58 @@ fn build_config(args: &ServeArgs) -> Result<(Config, Inventory), String> {
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let started = Instant::now();
     let (cfg, inventory) = build_config(&args)?;
+    let tls = args.ops.tls()?;
     let clock = args.clock.map_or_else(Clock::real, Clock::manual);
-    let running = cloudtwin_emulator::start(cfg, inventory, clock, args.auth, &args.listen).await?;
-    let addr = running.addr;
-    println!(
-        "cloudtwin {} listening on http://{addr} (ready in {:.1} ms, auth={:?})",
-        env!("CARGO_PKG_VERSION"),
-        started.elapsed().as_secs_f64() * 1e3,
-        args.auth
-    );
-    println!();
-    println!("  Tencent SecretId  {DEFAULT_SECRET_ID}");
-    println!("  Tencent SecretKey {DEFAULT_SECRET_KEY}");
-    println!();
-    println!("  tencentcloud-sdk-python:");
-    println!("    ClientProfile(httpProfile=HttpProfile(protocol=\"http\", endpoint=\"{addr}\"))");
-    println!("  tccli:");
-    println!("    tccli cbs DescribeDisks --endpoint http://{addr} --region ap-guangzhou");
-    println!();
-    println!("  control plane: http://{addr}/_cloudtwin/health  (reset, clock, timing, jobs, state, operations)");
-    tokio::select! {
-        r = running.task => r.map_err(|e| e.to_string()),
-        _ = tokio::signal::ctrl_c() => { println!("cloudtwin: stopping"); Ok(()) }
+    let mut opts = args.ops.server_options();
+    let banner_cfg = cfg.clone();
+    let app = std::sync::Arc::new(cloudtwin_emulator::App::new(cloudtwin_emulator::Twin::new(cfg, inventory, clock)?, args.auth));
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut ca_path = None;
+    match tls {
+        ops::Tls::Off => {}
+        ops::Tls::Files(cfg) => opts.tls = Some(cfg),
+        ops::Tls::SelfSigned => {
+            let (cfg, path) = args.ops.make_self_signed(addr)?;
+            opts.tls = Some(cfg);
+            ca_path = Some(path);
+        }
     }
+    let https = opts.tls.is_some();
+    let mut running = cloudtwin_emulator::spawn_with(app, listener, opts).map_err(|e| e.to_string())?;
+    if let Some(warning) = ops::exposure_warning(addr, running.app.has_control_token()) {
+        eprintln!("{warning}");
+    }
+    let ready_ms = started.elapsed().as_secs_f64() * 1e3;
+    let auth = format!("{:?}", args.auth).to_lowercase();
+    print!("{}", ops::banner(addr, https, ca_path.as_ref(), &banner_cfg, &auth, ready_ms));
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    tokio::select! {
+        r = &mut running.task => return r.map_err(|e| e.to_string()),
+        signal = ops::stop_signal() => tracing::info!(signal, "stopping: no new connections, finishing requests in flight"),
+    }
+    running.shutdown.trigger();
+    let _ = running.task.await;
+    // Durable state is flushed here, once requests in flight have finished (nothing to flush
+    // while the twin is in memory only).
+    tracing::info!("stopped");
+    Ok(())
 }
 
 fn main() {
     let cli = Cli::parse();
     match cli.command {
-        Command::Operations => print!("{}", cloudtwin_emulator::control::operations_text()),
+        Command::Operations => {
+            use std::io::Write;
+            let _ = pipe::Quiet::new(std::io::stdout().lock()).write_all(cloudtwin_emulator::control::operations_text().as_bytes());
+        }
         Command::Conform(args) => std::process::exit(conform(args)),
+        Command::Health(args) => std::process::exit(health::run(args)),
         Command::Serve(args) => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_env("CLOUDTWIN_LOG")
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-                )
-                .with_writer(std::io::stderr)
-                .init();
+            ops::init_logs(args.ops.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
             if let Err(e) = rt.block_on(serve(args)) {
                 eprintln!("cloudtwin: {e}");

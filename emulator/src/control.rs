@@ -53,6 +53,7 @@ pub fn operations_text() -> String {
 
 pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8]) -> Response {
     let route = path.trim_end_matches('/');
+    crate::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
     match (method.as_str(), route) {
         ("GET", "/_cloudtwin/health") => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
         ("POST", "/_cloudtwin/reset") => {

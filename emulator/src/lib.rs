@@ -13,9 +13,12 @@ pub mod ids;
 pub mod inventory;
 pub mod limits;
 pub mod ratelimit;
+pub mod record;
 pub mod retention;
+pub mod server;
 pub mod tencent;
 pub mod timing;
+pub mod tls;
 pub mod ucloudstack;
 pub mod world;
 
@@ -25,6 +28,8 @@ use std::sync::Arc;
 pub use config::{AuthMode, Config};
 pub use edge::App;
 pub use inventory::Inventory;
+pub use record::RequestRecord;
+pub use server::{ServerOptions, Shutdown};
 pub use world::Twin;
 
 /// Every implemented operation as (surface, name), surfaces named as the catalog files are.
@@ -41,19 +46,23 @@ pub fn operations() -> Vec<(&'static str, &'static str)> {
 pub struct Running {
     pub addr: SocketAddr,
     pub app: Arc<App>,
+    /// Ends once the server has stopped (after [`Running::shutdown`] and the drain).
     pub task: tokio::task::JoinHandle<()>,
+    /// Stops the server gracefully; dropping every handle does too.
+    pub shutdown: Shutdown,
 }
 
-/// Serve `app` on `listener` until the task is dropped or aborted.
+/// Serve `app` on `listener` with the default connection settings.
 pub fn spawn(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Result<Running> {
+    spawn_with(app, listener, ServerOptions::default())
+}
+
+/// Serve `app` on `listener` until shut down (see server.rs for the connection bounds).
+pub fn spawn_with(app: Arc<App>, listener: tokio::net::TcpListener, opts: ServerOptions) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
-    let router = edge::router(app.clone());
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
-    Ok(Running { addr, app, task })
+    let (shutdown, serving) = server::start(edge::router(app.clone()), listener, opts);
+    let task = tokio::spawn(serving);
+    Ok(Running { addr, app, task, shutdown })
 }
 
 /// Build a twin from a configuration and start it on `addr` (port 0 picks a free port).
@@ -64,7 +73,19 @@ pub async fn start(
     auth: AuthMode,
     addr: &str,
 ) -> Result<Running, String> {
+    start_with(cfg, inventory, clock, auth, addr, ServerOptions::default()).await
+}
+
+/// [`start`] with explicit connection settings (timeouts, cap, TLS).
+pub async fn start_with(
+    cfg: Config,
+    inventory: Inventory,
+    clock: clock::Clock,
+    auth: AuthMode,
+    addr: &str,
+    opts: ServerOptions,
+) -> Result<Running, String> {
     let twin = Twin::new(cfg, inventory, clock)?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    spawn(Arc::new(App::new(twin, auth)), listener).map_err(|e| e.to_string())
+    spawn_with(Arc::new(App::new(twin, auth)), listener, opts).map_err(|e| e.to_string())
 }

@@ -87,12 +87,17 @@ pub type Handler = fn(&mut Ctx<'_>, &Params<'_>) -> UcsResult<Fields>;
 pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
     let params = match protocol::decode(req) {
         Ok(p) => p,
-        Err(err) => return protocol::envelope("", err.ret_code, &err.message, Map::new()),
+        Err(err) => {
+            crate::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
+            return protocol::envelope("", err.ret_code, &err.message, Map::new());
+        }
     };
     let action = params.get("Action").cloned().unwrap_or_default();
+    crate::record::note(|r| (r.operation, r.region) = (action.clone(), params.get("Region").cloned().unwrap_or_default()));
     match serve(twin, auth, &action, &params) {
         Ok(fields) => protocol::envelope(&action, 0, "", fields),
         Err(err) => {
+            crate::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
             tracing::debug!(action, code = err.ret_code, message = %err.message, "ucloudstack request failed");
             protocol::envelope(&action, err.ret_code, &err.message, Map::new())
         }
@@ -132,6 +137,7 @@ fn serve(twin: &Twin, auth: AuthMode, action: &str, params: &Flat) -> Result<Fie
         return Err(e::missing_action());
     }
     let user = authenticate(cfg, auth, params)?;
+    crate::record::note(|r| r.account.clone_from(&user.account));
     let act = actions::find(action).ok_or_else(|| e::no_such_action(action))?;
     let p = Params(params);
     let region_id = p.req("Region")?;

@@ -1,0 +1,92 @@
+//! What one request did, in one small record: the server loop opens it, the provider families fill
+//! in what only they know (operation, account, region, error code, request id) and the loop logs it
+//! once the answer is written. A request journal can keep the same records.
+//!
+//! The record travels in a task-local slot rather than through every handler's signature, so a
+//! family adds one `record::note` call where it learns a fact and nothing else changes.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Duration;
+
+/// One request as the operator sees it. Never holds a secret: no header, no query string, no
+/// body, no signature; only names the twin itself resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// `tencent-cbs`, `huawei-cbr`, `gateway`, `ucloudstack` or `control`.
+    pub surface: &'static str,
+    pub method: String,
+    /// The URL path without its query (the query can carry a signature).
+    pub path: String,
+    /// The action or operation name (`CreateDisks`, `CreateVault`, `snapshot/create`, ...).
+    pub operation: String,
+    pub account: String,
+    pub region: String,
+    /// The HTTP status written.
+    pub status: u16,
+    /// The surface's own error code when the request failed (Tencent codes arrive with HTTP 200).
+    pub error_code: Option<String>,
+    pub latency: Duration,
+    pub request_id: String,
+}
+
+tokio::task_local! {
+    static CURRENT: RefCell<RequestRecord>;
+}
+
+/// Run `fut` with `rec` as the current request's record; return its output and the record as the
+/// handlers left it.
+pub async fn scope<F: Future>(rec: RequestRecord, fut: F) -> (F::Output, RequestRecord) {
+    CURRENT
+        .scope(RefCell::new(rec), async move {
+            let out = fut.await;
+            (out, CURRENT.with(|r| r.take()))
+        })
+        .await
+}
+
+/// Add what the caller knows to the current request's record. Outside a request (a unit test
+/// calling a handler directly) it does nothing.
+pub fn note(f: impl FnOnce(&mut RequestRecord)) {
+    let _ = CURRENT.try_with(|r| f(&mut r.borrow_mut()));
+}
+
+impl RequestRecord {
+    /// Log the record as one line at info level (`cloudtwin::request` target), every field named,
+    /// so `--log-format json` gives one object per request.
+    pub fn log(&self) {
+        tracing::info!(
+            target: "cloudtwin::request",
+            surface = self.surface,
+            method = %self.method,
+            path = %self.path,
+            operation = %self.operation,
+            account = %self.account,
+            region = %self.region,
+            status = self.status,
+            error_code = self.error_code.as_deref().unwrap_or(""),
+            latency_ms = (self.latency.as_secs_f64() * 1e3 * 1000.0).round() / 1000.0,
+            request_id = %self.request_id,
+            "request"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn handlers_fill_the_scoped_record() {
+        let ((), rec) = scope(RequestRecord { surface: "gateway", ..Default::default() }, async {
+            note(|r| r.operation = "disk/list".into());
+            tokio::task::yield_now().await;
+            note(|r| r.error_code = Some("InvalidParameter".into()));
+        })
+        .await;
+        assert_eq!(rec.surface, "gateway");
+        assert_eq!(rec.operation, "disk/list");
+        assert_eq!(rec.error_code.as_deref(), Some("InvalidParameter"));
+        note(|r| r.operation = "outside".into()); // no scope: ignored, no panic
+    }
+}
