@@ -18,7 +18,7 @@ use crate::report::{
 use crate::scenario::{Scenario, Step, TargetKind};
 use crate::snapshot::{self, Meta, Snapshot, Store};
 use crate::surface::{Call, HttpRequest, Reply, Surface};
-use crate::target::{Endpoint, Target, TargetDown};
+use crate::target::{Endpoint, Session, Target, TargetDown};
 use crate::template::{self, Scope};
 
 pub struct RunOptions {
@@ -102,6 +102,7 @@ fn field_problem(fields: &[(Path, Value)], body: &Value, scope: &Scope) -> Resul
 
 struct Context<'a> {
     target: &'a Target,
+    session: &'a Session,
     endpoint: &'a Endpoint,
     surface: &'a dyn Surface,
     region: String,
@@ -169,7 +170,7 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
                         let message = format!("gave up after waiting {waited} s: still {unmet}");
                         return Ok(fail(report, message, shown_request(), shown_answer()));
                     }
-                    cx.target.wait(w.every).await?;
+                    cx.target.wait(w.every, cx.session).await?;
                     waited += w.every;
                     continue;
                 }
@@ -253,12 +254,16 @@ pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> R
         report.skip_reason = Some(format!("runs only against {only}"));
         return Ok(report);
     }
+    if let (Some(what), false) = (&s.leaves_behind, target.owns_state()) {
+        report.skip_reason = Some(format!("leaves behind {what}; runs only against the embedded twin"));
+        return Ok(report);
+    }
     let Some(endpoint) = target.endpoint(surface) else {
         report.skip_reason = Some(format!("{} does not serve {}", target.label, s.surface));
         return Ok(report);
     };
-    target.fresh_state().await?;
-    let cx = Context { target, endpoint: &endpoint, surface, region: target.region_for(surface) };
+    let session = target.begin().await?;
+    let cx = Context { target, session: &session, endpoint: &endpoint, surface, region: target.region_for(surface) };
     let values = initial_scope(s, &cx, opts);
     let mut redactor = Redactor::new(surface.redaction(), &values);
     let mut scope = Scope { values, now: 0 };
@@ -297,6 +302,7 @@ pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> R
             report.failures.push(f);
         }
     }
+    target.end(&session).await?;
     if s.snapshots() {
         if report.failures.is_empty() {
             check_snapshot(s, target, opts, Value::Object(recorded), &mut report);

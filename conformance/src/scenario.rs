@@ -34,6 +34,9 @@ pub struct Scenario {
     pub source: Option<String>,
     pub tags: Vec<String>,
     pub targets: Vec<TargetKind>,
+    /// Why the scenario cannot delete what it creates (a locked vault can never be deleted): it
+    /// then runs only against a twin whose state the run resets, never a shared one.
+    pub leaves_behind: Option<String>,
     /// Defaults of values that differ between targets (zone, instance id); `--var` overrides.
     pub vars: BTreeMap<String, Value>,
     pub differences: Vec<Difference>,
@@ -121,6 +124,8 @@ struct RawScenario {
     tags: Vec<String>,
     #[serde(default)]
     targets: Option<Vec<TargetKind>>,
+    #[serde(default)]
+    leaves_behind: Option<String>,
     #[serde(default)]
     vars: BTreeMap<String, Value>,
     #[serde(default)]
@@ -346,7 +351,8 @@ fn check_differences(differences: &[Difference], steps: &[&Step]) -> Result<(), 
     Ok(())
 }
 
-/// What a scenario creates on a real cloud costs money until it is deleted: every step that
+/// What a scenario creates costs money on a real cloud until it is deleted, and on a running twin
+/// stays for the next run to trip over: every step that
 /// creates something (and is meant to succeed) must capture an id that a cleanup step uses. Where
 /// the answer does not name what was created (the gateway), a later step must capture it.
 fn check_cleanup_deletes_creations(
@@ -436,8 +442,17 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     let every_step: Vec<&Step> = steps.iter().chain(&cleanup).collect();
     check_differences(&raw.differences, &every_step).map_err(|e| err(None, e))?;
-    if targets.contains(&TargetKind::Cloud) {
-        check_cleanup_deletes_creations(client, &steps, &cleanup).map_err(|(step, e)| err(Some(step), e))?;
+    match &raw.leaves_behind {
+        Some(_) if targets.contains(&TargetKind::Cloud) => {
+            return Err(err(
+                None,
+                "`leaves_behind` scenarios cannot run against a cloud: add \"targets\": [\"twin\"]".into(),
+            ));
+        }
+        Some(why) if why.trim().is_empty() => return Err(err(None, "`leaves_behind` must say what and why".into())),
+        Some(_) => {}
+        // Twin-only scenarios too: a running twin is shared with the runs after this one.
+        None => check_cleanup_deletes_creations(client, &steps, &cleanup).map_err(|(step, e)| err(Some(step), e))?,
     }
     Ok(Scenario {
         name: raw.name,
@@ -446,6 +461,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         source: raw.source,
         tags: raw.tags,
         targets,
+        leaves_behind: raw.leaves_behind,
         vars: raw.vars,
         differences: raw.differences,
         steps,
@@ -596,14 +612,22 @@ mod tests {
     }
 
     #[test]
-    fn twin_only_scenarios_need_no_cleanup() {
+    fn twin_only_scenarios_clean_up_unless_they_say_what_they_leave_behind() {
         let twin_only = GOOD
             .replace(
                 r#""cleanup": [{"call": "TerminateDisks", "params": {"DiskIds": ["${disk}"]}}]"#,
                 r#""cleanup": []"#,
             )
             .replace("\"vars\"", "\"targets\": [\"twin\"], \"vars\"");
-        assert!(load(&twin_only).is_ok());
+        let p = load(&twin_only).unwrap_err().to_string();
+        assert!(p.contains("step `create`: creates something that no cleanup step deletes"), "{p}");
+
+        let leaves = twin_only.replace("\"vars\"", "\"leaves_behind\": \"a disk\", \"vars\"");
+        assert_eq!(load(&leaves).unwrap().leaves_behind.as_deref(), Some("a disk"));
+        let blank = twin_only.replace("\"vars\"", "\"leaves_behind\": \" \", \"vars\"");
+        assert!(load(&blank).unwrap_err().to_string().contains("must say what and why"));
+        let on_cloud = leaves.replace("\"targets\": [\"twin\"]", "\"targets\": [\"twin\", \"cloud\"]");
+        assert!(load(&on_cloud).unwrap_err().to_string().contains("cannot run against a cloud"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use cloudtwin_emulator::clock::Clock;
+use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config, Inventory, Running};
 use serde_json::{json, Value};
 
@@ -84,6 +85,28 @@ pub struct Target {
     control_token: Option<String>,
     http: reqwest::Client,
     _embedded: Option<Running>,
+}
+
+/// One scenario's run on a target (all defaults against a cloud).
+#[derive(Debug, Default)]
+pub struct Session {
+    /// The newest job that existed when the scenario started: later ones are the scenario's.
+    jobs_before: u64,
+    /// The twin only finishes work when told to: waits complete the scenario's jobs.
+    manual: bool,
+    /// The twin's own timing, replaced for the scenario because it shows no work in flight.
+    restore_timing: Option<Value>,
+}
+
+/// A policy under which work can finish inside the request that started it, so no later read
+/// ever sees it in flight.
+fn finishes_within_the_request(p: TimingPolicy) -> bool {
+    match p {
+        TimingPolicy::Immediate => true,
+        TimingPolicy::Duration { seconds } => seconds <= 0.0,
+        TimingPolicy::Reads { reads } => reads == 0,
+        TimingPolicy::Realistic { .. } | TimingPolicy::Manual => false,
+    }
 }
 
 /// The target went away: the run stops with this one message instead of failing every step.
@@ -212,6 +235,11 @@ impl Target {
         }
     }
 
+    /// Whether the run resets this target's state before each scenario (only an embedded twin).
+    pub fn owns_state(&self) -> bool {
+        self.owns_state
+    }
+
     fn cloud_host(&self, cloud: Cloud) -> String {
         match cloud {
             Cloud::Tencent => crate::surface::tencent::HOST.to_string(),
@@ -282,19 +310,60 @@ impl Target {
         v.get("now").and_then(Value::as_i64).ok_or_else(|| TargetDown(format!("the twin's clock answer is odd: {v}")))
     }
 
-    /// Let `secs` pass: the twin's virtual clock moves; a cloud is waited for.
-    pub async fn wait(&self, secs: f64) -> Result<(), TargetDown> {
+    /// Let `secs` pass: the twin's virtual clock moves and, when its timing is manual, the work
+    /// this scenario started is completed (nothing else would finish it); a cloud is waited for.
+    pub async fn wait(&self, secs: f64, session: &Session) -> Result<(), TargetDown> {
         if self.twin_url.is_none() {
             tokio::time::sleep(Duration::from_secs_f64(secs)).await;
             return Ok(());
         }
-        self.control(reqwest::Method::POST, "clock", Some(json!({"advance": secs}))).await.map(|_| ())
+        self.control(reqwest::Method::POST, "clock", Some(json!({"advance": secs}))).await?;
+        if session.manual {
+            let ours = self.jobs_after(session.jobs_before).await?;
+            if !ours.is_empty() {
+                self.control(reqwest::Method::POST, "jobs/complete", Some(json!({"ids": ours}))).await?;
+            }
+        }
+        Ok(())
     }
 
-    /// Start a scenario from the seed state, when the state is ours to reset.
-    pub async fn fresh_state(&self) -> Result<(), TargetDown> {
+    /// The ids of the twin's in-flight jobs newer than `after` (job ids only grow).
+    async fn jobs_after(&self, after: u64) -> Result<Vec<u64>, TargetDown> {
+        let v = self.control(reqwest::Method::GET, "jobs", None).await?;
+        let jobs =
+            v.get("jobs").and_then(Value::as_array).ok_or_else(|| TargetDown(format!("odd jobs answer: {v}")))?;
+        Ok(jobs.iter().filter_map(|j| j.get("id").and_then(Value::as_u64)).filter(|id| *id > after).collect())
+    }
+
+    /// Start a scenario: from the seed state when the state is ours to reset; on any twin, note
+    /// which jobs exist already, and give the scenario a timing under which work is seen in
+    /// flight (its steps check those states), to be put back by [`Target::end`].
+    pub async fn begin(&self) -> Result<Session, TargetDown> {
+        let mut session = Session::default();
+        if self.twin_url.is_none() {
+            return Ok(session);
+        }
         if self.owns_state {
             self.control(reqwest::Method::POST, "reset", None).await?;
+        }
+        session.jobs_before = self.jobs_after(0).await?.into_iter().max().unwrap_or(0);
+        let timing = self.control(reqwest::Method::GET, "timing", None).await?;
+        match serde_json::from_value::<TimingPolicy>(timing.clone()) {
+            Ok(TimingPolicy::Manual) => session.manual = true,
+            Ok(p) if finishes_within_the_request(p) => {
+                self.control(reqwest::Method::POST, "timing", Some(json!(TimingPolicy::default()))).await?;
+                session.restore_timing = Some(timing);
+            }
+            Ok(_) => {}
+            Err(e) => return Err(TargetDown(format!("the twin's timing answer is odd ({e}): {timing}"))),
+        }
+        Ok(session)
+    }
+
+    /// End a scenario: put back the timing [`Target::begin`] replaced.
+    pub async fn end(&self, session: &Session) -> Result<(), TargetDown> {
+        if let Some(timing) = &session.restore_timing {
+            self.control(reqwest::Method::POST, "timing", Some(timing.clone())).await?;
         }
         Ok(())
     }

@@ -96,10 +96,21 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(_) => return bad("target must be a resource id string"),
             };
+            // `ids`: only these jobs (what one client started, e.g. a conformance scenario).
+            let ids = match v.get("ids") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(a)) if a.len() <= 10_000 && a.iter().all(Value::is_u64) => {
+                    Some(a.iter().filter_map(Value::as_u64).collect::<Vec<u64>>())
+                }
+                Some(_) => return bad("ids must be a list of at most 10000 job ids"),
+            };
             let now = app.twin.clock.now_ms();
             let mut st = app.twin.state.lock();
             st.world.catch_up(&app.twin.cfg, now);
-            let n = st.world.force_complete(&app.twin.cfg, now, target.as_deref());
+            let n = st.world.force_complete(&app.twin.cfg, now, &|j| {
+                target.as_deref().is_none_or(|t| j.work.target() == t)
+                    && ids.as_ref().is_none_or(|ids| ids.contains(&j.id))
+            });
             ok(json!({"completed": n}))
         }
         ("GET", "/_cloudtwin/state") => {

@@ -156,19 +156,19 @@ impl World {
         }
     }
 
-    /// Complete in-flight jobs now, whatever their gates say (control plane). `target` limits it
-    /// to the jobs driving one resource; returns how many finished.
-    pub fn force_complete(&mut self, cfg: &Config, now_ms: i64, target: Option<&str>) -> usize {
+    /// Complete in-flight jobs now, whatever their gates say (control plane): those `pick`
+    /// selects, scheduled events excepted, in due order; returns how many finished.
+    pub fn force_complete(&mut self, cfg: &Config, now_ms: i64, pick: &dyn Fn(&Job) -> bool) -> usize {
         let mut n = 0;
         loop {
-            let pick = self
+            let next = self
                 .jobs
                 .iter()
                 .enumerate()
-                .filter(|(_, j)| !j.work.is_scheduled() && target.is_none_or(|t| j.work.target() == t))
+                .filter(|(_, j)| !j.work.is_scheduled() && pick(j))
                 .min_by_key(|(_, j)| (j.gate.due_ms.min(now_ms), j.id))
                 .map(|(i, _)| i);
-            let Some(i) = pick else { break };
+            let Some(i) = next else { break };
             let mut job = self.jobs.remove(i);
             job.gate.due_ms = job.gate.due_ms.min(now_ms);
             job.opened_ms = None;
