@@ -1,6 +1,7 @@
 //! `cloudtwin`: a local twin of Tencent CBS, Huawei CBR, a multi-cloud gateway and UCloudStack
 //! snapshots. `cloudtwin serve` runs it; `cloudtwin operations` lists what it implements;
-//! `cloudtwin conform` replays the documented scenarios against the twin or a real cloud.
+//! `cloudtwin conform` replays the documented scenarios against the twin or a real cloud;
+//! `cloudtwin fuzz` sends mutated, re-signed requests to a twin and checks every answer.
 
 mod health;
 mod ops;
@@ -37,6 +38,45 @@ enum Command {
     Operations,
     /// Replay the documented scenarios against a twin or a real cloud and compare response shapes.
     Conform(ConformArgs),
+    /// Send mutated, re-signed requests of every surface to a twin and check every answer (docs/fuzzing.md).
+    Fuzz(FuzzArgs),
+}
+
+#[derive(clap::Args)]
+struct FuzzArgs {
+    /// How many requests to send.
+    #[arg(long, default_value_t = 2000)]
+    requests: u64,
+    /// Seed of the mutations: the same seed and count send the same requests.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// embedded (a fresh twin in this process) or http://HOST:PORT (a running twin); never a real cloud.
+    #[arg(long, default_value = "embedded", value_parser = parse_target)]
+    target: TargetSpec,
+    /// Print each failure as it happens.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn fuzz(args: FuzzArgs) -> i32 {
+    let opts = cloudtwin_conformance::fuzz::FuzzOptions {
+        requests: args.requests,
+        seed: args.seed,
+        target: args.target,
+        verbose: args.verbose,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let mut out = std::io::stdout().lock();
+    match rt.block_on(cloudtwin_conformance::fuzz::run(&opts, &mut out)) {
+        Ok(sum) => {
+            sum.print(&mut out);
+            i32::from(sum.failure_count > 0)
+        }
+        Err(e) => {
+            eprintln!("cloudtwin fuzz: {e}");
+            2
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -251,6 +291,7 @@ fn main() {
         }
         Command::Conform(args) => std::process::exit(conform(args)),
         Command::Health(args) => std::process::exit(health::run(args)),
+        Command::Fuzz(args) => std::process::exit(fuzz(args)),
         Command::Serve(args) => {
             ops::init_logs(args.ops.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");

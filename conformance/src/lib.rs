@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod credentials;
 pub mod diff;
+pub mod fuzz;
 pub mod matcher;
 pub mod path;
 pub mod redact;

@@ -43,15 +43,51 @@ pub enum Bound {
     ValueBytes,
 }
 
-/// A breach: which bound, and the start of the name it happened at (when there is one).
+/// The bounds a JSON scan applies; [`BOUNDS`] are the twin's (tests use small ones).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub depth: usize,
+    pub params: usize,
+    pub items: usize,
+    pub name_bytes: usize,
+    pub value_bytes: usize,
+}
+
+pub const BOUNDS: Bounds = Bounds {
+    depth: MAX_DEPTH,
+    params: MAX_PARAMS,
+    items: MAX_ITEMS,
+    name_bytes: MAX_NAME_BYTES,
+    value_bytes: MAX_VALUE_BYTES,
+};
+
+impl Bounds {
+    fn of(&self, bound: Bound) -> usize {
+        match bound {
+            Bound::Depth => self.depth,
+            Bound::Params => self.params,
+            Bound::Items => self.items,
+            Bound::NameBytes => self.name_bytes,
+            Bound::ValueBytes => self.value_bytes,
+        }
+    }
+}
+
+/// A breach: which bound, its value, and the start of the name it happened at (if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exceeded {
     pub bound: Bound,
+    pub limit: usize,
     pub name: String,
 }
 
 impl Exceeded {
-    fn new(bound: Bound, name: &str) -> Exceeded {
+    /// A breach of the twin's own bound.
+    pub fn new(bound: Bound, name: &str) -> Exceeded {
+        Exceeded::of(&BOUNDS, bound, name)
+    }
+
+    fn of(bounds: &Bounds, bound: Bound, name: &str) -> Exceeded {
         // A name can be the oversized thing itself: keep a readable head.
         let mut end = name.len().min(64);
         while !name.is_char_boundary(end) {
@@ -61,17 +97,7 @@ impl Exceeded {
         if end < name.len() {
             head.push('…');
         }
-        Exceeded { bound, name: head }
-    }
-
-    pub fn limit(&self) -> usize {
-        match self.bound {
-            Bound::Depth => MAX_DEPTH,
-            Bound::Params => MAX_PARAMS,
-            Bound::Items => MAX_ITEMS,
-            Bound::NameBytes => MAX_NAME_BYTES,
-            Bound::ValueBytes => MAX_VALUE_BYTES,
-        }
+        Exceeded { bound, limit: bounds.of(bound), name: head }
     }
 }
 
@@ -85,7 +111,7 @@ impl fmt::Display for Exceeded {
             Bound::NameBytes => "bytes in a parameter name",
             Bound::ValueBytes => "bytes in one value",
         };
-        write!(f, "The request exceeds the twin's limit of {} {what}{at}.", self.limit())
+        write!(f, "The request exceeds the twin's limit of {} {what}{at}.", self.limit)
     }
 }
 
@@ -93,15 +119,21 @@ impl fmt::Display for Exceeded {
 /// key and string lengths. Syntax is left to the parser that runs next; this only guarantees
 /// that whatever it builds is small and shallow.
 pub fn check_json(bytes: &[u8]) -> Result<(), Exceeded> {
+    check_json_with(bytes, &BOUNDS)
+}
+
+/// [`check_json`] with other bounds.
+pub fn check_json_with(bytes: &[u8], bounds: &Bounds) -> Result<(), Exceeded> {
+    let over = |bound: Bound, name: &str| Exceeded::of(bounds, bound, name);
     // Per open container: (is_object, separators so far).
-    let mut stack: Vec<(bool, usize)> = Vec::with_capacity(MAX_DEPTH);
+    let mut stack: Vec<(bool, usize)> = Vec::with_capacity(bounds.depth.min(64));
     let mut values = 0usize;
     let mut expect_key = false;
     let mut i = 0;
     let new_value = |values: &mut usize| -> Result<(), Exceeded> {
         *values += 1;
-        if *values > MAX_PARAMS {
-            return Err(Exceeded::new(Bound::Params, ""));
+        if *values > bounds.params {
+            return Err(over(Bound::Params, ""));
         }
         Ok(())
     };
@@ -120,13 +152,13 @@ pub fn check_json(bytes: &[u8]) -> Result<(), Exceeded> {
                 let key = expect_key && stack.last().is_some_and(|(obj, _)| *obj);
                 let s = String::from_utf8_lossy(&bytes[start..start + len.min(64)]);
                 if key {
-                    if len > MAX_NAME_BYTES {
-                        return Err(Exceeded::new(Bound::NameBytes, &s));
+                    if len > bounds.name_bytes {
+                        return Err(over(Bound::NameBytes, &s));
                     }
                     expect_key = false;
                 } else {
-                    if len > MAX_VALUE_BYTES {
-                        return Err(Exceeded::new(Bound::ValueBytes, &s));
+                    if len > bounds.value_bytes {
+                        return Err(over(Bound::ValueBytes, &s));
                     }
                     if !value_open {
                         new_value(&mut values)?;
@@ -138,8 +170,8 @@ pub fn check_json(bytes: &[u8]) -> Result<(), Exceeded> {
                 if !value_open {
                     new_value(&mut values)?;
                 }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(Exceeded::new(Bound::Depth, ""));
+                if stack.len() >= bounds.depth {
+                    return Err(over(Bound::Depth, ""));
                 }
                 stack.push((b == b'{', 0));
                 expect_key = b == b'{';
@@ -153,8 +185,8 @@ pub fn check_json(bytes: &[u8]) -> Result<(), Exceeded> {
             b',' => {
                 if let Some(top) = stack.last_mut() {
                     top.1 += 1;
-                    if top.1 >= MAX_ITEMS {
-                        return Err(Exceeded::new(Bound::Items, ""));
+                    if top.1 >= bounds.items {
+                        return Err(over(Bound::Items, ""));
                     }
                     expect_key = top.0;
                 }

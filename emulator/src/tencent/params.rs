@@ -72,7 +72,7 @@ pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
         kids: BTreeMap<String, Node>,
     }
     if pairs.len() > limits::MAX_PARAMS {
-        return Err(exceeded(Exceeded { bound: Bound::Params, name: String::new() }));
+        return Err(exceeded(Exceeded::new(Bound::Params, "")));
     }
     for (key, _) in &pairs {
         limits::check_flat_name(key).map_err(exceeded)?;
@@ -85,7 +85,7 @@ pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
                 return Err(e::UnknownParameter(format!("The parameter `{key}` is not recognized.")));
             }
             if node.kids.len() >= limits::MAX_ITEMS && !node.kids.contains_key(seg) {
-                return Err(exceeded(Exceeded { bound: Bound::Items, name: key.clone() }));
+                return Err(exceeded(Exceeded::new(Bound::Items, &key)));
             }
             node = node.kids.entry(seg.to_string()).or_default();
         }

@@ -49,7 +49,7 @@ fn form(raw: &[u8], out: &mut Flat) -> UcsResult<()> {
         insert(out, k, v)?;
     }
     if out.len() > limits::MAX_PARAMS {
-        return Err(exceeded(Exceeded { bound: Bound::Params, name: String::new() }));
+        return Err(exceeded(Exceeded::new(Bound::Params, "")));
     }
     Ok(())
 }
@@ -104,7 +104,7 @@ pub fn decode(req: &HttpIn<'_>) -> UcsResult<Flat> {
                 };
                 flatten_object("", &map, &mut out)?;
                 if out.len() > limits::MAX_PARAMS {
-                    return Err(exceeded(Exceeded { bound: Bound::Params, name: String::new() }));
+                    return Err(exceeded(Exceeded::new(Bound::Params, "")));
                 }
             }
         }
