@@ -9,7 +9,7 @@ for i in range(20):
     while True:
         try:
             s = socket.create_connection(("127.0.0.1", port), timeout=1)
-            s.sendall(b"GET /_cloudtwin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            s.sendall(b"GET /_cloudtwin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             data = s.recv(100); s.close()
             if b"200" in data: break
         except OSError:

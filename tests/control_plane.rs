@@ -44,8 +44,11 @@ fn health_clock_timing_reset() {
     assert_eq!(t.control("DELETE", "/_cloudtwin/reset", None).status, 405);
     let r = t.control("POST", "/_cloudtwin/clock", None);
     assert_eq!(r.status, 400);
-    let r = common::raw(t.addr, "POST", "/_cloudtwin/timing", &[], b"{nope");
+    let r = common::raw(t.addr, "POST", "/_cloudtwin/timing", &[("Content-Type", "application/json")], b"{nope");
     assert_eq!(r.status, 400);
+    // A body without a Content-Type is what a web page's Blob sends cross-site: refused (tests/edge.rs).
+    let r = common::raw(t.addr, "POST", "/_cloudtwin/timing", &[], b"{nope");
+    assert_eq!(r.status, 415);
 }
 
 #[test]

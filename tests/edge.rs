@@ -388,6 +388,10 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["error_code"], "APIGW.0301", "{v}");
     assert_eq!(r.header("x-request-id"), v["request_id"].as_str());
+    // A client waiting for `100 Continue` gets the final answer instead, not a go-ahead.
+    let h = [("X-Auth-Token", "MIIgarbage"), ("Expect", "100-continue")];
+    let r = head_only(&t, "POST", &path, &h, 63 << 20).unwrap();
+    assert_eq!(r.status, 401);
     // No API at the path: the same answer as with a body.
     let r = head_only(&t, "POST", "/v3/nope", &[("X-Auth-Token", "MIIgarbage")], 63 << 20).unwrap();
     assert_eq!(r.status, 404);

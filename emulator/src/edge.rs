@@ -122,6 +122,21 @@ fn closing(mut resp: Response) -> Response {
     resp
 }
 
+/// An answer given before the body was read: the connection closes after it, and what the
+/// client still sends is drained (not kept) so that it reads the answer.
+fn early(resp: Response, body: axum::body::Body, unread: bool, headers: &HeaderMap) -> Response {
+    if !unread {
+        return resp;
+    }
+    // A client that sent `Expect: 100-continue` waits for a go-ahead before it sends the body;
+    // reading the body would give it one after the final answer, so it is left alone.
+    let waits = headers.get(header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if !waits {
+        body::drain(body);
+    }
+    closing(resp)
+}
+
 async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
@@ -130,17 +145,19 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let unread = has_body(&parts.headers);
     if let Err(refusal) = guard::check(&app.twin.cfg.edge, family, &parts.method, &parts.uri, &parts.headers) {
         tracing::info!(?family, reason = %refusal.message(), "request refused at the edge");
-        let resp = refused(family, &refusal);
-        return if unread || refusal == Refusal::Connect { closing(resp) } else { resp };
+        return early(refused(family, &refusal), body, unread || refusal == Refusal::Connect, &parts.headers);
     }
     if family == Family::Huawei {
         if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
-            let resp = huawei_response(out);
-            return if unread { closing(resp) } else { resp };
+            return early(huawei_response(out), body, unread, &parts.headers);
         }
     }
     let limit = body_limit(family, &parts.headers);
-    let received = match body::read(body, content_length(&parts.headers), limit, &app.bodies).await {
+    let declared = content_length(&parts.headers);
+    if declared.is_some_and(|n| n > limit as u64) {
+        return early(unreadable(family, body::BodyError::TooLarge), body, true, &parts.headers);
+    }
+    let received = match body::read(body, declared, limit, &app.bodies).await {
         Ok(r) => r,
         Err(e) => return closing(unreadable(family, e)),
     };

@@ -113,6 +113,27 @@ pub async fn read(mut body: Body, declared: Option<u64>, limit: usize, budget: &
     Ok(Received { bytes: Bytes::from(buf), _held: held })
 }
 
+/// Read and drop what is left of a body the edge answered without reading, in the background:
+/// a client still sending gets the answer instead of a reset connection (the bytes are not
+/// kept, so this costs no memory), up to `DRAIN_BYTES` or `DRAIN_TIME`, after which the
+/// connection closes.
+pub fn drain(mut body: Body) {
+    tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+        let mut seen = 0usize;
+        while seen <= DRAIN_BYTES {
+            match tokio::time::timeout_at(deadline, body.frame()).await {
+                Ok(Some(Ok(frame))) => seen += frame.data_ref().map_or(0, |d| d.len()),
+                _ => break,
+            }
+        }
+    });
+}
+
+/// How much of an unread body is drained after an early answer.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
 /// The innermost cause of a body error ("unexpected end of file", "invalid chunk size line").
 fn framing_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut inner = e;
