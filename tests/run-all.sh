@@ -29,8 +29,9 @@ if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
   echo "node and npm are needed for the Node.js SDK tests (Node 18+); set CLOUDTWIN_SKIP_NODE=1 to skip them" >&2
   [ "${CLOUDTWIN_SKIP_NODE:-}" = 1 ] || exit 1
 else
+  ROOT=$PWD
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error \
-    && CLOUDTWIN_BIN="$OLDPWD/target/debug/cloudtwin" node --test)
+    && CLOUDTWIN_BIN="$ROOT/target/debug/cloudtwin" node --test)
 fi
 
 echo "== Dockerfile check (the image itself: scripts/test-image.sh)"
