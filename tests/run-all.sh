@@ -23,3 +23,16 @@ fi
 
 echo "== sdk suite"
 CLOUDTWIN_BIN="$PWD/target/debug/cloudtwin" .venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
+
+echo "== node.js sdk (tests/node: tencentcloud-sdk-nodejs pinned by package-lock.json)"
+if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+  echo "node and npm are needed for the Node.js SDK tests (Node 18+); set CLOUDTWIN_SKIP_NODE=1 to skip them" >&2
+  [ "${CLOUDTWIN_SKIP_NODE:-}" = 1 ] || exit 1
+else
+  ROOT=$PWD
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error \
+    && CLOUDTWIN_BIN="$ROOT/target/debug/cloudtwin" node --test)
+fi
+
+echo "== Dockerfile check (the image itself: scripts/test-image.sh)"
+scripts/check-dockerfile.sh

@@ -53,18 +53,19 @@ pub fn note(f: impl FnOnce(&mut RequestRecord)) {
 
 impl RequestRecord {
     /// Log the record as one line at info level (`cloudtwin::request` target), every field named,
-    /// so `--log-format json` gives one object per request.
+    /// so `--log-format json` gives one object per request. An empty field is logged empty;
+    /// `error_code` is `-` for a success.
     pub fn log(&self) {
         tracing::info!(
             target: "cloudtwin::request",
-            surface = self.surface,
+            surface = %self.surface,
             method = %self.method,
             path = %self.path,
             operation = %self.operation,
             account = %self.account,
             region = %self.region,
             status = self.status,
-            error_code = self.error_code.as_deref().unwrap_or(""),
+            error_code = %self.error_code.as_deref().unwrap_or("-"),
             latency_ms = (self.latency.as_secs_f64() * 1e3 * 1000.0).round() / 1000.0,
             request_id = %self.request_id,
             "request"
