@@ -1,7 +1,8 @@
 """Fixtures for the official-SDK suite.
 
 * `twin_server` (session): one `cloudtwin serve` process on a free loopback port, killed at the end.
-  The binary comes from $CLOUDTWIN_BIN (default /work/main/target/debug/cloudtwin).
+  The binary comes from $CLOUDTWIN_BIN, by default this checkout's target/debug/cloudtwin
+  (`cargo build --bin cloudtwin` at the repository root builds it).
 * `twin` (autouse, per test): the control plane, after resetting the twin to its seed inventory,
   the clock to real time and the timing policy to {"policy": "realistic", "seconds": 1}. It also
   makes the SDK sign with the twin's clock (see twin_support.SdkClock), so `twin.advance(s)` can
@@ -31,7 +32,8 @@ from tencentcloud.common import abstract_client
 import huawei_support
 from twin_support import ControlPlane, SdkClock, make_cbs
 
-DEFAULT_BIN = "/work/main/target/debug/cloudtwin"
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEFAULT_BIN = os.path.join(REPO, "target", "debug", "cloudtwin")
 
 
 def _free_port():
@@ -57,7 +59,12 @@ class TwinServer:
 def twin_server():
     binary = os.environ.get("CLOUDTWIN_BIN") or DEFAULT_BIN
     if not os.access(binary, os.X_OK):
-        pytest.fail(f"cloudtwin binary not found at {binary}; run `cargo build --bin cloudtwin`")
+        how = (
+            f"set CLOUDTWIN_BIN to a cloudtwin binary"
+            if os.environ.get("CLOUDTWIN_BIN")
+            else f"build it with `cargo build --bin cloudtwin` in {REPO}, or set CLOUDTWIN_BIN to a cloudtwin binary"
+        )
+        pytest.fail(f"cloudtwin binary not found at {binary}: {how}")
     # Start from a clean configuration: no CLOUDTWIN_* settings leak in from the caller.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDTWIN_")}
     logdir = tempfile.mkdtemp(prefix="cloudtwin-sdk-")

@@ -50,6 +50,10 @@ pub const TAGS: Ty = Ty::Arr(&Ty::Obj(TAG));
 
 /// Fold flat `name=value` pairs into a tree. Numeric path segments index arrays.
 pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
+    // No parameters at all is the empty object a `{}` body gives, not an empty array.
+    if pairs.is_empty() {
+        return Ok(Map::new());
+    }
     #[derive(Default)]
     struct Node {
         leaf: Option<String>,
@@ -284,6 +288,11 @@ mod tests {
             json!({"DiskIds": ["a", "b"], "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}],
                    "Placement": {"Zone": "z"}, "Limit": "10"})
         );
+    }
+
+    #[test]
+    fn no_parameters_fold_into_an_empty_object() {
+        assert_eq!(fold_flat(vec![]).unwrap(), Map::new());
     }
 
     #[test]
