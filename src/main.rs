@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use cloudtwin_conformance::target::TargetSpec;
 use cloudtwin_emulator::clock::Clock;
-use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use cloudtwin_emulator::config::{SignatureClock, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config, Inventory};
 
@@ -136,6 +136,10 @@ struct ServeArgs {
     /// Enforce the documented per-action request rates (RequestLimitExceeded).
     #[arg(long, env = "CLOUDTWIN_RATE_LIMITS")]
     rate_limits: bool,
+    /// Which clock signature times and Huawei IAM tokens are checked against: either (the wall
+    /// clock or the virtual clock, default), wall or virtual.
+    #[arg(long, env = "CLOUDTWIN_SIGNATURE_CLOCK")]
+    signature_clock: Option<SignatureClock>,
 }
 
 fn parse_timing(s: &str) -> Result<TimingPolicy, String> {
@@ -163,6 +167,9 @@ fn build_config(args: &ServeArgs) -> Result<(Config, Inventory), String> {
     }
     if args.rate_limits {
         cfg.tencent.rate_limits = true;
+    }
+    if let Some(c) = args.signature_clock {
+        cfg.signature_clock = c;
     }
     let inventory = match &args.seed {
         Some(p) => Inventory::from_file(p)?,

@@ -55,8 +55,8 @@ class TwinServer:
             return f.read()
 
 
-@pytest.fixture(scope="session")
-def twin_server():
+def serve(*args):
+    """Run `cloudtwin serve --auth enforce ARGS` on a free port until the generator is closed."""
     binary = os.environ.get("CLOUDTWIN_BIN") or DEFAULT_BIN
     if not os.access(binary, os.X_OK):
         how = (
@@ -75,7 +75,7 @@ def twin_server():
         port = _free_port()
         log = open(log_path, "w")
         proc = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--auth", "enforce"],
+            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--auth", "enforce", *args],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         server = TwinServer(port, proc, log_path)
@@ -108,6 +108,23 @@ def twin_server():
             proc.wait()
         log.close()
         shutil.rmtree(logdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def twin_server():
+    yield from serve()
+
+
+@pytest.fixture(scope="session")
+def virtual_clock_server():
+    """A second twin that checks signature times against its virtual clock only."""
+    yield from serve("--signature-clock", "virtual")
+
+
+@pytest.fixture(scope="session")
+def wall_clock_server():
+    """A second twin that checks signature times against the wall clock only."""
+    yield from serve("--signature-clock", "wall")
 
 
 @pytest.fixture
