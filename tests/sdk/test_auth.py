@@ -107,6 +107,7 @@ def test_virtual_signature_clock_refuses_the_wall_time(virtual_clock_server, sig
     """--signature-clock virtual: once the twin's clock moved an hour, real-time signatures expire."""
     cp = ControlPlane(virtual_clock_server.base_url, SdkClock())  # the SDK keeps the real time
     cp.reset()
+    cp.real_clock()  # a reset keeps the clock another test moved
     cp.set_clock(int(time.time()) + 3600, sync_sdk=False)
     client = make_cbs(virtual_clock_server.endpoint, sign=sign, method=method)
     expect_error("AuthFailure.SignatureExpire", describe_seed, client)
@@ -116,6 +117,7 @@ def test_wall_signature_clock_refuses_the_virtual_time(wall_clock_server, sdk_cl
     """--signature-clock wall: a client signing with the twin's clock, moved a day on, is refused."""
     cp = ControlPlane(wall_clock_server.base_url, sdk_clock)
     cp.reset()
+    cp.real_clock()  # a reset keeps the clock another test moved
     cp.advance(86400)  # the SDK now signs with the twin's clock
     client = make_cbs(wall_clock_server.endpoint)
     expect_error("AuthFailure.SignatureExpire", describe_seed, client)

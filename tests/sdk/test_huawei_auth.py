@@ -204,6 +204,7 @@ def test_virtual_signature_clock_expires_tokens_and_real_time_signatures(virtual
     """--signature-clock virtual: only the twin's clock counts, as before the setting existed."""
     cp = ControlPlane(virtual_clock_server.base_url, SdkClock())  # the signer keeps the real time
     cp.reset()
+    cp.real_clock()  # a reset keeps the clock another test moved
     raw = HwRaw(virtual_clock_server.base_url)
     token = raw.token().headers["X-Subject-Token"]
     cbr = huawei_support.make_cbr(virtual_clock_server.base_url)
