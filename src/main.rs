@@ -13,6 +13,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use cloudtwin_conformance::target::TargetSpec;
 use cloudtwin_emulator::clock::Clock;
+use cloudtwin_emulator::config::SignatureClock;
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config, Inventory};
 
@@ -198,6 +199,10 @@ struct ServeArgs {
     /// Connection bounds, TLS and logs (ops.rs).
     #[command(flatten)]
     ops: ops::OpsArgs,
+    /// Which clock signature times and Huawei IAM tokens are checked against: either (the wall
+    /// clock or the virtual clock, default), wall or virtual.
+    #[arg(long, env = "CLOUDTWIN_SIGNATURE_CLOCK")]
+    signature_clock: Option<SignatureClock>,
 }
 
 fn parse_timing(s: &str) -> Result<TimingPolicy, String> {
@@ -231,6 +236,9 @@ fn build_config(args: &ServeArgs) -> Result<(Config, Inventory), String> {
         cfg.edge.control_token = args.control_token.clone();
     }
     cfg.edge.listen = Some(args.listen.clone());
+    if let Some(c) = args.signature_clock {
+        cfg.signature_clock = c;
+    }
     let inventory = match &args.seed {
         Some(p) => Inventory::from_file(p)?,
         None => Inventory::builtin(),

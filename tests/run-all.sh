@@ -24,6 +24,26 @@ fi
 echo "== sdk suite"
 CLOUDTWIN_BIN="$PWD/target/debug/cloudtwin" .venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
 
+# ---- conformance suite against a separately started `cloudtwin serve` (issue 12) ----
+# Twice in a row on the same twin: every scenario must leave it as it found it.
+echo "== conformance suite (cloudtwin serve, twice)"
+SERVE_OUT=$(mktemp)
+target/debug/cloudtwin serve --listen 127.0.0.1:0 >"$SERVE_OUT" 2>&1 &
+SERVE_PID=$!
+trap 'kill "$SERVE_PID" 2>/dev/null || true; rm -f "$SERVE_OUT"' EXIT
+for _ in $(seq 100); do
+  grep -q '^cloudtwin ready in ' "$SERVE_OUT" && break
+  sleep 0.1
+done
+SERVE_URL=$(sed -n 's/^cloudtwin ready in .* ms at //p' "$SERVE_OUT" | head -1)
+[ -n "$SERVE_URL" ] || { echo "cloudtwin serve did not start:"; cat "$SERVE_OUT"; exit 1; }
+for run in 1 2; do
+  target/debug/cloudtwin conform --target "$SERVE_URL" | tail -1
+done
+kill "$SERVE_PID"
+trap - EXIT
+rm -f "$SERVE_OUT"
+
 echo "== node.js sdk (tests/node: tencentcloud-sdk-nodejs pinned by package-lock.json)"
 if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
   echo "node and npm are needed for the Node.js SDK tests (Node 18+); set CLOUDTWIN_SKIP_NODE=1 to skip them" >&2

@@ -406,9 +406,14 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             return Err(err(None, format!("`{name}` cannot be a var name (letters, digits, `_`; not a built-in)")));
         }
     }
-    let targets = raw.targets.clone().unwrap_or_else(|| vec![TargetKind::Twin, TargetKind::Cloud]);
+    // A surface without a public cloud (the gateway, UCloudStack) runs against twins only.
+    let reachable = if client.cloud().is_some() { vec![TargetKind::Twin, TargetKind::Cloud] } else { vec![TargetKind::Twin] };
+    let targets = raw.targets.clone().unwrap_or_else(|| reachable.clone());
     if targets.is_empty() {
         return Err(err(None, "`targets` may not be empty".into()));
+    }
+    if let Some(t) = targets.iter().find(|t| !reachable.contains(t)) {
+        return Err(err(None, format!("surface `{}` has no public endpoint, so it cannot target {t:?}", raw.surface)));
     }
 
     let mut checker = StepChecker {
@@ -628,6 +633,15 @@ mod tests {
         assert!(load(&blank).unwrap_err().to_string().contains("must say what and why"));
         let on_cloud = leaves.replace("\"targets\": [\"twin\"]", "\"targets\": [\"twin\", \"cloud\"]");
         assert!(load(&on_cloud).unwrap_err().to_string().contains("cannot run against a cloud"));
+    }
+
+    #[test]
+    fn surfaces_without_a_cloud_run_against_twins_only() {
+        let file = "scenarios/gateway/demo.json";
+        let text = r#"{"name": "demo", "surface": "gateway", "steps": [{"call": "DiskList", "params": {}}]}"#;
+        assert_eq!(parse(file, text).unwrap().targets, vec![TargetKind::Twin]);
+        let cloud = text.replace("\"steps\"", "\"targets\": [\"twin\", \"cloud\"], \"steps\"");
+        assert!(parse(file, &cloud).unwrap_err().to_string().contains("has no public endpoint"));
     }
 
     #[test]

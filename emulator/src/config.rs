@@ -32,6 +32,51 @@ impl std::str::FromStr for AuthMode {
     }
 }
 
+/// Which clock a signature's time (Tencent `Timestamp`, Huawei `X-Sdk-Date`) and a Huawei IAM
+/// token's validity are checked against. The official SDKs sign with the machine's real time
+/// whatever the twin's virtual clock says, while a client that follows the twin's clock signs
+/// with the virtual time: `either` accepts both, so moving the clock never breaks either kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureClock {
+    /// Inside the window of the wall clock or of the virtual clock (the default).
+    #[default]
+    Either,
+    /// Only the machine's real time, as a real cloud checks it.
+    Wall,
+    /// Only the twin's virtual clock.
+    Virtual,
+}
+
+impl SignatureClock {
+    /// The clocks a time is compared with, unix milliseconds: the virtual one and/or the wall.
+    pub fn clocks_ms(self, virtual_ms: i64) -> Vec<i64> {
+        let wall_ms = chrono::Utc::now().timestamp_millis();
+        match self {
+            SignatureClock::Either => vec![virtual_ms, wall_ms],
+            SignatureClock::Wall => vec![wall_ms],
+            SignatureClock::Virtual => vec![virtual_ms],
+        }
+    }
+
+    /// Whether `signed_at` (unix seconds) is within `window_secs` of an accepted clock.
+    pub fn accepts(self, signed_at: i64, virtual_ms: i64, window_secs: i64) -> bool {
+        self.clocks_ms(virtual_ms).into_iter().any(|now| (now.div_euclid(1000) - signed_at).abs() <= window_secs)
+    }
+}
+
+impl std::str::FromStr for SignatureClock {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "either" => Ok(SignatureClock::Either),
+            "wall" => Ok(SignatureClock::Wall),
+            "virtual" => Ok(SignatureClock::Virtual),
+            other => Err(format!("unknown signature clock `{other}` (expected either, wall or virtual)")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct KeyPair {
     pub secret_id: String,
@@ -219,6 +264,8 @@ pub struct Config {
     pub tencent: TencentSettings,
     pub huawei: crate::huawei::settings::HuaweiSettings,
     pub timing: TimingPolicy,
+    /// Which clock signature times and IAM tokens are checked against.
+    pub signature_clock: SignatureClock,
     /// Makes generated IDs deterministic.
     pub id_seed: Option<u64>,
     pub gateway: GatewaySettings,
@@ -267,6 +314,7 @@ impl Default for Config {
             tencent: TencentSettings::default(),
             huawei: Default::default(),
             timing: TimingPolicy::default(),
+            signature_clock: SignatureClock::default(),
             id_seed: None,
             gateway: GatewaySettings::default(),
             ucloudstack: UcsSettings::default(),

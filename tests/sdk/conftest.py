@@ -1,7 +1,8 @@
 """Fixtures for the official-SDK suite.
 
 * `twin_server` (session): one `cloudtwin serve` process on a free loopback port, killed at the end.
-  The binary comes from $CLOUDTWIN_BIN (default /work/main/target/debug/cloudtwin).
+  The binary comes from $CLOUDTWIN_BIN, by default this checkout's target/debug/cloudtwin
+  (`cargo build --bin cloudtwin` at the repository root builds it).
 * `twin` (autouse, per test): the control plane, after resetting the twin to its seed inventory,
   the clock to real time and the timing policy to {"policy": "realistic", "seconds": 1}. It also
   makes the SDK sign with the twin's clock (see twin_support.SdkClock), so `twin.advance(s)` can
@@ -31,7 +32,8 @@ from tencentcloud.common import abstract_client
 import huawei_support
 from twin_support import ControlPlane, SdkClock, make_cbs
 
-DEFAULT_BIN = "/work/main/target/debug/cloudtwin"
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEFAULT_BIN = os.path.join(REPO, "target", "debug", "cloudtwin")
 
 
 def _free_port():
@@ -53,11 +55,16 @@ class TwinServer:
             return f.read()
 
 
-@pytest.fixture(scope="session")
-def twin_server():
+def serve(*args):
+    """Run `cloudtwin serve --auth enforce ARGS` on a free port until the generator is closed."""
     binary = os.environ.get("CLOUDTWIN_BIN") or DEFAULT_BIN
     if not os.access(binary, os.X_OK):
-        pytest.fail(f"cloudtwin binary not found at {binary}; run `cargo build --bin cloudtwin`")
+        how = (
+            f"set CLOUDTWIN_BIN to a cloudtwin binary"
+            if os.environ.get("CLOUDTWIN_BIN")
+            else f"build it with `cargo build --bin cloudtwin` in {REPO}, or set CLOUDTWIN_BIN to a cloudtwin binary"
+        )
+        pytest.fail(f"cloudtwin binary not found at {binary}: {how}")
     # Start from a clean configuration: no CLOUDTWIN_* settings leak in from the caller.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDTWIN_")}
     logdir = tempfile.mkdtemp(prefix="cloudtwin-sdk-")
@@ -68,7 +75,7 @@ def twin_server():
         port = _free_port()
         log = open(log_path, "w")
         proc = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--auth", "enforce"],
+            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--auth", "enforce", *args],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         server = TwinServer(port, proc, log_path)
@@ -101,6 +108,23 @@ def twin_server():
             proc.wait()
         log.close()
         shutil.rmtree(logdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def twin_server():
+    yield from serve()
+
+
+@pytest.fixture(scope="session")
+def virtual_clock_server():
+    """A second twin that checks signature times against its virtual clock only."""
+    yield from serve("--signature-clock", "virtual")
+
+
+@pytest.fixture(scope="session")
+def wall_clock_server():
+    """A second twin that checks signature times against the wall clock only."""
+    yield from serve("--signature-clock", "wall")
 
 
 @pytest.fixture
@@ -209,9 +233,15 @@ def hw_raw(twin_server):
 def pytest_terminal_summary(terminalreporter):
     dropped = huawei_support.DROPPED_FIELDS
     if dropped:
-        terminalreporter.section("Huawei response fields the official SDK models do not define")
+        terminalreporter.section("For information (not a failure): Huawei response fields the SDK drops")
+        terminalreporter.write_line(
+            "The twin sends these fields because the CBR API reference documents them; the models of"
+        )
+        terminalreporter.write_line(
+            "huaweicloudsdkcbr (pinned in requirements.txt) have no attribute for them, so the SDK ignores them."
+        )
         for field, n in sorted(dropped.items()):
-            terminalreporter.write_line(f"{field} ({n}x)")
+            terminalreporter.write_line(f"  {field} ({n}x)")
 
 
 def pytest_configure(config):

@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-from twin_support import DEFAULT_ID, DEFAULT_KEY, HMAC_SHA1, HMAC_SHA256, TC3, expect_error
+from twin_support import (
+    DEFAULT_ID, DEFAULT_KEY, HMAC_SHA1, HMAC_SHA256, TC3, ControlPlane, SdkClock, expect_error, make_cbs,
+)
 
 ALL_METHODS = [
     pytest.param(TC3, "POST", id="TC3-POST"),
@@ -63,25 +65,64 @@ def test_token_is_token_failure(make_client, sign, method):
 
 
 @pytest.mark.parametrize("sign, method", ALL_METHODS)
-def test_twin_clock_one_hour_ahead_is_signature_expire(make_client, twin, sign, method):
-    # The SDK keeps signing with the machine's real time; the twin's clock is an hour later.
+def test_signed_an_hour_off_both_clocks_is_signature_expire(make_client, twin, sdk_clock, sign, method):
+    # The twin's clock is an hour ahead of the wall clock and the client signs an hour behind it:
+    # outside the 300 s window of both clocks.
     twin.set_clock(int(time.time()) + 3600, sync_sdk=False)
+    sdk_clock.offset = -3600
     expect_error("AuthFailure.SignatureExpire", describe_seed, make_client(sign=sign, method=method))
 
 
-def test_twin_clock_one_hour_behind_is_signature_expire(cbs, twin):
+def test_signed_an_hour_ahead_of_both_clocks_is_signature_expire(cbs, twin, sdk_clock):
     twin.set_clock(int(time.time()) - 3600, sync_sdk=False)
+    sdk_clock.offset = 3600
     expect_error("AuthFailure.SignatureExpire", describe_seed, cbs)
 
 
-def test_signature_window_is_five_minutes(cbs, twin):
-    real = int(time.time())
-    twin.set_clock(real + 240, sync_sdk=False)
-    assert describe_seed(cbs)["TotalCount"] == 1
-    twin.set_clock(real - 240, sync_sdk=False)
-    assert describe_seed(cbs)["TotalCount"] == 1
-    twin.set_clock(real + 360, sync_sdk=False)
-    expect_error("AuthFailure.SignatureExpire", describe_seed, cbs)
+def test_signature_window_is_five_minutes(cbs, twin, sdk_clock):
+    # The twin's clock a day back, so only its own window matters.
+    virtual = int(time.time()) - 86400
+    twin.set_clock(virtual, sync_sdk=False)
+    for off, ok in [(240, True), (-240, True), (360, False), (-360, False)]:
+        sdk_clock.offset = virtual + off - time.time()
+        if ok:
+            assert describe_seed(cbs)["TotalCount"] == 1, off
+        else:
+            expect_error("AuthFailure.SignatureExpire", describe_seed, cbs)
+
+
+@pytest.mark.parametrize("sign, method", ALL_METHODS)
+def test_unmodified_sdk_keeps_working_after_the_clock_moves_days(make_client, twin, sdk_clock, sign, method):
+    """--signature-clock either (the default): the SDK signs with the machine's real time, the
+    twin's clock is three days on, and the wall clock's window accepts the request."""
+    twin.advance(3 * 86400)
+    sdk_clock.offset = 0.0
+    assert describe_seed(make_client(sign=sign, method=method))["TotalCount"] == 1
+    twin.set_clock(int(time.time()) - 3 * 86400, sync_sdk=False)
+    assert describe_seed(make_client(sign=sign, method=method))["TotalCount"] == 1, "and days back"
+
+
+@pytest.mark.parametrize("sign, method", ALL_METHODS)
+def test_virtual_signature_clock_refuses_the_wall_time(virtual_clock_server, sign, method):
+    """--signature-clock virtual: once the twin's clock moved an hour, real-time signatures expire."""
+    cp = ControlPlane(virtual_clock_server.base_url, SdkClock())  # the SDK keeps the real time
+    cp.reset()
+    cp.real_clock()  # a reset keeps the clock another test moved
+    cp.set_clock(int(time.time()) + 3600, sync_sdk=False)
+    client = make_cbs(virtual_clock_server.endpoint, sign=sign, method=method)
+    expect_error("AuthFailure.SignatureExpire", describe_seed, client)
+
+
+def test_wall_signature_clock_refuses_the_virtual_time(wall_clock_server, sdk_clock):
+    """--signature-clock wall: a client signing with the twin's clock, moved a day on, is refused."""
+    cp = ControlPlane(wall_clock_server.base_url, sdk_clock)
+    cp.reset()
+    cp.real_clock()  # a reset keeps the clock another test moved
+    cp.advance(86400)  # the SDK now signs with the twin's clock
+    client = make_cbs(wall_clock_server.endpoint)
+    expect_error("AuthFailure.SignatureExpire", describe_seed, client)
+    sdk_clock.offset = 0.0
+    assert describe_seed(client)["TotalCount"] == 1
 
 
 def test_sdk_clock_follows_the_twin_far_into_the_future(cbs, twin):

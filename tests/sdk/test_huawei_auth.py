@@ -7,14 +7,19 @@ Failures raise huaweicloudsdkcore's ClientRequestException; gateway failures are
 `401 APIGW.0301`, the tenant check is `401 BackupService.1015`.
 """
 
+import time
+
 import pytest
 from huaweicloudsdkcbr.v1 import CbrClient, ListVaultRequest, ShowVaultRequest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials, Credentials
 from huaweicloudsdkcore.http.http_handler import HttpHandler
 from huaweicloudsdkcore.region.region import Region
 
+import huawei_support
+from twin_support import ControlPlane, SdkClock
 from huawei_support import (
     AK,
+    HwRaw,
     HMAC_SM3,
     NO_SUCH_ID,
     PEER_AK,
@@ -101,6 +106,16 @@ def test_x_sdk_date_skewed_twenty_minutes_is_rejected(cbr, hw_signer_clock, skew
     expect_hw_error(401, "APIGW.0301", list_vaults, cbr)
 
 
+@pytest.mark.parametrize("algorithm", [None, HMAC_SM3], ids=["SDK-HMAC-SHA256", "SDK-HMAC-SM3"])
+def test_unmodified_sdk_keeps_working_after_the_clock_moves_days(make_cbr, twin, sdk_clock, algorithm):
+    """--signature-clock either (the default): X-Sdk-Date is the machine's real time, the twin's
+    clock is three days on, and the wall clock's window accepts it."""
+    cbr = make_cbr(algorithm=algorithm)
+    twin.advance(3 * 86400)
+    sdk_clock.offset = 0.0
+    assert list_vaults(cbr).status_code == 200
+
+
 def test_signer_follows_the_twin_clock_across_days(cbr, twin):
     twin.advance(3 * 86400)
     assert list_vaults(cbr).status_code == 200
@@ -166,6 +181,8 @@ def test_iam_token_for_another_project_is_tenant_mismatch(hw_raw):
 
 
 def test_expired_iam_token_is_rejected(hw_raw, twin):
+    # Issued two days back on the twin's clock, so the wall clock is past its expiry as well.
+    twin.set_clock(int(time.time()) - 48 * 3600)
     token = hw_raw.token().headers["X-Subject-Token"]
     assert hw_raw.with_token("GET", f"/v3/{PROJECT}/vaults", token).status_code == 200
     twin.advance(23 * 3600)
@@ -174,6 +191,31 @@ def test_expired_iam_token_is_rejected(hw_raw, twin):
     r = hw_raw.with_token("GET", f"/v3/{PROJECT}/vaults", token)
     assert r.status_code == 401
     assert r.json()["error_code"] == "APIGW.0301"
+
+
+def test_iam_token_outlives_a_clock_jump_by_the_wall_clock(hw_raw, twin):
+    """--signature-clock either: a token is valid while either clock is inside its validity."""
+    token = hw_raw.token().headers["X-Subject-Token"]
+    twin.advance(3 * 86400)
+    assert hw_raw.with_token("GET", f"/v3/{PROJECT}/vaults", token).status_code == 200
+
+
+def test_virtual_signature_clock_expires_tokens_and_real_time_signatures(virtual_clock_server, make_cbr):
+    """--signature-clock virtual: only the twin's clock counts, as before the setting existed."""
+    cp = ControlPlane(virtual_clock_server.base_url, SdkClock())  # the signer keeps the real time
+    cp.reset()
+    cp.real_clock()  # a reset keeps the clock another test moved
+    raw = HwRaw(virtual_clock_server.base_url)
+    token = raw.token().headers["X-Subject-Token"]
+    cbr = huawei_support.make_cbr(virtual_clock_server.base_url)
+    try:
+        assert list_vaults(cbr).status_code == 200
+        cp.advance(25 * 3600)
+        expect_hw_error(401, "APIGW.0301", list_vaults, cbr)
+        r = raw.with_token("GET", f"/v3/{PROJECT}/vaults", token)
+        assert (r.status_code, r.json()["error_code"]) == (401, "APIGW.0301")
+    finally:
+        cbr.client.close()
 
 
 def test_unknown_iam_token_is_rejected(hw_raw):

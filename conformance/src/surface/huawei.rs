@@ -190,7 +190,7 @@ impl Surface for HuaweiCbr {
             SignMode::BadSignature => (key.ak.clone(), format!("{}-wrong", key.sk)),
             _ => (key.ak.clone(), key.sk.clone()),
         };
-        let when = if call.sign == SignMode::Expired { call.now - EXPIRED_BY } else { call.now };
+        let when = if call.sign == SignMode::Expired { call.expired_at(EXPIRED_BY) } else { call.now };
         let project_header = t.get("project_header").and_then(Value::as_str).unwrap_or(&key.project_id);
         // What the Python SDK sends and signs: host, content type (when there is a body),
         // x-project-id and x-sdk-date.

@@ -54,6 +54,14 @@ pub struct Call<'a> {
     pub now: i64,
 }
 
+impl Call<'_> {
+    /// When an `expired` request is dated: `by` seconds before both the target's clock and the
+    /// wall clock, since a twin accepts a signature inside the window of either.
+    pub fn expired_at(&self, by: i64) -> i64 {
+        self.now.min(chrono::Utc::now().timestamp()) - by
+    }
+}
+
 /// A request ready to send: `host` is what the Host header says and what was signed; the
 /// target decides where the TCP connection goes.
 #[derive(Debug, Clone)]

@@ -119,7 +119,7 @@ impl Surface for TencentCbs {
             SignMode::BadSignature => (key.secret_id.clone(), format!("{}-wrong", key.secret_key)),
             _ => (key.secret_id.clone(), key.secret_key.clone()),
         };
-        let timestamp = if call.sign == SignMode::Expired { call.now - 600 } else { call.now };
+        let timestamp = if call.sign == SignMode::Expired { call.expired_at(600) } else { call.now };
 
         match signature(t) {
             Signature::Tc3 => {

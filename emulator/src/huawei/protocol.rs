@@ -66,7 +66,7 @@ pub fn authenticate(
 fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult<Caller> {
     if let Some(token) = header(req.headers, "x-auth-token") {
         let t = world.huawei_tokens.get(token).ok_or_else(|| iam_error("decrypt token fail"))?;
-        if now_ms >= t.expires_ms {
+        if !cfg.signature_clock.clocks_ms(now_ms).into_iter().any(|now| now < t.expires_ms) {
             return Err(iam_error("token expires"));
         }
         return Ok(Caller { account: t.account.clone(), token_project: Some(t.project_id.clone()) });
@@ -89,7 +89,7 @@ fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult
         by_ak(cfg, &auth.access_key).ok_or_else(|| iam_error(&format!("ak {} not exist", auth.access_key)))?;
     let date = header(req.headers, "x-sdk-date").ok_or_else(|| iam_error("x-sdk-date is missing"))?;
     let signed_at = sign::parse_sdk_date(date).ok_or_else(|| iam_error("x-sdk-date is malformed"))?;
-    if (now_ms.div_euclid(1000) - signed_at).abs() > cfg.huawei.limits.signature_skew_secs {
+    if !cfg.signature_clock.accepts(signed_at, now_ms, cfg.huawei.limits.signature_skew_secs) {
         return Err(iam_error("x-sdk-date expired or not yet valid"));
     }
     if let Some(scope) = &auth.scope {

@@ -66,6 +66,10 @@ pub fn exceeded(err: Exceeded) -> crate::tencent::error::TcError {
 /// to [`limits::MAX_DEPTH`] segments before anything is built, so the folding below (which
 /// recurses once per segment) stays a few frames deep, and a node to [`limits::MAX_ITEMS`] kids.
 pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
+    // No parameters at all is the empty object a `{}` body gives, not an empty array.
+    if pairs.is_empty() {
+        return Ok(Map::new());
+    }
     #[derive(Default)]
     struct Node {
         leaf: Option<String>,
@@ -309,6 +313,11 @@ mod tests {
             json!({"DiskIds": ["a", "b"], "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}],
                    "Placement": {"Zone": "z"}, "Limit": "10"})
         );
+    }
+
+    #[test]
+    fn no_parameters_fold_into_an_empty_object() {
+        assert_eq!(fold_flat(vec![]).unwrap(), Map::new());
     }
 
     #[test]

@@ -135,7 +135,7 @@ fn authenticate<'c>(
             .trim()
             .parse()
             .map_err(|_| e::InvalidParameterValue("The value of `Timestamp` must be a Unix time in seconds."))?;
-        if (now_secs - ts).abs() > 300 {
+        if !cfg.signature_clock.accepts(ts, now_secs * 1000, 300) {
             return Err(e::AuthFailure_SignatureExpire(format!(
                 "Signature expired. Timestamp {ts} and server time {now_secs} differ by more than five minutes."
             )));
