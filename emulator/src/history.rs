@@ -273,3 +273,50 @@ pub fn prune(world: &mut World, now_ms: i64) {
     }
     world.huawei_tokens.forget_expired(now_ms);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(id: u64, end: Option<i64>) -> DiskOpLog {
+        DiskOpLog {
+            id,
+            disk_id: "disk-1".into(),
+            operator: "1".into(),
+            operation: "CBS_OPERATION_ATTACH".into(),
+            operation_state: if end.is_some() { "SUCCESS" } else { "PROCESSING" }.into(),
+            start_ms: 0,
+            end_ms: end,
+        }
+    }
+
+    #[test]
+    fn a_book_forgets_by_end_time_and_keeps_what_runs() {
+        let mut b = LogBook::default();
+        b.insert(log(1, Some(100)));
+        b.insert(log(2, None));
+        b.insert(log(3, Some(50)));
+        assert_eq!(b.forget_before(60), 1);
+        assert_eq!(b.values().map(|l| l.id).collect::<Vec<_>>(), [1, 2]);
+        b.update(&2u64, |l| l.end_ms = Some(70));
+        assert_eq!(b.forget_before(1_000), 2);
+        assert!(b.is_empty() && b.ended.is_empty());
+    }
+
+    #[test]
+    fn tokens_go_when_they_expire() {
+        let t = |exp| Token {
+            account: "a".into(),
+            project_id: "p".into(),
+            user_id: "u".into(),
+            issued_ms: 0,
+            expires_ms: exp,
+        };
+        let mut b = TokenBook::default();
+        b.insert("x".into(), t(10));
+        b.insert("y".into(), t(20));
+        assert_eq!(b.forget_expired(9), 0);
+        assert_eq!(b.forget_expired(10), 1);
+        assert!(b.get("x").is_none() && b.get("y").is_some());
+    }
+}

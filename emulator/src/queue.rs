@@ -188,3 +188,51 @@ impl<'de> Deserialize<'de> for Jobs {
         Ok(jobs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tencent::model::TcWork;
+    use crate::timing::{Gate, TimingPolicy};
+
+    fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job {
+        let work = Work::Tencent(TcWork::CreateBackup { disk_backup_id: target.into() });
+        Job { id, account: "a".into(), region: region.into(), gate, opened_ms: None, work }
+    }
+
+    #[test]
+    fn the_next_job_is_the_earliest_open_one_by_due_then_id() {
+        let mut q = Jobs::default();
+        q.push(job(1, "r1", "x", Gate::at(0, 10)));
+        q.push(job(2, "r2", "y", Gate::new(TimingPolicy::Realistic { seconds: 0.005 }, 0))); // due 5, needs a read
+        q.push(job(3, "r1", "z", Gate::at(0, 5)));
+        q.push(job(4, "r1", "x", Gate::new(TimingPolicy::Manual, 0)));
+        assert_eq!(q.next_due(4), None);
+        assert_eq!(q.next_due(10), Some(3));
+        q.remove(3);
+        assert_eq!(q.next_due(10), Some(1), "job 2 is not open before a read");
+        q.observe_region("a", "r2", 7);
+        assert_eq!(q.get(2).unwrap().opened_ms, Some(7));
+        assert_eq!(q.next_due(10), Some(2), "(5, 2) comes before (10, 1) once open");
+        assert_eq!(q.for_target("x").map(|j| j.id).collect::<Vec<_>>(), [1, 4]);
+        q.remove_for_target("x", |j| j.gate.manual);
+        assert_eq!(q.for_target("x").map(|j| j.id).collect::<Vec<_>>(), [1]);
+        q.drop_after(1);
+        assert_eq!(q.iter().map(|j| j.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(q.next_due(i64::MAX), Some(1));
+        q.remove(1);
+        assert!(q.is_empty() && q.ready.is_empty() && q.by_target.is_empty() && q.by_region.is_empty());
+    }
+
+    #[test]
+    fn serialized_as_the_list_in_scheduling_order() {
+        let mut q = Jobs::default();
+        q.push(job(7, "r", "b", Gate::at(0, 1)));
+        q.push(job(3, "r", "a", Gate::at(0, 9)));
+        let v = serde_json::to_value(&q).unwrap();
+        assert_eq!(v.as_array().unwrap().iter().map(|j| j["id"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 7]);
+        let back: Jobs = serde_json::from_value(v).unwrap();
+        assert_eq!(back, q);
+        assert_eq!(back.next_due(1), Some(7));
+    }
+}

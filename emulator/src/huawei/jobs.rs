@@ -507,11 +507,19 @@ pub fn grow_to_fit(p: &mut HwProject, vault_id: &str) {
     }
 }
 
-/// Remove a backup with its per-disk children (and its shares).
+/// Remove a backup with its per-disk children (and its shares). A checkpoint whose backups
+/// are all gone goes with the last one: otherwise every policy run would leave a record behind
+/// for as long as the twin runs.
 pub fn remove_backup(p: &mut HwProject, id: &str) {
     if let Some(b) = p.backups.remove(id) {
         for c in &b.children {
             p.backups.remove(c);
+        }
+        let emptied = p.checkpoints.get(&b.checkpoint_id).is_some_and(|c| {
+            c.status != "protecting" && c.backups.iter().all(|other| !p.backups.contains_key(other))
+        });
+        if emptied {
+            p.checkpoints.remove(&b.checkpoint_id);
         }
     }
     p.members.retain(|_, m| m.backup_id != id);
