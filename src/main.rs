@@ -57,6 +57,9 @@ struct FuzzArgs {
     /// Print each failure as it happens.
     #[arg(short, long)]
     verbose: bool,
+    /// The running twin's control token (`serve --control-token`), for its clock calls.
+    #[arg(long, value_name = "TOKEN", env = "CLOUDTWIN_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
 }
 
 fn fuzz(args: FuzzArgs) -> i32 {
@@ -65,6 +68,7 @@ fn fuzz(args: FuzzArgs) -> i32 {
         seed: args.seed,
         target: args.target,
         verbose: args.verbose,
+        control_token: args.control_token,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let mut out = std::io::stdout().lock();

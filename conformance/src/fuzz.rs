@@ -29,6 +29,8 @@ pub struct FuzzOptions {
     pub target: TargetSpec,
     /// Print every failure as it happens (the summary lists the first ten anyway).
     pub verbose: bool,
+    /// A running twin's control token (`cloudtwin serve --control-token`).
+    pub control_token: Option<String>,
 }
 
 /// What a run did.
@@ -402,6 +404,7 @@ pub async fn run(opts: &FuzzOptions, out: &mut dyn Write) -> Result<Summary, Str
         allow_billable: false,
         region: None,
         env: Box::new(|_| None),
+        control_token: opts.control_token.clone(),
     })
     .await?;
     let corpus = corpus()?;
@@ -424,7 +427,7 @@ pub async fn run(opts: &FuzzOptions, out: &mut dyn Write) -> Result<Summary, Str
         i += 1;
         if i % 200 == 0 {
             // Let jobs finish on the clock now and then, so later requests meet finished work.
-            target.wait(rng.gen_range(1.0..120.0)).await.map_err(|e| e.0)?;
+            target.wait(rng.gen_range(1.0..120.0), &Default::default()).await.map_err(|e| e.0)?;
             now = target.now().await.map_err(|e| e.0)?;
         }
         let Some((surface, req, raw)) = next_request(&corpus, &mut rng, &pool, &target, now) else {
@@ -556,7 +559,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_short_run_against_an_embedded_twin_finds_nothing() {
-        let opts = FuzzOptions { requests: 300, seed: 1, target: TargetSpec::Embedded, verbose: false };
+        let opts = FuzzOptions { requests: 300, seed: 1, target: TargetSpec::Embedded, verbose: false, control_token: None };
         let mut out = Vec::new();
         let sum = run(&opts, &mut out).await.unwrap();
         sum.print(&mut out);

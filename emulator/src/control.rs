@@ -183,6 +183,11 @@ fn set_policy_retention(app: &App, body: &[u8]) -> Response {
     }
 }
 
+/// The longest one move of the clock may jump ahead: ten years. The twin replays every policy
+/// run in between under the lock (a year of one hourly policy is 8,760 runs), so a longer jump
+/// is made of several calls, and other requests are served between them.
+pub const MAX_ADVANCE_SECS: i64 = 10 * 365 * 86_400;
+
 fn set_clock(app: &App, body: &[u8]) -> Response {
     let v = match parse(body) {
         Ok(v) => v,
@@ -191,16 +196,40 @@ fn set_clock(app: &App, body: &[u8]) -> Response {
     let clock = &app.twin.clock;
     match (v.get("set"), v.get("advance"), v.get("mode")) {
         (Some(s), None, None) => match s.as_i64() {
-            Some(t) if (0..=253_402_300_799).contains(&t) => clock.set(t),
+            Some(t) if (0..=253_402_300_799).contains(&t) => {
+                // A set far ahead is a jump like an advance, unless no policy would run in
+                // between (replaying a capture at its signing time sets the clock by decades).
+                if t - clock.now_secs() > MAX_ADVANCE_SECS && app.twin.state.lock().world.jobs.has_recurring() {
+                    return bad(format!(
+                        "set is at most {MAX_ADVANCE_SECS} seconds (ten years) ahead of the twin's clock while a \
+                         scheduled policy is active; move the clock in several steps"
+                    ));
+                }
+                clock.set(t)
+            }
             _ => return bad("set takes a unix time in seconds (0 to year 9999)"),
         },
         (None, Some(a), None) => match a.as_f64() {
-            Some(secs) if secs.is_finite() && (0.0..=3.2e9).contains(&secs) => {
+            Some(secs) if secs.is_finite() && (0.0..=MAX_ADVANCE_SECS as f64).contains(&secs) => {
                 clock.advance_ms((secs * 1000.0).round() as i64)
             }
-            _ => return bad("advance takes a non-negative number of seconds"),
+            _ => {
+                return bad(format!(
+                    "advance takes a number of seconds from 0 to {MAX_ADVANCE_SECS} (ten years); advance in \
+                     several steps to go further"
+                ))
+            }
         },
-        (None, None, Some(m)) if m == "real" => clock.set_real(),
+        (None, None, Some(m)) if m == "real" => {
+            let ahead = chrono::Utc::now().timestamp() - clock.now_secs();
+            if ahead > MAX_ADVANCE_SECS && app.twin.state.lock().world.jobs.has_recurring() {
+                return bad(format!(
+                    "the real time is more than {MAX_ADVANCE_SECS} seconds (ten years) ahead of the twin's clock \
+                     and a scheduled policy is active; advance in several steps first"
+                ));
+            }
+            clock.set_real()
+        }
         _ => return bad("send exactly one of {\"set\": unix_seconds}, {\"advance\": seconds} or {\"mode\": \"real\"}"),
     }
     catch_up(app);

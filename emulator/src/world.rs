@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::huawei::model::{Fault, HwProject, HwWork, Token};
+use crate::history::TokenBook;
+use crate::huawei::model::{Fault, HwProject, HwWork};
 use crate::ids::IdGen;
 use crate::inventory::Inventory;
+use crate::queue::Jobs;
 use crate::tencent::model::{TcRegion, TcWork};
 use crate::timing::{Gate, TimingPolicy};
 use crate::ucloudstack::model::{UcsRegion, UcsWork};
@@ -64,10 +66,10 @@ pub struct World {
     pub huawei: BTreeMap<String, HwProject>,
     /// IAM tokens issued so far (never dumped: they are credentials).
     #[serde(skip)]
-    pub huawei_tokens: BTreeMap<String, Token>,
+    pub huawei_tokens: TokenBook,
     /// Failures the control plane asked for (`/_cloudtwin/huawei/faults`).
     pub huawei_faults: Vec<Fault>,
-    pub jobs: Vec<Job>,
+    pub jobs: Jobs,
     pub next_id: u64,
     /// How async work finishes (control plane: `/_cloudtwin/timing`).
     pub timing: TimingPolicy,
@@ -107,73 +109,68 @@ impl World {
 
     /// A read in `account`/`region` has seen whatever is in flight there.
     pub fn observe(&mut self, account: &str, region: &str, now_ms: i64) {
-        self.observe_jobs(now_ms, |j| j.account == account && j.region == region);
+        self.jobs.observe_region(account, region, now_ms);
     }
 
     /// A read has seen the in-flight work `watched` picks (work polled for elsewhere than where
     /// it was started, such as a replica at its destination).
     pub fn observe_where(&mut self, now_ms: i64, watched: impl Fn(&Work) -> bool) {
-        self.observe_jobs(now_ms, |j| watched(&j.work));
-    }
-
-    fn observe_jobs(&mut self, now_ms: i64, seen: impl Fn(&Job) -> bool) {
-        for job in self.jobs.iter_mut().filter(|j| seen(j)) {
-            job.gate.reads = job.gate.reads.saturating_add(1);
-            if job.opened_ms.is_none() && job.gate.reads >= job.gate.min_reads {
-                job.opened_ms = Some(now_ms);
-            }
-        }
+        self.jobs.observe_where(now_ms, |j| watched(&j.work));
     }
 
     /// The job that drives `target` (a disk or backup point), if one is in flight.
     pub fn job_for(&self, target: &str) -> Option<&Job> {
-        self.jobs.iter().find(|j| j.work.target() == target && !j.work.is_scheduled())
+        self.jobs.for_target(target).find(|j| !j.work.is_scheduled())
     }
 
     /// Finish every job whose gate is open at `now_ms`, earliest first; a finished job may
-    /// schedule more work, which is considered in the same pass.
+    /// schedule more work, which is considered in the same pass. Operation logs and tokens
+    /// past their retention go on the way, so a long jump keeps only what the retention keeps.
     pub fn catch_up(&mut self, cfg: &Config, now_ms: i64) {
-        loop {
-            let next = self
-                .jobs
-                .iter()
-                .enumerate()
-                .filter(|(_, j)| j.gate.is_open(now_ms))
-                .min_by_key(|(_, j)| (j.gate.due_ms, j.id))
-                .map(|(i, _)| i);
-            let Some(i) = next else { break };
-            let job = self.jobs.remove(i);
-            self.finish(cfg, job, now_ms);
+        while let Some(id) = self.jobs.next_due(now_ms) {
+            let job = self.jobs.remove(id).expect("a due job is queued");
+            let at = self.finish(cfg, job, now_ms);
+            crate::history::prune_job_scope(self, &at);
         }
+        crate::history::prune(self, now_ms);
     }
 
-    fn finish(&mut self, cfg: &Config, job: Job, now_ms: i64) {
+    /// Finish one job; returns where and when it happened (for the pruning that follows).
+    fn finish(&mut self, cfg: &Config, job: Job, now_ms: i64) -> crate::history::Scope {
         let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
+        let scope = crate::history::Scope::of(&job, done_at);
         match job.work {
             Work::Tencent(w) => crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
             Work::Huawei(w) => crate::huawei::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
             Work::UCloudStack(w) => crate::ucloudstack::jobs::finish(self, &job.account, &job.region, w),
         }
+        scope
     }
 
     /// Complete in-flight jobs now, whatever their gates say (control plane): those `pick`
     /// selects, scheduled events excepted, in due order; returns how many finished.
     pub fn force_complete(&mut self, cfg: &Config, now_ms: i64, pick: &dyn Fn(&Job) -> bool) -> usize {
         let mut n = 0;
-        loop {
-            let next = self
-                .jobs
-                .iter()
-                .enumerate()
-                .filter(|(_, j)| !j.work.is_scheduled() && pick(j))
-                .min_by_key(|(_, j)| (j.gate.due_ms.min(now_ms), j.id))
-                .map(|(i, _)| i);
-            let Some(i) = next else { break };
-            let mut job = self.jobs.remove(i);
+        let select = |j: &Job| !j.work.is_scheduled() && pick(j);
+        let mut queue: std::collections::BTreeSet<(i64, u64)> =
+            self.jobs.iter().filter(|j| select(j)).map(|j| (j.gate.due_ms.min(now_ms), j.id)).collect();
+        let mut seen = self.jobs.mark();
+        while let Some((_, id)) = queue.pop_first() {
+            // A job finished before may have taken this one with it (a destroyed disk's work).
+            let Some(mut job) = self.jobs.remove(id) else { continue };
             job.gate.due_ms = job.gate.due_ms.min(now_ms);
             job.opened_ms = None;
             self.finish(cfg, job, now_ms);
             n += 1;
+            // Work the finished job queued is completed in the same call, in the same order.
+            let fresh: Vec<(i64, u64)> = self
+                .jobs
+                .scheduled_after(seen)
+                .filter(|j| select(j))
+                .map(|j| (j.gate.due_ms.min(now_ms), j.id))
+                .collect();
+            queue.extend(fresh);
+            seen = seen.max(self.jobs.mark());
         }
         n
     }

@@ -29,17 +29,20 @@ pub fn describe_task(
     provider: &str,
     resource: Option<(String, String, String)>,
 ) {
-    if let Some(o) = world.huawei.get_mut(project).and_then(|p| p.oplogs.get_mut(oplog)) {
-        o.checkpoint_id = checkpoint.into();
-        o.policy_id = policy.into();
-        o.provider_id = provider.into();
-        o.resource = resource;
+    if let Some(p) = world.huawei.get_mut(project) {
+        p.oplogs.update(oplog, |o| {
+            o.checkpoint_id = checkpoint.into();
+            o.policy_id = policy.into();
+            o.provider_id = provider.into();
+            o.resource = resource;
+        });
     }
 }
 
 /// End a task: `success`, or `failed` with an error code and message.
 pub fn end_task(world: &mut World, project: &str, oplog: &str, at: i64, error: Option<(&str, &str)>) {
-    if let Some(o) = world.huawei.get_mut(project).and_then(|p| p.oplogs.get_mut(oplog)) {
+    let Some(p) = world.huawei.get_mut(project) else { return };
+    p.oplogs.update(oplog, |o| {
         o.started_ms.get_or_insert(at);
         o.ended_ms = Some(at);
         o.updated_ms = at;
@@ -54,7 +57,7 @@ pub fn end_task(world: &mut World, project: &str, oplog: &str, at: i64, error: O
                 o.error_message = message.into();
             }
         }
-    }
+    });
 }
 
 pub fn set_protect_status(p: &mut HwProject, resource: &str, status: &str) {
@@ -345,7 +348,7 @@ pub fn reschedule_policy(world: &mut World, cfg: &Config, project: &str, policy_
 }
 
 pub fn unschedule_policy(world: &mut World, policy_id: &str) {
-    world.jobs.retain(|j| !matches!(&j.work, Work::Huawei(HwWork::PolicyTick { policy, .. }) if policy == policy_id));
+    world.jobs.remove_for_target(policy_id, |j| matches!(&j.work, Work::Huawei(HwWork::PolicyTick { .. })));
 }
 
 /// Bind every unbound resource whose tags match an auto-binding vault's rules (a resource
@@ -402,11 +405,13 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
     let project = work.project().to_string();
     match work {
         HwWork::TaskStart { oplog, then, observed, .. } => {
-            if let Some(o) = world.huawei.get_mut(&project).and_then(|p| p.oplogs.get_mut(&oplog)) {
-                o.status = "running".into();
-                o.started_ms = Some(at);
-                o.updated_ms = at;
-                o.progress = 50;
+            if let Some(p) = world.huawei.get_mut(&project) {
+                p.oplogs.update(&oplog, |o| {
+                    o.status = "running".into();
+                    o.started_ms = Some(at);
+                    o.updated_ms = at;
+                    o.progress = 50;
+                });
             }
             let policy = if observed { world.timing } else { world.timing.unobserved() };
             world.schedule(account, region, Gate::new(policy, at), Work::Huawei(*then));
@@ -502,11 +507,19 @@ pub fn grow_to_fit(p: &mut HwProject, vault_id: &str) {
     }
 }
 
-/// Remove a backup with its per-disk children (and its shares).
+/// Remove a backup with its per-disk children (and its shares). A checkpoint whose backups
+/// are all gone goes with the last one: otherwise every policy run would leave a record behind
+/// for as long as the twin runs.
 pub fn remove_backup(p: &mut HwProject, id: &str) {
     if let Some(b) = p.backups.remove(id) {
         for c in &b.children {
             p.backups.remove(c);
+        }
+        let emptied = p.checkpoints.get(&b.checkpoint_id).is_some_and(|c| {
+            c.status != "protecting" && c.backups.iter().all(|other| !p.backups.contains_key(other))
+        });
+        if emptied {
+            p.checkpoints.remove(&b.checkpoint_id);
         }
     }
     p.members.retain(|_, m| m.backup_id != id);
@@ -537,7 +550,7 @@ fn log_expiry(world: &mut World, project: &str, vault: (&str, &str), backup: &st
         request_id: String::new(),
         resource: None,
     };
-    world.huawei.entry(project.into()).or_default().oplogs.insert(id, log);
+    world.huawei.entry(project.into()).or_default().oplogs.insert(log);
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -104,7 +104,7 @@ impl Ctx<'_> {
             request_id: format!("req-{}", self.request_id),
             resource: None,
         };
-        self.world.huawei.entry(project.to_string()).or_default().oplogs.insert(id.clone(), log);
+        self.world.huawei.entry(project.to_string()).or_default().oplogs.insert(log);
         id
     }
 }
@@ -252,7 +252,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
     let hreq = Req { params, query, body: req.body };
     let timing = st.world.timing;
     // A rejected request changes nothing: writes restore what they touched when they fail.
-    let undo = (req.method != Method::GET).then(|| (st.world.huawei.clone(), st.world.jobs.len()));
+    let undo = (req.method != Method::GET).then(|| (st.world.huawei.clone(), st.world.jobs.mark()));
     let mut ctx = Ctx {
         cfg,
         world: &mut st.world,
@@ -268,7 +268,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
     let result = (op.handler)(&mut ctx, &hreq);
     if let (Err(_), Some((huawei, jobs))) = (&result, undo) {
         st.world.huawei = huawei;
-        st.world.jobs.truncate(jobs);
+        st.world.jobs.drop_after(jobs);
     }
     if result.is_ok() && req.method == Method::GET {
         st.world.observe(&caller.account, region, now);

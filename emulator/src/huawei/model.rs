@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::history::LogBook;
+
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
 pub const PROVIDER_DISK: &str = "d1603440-187d-4516-af25-121250c7cc97";
 pub const PROVIDER_TURBO: &str = "3f3c3220-245c-4805-b811-758870015881";
@@ -20,7 +22,8 @@ pub struct HwProject {
     pub policies: BTreeMap<String, Policy>,
     pub backups: BTreeMap<String, Backup>,
     pub checkpoints: BTreeMap<String, Checkpoint>,
-    pub oplogs: BTreeMap<String, OpLog>,
+    #[serde(with = "crate::history::by_key")]
+    pub oplogs: LogBook<OpLog>,
     pub servers: BTreeMap<String, Server>,
     pub volumes: BTreeMap<String, Volume>,
     /// File-backup client agents by `agent_id` (API 4.2).

@@ -1017,7 +1017,7 @@ pub fn describe_disk_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<O
     let logs: Vec<_> = ctx
         .store()
         .disk_logs
-        .iter()
+        .values()
         .filter(|l| ids.contains(&l.disk_id) && l.start_ms >= begin && l.start_ms <= end)
         .map(super::render::disk_log)
         .collect();

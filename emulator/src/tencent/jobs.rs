@@ -6,17 +6,17 @@ use crate::timing::Gate;
 use crate::world::{Work, World};
 
 fn end_snapshot_log(store: &mut TcRegion, log: u64, at: i64) {
-    if let Some(l) = store.snapshot_logs.iter_mut().find(|l| l.id == log) {
+    store.snapshot_logs.update(&log, |l| {
         l.operation_state = "SUCCESS".into();
         l.end_ms = Some(at);
-    }
+    });
 }
 
 fn end_log(store: &mut TcRegion, log: u64, at: i64, ok: bool) {
-    if let Some(l) = store.disk_logs.iter_mut().find(|l| l.id == log) {
+    store.disk_logs.update(&log, |l| {
         l.operation_state = if ok { "SUCCESS" } else { "FAILED" }.into();
         l.end_ms = Some(at);
-    }
+    });
 }
 
 /// Remove a disk and what only it owns (its backup points, its policy bindings). Its snapshots
@@ -28,10 +28,8 @@ pub fn destroy_disk(world: &mut World, account: &str, region: &str, disk_id: &st
     for p in store.policies.values_mut() {
         p.disk_ids.retain(|d| d != disk_id);
     }
-    world.jobs.retain(|j| match &j.work {
-        crate::world::Work::Tencent(w) => !(j.account == account && j.region == region && w.target() == disk_id),
-        crate::world::Work::Huawei(_) => true,
-        crate::world::Work::UCloudStack(_) => true,
+    world.jobs.remove_for_target(disk_id, |j| {
+        matches!(j.work, Work::Tencent(_)) && j.account == account && j.region == region
     });
 }
 

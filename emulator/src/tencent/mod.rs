@@ -72,7 +72,7 @@ impl Ctx<'_> {
             start_ms: self.now,
             end_ms: if done { Some(self.now) } else { None },
         };
-        self.store().disk_logs.push(entry);
+        self.store().disk_logs.insert(entry);
         id
     }
 

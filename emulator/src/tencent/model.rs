@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::history::LogBook;
 use crate::inventory::SeedInstance;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -244,8 +245,8 @@ pub struct TcRegion {
     pub backups: BTreeMap<String, DiskBackup>,
     pub snapshots: BTreeMap<String, Snapshot>,
     pub policies: BTreeMap<String, AutoSnapshotPolicy>,
-    pub disk_logs: Vec<DiskOpLog>,
-    pub snapshot_logs: Vec<SnapshotOpLog>,
+    pub disk_logs: LogBook<DiskOpLog>,
+    pub snapshot_logs: LogBook<SnapshotOpLog>,
     /// CreateDisks idempotency: ClientToken → the disk IDs it created.
     pub client_tokens: BTreeMap<String, Vec<String>>,
 }

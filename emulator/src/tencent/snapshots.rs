@@ -25,7 +25,7 @@ fn not_found(id: &str) -> e::TcError {
 
 /// Record a snapshot operation (SNAP_OPERATION_*, ASP_OPERATION_*).
 pub fn log_snapshot(store: &mut TcRegion, id: u64, snapshot_id: &str, operator: &str, op: &str, now: i64, done: bool) {
-    store.snapshot_logs.push(SnapshotOpLog {
+    store.snapshot_logs.insert(SnapshotOpLog {
         id,
         snapshot_id: snapshot_id.into(),
         operator: operator.into(),
@@ -693,7 +693,7 @@ pub fn describe_snapshot_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResu
     let set: Vec<SnapLogOut> = ctx
         .store()
         .snapshot_logs
-        .iter()
+        .values()
         .filter(|l| ids.contains(&l.snapshot_id) && l.start_ms >= begin && l.start_ms <= end)
         .map(|l| SnapLogOut {
             operation_state: &l.operation_state,

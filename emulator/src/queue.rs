@@ -1,0 +1,238 @@
+//! The job queue. Jobs are kept by id (the order they were scheduled in), with three indexes so
+//! that the clock finds the next job to finish, and a resource or a region finds its jobs,
+//! without looking at every job: a clock jump over a year of hourly policies costs what
+//! happens in that year, whatever else is queued.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::world::{Job, Work};
+
+#[derive(Debug, Clone, Default)]
+pub struct Jobs {
+    by_id: BTreeMap<u64, Job>,
+    /// `(due_ms, id)` of every job that waits for nothing but time (not manual, its reads
+    /// seen): the first entry due is the next job to finish.
+    ready: BTreeSet<(i64, u64)>,
+    /// `Work::target()` → ids.
+    by_target: BTreeMap<String, BTreeSet<u64>>,
+    /// (account, region) → ids, for the reads that open read-gated jobs.
+    by_region: BTreeMap<(String, String), BTreeSet<u64>>,
+}
+
+fn waits_only_for_time(job: &Job) -> bool {
+    !job.gate.manual && job.gate.reads >= job.gate.min_reads
+}
+
+impl Jobs {
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Every job, in the order it was scheduled.
+    pub fn iter(&self) -> impl Iterator<Item = &Job> {
+        self.by_id.values()
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Job> {
+        self.by_id.get(&id)
+    }
+
+    pub fn push(&mut self, job: Job) {
+        self.remove(job.id);
+        let id = job.id;
+        if waits_only_for_time(&job) {
+            self.ready.insert((job.gate.due_ms, id));
+        }
+        self.by_target.entry(job.work.target().to_string()).or_default().insert(id);
+        self.by_region.entry((job.account.clone(), job.region.clone())).or_default().insert(id);
+        self.by_id.insert(id, job);
+    }
+
+    fn unindex(&mut self, job: &Job) {
+        self.ready.remove(&(job.gate.due_ms, job.id));
+        if let Some(ids) = self.by_target.get_mut(job.work.target()) {
+            ids.remove(&job.id);
+            if ids.is_empty() {
+                self.by_target.remove(job.work.target());
+            }
+        }
+        let key = (job.account.clone(), job.region.clone());
+        if let Some(ids) = self.by_region.get_mut(&key) {
+            ids.remove(&job.id);
+            if ids.is_empty() {
+                self.by_region.remove(&key);
+            }
+        }
+    }
+
+    pub fn remove(&mut self, id: u64) -> Option<Job> {
+        let job = self.by_id.remove(&id)?;
+        self.unindex(&job);
+        Some(job)
+    }
+
+    /// The job to finish next at `now_ms`: the earliest (due, id) among those whose gate is open.
+    pub fn next_due(&self, now_ms: i64) -> Option<u64> {
+        self.ready.first().filter(|(due, _)| *due <= now_ms).map(|(_, id)| *id)
+    }
+
+    /// The jobs that drive `target`, in the order they were scheduled.
+    pub fn for_target<'a>(&'a self, target: &str) -> impl Iterator<Item = &'a Job> + 'a {
+        self.by_target.get(target).into_iter().flatten().filter_map(|id| self.by_id.get(id))
+    }
+
+    /// Drop the jobs of `target` that `doomed` picks.
+    pub fn remove_for_target(&mut self, target: &str, doomed: impl Fn(&Job) -> bool) {
+        let ids: Vec<u64> = self.for_target(target).filter(|j| doomed(j)).map(|j| j.id).collect();
+        for id in ids {
+            self.remove(id);
+        }
+    }
+
+    /// The highest id queued so far, for `drop_after` (0 when empty).
+    pub fn mark(&self) -> u64 {
+        self.by_id.last_key_value().map_or(0, |(id, _)| *id)
+    }
+
+    /// Drop every job scheduled after `mark` (a rejected request's).
+    pub fn drop_after(&mut self, mark: u64) {
+        let ids: Vec<u64> = self.by_id.range(mark + 1..).map(|(id, _)| *id).collect();
+        for id in ids {
+            self.remove(id);
+        }
+    }
+
+    /// A read has seen the jobs of `account`/`region`.
+    pub fn observe_region(&mut self, account: &str, region: &str, now_ms: i64) {
+        let key = (account.to_string(), region.to_string());
+        let ids: Vec<u64> = self.by_region.get(&key).map(|s| s.iter().copied().collect()).unwrap_or_default();
+        for id in ids {
+            self.observe_one(id, now_ms);
+        }
+    }
+
+    /// A read has seen the jobs `seen` picks (work watched from elsewhere than its own region).
+    pub fn observe_where(&mut self, now_ms: i64, seen: impl Fn(&Job) -> bool) {
+        let ids: Vec<u64> = self.by_id.values().filter(|j| seen(j)).map(|j| j.id).collect();
+        for id in ids {
+            self.observe_one(id, now_ms);
+        }
+    }
+
+    fn observe_one(&mut self, id: u64, now_ms: i64) {
+        let Some(job) = self.by_id.get_mut(&id) else { return };
+        let was_ready = waits_only_for_time(job);
+        job.gate.reads = job.gate.reads.saturating_add(1);
+        if job.opened_ms.is_none() && job.gate.reads >= job.gate.min_reads {
+            job.opened_ms = Some(now_ms);
+        }
+        if !was_ready && waits_only_for_time(job) {
+            self.ready.insert((job.gate.due_ms, id));
+        }
+    }
+
+    /// For the control plane's `jobs/complete`: the in-flight (not scheduled) jobs, optionally
+    /// of one target, by (due capped at `now_ms`, id).
+    pub fn in_flight(&self, now_ms: i64, target: Option<&str>) -> BTreeSet<(i64, u64)> {
+        let pick = |j: &Job| !j.work.is_scheduled() && target.is_none_or(|t| j.work.target() == t);
+        let jobs: Box<dyn Iterator<Item = &Job>> = match target {
+            Some(t) => Box::new(self.for_target(t)),
+            None => Box::new(self.iter()),
+        };
+        jobs.filter(|j| pick(j)).map(|j| (j.gate.due_ms.min(now_ms), j.id)).collect()
+    }
+
+    /// Jobs scheduled after `after`, for a caller that tracks what a finished job queued.
+    pub fn scheduled_after(&self, after: u64) -> impl Iterator<Item = &Job> {
+        self.by_id.range(after + 1..).map(|(_, j)| j)
+    }
+
+    pub(crate) fn is_recurring(work: &Work) -> bool {
+        use crate::huawei::model::HwWork;
+        use crate::tencent::model::TcWork;
+        matches!(work, Work::Tencent(TcWork::FirePolicy { .. }) | Work::Huawei(HwWork::PolicyTick { .. }))
+    }
+
+    /// Whether a scheduled policy will fire again (the clock work then grows with the span).
+    pub fn has_recurring(&self) -> bool {
+        self.by_id.values().any(|j| Self::is_recurring(&j.work))
+    }
+}
+
+impl PartialEq for Jobs {
+    fn eq(&self, other: &Jobs) -> bool {
+        self.by_id == other.by_id
+    }
+}
+
+/// Serialized as the list of jobs in scheduling order, as `GET /_cloudtwin/jobs` shows it.
+impl Serialize for Jobs {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.by_id.values())
+    }
+}
+
+impl<'de> Deserialize<'de> for Jobs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Jobs, D::Error> {
+        let list = Vec::<Job>::deserialize(d)?;
+        let mut jobs = Jobs::default();
+        for j in list {
+            jobs.push(j);
+        }
+        Ok(jobs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tencent::model::TcWork;
+    use crate::timing::{Gate, TimingPolicy};
+
+    fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job {
+        let work = Work::Tencent(TcWork::CreateBackup { disk_backup_id: target.into() });
+        Job { id, account: "a".into(), region: region.into(), gate, opened_ms: None, work }
+    }
+
+    #[test]
+    fn the_next_job_is_the_earliest_open_one_by_due_then_id() {
+        let mut q = Jobs::default();
+        q.push(job(1, "r1", "x", Gate::at(0, 10)));
+        q.push(job(2, "r2", "y", Gate::new(TimingPolicy::Realistic { seconds: 0.005 }, 0))); // due 5, needs a read
+        q.push(job(3, "r1", "z", Gate::at(0, 5)));
+        q.push(job(4, "r1", "x", Gate::new(TimingPolicy::Manual, 0)));
+        assert_eq!(q.next_due(4), None);
+        assert_eq!(q.next_due(10), Some(3));
+        q.remove(3);
+        assert_eq!(q.next_due(10), Some(1), "job 2 is not open before a read");
+        q.observe_region("a", "r2", 7);
+        assert_eq!(q.get(2).unwrap().opened_ms, Some(7));
+        assert_eq!(q.next_due(10), Some(2), "(5, 2) comes before (10, 1) once open");
+        assert_eq!(q.for_target("x").map(|j| j.id).collect::<Vec<_>>(), [1, 4]);
+        q.remove_for_target("x", |j| j.gate.manual);
+        assert_eq!(q.for_target("x").map(|j| j.id).collect::<Vec<_>>(), [1]);
+        q.drop_after(1);
+        assert_eq!(q.iter().map(|j| j.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(q.next_due(i64::MAX), Some(1));
+        q.remove(1);
+        assert!(q.is_empty() && q.ready.is_empty() && q.by_target.is_empty() && q.by_region.is_empty());
+    }
+
+    #[test]
+    fn serialized_as_the_list_in_scheduling_order() {
+        let mut q = Jobs::default();
+        q.push(job(7, "r", "b", Gate::at(0, 1)));
+        q.push(job(3, "r", "a", Gate::at(0, 9)));
+        let v = serde_json::to_value(&q).unwrap();
+        assert_eq!(v.as_array().unwrap().iter().map(|j| j["id"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 7]);
+        let back: Jobs = serde_json::from_value(v).unwrap();
+        assert_eq!(back, q);
+        assert_eq!(back.next_due(1), Some(7));
+    }
+}
