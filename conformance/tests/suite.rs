@@ -120,3 +120,22 @@ fn insta_reads_the_recordings() {
         settings.bind(|| insta::assert_snapshot!(stem, content));
     }
 }
+
+/// A scenario's `source` names documents a reader of the repository has: the API references by
+/// section and operation, never a digest that is not shipped.
+#[test]
+fn sources_cite_no_file_outside_the_repository() {
+    for s in scenarios() {
+        let source = s.source.as_deref().unwrap_or_default();
+        assert!(!source.is_empty(), "{}: no source", s.id());
+        assert!(!source.contains("reference/") && !source.contains(".md"), "{}: {source}", s.id());
+    }
+}
+
+/// Every scenario that creates something deletes it (twin-only ones too: a running twin is
+/// shared with later runs), except the one that says what it leaves behind.
+#[test]
+fn only_declared_scenarios_leave_anything_behind() {
+    let leaving: Vec<String> = scenarios().iter().filter(|s| s.leaves_behind.is_some()).map(|s| s.id()).collect();
+    assert_eq!(leaving, ["huawei-cbr/locked-vault"]);
+}
