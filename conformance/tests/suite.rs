@@ -139,3 +139,24 @@ fn only_declared_scenarios_leave_anything_behind() {
     let leaving: Vec<String> = scenarios().iter().filter(|s| s.leaves_behind.is_some()).map(|s| s.id()).collect();
     assert_eq!(leaving, ["huawei-cbr/locked-vault"]);
 }
+
+/// The numbers the documentation gives are the suite's: README's total and docs/conformance.md's
+/// count per surface (they drifted once).
+#[test]
+fn the_documented_scenario_counts_are_the_suites() {
+    let all = scenarios();
+    let count = |surface: &str| all.iter().filter(|s| s.surface == surface).count();
+    let docs = std::fs::read_to_string(root().join("../docs/conformance.md")).unwrap();
+    for (surface, words) in [
+        ("tencent-cbs", "Tencent CBS scenarios"),
+        ("huawei-cbr", "Huawei CBR scenarios"),
+        ("gateway", "gateway scenarios"),
+        ("ucloudstack", "UCloudStack scenarios"),
+    ] {
+        let said = format!("{} {words}", count(surface));
+        assert!(docs.contains(&said), "docs/conformance.md should say `{said}`");
+    }
+    let readme = std::fs::read_to_string(root().join("../README.md")).unwrap();
+    let total = format!("{} scenarios", all.len());
+    assert!(readme.contains(&total), "README.md should say `{total}`");
+}
