@@ -685,8 +685,8 @@ fn resources(state: &Value) -> Vec<String> {
 }
 
 /// The suite against a separately started twin under one timing policy, `runs` times in a row;
-/// afterwards the twin holds exactly the resources it started with. (tests/run-all.sh also runs
-/// it twice against a plain `serve`.)
+/// afterwards the twin holds exactly the resources it started with. (The default, realistic
+/// timing: tests/run-all.sh runs the suite twice against a plain `serve`.)
 fn suite_against_serve(timing: &[&str], runs: u32) {
     let twin = Served::start(timing);
     let before = resources(&twin.state());
@@ -713,11 +713,6 @@ fn suite_against_serve(timing: &[&str], runs: u32) {
         };
         assert_eq!(now, asked, "the run puts the twin's timing back");
     }
-}
-
-#[test]
-fn the_suite_passes_against_a_served_twin_with_default_timing() {
-    suite_against_serve(&[], 1);
 }
 
 #[test]

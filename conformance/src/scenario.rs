@@ -407,7 +407,8 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         }
     }
     // A surface without a public cloud (the gateway, UCloudStack) runs against twins only.
-    let reachable = if client.cloud().is_some() { vec![TargetKind::Twin, TargetKind::Cloud] } else { vec![TargetKind::Twin] };
+    let reachable =
+        if client.cloud().is_some() { vec![TargetKind::Twin, TargetKind::Cloud] } else { vec![TargetKind::Twin] };
     let targets = raw.targets.clone().unwrap_or_else(|| reachable.clone());
     if targets.is_empty() {
         return Err(err(None, "`targets` may not be empty".into()));

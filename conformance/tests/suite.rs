@@ -120,3 +120,43 @@ fn insta_reads_the_recordings() {
         settings.bind(|| insta::assert_snapshot!(stem, content));
     }
 }
+
+/// A scenario's `source` names documents a reader of the repository has: the API references by
+/// section and operation, never a digest that is not shipped.
+#[test]
+fn sources_cite_no_file_outside_the_repository() {
+    for s in scenarios() {
+        let source = s.source.as_deref().unwrap_or_default();
+        assert!(!source.is_empty(), "{}: no source", s.id());
+        assert!(!source.contains("reference/") && !source.contains(".md"), "{}: {source}", s.id());
+    }
+}
+
+/// Every scenario that creates something deletes it (twin-only ones too: a running twin is
+/// shared with later runs), except the one that says what it leaves behind.
+#[test]
+fn only_declared_scenarios_leave_anything_behind() {
+    let leaving: Vec<String> = scenarios().iter().filter(|s| s.leaves_behind.is_some()).map(|s| s.id()).collect();
+    assert_eq!(leaving, ["huawei-cbr/locked-vault"]);
+}
+
+/// The numbers the documentation gives are the suite's: README's total and docs/conformance.md's
+/// count per surface (they drifted once).
+#[test]
+fn the_documented_scenario_counts_are_the_suites() {
+    let all = scenarios();
+    let count = |surface: &str| all.iter().filter(|s| s.surface == surface).count();
+    let docs = std::fs::read_to_string(root().join("../docs/conformance.md")).unwrap();
+    for (surface, words) in [
+        ("tencent-cbs", "Tencent CBS scenarios"),
+        ("huawei-cbr", "Huawei CBR scenarios"),
+        ("gateway", "gateway scenarios"),
+        ("ucloudstack", "UCloudStack scenarios"),
+    ] {
+        let said = format!("{} {words}", count(surface));
+        assert!(docs.contains(&said), "docs/conformance.md should say `{said}`");
+    }
+    let readme = std::fs::read_to_string(root().join("../README.md")).unwrap();
+    let total = format!("{} scenarios", all.len());
+    assert!(readme.contains(&total), "README.md should say `{total}`");
+}

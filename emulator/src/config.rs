@@ -617,3 +617,30 @@ impl UcsSettings {
         self.set_types.iter().find(|s| s.set_type == t)
     }
 }
+
+#[cfg(test)]
+mod signature_clock_tests {
+    use super::*;
+
+    #[test]
+    fn each_setting_accepts_its_own_clocks_windows() {
+        let wall = chrono::Utc::now().timestamp();
+        let virtual_ms = (wall + 3 * 86_400) * 1000;
+        let (on_wall, on_virtual, on_neither) = (wall - 100, wall + 3 * 86_400 + 100, wall + 86_400);
+        let check = |c: SignatureClock, t| c.accepts(t, virtual_ms, 300);
+        assert!(check(SignatureClock::Either, on_wall) && check(SignatureClock::Either, on_virtual));
+        assert!(!check(SignatureClock::Either, on_neither));
+        assert!(check(SignatureClock::Wall, on_wall) && !check(SignatureClock::Wall, on_virtual));
+        assert!(!check(SignatureClock::Virtual, on_wall) && check(SignatureClock::Virtual, on_virtual));
+    }
+
+    #[test]
+    fn the_config_file_and_the_flag_name_it() {
+        assert_eq!(Config::default().signature_clock, SignatureClock::Either);
+        let cfg: Config = serde_json::from_str(r#"{"signature_clock": "virtual"}"#).unwrap();
+        assert_eq!(cfg.signature_clock, SignatureClock::Virtual);
+        assert!(serde_json::from_str::<Config>(r#"{"signature_clock": "sundial"}"#).is_err());
+        assert_eq!("wall".parse::<SignatureClock>(), Ok(SignatureClock::Wall));
+        assert!("sundial".parse::<SignatureClock>().unwrap_err().contains("either, wall or virtual"));
+    }
+}

@@ -230,18 +230,39 @@ def hw_raw(twin_server):
     return huawei_support.HwRaw(twin_server.base_url)
 
 
+#: Response fields the CBR API reference documents but the pinned huaweicloudsdkcbr models have
+#: no attribute for (the SDK drops them). Any other dropped field fails the run: the twin would
+#: be sending something the documentation does not have.
+DOCUMENTED_SDK_GAPS = {
+    "AddMemberResponse.count": "§4.10.1 AddMember, response body table: count (Integer)",
+    "OrganizationPolicyStatus.error_msg": "§4.11.5 ListOrganizationPolicyDetail, response example: error_msg",
+}
+
+
+def undocumented_dropped_fields():
+    return sorted(f for f in huawei_support.DROPPED_FIELDS if f not in DOCUMENTED_SDK_GAPS)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if undocumented_dropped_fields() and exitstatus == 0:
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter):
     dropped = huawei_support.DROPPED_FIELDS
-    if dropped:
-        terminalreporter.section("For information (not a failure): Huawei response fields the SDK drops")
-        terminalreporter.write_line(
-            "The twin sends these fields because the CBR API reference documents them; the models of"
-        )
-        terminalreporter.write_line(
-            "huaweicloudsdkcbr (pinned in requirements.txt) have no attribute for them, so the SDK ignores them."
-        )
-        for field, n in sorted(dropped.items()):
-            terminalreporter.write_line(f"  {field} ({n}x)")
+    if not dropped:
+        return
+    unknown = undocumented_dropped_fields()
+    if unknown:
+        terminalreporter.section("FAILED: Huawei response fields neither the SDK models nor the documentation have")
+        for field in unknown:
+            terminalreporter.write_line(f"  {field} ({dropped[field]}x)")
+    terminalreporter.section("For information: documented Huawei response fields the SDK models lack")
+    terminalreporter.write_line("The CBR API reference documents them, so the twin sends them; huaweicloudsdkcbr")
+    terminalreporter.write_line("(pinned in requirements.txt) has no attribute for them and drops them. Not a failure.")
+    for field, n in sorted(dropped.items()):
+        if field in DOCUMENTED_SDK_GAPS:
+            terminalreporter.write_line(f"  {field} ({n}x): {DOCUMENTED_SDK_GAPS[field]}")
 
 
 def pytest_configure(config):
