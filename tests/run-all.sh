@@ -14,6 +14,13 @@ cargo test --workspace --locked
 echo "== conformance suite (embedded twin)"
 target/debug/cloudtwin conform --target embedded --junit target/conformance-junit.xml
 
+# ---- fuzz smoke run (docs/fuzzing.md): a few seconds of mutated, re-signed requests of every
+# surface against a fresh embedded twin; fails on any 5xx, non-envelope answer or unhealthy twin.
+# The seed is fixed so a failure reproduces; CLOUDTWIN_FUZZ_SEED picks another.
+echo "== fuzz smoke (cloudtwin fuzz)"
+target/debug/cloudtwin fuzz --requests "${CLOUDTWIN_FUZZ_REQUESTS:-1000}" --seed "${CLOUDTWIN_FUZZ_SEED:-1}"
+# ---- end of fuzz smoke run
+
 echo "== python venv (tests/sdk/requirements.txt)"
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

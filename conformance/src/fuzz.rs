@@ -202,7 +202,7 @@ fn mutate(v: &mut Value, rng: &mut SmallRng, pool: &Pool) {
         (Value::Array(a), 2) if !a.is_empty() => {
             let item = a[rng.gen_range(0..a.len())].clone();
             let n = rng.gen_range(1..200);
-            a.extend(std::iter::repeat(item).take(n));
+            a.extend(vec![item; n]);
         }
         (Value::Array(a), 3) => a.clear(),
         (Value::String(s), 4) => {
@@ -386,7 +386,7 @@ fn next_request(
 async fn healthy(target: &Target, endpoint: &Endpoint) -> Result<(), String> {
     for path in ["/_cloudtwin/health", "/_cloudtwin/state"] {
         let req = HttpRequest { method: "GET".into(), path_and_query: path.into(), headers: vec![], body: vec![] };
-        let reply = target.send(endpoint, &req).await.map_err(|e| e.0)?.map_err(|e| e)?;
+        let reply = target.send(endpoint, &req).await.map_err(|e| e.0)??;
         if reply.status != 200 || serde_json::from_slice::<Value>(&reply.body).is_err() {
             return Err(format!("{path} answered HTTP {}", reply.status));
         }
@@ -422,10 +422,13 @@ pub async fn run(opts: &FuzzOptions, out: &mut dyn Write) -> Result<Summary, Str
         corpus.len(),
         target.label
     );
-    let mut i = 0u64;
+    let (mut i, mut since_wait) = (0u64, 0u32);
+    let mut next_progress = opts.requests / 10;
     while sum.sent < opts.requests {
         i += 1;
-        if i % 200 == 0 {
+        since_wait += 1;
+        if since_wait == 200 {
+            since_wait = 0;
             // Let jobs finish on the clock now and then, so later requests meet finished work.
             target.wait(rng.gen_range(1.0..120.0), &Default::default()).await.map_err(|e| e.0)?;
             now = target.now().await.map_err(|e| e.0)?;
@@ -470,7 +473,8 @@ pub async fn run(opts: &FuzzOptions, out: &mut dyn Write) -> Result<Summary, Str
         if let Ok(v) = serde_json::from_slice::<Value>(&reply.body) {
             pool.learn(&v, &mut rng);
         }
-        if opts.requests >= 10_000 && sum.sent % (opts.requests / 10) == 0 {
+        if opts.requests >= 10_000 && sum.sent == next_progress {
+            next_progress += opts.requests / 10;
             let _ = writeln!(
                 out,
                 "fuzz: {} sent, {} failures, {:.0} s",

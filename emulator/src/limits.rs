@@ -150,15 +150,15 @@ pub fn check_json_with(bytes: &[u8], bounds: &Bounds) -> Result<(), Exceeded> {
                 }
                 let len = i.min(bytes.len()) - start;
                 let key = expect_key && stack.last().is_some_and(|(obj, _)| *obj);
-                let s = String::from_utf8_lossy(&bytes[start..start + len.min(64)]);
+                let head = || String::from_utf8_lossy(&bytes[start..start + len.min(64)]).into_owned();
                 if key {
                     if len > bounds.name_bytes {
-                        return Err(over(Bound::NameBytes, &s));
+                        return Err(over(Bound::NameBytes, &head()));
                     }
                     expect_key = false;
                 } else {
                     if len > bounds.value_bytes {
-                        return Err(over(Bound::ValueBytes, &s));
+                        return Err(over(Bound::ValueBytes, &head()));
                     }
                     if !value_open {
                         new_value(&mut values)?;

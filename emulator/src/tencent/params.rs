@@ -62,18 +62,106 @@ pub fn exceeded(err: Exceeded) -> crate::tencent::error::TcError {
     }
 }
 
+/// One node of the flat names' tree: `a.b=1` is a node `a` with a kid `b` whose leaf is `1`.
+#[derive(Default)]
+struct Node {
+    leaf: Option<String>,
+    kids: BTreeMap<String, Node>,
+}
+
+/// A structure being built: its own key, the kids still to build (in order, each with its key
+/// and full path) and the values already built.
+struct Open {
+    key: String,
+    is_array: bool,
+    todo: std::vec::IntoIter<(String, String, Node)>,
+    built: Vec<(String, Value)>,
+}
+
+enum Built {
+    Leaf(Value),
+    Open(Open),
+}
+
+/// Numeric segments index arrays.
+fn is_array(kids: &BTreeMap<String, Node>) -> bool {
+    kids.keys().all(|k| k.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Start building `node`: a leaf is done at once, a structure lists its kids.
+fn open(key: String, path: String, node: Node) -> TcResult<Built> {
+    match (node.leaf, node.kids.is_empty()) {
+        (Some(v), true) => Ok(Built::Leaf(Value::String(v))),
+        (Some(_), false) => {
+            Err(e::InvalidParameter(format!("The parameter `{path}` is given both as a value and as a structure.")))
+        }
+        (None, _) => {
+            let array = is_array(&node.kids);
+            let mut todo: Vec<(String, String, Node)> = Vec::with_capacity(node.kids.len());
+            if array {
+                let mut items: Vec<(u64, Node)> = Vec::with_capacity(node.kids.len());
+                for (k, v) in node.kids {
+                    let idx = k
+                        .parse::<u64>()
+                        .map_err(|_| e::InvalidParameterValue(format!("The index in `{path}.{k}` is out of range.")))?;
+                    items.push((idx, v));
+                }
+                items.sort_by_key(|(i, _)| *i);
+                todo.extend(items.into_iter().map(|(i, v)| (i.to_string(), format!("{path}.{i}"), v)));
+            } else {
+                for (k, v) in node.kids {
+                    let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    todo.push((k, child, v));
+                }
+            }
+            Ok(Built::Open(Open { key, is_array: array, todo: todo.into_iter(), built: Vec::new() }))
+        }
+    }
+}
+
+impl Open {
+    fn finish(self) -> Value {
+        if self.is_array {
+            Value::Array(self.built.into_iter().map(|(_, v)| v).collect())
+        } else {
+            Value::Object(self.built.into_iter().collect())
+        }
+    }
+}
+
+/// The tree as a JSON value, depth first with a stack of its own (no recursion, however deep).
+fn to_value(root: Node) -> TcResult<Value> {
+    let mut stack = match open(String::new(), String::new(), root)? {
+        Built::Leaf(v) => return Ok(v),
+        Built::Open(o) => vec![o],
+    };
+    loop {
+        let top = stack.last_mut().expect("the stack ends only by returning");
+        match top.todo.next() {
+            Some((key, path, node)) => match open(key.clone(), path, node)? {
+                Built::Leaf(v) => top.built.push((key, v)),
+                Built::Open(o) => stack.push(o),
+            },
+            None => {
+                let mut done = stack.pop().expect("the top was just read");
+                let key = std::mem::take(&mut done.key);
+                let value = done.finish();
+                match stack.last_mut() {
+                    Some(parent) => parent.built.push((key, value)),
+                    None => return Ok(value),
+                }
+            }
+        }
+    }
+}
+
 /// Fold flat `name=value` pairs into a tree. Numeric path segments index arrays. Names are held
-/// to [`limits::MAX_DEPTH`] segments before anything is built, so the folding below (which
-/// recurses once per segment) stays a few frames deep, and a node to [`limits::MAX_ITEMS`] kids.
+/// to [`limits::MAX_DEPTH`] segments and a node to [`limits::MAX_ITEMS`] kids before anything is
+/// built, and the tree is turned into JSON with an explicit stack, not recursion.
 pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
     // No parameters at all is the empty object a `{}` body gives, not an empty array.
     if pairs.is_empty() {
         return Ok(Map::new());
-    }
-    #[derive(Default)]
-    struct Node {
-        leaf: Option<String>,
-        kids: BTreeMap<String, Node>,
     }
     if pairs.len() > limits::MAX_PARAMS {
         return Err(exceeded(Exceeded::new(Bound::Params, "")));
@@ -98,40 +186,7 @@ pub fn fold_flat(pairs: Vec<(String, String)>) -> TcResult<Map<String, Value>> {
         }
         node.leaf = Some(value);
     }
-    fn build(path: &str, node: Node) -> TcResult<Value> {
-        match (node.leaf, node.kids.is_empty()) {
-            (Some(v), true) => Ok(Value::String(v)),
-            (Some(_), false) => {
-                Err(e::InvalidParameter(format!("The parameter `{path}` is given both as a value and as a structure.")))
-            }
-            (None, _) => {
-                let all_numeric = node.kids.keys().all(|k| k.bytes().all(|b| b.is_ascii_digit()));
-                if all_numeric {
-                    let mut items: Vec<(u64, Node)> = Vec::new();
-                    for (k, v) in node.kids {
-                        let idx = k.parse::<u64>().map_err(|_| {
-                            e::InvalidParameterValue(format!("The index in `{path}.{k}` is out of range."))
-                        })?;
-                        items.push((idx, v));
-                    }
-                    items.sort_by_key(|(i, _)| *i);
-                    let mut out = Vec::with_capacity(items.len());
-                    for (i, v) in items {
-                        out.push(build(&format!("{path}.{i}"), v)?);
-                    }
-                    Ok(Value::Array(out))
-                } else {
-                    let mut map = Map::new();
-                    for (k, v) in node.kids {
-                        let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                        map.insert(k, build(&child, v)?);
-                    }
-                    Ok(Value::Object(map))
-                }
-            }
-        }
-    }
-    match build("", root)? {
+    match to_value(root)? {
         Value::Object(m) => Ok(m),
         Value::Array(_) => Err(e::UnknownParameter("Parameter names must not be bare indexes.")),
         _ => Ok(Map::new()),
@@ -372,6 +427,24 @@ mod tests {
         assert_eq!(parse(json!({"DiskIds": "a"})).unwrap_err().code, "InvalidParameterValue");
         assert_eq!(parse(json!({"DiskIds": [1]})).unwrap_err().code, "InvalidParameterValue");
         assert_eq!(parse(json!({"DiskIds": ["a"], "Flag": "yes"})).unwrap_err().code, "InvalidParameterValue");
+    }
+
+    #[test]
+    fn folding_needs_no_recursion_and_names_the_bound() {
+        // The tree itself is folded with an explicit stack; the bound stops long names first.
+        let deep = vec!["a"; limits::MAX_DEPTH].join(".");
+        let m = fold_flat(pairs(&[(deep.as_str(), "1")])).unwrap();
+        let mut v = &Value::Object(m);
+        for _ in 0..limits::MAX_DEPTH {
+            v = &v["a"];
+        }
+        assert_eq!(v, &json!("1"));
+        let too_deep = vec!["a"; limits::MAX_DEPTH + 1].join(".");
+        assert_eq!(fold_flat(pairs(&[(too_deep.as_str(), "1")])).unwrap_err().code, "UnknownParameter");
+        let long = vec!["a"; 100_000].join(".");
+        assert_eq!(fold_flat(pairs(&[(long.as_str(), "1")])).unwrap_err().code, "UnknownParameter");
+        let wide: Vec<(String, String)> = (0..=limits::MAX_ITEMS).map(|i| (format!("Ids.{i}"), "x".into())).collect();
+        assert_eq!(fold_flat(wide).unwrap_err().code, "InvalidParameterValue.LimitExceeded");
     }
 
     proptest::proptest! {
