@@ -627,7 +627,6 @@ struct Served {
 
 impl Served {
     fn start(args: &[&str]) -> Served {
-        use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
@@ -636,9 +635,7 @@ impl Served {
             .spawn()
             .expect("serve starts");
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        stdout.read_line(&mut first).unwrap();
-        let url = first.split_whitespace().find(|w| w.starts_with("http://")).expect(&first).to_string();
+        let url = common::ready_url(&mut stdout);
         Served { child, url, _stdout: stdout }
     }
 

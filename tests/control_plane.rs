@@ -122,11 +122,10 @@ fn serve_starts_and_answers() {
         .spawn()
         .unwrap();
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
-    let addr = line.split("http://").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let url = common::ready_url(&mut out);
+    let addr = url.trim_start_matches("http://");
     let r = common::raw(addr.parse().unwrap(), "GET", "/_cloudtwin/clock", &[], b"");
     child.kill().ok();
     child.wait().ok();
-    assert_eq!(r.json()["now"], 1795384433, "{line}");
+    assert_eq!(r.json()["now"], 1795384433, "{url}");
 }

@@ -162,7 +162,8 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
         if let Some(p) = outcome_problem(step, &reply) {
             return Ok(fail(report, p, shown_request(), shown_answer()));
         }
-        if let Some(w) = &step.wait {
+        // A tolerated error (the thing waited on is already gone) leaves nothing to wait for.
+        if let Some(w) = step.wait.as_ref().filter(|_| reply.error.is_none()) {
             match field_problem(&w.until, &reply.body, scope) {
                 Ok(None) => {}
                 Ok(Some(unmet)) => {

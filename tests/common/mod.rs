@@ -57,6 +57,20 @@ impl Reply {
 
 /// Send one HTTP/1.1 request exactly as given (headers in order, no additions but
 /// Content-Length and Connection: close) and read the whole answer.
+/// Read a `cloudtwin serve` banner up to its fixed last line, `cloudtwin ready in X ms at URL`,
+/// and return that URL.
+#[allow(dead_code)]
+pub fn ready_url(out: &mut impl std::io::BufRead) -> String {
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap_or(0) > 0 {
+        if line.starts_with("cloudtwin ready in ") {
+            return line.split_whitespace().last().unwrap_or_default().to_string();
+        }
+        line.clear();
+    }
+    panic!("serve ended before its ready line");
+}
+
 pub fn raw(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap();
     let mut head = format!("{method} {target} HTTP/1.1\r\n");
