@@ -98,7 +98,8 @@ fn huawei_as_host(t: &Twin, host: &str, method: &str, path: &str, body: Option<&
     let headers =
         vec![("Host", host), ("Content-Type", "application/json;charset=utf-8"), ("X-Project-Id", DEFAULT_PROJECT)];
     let date = hwsign::format_sdk_date(t.now());
-    let out = hwsign::Outgoing { method, raw_path: path, raw_query: "", headers: &headers, body: &payload, sdk_date: &date };
+    let out =
+        hwsign::Outgoing { method, raw_path: path, raw_query: "", headers: &headers, body: &payload, sdk_date: &date };
     let s = hwsign::sign(hwsign::Algorithm::HmacSha256, DEFAULT_AK, DEFAULT_SK, &out);
     let mut h: Vec<(String, String)> = s.headers.clone();
     h.push(("Authorization".into(), s.authorization));
@@ -152,9 +153,19 @@ fn a_foreign_host_is_refused_on_every_surface_and_changes_nothing() {
     );
     assert_eq!(common::gw_error_of(&r), (403, "UnauthorizedOperation".to_string()));
     // UCloudStack.
-    let params = ucs_signed(&[("Action", "CreateSnapshot"), ("Region", "cn"), ("Name", "s"), ("DiskID", "disk-ucsdata2")], UCS_PUBLIC_KEY, UCS_PRIVATE_KEY);
+    let params = ucs_signed(
+        &[("Action", "CreateSnapshot"), ("Region", "cn"), ("Name", "s"), ("DiskID", "disk-ucsdata2")],
+        UCS_PUBLIC_KEY,
+        UCS_PRIVATE_KEY,
+    );
     let form = common::form_encode(&params);
-    let r = raw(t.addr, "POST", "/api", &[("Host", EVIL), ("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes());
+    let r = raw(
+        t.addr,
+        "POST",
+        "/api",
+        &[("Host", EVIL), ("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
     let v = r.json();
     assert_eq!((r.status, v["RetCode"].as_i64()), (200, Some(230)), "{v}");
     assert!(v["Message"].as_str().unwrap().starts_with("Params [Host] not available"), "{v}");
@@ -186,7 +197,8 @@ fn loopback_names_and_the_clouds_domains_are_served() {
         let r = tencent_as_host(&t, host, "DescribeDisks", json!({"Limit": 1}), &[]);
         assert_eq!(r.tc_code(), None, "{host}: {}", r.json());
     }
-    let r = huawei_as_host(&t, "cbr.cn-north-4.myhuaweicloud.com", "GET", &format!("/v3/{DEFAULT_PROJECT}/vaults"), None);
+    let r =
+        huawei_as_host(&t, "cbr.cn-north-4.myhuaweicloud.com", "GET", &format!("/v3/{DEFAULT_PROJECT}/vaults"), None);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }
 
@@ -244,10 +256,17 @@ fn a_foreign_origin_is_refused_and_changes_nothing() {
         assert_eq!(r.status, 403, "{origin}");
         let r = raw(t.addr, "POST", "/v1/tencent/disk/list", &h, br#"{"TenantUuid": "system"}"#);
         assert_eq!(common::gw_error_of(&r).0, 403, "{origin}");
-        let r = tencent_as_host(&t, &t.host(), "CreateDisks", serde_json::from_str(DISK).unwrap(), &[("Origin", origin)]);
+        let r =
+            tencent_as_host(&t, &t.host(), "CreateDisks", serde_json::from_str(DISK).unwrap(), &[("Origin", origin)]);
         assert_eq!(r.tc_code().as_deref(), Some("UnauthorizedOperation"), "{origin}");
         // A CORS preflight gets no permission either.
-        let r = raw(t.addr, "OPTIONS", "/_cloudtwin/clock", &[("Origin", origin), ("Access-Control-Request-Method", "POST")], b"");
+        let r = raw(
+            t.addr,
+            "OPTIONS",
+            "/_cloudtwin/clock",
+            &[("Origin", origin), ("Access-Control-Request-Method", "POST")],
+            b"",
+        );
         assert_eq!(r.status, 403);
         assert!(r.header("access-control-allow-origin").is_none());
     }
@@ -263,7 +282,12 @@ fn control_posts_a_browser_sends_without_asking_are_refused() {
     t.ok("CreateDisks", serde_json::from_str(DISK).unwrap());
     let before = world(&t);
     let clock = t.now();
-    for ct in ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+    for ct in [
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
         for (path, body) in [("/_cloudtwin/clock", r#"{"advance": 3600}"#), ("/_cloudtwin/reset", "")] {
             let r = raw(t.addr, "POST", path, &[("Content-Type", ct)], body.as_bytes());
             assert_eq!(r.status, 415, "{ct} {path}");
@@ -275,7 +299,13 @@ fn control_posts_a_browser_sends_without_asking_are_refused() {
     assert_eq!((t.now(), world(&t)), (clock, before.clone()), "nothing changed");
 
     // JSON works, and so does a body-less POST (the conformance runner's reset).
-    let r = raw(t.addr, "POST", "/_cloudtwin/clock", &[("Content-Type", "application/json; charset=utf-8")], br#"{"advance": 60}"#);
+    let r = raw(
+        t.addr,
+        "POST",
+        "/_cloudtwin/clock",
+        &[("Content-Type", "application/json; charset=utf-8")],
+        br#"{"advance": 60}"#,
+    );
     assert_eq!(r.status, 200);
     assert_eq!(t.now(), clock + 60);
     let r = raw(t.addr, "POST", "/_cloudtwin/reset", &[], b"");
@@ -291,7 +321,12 @@ fn the_control_token_guards_the_control_plane_but_health() {
     let t = twin_cfg(|c| c.edge.control_token = Some(TOKEN.into()));
     let clock = t.now_with(TOKEN);
     assert_eq!(get(&t, "/_cloudtwin/health", &[]).status, 200, "readiness checks need no token");
-    for (method, path) in [("GET", "/_cloudtwin/state"), ("GET", "/_cloudtwin/clock"), ("POST", "/_cloudtwin/reset"), ("GET", "/_cloudtwin/operations")] {
+    for (method, path) in [
+        ("GET", "/_cloudtwin/state"),
+        ("GET", "/_cloudtwin/clock"),
+        ("POST", "/_cloudtwin/reset"),
+        ("GET", "/_cloudtwin/operations"),
+    ] {
         let r = raw(t.addr, method, path, &[("Content-Type", "application/json")], b"");
         assert_eq!(r.status, 401, "{method} {path}");
         assert!(r.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
@@ -300,12 +335,19 @@ fn the_control_token_guards_the_control_plane_but_health() {
             assert_eq!(raw(t.addr, method, path, &[("Authorization", wrong)], b"").status, 401, "{wrong}");
         }
     }
-    let bad = raw(t.addr, "POST", "/_cloudtwin/clock", &[("Content-Type", "application/json")], br#"{"advance": 3600}"#);
+    let bad =
+        raw(t.addr, "POST", "/_cloudtwin/clock", &[("Content-Type", "application/json")], br#"{"advance": 3600}"#);
     assert_eq!(bad.status, 401);
     assert_eq!(t.now_with(TOKEN), clock, "the clock did not move");
 
     let bearer = format!("Bearer {TOKEN}");
-    let r = raw(t.addr, "POST", "/_cloudtwin/clock", &[("Authorization", &bearer), ("Content-Type", "application/json")], br#"{"advance": 60}"#);
+    let r = raw(
+        t.addr,
+        "POST",
+        "/_cloudtwin/clock",
+        &[("Authorization", &bearer), ("Content-Type", "application/json")],
+        br#"{"advance": 60}"#,
+    );
     assert_eq!(r.status, 200);
     let r = raw(t.addr, "GET", "/_cloudtwin/state", &[("X-Cloudtwin-Token", TOKEN)], b"");
     assert_eq!(r.status, 200);
@@ -344,7 +386,13 @@ fn the_conformance_runner_passes_the_control_token() {
     std::fs::write(dir.join("waits.json"), scenario).unwrap();
     let run = |extra: &[&str], env: Option<&str>| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"));
-        cmd.args(["conform", "--target", &format!("http://{}", t.addr), "--scenario-dir", tmp.path().to_str().unwrap()]);
+        cmd.args([
+            "conform",
+            "--target",
+            &format!("http://{}", t.addr),
+            "--scenario-dir",
+            tmp.path().to_str().unwrap(),
+        ]);
         cmd.args(extra).env_remove("CLOUDTWIN_CONTROL_TOKEN");
         if let Some(v) = env {
             cmd.env("CLOUDTWIN_CONTROL_TOKEN", v);
@@ -382,8 +430,9 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
     let t = common::twin(TimingPolicy::Immediate);
     let before = world(&t);
     let path = format!("/v3/{DEFAULT_PROJECT}/vaults");
-    let r = head_only(&t, "POST", &path, &[("X-Auth-Token", "MIIgarbage"), ("Content-Type", "application/json")], 63 << 20)
-        .expect("answered without waiting for the 63 MiB body");
+    let r =
+        head_only(&t, "POST", &path, &[("X-Auth-Token", "MIIgarbage"), ("Content-Type", "application/json")], 63 << 20)
+            .expect("answered without waiting for the 63 MiB body");
     assert_eq!((r.status, r.header("connection")), (401, Some("close")));
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["error_code"], "APIGW.0301", "{v}");
@@ -402,13 +451,23 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
 fn a_declared_length_over_the_limit_is_refused_before_the_body() {
     let t = common::twin(TimingPolicy::Immediate);
     let before = world(&t);
-    let r = head_only(&t, "POST", "/", &[("Content-Type", "application/json"), ("X-TC-Action", "CreateDisks")], 11 << 20).unwrap();
+    let r =
+        head_only(&t, "POST", "/", &[("Content-Type", "application/json"), ("X-TC-Action", "CreateDisks")], 11 << 20)
+            .unwrap();
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!((r.status, v["Response"]["Error"]["Code"].as_str()), (200, Some("RequestSizeLimitExceeded")));
     let path = format!("/v3/{DEFAULT_PROJECT}/vaults");
-    let r = head_only(&t, "POST", &path, &[("Authorization", "SDK-HMAC-SHA256 Access=x, SignedHeaders=host, Signature=0")], 13 << 20).unwrap();
+    let r = head_only(
+        &t,
+        "POST",
+        &path,
+        &[("Authorization", "SDK-HMAC-SHA256 Access=x, SignedHeaders=host, Signature=0")],
+        13 << 20,
+    )
+    .unwrap();
     assert_eq!(r.status, 413);
-    let r = head_only(&t, "POST", "/v1/tencent/disk/create", &[("Content-Type", "application/json")], 11 << 20).unwrap();
+    let r =
+        head_only(&t, "POST", "/v1/tencent/disk/create", &[("Content-Type", "application/json")], 11 << 20).unwrap();
     assert_eq!(r.status, 413);
     let r = head_only(&t, "POST", "/api", &[("Content-Type", "application/json")], 11 << 20).unwrap();
     let v: Value = serde_json::from_slice(&r.body).unwrap();
@@ -476,22 +535,34 @@ fn a_short_or_badly_chunked_body_is_a_bad_request_not_too_large() {
         let short = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Content-Length: 100\r\n\r\n{{\"a\":");
         let chunked = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Transfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n");
         for (what, req, close) in [("short", short, true), ("chunked", chunked, false)] {
-            let r = send(t.addr, req.as_bytes(), close, Duration::from_secs(5)).unwrap_or_else(|| panic!("{family} {what}: no answer"));
+            let r = send(t.addr, req.as_bytes(), close, Duration::from_secs(5))
+                .unwrap_or_else(|| panic!("{family} {what}: no answer"));
             assert_eq!(r.header("connection"), Some("close"), "{family} {what}");
             let v: Value = serde_json::from_slice(&r.body).unwrap();
             let text = v.to_string();
             assert!(!text.contains("too large") && !text.contains("exceeds"), "{family} {what}: {text}");
             match family {
-                "tencent" => assert_eq!((r.status, v["Response"]["Error"]["Code"].as_str()), (200, Some("InvalidRequest")), "{what}"),
+                "tencent" => assert_eq!(
+                    (r.status, v["Response"]["Error"]["Code"].as_str()),
+                    (200, Some("InvalidRequest")),
+                    "{what}"
+                ),
                 "huawei" => assert_eq!((r.status, v["error_code"].as_str()), (400, Some("APIGW.0201")), "{what}"),
-                "gateway" => assert_eq!((r.status, v["scode"].as_i64(), v["desc"].as_str()), (400, Some(400), Some("InvalidRequest")), "{what}"),
+                "gateway" => assert_eq!(
+                    (r.status, v["scode"].as_i64(), v["desc"].as_str()),
+                    (400, Some(400), Some("InvalidRequest")),
+                    "{what}"
+                ),
                 "ucloudstack" => assert_eq!((r.status, v["RetCode"].as_i64()), (200, Some(230)), "{what}"),
                 _ => assert_eq!(r.status, 400, "{what}"),
             }
         }
     }
     // A body really over the limit, chunked (no length to check first), is still "too large".
-    let mut req = format!("POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").into_bytes();
+    let mut req = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .into_bytes();
     let chunk = vec![b' '; 1 << 20];
     for _ in 0..11 {
         req.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
@@ -523,23 +594,46 @@ fn connect_is_refused_and_odd_methods_get_clean_answers() {
     let t = common::twin(TimingPolicy::Immediate);
     let before = world(&t);
     let host = t.host();
-    let r = send(t.addr, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", false, Duration::from_secs(5))
-        .expect("an answer");
+    let r = send(
+        t.addr,
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+        false,
+        Duration::from_secs(5),
+    )
+    .expect("an answer");
     assert_eq!(r.status, 405, "not a tunnel");
     assert!(r.json()["error"].as_str().unwrap().contains("not a proxy"));
-    let r = send(t.addr, format!("CONNECT {host} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes(), false, Duration::from_secs(5)).unwrap();
+    let r = send(
+        t.addr,
+        format!("CONNECT {host} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes(),
+        false,
+        Duration::from_secs(5),
+    )
+    .unwrap();
     assert_eq!(r.status, 405);
 
     for method in ["OPTIONS", "TRACE", "PATCH"] {
-        for path in ["/", "/_cloudtwin/state", &format!("/v3/{DEFAULT_PROJECT}/vaults"), "/v1/tencent/disk/list", "/api"] {
+        for path in
+            ["/", "/_cloudtwin/state", &format!("/v3/{DEFAULT_PROJECT}/vaults"), "/v1/tencent/disk/list", "/api"]
+        {
             let r = raw(t.addr, method, path, &[], b"");
             assert!(r.status < 500 && r.status != 0, "{method} {path}: {}", r.status);
-            assert_eq!(r.header("content-type").map(|c| c.starts_with("application/json")), Some(true), "{method} {path}");
+            assert_eq!(
+                r.header("content-type").map(|c| c.starts_with("application/json")),
+                Some(true),
+                "{method} {path}"
+            );
             let v = r.json();
             assert!(!v.to_string().is_empty());
         }
     }
-    let r = send(t.addr, format!("OPTIONS * HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(), false, Duration::from_secs(5)).unwrap();
+    let r = send(
+        t.addr,
+        format!("OPTIONS * HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        false,
+        Duration::from_secs(5),
+    )
+    .unwrap();
     assert_eq!(r.json()["Response"]["Error"]["Code"], "UnsupportedProtocol");
     assert_eq!(world(&t), before);
 }

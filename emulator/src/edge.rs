@@ -96,9 +96,7 @@ fn tencent_response(body: Vec<u8>) -> Response {
 fn body_limit(family: Family, headers: &HeaderMap) -> usize {
     match family {
         Family::Tencent => tencent::protocol::TC3_POST_LIMIT,
-        Family::Huawei
-            if headers.contains_key("x-auth-token") && !headers.contains_key("authorization") =>
-        {
+        Family::Huawei if headers.contains_key("x-auth-token") && !headers.contains_key("authorization") => {
             huawei::protocol::TOKEN_BODY_LIMIT
         }
         Family::Huawei => huawei::protocol::AKSK_BODY_LIMIT,

@@ -157,7 +157,8 @@ mod tests {
         drop(r);
         assert_eq!(budget.available(), 4 * STEP, "and gives it back");
 
-        let small = read(Body::from(vec![1u8; FREE_BYTES]), None, 10 * STEP, &Budget::new(0, Duration::ZERO)).await.unwrap();
+        let small =
+            read(Body::from(vec![1u8; FREE_BYTES]), None, 10 * STEP, &Budget::new(0, Duration::ZERO)).await.unwrap();
         assert_eq!(small.bytes.len(), FREE_BYTES, "small bodies need no budget");
 
         let tiny = Budget::new(STEP, Duration::from_millis(10));

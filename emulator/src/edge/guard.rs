@@ -195,7 +195,7 @@ impl Refusal {
     }
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: impl header::AsHeaderName) -> Option<&'h str> {
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"))
 }
 
@@ -265,7 +265,7 @@ fn check_content_type(method: &Method, headers: &HeaderMap) -> Result<(), Refusa
     }
     let Some(raw) = header_str(headers, header::CONTENT_TYPE) else {
         let declared = header_str(headers, header::CONTENT_LENGTH).map(str::trim);
-        let bodyless = declared.map_or(true, |n| n == "0") && !headers.contains_key(header::TRANSFER_ENCODING);
+        let bodyless = declared.is_none_or(|n| n == "0") && !headers.contains_key(header::TRANSFER_ENCODING);
         return if bodyless { Ok(()) } else { Err(Refusal::ContentType("(none)".into())) };
     };
     let media = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
