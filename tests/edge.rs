@@ -417,12 +417,23 @@ fn the_conformance_runner_passes_the_control_token() {
 
 /// The head of a request with a large declared body; the body itself is never sent.
 fn head_only(t: &Twin, method: &str, path: &str, headers: &[(&str, &str)], declared: usize) -> Option<Reply> {
+    head_only_within(t, method, path, headers, declared, Duration::from_secs(5))
+}
+
+fn head_only_within(
+    t: &Twin,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    declared: usize,
+    wait: Duration,
+) -> Option<Reply> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", t.host());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str(&format!("Content-Length: {declared}\r\n\r\n"));
-    send(t.addr, head.as_bytes(), false, Duration::from_secs(5))
+    send(t.addr, head.as_bytes(), false, wait)
 }
 
 #[test]
@@ -441,6 +452,24 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
     let h = [("X-Auth-Token", "MIIgarbage"), ("Expect", "100-continue")];
     let r = head_only(&t, "POST", &path, &h, 63 << 20).unwrap();
     assert_eq!(r.status, 401);
+    // AK/SK calls whose head already fails: no Authorization, an unknown AK, a stale date.
+    let stale = hwsign::format_sdk_date(t.now() - 3600);
+    let unknown = "SDK-HMAC-SHA256 Access=NOSUCHAK, SignedHeaders=host;x-sdk-date, Signature=00";
+    let known = format!("SDK-HMAC-SHA256 Access={DEFAULT_AK}, SignedHeaders=host;x-sdk-date, Signature=00");
+    let now = hwsign::format_sdk_date(t.now());
+    for h in [
+        vec![],
+        vec![("Authorization", unknown), ("X-Sdk-Date", now.as_str())],
+        vec![("Authorization", known.as_str()), ("X-Sdk-Date", stale.as_str())],
+    ] {
+        let r = head_only(&t, "POST", &path, &h, 11 << 20).expect("answered without the body");
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!((r.status, v["error_code"].as_str()), (401, Some("APIGW.0301")), "{h:?}");
+    }
+    // A known AK with a fresh date: only the body can tell, so the twin waits for it.
+    let h = [("Authorization", known.as_str()), ("X-Sdk-Date", now.as_str())];
+    let r = head_only_within(&t, "POST", &path, &h, 1 << 20, Duration::from_millis(500));
+    assert!(r.is_none(), "no answer before the body");
     // No API at the path: the same answer as with a body.
     let r = head_only(&t, "POST", "/v3/nope", &[("X-Auth-Token", "MIIgarbage")], 63 << 20).unwrap();
     assert_eq!(r.status, 404);
@@ -525,13 +554,19 @@ fn a_short_or_badly_chunked_body_is_a_bad_request_not_too_large() {
     let host = t.host();
     let cases: [(&str, &str, &str); 5] = [
         ("/", "", "tencent"),
-        ("/v3/{p}/vaults", "X-Project-Id: p\r\n", "huawei"),
+        (
+            "/v3/{p}/vaults",
+            "Authorization: SDK-HMAC-SHA256 Access={ak}, SignedHeaders=host, Signature=0\r\nX-Sdk-Date: {date}\r\n",
+            "huawei",
+        ),
         ("/v1/tencent/disk/create", "", "gateway"),
         ("/api", "", "ucloudstack"),
         ("/_cloudtwin/clock", "", "control"),
     ];
     for (path, extra, family) in cases {
         let path = path.replace("{p}", DEFAULT_PROJECT);
+        // A head that passes every check but the signature, so the body is read.
+        let extra = extra.replace("{ak}", DEFAULT_AK).replace("{date}", &hwsign::format_sdk_date(t.now()));
         let short = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Content-Length: 100\r\n\r\n{{\"a\":");
         let chunked = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Transfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n");
         for (what, req, close) in [("short", short, true), ("chunked", chunked, false)] {

@@ -145,15 +145,16 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         tracing::info!(?family, reason = %refusal.message(), "request refused at the edge");
         return early(refused(family, &refusal), body, unread || refusal == Refusal::Connect, &parts.headers);
     }
-    if family == Family::Huawei {
-        if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
-            return early(huawei_response(out), body, unread, &parts.headers);
-        }
-    }
+    // The size limit comes first, as when the body was read before anything else was checked.
     let limit = body_limit(family, &parts.headers);
     let declared = content_length(&parts.headers);
     if declared.is_some_and(|n| n > limit as u64) {
         return early(unreadable(family, body::BodyError::TooLarge), body, true, &parts.headers);
+    }
+    if family == Family::Huawei {
+        if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
+            return early(huawei_response(out), body, unread, &parts.headers);
+        }
     }
     let received = match body::read(body, declared, limit, &app.bodies).await {
         Ok(r) => r,
