@@ -156,9 +156,14 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
             return early(huawei_response(out), body, unread, &parts.headers);
         }
     }
-    let received = match body::read(body, declared, limit, &app.bodies).await {
-        Ok(r) => r,
-        Err(e) => return closing(unreadable(family, e)),
+    // HTTP/1.1 without Content-Length or Transfer-Encoding has no body: nothing to wait for.
+    let received = if unread {
+        match body::read(body, declared, limit, &app.bodies).await {
+            Ok(r) => r,
+            Err(e) => return closing(unreadable(family, e)),
+        }
+    } else {
+        body::Received::empty()
     };
     let bytes = &received.bytes;
     match family {

@@ -76,6 +76,12 @@ pub struct Received {
     _held: Option<OwnedSemaphorePermit>,
 }
 
+impl Received {
+    pub fn empty() -> Received {
+        Received { bytes: Bytes::new(), _held: None }
+    }
+}
+
 /// Read `body` whole, within `limit` bytes and the shared `budget`. `declared` is the request's
 /// Content-Length, if it has one.
 pub async fn read(mut body: Body, declared: Option<u64>, limit: usize, budget: &Budget) -> Result<Received, BodyError> {
