@@ -515,7 +515,7 @@ fn concurrent_large_bodies_share_one_budget() {
         c.edge.body_wait_ms = 300;
     });
     let before = world(&t);
-    // The holder: a Huawei call with a valid token (64 MiB limit) that sends 60 MiB and pauses.
+    // The holder: a Huawei call with a valid token (64 MiB limit) that sends 62 MiB and pauses.
     let body = serde_json::to_vec(&json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "cloudtwin-user", "password": "cloudtwin-password", "domain": {"name": "cloudtwin"}}}}, "scope": {"project": {"name": "cn-north-4"}}}})).unwrap();
     let r = raw(t.addr, "POST", "/v3/auth/tokens", &[("Content-Type", "application/json")], &body);
     let token = r.header("x-subject-token").unwrap().to_string();
@@ -526,14 +526,14 @@ fn concurrent_large_bodies_share_one_budget() {
         64 << 20
     );
     holder.write_all(head.as_bytes()).unwrap();
-    holder.write_all(&vec![b' '; 60 << 20]).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    holder.write_all(&vec![b' '; 62 << 20]).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
 
     // A second large body cannot get budget.
-    let big = format!("{{\"Limit\": 1{}}}", " ".repeat(8 << 20));
+    let big = format!("{{\"Limit\": 1{}}}", " ".repeat(9 << 20));
     let r = raw(t.addr, "POST", "/v1/tencent/disk/list", &[("Content-Type", "application/json")], big.as_bytes());
     assert_eq!(common::gw_error_of(&r), (429, "RequestLimitExceeded".to_string()));
-    let r = tencent_as_host(&t, &t.host(), "DescribeDisks", json!({"Limit": 1, "Pad": " ".repeat(8 << 20)}), &[]);
+    let r = tencent_as_host(&t, &t.host(), "DescribeDisks", json!({"Limit": 1, "Pad": " ".repeat(9 << 20)}), &[]);
     assert_eq!(r.tc_code().as_deref(), Some("RequestLimitExceeded"));
     // Small calls go on.
     assert_eq!(tencent_as_host(&t, &t.host(), "DescribeDisks", json!({"Limit": 1}), &[]).tc_code(), None);
