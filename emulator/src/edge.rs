@@ -158,9 +158,12 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     // HTTP/1.1 without Content-Length or Transfer-Encoding has no body: nothing to wait for.
     let received = if unread {
-        match body::read(body, declared, limit, &app.bodies).await {
+        let mut body = body;
+        match body::read(&mut body, declared, limit, &app.bodies).await {
             Ok(r) => r,
-            Err(e) => return closing(unreadable(family, e)),
+            Err(e @ body::BodyError::Framing(_)) => return closing(unreadable(family, e)),
+            // The client may still be sending: it gets the answer, the rest is dropped.
+            Err(e) => return early(unreadable(family, e), body, true, &parts.headers),
         }
     } else {
         body::Received::empty()
