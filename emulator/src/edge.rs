@@ -162,8 +162,12 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         match body::read(&mut body, declared, limit, &app.bodies).await {
             Ok(r) => r,
             Err(e @ body::BodyError::Framing(_)) => return closing(unreadable(family, e)),
-            // The client may still be sending: it gets the answer, the rest is dropped.
-            Err(e) => return early(unreadable(family, e), body, true, &parts.headers),
+            // The client is still sending (past any 100-continue): it gets the answer, the
+            // rest is dropped.
+            Err(e) => {
+                body::drain(body);
+                return closing(unreadable(family, e));
+            }
         }
     } else {
         body::Received::empty()
