@@ -350,6 +350,20 @@ mod tests {
     }
 
     #[test]
+    fn settings_are_validated() {
+        assert!(EdgeSettings::default().validate().is_ok());
+        let empty_token = EdgeSettings { control_token: Some(" ".into()), ..Default::default() };
+        assert!(empty_token.validate().unwrap_err().contains("control token"));
+        let small = EdgeSettings { body_budget: 1 << 20, ..Default::default() };
+        assert!(small.validate().unwrap_err().contains("body_budget"));
+        assert!(settings(&[""]).validate().is_err());
+        let cfg: crate::Config =
+            serde_json::from_str(r#"{"edge": {"allow_hosts": ["a.example"], "control_token": "t0k"}}"#).unwrap();
+        assert!(cfg.edge.host_allowed("a.example") && cfg.edge.has_control_token());
+        assert_eq!(cfg.edge.body_budget, super::super::body::DEFAULT_BUDGET, "unset fields keep their defaults");
+    }
+
+    #[test]
     fn debug_hides_the_token() {
         let s = EdgeSettings { control_token: Some("s3cret-value".into()), ..Default::default() };
         assert!(!format!("{s:?}").contains("s3cret"));
