@@ -259,6 +259,12 @@ fn a_foreign_origin_is_refused_and_changes_nothing() {
         let r =
             tencent_as_host(&t, &t.host(), "CreateDisks", serde_json::from_str(DISK).unwrap(), &[("Origin", origin)]);
         assert_eq!(r.tc_code().as_deref(), Some("UnauthorizedOperation"), "{origin}");
+        let r = raw(t.addr, "GET", &format!("/v3/{DEFAULT_PROJECT}/vaults"), &[("Origin", origin)], b"");
+        assert_eq!((r.status, r.json()["error_code"].as_str()), (403, Some("APIGW.0306")), "{origin}");
+        let r = raw(t.addr, "GET", "/api?Action=DescribeSnapshot", &[("Origin", origin)], b"");
+        let v = r.json();
+        assert_eq!(v["RetCode"], 230, "{v}");
+        assert!(v["Message"].as_str().unwrap().starts_with("Params [Origin] not available"), "{v}");
         // A CORS preflight gets no permission either.
         let r = raw(
             t.addr,
