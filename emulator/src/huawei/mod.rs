@@ -190,16 +190,16 @@ pub fn answer_before_body(
     if iam::route(method, path).is_some() {
         return None;
     }
-    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let answer = |e: HwError| out(uuid::Uuid::new_v4().simple().to_string(), Err(e));
     if routes::find(method, path).is_none() {
-        return Some(out(request_id, Err(no_such_api())));
+        return Some(answer(no_such_api()));
     }
     let now = twin.clock.now_ms();
     let refused = match headers.get("x-auth-token").and_then(|v| v.to_str().ok()) {
         Some(token) => protocol::token_refusal(&twin.state.lock().world, auth, now, token),
         None => protocol::aksk_head_refusal(&twin.cfg, auth, now, headers),
     };
-    refused.map(|e| out(request_id, Err(e)))
+    refused.map(answer)
 }
 
 /// Serve one Huawei request (CBR or IAM).
