@@ -98,7 +98,8 @@ fn huawei_as_host(t: &Twin, host: &str, method: &str, path: &str, body: Option<&
     let headers =
         vec![("Host", host), ("Content-Type", "application/json;charset=utf-8"), ("X-Project-Id", DEFAULT_PROJECT)];
     let date = hwsign::format_sdk_date(t.now());
-    let out = hwsign::Outgoing { method, raw_path: path, raw_query: "", headers: &headers, body: &payload, sdk_date: &date };
+    let out =
+        hwsign::Outgoing { method, raw_path: path, raw_query: "", headers: &headers, body: &payload, sdk_date: &date };
     let s = hwsign::sign(hwsign::Algorithm::HmacSha256, DEFAULT_AK, DEFAULT_SK, &out);
     let mut h: Vec<(String, String)> = s.headers.clone();
     h.push(("Authorization".into(), s.authorization));
@@ -152,9 +153,19 @@ fn a_foreign_host_is_refused_on_every_surface_and_changes_nothing() {
     );
     assert_eq!(common::gw_error_of(&r), (403, "UnauthorizedOperation".to_string()));
     // UCloudStack.
-    let params = ucs_signed(&[("Action", "CreateSnapshot"), ("Region", "cn"), ("Name", "s"), ("DiskID", "disk-ucsdata2")], UCS_PUBLIC_KEY, UCS_PRIVATE_KEY);
+    let params = ucs_signed(
+        &[("Action", "CreateSnapshot"), ("Region", "cn"), ("Name", "s"), ("DiskID", "disk-ucsdata2")],
+        UCS_PUBLIC_KEY,
+        UCS_PRIVATE_KEY,
+    );
     let form = common::form_encode(&params);
-    let r = raw(t.addr, "POST", "/api", &[("Host", EVIL), ("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes());
+    let r = raw(
+        t.addr,
+        "POST",
+        "/api",
+        &[("Host", EVIL), ("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
     let v = r.json();
     assert_eq!((r.status, v["RetCode"].as_i64()), (200, Some(230)), "{v}");
     assert!(v["Message"].as_str().unwrap().starts_with("Params [Host] not available"), "{v}");
@@ -186,7 +197,8 @@ fn loopback_names_and_the_clouds_domains_are_served() {
         let r = tencent_as_host(&t, host, "DescribeDisks", json!({"Limit": 1}), &[]);
         assert_eq!(r.tc_code(), None, "{host}: {}", r.json());
     }
-    let r = huawei_as_host(&t, "cbr.cn-north-4.myhuaweicloud.com", "GET", &format!("/v3/{DEFAULT_PROJECT}/vaults"), None);
+    let r =
+        huawei_as_host(&t, "cbr.cn-north-4.myhuaweicloud.com", "GET", &format!("/v3/{DEFAULT_PROJECT}/vaults"), None);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }
 
@@ -244,10 +256,23 @@ fn a_foreign_origin_is_refused_and_changes_nothing() {
         assert_eq!(r.status, 403, "{origin}");
         let r = raw(t.addr, "POST", "/v1/tencent/disk/list", &h, br#"{"TenantUuid": "system"}"#);
         assert_eq!(common::gw_error_of(&r).0, 403, "{origin}");
-        let r = tencent_as_host(&t, &t.host(), "CreateDisks", serde_json::from_str(DISK).unwrap(), &[("Origin", origin)]);
+        let r =
+            tencent_as_host(&t, &t.host(), "CreateDisks", serde_json::from_str(DISK).unwrap(), &[("Origin", origin)]);
         assert_eq!(r.tc_code().as_deref(), Some("UnauthorizedOperation"), "{origin}");
+        let r = raw(t.addr, "GET", &format!("/v3/{DEFAULT_PROJECT}/vaults"), &[("Origin", origin)], b"");
+        assert_eq!((r.status, r.json()["error_code"].as_str()), (403, Some("APIGW.0306")), "{origin}");
+        let r = raw(t.addr, "GET", "/api?Action=DescribeSnapshot", &[("Origin", origin)], b"");
+        let v = r.json();
+        assert_eq!(v["RetCode"], 230, "{v}");
+        assert!(v["Message"].as_str().unwrap().starts_with("Params [Origin] not available"), "{v}");
         // A CORS preflight gets no permission either.
-        let r = raw(t.addr, "OPTIONS", "/_cloudtwin/clock", &[("Origin", origin), ("Access-Control-Request-Method", "POST")], b"");
+        let r = raw(
+            t.addr,
+            "OPTIONS",
+            "/_cloudtwin/clock",
+            &[("Origin", origin), ("Access-Control-Request-Method", "POST")],
+            b"",
+        );
         assert_eq!(r.status, 403);
         assert!(r.header("access-control-allow-origin").is_none());
     }
@@ -263,7 +288,12 @@ fn control_posts_a_browser_sends_without_asking_are_refused() {
     t.ok("CreateDisks", serde_json::from_str(DISK).unwrap());
     let before = world(&t);
     let clock = t.now();
-    for ct in ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+    for ct in [
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
         for (path, body) in [("/_cloudtwin/clock", r#"{"advance": 3600}"#), ("/_cloudtwin/reset", "")] {
             let r = raw(t.addr, "POST", path, &[("Content-Type", ct)], body.as_bytes());
             assert_eq!(r.status, 415, "{ct} {path}");
@@ -275,7 +305,13 @@ fn control_posts_a_browser_sends_without_asking_are_refused() {
     assert_eq!((t.now(), world(&t)), (clock, before.clone()), "nothing changed");
 
     // JSON works, and so does a body-less POST (the conformance runner's reset).
-    let r = raw(t.addr, "POST", "/_cloudtwin/clock", &[("Content-Type", "application/json; charset=utf-8")], br#"{"advance": 60}"#);
+    let r = raw(
+        t.addr,
+        "POST",
+        "/_cloudtwin/clock",
+        &[("Content-Type", "application/json; charset=utf-8")],
+        br#"{"advance": 60}"#,
+    );
     assert_eq!(r.status, 200);
     assert_eq!(t.now(), clock + 60);
     let r = raw(t.addr, "POST", "/_cloudtwin/reset", &[], b"");
@@ -291,7 +327,12 @@ fn the_control_token_guards_the_control_plane_but_health() {
     let t = twin_cfg(|c| c.edge.control_token = Some(TOKEN.into()));
     let clock = t.now_with(TOKEN);
     assert_eq!(get(&t, "/_cloudtwin/health", &[]).status, 200, "readiness checks need no token");
-    for (method, path) in [("GET", "/_cloudtwin/state"), ("GET", "/_cloudtwin/clock"), ("POST", "/_cloudtwin/reset"), ("GET", "/_cloudtwin/operations")] {
+    for (method, path) in [
+        ("GET", "/_cloudtwin/state"),
+        ("GET", "/_cloudtwin/clock"),
+        ("POST", "/_cloudtwin/reset"),
+        ("GET", "/_cloudtwin/operations"),
+    ] {
         let r = raw(t.addr, method, path, &[("Content-Type", "application/json")], b"");
         assert_eq!(r.status, 401, "{method} {path}");
         assert!(r.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
@@ -300,12 +341,19 @@ fn the_control_token_guards_the_control_plane_but_health() {
             assert_eq!(raw(t.addr, method, path, &[("Authorization", wrong)], b"").status, 401, "{wrong}");
         }
     }
-    let bad = raw(t.addr, "POST", "/_cloudtwin/clock", &[("Content-Type", "application/json")], br#"{"advance": 3600}"#);
+    let bad =
+        raw(t.addr, "POST", "/_cloudtwin/clock", &[("Content-Type", "application/json")], br#"{"advance": 3600}"#);
     assert_eq!(bad.status, 401);
     assert_eq!(t.now_with(TOKEN), clock, "the clock did not move");
 
     let bearer = format!("Bearer {TOKEN}");
-    let r = raw(t.addr, "POST", "/_cloudtwin/clock", &[("Authorization", &bearer), ("Content-Type", "application/json")], br#"{"advance": 60}"#);
+    let r = raw(
+        t.addr,
+        "POST",
+        "/_cloudtwin/clock",
+        &[("Authorization", &bearer), ("Content-Type", "application/json")],
+        br#"{"advance": 60}"#,
+    );
     assert_eq!(r.status, 200);
     let r = raw(t.addr, "GET", "/_cloudtwin/state", &[("X-Cloudtwin-Token", TOKEN)], b"");
     assert_eq!(r.status, 200);
@@ -344,7 +392,13 @@ fn the_conformance_runner_passes_the_control_token() {
     std::fs::write(dir.join("waits.json"), scenario).unwrap();
     let run = |extra: &[&str], env: Option<&str>| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cloudtwin"));
-        cmd.args(["conform", "--target", &format!("http://{}", t.addr), "--scenario-dir", tmp.path().to_str().unwrap()]);
+        cmd.args([
+            "conform",
+            "--target",
+            &format!("http://{}", t.addr),
+            "--scenario-dir",
+            tmp.path().to_str().unwrap(),
+        ]);
         cmd.args(extra).env_remove("CLOUDTWIN_CONTROL_TOKEN");
         if let Some(v) = env {
             cmd.env("CLOUDTWIN_CONTROL_TOKEN", v);
@@ -369,12 +423,23 @@ fn the_conformance_runner_passes_the_control_token() {
 
 /// The head of a request with a large declared body; the body itself is never sent.
 fn head_only(t: &Twin, method: &str, path: &str, headers: &[(&str, &str)], declared: usize) -> Option<Reply> {
+    head_only_within(t, method, path, headers, declared, Duration::from_secs(5))
+}
+
+fn head_only_within(
+    t: &Twin,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    declared: usize,
+    wait: Duration,
+) -> Option<Reply> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", t.host());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str(&format!("Content-Length: {declared}\r\n\r\n"));
-    send(t.addr, head.as_bytes(), false, Duration::from_secs(5))
+    send(t.addr, head.as_bytes(), false, wait)
 }
 
 #[test]
@@ -382,8 +447,9 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
     let t = common::twin(TimingPolicy::Immediate);
     let before = world(&t);
     let path = format!("/v3/{DEFAULT_PROJECT}/vaults");
-    let r = head_only(&t, "POST", &path, &[("X-Auth-Token", "MIIgarbage"), ("Content-Type", "application/json")], 63 << 20)
-        .expect("answered without waiting for the 63 MiB body");
+    let r =
+        head_only(&t, "POST", &path, &[("X-Auth-Token", "MIIgarbage"), ("Content-Type", "application/json")], 63 << 20)
+            .expect("answered without waiting for the 63 MiB body");
     assert_eq!((r.status, r.header("connection")), (401, Some("close")));
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["error_code"], "APIGW.0301", "{v}");
@@ -392,6 +458,24 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
     let h = [("X-Auth-Token", "MIIgarbage"), ("Expect", "100-continue")];
     let r = head_only(&t, "POST", &path, &h, 63 << 20).unwrap();
     assert_eq!(r.status, 401);
+    // AK/SK calls whose head already fails: no Authorization, an unknown AK, a stale date.
+    let stale = hwsign::format_sdk_date(t.now() - 3600);
+    let unknown = "SDK-HMAC-SHA256 Access=NOSUCHAK, SignedHeaders=host;x-sdk-date, Signature=00";
+    let known = format!("SDK-HMAC-SHA256 Access={DEFAULT_AK}, SignedHeaders=host;x-sdk-date, Signature=00");
+    let now = hwsign::format_sdk_date(t.now());
+    for h in [
+        vec![],
+        vec![("Authorization", unknown), ("X-Sdk-Date", now.as_str())],
+        vec![("Authorization", known.as_str()), ("X-Sdk-Date", stale.as_str())],
+    ] {
+        let r = head_only(&t, "POST", &path, &h, 11 << 20).expect("answered without the body");
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!((r.status, v["error_code"].as_str()), (401, Some("APIGW.0301")), "{h:?}");
+    }
+    // A known AK with a fresh date: only the body can tell, so the twin waits for it.
+    let h = [("Authorization", known.as_str()), ("X-Sdk-Date", now.as_str())];
+    let r = head_only_within(&t, "POST", &path, &h, 1 << 20, Duration::from_millis(500));
+    assert!(r.is_none(), "no answer before the body");
     // No API at the path: the same answer as with a body.
     let r = head_only(&t, "POST", "/v3/nope", &[("X-Auth-Token", "MIIgarbage")], 63 << 20).unwrap();
     assert_eq!(r.status, 404);
@@ -402,13 +486,23 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
 fn a_declared_length_over_the_limit_is_refused_before_the_body() {
     let t = common::twin(TimingPolicy::Immediate);
     let before = world(&t);
-    let r = head_only(&t, "POST", "/", &[("Content-Type", "application/json"), ("X-TC-Action", "CreateDisks")], 11 << 20).unwrap();
+    let r =
+        head_only(&t, "POST", "/", &[("Content-Type", "application/json"), ("X-TC-Action", "CreateDisks")], 11 << 20)
+            .unwrap();
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!((r.status, v["Response"]["Error"]["Code"].as_str()), (200, Some("RequestSizeLimitExceeded")));
     let path = format!("/v3/{DEFAULT_PROJECT}/vaults");
-    let r = head_only(&t, "POST", &path, &[("Authorization", "SDK-HMAC-SHA256 Access=x, SignedHeaders=host, Signature=0")], 13 << 20).unwrap();
+    let r = head_only(
+        &t,
+        "POST",
+        &path,
+        &[("Authorization", "SDK-HMAC-SHA256 Access=x, SignedHeaders=host, Signature=0")],
+        13 << 20,
+    )
+    .unwrap();
     assert_eq!(r.status, 413);
-    let r = head_only(&t, "POST", "/v1/tencent/disk/create", &[("Content-Type", "application/json")], 11 << 20).unwrap();
+    let r =
+        head_only(&t, "POST", "/v1/tencent/disk/create", &[("Content-Type", "application/json")], 11 << 20).unwrap();
     assert_eq!(r.status, 413);
     let r = head_only(&t, "POST", "/api", &[("Content-Type", "application/json")], 11 << 20).unwrap();
     let v: Value = serde_json::from_slice(&r.body).unwrap();
@@ -427,7 +521,7 @@ fn concurrent_large_bodies_share_one_budget() {
         c.edge.body_wait_ms = 300;
     });
     let before = world(&t);
-    // The holder: a Huawei call with a valid token (64 MiB limit) that sends 60 MiB and pauses.
+    // The holder: a Huawei call with a valid token (64 MiB limit) that sends 62 MiB and pauses.
     let body = serde_json::to_vec(&json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "cloudtwin-user", "password": "cloudtwin-password", "domain": {"name": "cloudtwin"}}}}, "scope": {"project": {"name": "cn-north-4"}}}})).unwrap();
     let r = raw(t.addr, "POST", "/v3/auth/tokens", &[("Content-Type", "application/json")], &body);
     let token = r.header("x-subject-token").unwrap().to_string();
@@ -438,14 +532,14 @@ fn concurrent_large_bodies_share_one_budget() {
         64 << 20
     );
     holder.write_all(head.as_bytes()).unwrap();
-    holder.write_all(&vec![b' '; 60 << 20]).unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    holder.write_all(&vec![b' '; 62 << 20]).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
 
     // A second large body cannot get budget.
-    let big = format!("{{\"Limit\": 1{}}}", " ".repeat(8 << 20));
+    let big = format!("{{\"Limit\": 1{}}}", " ".repeat(9 << 20));
     let r = raw(t.addr, "POST", "/v1/tencent/disk/list", &[("Content-Type", "application/json")], big.as_bytes());
     assert_eq!(common::gw_error_of(&r), (429, "RequestLimitExceeded".to_string()));
-    let r = tencent_as_host(&t, &t.host(), "DescribeDisks", json!({"Limit": 1, "Pad": " ".repeat(8 << 20)}), &[]);
+    let r = tencent_as_host(&t, &t.host(), "DescribeDisks", json!({"Limit": 1, "Pad": " ".repeat(9 << 20)}), &[]);
     assert_eq!(r.tc_code().as_deref(), Some("RequestLimitExceeded"));
     // Small calls go on.
     assert_eq!(tencent_as_host(&t, &t.host(), "DescribeDisks", json!({"Limit": 1}), &[]).tc_code(), None);
@@ -466,32 +560,50 @@ fn a_short_or_badly_chunked_body_is_a_bad_request_not_too_large() {
     let host = t.host();
     let cases: [(&str, &str, &str); 5] = [
         ("/", "", "tencent"),
-        ("/v3/{p}/vaults", "X-Project-Id: p\r\n", "huawei"),
+        (
+            "/v3/{p}/vaults",
+            "Authorization: SDK-HMAC-SHA256 Access={ak}, SignedHeaders=host, Signature=0\r\nX-Sdk-Date: {date}\r\n",
+            "huawei",
+        ),
         ("/v1/tencent/disk/create", "", "gateway"),
         ("/api", "", "ucloudstack"),
         ("/_cloudtwin/clock", "", "control"),
     ];
     for (path, extra, family) in cases {
         let path = path.replace("{p}", DEFAULT_PROJECT);
+        // A head that passes every check but the signature, so the body is read.
+        let extra = extra.replace("{ak}", DEFAULT_AK).replace("{date}", &hwsign::format_sdk_date(t.now()));
         let short = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Content-Length: 100\r\n\r\n{{\"a\":");
         let chunked = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra}Transfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n");
         for (what, req, close) in [("short", short, true), ("chunked", chunked, false)] {
-            let r = send(t.addr, req.as_bytes(), close, Duration::from_secs(5)).unwrap_or_else(|| panic!("{family} {what}: no answer"));
+            let r = send(t.addr, req.as_bytes(), close, Duration::from_secs(5))
+                .unwrap_or_else(|| panic!("{family} {what}: no answer"));
             assert_eq!(r.header("connection"), Some("close"), "{family} {what}");
             let v: Value = serde_json::from_slice(&r.body).unwrap();
             let text = v.to_string();
             assert!(!text.contains("too large") && !text.contains("exceeds"), "{family} {what}: {text}");
             match family {
-                "tencent" => assert_eq!((r.status, v["Response"]["Error"]["Code"].as_str()), (200, Some("InvalidRequest")), "{what}"),
+                "tencent" => assert_eq!(
+                    (r.status, v["Response"]["Error"]["Code"].as_str()),
+                    (200, Some("InvalidRequest")),
+                    "{what}"
+                ),
                 "huawei" => assert_eq!((r.status, v["error_code"].as_str()), (400, Some("APIGW.0201")), "{what}"),
-                "gateway" => assert_eq!((r.status, v["scode"].as_i64(), v["desc"].as_str()), (400, Some(400), Some("InvalidRequest")), "{what}"),
+                "gateway" => assert_eq!(
+                    (r.status, v["scode"].as_i64(), v["desc"].as_str()),
+                    (400, Some(400), Some("InvalidRequest")),
+                    "{what}"
+                ),
                 "ucloudstack" => assert_eq!((r.status, v["RetCode"].as_i64()), (200, Some(230)), "{what}"),
                 _ => assert_eq!(r.status, 400, "{what}"),
             }
         }
     }
     // A body really over the limit, chunked (no length to check first), is still "too large".
-    let mut req = format!("POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").into_bytes();
+    let mut req = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .into_bytes();
     let chunk = vec![b' '; 1 << 20];
     for _ in 0..11 {
         req.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
@@ -523,23 +635,46 @@ fn connect_is_refused_and_odd_methods_get_clean_answers() {
     let t = common::twin(TimingPolicy::Immediate);
     let before = world(&t);
     let host = t.host();
-    let r = send(t.addr, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", false, Duration::from_secs(5))
-        .expect("an answer");
+    let r = send(
+        t.addr,
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+        false,
+        Duration::from_secs(5),
+    )
+    .expect("an answer");
     assert_eq!(r.status, 405, "not a tunnel");
     assert!(r.json()["error"].as_str().unwrap().contains("not a proxy"));
-    let r = send(t.addr, format!("CONNECT {host} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes(), false, Duration::from_secs(5)).unwrap();
+    let r = send(
+        t.addr,
+        format!("CONNECT {host} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes(),
+        false,
+        Duration::from_secs(5),
+    )
+    .unwrap();
     assert_eq!(r.status, 405);
 
     for method in ["OPTIONS", "TRACE", "PATCH"] {
-        for path in ["/", "/_cloudtwin/state", &format!("/v3/{DEFAULT_PROJECT}/vaults"), "/v1/tencent/disk/list", "/api"] {
+        for path in
+            ["/", "/_cloudtwin/state", &format!("/v3/{DEFAULT_PROJECT}/vaults"), "/v1/tencent/disk/list", "/api"]
+        {
             let r = raw(t.addr, method, path, &[], b"");
             assert!(r.status < 500 && r.status != 0, "{method} {path}: {}", r.status);
-            assert_eq!(r.header("content-type").map(|c| c.starts_with("application/json")), Some(true), "{method} {path}");
+            assert_eq!(
+                r.header("content-type").map(|c| c.starts_with("application/json")),
+                Some(true),
+                "{method} {path}"
+            );
             let v = r.json();
             assert!(!v.to_string().is_empty());
         }
     }
-    let r = send(t.addr, format!("OPTIONS * HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(), false, Duration::from_secs(5)).unwrap();
+    let r = send(
+        t.addr,
+        format!("OPTIONS * HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        false,
+        Duration::from_secs(5),
+    )
+    .unwrap();
     assert_eq!(r.json()["Response"]["Error"]["Code"], "UnsupportedProtocol");
     assert_eq!(world(&t), before);
 }

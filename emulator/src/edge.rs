@@ -96,9 +96,7 @@ fn tencent_response(body: Vec<u8>) -> Response {
 fn body_limit(family: Family, headers: &HeaderMap) -> usize {
     match family {
         Family::Tencent => tencent::protocol::TC3_POST_LIMIT,
-        Family::Huawei
-            if headers.contains_key("x-auth-token") && !headers.contains_key("authorization") =>
-        {
+        Family::Huawei if headers.contains_key("x-auth-token") && !headers.contains_key("authorization") => {
             huawei::protocol::TOKEN_BODY_LIMIT
         }
         Family::Huawei => huawei::protocol::AKSK_BODY_LIMIT,
@@ -147,19 +145,32 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         tracing::info!(?family, reason = %refusal.message(), "request refused at the edge");
         return early(refused(family, &refusal), body, unread || refusal == Refusal::Connect, &parts.headers);
     }
-    if family == Family::Huawei {
-        if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
-            return early(huawei_response(out), body, unread, &parts.headers);
-        }
-    }
+    // The size limit comes first, as when the body was read before anything else was checked.
     let limit = body_limit(family, &parts.headers);
     let declared = content_length(&parts.headers);
     if declared.is_some_and(|n| n > limit as u64) {
         return early(unreadable(family, body::BodyError::TooLarge), body, true, &parts.headers);
     }
-    let received = match body::read(body, declared, limit, &app.bodies).await {
-        Ok(r) => r,
-        Err(e) => return closing(unreadable(family, e)),
+    if family == Family::Huawei {
+        if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
+            return early(huawei_response(out), body, unread, &parts.headers);
+        }
+    }
+    // HTTP/1.1 without Content-Length or Transfer-Encoding has no body: nothing to wait for.
+    let received = if unread {
+        let mut body = body;
+        match body::read(&mut body, declared, limit, &app.bodies).await {
+            Ok(r) => r,
+            Err(e @ body::BodyError::Framing(_)) => return closing(unreadable(family, e)),
+            // The client is still sending (past any 100-continue): it gets the answer, the
+            // rest is dropped.
+            Err(e) => {
+                body::drain(body);
+                return closing(unreadable(family, e));
+            }
+        }
+    } else {
+        body::Received::empty()
     };
     let bytes = &received.bytes;
     match family {

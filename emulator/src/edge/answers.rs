@@ -21,7 +21,12 @@ fn tencent_error(code: &'static str, message: &str) -> Response {
 fn huawei_error(status: u16, code: &'static str, message: &str) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let err = huawei::error::HwError { status, code, message: message.to_string() };
-    huawei_response(huawei::HttpOut { status, body: huawei::error_body(&err, &id), request_id: id, subject_token: None })
+    huawei_response(huawei::HttpOut {
+        status,
+        body: huawei::error_body(&err, &id),
+        request_id: id,
+        subject_token: None,
+    })
 }
 
 fn gateway_error(scode: u16, desc: &str, message: &str, message_cn: &str) -> Response {
@@ -107,7 +112,9 @@ fn broken(family: Family, cause: &str) -> Response {
         Family::Tencent => tencent_error("InvalidRequest", &msg),
         Family::Huawei => huawei_error(400, "APIGW.0201", &format!("Bad request: {msg}")),
         Family::Gateway => gateway_error(400, "InvalidRequest", &msg, "请求格式错误"),
-        Family::UCloudStack => ucs_error(ucloudstack::error::PARAMS_NOT_AVAILABLE, &format!("Params [Body] not available: {msg}")),
+        Family::UCloudStack => {
+            ucs_error(ucloudstack::error::PARAMS_NOT_AVAILABLE, &format!("Params [Body] not available: {msg}"))
+        }
         Family::Control => control_error(StatusCode::BAD_REQUEST, &msg),
     }
 }

@@ -76,9 +76,21 @@ pub struct Received {
     _held: Option<OwnedSemaphorePermit>,
 }
 
+impl Received {
+    pub fn empty() -> Received {
+        Received { bytes: Bytes::new(), _held: None }
+    }
+}
+
 /// Read `body` whole, within `limit` bytes and the shared `budget`. `declared` is the request's
-/// Content-Length, if it has one.
-pub async fn read(mut body: Body, declared: Option<u64>, limit: usize, budget: &Budget) -> Result<Received, BodyError> {
+/// Content-Length, if it has one. On a size or budget refusal the rest of the body is still
+/// there, for `drain`.
+pub async fn read(
+    body: &mut Body,
+    declared: Option<u64>,
+    limit: usize,
+    budget: &Budget,
+) -> Result<Received, BodyError> {
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge);
     }
@@ -151,22 +163,24 @@ mod tests {
     async fn limits_and_budget() {
         let budget = Budget::new(4 * STEP, Duration::from_millis(10));
         let big = vec![7u8; 3 * STEP];
-        let r = read(Body::from(big.clone()), Some(big.len() as u64), 4 * STEP, &budget).await.unwrap();
+        let r = read(&mut Body::from(big.clone()), Some(big.len() as u64), 4 * STEP, &budget).await.unwrap();
         assert_eq!(r.bytes, big);
         assert!(budget.available() <= STEP, "the body holds budget while it lives");
         drop(r);
         assert_eq!(budget.available(), 4 * STEP, "and gives it back");
 
-        let small = read(Body::from(vec![1u8; FREE_BYTES]), None, 10 * STEP, &Budget::new(0, Duration::ZERO)).await.unwrap();
+        let small = read(&mut Body::from(vec![1u8; FREE_BYTES]), None, 10 * STEP, &Budget::new(0, Duration::ZERO))
+            .await
+            .unwrap();
         assert_eq!(small.bytes.len(), FREE_BYTES, "small bodies need no budget");
 
         let tiny = Budget::new(STEP, Duration::from_millis(10));
-        let r = read(Body::from(vec![0u8; 3 * STEP]), None, 10 * STEP, &tiny).await;
+        let r = read(&mut Body::from(vec![0u8; 3 * STEP]), None, 10 * STEP, &tiny).await;
         assert_eq!(r.err(), Some(BodyError::Busy), "more than the whole budget is turned away at once");
 
-        let over = read(Body::from(vec![0u8; 10]), Some(11), 10, &budget).await;
+        let over = read(&mut Body::from(vec![0u8; 10]), Some(11), 10, &budget).await;
         assert_eq!(over.err(), Some(BodyError::TooLarge), "a declared length over the limit");
-        let over = read(Body::from(vec![0u8; 11]), None, 10, &budget).await;
+        let over = read(&mut Body::from(vec![0u8; 11]), None, 10, &budget).await;
         assert_eq!(over.err(), Some(BodyError::TooLarge), "an undeclared one");
     }
 }

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use axum::http::{header, HeaderMap, Method, Uri};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::Family;
@@ -195,7 +196,7 @@ impl Refusal {
     }
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: impl header::AsHeaderName) -> Option<&'h str> {
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"))
 }
 
@@ -248,7 +249,9 @@ fn check_token(settings: &EdgeSettings, method: &Method, path: &str, headers: &H
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
     });
     let custom = header_str(headers, "x-cloudtwin-token").map(str::trim);
-    let matches = |given: Option<&str>| given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())));
+    // Digests of equal length are compared, so not even the token's length shows in the timing.
+    let want = Sha256::digest(expected.as_bytes());
+    let matches = |given: Option<&str>| given.is_some_and(|g| bool::from(Sha256::digest(g.as_bytes()).ct_eq(&want)));
     if matches(bearer) || matches(custom) {
         Ok(())
     } else {
@@ -265,7 +268,7 @@ fn check_content_type(method: &Method, headers: &HeaderMap) -> Result<(), Refusa
     }
     let Some(raw) = header_str(headers, header::CONTENT_TYPE) else {
         let declared = header_str(headers, header::CONTENT_LENGTH).map(str::trim);
-        let bodyless = declared.map_or(true, |n| n == "0") && !headers.contains_key(header::TRANSFER_ENCODING);
+        let bodyless = declared.is_none_or(|n| n == "0") && !headers.contains_key(header::TRANSFER_ENCODING);
         return if bodyless { Ok(()) } else { Err(Refusal::ContentType("(none)".into())) };
     };
     let media = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -347,6 +350,20 @@ mod tests {
         assert!(s.origin_allowed("http://localhost:3000") && s.origin_allowed("https://console.internal"));
         assert!(!s.origin_allowed("null") && !s.origin_allowed("http://attacker.example"));
         assert!(!s.origin_allowed("file://") && !s.origin_allowed("http://127.0.0.1.evil.example"));
+    }
+
+    #[test]
+    fn settings_are_validated() {
+        assert!(EdgeSettings::default().validate().is_ok());
+        let empty_token = EdgeSettings { control_token: Some(" ".into()), ..Default::default() };
+        assert!(empty_token.validate().unwrap_err().contains("control token"));
+        let small = EdgeSettings { body_budget: 1 << 20, ..Default::default() };
+        assert!(small.validate().unwrap_err().contains("body_budget"));
+        assert!(settings(&[""]).validate().is_err());
+        let cfg: crate::Config =
+            serde_json::from_str(r#"{"edge": {"allow_hosts": ["a.example"], "control_token": "t0k"}}"#).unwrap();
+        assert!(cfg.edge.host_allowed("a.example") && cfg.edge.has_control_token());
+        assert_eq!(cfg.edge.body_budget, super::super::body::DEFAULT_BUDGET, "unset fields keep their defaults");
     }
 
     #[test]

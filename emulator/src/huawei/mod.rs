@@ -177,9 +177,10 @@ fn no_such_api() -> HwError {
 }
 
 /// The answer a request gets whatever its body says, when that is known from its head: no API
-/// at the path, or an `X-Auth-Token` that is unknown or expired (a token call is authenticated
-/// by the token alone). The edge sends it without reading the body, so a refused request
-/// costs no memory for its body.
+/// at the path, an `X-Auth-Token` that is unknown or expired (a token call is authenticated by
+/// the token alone), or an AK/SK head that fails before the signature (malformed or missing
+/// Authorization, unknown AK, X-Sdk-Date missing or out of the window). The edge sends it
+/// without reading the body, so a refused request costs no memory for its body.
 pub fn answer_before_body(
     twin: &Twin,
     auth: AuthMode,
@@ -190,21 +191,16 @@ pub fn answer_before_body(
     if iam::route(method, path).is_some() {
         return None;
     }
-    let request_id = uuid::Uuid::new_v4().simple().to_string();
-    let Some((_, params)) = routes::find(method, path) else {
-        return Some(out(request_id, Err(no_such_api())));
-    };
-    if !headers.contains_key("x-auth-token") {
-        return None;
+    let answer = |e: HwError| out(uuid::Uuid::new_v4().simple().to_string(), Err(e));
+    if routes::find(method, path).is_none() {
+        return Some(answer(no_such_api()));
     }
-    let head = HttpIn { method, path, query: "", headers, body: &[] };
-    let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
-    let hint = path_project.or_else(|| protocol::header_project(&head).map(str::to_string));
     let now = twin.clock.now_ms();
-    let st = twin.state.lock();
-    let refused = protocol::authenticate(&twin.cfg, &st.world, auth, now, &head, hint.as_deref()).err()?;
-    drop(st);
-    Some(out(request_id, Err(refused)))
+    let refused = match headers.get("x-auth-token").and_then(|v| v.to_str().ok()) {
+        Some(token) => protocol::token_refusal(&twin.cfg, &twin.state.lock().world, auth, now, token),
+        None => protocol::aksk_head_refusal(&twin.cfg, auth, now, headers),
+    };
+    refused.map(answer)
 }
 
 /// Serve one Huawei request (CBR or IAM).

@@ -5,7 +5,7 @@
 
 use axum::http::HeaderMap;
 
-use super::error::{Apigw0301, Bs1015, HwResult};
+use super::error::{Apigw0301, Bs1015, HwError, HwResult};
 use super::settings::{by_ak, project_owner};
 use super::sign;
 use crate::config::{AuthMode, Config};
@@ -85,24 +85,55 @@ fn refuse_ambiguous_signature(req: &HttpIn<'_>) -> HwResult<()> {
     Ok(())
 }
 
-fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult<Caller> {
-    refuse_ambiguous_signature(req)?;
-    if let Some(token) = header(req.headers, "x-auth-token") {
-        let t = world.huawei_tokens.get(token).ok_or_else(|| iam_error("decrypt token fail"))?;
-        if !cfg.signature_clock.clocks_ms(now_ms).into_iter().any(|now| now < t.expires_ms) {
-            return Err(iam_error("token expires"));
-        }
-        return Ok(Caller { account: t.account.clone(), token_project: Some(t.project_id.clone()) });
-    }
-    let raw = header(req.headers, "authorization").ok_or_else(|| iam_error("no authorization information"))?;
+/// What an AK/SK request's head shows before its signature is checked.
+struct SignedHead<'r> {
+    auth: sign::Authorization,
+    account: &'r str,
+    sk: &'r str,
+    date: &'r str,
+}
+
+/// The checks of an AK/SK request that need no body: the Authorization header's form, a known
+/// AK, an X-Sdk-Date in the window. The edge runs them before it reads a body
+/// (`aksk_head_refusal`), the full check again with the body.
+fn check_head<'r>(cfg: &'r Config, now_ms: i64, headers: &'r HeaderMap) -> HwResult<SignedHead<'r>> {
+    let raw = header(headers, "authorization").ok_or_else(|| iam_error("no authorization information"))?;
     let auth = sign::parse_authorization(raw).ok_or_else(|| iam_error("the Authorization header is malformed"))?;
     let (account, _, sk) =
         by_ak(cfg, &auth.access_key).ok_or_else(|| iam_error(&format!("ak {} not exist", auth.access_key)))?;
-    let date = header(req.headers, "x-sdk-date").ok_or_else(|| iam_error("x-sdk-date is missing"))?;
+    let date = header(headers, "x-sdk-date").ok_or_else(|| iam_error("x-sdk-date is missing"))?;
     let signed_at = sign::parse_sdk_date(date).ok_or_else(|| iam_error("x-sdk-date is malformed"))?;
     if !cfg.signature_clock.accepts(signed_at, now_ms, cfg.huawei.limits.signature_skew_secs) {
         return Err(iam_error("x-sdk-date expired or not yet valid"));
     }
+    Ok(SignedHead { auth, account, sk, date })
+}
+
+/// An enforcing twin's refusal of a token call whose token is unknown or expired.
+pub fn token_refusal(cfg: &Config, world: &World, mode: AuthMode, now_ms: i64, token: &str) -> Option<HwError> {
+    (mode == AuthMode::Enforce).then(|| check_token(cfg, world, now_ms, token).err()).flatten()
+}
+
+/// An enforcing twin's refusal of an AK/SK call whose head fails `check_head`; None when only
+/// the body can tell (the signature).
+pub fn aksk_head_refusal(cfg: &Config, mode: AuthMode, now_ms: i64, headers: &HeaderMap) -> Option<HwError> {
+    (mode == AuthMode::Enforce).then(|| check_head(cfg, now_ms, headers).err()).flatten()
+}
+
+fn check_token(cfg: &Config, world: &World, now_ms: i64, token: &str) -> HwResult<Caller> {
+    let t = world.huawei_tokens.get(token).ok_or_else(|| iam_error("decrypt token fail"))?;
+    if !cfg.signature_clock.clocks_ms(now_ms).into_iter().any(|now| now < t.expires_ms) {
+        return Err(iam_error("token expires"));
+    }
+    Ok(Caller { account: t.account.clone(), token_project: Some(t.project_id.clone()) })
+}
+
+fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult<Caller> {
+    refuse_ambiguous_signature(req)?;
+    if let Some(token) = header(req.headers, "x-auth-token") {
+        return check_token(cfg, world, now_ms, token);
+    }
+    let SignedHead { auth, account, sk, date } = check_head(cfg, now_ms, req.headers)?;
     if let Some(scope) = &auth.scope {
         // V11 scopes the derived key to the signing day.
         if !scope.starts_with(&date[..8.min(date.len())]) {
