@@ -239,7 +239,12 @@ fn sigint_exits_zero_and_the_grace_period_bounds_a_stuck_request() {
     let mut twin = serve(&["--shutdown-grace", "1"], dir.path());
     let mut s = TcpStream::connect(twin.addr).unwrap();
     // A body that never completes keeps the request in flight for ever.
-    write!(s, "POST /_cloudtwin/reset HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\n\r\n{{", twin.addr).unwrap();
+    write!(
+        s,
+        "POST /_cloudtwin/reset HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        twin.addr
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let t = Instant::now();
     assert!(Command::new("kill").args(["-INT", &twin.child.id().to_string()]).status().unwrap().success());
