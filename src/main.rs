@@ -187,7 +187,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let clock = args.clock.map_or_else(Clock::real, Clock::manual);
     let mut opts = args.ops.server_options();
     let banner_cfg = cfg.clone();
-    let app = std::sync::Arc::new(cloudtwin_emulator::App { twin: cloudtwin_emulator::Twin::new(cfg, inventory, clock)?, auth: args.auth });
+    let app = std::sync::Arc::new(cloudtwin_emulator::App {
+        twin: cloudtwin_emulator::Twin::new(cfg, inventory, clock)?,
+        auth: args.auth,
+    });
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -230,7 +233,8 @@ fn main() {
     match cli.command {
         Command::Operations => {
             use std::io::Write;
-            let _ = pipe::Quiet::new(std::io::stdout().lock()).write_all(cloudtwin_emulator::control::operations_text().as_bytes());
+            let _ = pipe::Quiet::new(std::io::stdout().lock())
+                .write_all(cloudtwin_emulator::control::operations_text().as_bytes());
         }
         Command::Conform(args) => std::process::exit(conform(args)),
         Command::Health(args) => std::process::exit(health::run(args)),

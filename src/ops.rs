@@ -110,7 +110,10 @@ impl OpsArgs {
     }
 
     /// The self-signed certificate for `addr`, with its CA written out; returns the CA's path.
-    pub fn make_self_signed(&self, addr: SocketAddr) -> Result<(std::sync::Arc<rustls::ServerConfig>, PathBuf), String> {
+    pub fn make_self_signed(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<(std::sync::Arc<rustls::ServerConfig>, PathBuf), String> {
         let names = certificate_names(addr, &self.tls_names);
         let made = tls::self_signed(&names)?;
         let path = self

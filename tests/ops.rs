@@ -63,17 +63,15 @@ fn serve_with_env(args: &[&str], env: &[(&str, &str)], dir: &std::path::Path) ->
         }
     }
     cmd.envs(env.iter().copied());
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(std::fs::File::create(&stderr_path).unwrap()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut stdout = Vec::new();
     let addr = loop {
         let line = match lines.next() {
             Some(Ok(l)) => l,
-            _ => panic!("no ready line; stdout {stdout:?}; stderr:\n{}", std::fs::read_to_string(&stderr_path).unwrap()),
+            _ => {
+                panic!("no ready line; stdout {stdout:?}; stderr:\n{}", std::fs::read_to_string(&stderr_path).unwrap())
+            }
         };
         stdout.push(line.clone());
         if line.starts_with("cloudtwin ready") {
@@ -117,7 +115,9 @@ fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
         match s.read(&mut b) {
             Ok(0) => return true,
             Ok(_) => continue, // e.g. a 408/400 answer before the close
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return false,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return false
+            }
             Err(_) => return true,
         }
     }
@@ -151,7 +151,11 @@ fn half_request_lines_cannot_starve_real_clients() {
     }
     // Real clients get through while the 1,100 stalled connections are still open.
     for _ in 0..5 {
-        assert!(healthy(addr), "a real client was starved; stderr:\n{}", std::fs::read_to_string(&stderr_path).unwrap());
+        assert!(
+            healthy(addr),
+            "a real client was starved; stderr:\n{}",
+            std::fs::read_to_string(&stderr_path).unwrap()
+        );
     }
     // And the stalled ones are closed: by the cap at once, or by the header-read timeout.
     let last = stalled.last_mut().unwrap();
@@ -287,7 +291,11 @@ fn self_signed_tls_serves_https_and_survives_plain_http() {
     let dir = tmpdir();
     let ca_path = dir.path().join("ca.pem");
     let twin = serve(&["--tls", "self-signed", "--tls-ca-out", ca_path.to_str().unwrap()], dir.path());
-    assert!(twin.stdout.iter().any(|l| l.contains(ca_path.to_str().unwrap())), "CA path not printed: {:?}", twin.stdout);
+    assert!(
+        twin.stdout.iter().any(|l| l.contains(ca_path.to_str().unwrap())),
+        "CA path not printed: {:?}",
+        twin.stdout
+    );
     assert!(twin.stdout.last().unwrap().contains("https://"));
     let ca = std::fs::read(&ca_path).unwrap();
     let cfg = tls_client(&ca);
@@ -333,10 +341,7 @@ fn certificate_and_key_files_are_checked_at_start() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("missing.pem") && err.lines().count() == 1, "{err}");
-    let out = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "xml"])
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["serve", "--listen", "127.0.0.1:0", "--log-format", "xml"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("xml"));
 }
