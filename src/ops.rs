@@ -194,7 +194,8 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 pub fn banner(addr: SocketAddr, https: bool, ca: Option<&PathBuf>, cfg: &Config, auth: &str, ready_ms: f64) -> String {
     let scheme = if https { "https" } else { "http" };
     let base = format!("{scheme}://{}", reachable(addr));
-    let mut b = format!("cloudtwin {} listening on {addr} ({scheme}, auth={auth})\n", env!("CARGO_PKG_VERSION"));
+    // The first line keeps the shape scripts already parse: `listening on <scheme>://<addr> (...)`.
+    let mut b = format!("cloudtwin {} listening on {scheme}://{addr} (auth={auth})\n", env!("CARGO_PKG_VERSION"));
     let mut line = |name: &str, text: String| b.push_str(&format!("  {name:<14} {text}\n"));
     line("Tencent CBS", format!("{base}/  (SDK endpoint \"{}\", tccli --endpoint {base})", reachable(addr)));
     line("Huawei CBR", format!("{base}/v3/{{project_id}}/...  (IAM: {base}/v3/auth/tokens)"));
