@@ -143,6 +143,7 @@ fn half_request_lines_cannot_starve_real_clients() {
         }
     };
     std::thread::spawn(move || for _ in lines {});
+    raise_own_descriptor_limit(2 * 1100 + 200);
     let mut stalled = Vec::new();
     for _ in 0..1100 {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -164,6 +165,21 @@ fn half_request_lines_cannot_starve_real_clients() {
     assert!(healthy(addr));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// This test process holds the 1,100 client ends (the twin under test keeps its own 1024 limit):
+/// raise our soft limit towards the hard one when it is lower than that.
+fn raise_own_descriptor_limit(want: u64) {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
+        if lim.rlim_cur < want as libc::rlim_t {
+            assert!(lim.rlim_max >= want as libc::rlim_t, "this test needs a hard `ulimit -n` of at least {want}");
+            lim.rlim_cur = want as libc::rlim_t;
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
+        }
+    }
 }
 
 #[test]
