@@ -206,6 +206,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
     let https = opts.tls.is_some();
+    let mut stop = ops::StopSignals::install()?;
     let mut running = cloudtwin_emulator::spawn_with(app, listener, opts).map_err(|e| e.to_string())?;
     // The lead wires the control token (edge11) here.
     if let Some(warning) = ops::exposure_warning(addr, false) {
@@ -218,7 +219,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let _ = std::io::stdout().flush();
     tokio::select! {
         r = &mut running.task => return r.map_err(|e| e.to_string()),
-        signal = ops::stop_signal() => tracing::info!(signal, "stopping: no new connections, finishing requests in flight"),
+        signal = stop.wait() => tracing::info!(signal, "stopping: no new connections, finishing requests in flight"),
     }
     running.shutdown.trigger();
     let _ = running.task.await;

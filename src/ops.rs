@@ -144,26 +144,44 @@ fn certificate_names(addr: SocketAddr, extra: &[String]) -> Vec<String> {
     names
 }
 
-/// Waits for SIGTERM (how container engines stop a container) or SIGINT (Ctrl-C); names it.
-pub async fn stop_signal() -> &'static str {
+/// SIGTERM (how container engines stop a container) and SIGINT (Ctrl-C), caught from the moment
+/// this is made: make it before the banner says "ready", so a stop right after is graceful too.
+pub struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    pub fn install() -> Result<StopSignals, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let err = |e: std::io::Error| format!("cannot handle signals: {e}");
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate()).map_err(err)?,
+                int: signal(SignalKind::interrupt()).map_err(err)?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// Waits for the first stop signal; names it.
+    pub async fn wait(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
     }
 }
 
