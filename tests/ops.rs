@@ -423,12 +423,24 @@ fn error_codes_are_logged_and_text_logs_have_no_colour_in_a_file() {
     let mut twin = serve(&[], dir.path());
     let (status, _) = get(twin.addr, "/v3/nope/vaults").unwrap();
     assert!(status >= 400);
+    let mut s = TcpStream::connect(twin.addr).unwrap();
+    write!(
+        s,
+        "POST /v3/auth/tokens HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+        twin.addr
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(twin.term().success());
     let log = twin.stderr();
     assert!(!log.contains('\u{1b}'), "{log}");
     let line = log.lines().find(|l| l.contains("cloudtwin::request")).unwrap_or_else(|| panic!("{log}"));
     assert!(line.contains("surface=huawei-cbr") && line.contains("error_code="), "{line}");
     assert!(line.contains("error_code=APIGW.0301"), "{line}");
+    let iam = log.lines().find(|l| l.contains("surface=huawei-iam")).unwrap_or_else(|| panic!("{log}"));
+    assert!(iam.contains("operation=KeystoneCreateUserTokenByPassword") && iam.contains("error_code=400"), "{iam}");
 }
 
 #[test]
