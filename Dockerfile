@@ -1,9 +1,10 @@
 # cloudtwin as a container image: one static binary on an empty base. The binary is built on the
-# host first (scripts/build-image.sh), so this file has no RUN step. docs/container.md has the
+# host first (scripts/build-image.sh: a static release build, stripped to target/image/cloudtwin),
+# so this file has no RUN step. docs/container.md has the
 # details: running it, Testcontainers, GitHub Actions service containers, compose.
 FROM scratch
 
-COPY target/x86_64-unknown-linux-gnu/release/cloudtwin /cloudtwin
+COPY target/image/cloudtwin /cloudtwin
 # A writable /tmp for `--tls self-signed` (its CA goes to /tmp/cloudtwin-ca-<port>.pem).
 COPY --chown=65532:65532 docker/tmp/ /tmp/
 

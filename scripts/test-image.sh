@@ -21,7 +21,7 @@ done
 echo "== image configuration"
 cfg=$("${P[@]}" image inspect "$IMAGE")
 user=$(jq -r '.[0].Config.User' <<<"$cfg")
-health=$(jq -c '.[0].Config.Healthcheck.Test // .[0].HealthCheck.Test // empty' <<<"$cfg")
+health=$(jq -c '.[0].Healthcheck.Test // .[0].Config.Healthcheck.Test // empty' <<<"$cfg")
 ports=$(jq -c '.[0].Config.ExposedPorts' <<<"$cfg")
 entry=$(jq -r '.[0].Config.Entrypoint | join(" ")' <<<"$cfg")
 cmd=$(jq -r '.[0].Config.Cmd | join(" ")' <<<"$cfg")
@@ -37,6 +37,7 @@ trap 'rm -rf "$root"' EXIT
 cid=$("${P[@]}" create "$IMAGE")
 "${P[@]}" export "$cid" | tar -x -C "$root"
 "${P[@]}" rm "$cid" >/dev/null
+chmod 0755 "$root"   # mktemp made it 0700; an engine's root filesystem is 0755
 ls -la "$root" "$root/tmp"
 mapfile -t envs < <(jq -r '.[0].Config.Env[]' <<<"$cfg")
 

@@ -63,7 +63,8 @@ fn default_url() -> String {
         "[::]" => "[::1]",
         h => h,
     };
-    let tls = ["CLOUDTWIN_TLS", "CLOUDTWIN_TLS_CERT"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let tls =
+        ["CLOUDTWIN_TLS", "CLOUDTWIN_TLS_CERT"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     let scheme = if tls { "https" } else { "http" };
     format!("{scheme}://{host}:{port}/_cloudtwin/health")
 }

@@ -273,6 +273,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
     }
     let https = opts.tls.is_some();
+    let mut stop = ops::StopSignals::install()?;
     let mut running = cloudtwin_emulator::spawn_with(app, listener, opts).map_err(|e| e.to_string())?;
     if let Some(warning) = ops::exposure_warning(addr, running.app.has_control_token()) {
         eprintln!("{warning}");
@@ -284,7 +285,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let _ = std::io::stdout().flush();
     tokio::select! {
         r = &mut running.task => return r.map_err(|e| e.to_string()),
-        signal = ops::stop_signal() => tracing::info!(signal, "stopping: no new connections, finishing requests in flight"),
+        signal = stop.wait() => tracing::info!(signal, "stopping: no new connections, finishing requests in flight"),
     }
     running.shutdown.trigger();
     let _ = running.task.await;
@@ -299,7 +300,8 @@ fn main() {
     match cli.command {
         Command::Operations => {
             use std::io::Write;
-            let _ = pipe::Quiet::new(std::io::stdout().lock()).write_all(cloudtwin_emulator::control::operations_text().as_bytes());
+            let _ = pipe::Quiet::new(std::io::stdout().lock())
+                .write_all(cloudtwin_emulator::control::operations_text().as_bytes());
         }
         Command::Conform(args) => std::process::exit(conform(args)),
         Command::Health(args) => std::process::exit(health::run(args)),

@@ -110,7 +110,10 @@ impl OpsArgs {
     }
 
     /// The self-signed certificate for `addr`, with its CA written out; returns the CA's path.
-    pub fn make_self_signed(&self, addr: SocketAddr) -> Result<(std::sync::Arc<rustls::ServerConfig>, PathBuf), String> {
+    pub fn make_self_signed(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<(std::sync::Arc<rustls::ServerConfig>, PathBuf), String> {
         let names = certificate_names(addr, &self.tls_names);
         let made = tls::self_signed(&names)?;
         let path = self
@@ -141,26 +144,44 @@ fn certificate_names(addr: SocketAddr, extra: &[String]) -> Vec<String> {
     names
 }
 
-/// Waits for SIGTERM (how container engines stop a container) or SIGINT (Ctrl-C); names it.
-pub async fn stop_signal() -> &'static str {
+/// SIGTERM (how container engines stop a container) and SIGINT (Ctrl-C), caught from the moment
+/// this is made: make it before the banner says "ready", so a stop right after is graceful too.
+pub struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    pub fn install() -> Result<StopSignals, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let err = |e: std::io::Error| format!("cannot handle signals: {e}");
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate()).map_err(err)?,
+                int: signal(SignalKind::interrupt()).map_err(err)?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// Waits for the first stop signal; names it.
+    pub async fn wait(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
     }
 }
 
@@ -191,7 +212,8 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 pub fn banner(addr: SocketAddr, https: bool, ca: Option<&PathBuf>, cfg: &Config, auth: &str, ready_ms: f64) -> String {
     let scheme = if https { "https" } else { "http" };
     let base = format!("{scheme}://{}", reachable(addr));
-    let mut b = format!("cloudtwin {} listening on {addr} ({scheme}, auth={auth})\n", env!("CARGO_PKG_VERSION"));
+    // The first line keeps the shape scripts already parse: `listening on <scheme>://<addr> (...)`.
+    let mut b = format!("cloudtwin {} listening on {scheme}://{addr} (auth={auth})\n", env!("CARGO_PKG_VERSION"));
     let mut line = |name: &str, text: String| b.push_str(&format!("  {name:<14} {text}\n"));
     line("Tencent CBS", format!("{base}/  (SDK endpoint \"{}\", tccli --endpoint {base})", reachable(addr)));
     line("Huawei CBR", format!("{base}/v3/{{project_id}}/...  (IAM: {base}/v3/auth/tokens)"));

@@ -63,17 +63,15 @@ fn serve_with_env(args: &[&str], env: &[(&str, &str)], dir: &std::path::Path) ->
         }
     }
     cmd.envs(env.iter().copied());
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(std::fs::File::create(&stderr_path).unwrap()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut stdout = Vec::new();
     let addr = loop {
         let line = match lines.next() {
             Some(Ok(l)) => l,
-            _ => panic!("no ready line; stdout {stdout:?}; stderr:\n{}", std::fs::read_to_string(&stderr_path).unwrap()),
+            _ => {
+                panic!("no ready line; stdout {stdout:?}; stderr:\n{}", std::fs::read_to_string(&stderr_path).unwrap())
+            }
         };
         stdout.push(line.clone());
         if line.starts_with("cloudtwin ready") {
@@ -117,7 +115,9 @@ fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
         match s.read(&mut b) {
             Ok(0) => return true,
             Ok(_) => continue, // e.g. a 408/400 answer before the close
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return false,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return false
+            }
             Err(_) => return true,
         }
     }
@@ -143,6 +143,7 @@ fn half_request_lines_cannot_starve_real_clients() {
         }
     };
     std::thread::spawn(move || for _ in lines {});
+    raise_own_descriptor_limit(2 * 1100 + 200);
     let mut stalled = Vec::new();
     for _ in 0..1100 {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -151,7 +152,11 @@ fn half_request_lines_cannot_starve_real_clients() {
     }
     // Real clients get through while the 1,100 stalled connections are still open.
     for _ in 0..5 {
-        assert!(healthy(addr), "a real client was starved; stderr:\n{}", std::fs::read_to_string(&stderr_path).unwrap());
+        assert!(
+            healthy(addr),
+            "a real client was starved; stderr:\n{}",
+            std::fs::read_to_string(&stderr_path).unwrap()
+        );
     }
     // And the stalled ones are closed: by the cap at once, or by the header-read timeout.
     let last = stalled.last_mut().unwrap();
@@ -160,6 +165,21 @@ fn half_request_lines_cannot_starve_real_clients() {
     assert!(healthy(addr));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// This test process holds the 1,100 client ends (the twin under test keeps its own 1024 limit):
+/// raise our soft limit towards the hard one when it is lower than that.
+fn raise_own_descriptor_limit(want: u64) {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
+        if lim.rlim_cur < want as libc::rlim_t {
+            assert!(lim.rlim_max >= want as libc::rlim_t, "this test needs a hard `ulimit -n` of at least {want}");
+            lim.rlim_cur = want as libc::rlim_t;
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
+        }
+    }
 }
 
 #[test]
@@ -292,7 +312,11 @@ fn self_signed_tls_serves_https_and_survives_plain_http() {
     let dir = tmpdir();
     let ca_path = dir.path().join("ca.pem");
     let twin = serve(&["--tls", "self-signed", "--tls-ca-out", ca_path.to_str().unwrap()], dir.path());
-    assert!(twin.stdout.iter().any(|l| l.contains(ca_path.to_str().unwrap())), "CA path not printed: {:?}", twin.stdout);
+    assert!(
+        twin.stdout.iter().any(|l| l.contains(ca_path.to_str().unwrap())),
+        "CA path not printed: {:?}",
+        twin.stdout
+    );
     assert!(twin.stdout.last().unwrap().contains("https://"));
     let ca = std::fs::read(&ca_path).unwrap();
     let cfg = tls_client(&ca);
@@ -303,9 +327,8 @@ fn self_signed_tls_serves_https_and_survives_plain_http() {
     // A name the certificate does not cover is refused by the client.
     assert!(tls_get(twin.addr, "example.com", cfg.clone(), "/_cloudtwin/health").is_err());
     // Plain HTTP to the TLS port: a clean failure, and the twin stays up.
-    match get(twin.addr, "/_cloudtwin/health") {
-        Ok((status, _)) => assert_ne!(status, 200),
-        Err(_) => {}
+    if let Ok((status, _)) = get(twin.addr, "/_cloudtwin/health") {
+        assert_ne!(status, 200);
     }
     let answer = tls_get(twin.addr, "localhost", cfg.clone(), "/_cloudtwin/health").unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"));
@@ -338,10 +361,7 @@ fn certificate_and_key_files_are_checked_at_start() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("missing.pem") && err.lines().count() == 1, "{err}");
-    let out = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "xml"])
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["serve", "--listen", "127.0.0.1:0", "--log-format", "xml"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("xml"));
 }
@@ -407,12 +427,24 @@ fn error_codes_are_logged_and_text_logs_have_no_colour_in_a_file() {
     let mut twin = serve(&[], dir.path());
     let (status, _) = get(twin.addr, "/v3/nope/vaults").unwrap();
     assert!(status >= 400);
+    let mut s = TcpStream::connect(twin.addr).unwrap();
+    write!(
+        s,
+        "POST /v3/auth/tokens HTTP/1.1\r\nHost: {}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+        twin.addr
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(twin.term().success());
     let log = twin.stderr();
     assert!(!log.contains('\u{1b}'), "{log}");
     let line = log.lines().find(|l| l.contains("cloudtwin::request")).unwrap_or_else(|| panic!("{log}"));
     assert!(line.contains("surface=huawei-cbr") && line.contains("error_code="), "{line}");
     assert!(line.contains("error_code=APIGW.0301"), "{line}");
+    let iam = log.lines().find(|l| l.contains("surface=huawei-iam")).unwrap_or_else(|| panic!("{log}"));
+    assert!(iam.contains("operation=KeystoneCreateUserTokenByPassword") && iam.contains("error_code=400"), "{iam}");
 }
 
 #[test]

@@ -319,7 +319,12 @@ struct Registry {
 
 impl Registry {
     fn new() -> Registry {
-        Registry { epoch: Instant::now(), next_id: AtomicU64::new(1), live: Mutex::new(HashMap::new()), freed: Notify::new() }
+        Registry {
+            epoch: Instant::now(),
+            next_id: AtomicU64::new(1),
+            live: Mutex::new(HashMap::new()),
+            freed: Notify::new(),
+        }
     }
     fn len(&self) -> usize {
         self.live.lock().len()

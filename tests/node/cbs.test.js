@@ -13,8 +13,12 @@
 
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
+const fs = require("node:fs");
 const http = require("node:http");
+const https = require("node:https");
 const net = require("node:net");
+const os = require("node:os");
+const tls = require("node:tls");
 const path = require("node:path");
 const { spawn } = require("node:child_process");
 const readline = require("node:readline");
@@ -29,14 +33,15 @@ const ZONE = "ap-guangzhou-3";
 
 let twin; // { proc, host, port }
 
-function startTwin() {
+function startTwin(extraArgs = []) {
   const bin = process.env.CLOUDTWIN_BIN || path.resolve(__dirname, "../../target/debug/cloudtwin");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLOUDTWIN_")));
   env.CLOUDTWIN_LOG = "warn";
-  const proc = spawn(bin, ["serve", "--listen", "127.0.0.1:0"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(bin, ["serve", "--listen", "127.0.0.1:0", ...extraArgs], { env, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the twin did not print its ready line")), 20000);
     proc.on("exit", (code) => reject(new Error(`the twin exited (${code})`)));
+    // An exit after the ready line is the normal stop; only an early one is an error.
     readline.createInterface({ input: proc.stdout }).on("line", (line) => {
       const m = /^cloudtwin ready .* at https?:\/\/([^:]+):(\d+)$/.exec(line);
       if (m) {
@@ -134,4 +139,35 @@ test("the twin's address as the endpoint signs the wrong service and host (why t
     assert.match(e.code, /^AuthFailure\./);
     return true;
   });
+});
+
+test("over HTTPS: an https.Agent that trusts the twin's CA and names the real endpoint", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloudtwin-node-"));
+  const caFile = path.join(dir, "ca.pem");
+  const tlsTwin = await startTwin(["--tls", "self-signed", "--tls-name", "cbs.tencentcloudapi.com", "--tls-ca-out", caFile]);
+  try {
+    const ca = fs.readFileSync(caFile);
+    const agent = new https.Agent({ keepAlive: true });
+    agent.createConnection = (_options, callback) =>
+      tls.connect({ host: tlsTwin.host, port: tlsTwin.port, ca, servername: "cbs.tencentcloudapi.com" }, callback);
+    const c = new CbsClient({
+      credential: { secretId: SECRET_ID, secretKey: SECRET_KEY },
+      region: REGION,
+      profile: { httpProfile: { protocol: "https://", endpoint: "cbs.tencentcloudapi.com", agent, reqTimeout: 10 } },
+    });
+    const r = await c.DescribeDisks({ Limit: 1 });
+    assert.ok(r.TotalCount >= 1);
+    // Without the CA the same client refuses the twin.
+    const untrusting = new https.Agent();
+    untrusting.createConnection = (_options, callback) =>
+      tls.connect({ host: tlsTwin.host, port: tlsTwin.port, servername: "cbs.tencentcloudapi.com" }, callback);
+    const refused = new CbsClient({
+      credential: { secretId: SECRET_ID, secretKey: SECRET_KEY },
+      region: REGION,
+      profile: { httpProfile: { protocol: "https://", endpoint: "cbs.tencentcloudapi.com", agent: untrusting, reqTimeout: 10 } },
+    });
+    await assert.rejects(refused.DescribeDisks({}), /certificate/i);
+  } finally {
+    tlsTwin.proc.kill("SIGTERM");
+  }
 });

@@ -37,6 +37,11 @@ pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, route: Route, reque
         Route::Tokens => issue_token(twin, req),
         Route::Projects => list_projects(twin, auth, req),
     };
+    if let Err(e) = &result {
+        // Keystone's own errors carry no code (their `code` is the HTTP status).
+        let code = if e.code.is_empty() { e.status.to_string() } else { e.code.to_string() };
+        crate::record::note(|r| r.error_code = Some(code));
+    }
     match result {
         Ok((status, body, token)) => {
             HttpOut { status, body: serde_json::to_vec(&body).unwrap_or_default(), request_id, subject_token: token }

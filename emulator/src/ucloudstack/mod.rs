@@ -93,7 +93,9 @@ pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
         }
     };
     let action = params.get("Action").cloned().unwrap_or_default();
-    crate::record::note(|r| (r.operation, r.region) = (action.clone(), params.get("Region").cloned().unwrap_or_default()));
+    crate::record::note(|r| {
+        (r.operation, r.region) = (action.clone(), params.get("Region").cloned().unwrap_or_default())
+    });
     match serve(twin, auth, &action, &params) {
         Ok(fields) => protocol::envelope(&action, 0, "", fields),
         Err(err) => {
