@@ -11,6 +11,7 @@
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -182,43 +183,53 @@ pub mod by_key {
     }
 }
 
-/// IAM tokens by token, and by expiry.
+/// IAM tokens by token, and by expiry. Shared on clone (copied on the first change after one):
+/// the gateway's all-or-nothing batches copy the whole world, and the tokens are no part of
+/// what they may undo.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TokenBook {
-    tokens: BTreeMap<String, Token>,
+pub struct TokenBook(Arc<Tokens>);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Tokens {
+    by_token: BTreeMap<String, Token>,
     expiry: BTreeSet<(i64, String)>,
 }
 
 impl TokenBook {
     pub fn insert(&mut self, token: String, t: Token) {
-        if let Some(old) = self.tokens.remove(&token) {
-            self.expiry.remove(&(old.expires_ms, token.clone()));
+        let book = Arc::make_mut(&mut self.0);
+        if let Some(old) = book.by_token.remove(&token) {
+            book.expiry.remove(&(old.expires_ms, token.clone()));
         }
-        self.expiry.insert((t.expires_ms, token.clone()));
-        self.tokens.insert(token, t);
+        book.expiry.insert((t.expires_ms, token.clone()));
+        book.by_token.insert(token, t);
     }
 
     pub fn get(&self, token: &str) -> Option<&Token> {
-        self.tokens.get(token)
+        self.0.by_token.get(token)
     }
 
     pub fn len(&self) -> usize {
-        self.tokens.len()
+        self.0.by_token.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.0.by_token.is_empty()
     }
 
     /// Forget the tokens expired at `now_ms` (IAM refuses them from that instant on).
     pub fn forget_expired(&mut self, now_ms: i64) -> usize {
+        if self.0.expiry.first().is_none_or(|(exp, _)| *exp > now_ms) {
+            return 0;
+        }
+        let book = Arc::make_mut(&mut self.0);
         let mut n = 0;
-        while let Some((exp, _)) = self.expiry.first() {
+        while let Some((exp, _)) = book.expiry.first() {
             if *exp > now_ms {
                 break;
             }
-            let (_, token) = self.expiry.pop_first().expect("just seen");
-            self.tokens.remove(&token);
+            let (_, token) = book.expiry.pop_first().expect("just seen");
+            book.by_token.remove(&token);
             n += 1;
         }
         n
