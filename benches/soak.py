@@ -81,7 +81,8 @@ class Twin:
         return 0
 
     def tc(self, action, body):
-        headers = {"X-TC-Action": action, "X-TC-Version": "2017-03-12", "X-TC-Region": "ap-guangzhou"}
+        headers = {"X-TC-Action": action, "X-TC-Version": "2017-03-12", "X-TC-Region": "ap-guangzhou",
+                   "X-TC-Timestamp": str(int(time.time()))}
         _, v = self.request("POST", "/", body, headers)
         if "Error" in v["Response"]:
             raise RuntimeError(f"{action}: {v['Response']['Error']}")
@@ -254,7 +255,7 @@ def gateway_after_tokens(binary, tokens):
             for _ in range(9):
                 t0 = time.perf_counter()
                 status, v = t.request("POST", "/v1/tencent/snapshot/create", {
-                    "DiskId": disk, "TenantUuid": "system", "ClusterUuid": "72db4b34-1473-418f-ade4-de00b956f16b",
+                    "DiskId": disk, "SnapshotName": "soak", "TenantUuid": "system", "ClusterUuid": "72db4b34-1473-418f-ade4-de00b956f16b",
                     "Region": "ap-guangzhou"})
                 times.append((time.perf_counter() - t0) * 1000)
                 if status != 200:

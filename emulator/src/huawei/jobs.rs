@@ -331,7 +331,7 @@ fn next_trigger(pol: &Policy, after: i64) -> Option<i64> {
     if !pol.enabled {
         return None;
     }
-    let rules = rrule::parse_all(&pol.patterns).ok()?;
+    let rules = rrule::parse_each(&pol.patterns).ok()?;
     rrule::next_after(&rules, pol.start_ms, after)
 }
 
