@@ -282,6 +282,8 @@ pub fn prune(world: &mut World, now_ms: i64) {
     for p in world.huawei.values_mut() {
         p.oplogs.forget_before(cutoff);
     }
+    // Keyed by expiry on the twin's clock, which is the clock IAM checks a token against; were
+    // a token also accepted on the wall clock, this would take the earlier of the two clocks.
     world.huawei_tokens.forget_expired(now_ms);
 }
 
