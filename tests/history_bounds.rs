@@ -86,7 +86,7 @@ fn months_of_hourly_policies_keep_only_the_retention() {
     assert!(jobs <= 2 * 26 + 4, "{jobs} jobs queued: one expiry per live snapshot or backup, one trigger per policy");
     let hw = &t.state()["huawei"][P];
     let (checkpoints, backups) = (hw["checkpoints"].as_object().unwrap().len(), hw["backups"].as_object().unwrap().len());
-    assert!(checkpoints <= 26, "a checkpoint goes with its last backup: {checkpoints} kept");
+    assert!(checkpoints <= hours, "an emptied checkpoint goes after the retention: {checkpoints} kept");
     assert!(backups <= 26 * 3, "a day of hourly backups (with their disk backups) is alive: {backups}");
     let snaps = t.ok("DescribeSnapshots", json!({"Limit": 100}))["TotalCount"].as_i64().unwrap();
     assert!((23..=26).contains(&snaps), "a day of hourly snapshots is alive: {snaps}");

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::huawei::model::{OpLog, Token};
+use crate::huawei::model::{HwProject, OpLog, Token};
 use crate::tencent::model::{DiskOpLog, SnapshotOpLog};
 use crate::world::{Job, Work, World};
 
@@ -266,9 +266,21 @@ pub fn prune_job_scope(world: &mut World, scope: &Scope) {
         Scope::Huawei { project, at } => {
             if let Some(p) = world.huawei.get_mut(project) {
                 p.oplogs.forget_before(at - LOG_RETENTION_MS);
+                forget_emptied_checkpoints(p, at - LOG_RETENTION_MS);
             }
         }
         Scope::Other => {}
+    }
+}
+
+/// Forget the checkpoints emptied before `cutoff_ms` that are still empty.
+fn forget_emptied_checkpoints(p: &mut HwProject, cutoff_ms: i64) {
+    while p.emptied_checkpoints.first().is_some_and(|(at, _)| *at < cutoff_ms) {
+        let (_, id) = p.emptied_checkpoints.pop_first().expect("just seen");
+        let empty = p.checkpoints.get(&id).is_some_and(|c| c.backups.iter().all(|b| !p.backups.contains_key(b)));
+        if empty {
+            p.checkpoints.remove(&id);
+        }
     }
 }
 
@@ -281,6 +293,7 @@ pub fn prune(world: &mut World, now_ms: i64) {
     }
     for p in world.huawei.values_mut() {
         p.oplogs.forget_before(cutoff);
+        forget_emptied_checkpoints(p, cutoff);
     }
     // Keyed by expiry on the twin's clock, which is the clock IAM checks a token against; were
     // a token also accepted on the wall clock, this would take the earlier of the two clocks.
