@@ -85,7 +85,8 @@ fn months_of_hourly_policies_keep_only_the_retention() {
     let jobs = t.control("GET", "/_cloudtwin/jobs", None).json()["jobs"].as_array().unwrap().len();
     assert!(jobs <= 2 * 26 + 4, "{jobs} jobs queued: one expiry per live snapshot or backup, one trigger per policy");
     let hw = &t.state()["huawei"][P];
-    let (checkpoints, backups) = (hw["checkpoints"].as_object().unwrap().len(), hw["backups"].as_object().unwrap().len());
+    let (checkpoints, backups) =
+        (hw["checkpoints"].as_object().unwrap().len(), hw["backups"].as_object().unwrap().len());
     assert!(checkpoints <= hours, "an emptied checkpoint goes after the retention: {checkpoints} kept");
     assert!(backups <= 26 * 3, "a day of hourly backups (with their disk backups) is alive: {backups}");
     let snaps = t.ok("DescribeSnapshots", json!({"Limit": 100}))["TotalCount"].as_i64().unwrap();
