@@ -11,10 +11,11 @@
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::huawei::model::{OpLog, Token};
+use crate::huawei::model::{HwProject, OpLog, Token};
 use crate::tencent::model::{DiskOpLog, SnapshotOpLog};
 use crate::world::{Job, Work, World};
 
@@ -182,43 +183,53 @@ pub mod by_key {
     }
 }
 
-/// IAM tokens by token, and by expiry.
+/// IAM tokens by token, and by expiry. Shared on clone (copied on the first change after one):
+/// the gateway's all-or-nothing batches copy the whole world, and the tokens are no part of
+/// what they may undo.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TokenBook {
-    tokens: BTreeMap<String, Token>,
+pub struct TokenBook(Arc<Tokens>);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Tokens {
+    by_token: BTreeMap<String, Token>,
     expiry: BTreeSet<(i64, String)>,
 }
 
 impl TokenBook {
     pub fn insert(&mut self, token: String, t: Token) {
-        if let Some(old) = self.tokens.remove(&token) {
-            self.expiry.remove(&(old.expires_ms, token.clone()));
+        let book = Arc::make_mut(&mut self.0);
+        if let Some(old) = book.by_token.remove(&token) {
+            book.expiry.remove(&(old.expires_ms, token.clone()));
         }
-        self.expiry.insert((t.expires_ms, token.clone()));
-        self.tokens.insert(token, t);
+        book.expiry.insert((t.expires_ms, token.clone()));
+        book.by_token.insert(token, t);
     }
 
     pub fn get(&self, token: &str) -> Option<&Token> {
-        self.tokens.get(token)
+        self.0.by_token.get(token)
     }
 
     pub fn len(&self) -> usize {
-        self.tokens.len()
+        self.0.by_token.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.0.by_token.is_empty()
     }
 
     /// Forget the tokens expired at `now_ms` (IAM refuses them from that instant on).
     pub fn forget_expired(&mut self, now_ms: i64) -> usize {
+        if self.0.expiry.first().is_none_or(|(exp, _)| *exp > now_ms) {
+            return 0;
+        }
+        let book = Arc::make_mut(&mut self.0);
         let mut n = 0;
-        while let Some((exp, _)) = self.expiry.first() {
+        while let Some((exp, _)) = book.expiry.first() {
             if *exp > now_ms {
                 break;
             }
-            let (_, token) = self.expiry.pop_first().expect("just seen");
-            self.tokens.remove(&token);
+            let (_, token) = book.expiry.pop_first().expect("just seen");
+            book.by_token.remove(&token);
             n += 1;
         }
         n
@@ -255,9 +266,21 @@ pub fn prune_job_scope(world: &mut World, scope: &Scope) {
         Scope::Huawei { project, at } => {
             if let Some(p) = world.huawei.get_mut(project) {
                 p.oplogs.forget_before(at - LOG_RETENTION_MS);
+                forget_emptied_checkpoints(p, at - LOG_RETENTION_MS);
             }
         }
         Scope::Other => {}
+    }
+}
+
+/// Forget the checkpoints emptied before `cutoff_ms` that are still empty.
+fn forget_emptied_checkpoints(p: &mut HwProject, cutoff_ms: i64) {
+    while p.emptied_checkpoints.first().is_some_and(|(at, _)| *at < cutoff_ms) {
+        let (_, id) = p.emptied_checkpoints.pop_first().expect("just seen");
+        let empty = p.checkpoints.get(&id).is_some_and(|c| c.backups.iter().all(|b| !p.backups.contains_key(b)));
+        if empty {
+            p.checkpoints.remove(&id);
+        }
     }
 }
 
@@ -270,7 +293,10 @@ pub fn prune(world: &mut World, now_ms: i64) {
     }
     for p in world.huawei.values_mut() {
         p.oplogs.forget_before(cutoff);
+        forget_emptied_checkpoints(p, cutoff);
     }
+    // Keyed by expiry on the twin's clock, which is the clock IAM checks a token against; were
+    // a token also accepted on the wall clock, this would take the earlier of the two clocks.
     world.huawei_tokens.forget_expired(now_ms);
 }
 

@@ -17,8 +17,8 @@ pub struct Jobs {
     ready: BTreeSet<(i64, u64)>,
     /// `Work::target()` → ids.
     by_target: BTreeMap<String, BTreeSet<u64>>,
-    /// (account, region) → ids, for the reads that open read-gated jobs.
-    by_region: BTreeMap<(String, String), BTreeSet<u64>>,
+    /// account → region → ids, for the reads that open read-gated jobs.
+    by_region: BTreeMap<String, BTreeMap<String, BTreeSet<u64>>>,
 }
 
 fn waits_only_for_time(job: &Job) -> bool {
@@ -49,8 +49,27 @@ impl Jobs {
         if waits_only_for_time(&job) {
             self.ready.insert((job.gate.due_ms, id));
         }
-        self.by_target.entry(job.work.target().to_string()).or_default().insert(id);
-        self.by_region.entry((job.account.clone(), job.region.clone())).or_default().insert(id);
+        // Look up before inserting: most jobs join a target or a region that has jobs already.
+        match self.by_target.get_mut(job.work.target()) {
+            Some(ids) => {
+                ids.insert(id);
+            }
+            None => {
+                self.by_target.insert(job.work.target().to_string(), BTreeSet::from([id]));
+            }
+        }
+        if !self.by_region.contains_key(&job.account) {
+            self.by_region.insert(job.account.clone(), BTreeMap::new());
+        }
+        let regions = self.by_region.get_mut(&job.account).expect("just made");
+        match regions.get_mut(&job.region) {
+            Some(ids) => {
+                ids.insert(id);
+            }
+            None => {
+                regions.insert(job.region.clone(), BTreeSet::from([id]));
+            }
+        }
         self.by_id.insert(id, job);
     }
 
@@ -62,11 +81,15 @@ impl Jobs {
                 self.by_target.remove(job.work.target());
             }
         }
-        let key = (job.account.clone(), job.region.clone());
-        if let Some(ids) = self.by_region.get_mut(&key) {
-            ids.remove(&job.id);
-            if ids.is_empty() {
-                self.by_region.remove(&key);
+        if let Some(regions) = self.by_region.get_mut(&job.account) {
+            if let Some(ids) = regions.get_mut(&job.region) {
+                ids.remove(&job.id);
+                if ids.is_empty() {
+                    regions.remove(&job.region);
+                }
+            }
+            if regions.is_empty() {
+                self.by_region.remove(&job.account);
             }
         }
     }
@@ -110,8 +133,12 @@ impl Jobs {
 
     /// A read has seen the jobs of `account`/`region`.
     pub fn observe_region(&mut self, account: &str, region: &str, now_ms: i64) {
-        let key = (account.to_string(), region.to_string());
-        let ids: Vec<u64> = self.by_region.get(&key).map(|s| s.iter().copied().collect()).unwrap_or_default();
+        let ids: Vec<u64> = self
+            .by_region
+            .get(account)
+            .and_then(|r| r.get(region))
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
         for id in ids {
             self.observe_one(id, now_ms);
         }

@@ -180,9 +180,10 @@ pub fn unregister_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if let Some(vault) = locked {
         return Err(e::Bs6156(format!("Agent {id} has backups in locked vault {vault}; it cannot be removed.")));
     }
+    let now = ctx.now;
     let p = ctx.proj();
     for b in &backups {
-        jobs::remove_backup(p, b);
+        jobs::remove_backup(p, b, now);
     }
     p.agents.remove(&id);
     Reply::status(200)

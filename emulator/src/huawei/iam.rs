@@ -108,7 +108,12 @@ fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
         issued_ms: now,
         expires_ms: now + ttl,
     };
-    twin.state.lock().world.huawei_tokens.insert(token.clone(), t);
+    {
+        // Issuing is also when expired tokens go, for a client that only ever asks for tokens.
+        let tokens = &mut twin.state.lock().world.huawei_tokens;
+        tokens.forget_expired(now);
+        tokens.insert(token.clone(), t);
+    }
     let body = json!({"token": {
         "expires_at": render::time(now + ttl),
         "issued_at": render::time(now),

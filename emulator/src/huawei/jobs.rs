@@ -331,7 +331,7 @@ fn next_trigger(pol: &Policy, after: i64) -> Option<i64> {
     if !pol.enabled {
         return None;
     }
-    let rules = rrule::parse_all(&pol.patterns).ok()?;
+    let rules = rrule::parse_each(&pol.patterns).ok()?;
     rrule::next_after(&rules, pol.start_ms, after)
 }
 
@@ -444,7 +444,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
                     b.updated_ms = at;
                 }
             } else {
-                remove_backup(p, &backup);
+                remove_backup(p, &backup, at);
             }
             end_task(world, &project, &oplog, at, failed.then_some(FAULT));
         }
@@ -472,7 +472,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
                 p.vaults.get(&b.vault_id).map(|v| v.name.clone()).unwrap_or_default(),
                 b.name.clone(),
             );
-            remove_backup(p, &backup);
+            remove_backup(p, &backup, at);
             log_expiry(world, &project, (&vid, &name), &backup, &bname, at);
         }
         HwWork::MigrateDone { .. } => {
@@ -508,18 +508,19 @@ pub fn grow_to_fit(p: &mut HwProject, vault_id: &str) {
 }
 
 /// Remove a backup with its per-disk children (and its shares). A checkpoint whose backups
-/// are all gone goes with the last one: otherwise every policy run would leave a record behind
-/// for as long as the twin runs.
-pub fn remove_backup(p: &mut HwProject, id: &str) {
+/// are all gone at `at` is kept for the operation-log retention, then forgotten
+/// (history.rs): otherwise every policy run would leave a record behind for good.
+pub fn remove_backup(p: &mut HwProject, id: &str, at: i64) {
     if let Some(b) = p.backups.remove(id) {
         for c in &b.children {
             p.backups.remove(c);
         }
-        let emptied = p.checkpoints.get(&b.checkpoint_id).is_some_and(|c| {
-            c.status != "protecting" && c.backups.iter().all(|other| !p.backups.contains_key(other))
-        });
+        let emptied = p
+            .checkpoints
+            .get(&b.checkpoint_id)
+            .is_some_and(|c| c.backups.iter().all(|other| !p.backups.contains_key(other)));
         if emptied {
-            p.checkpoints.remove(&b.checkpoint_id);
+            p.emptied_checkpoints.insert((at, b.checkpoint_id.clone()));
         }
     }
     p.members.retain(|_, m| m.backup_id != id);
@@ -639,7 +640,7 @@ fn prune(
     let names: Vec<(String, String)> = mine.iter().map(|b| (b.id.clone(), b.name.clone())).collect();
     for id in crate::retention::to_delete(&list, &rules, at) {
         if let Some(p) = world.huawei.get_mut(project) {
-            remove_backup(p, &id);
+            remove_backup(p, &id, at);
         }
         let name = names.iter().find(|(b, _)| *b == id).map(|(_, n)| n.clone()).unwrap_or_default();
         log_expiry(world, project, (vault, &vault_name), &id, &name, at);

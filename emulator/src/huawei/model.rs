@@ -24,6 +24,10 @@ pub struct HwProject {
     pub checkpoints: BTreeMap<String, Checkpoint>,
     #[serde(with = "crate::history::by_key")]
     pub oplogs: LogBook<OpLog>,
+    /// (when, checkpoint id) of checkpoints whose backups are all gone, forgotten after the
+    /// operation-log retention (history.rs).
+    #[serde(skip)]
+    pub emptied_checkpoints: std::collections::BTreeSet<(i64, String)>,
     pub servers: BTreeMap<String, Server>,
     pub volumes: BTreeMap<String, Volume>,
     /// File-backup client agents by `agent_id` (API 4.2).

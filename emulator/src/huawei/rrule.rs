@@ -181,6 +181,12 @@ fn parse_parts(pattern: &str) -> Result<Rule, String> {
 /// runs on any day, and at least an hour between any two runs. The gap check spans midnight and
 /// week ends, and covers a pattern's own runs as well as runs of different patterns. Two patterns
 /// firing at the same instant make one run, which is allowed.
+/// The rules of patterns `parse_all` accepted before (a stored policy's), without checking again
+/// how they sit together: a policy's next trigger is planned at every run.
+pub fn parse_each(patterns: &[String]) -> Result<Vec<Rule>, String> {
+    patterns.iter().map(|p| parse(p)).collect()
+}
+
 pub fn parse_all(patterns: &[String]) -> Result<Vec<Rule>, String> {
     if patterns.is_empty() {
         return Err("at least one trigger pattern is required".into());

@@ -651,6 +651,7 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
         vault.resources.iter().filter(|r| ids.contains(&r.id.as_str())).cloned().collect();
     let total = removed.len();
     let resources: Vec<Value> = removed.iter().map(|r| json!({"id": r.id, "name": r.name, "type": r.kind})).collect();
+    let now = ctx.now;
     let p = ctx.proj();
     if let Some(v) = p.vaults.get_mut(&vid) {
         v.resources.retain(|r| !ids.contains(&r.id.as_str()));
@@ -663,7 +664,7 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
         .map(|b| b.id.clone())
         .collect();
     for id in &gone {
-        jobs::remove_backup(p, id);
+        jobs::remove_backup(p, id, now);
     }
     let extra = json!({"remove_resources": {"fail_count": 0, "total_count": total, "resources": resources}});
     let log = ctx.new_oplog(&project, "remove_resource", (&vid, &name), extra);
