@@ -7,7 +7,8 @@
 //! logs can be queried. The twin keeps a finished entry for [`LOG_RETENTION_DAYS`] days after it
 //! ended (Tencent's audit trail, CloudAudit, keeps 90 days of events by default; the same is
 //! chosen for Huawei's task list); an entry still in progress is kept until it ends. A token
-//! goes once it has expired on the twin's clock, which is also when IAM stops accepting it.
+//! goes once it has expired on every clock IAM accepts (`--signature-clock`), which is also when
+//! IAM stops accepting it.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::config::Config;
 use crate::huawei::model::{HwProject, OpLog, Token};
 use crate::tencent::model::{DiskOpLog, SnapshotOpLog};
 use crate::world::{Job, Work, World};
@@ -285,7 +287,8 @@ fn forget_emptied_checkpoints(p: &mut HwProject, cutoff_ms: i64) {
 }
 
 /// Forget everything past its retention at `now_ms`: one look at the oldest entry of each book.
-pub fn prune(world: &mut World, now_ms: i64) {
+/// Tokens go once they have expired on every clock IAM accepts (`--signature-clock`).
+pub fn prune(world: &mut World, cfg: &Config, now_ms: i64) {
     let cutoff = now_ms - LOG_RETENTION_MS;
     for r in world.tencent.values_mut().flat_map(|a| a.values_mut()) {
         r.disk_logs.forget_before(cutoff);
@@ -295,9 +298,7 @@ pub fn prune(world: &mut World, now_ms: i64) {
         p.oplogs.forget_before(cutoff);
         forget_emptied_checkpoints(p, cutoff);
     }
-    // Keyed by expiry on the twin's clock, which is the clock IAM checks a token against; were
-    // a token also accepted on the wall clock, this would take the earlier of the two clocks.
-    world.huawei_tokens.forget_expired(now_ms);
+    world.huawei_tokens.forget_expired(cfg.signature_clock.earliest_ms(now_ms));
 }
 
 #[cfg(test)]

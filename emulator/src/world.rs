@@ -132,7 +132,7 @@ impl World {
             let at = self.finish(cfg, job, now_ms);
             crate::history::prune_job_scope(self, &at);
         }
-        crate::history::prune(self, now_ms);
+        crate::history::prune(self, cfg, now_ms);
     }
 
     /// Finish one job; returns where and when it happened (for the pruning that follows).
