@@ -97,7 +97,9 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             let now = app.twin.clock.now_ms();
             let mut st = app.twin.state.lock();
             st.world.catch_up(&app.twin.cfg, now);
-            let n = st.world.force_complete(&app.twin.cfg, now, target.as_deref());
+            let n = st
+                .world
+                .force_complete(&app.twin.cfg, now, &|j| target.as_deref().is_none_or(|t| j.work.target() == t));
             ok(json!({"completed": n}))
         }
         ("GET", "/_cloudtwin/state") => {

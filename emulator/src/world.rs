@@ -147,11 +147,11 @@ impl World {
         scope
     }
 
-    /// Complete in-flight jobs now, whatever their gates say (control plane). `target` limits it
-    /// to the jobs driving one resource; returns how many finished.
-    pub fn force_complete(&mut self, cfg: &Config, now_ms: i64, target: Option<&str>) -> usize {
+    /// Complete in-flight jobs now, whatever their gates say (control plane): those `pick`
+    /// selects, scheduled events excepted, in due order; returns how many finished.
+    pub fn force_complete(&mut self, cfg: &Config, now_ms: i64, pick: &dyn Fn(&Job) -> bool) -> usize {
         let mut n = 0;
-        let mut queue = self.jobs.in_flight(now_ms, target);
+        let mut queue = self.jobs.in_flight(now_ms, pick);
         let mut seen = self.jobs.mark();
         while let Some((_, id)) = queue.pop_first() {
             // A job finished before may have taken this one with it (a destroyed disk's work).
@@ -164,7 +164,7 @@ impl World {
             let fresh: Vec<(i64, u64)> = self
                 .jobs
                 .scheduled_after(seen)
-                .filter(|j| !j.work.is_scheduled() && target.is_none_or(|t| j.work.target() == t))
+                .filter(|j| !j.work.is_scheduled() && pick(j))
                 .map(|j| (j.gate.due_ms.min(now_ms), j.id))
                 .collect();
             queue.extend(fresh);
