@@ -164,15 +164,10 @@ impl Jobs {
         }
     }
 
-    /// For the control plane's `jobs/complete`: the in-flight (not scheduled) jobs, optionally
-    /// of one target, by (due capped at `now_ms`, id).
-    pub fn in_flight(&self, now_ms: i64, target: Option<&str>) -> BTreeSet<(i64, u64)> {
-        let pick = |j: &Job| !j.work.is_scheduled() && target.is_none_or(|t| j.work.target() == t);
-        let jobs: Box<dyn Iterator<Item = &Job>> = match target {
-            Some(t) => Box::new(self.for_target(t)),
-            None => Box::new(self.iter()),
-        };
-        jobs.filter(|j| pick(j)).map(|j| (j.gate.due_ms.min(now_ms), j.id)).collect()
+    /// For the control plane's `jobs/complete`: the in-flight (not scheduled) jobs `pick`
+    /// selects, by (due capped at `now_ms`, id).
+    pub fn in_flight(&self, now_ms: i64, pick: &dyn Fn(&Job) -> bool) -> BTreeSet<(i64, u64)> {
+        self.iter().filter(|j| !j.work.is_scheduled() && pick(j)).map(|j| (j.gate.due_ms.min(now_ms), j.id)).collect()
     }
 
     /// Jobs scheduled after `after`, for a caller that tracks what a finished job queued.

@@ -151,9 +151,7 @@ impl World {
     /// selects, scheduled events excepted, in due order; returns how many finished.
     pub fn force_complete(&mut self, cfg: &Config, now_ms: i64, pick: &dyn Fn(&Job) -> bool) -> usize {
         let mut n = 0;
-        let select = |j: &Job| !j.work.is_scheduled() && pick(j);
-        let mut queue: std::collections::BTreeSet<(i64, u64)> =
-            self.jobs.iter().filter(|j| select(j)).map(|j| (j.gate.due_ms.min(now_ms), j.id)).collect();
+        let mut queue = self.jobs.in_flight(now_ms, pick);
         let mut seen = self.jobs.mark();
         while let Some((_, id)) = queue.pop_first() {
             // A job finished before may have taken this one with it (a destroyed disk's work).
@@ -166,7 +164,7 @@ impl World {
             let fresh: Vec<(i64, u64)> = self
                 .jobs
                 .scheduled_after(seen)
-                .filter(|j| select(j))
+                .filter(|j| !j.work.is_scheduled() && pick(j))
                 .map(|j| (j.gate.due_ms.min(now_ms), j.id))
                 .collect();
             queue.extend(fresh);
