@@ -9,7 +9,7 @@ mod guard;
 
 use answers::{refused, unreadable};
 
-pub use body::{Budget, DEFAULT_BUDGET};
+pub use body::Budget;
 pub use guard::{EdgeSettings, Refusal};
 
 use std::sync::Arc;

@@ -16,6 +16,12 @@ pub const TENCENT_TC3_POST_BYTES: usize = 10 * 1024 * 1024;
 pub const HUAWEI_AKSK_BODY_BYTES: usize = 12 * 1024 * 1024;
 /// Huawei with a token: the doc names no bound; the twin's choice.
 pub const HUAWEI_TOKEN_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Request bodies buffered at once, all requests together, beyond each body's free first 64 KiB
+/// (config `edge.body_budget`): concurrency cannot multiply memory. The twin's choice.
+pub const BODY_BUDGET_BYTES: usize = 128 * 1024 * 1024;
+/// How long a body waits for that budget before it is answered "busy" (config
+/// `edge.body_wait_ms`). The twin's choice.
+pub const BODY_WAIT_MS: u64 = 10_000;
 
 /// Nesting of JSON arrays and objects, and segments of a dotted flat name
 /// (`Filters.0.Values.1` is 4). The deepest documented request is 5 levels; the twin's choice.

@@ -18,10 +18,6 @@ pub const FREE_BYTES: usize = 64 * 1024;
 /// The budget is taken in steps of this size, so a large body asks the semaphore a few dozen
 /// times, not once per frame.
 const STEP: usize = 1024 * 1024;
-/// The default total of budgeted body bytes held at once (all requests together).
-pub const DEFAULT_BUDGET: usize = 128 * 1024 * 1024;
-/// How long a body waits for budget, by default, before it is turned away as "busy".
-pub const DEFAULT_WAIT_MS: u64 = 10_000;
 /// A body that sends nothing for this long is dropped as broken.
 pub const BODY_IDLE: Duration = Duration::from_secs(30);
 

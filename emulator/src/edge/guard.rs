@@ -6,75 +6,14 @@
 use std::net::IpAddr;
 
 use axum::http::{header, HeaderMap, Method, Uri};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::Family;
+pub use crate::config::EdgeSettings;
 
-/// What the edge lets in, beyond the built-in loopback and cloud names.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EdgeSettings {
-    /// Bytes of request bodies buffered at once beyond each body's free 64 KiB, all requests
-    /// together; at least the largest body limit (64 MiB, Huawei with a token).
-    pub body_budget: usize,
-    /// How long a body waits for budget before it is answered "busy" (429-class), in ms.
-    pub body_wait_ms: u64,
-    /// Extra Host names (`name`, `*.suffix`, an IP address); `*` switches the Host check off.
-    pub allow_hosts: Vec<String>,
-    /// The address the twin listens on (`--listen`); its host is allowed as a Host.
-    pub listen: Option<String>,
-    /// When set, `/_cloudtwin/*` (but `GET /_cloudtwin/health`) needs it. Never serialized,
-    /// never printed.
-    #[serde(skip_serializing)]
-    pub control_token: Option<String>,
-}
-
-impl Default for EdgeSettings {
-    fn default() -> Self {
-        EdgeSettings {
-            body_budget: super::body::DEFAULT_BUDGET,
-            body_wait_ms: super::body::DEFAULT_WAIT_MS,
-            allow_hosts: vec![],
-            listen: None,
-            control_token: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for EdgeSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EdgeSettings")
-            .field("body_budget", &self.body_budget)
-            .field("body_wait_ms", &self.body_wait_ms)
-            .field("allow_hosts", &self.allow_hosts)
-            .field("listen", &self.listen)
-            .field("control_token", &self.control_token.as_ref().map(|_| "<set>"))
-            .finish()
-    }
-}
-
+// The settings are plain configuration (config.rs); what they allow is decided here.
 impl EdgeSettings {
-    /// Whether the control plane is protected by a token (the startup banner wants to know).
-    pub fn has_control_token(&self) -> bool {
-        self.control_token.is_some()
-    }
-
-    pub fn validate(&self) -> Result<(), String> {
-        if self.control_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
-            return Err("the control token must not be empty (leave it out to switch it off)".into());
-        }
-        let largest = crate::huawei::protocol::TOKEN_BODY_LIMIT;
-        if self.body_budget < largest {
-            return Err(format!("edge.body_budget must be at least {largest} bytes (the largest body limit)"));
-        }
-        if let Some(bad) = self.allow_hosts.iter().find(|h| h.trim().is_empty()) {
-            return Err(format!("--allow-host `{bad}`: a host name is needed"));
-        }
-        Ok(())
-    }
-
     fn check_off(&self) -> bool {
         self.allow_hosts.iter().any(|h| h.trim() == "*")
     }
@@ -363,7 +302,7 @@ mod tests {
         let cfg: crate::Config =
             serde_json::from_str(r#"{"edge": {"allow_hosts": ["a.example"], "control_token": "t0k"}}"#).unwrap();
         assert!(cfg.edge.host_allowed("a.example") && cfg.edge.has_control_token());
-        assert_eq!(cfg.edge.body_budget, super::super::body::DEFAULT_BUDGET, "unset fields keep their defaults");
+        assert_eq!(cfg.edge.body_budget, crate::limits::BODY_BUDGET_BYTES, "unset fields keep their defaults");
     }
 
     #[test]
