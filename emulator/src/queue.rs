@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::world::{Job, Work};
+use crate::world::Job;
 
 #[derive(Debug, Clone, Default)]
 pub struct Jobs {
@@ -175,15 +175,9 @@ impl Jobs {
         self.by_id.range(after + 1..).map(|(_, j)| j)
     }
 
-    pub(crate) fn is_recurring(work: &Work) -> bool {
-        use crate::huawei::model::HwWork;
-        use crate::tencent::model::TcWork;
-        matches!(work, Work::Tencent(TcWork::FirePolicy { .. }) | Work::Huawei(HwWork::PolicyTick { .. }))
-    }
-
     /// Whether a scheduled policy will fire again (the clock work then grows with the span).
     pub fn has_recurring(&self) -> bool {
-        self.by_id.values().any(|j| Self::is_recurring(&j.work))
+        self.by_id.values().any(|j| j.work.is_recurring())
     }
 }
 

@@ -43,6 +43,11 @@ impl Work {
             Work::UCloudStack(_) => false,
         }
     }
+
+    /// A scheduled policy trigger, which queues its next firing when it runs.
+    pub fn is_recurring(&self) -> bool {
+        matches!(self, Work::Tencent(TcWork::FirePolicy { .. }) | Work::Huawei(HwWork::PolicyTick { .. }))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
