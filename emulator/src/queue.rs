@@ -210,6 +210,7 @@ mod tests {
     use super::*;
     use crate::tencent::model::TcWork;
     use crate::timing::{Gate, TimingPolicy};
+    use crate::world::Work;
 
     fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job {
         let work = Work::Tencent(TcWork::CreateBackup { disk_backup_id: target.into() });
