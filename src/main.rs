@@ -257,7 +257,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let clock = args.clock.map_or_else(Clock::real, Clock::manual);
     let mut opts = args.ops.server_options();
     let banner_cfg = cfg.clone();
-    let app = std::sync::Arc::new(cloudtwin_emulator::App::new(cloudtwin_emulator::Twin::new(cfg, inventory, clock)?, args.auth));
+    let app = std::sync::Arc::new(cloudtwin_emulator::App::new(
+        cloudtwin_emulator::Twin::new(cfg, inventory, clock)?,
+        args.auth,
+    ));
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

@@ -483,6 +483,38 @@ fn a_huawei_token_call_with_a_bad_token_is_refused_before_its_body() {
 }
 
 #[test]
+fn a_tencent_tc3_call_whose_head_fails_auth_is_refused_before_its_body() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let before = world(&t);
+    let now = t.now().to_string();
+    let stale = (t.now() - 3600).to_string();
+    let auth = |id: &str| {
+        format!(
+            "TC3-HMAC-SHA256 Credential={id}/2026-12-02/cbs/tc3_request, SignedHeaders=content-type;host, Signature={}",
+            "0".repeat(64)
+        )
+    };
+    let (unknown, known) = (auth("AKIDnosuchkey"), auth(DEFAULT_SECRET_ID));
+    let base = [("Content-Type", "application/json"), ("X-TC-Action", "DescribeDisks"), ("X-TC-Version", "2017-03-12")];
+    for (extra, code) in [
+        (vec![("X-TC-Timestamp", now.as_str())], "AuthFailure.InvalidAuthorization"),
+        (vec![("X-TC-Timestamp", now.as_str()), ("Authorization", unknown.as_str())], "AuthFailure.SecretIdNotFound"),
+        (vec![("X-TC-Timestamp", stale.as_str()), ("Authorization", known.as_str())], "AuthFailure.SignatureExpire"),
+    ] {
+        let h: Vec<(&str, &str)> = base.iter().copied().chain(extra).collect();
+        let r = head_only(&t, "POST", "/", &h, 9 << 20).expect("answered without waiting for the 9 MiB body");
+        assert_eq!((r.status, r.header("connection")), (200, Some("close")));
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["Response"]["Error"]["Code"], code, "{h:?}: {v}");
+    }
+    // A known SecretId in the window: only the body can tell (the signature covers it).
+    let h: Vec<(&str, &str)> =
+        base.iter().copied().chain([("X-TC-Timestamp", now.as_str()), ("Authorization", known.as_str())]).collect();
+    assert!(head_only_within(&t, "POST", "/", &h, 1 << 20, Duration::from_millis(500)).is_none());
+    assert_eq!(world(&t), before);
+}
+
+#[test]
 fn a_declared_length_over_the_limit_is_refused_before_the_body() {
     let t = common::twin(TimingPolicy::Immediate);
     let before = world(&t);

@@ -563,7 +563,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_short_run_against_an_embedded_twin_finds_nothing() {
-        let opts = FuzzOptions { requests: 300, seed: 1, target: TargetSpec::Embedded, verbose: false, control_token: None };
+        let opts =
+            FuzzOptions { requests: 300, seed: 1, target: TargetSpec::Embedded, verbose: false, control_token: None };
         let mut out = Vec::new();
         let sum = run(&opts, &mut out).await.unwrap();
         sum.print(&mut out);

@@ -156,6 +156,11 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
             return early(huawei_response(out), body, unread, &parts.headers);
         }
     }
+    if family == Family::Tencent {
+        if let Some(out) = tencent::answer_before_body(&app.twin, app.auth, &parts.method, &parts.headers) {
+            return early(tencent_response(out), body, unread, &parts.headers);
+        }
+    }
     // HTTP/1.1 without Content-Length or Transfer-Encoding has no body: nothing to wait for.
     let received = if unread {
         let mut body = body;

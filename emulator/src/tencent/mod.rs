@@ -159,6 +159,25 @@ pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
     }
 }
 
+/// The answer a TC3 call gets whatever its body says, when its head already fails
+/// authentication (`protocol::tc3_head_refusal`): the edge sends it without reading the body,
+/// so an unauthenticated body costs no memory.
+pub fn answer_before_body(
+    twin: &Twin,
+    auth: AuthMode,
+    method: &axum::http::Method,
+    headers: &axum::http::HeaderMap,
+) -> Option<Vec<u8>> {
+    let now_secs = twin.clock.now_ms().div_euclid(1000);
+    let err = protocol::tc3_head_refusal(&twin.cfg, auth, now_secs, method, headers)?;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    crate::record::note(|r| {
+        r.request_id.clone_from(&request_id);
+        r.error_code = Some(err.code.to_string());
+    });
+    Some(serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default())
+}
+
 fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
     let cfg = &twin.cfg;
     let now = twin.clock.now_ms();

@@ -176,6 +176,45 @@ pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
     }
 }
 
+/// The refusal an enforcing twin gives a TC3 POST from its head alone, in the order `decode`
+/// checks (duplicated headers, the required X-TC-* headers, the Authorization form, the SecretId,
+/// a token, the timestamp window): the edge then answers without reading the body. None when
+/// only the body can tell (the signature covers it), and for v1, whose signature travels in the
+/// parameters.
+pub fn tc3_head_refusal(
+    cfg: &Config,
+    mode: AuthMode,
+    now_secs: i64,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Option<TcError> {
+    if mode != AuthMode::Enforce || method != Method::POST {
+        return None;
+    }
+    let check = || -> TcResult<()> {
+        for h in
+            ["host", "content-type", "x-tc-timestamp", "x-tc-version", "x-tc-region", "x-tc-token", "authorization"]
+        {
+            header(headers, h)?;
+        }
+        let h = |n: &str| header(headers, n);
+        if h("x-tc-action")?.is_none() {
+            return Ok(());
+        }
+        required(h("x-tc-action")?, "X-TC-Action")?;
+        required(h("x-tc-version")?, "X-TC-Version")?;
+        let timestamp = required(h("x-tc-timestamp")?, "X-TC-Timestamp")?;
+        let raw = h("authorization")?
+            .ok_or_else(|| e::AuthFailure_InvalidAuthorization("The Authorization header is missing."))?;
+        let a = sign::parse_tc3_authorization(raw).ok_or_else(|| {
+            e::AuthFailure_InvalidAuthorization("Authorization in the request header is invalid; expected `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.")
+        })?;
+        let claim = Claim { secret_id: &a.secret_id, timestamp, token: h("x-tc-token")? };
+        authenticate(cfg, mode, now_secs, &claim, |_| Ok(())).map(|_| ())
+    };
+    check().err()
+}
+
 fn required<'a>(v: Option<&'a str>, name: &str) -> TcResult<&'a str> {
     v.filter(|s| !s.is_empty())
         .ok_or_else(|| e::MissingParameter(format!("The request is missing a required parameter `{name}`.")))
