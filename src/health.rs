@@ -15,8 +15,9 @@ use tokio::net::TcpStream;
 
 #[derive(clap::Args)]
 pub struct HealthArgs {
-    /// The health URL [default: http://<CLOUDTWIN_LISTEN, loopback for 0.0.0.0>/_cloudtwin/health,
-    /// https with CLOUDTWIN_TLS or CLOUDTWIN_TLS_CERT set].
+    /// The health URL, or the twin's base URL (`/_cloudtwin/health` is then added) [default:
+    /// http://<CLOUDTWIN_LISTEN, loopback for 0.0.0.0>/_cloudtwin/health, https with CLOUDTWIN_TLS
+    /// or CLOUDTWIN_TLS_CERT set].
     #[arg(long, env = "CLOUDTWIN_HEALTH_URL")]
     url: Option<String>,
     /// PEM CA certificate(s) to trust for an https URL (e.g. the file `serve --tls self-signed` prints).
@@ -28,7 +29,7 @@ pub struct HealthArgs {
 }
 
 pub fn run(args: HealthArgs) -> i32 {
-    let url = args.url.clone().unwrap_or_else(default_url);
+    let url = args.url.as_deref().map_or_else(default_url, health_url);
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -51,6 +52,16 @@ pub fn run(args: HealthArgs) -> i32 {
             eprintln!("cloudtwin health: not ready: {url}: no answer within {:.1} s", timeout.as_secs_f64());
             1
         }
+    }
+}
+
+/// A base URL (`http://host:port` or `.../`) names the twin: its health endpoint is meant.
+fn health_url(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        None => format!("{url}/_cloudtwin/health"),
+        Some(i) if &after_scheme[i..] == "/" => format!("{}_cloudtwin/health", url),
+        Some(_) => url.to_string(),
     }
 }
 
@@ -133,5 +144,18 @@ where
         Ok(())
     } else {
         Err(format!("HTTP {} {}", status.as_u16(), String::from_utf8_lossy(&body[..body.len().min(200)])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::health_url;
+
+    #[test]
+    fn a_base_url_means_its_health_endpoint() {
+        assert_eq!(health_url("http://127.0.0.1:4599"), "http://127.0.0.1:4599/_cloudtwin/health");
+        assert_eq!(health_url("https://localhost:4599/"), "https://localhost:4599/_cloudtwin/health");
+        let full = "http://twin:4599/_cloudtwin/health";
+        assert_eq!(health_url(full), full);
     }
 }
