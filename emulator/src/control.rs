@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use crate::edge::App;
-use crate::timing::TimingPolicy;
+use crate::core::timing::TimingPolicy;
 
 pub(crate) fn reply(status: StatusCode, body: Value) -> Response {
     let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
@@ -26,7 +26,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    crate::limits::check_json(body).map_err(|e| Box::new(bad(e.to_string())))?;
+    crate::core::limits::check_json(body).map_err(|e| Box::new(bad(e.to_string())))?;
     serde_json::from_slice(body).map_err(|e| Box::new(bad(format!("body is not JSON: {e}"))))
 }
 
@@ -53,7 +53,7 @@ pub fn operations_text() -> String {
 
 pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8]) -> Response {
     let route = path.trim_end_matches('/');
-    crate::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
+    crate::core::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
     match (method.as_str(), route) {
         ("GET", "/_cloudtwin/health") => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
         ("POST", "/_cloudtwin/reset") => {

@@ -3,34 +3,33 @@
 //! clock, timing, ids, retention).
 #![recursion_limit = "256"]
 
-pub mod clock;
 pub mod config;
+pub mod core;
 pub mod control;
 pub mod edge;
 pub mod gateway;
 pub mod history;
 pub mod huawei;
-pub mod ids;
 pub mod inventory;
-pub mod limits;
 pub mod queue;
-pub mod ratelimit;
-pub mod record;
 pub mod retention;
 pub mod server;
 pub mod tencent;
-pub mod timing;
 pub mod tls;
 pub mod ucloudstack;
 pub mod world;
 
+// The core's modules under their earlier names, for the binary and the tests.
+pub use crate::core::{clock, ids, limits, ratelimit, record, timing};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use config::{AuthMode, Config};
+pub use config::Config;
+pub use crate::core::auth::AuthMode;
 pub use edge::App;
 pub use inventory::Inventory;
-pub use record::RequestRecord;
+pub use crate::core::record::RequestRecord;
 pub use server::{ServerOptions, Shutdown};
 pub use world::Twin;
 

@@ -209,7 +209,7 @@ impl<'de> Deserialize<'de> for Jobs {
 mod tests {
     use super::*;
     use crate::tencent::model::TcWork;
-    use crate::timing::{Gate, TimingPolicy};
+    use crate::core::timing::{Gate, TimingPolicy};
     use crate::world::Work;
 
     fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job {

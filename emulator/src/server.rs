@@ -33,7 +33,7 @@ use tokio::sync::{watch, Notify};
 use tower_service::Service;
 
 use crate::edge::{self, Family};
-use crate::record::{self, RequestRecord};
+use crate::core::record::{self, RequestRecord};
 
 /// The connection-level settings of the server loop.
 #[derive(Clone)]

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
+use crate::core::clock::Clock;
 use crate::config::Config;
 use crate::history::TokenBook;
 use crate::huawei::model::{Fault, HwProject, HwWork};
-use crate::ids::IdGen;
+use crate::core::ids::IdGen;
 use crate::inventory::Inventory;
 use crate::queue::Jobs;
 use crate::tencent::model::{TcRegion, TcWork};
-use crate::timing::{Gate, TimingPolicy};
+use crate::core::timing::{Gate, TimingPolicy};
 use crate::ucloudstack::model::{UcsRegion, UcsWork};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -193,7 +193,7 @@ pub struct Twin {
     pub clock: Clock,
     pub inventory: Inventory,
     pub state: Mutex<State>,
-    pub limiter: crate::ratelimit::Limiter,
+    pub limiter: crate::core::ratelimit::Limiter,
 }
 
 impl Twin {

@@ -302,7 +302,7 @@ mod tests {
         let cfg: crate::Config =
             serde_json::from_str(r#"{"edge": {"allow_hosts": ["a.example"], "control_token": "t0k"}}"#).unwrap();
         assert!(cfg.edge.host_allowed("a.example") && cfg.edge.has_control_token());
-        assert_eq!(cfg.edge.body_budget, crate::limits::BODY_BUDGET_BYTES, "unset fields keep their defaults");
+        assert_eq!(cfg.edge.body_budget, crate::core::limits::BODY_BUDGET_BYTES, "unset fields keep their defaults");
     }
 
     #[test]

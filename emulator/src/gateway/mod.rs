@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::config::{Config, TenantError};
-use crate::ids::IdGen;
+use crate::core::ids::IdGen;
 use crate::tencent::params::Params;
 use crate::tencent::{self, Ctx};
 use crate::world::{Twin, World};
@@ -119,7 +119,7 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, bod
         Ok(Reply::Data(v)) => (StatusCode::OK, envelope::ok_body(v)),
         Ok(Reply::Raw(v)) => (StatusCode::OK, serde_json::to_vec(&v).unwrap_or_default()),
         Err(err) => {
-            crate::record::note(|r| r.error_code = Some(err.desc.clone()));
+            crate::core::record::note(|r| r.error_code = Some(err.desc.clone()));
             tracing::debug!(path, scode = err.scode, desc = %err.desc, message = %err.message, "gateway request failed");
             (StatusCode::from_u16(err.scode).unwrap_or(StatusCode::BAD_REQUEST), envelope::error_body(&err))
         }
@@ -151,7 +151,7 @@ fn parse_body(body: &[u8]) -> GwResult<Map<String, Value>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    crate::limits::check_json(body).map_err(|e| GwError::from(crate::tencent::params::exceeded(e)))?;
+    crate::core::limits::check_json(body).map_err(|e| GwError::from(crate::tencent::params::exceeded(e)))?;
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(GwError::new("InvalidParameter", "The request body must be a JSON object.")),
@@ -213,7 +213,7 @@ fn serve(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[
     check_token(cfg, headers)?;
     let ep: &Endpoint = endpoints::find(path)
         .ok_or_else(|| GwError::new("InvalidAction", format!("The API {path} does not exist.")))?;
-    crate::record::note(|r| r.operation = ep.name.to_string());
+    crate::core::record::note(|r| r.operation = ep.name.to_string());
     if method != Method::POST {
         return Err(GwError::new(
             "UnsupportedProtocol",
@@ -235,7 +235,7 @@ fn serve(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[
     let given = take_str(&mut input, "Region", ep.region == RegionRule::Required)?;
     let region_given = given.is_some();
     let region = given.unwrap_or_else(|| cfg.tencent.default_region.clone());
-    crate::record::note(|r| (r.account, r.region) = (account.to_string(), region.clone()));
+    crate::core::record::note(|r| (r.account, r.region) = (account.to_string(), region.clone()));
     let known = match ep.region {
         RegionRule::Everywhere => inspect::REGIONS.iter().any(|r| r.id == region) || cfg.region(&region).is_some(),
         _ => cfg.region(&region).is_some(),

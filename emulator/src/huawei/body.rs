@@ -10,7 +10,7 @@ pub fn parse(bytes: &[u8]) -> HwResult<Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Bs9900("The request body is empty; a JSON object is required."));
     }
-    crate::limits::check_json(bytes).map_err(|e| Bs9900(e.to_string()))?;
+    crate::core::limits::check_json(bytes).map_err(|e| Bs9900(e.to_string()))?;
     let v: Value =
         serde_json::from_slice(bytes).map_err(|e| Bs9900(format!("The request body is not valid JSON: {e}.")))?;
     if !v.is_object() {
@@ -198,9 +198,9 @@ pub fn check_description(field: &str, d: &str) -> HwResult<()> {
 }
 
 /// Query parameters as (name, value) pairs, decoded; repeated names are kept. Held to the
-/// bounds of [`crate::limits`] before anything is decoded.
+/// bounds of [`crate::core::limits`] before anything is decoded.
 pub fn query_pairs(raw: &str) -> HwResult<Vec<(String, String)>> {
-    crate::limits::form_pairs(raw.as_bytes()).map_err(|e| Bs9900(e.to_string()))
+    crate::core::limits::form_pairs(raw.as_bytes()).map_err(|e| Bs9900(e.to_string()))
 }
 
 /// Typed access to the query string.

@@ -40,7 +40,7 @@ pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, route: Route, reque
     if let Err(e) = &result {
         // Keystone's own errors carry no code (their `code` is the HTTP status).
         let code = if e.code.is_empty() { e.status.to_string() } else { e.code.to_string() };
-        crate::record::note(|r| r.error_code = Some(code));
+        crate::core::record::note(|r| r.error_code = Some(code));
     }
     match result {
         Ok((status, body, token)) => {
@@ -84,7 +84,7 @@ fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
         let i = a.huawei.as_ref()?;
         let ok = i.user_name == name
             && i.domain_name == domain
-            && crate::tencent::sign::constant_time_eq(&i.password, password);
+            && crate::core::auth::constant_time_eq(&i.password, password);
         ok.then_some((a.name.as_str(), i))
     });
     let (account, ident) = found.ok_or_else(|| keystone_error(401, "The username or password is wrong."))?;

@@ -8,8 +8,8 @@ use super::error::{self as e, HwResult};
 use super::model::{Backup, Checkpoint, HwProject, HwWork, Policy, Skipped, Vault, TYPE_SERVER};
 use super::{render, rrule, settings, Ctx};
 use crate::config::Config;
-use crate::ids::IdGen;
-use crate::timing::Gate;
+use crate::core::ids::IdGen;
+use crate::core::timing::Gate;
 use crate::world::{Work, World};
 
 /// Queue a task: it starts (`running`) on one gate, then `done` finishes it on another.
@@ -529,7 +529,7 @@ pub fn remove_backup(p: &mut HwProject, id: &str, at: i64) {
 /// The delete task the service records when retention removes a backup.
 fn log_expiry(world: &mut World, project: &str, vault: (&str, &str), backup: &str, name: &str, at: i64) {
     let seq = world.next_seq();
-    let id = crate::ids::uuid_from(seq);
+    let id = crate::core::ids::uuid_from(seq);
     let log = super::model::OpLog {
         id: id.clone(),
         seq,
@@ -699,7 +699,7 @@ fn replication_done(
     copy.children.clear();
     let mut kids = Vec::new();
     for (i, mut c) in child_backups.into_iter().enumerate() {
-        c.id = crate::ids::uuid_from(seq.wrapping_mul(131).wrapping_add(i as u64 + 1));
+        c.id = crate::core::ids::uuid_from(seq.wrapping_mul(131).wrapping_add(i as u64 + 1));
         c.parent_id = Some(copy.id.clone());
         c.vault_id = copy.vault_id.clone();
         c.project_id = copy.project_id.clone();
@@ -754,7 +754,7 @@ fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, project: &
                 .collect()
         })
         .unwrap_or_default();
-    let (user, request) = (settings_user(cfg, project), crate::ids::uuid_from(world.next_seq()));
+    let (user, request) = (settings_user(cfg, project), crate::core::ids::uuid_from(world.next_seq()));
     let mut ids = IdGen::new(Some(world.next_seq()));
     let timing = world.timing.unobserved();
     let mut ctx = Ctx {

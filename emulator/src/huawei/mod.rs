@@ -36,8 +36,8 @@ use axum::http::Method;
 use serde_json::{json, Value};
 
 use crate::config::{AuthMode, Config};
-use crate::ids::IdGen;
-use crate::timing::{Gate, TimingPolicy};
+use crate::core::ids::IdGen;
+use crate::core::timing::{Gate, TimingPolicy};
 use crate::world::{Twin, Work, World};
 use body::Query;
 use error::{HwError, HwResult};
@@ -165,7 +165,7 @@ fn out(request_id: String, result: HwResult<Reply>) -> HttpOut {
             subject_token: None,
         },
         Err(e) => {
-            crate::record::note(|r| r.error_code = Some(e.code.to_string()));
+            crate::core::record::note(|r| r.error_code = Some(e.code.to_string()));
             tracing::debug!(status = e.status, code = e.code, message = %e.message, "huawei request failed");
             HttpOut { status: e.status, body: error_body(&e, &request_id), request_id, subject_token: None }
         }
@@ -206,13 +206,13 @@ pub fn answer_before_body(
 /// Serve one Huawei request (CBR or IAM).
 pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> HttpOut {
     let request_id = uuid::Uuid::new_v4().simple().to_string();
-    crate::record::note(|r| r.request_id.clone_from(&request_id));
+    crate::core::record::note(|r| r.request_id.clone_from(&request_id));
     if let Some(iam_route) = iam::route(req.method, req.path) {
         let name = match iam_route {
             iam::Route::Tokens => "KeystoneCreateUserTokenByPassword",
             iam::Route::Projects => "KeystoneListProjects",
         };
-        crate::record::note(|r| (r.surface, r.operation) = ("huawei-iam", name.to_string()));
+        crate::core::record::note(|r| (r.surface, r.operation) = ("huawei-iam", name.to_string()));
         return iam::handle(twin, auth, req, iam_route, request_id);
     }
     let result = serve(twin, auth, req, &request_id);
@@ -226,7 +226,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
         return Err(no_such_api());
     };
     let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
-    crate::record::note(|r| r.operation = op.name.to_string());
+    crate::core::record::note(|r| r.operation = op.name.to_string());
 
     let mut st = twin.state.lock();
     let st = &mut *st;
@@ -243,7 +243,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwR
         None => protocol::account_project(cfg, &caller, req)?,
     };
     let (_, ident, region) = settings::project_owner(cfg, &project).expect("the caller's project");
-    crate::record::note(|r| (r.account, r.region) = (caller.account.clone(), region.to_string()));
+    crate::core::record::note(|r| (r.account, r.region) = (caller.account.clone(), region.to_string()));
     let query = Query(body::query_pairs(req.query)?);
     let hreq = Req { params, query, body: req.body };
     let timing = st.world.timing;

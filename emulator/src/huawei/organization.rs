@@ -344,7 +344,7 @@ fn deploy(world: &mut World, cfg: &Config, op: &OrgPolicy, d: &OrgDeployment, at
             dest.ok_or_else(|| format!("BackupService.7426: account {} has no project in {region}.", d.domain_id))?;
         definition.destination_project_id = Some(dest.id.clone());
     }
-    let (seq, trigger) = (world.next_seq(), crate::ids::uuid_from(world.next_seq()));
+    let (seq, trigger) = (world.next_seq(), crate::core::ids::uuid_from(world.next_seq()));
     let limit = cfg.huawei.limits.policies_per_type;
     let p = world.huawei.entry(d.project_id.clone()).or_default();
     match p.policies.get_mut(&d.policy_id) {

@@ -13,7 +13,7 @@ use crate::world::World;
 
 /// AK/SK requests carry at most 12 MB of body (larger needs token authentication); token
 /// requests may be larger (the doc names no bound, the twin keeps one).
-pub use crate::limits::{HUAWEI_AKSK_BODY_BYTES as AKSK_BODY_LIMIT, HUAWEI_TOKEN_BODY_BYTES as TOKEN_BODY_LIMIT};
+pub use crate::core::limits::{HUAWEI_AKSK_BODY_BYTES as AKSK_BODY_LIMIT, HUAWEI_TOKEN_BODY_BYTES as TOKEN_BODY_LIMIT};
 
 /// The request as the edge hands it over (the same shape for every family).
 pub use crate::tencent::protocol::HttpIn;

@@ -11,7 +11,8 @@ use super::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, STR, STRS, 
 use super::query::{self, Filter};
 use super::render::DiskView;
 use super::{Ctx, Output};
-use crate::clock::{add_months_ms, parse_tc_timestamp};
+use crate::core::clock::add_months_ms;
+use crate::tencent::time::parse_tc_timestamp;
 
 pub const PLACEMENT: &[Field] = &[
     req("Zone", STR),

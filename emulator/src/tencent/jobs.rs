@@ -2,7 +2,7 @@
 
 use super::model::{state, TcRegion, TcWork};
 use crate::config::Config;
-use crate::timing::Gate;
+use crate::core::timing::Gate;
 use crate::world::{Work, World};
 
 fn end_snapshot_log(store: &mut TcRegion, log: u64, at: i64) {

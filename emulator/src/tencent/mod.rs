@@ -18,14 +18,15 @@ pub mod render;
 pub mod seed;
 pub mod sign;
 pub mod snapshots;
+pub mod time;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::config::{AuthMode, Config};
-use crate::ids::IdGen;
-use crate::timing::{Gate, TimingPolicy};
+use crate::core::ids::IdGen;
+use crate::core::timing::{Gate, TimingPolicy};
 use crate::world::{Twin, Work, World};
 use error::{TcError, TcResult};
 use model::{DiskOpLog, TcRegion, TcWork};
@@ -148,11 +149,11 @@ fn region_from_host(host: &str) -> Option<&str> {
 /// Serve one Tencent request. Always returns a `{"Response": ...}` body (HTTP 200).
 pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
     let request_id = uuid::Uuid::new_v4().to_string();
-    crate::record::note(|r| r.request_id.clone_from(&request_id));
+    crate::core::record::note(|r| r.request_id.clone_from(&request_id));
     match serve(twin, auth, req) {
         Ok(out) => out.into_body(&request_id),
         Err(err) => {
-            crate::record::note(|r| r.error_code = Some(err.code.to_string()));
+            crate::core::record::note(|r| r.error_code = Some(err.code.to_string()));
             tracing::debug!(code = err.code, message = %err.message, "tencent request failed");
             serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default()
         }
@@ -171,7 +172,7 @@ pub fn answer_before_body(
     let now_secs = twin.clock.now_ms().div_euclid(1000);
     let err = protocol::tc3_head_refusal(&twin.cfg, auth, now_secs, method, headers)?;
     let request_id = uuid::Uuid::new_v4().to_string();
-    crate::record::note(|r| {
+    crate::core::record::note(|r| {
         r.request_id.clone_from(&request_id);
         r.error_code = Some(err.code.to_string());
     });
@@ -182,7 +183,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
     let cfg = &twin.cfg;
     let now = twin.clock.now_ms();
     let call = protocol::decode(cfg, auth, now.div_euclid(1000), req)?;
-    crate::record::note(|r| (r.operation, r.account) = (call.action.clone(), call.account.clone()));
+    crate::core::record::note(|r| (r.operation, r.account) = (call.action.clone(), call.account.clone()));
     let action = actions::find(&call.action).ok_or_else(|| {
         error::InvalidAction(format!("The action `{}` does not exist in CBS API {}.", call.action, protocol::VERSION))
     })?;
@@ -196,7 +197,7 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
     let host = req.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
     let region =
         call.region.as_deref().or_else(|| region_from_host(host)).unwrap_or(&cfg.tencent.default_region).to_string();
-    crate::record::note(|r| r.region.clone_from(&region));
+    crate::core::record::note(|r| r.region.clone_from(&region));
     if cfg.region(&region).is_none() {
         return Err(error::UnsupportedRegion(format!("The region `{region}` is not supported by CBS.")));
     }

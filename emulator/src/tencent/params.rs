@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::error::{self as e, TcResult};
-use crate::limits::{self, Bound, Exceeded};
+use crate::core::limits::{self, Bound, Exceeded};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Ty {
@@ -49,7 +49,7 @@ pub const FILTERS: Ty = Ty::Arr(&Ty::Obj(FILTER));
 pub const TAG: &[Field] = &[req("Key", STR), req("Value", STR)];
 pub const TAGS: Ty = Ty::Arr(&Ty::Obj(TAG));
 
-/// A request over one of the bounds in [`crate::limits`], as the Tencent error that fits it.
+/// A request over one of the bounds in [`crate::core::limits`], as the Tencent error that fits it.
 pub fn exceeded(err: Exceeded) -> crate::tencent::error::TcError {
     let msg = err.to_string();
     match err.bound {

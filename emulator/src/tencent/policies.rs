@@ -11,10 +11,10 @@ use super::model::{state, AdvancedRetention, AutoSnapshotPolicy, Schedule, Snaps
 use super::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, INTS, STR, STRS};
 use super::query;
 use super::{Ctx, Output};
-use crate::clock::{tc_timestamp, tencent_tz};
+use crate::tencent::time::{tc_timestamp, tencent_tz};
 use crate::config::Config;
 use crate::retention;
-use crate::timing::Gate;
+use crate::core::timing::Gate;
 use crate::world::{Work, World};
 
 pub const POLICY: &[Field] =
@@ -491,7 +491,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         }
         let id = loop {
             let n = world.next_seq();
-            let candidate = format!("snap-{}", crate::ids::short_from(n ^ 0x5eed_5eed, 8));
+            let candidate = format!("snap-{}", crate::core::ids::short_from(n ^ 0x5eed_5eed, 8));
             if !world.tencent.values().flat_map(|r| r.values()).any(|s| s.snapshots.contains_key(&candidate)) {
                 break candidate;
             }
@@ -549,7 +549,7 @@ fn retention_deadline(pol: &AutoSnapshotPolicy, at: i64) -> Option<i64> {
     if pol.is_permanent || pol.retention_amount > 0 || pol.advanced_retention.is_some() {
         None
     } else if pol.retention_months > 0 {
-        Some(crate::clock::add_months_ms(at, pol.retention_months as u32))
+        Some(crate::core::clock::add_months_ms(at, pol.retention_months as u32))
     } else {
         Some(at + pol.retention_days * 86_400_000)
     }
@@ -637,7 +637,7 @@ pub fn set_retention(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::parse_tc_timestamp;
+    use crate::tencent::time::parse_tc_timestamp;
 
     fn sched(week: Option<Vec<i64>>, month: Option<Vec<i64>>, interval: Option<i64>, hour: Vec<i64>) -> Schedule {
         Schedule { day_of_week: week, hour, day_of_month: month, interval_days: interval }

@@ -11,7 +11,7 @@ use super::sign;
 use crate::config::{AuthMode, Config};
 
 pub const VERSION: &str = "2017-03-12";
-pub use crate::limits::{
+pub use crate::core::limits::{
     TENCENT_GET_BYTES as GET_LIMIT, TENCENT_TC3_POST_BYTES as TC3_POST_LIMIT, TENCENT_V1_POST_BYTES as V1_POST_LIMIT,
 };
 
@@ -71,7 +71,7 @@ fn form_pairs(raw: &[u8]) -> TcResult<Vec<(String, String)>> {
     if std::str::from_utf8(raw).is_err() {
         return Err(e::InvalidParameter("Request parameters must be UTF-8."));
     }
-    crate::limits::form_pairs(raw).map_err(super::params::exceeded)
+    crate::core::limits::form_pairs(raw).map_err(super::params::exceeded)
 }
 
 fn media_type(ct: &str) -> String {
@@ -257,7 +257,7 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
                 if req.body.iter().all(u8::is_ascii_whitespace) {
                     Value::Object(Map::new())
                 } else {
-                    crate::limits::check_json(req.body).map_err(super::params::exceeded)?;
+                    crate::core::limits::check_json(req.body).map_err(super::params::exceeded)?;
                     serde_json::from_slice::<Value>(req.body)
                         .map_err(|err| e::InvalidParameter(format!("The request body is not valid JSON: {err}.")))?
                 }
@@ -301,7 +301,7 @@ fn verify_tc3(
         }
     }
     let ts: i64 = timestamp.trim().parse().unwrap_or(0);
-    let expected_date = crate::clock::utc_date(ts);
+    let expected_date = crate::core::clock::utc_date(ts);
     if a.date != expected_date {
         return Err(e::AuthFailure_SignatureFailure(format!(
             "The credential date {} is not the UTC date of X-TC-Timestamp ({expected_date}).",

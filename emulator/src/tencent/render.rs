@@ -4,7 +4,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::model::{state, Disk, DiskBackup, DiskOpLog, Tag, PREPAID};
-use crate::clock::{iso8601_utc, tc_timestamp};
+use crate::core::clock::iso8601_utc;
+use crate::tencent::time::tc_timestamp;
 use crate::config::Config;
 use crate::world::World;
 

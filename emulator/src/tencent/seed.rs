@@ -80,7 +80,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 d.disk_charge_type = if inst.instance_charge_type == PREPAID { PREPAID } else { POSTPAID }.into();
                 if d.disk_charge_type == PREPAID {
                     d.renew_flag = Some("NOTIFY_AND_MANUAL_RENEW".into());
-                    d.deadline_ms = Some(crate::clock::add_months_ms(now_ms, 1));
+                    d.deadline_ms = Some(crate::core::clock::add_months_ms(now_ms, 1));
                 }
                 d.attached_to = vec![inst.instance_id.clone()];
                 d.disk_state = state::ATTACHED.into();
@@ -101,7 +101,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
             d.project_id = sd.project_id;
             if d.disk_charge_type == PREPAID {
                 d.renew_flag = Some("NOTIFY_AND_MANUAL_RENEW".into());
-                d.deadline_ms = Some(crate::clock::add_months_ms(now_ms, 1));
+                d.deadline_ms = Some(crate::core::clock::add_months_ms(now_ms, 1));
             }
             if let Some(i) = &sd.instance_id {
                 let inst = store

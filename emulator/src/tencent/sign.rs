@@ -6,7 +6,6 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 pub const TC3_ALGORITHM: &str = "TC3-HMAC-SHA256";
 pub const SERVICE: &str = "cbs";
@@ -21,10 +20,7 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// Compare two signatures without leaking where they differ.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
+pub use crate::core::auth::constant_time_eq;
 
 /// The parts of a TC3 `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +160,7 @@ pub struct Tc3Request<'a> {
 
 /// Sign a request the way tencentcloud-sdk-python does (SignedHeaders `content-type;host`).
 pub fn sign_tc3(r: &Tc3Request<'_>) -> SignedTc3 {
-    let date = crate::clock::utc_date(r.timestamp);
+    let date = crate::core::clock::utc_date(r.timestamp);
     let payload = if r.method == "GET" { &b""[..] } else { r.payload };
     let canonical = tc3_canonical_request(
         r.method,

@@ -13,7 +13,8 @@ use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS, TAGS
 use super::query;
 use super::render::{DiskView, PlacementOut};
 use super::{Ctx, Output};
-use crate::clock::{iso_date, parse_iso8601, tc_timestamp};
+use crate::core::clock::parse_iso8601;
+use crate::tencent::time::{iso_date, tc_timestamp};
 use crate::world::World;
 
 pub const PRIVATE: &str = "PRIVATE_SNAPSHOT";
@@ -522,7 +523,7 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             ..src.clone()
         };
         ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), copy);
-        let gate = crate::timing::Gate::new(ctx.timing, ctx.now);
+        let gate = crate::core::timing::Gate::new(ctx.timing, ctx.now);
         ctx.world.schedule(
             ctx.account,
             r,

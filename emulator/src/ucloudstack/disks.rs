@@ -10,7 +10,7 @@ use super::error::{self as e, UcsResult};
 use super::model::{disk_status, UcsDisk, UcsWork, BOOT, DATA};
 use super::protocol::Params;
 use super::{Ctx, Fields};
-use crate::clock::add_months_ms;
+use crate::core::clock::add_months_ms;
 
 pub const CHARGE_TYPES: &[&str] = &["Dynamic", "Month", "Year"];
 

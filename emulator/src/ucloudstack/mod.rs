@@ -19,8 +19,8 @@ pub mod snapshots;
 use serde_json::{Map, Value};
 
 use crate::config::{AuthMode, Config, UcsAccount};
-use crate::ids::IdGen;
-use crate::timing::{Gate, TimingPolicy};
+use crate::core::ids::IdGen;
+use crate::core::timing::{Gate, TimingPolicy};
 use crate::world::{Twin, Work, World};
 use error::{self as e, UcsError, UcsResult};
 use model::{UcsRegion, UcsWork};
@@ -88,18 +88,18 @@ pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
     let params = match protocol::decode(req) {
         Ok(p) => p,
         Err(err) => {
-            crate::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
+            crate::core::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
             return protocol::envelope("", err.ret_code, &err.message, Map::new());
         }
     };
     let action = params.get("Action").cloned().unwrap_or_default();
-    crate::record::note(|r| {
+    crate::core::record::note(|r| {
         (r.operation, r.region) = (action.clone(), params.get("Region").cloned().unwrap_or_default())
     });
     match serve(twin, auth, &action, &params) {
         Ok(fields) => protocol::envelope(&action, 0, "", fields),
         Err(err) => {
-            crate::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
+            crate::core::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
             tracing::debug!(action, code = err.ret_code, message = %err.message, "ucloudstack request failed");
             protocol::envelope(&action, err.ret_code, &err.message, Map::new())
         }
@@ -139,7 +139,7 @@ fn serve(twin: &Twin, auth: AuthMode, action: &str, params: &Flat) -> Result<Fie
         return Err(e::missing_action());
     }
     let user = authenticate(cfg, auth, params)?;
-    crate::record::note(|r| r.account.clone_from(&user.account));
+    crate::core::record::note(|r| r.account.clone_from(&user.account));
     let act = actions::find(action).ok_or_else(|| e::no_such_action(action))?;
     let p = Params(params);
     let region_id = p.req("Region")?;

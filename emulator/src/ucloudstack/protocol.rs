@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, Method};
 use serde_json::{Map, Value};
 
 use super::error::{self as e, UcsResult};
-use crate::limits::{self, Bound, Exceeded};
+use crate::core::limits::{self, Bound, Exceeded};
 
 pub struct HttpIn<'a> {
     pub method: &'a Method,
@@ -32,7 +32,7 @@ fn insert(out: &mut Flat, key: String, value: String) -> UcsResult<()> {
     Ok(())
 }
 
-/// A request over one of the bounds in [`crate::limits`]: `Params too large` (240), or not
+/// A request over one of the bounds in [`crate::core::limits`]: `Params too large` (240), or not
 /// available (230) for nesting, which no documented parameter has.
 fn exceeded(err: Exceeded) -> e::UcsError {
     match err.bound {

@@ -82,27 +82,13 @@ impl Clock {
     }
 }
 
-/// Tencent Cloud prints `Timestamp` values in China Standard Time (UTC+8), the time zone of its
-/// console and of every example in the CBS documentation.
-pub fn tencent_tz() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
 
-fn at(ms: i64) -> DateTime<Utc> {
+/// A unix time in milliseconds as a UTC date-time (the epoch for one out of range).
+pub fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_else(|| Utc.timestamp_opt(0, 0).unwrap())
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in UTC+8 (Tencent `Timestamp`).
-pub fn tc_timestamp(ms: i64) -> String {
-    let d = at(ms).with_timezone(&tencent_tz());
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
-}
 
-/// `YYYY-MM-DD` in UTC+8 (Tencent `Date`).
-pub fn iso_date(ms: i64) -> String {
-    let d = at(ms).with_timezone(&tencent_tz());
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-}
 
 /// `YYYY-MM-DDTHH:MM:SS+00:00` (Tencent `Timestamp ISO8601`).
 pub fn iso8601_utc(ms: i64) -> String {
@@ -110,21 +96,20 @@ pub fn iso8601_utc(ms: i64) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
 }
 
-/// Parse a Tencent `Timestamp` (`YYYY-MM-DD HH:MM:SS`, UTC+8) into unix milliseconds.
-pub fn parse_tc_timestamp(s: &str) -> Option<i64> {
-    let naive = chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
-    let dt = tencent_tz().from_local_datetime(&naive).single()?;
-    Some(dt.timestamp_millis())
-}
 
 /// Parse an ISO-8601 timestamp with an offset into unix milliseconds.
 pub fn parse_iso8601(s: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.timestamp_millis())
 }
 
-/// Whole calendar months later, keeping the day where it exists (Jan 31 + 1 month = Feb 28/29).
+/// China Standard Time (UTC+8): the zone Tencent Cloud and UCloudStack print and bill in.
+pub fn china_tz() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// Whole calendar months later in UTC+8, keeping the day where it exists (Jan 31 + 1 month = Feb 28/29).
 pub fn add_months_ms(ms: i64, months: u32) -> i64 {
-    let dt = at(ms).with_timezone(&tencent_tz());
+    let dt = at(ms).with_timezone(&china_tz());
     dt.checked_add_months(chrono::Months::new(months)).map(|d| d.timestamp_millis()).unwrap_or(ms)
 }
 
@@ -148,19 +133,5 @@ mod tests {
         assert_eq!(c.mode(), ClockMode::Manual);
     }
 
-    #[test]
-    fn tencent_timestamps_are_utc_plus_8() {
-        // 1551113065 is 2019-02-26 00:44:25 in UTC+8 and 2019-02-25 in UTC (from the CBS doc).
-        assert_eq!(tc_timestamp(1_551_113_065_000), "2019-02-26 00:44:25");
-        assert_eq!(utc_date(1_551_113_065), "2019-02-25");
-        assert_eq!(parse_tc_timestamp("2019-02-26 00:44:25"), Some(1_551_113_065_000));
-        assert_eq!(iso8601_utc(1_551_113_065_000), "2019-02-25T16:44:25+00:00");
-        assert_eq!(parse_iso8601("2019-02-25T16:44:25+00:00"), Some(1_551_113_065_000));
-    }
 
-    #[test]
-    fn months_clamp_to_month_end() {
-        let jan31 = parse_tc_timestamp("2024-01-31 10:00:00").unwrap();
-        assert_eq!(tc_timestamp(add_months_ms(jan31, 1)), "2024-02-29 10:00:00");
-    }
 }

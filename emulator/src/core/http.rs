@@ -1,0 +1,41 @@
+//! A request as every family receives it from the edge, and the answer every family gives back:
+//! the edge turns one `Answer` into HTTP, whoever made it.
+
+use axum::http::{HeaderMap, Method};
+
+/// One HTTP request, its body already read within the family's limit.
+pub struct HttpIn<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+impl HttpIn<'_> {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What goes back over HTTP: a status, a body and the headers the family adds. An empty body
+/// goes without a `Content-Type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// A JSON body with `Content-Type: application/json`.
+    pub fn json(status: u16, body: Vec<u8>) -> Answer {
+        Answer { status, content_type: "application/json", headers: Vec::new(), body }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Answer {
+        self.headers.push((name, value));
+        self
+    }
+}

@@ -1,0 +1,13 @@
+//! The provider-neutral bottom of the house: the clock, ids, timing of async work, the HTTP
+//! request and answer types, authentication modes and the constant-time compare, the job queue,
+//! bounded logs, the client-input bounds, the request record, and the request transaction
+//! (`txn`) every request of every surface goes through. Nothing here names a provider.
+
+pub mod auth;
+pub mod clock;
+pub mod http;
+pub mod ids;
+pub mod limits;
+pub mod ratelimit;
+pub mod record;
+pub mod timing;
