@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::core::change::{Journal, Undo};
 use crate::world::Job;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Jobs {
     by_id: BTreeMap<u64, Job>,
     /// `(due_ms, id)` of every job that waits for nothing but time (not manual, its reads
@@ -19,6 +20,31 @@ pub struct Jobs {
     by_target: BTreeMap<String, BTreeSet<u64>>,
     /// account → region → ids, for the reads that open read-gated jobs.
     by_region: BTreeMap<String, BTreeMap<String, BTreeSet<u64>>>,
+    /// The jobs a request added, removed or let a read see, as they were (change.rs).
+    journal: Journal<u64, Job>,
+}
+
+impl Clone for Jobs {
+    fn clone(&self) -> Jobs {
+        let mut jobs = Jobs::default();
+        for j in self.by_id.values() {
+            jobs.insert(j.clone());
+        }
+        jobs
+    }
+}
+
+impl Undo for Jobs {
+    fn undo(&mut self, epoch: u64) {
+        for (id, prior) in self.journal.take(epoch) {
+            if let Some(job) = self.by_id.remove(&id) {
+                self.unindex(&job);
+            }
+            if let Some(job) = prior {
+                self.insert(job);
+            }
+        }
+    }
 }
 
 fn waits_only_for_time(job: &Job) -> bool {
@@ -44,7 +70,19 @@ impl Jobs {
     }
 
     pub fn push(&mut self, job: Job) {
+        self.note(job.id);
         self.remove(job.id);
+        self.insert(job);
+    }
+
+    /// Keep job `id` as it is now in the change set, before a request changes it.
+    fn note(&mut self, id: u64) {
+        let by_id = &self.by_id;
+        self.journal.note(&id, || by_id.get(&id).cloned());
+    }
+
+    /// Queue and index a job whose id is not queued.
+    fn insert(&mut self, job: Job) {
         let id = job.id;
         if waits_only_for_time(&job) {
             self.ready.insert((job.gate.due_ms, id));
@@ -95,6 +133,9 @@ impl Jobs {
     }
 
     pub fn remove(&mut self, id: u64) -> Option<Job> {
+        if self.by_id.contains_key(&id) {
+            self.note(id);
+        }
         let job = self.by_id.remove(&id)?;
         self.unindex(&job);
         Some(job)
@@ -153,6 +194,9 @@ impl Jobs {
     }
 
     fn observe_one(&mut self, id: u64, now_ms: i64) {
+        if self.by_id.contains_key(&id) {
+            self.note(id);
+        }
         let Some(job) = self.by_id.get_mut(&id) else { return };
         let was_ready = waits_only_for_time(job);
         job.gate.reads = job.gate.reads.saturating_add(1);

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::clock::Clock;
 use crate::config::Config;
+use crate::core::change::{Slot, Table, Undo};
 use crate::history::TokenBook;
 use crate::huawei::model::{Fault, HwProject, HwWork};
 use crate::core::ids::IdGen;
@@ -66,16 +67,16 @@ pub struct World {
     /// account name → region → state.
     pub tencent: BTreeMap<String, BTreeMap<String, TcRegion>>,
     /// account name → prepaid disks returned so far.
-    pub tencent_refunds: BTreeMap<String, u32>,
+    pub tencent_refunds: Table<String, u32>,
     /// Huawei project id → CBR state (a project is one account in one region).
     pub huawei: BTreeMap<String, HwProject>,
     /// IAM tokens issued so far (never dumped: they are credentials).
     #[serde(skip)]
-    pub huawei_tokens: TokenBook,
+    pub huawei_tokens: Slot<TokenBook>,
     /// Failures the control plane asked for (`/_cloudtwin/huawei/faults`).
-    pub huawei_faults: Vec<Fault>,
+    pub huawei_faults: Slot<Vec<Fault>>,
     pub jobs: Jobs,
-    pub next_id: u64,
+    pub next_id: Slot<u64>,
     /// How async work finishes (control plane: `/_cloudtwin/timing`).
     pub timing: TimingPolicy,
     /// account name → UCloudStack region → state.
@@ -102,8 +103,8 @@ impl World {
 
     /// A fresh number for ordering and log ids.
     pub fn next_seq(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
+        *self.next_id.get_mut() += 1;
+        *self.next_id
     }
 
     pub fn schedule(&mut self, account: &str, region: &str, gate: Gate, work: Work) -> u64 {
@@ -126,6 +127,26 @@ impl World {
     /// The job that drives `target` (a disk or backup point), if one is in flight.
     pub fn job_for(&self, target: &str) -> Option<&Job> {
         self.jobs.for_target(target).find(|j| !j.work.is_scheduled())
+    }
+
+    /// Put back everything request `epoch` changed (change.rs): every table of every region and
+    /// project, the queue, and the world-wide books. A table another epoch wrote to since has
+    /// nothing of `epoch` left, so the walk only restores what this request touched.
+    pub fn undo(&mut self, epoch: u64) {
+        for r in self.tencent.values_mut().flat_map(|a| a.values_mut()) {
+            r.undo(epoch);
+        }
+        for p in self.huawei.values_mut() {
+            p.undo(epoch);
+        }
+        for r in self.ucloudstack.values_mut().flat_map(|a| a.values_mut()) {
+            r.undo(epoch);
+        }
+        self.tencent_refunds.undo(epoch);
+        self.huawei_tokens.undo(epoch);
+        self.huawei_faults.undo(epoch);
+        self.jobs.undo(epoch);
+        self.next_id.undo(epoch);
     }
 
     /// Finish every job whose gate is open at `now_ms`, earliest first; a finished job may
@@ -214,5 +235,17 @@ impl Twin {
         world.timing = st.world.timing;
         st.world = world;
         st.ids = IdGen::new(self.cfg.id_seed);
+    }
+}
+
+impl crate::core::txn::Store for State {
+    type Env = Config;
+
+    fn catch_up(&mut self, cfg: &Config, now_ms: i64) {
+        self.world.catch_up(cfg, now_ms);
+    }
+
+    fn undo(&mut self, epoch: u64) {
+        self.world.undo(epoch);
     }
 }

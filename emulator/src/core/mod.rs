@@ -4,10 +4,13 @@
 //! (`txn`) every request of every surface goes through. Nothing here names a provider.
 
 pub mod auth;
+pub mod change;
 pub mod clock;
 pub mod http;
 pub mod ids;
 pub mod limits;
+pub mod logbook;
 pub mod ratelimit;
 pub mod record;
 pub mod timing;
+pub mod txn;

@@ -29,7 +29,7 @@ pub fn handle(app: &App, method: &Method, route: &str, body: &[u8]) -> Response 
     match (method.as_str(), route) {
         ("GET", "/_cloudtwin/huawei/faults") => ok(json!({"faults": app.twin.state.lock().world.huawei_faults})),
         ("DELETE", "/_cloudtwin/huawei/faults") => {
-            app.twin.state.lock().world.huawei_faults.clear();
+            app.twin.state.lock().world.huawei_faults.get_mut().clear();
             ok(json!({"faults": []}))
         }
         ("POST", "/_cloudtwin/huawei/faults") => {
@@ -49,7 +49,7 @@ pub fn handle(app: &App, method: &Method, route: &str, body: &[u8]) -> Response 
                 },
             };
             let mut st = app.twin.state.lock();
-            st.world.huawei_faults.push(Fault { operation_type: op.into(), target, count });
+            st.world.huawei_faults.get_mut().push(Fault { operation_type: op.into(), target, count });
             ok(json!({"faults": st.world.huawei_faults}))
         }
         ("POST", "/_cloudtwin/huawei/servers") | ("POST", "/_cloudtwin/huawei/volumes") => {

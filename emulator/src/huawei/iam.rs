@@ -111,8 +111,8 @@ fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
     {
         // Issuing is also when expired tokens go, for a client that only ever asks for tokens.
         let tokens = &mut twin.state.lock().world.huawei_tokens;
-        tokens.forget_expired(cfg.signature_clock.earliest_ms(now));
-        tokens.insert(token.clone(), t);
+        tokens.get_mut().forget_expired(cfg.signature_clock.earliest_ms(now));
+        tokens.get_mut().insert(token.clone(), t);
     }
     let body = json!({"token": {
         "expires_at": render::time(now + ttl),

@@ -74,9 +74,9 @@ fn take_fault(world: &mut World, operation_type: &str, targets: &[&str]) -> bool
         f.operation_type == operation_type && f.count > 0 && f.target.as_deref().is_none_or(|t| targets.contains(&t))
     });
     let Some(i) = hit else { return false };
-    world.huawei_faults[i].count -= 1;
+    world.huawei_faults.get_mut()[i].count -= 1;
     if world.huawei_faults[i].count == 0 {
-        world.huawei_faults.remove(i);
+        world.huawei_faults.get_mut().remove(i);
     }
     true
 }
@@ -477,7 +477,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
         }
         HwWork::MigrateDone { .. } => {
             let failed = take_fault(world, "migrate", &[&project]);
-            let Some(m) = world.huawei.get_mut(&project).and_then(|p| p.migration.as_mut()) else { return };
+            let Some(m) = world.huawei.get_mut(&project).and_then(|p| p.migration.get_mut().as_mut()) else { return };
             m.ended_ms = Some(at);
             if failed {
                 m.status = "failed".into();
@@ -520,7 +520,7 @@ pub fn remove_backup(p: &mut HwProject, id: &str, at: i64) {
             .get(&b.checkpoint_id)
             .is_some_and(|c| c.backups.iter().all(|other| !p.backups.contains_key(other)));
         if emptied {
-            p.emptied_checkpoints.insert((at, b.checkpoint_id.clone()));
+            p.emptied_checkpoints.get_mut().insert((at, b.checkpoint_id.clone()));
         }
     }
     p.members.retain(|_, m| m.backup_id != id);

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::history::LogBook;
+use crate::core::change::{Slot, Table, Undo};
+use crate::core::logbook::{Entry, LogBook};
 
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
 pub const PROVIDER_DISK: &str = "d1603440-187d-4516-af25-121250c7cc97";
@@ -18,30 +19,30 @@ pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct HwProject {
-    pub vaults: BTreeMap<String, Vault>,
-    pub policies: BTreeMap<String, Policy>,
-    pub backups: BTreeMap<String, Backup>,
-    pub checkpoints: BTreeMap<String, Checkpoint>,
-    #[serde(with = "crate::history::by_key")]
+    pub vaults: Table<String, Vault>,
+    pub policies: Table<String, Policy>,
+    pub backups: Table<String, Backup>,
+    pub checkpoints: Table<String, Checkpoint>,
+    #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,
     /// (when, checkpoint id) of checkpoints whose backups are all gone, forgotten after the
     /// operation-log retention (history.rs).
     #[serde(skip)]
-    pub emptied_checkpoints: std::collections::BTreeSet<(i64, String)>,
-    pub servers: BTreeMap<String, Server>,
-    pub volumes: BTreeMap<String, Volume>,
+    pub emptied_checkpoints: Slot<std::collections::BTreeSet<(i64, String)>>,
+    pub servers: Table<String, Server>,
+    pub volumes: Table<String, Volume>,
     /// File-backup client agents by `agent_id` (API 4.2).
     #[serde(default)]
-    pub agents: BTreeMap<String, Agent>,
+    pub agents: Table<String, Agent>,
     /// This project's CSBS/VBS → CBR migration, once MigrateDomain started one.
     #[serde(default)]
-    pub migration: Option<Migration>,
+    pub migration: Slot<Option<Migration>>,
     /// Share records of this project's backups, by record id (sharing.rs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub members: BTreeMap<String, Member>,
+    pub members: Table<String, Member>,
     /// Organization policies created from this project (organization.rs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub org_policies: BTreeMap<String, OrgPolicy>,
+    pub org_policies: Table<String, OrgPolicy>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -536,4 +537,33 @@ pub struct Fault {
     pub operation_type: String,
     pub target: Option<String>,
     pub count: u32,
+}
+
+impl Entry for OpLog {
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn ended_ms(&self) -> Option<i64> {
+        self.ended_ms
+    }
+}
+
+impl Undo for HwProject {
+    // Named one by one so that a new field does not compile until it is rolled back too.
+    fn undo(&mut self, epoch: u64) {
+        let HwProject { vaults, policies, backups, checkpoints, oplogs, emptied_checkpoints, servers, volumes, agents, migration, members, org_policies } = self;
+        vaults.undo(epoch);
+        policies.undo(epoch);
+        backups.undo(epoch);
+        checkpoints.undo(epoch);
+        oplogs.undo(epoch);
+        emptied_checkpoints.undo(epoch);
+        servers.undo(epoch);
+        volumes.undo(epoch);
+        agents.undo(epoch);
+        migration.undo(epoch);
+        members.undo(epoch);
+        org_policies.undo(epoch);
+    }
 }

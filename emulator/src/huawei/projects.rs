@@ -101,7 +101,7 @@ pub fn migrate_domain(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             Some("migrating") => "running",
             Some("success") => "success",
             _ => {
-                ctx.world.huawei.entry(p.id.clone()).or_default().migration = Some(Migration {
+                ctx.world.huawei.entry(p.id.clone()).or_default().migration.set(Some(Migration {
                     status: "migrating".into(),
                     reservation,
                     started_ms: ctx.now,
@@ -109,7 +109,7 @@ pub fn migrate_domain(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
                     progress: 0,
                     fail_code: None,
                     fail_reason: None,
-                });
+                }));
                 ctx.schedule(&p.id, HwWork::MigrateDone { project: p.id.clone() });
                 "running"
             }

@@ -872,7 +872,7 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         }
     }
     if prepaid > 0 {
-        *ctx.world.tencent_refunds.entry(ctx.account.to_string()).or_default() += prepaid;
+        *ctx.world.tencent_refunds.entry_or_default(ctx.account.to_string()) += prepaid;
     }
     Ok(Output::new())
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::history::LogBook;
+use crate::core::change::{Table, Undo};
+use crate::core::logbook::{Entry, LogBook};
 use crate::inventory::SeedInstance;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -240,15 +241,15 @@ pub struct SnapshotOpLog {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TcRegion {
-    pub instances: BTreeMap<String, SeedInstance>,
-    pub disks: BTreeMap<String, Disk>,
-    pub backups: BTreeMap<String, DiskBackup>,
-    pub snapshots: BTreeMap<String, Snapshot>,
-    pub policies: BTreeMap<String, AutoSnapshotPolicy>,
+    pub instances: Table<String, SeedInstance>,
+    pub disks: Table<String, Disk>,
+    pub backups: Table<String, DiskBackup>,
+    pub snapshots: Table<String, Snapshot>,
+    pub policies: Table<String, AutoSnapshotPolicy>,
     pub disk_logs: LogBook<DiskOpLog>,
     pub snapshot_logs: LogBook<SnapshotOpLog>,
     /// CreateDisks idempotency: ClientToken → the disk IDs it created.
-    pub client_tokens: BTreeMap<String, Vec<String>>,
+    pub client_tokens: Table<String, Vec<String>>,
 }
 
 impl TcRegion {
@@ -377,5 +378,40 @@ impl TcWork {
     /// Scheduled events (not an operation's progress): they never count as "in flight".
     pub fn is_scheduled(&self) -> bool {
         matches!(self, TcWork::Destroy { .. } | TcWork::ExpireSnapshot { .. } | TcWork::FirePolicy { .. })
+    }
+}
+
+impl Entry for DiskOpLog {
+    type Key = u64;
+    fn key(&self) -> u64 {
+        self.id
+    }
+    fn ended_ms(&self) -> Option<i64> {
+        self.end_ms
+    }
+}
+
+impl Entry for SnapshotOpLog {
+    type Key = u64;
+    fn key(&self) -> u64 {
+        self.id
+    }
+    fn ended_ms(&self) -> Option<i64> {
+        self.end_ms
+    }
+}
+
+impl Undo for TcRegion {
+    // Named one by one so that a new field does not compile until it is rolled back too.
+    fn undo(&mut self, epoch: u64) {
+        let TcRegion { instances, disks, backups, snapshots, policies, disk_logs, snapshot_logs, client_tokens } = self;
+        instances.undo(epoch);
+        disks.undo(epoch);
+        backups.undo(epoch);
+        snapshots.undo(epoch);
+        policies.undo(epoch);
+        disk_logs.undo(epoch);
+        snapshot_logs.undo(epoch);
+        client_tokens.undo(epoch);
     }
 }

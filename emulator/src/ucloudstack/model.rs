@@ -1,7 +1,7 @@
 //! Plain data of the UCloudStack twin, per account and region: VMs (from the seed inventory),
 //! disks and snapshots, and the async work on them.
 
-use std::collections::BTreeMap;
+use crate::core::change::{Table, Undo};
 
 use serde::{Deserialize, Serialize};
 
@@ -94,9 +94,9 @@ pub struct UcsSnapshot {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct UcsRegion {
-    pub vms: BTreeMap<String, UcsVm>,
-    pub disks: BTreeMap<String, UcsDisk>,
-    pub snapshots: BTreeMap<String, UcsSnapshot>,
+    pub vms: Table<String, UcsVm>,
+    pub disks: Table<String, UcsDisk>,
+    pub snapshots: Table<String, UcsSnapshot>,
 }
 
 /// Async UCloudStack work, finished when its gate opens.
@@ -134,5 +134,15 @@ impl crate::world::World {
 
     pub fn ucs_ref(&self, account: &str, region: &str) -> Option<&UcsRegion> {
         self.ucloudstack.get(account).and_then(|r| r.get(region))
+    }
+}
+
+impl Undo for UcsRegion {
+    // Named one by one so that a new field does not compile until it is rolled back too.
+    fn undo(&mut self, epoch: u64) {
+        let UcsRegion { vms, disks, snapshots } = self;
+        vms.undo(epoch);
+        disks.undo(epoch);
+        snapshots.undo(epoch);
     }
 }

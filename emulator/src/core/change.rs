@@ -1,0 +1,358 @@
+//! The change set: how a request that fails leaves the state as it found it.
+//!
+//! While the request transaction (txn.rs) runs a handler, it holds an *epoch* (a number no other
+//! request has). Every container of state — a [`Table`] of resources, a [`Slot`] holding one
+//! value, the job queue, a log book — keeps, for the epoch that last wrote to it, the value each
+//! key had before that epoch first touched it (copy on first write, one entry at a time). A
+//! failed request rolls exactly those entries back (`Undo::undo(epoch)`); a successful one leaves
+//! them, and the next epoch that writes to the container forgets them. Writes made outside a
+//! request (seeding, jobs finished by the clock) carry epoch 0 and record nothing.
+//!
+//! The handler declares its reads and writes by the method it calls: `get`, `values`, `iter`
+//! (through `Deref`) only read; `get_mut`, `insert`, `remove`, `entry_or_default`, `retain`,
+//! `values_mut` record the entries they may change before changing them.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+static NEXT_EPOCH: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The epoch of the request running on this thread (0: none). Set only by `Epoch::open`
+    /// while the state lock is held, and the pipeline never awaits while it holds the lock.
+    static CURRENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The epoch of the write being made now (0 when no request is recording).
+pub fn current() -> u64 {
+    CURRENT.with(Cell::get)
+}
+
+/// A recording epoch for the duration of one handler; closing it (or dropping it, even while
+/// unwinding) stops the recording.
+pub struct Epoch(u64);
+
+impl Epoch {
+    pub fn open() -> Epoch {
+        let id = NEXT_EPOCH.fetch_add(1, Ordering::Relaxed);
+        CURRENT.with(|c| c.set(id));
+        Epoch(id)
+    }
+
+    pub fn id(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Drop for Epoch {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(0));
+    }
+}
+
+/// Something that can roll back what one epoch changed in it.
+pub trait Undo {
+    fn undo(&mut self, epoch: u64);
+}
+
+/// The values keys had before the epoch that last wrote first touched them.
+#[derive(Debug)]
+pub struct Journal<K, V> {
+    epoch: u64,
+    prior: BTreeMap<K, Option<V>>,
+}
+
+impl<K, V> Default for Journal<K, V> {
+    fn default() -> Self {
+        Journal { epoch: 0, prior: BTreeMap::new() }
+    }
+}
+
+impl<K: Ord + Clone, V> Journal<K, V> {
+    /// Keep what `key` holds now, unless this epoch kept it already (or nobody records).
+    pub fn note(&mut self, key: &K, now: impl FnOnce() -> Option<V>) {
+        let epoch = current();
+        if epoch == 0 {
+            return;
+        }
+        if self.epoch != epoch {
+            self.epoch = epoch;
+            self.prior.clear();
+        }
+        if !self.prior.contains_key(key) {
+            self.prior.insert(key.clone(), now());
+        }
+    }
+
+    /// What `epoch` changed, to be put back (nothing if another epoch wrote since).
+    pub fn take(&mut self, epoch: u64) -> BTreeMap<K, Option<V>> {
+        if self.epoch != epoch {
+            return BTreeMap::new();
+        }
+        self.epoch = 0;
+        std::mem::take(&mut self.prior)
+    }
+}
+
+/// A map of resources by id whose writes are recorded in the change set.
+#[derive(Debug)]
+pub struct Table<K, V> {
+    map: BTreeMap<K, V>,
+    journal: Journal<K, V>,
+}
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Table { map: BTreeMap::new(), journal: Journal::default() }
+    }
+}
+
+impl<K: Clone, V: Clone> Clone for Table<K, V> {
+    fn clone(&self) -> Self {
+        Table { map: self.map.clone(), journal: Journal::default() }
+    }
+}
+
+impl<K: PartialEq, V: PartialEq> PartialEq for Table<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl<K, V> Deref for Table<K, V> {
+    type Target = BTreeMap<K, V>;
+    fn deref(&self) -> &BTreeMap<K, V> {
+        &self.map
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> From<BTreeMap<K, V>> for Table<K, V> {
+    fn from(map: BTreeMap<K, V>) -> Self {
+        Table { map, journal: Journal::default() }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> FromIterator<(K, V)> for Table<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Table::from(iter.into_iter().collect::<BTreeMap<K, V>>())
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> Table<K, V> {
+    fn note(&mut self, key: &K) {
+        let map = &self.map;
+        self.journal.note(key, || map.get(key).cloned());
+    }
+
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let (k, _) = self.map.get_key_value(key)?;
+        let k = k.clone();
+        self.note(&k);
+        self.map.get_mut(key)
+    }
+
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.note(&key);
+        self.map.insert(key, value)
+    }
+
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let (k, _) = self.map.get_key_value(key)?;
+        let k = k.clone();
+        self.note(&k);
+        self.map.remove(key)
+    }
+
+    /// The value at `key`, made with `make` when there is none.
+    pub fn entry_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        self.note(&key);
+        self.map.entry(key).or_insert_with(make)
+    }
+
+    pub fn entry_or_default(&mut self, key: K) -> &mut V
+    where
+        V: Default,
+    {
+        self.entry_or_insert_with(key, V::default)
+    }
+
+    /// Every value, for a change that may touch any of them (each is recorded first).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.iter_mut().map(|(_, v)| v)
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
+        if current() != 0 {
+            let keys: Vec<K> = self.map.keys().cloned().collect();
+            for k in &keys {
+                self.note(k);
+            }
+        }
+        self.map.iter_mut()
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        if current() != 0 {
+            let gone: Vec<K> = self.map.iter().filter(|(k, v)| !keep(k, &mut (*v).clone())).map(|(k, _)| k.clone()).collect();
+            for k in &gone {
+                self.note(k);
+            }
+        }
+        self.map.retain(keep);
+    }
+
+    pub fn clear(&mut self) {
+        self.retain(|_, _| false);
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> Undo for Table<K, V> {
+    fn undo(&mut self, epoch: u64) {
+        for (k, prior) in self.journal.take(epoch) {
+            match prior {
+                Some(v) => self.map.insert(k, v),
+                None => self.map.remove(&k),
+            };
+        }
+    }
+}
+
+impl<K: Serialize, V: Serialize> Serialize for Table<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.map.serialize(s)
+    }
+}
+
+impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for Table<K, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Table { map: BTreeMap::deserialize(d)?, journal: Journal::default() })
+    }
+}
+
+/// One value whose writes are recorded in the change set (the whole value is kept).
+#[derive(Debug, Default)]
+pub struct Slot<T> {
+    value: T,
+    journal: Journal<(), T>,
+}
+
+impl<T: Clone> Clone for Slot<T> {
+    fn clone(&self) -> Self {
+        Slot::new(self.value.clone())
+    }
+}
+
+impl<T: PartialEq> PartialEq for Slot<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T> Deref for Slot<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: Clone> Slot<T> {
+    pub fn new(value: T) -> Slot<T> {
+        Slot { value, journal: Journal::default() }
+    }
+
+    pub fn get_mut(&mut self) -> &mut T {
+        let v = &self.value;
+        self.journal.note(&(), || Some(v.clone()));
+        &mut self.value
+    }
+
+    pub fn set(&mut self, value: T) {
+        *self.get_mut() = value;
+    }
+}
+
+impl<T: Clone> Undo for Slot<T> {
+    fn undo(&mut self, epoch: u64) {
+        if let Some(Some(v)) = self.journal.take(epoch).remove(&()) {
+            self.value = v;
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Slot<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Slot<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Slot { value: T::deserialize(d)?, journal: Journal::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_epoch_is_rolled_back_entry_by_entry() {
+        let mut t: Table<String, i32> = [("a".to_string(), 1), ("b".to_string(), 2)].into_iter().collect();
+        let mut s = Slot::new(5);
+        let e = Epoch::open();
+        *t.get_mut("a").unwrap() += 10;
+        *t.get_mut("a").unwrap() += 10;
+        t.insert("c".into(), 3);
+        t.remove("b");
+        s.set(6);
+        let id = e.id();
+        drop(e);
+        assert_eq!(t.get("a"), Some(&21));
+        t.undo(id);
+        s.undo(id);
+        assert_eq!(t.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("a", 1), ("b", 2)]);
+        assert_eq!(*s, 5);
+    }
+
+    #[test]
+    fn writes_outside_an_epoch_and_after_a_later_epoch_are_kept() {
+        let mut t: Table<String, i32> = Table::default();
+        t.insert("seeded".into(), 1);
+        let first = Epoch::open();
+        let first_id = first.id();
+        t.insert("x".into(), 1);
+        drop(first);
+        let second = Epoch::open();
+        t.insert("y".into(), 2);
+        drop(second);
+        t.undo(first_id);
+        assert_eq!(t.len(), 3, "a later epoch wrote since: the first one's record is gone");
+        assert_eq!(current(), 0);
+    }
+
+    #[test]
+    fn retain_and_values_mut_record_what_they_change() {
+        let mut t: Table<u32, u32> = (0..5).map(|i| (i, i)).collect();
+        let e = Epoch::open();
+        t.retain(|k, _| k % 2 == 0);
+        for v in t.values_mut() {
+            *v += 100;
+        }
+        let id = e.id();
+        drop(e);
+        t.undo(id);
+        assert_eq!(t.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), (0..5).map(|i| (i, i)).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,216 @@
+//! Operation logs kept in a book ordered by when each entry stops mattering, so forgetting
+//! costs what is forgotten, not what is kept (retention: docs/soak.md). Writes are recorded in
+//! the change set (change.rs) like any other state.
+
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::core::change::{Journal, Undo};
+
+pub const LOG_RETENTION_DAYS: i64 = 90;
+pub const LOG_RETENTION_MS: i64 = LOG_RETENTION_DAYS * 86_400_000;
+
+/// An entry of an operation log.
+pub trait Entry {
+    type Key: Ord + Clone;
+    fn key(&self) -> Self::Key;
+    /// When the operation ended; None while it is in progress.
+    fn ended_ms(&self) -> Option<i64>;
+}
+
+/// An operation log: entries by key, and the finished ones by when they ended. Entries change
+/// only through `update`, which keeps the two in step.
+#[derive(Debug)]
+pub struct LogBook<V: Entry> {
+    entries: BTreeMap<V::Key, V>,
+    ended: BTreeSet<(i64, V::Key)>,
+    journal: Journal<V::Key, V>,
+}
+
+impl<V: Entry> Default for LogBook<V> {
+    fn default() -> Self {
+        LogBook { entries: BTreeMap::new(), ended: BTreeSet::new(), journal: Journal::default() }
+    }
+}
+
+impl<V: Entry + Clone> Clone for LogBook<V> {
+    fn clone(&self) -> Self {
+        LogBook { entries: self.entries.clone(), ended: self.ended.clone(), journal: Journal::default() }
+    }
+}
+
+impl<V: Entry + Clone> Undo for LogBook<V> {
+    fn undo(&mut self, epoch: u64) {
+        for (key, prior) in self.journal.take(epoch) {
+            self.put(key, prior);
+        }
+    }
+}
+
+impl<V: Entry + PartialEq> PartialEq for LogBook<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl<V: Entry + Clone> LogBook<V> {
+    pub fn insert(&mut self, entry: V) {
+        let key = entry.key();
+        let entries = &self.entries;
+        self.journal.note(&key, || entries.get(&key).cloned());
+        self.put(key, Some(entry));
+    }
+
+    /// Set (or with `None` drop) the entry at `key`, keeping the end-time index in step.
+    fn put(&mut self, key: V::Key, entry: Option<V>) {
+        if let Some(old) = self.entries.remove(&key) {
+            if let Some(end) = old.ended_ms() {
+                self.ended.remove(&(end, key.clone()));
+            }
+        }
+        if let Some(entry) = entry {
+            if let Some(end) = entry.ended_ms() {
+                self.ended.insert((end, key.clone()));
+            }
+            self.entries.insert(key, entry);
+        }
+    }
+
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        V::Key: Borrow<Q>,
+    {
+        self.entries.get(key)
+    }
+
+    /// Change one entry (a no-op when it is gone).
+    pub fn update<Q: Ord + ?Sized>(&mut self, key: &Q, change: impl FnOnce(&mut V))
+    where
+        V::Key: Borrow<Q>,
+    {
+        let Some((k, e)) = self.entries.get_key_value(key) else { return };
+        let (k, prior) = (k.clone(), e.clone());
+        self.journal.note(&k, || Some(prior));
+        let Some(e) = self.entries.get_mut(key) else { return };
+        let before = e.ended_ms();
+        change(e);
+        let after = e.ended_ms();
+        if before != after {
+            let key = e.key();
+            if let Some(end) = before {
+                self.ended.remove(&(end, key.clone()));
+            }
+            if let Some(end) = after {
+                self.ended.insert((end, key));
+            }
+        }
+    }
+
+    /// Every entry, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Forget the entries that ended before `cutoff_ms`; returns how many went.
+    pub fn forget_before(&mut self, cutoff_ms: i64) -> usize {
+        let mut n = 0;
+        while let Some((end, _)) = self.ended.first() {
+            if *end >= cutoff_ms {
+                break;
+            }
+            let (_, key) = self.ended.pop_first().expect("just seen");
+            self.entries.remove(&key);
+            n += 1;
+        }
+        n
+    }
+}
+
+/// Tencent logs are shown as a list in `/_cloudtwin/state`, oldest first (ids grow with time).
+impl<V: Entry + Serialize> Serialize for LogBook<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.entries.values())
+    }
+}
+
+impl<'de, V: Entry + Clone + Deserialize<'de>> Deserialize<'de> for LogBook<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut book = LogBook::default();
+        for e in Vec::<V>::deserialize(d)? {
+            book.insert(e);
+        }
+        Ok(book)
+    }
+}
+
+/// A book shown as a map by key in `/_cloudtwin/state` (Huawei tasks by task id).
+pub mod by_key {
+    use super::*;
+
+    pub fn serialize<S: Serializer, V: Entry + Serialize>(book: &LogBook<V>, s: S) -> Result<S::Ok, S::Error>
+    where
+        V::Key: Serialize,
+    {
+        s.collect_map(book.entries.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, V: Entry + Clone + Deserialize<'de>>(d: D) -> Result<LogBook<V>, D::Error>
+    where
+        V::Key: Deserialize<'de>,
+    {
+        let mut book = LogBook::default();
+        for (_, e) in BTreeMap::<V::Key, V>::deserialize(d)? {
+            book.insert(e);
+        }
+        Ok(book)
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Log {
+        id: u64,
+        end_ms: Option<i64>,
+    }
+
+    impl Entry for Log {
+        type Key = u64;
+        fn key(&self) -> u64 {
+            self.id
+        }
+        fn ended_ms(&self) -> Option<i64> {
+            self.end_ms
+        }
+    }
+
+    fn log(id: u64, end_ms: Option<i64>) -> Log {
+        Log { id, end_ms }
+    }
+
+    #[test]
+    fn a_book_forgets_by_end_time_and_keeps_what_runs() {
+        let mut b = LogBook::default();
+        b.insert(log(1, Some(100)));
+        b.insert(log(2, None));
+        b.insert(log(3, Some(50)));
+        assert_eq!(b.forget_before(60), 1);
+        assert_eq!(b.values().map(|l| l.id).collect::<Vec<_>>(), [1, 2]);
+        b.update(&2u64, |l| l.end_ms = Some(70));
+        assert_eq!(b.forget_before(1_000), 2);
+        assert!(b.is_empty() && b.ended.is_empty());
+    }
+}

@@ -1,0 +1,103 @@
+//! The request transaction: the one path every request of every surface takes through the
+//! state. A family (Tencent, Huawei, the gateway, UCloudStack, the control plane) contributes
+//! only what is its own — decoding and authenticating its wire format, finding the operation in
+//! its table, running the handler, rendering its envelope — and this module does the rest in one
+//! order for all of them:
+//!
+//! decode (no lock) → lock → catch the clock up → open an epoch → run → on error undo exactly
+//! what the epoch changed (change.rs) → on a successful read, let the family note what the read
+//! saw → catch up again → unlock → render.
+//!
+//! This is the place where durability, per-tenant locking, the request journal and fault
+//! injection hook in: each sees every request, its operation, its outcome and its epoch.
+
+use parking_lot::Mutex;
+
+use crate::core::change::Epoch;
+use crate::core::http::{Answer, HttpIn};
+
+/// Whether an operation only reads the state (its table says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The state every family works on, as the pipeline sees it.
+pub trait Store {
+    /// What catching up needs besides the state (the configuration).
+    type Env;
+    /// Finish the async work due at `now_ms` (the clock's part of every request).
+    fn catch_up(&mut self, env: &Self::Env, now_ms: i64);
+    /// Put back what `epoch` changed.
+    fn undo(&mut self, epoch: u64);
+}
+
+/// One family's part of a request.
+pub trait Family<S: Store> {
+    /// The request decoded before the lock is taken (and what the error answer needs).
+    type Call;
+    type Output;
+    type Error;
+
+    /// Decode, check what needs no state, and name the operation; an error is answered at once.
+    fn decode(&self, req: &HttpIn<'_>, now_ms: i64) -> Result<Self::Call, Self::Error>;
+
+    /// How the operation touches the state.
+    fn access(&self, call: &Self::Call) -> Access;
+
+    /// Authenticate against the state if the family needs to, then run the handler.
+    fn run(&self, state: &mut S, call: &Self::Call, now_ms: i64) -> Result<Self::Output, Self::Error>;
+
+    /// After a successful read: the in-flight work the read has seen (read-gated timing).
+    fn observe(&self, _state: &mut S, _call: &Self::Call, _now_ms: i64) {}
+
+    /// The clock time to catch up to after the handler (a control-plane clock move changes it).
+    fn settle_at(&self, now_ms: i64) -> i64 {
+        now_ms
+    }
+
+    /// The answer, success or failure, in the family's envelope. `call` is `None` when decoding
+    /// failed.
+    fn render(&self, call: Option<&Self::Call>, out: Result<Self::Output, Self::Error>) -> Answer;
+}
+
+/// Serve one request of `family` against the state behind `lock` at `now_ms`.
+pub fn serve<S: Store, F: Family<S>>(
+    lock: &Mutex<S>,
+    env: &S::Env,
+    family: &F,
+    req: &HttpIn<'_>,
+    now_ms: i64,
+) -> Answer {
+    let call = match family.decode(req, now_ms) {
+        Ok(call) => call,
+        Err(e) => return family.render(None, Err(e)),
+    };
+    let out = transact(lock, env, family, &call, now_ms);
+    family.render(Some(&call), out)
+}
+
+/// The locked part of [`serve`], for a family that decodes on its own.
+pub fn transact<S: Store, F: Family<S>>(
+    lock: &Mutex<S>,
+    env: &S::Env,
+    family: &F,
+    call: &F::Call,
+    now_ms: i64,
+) -> Result<F::Output, F::Error> {
+    let access = family.access(call);
+    let mut state = lock.lock();
+    state.catch_up(env, now_ms);
+    let epoch = Epoch::open();
+    let out = family.run(&mut state, call, now_ms);
+    let id = epoch.id();
+    drop(epoch);
+    match &out {
+        Err(_) => state.undo(id),
+        Ok(_) if access == Access::Read => family.observe(&mut state, call, now_ms),
+        Ok(_) => {}
+    }
+    state.catch_up(env, family.settle_at(now_ms));
+    out
+}
