@@ -21,6 +21,7 @@ use axum::Router;
 use serde_json::Value;
 
 use crate::config::AuthMode;
+use crate::core::http::{Answer, HttpIn};
 use crate::world::Twin;
 use crate::{huawei, tencent};
 
@@ -84,13 +85,6 @@ fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -
     resp
 }
 
-/// Tencent answers HTTP 200 with `Content-Type: application/json` exactly: the Python SDK only
-/// recognizes errors under that exact value.
-fn tencent_response(body: Vec<u8>) -> Response {
-    let mut resp = (StatusCode::OK, body).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    resp
-}
 
 /// The largest body a request of `family` may carry.
 fn body_limit(family: Family, headers: &HeaderMap) -> usize {
@@ -153,12 +147,12 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     if family == Family::Huawei {
         if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
-            return early(huawei_response(out), body, unread, &parts.headers);
+            return early(respond(out), body, unread, &parts.headers);
         }
     }
     if family == Family::Tencent {
         if let Some(out) = tencent::answer_before_body(&app.twin, app.auth, &parts.method, &parts.headers) {
-            return early(tencent_response(out), body, unread, &parts.headers);
+            return early(respond(out), body, unread, &parts.headers);
         }
     }
     // HTTP/1.1 without Content-Length or Transfer-Encoding has no body: nothing to wait for.
@@ -177,67 +171,32 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     } else {
         body::Received::empty()
     };
-    let bytes = &received.bytes;
+    let req = HttpIn { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &received.bytes };
     match family {
-        Family::Control => crate::control::handle(&app, &parts.method, &path, &query, bytes),
-        Family::Tencent => {
-            let req = tencent::protocol::HttpIn {
-                method: &parts.method,
-                path: &path,
-                query: &query,
-                headers: &parts.headers,
-                body: bytes,
-            };
-            tencent_response(tencent::handle(&app.twin, app.auth, &req))
-        }
-        Family::Huawei => {
-            let req = huawei::protocol::HttpIn {
-                method: &parts.method,
-                path: &path,
-                query: &query,
-                headers: &parts.headers,
-                body: bytes,
-            };
-            huawei_response(huawei::handle(&app.twin, app.auth, &req))
-        }
-        Family::Gateway => {
-            let (status, body) = crate::gateway::handle(&app.twin, &parts.method, &path, &parts.headers, bytes);
-            bytes_response(status, body)
-        }
-        Family::UCloudStack => {
-            let req = crate::ucloudstack::protocol::HttpIn {
-                method: &parts.method,
-                query: &query,
-                headers: &parts.headers,
-                body: bytes,
-            };
-            bytes_response(StatusCode::OK, crate::ucloudstack::handle(&app.twin, app.auth, &req))
-        }
+        Family::Control => crate::control::handle(&app, &parts.method, &path, &query, &received.bytes),
+        Family::Tencent => respond(tencent::handle(&app.twin, app.auth, &req)),
+        Family::Huawei => respond(huawei::handle(&app.twin, app.auth, &req)),
+        Family::Gateway => respond(crate::gateway::handle(&app.twin, &req)),
+        Family::UCloudStack => respond(crate::ucloudstack::handle(&app.twin, app.auth, &req)),
     }
 }
 
-/// Huawei answers with the API gateway's headers: `X-Request-Id` on every response, JSON bodies
-/// as `application/json;charset=utf8`, no body at all for 202/204.
-fn huawei_response(out: huawei::HttpOut) -> Response {
-    let status = StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = (status, out.body.clone()).into_response();
+/// One family's answer as HTTP. Tencent answers `Content-Type: application/json` exactly (the
+/// Python SDK only recognizes errors under that exact value); Huawei sends no body, and so no
+/// `Content-Type`, for 202/204.
+pub(crate) fn respond(a: Answer) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let empty = a.body.is_empty();
+    let mut resp = (status, a.body).into_response();
     let h = resp.headers_mut();
-    if !out.body.is_empty() {
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=utf8"));
+    if !empty {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
     }
-    if let Ok(v) = HeaderValue::from_str(&out.request_id) {
-        h.insert("x-request-id", v);
+    for (name, value) in a.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
     }
-    if let Some(t) = out.subject_token.and_then(|t| HeaderValue::from_str(&t).ok()) {
-        h.insert("x-subject-token", t);
-    }
-    resp
-}
-
-/// A JSON body the family's protocol layer has already encoded.
-fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut resp = (status, body).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 

@@ -50,7 +50,7 @@ pub trait Family<S: Store> {
     fn run(&self, state: &mut S, call: &Self::Call, now_ms: i64) -> Result<Self::Output, Self::Error>;
 
     /// After a successful read: the in-flight work the read has seen (read-gated timing).
-    fn observe(&self, _state: &mut S, _call: &Self::Call, _now_ms: i64) {}
+    fn observe(&self, _state: &mut S, _call: &Self::Call, _out: &Self::Output, _now_ms: i64) {}
 
     /// The clock time to catch up to after the handler (a control-plane clock move changes it).
     fn settle_at(&self, now_ms: i64) -> i64 {
@@ -95,7 +95,7 @@ pub fn transact<S: Store, F: Family<S>>(
     drop(epoch);
     match &out {
         Err(_) => state.undo(id),
-        Ok(_) if access == Access::Read => family.observe(&mut state, call, now_ms),
+        Ok(done) if access == Access::Read => family.observe(&mut state, call, done, now_ms),
         Ok(_) => {}
     }
     state.catch_up(env, family.settle_at(now_ms));

@@ -8,35 +8,31 @@ use serde_json::json;
 
 use super::body::BodyError;
 use super::guard::Refusal;
-use super::{bytes_response, huawei_response, json_response, tencent_response, Family};
+use super::{json_response, respond, Family};
+use crate::core::http::Answer;
 use crate::gateway::envelope::GwError;
 use crate::{huawei, tencent, ucloudstack};
 
 fn tencent_error(code: &'static str, message: &str) -> Response {
     let err = tencent::error::TcError { code, message: message.to_string() };
     let body = tencent::error_body(&err, &uuid::Uuid::new_v4().to_string());
-    tencent_response(serde_json::to_vec(&body).unwrap_or_default())
+    respond(Answer::json(200, serde_json::to_vec(&body).unwrap_or_default()))
 }
 
 fn huawei_error(status: u16, code: &'static str, message: &str) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let err = huawei::error::HwError { status, code, message: message.to_string() };
-    huawei_response(huawei::HttpOut {
-        status,
-        body: huawei::error_body(&err, &id),
-        request_id: id,
-        subject_token: None,
-    })
+    respond(huawei::error_answer(&err, &id))
 }
 
 fn gateway_error(scode: u16, desc: &str, message: &str, message_cn: &str) -> Response {
     let err = GwError { scode, desc: desc.into(), message: message.into(), message_cn: message_cn.into() };
-    let status = StatusCode::from_u16(scode).unwrap_or(StatusCode::BAD_REQUEST);
-    bytes_response(status, crate::gateway::envelope::error_body(&err))
+    let status = if StatusCode::from_u16(scode).is_ok() { scode } else { 400 };
+    respond(Answer::json(status, crate::gateway::envelope::error_body(&err)))
 }
 
 fn ucs_error(ret_code: i64, message: &str) -> Response {
-    bytes_response(StatusCode::OK, ucloudstack::protocol::envelope("", ret_code, message, Default::default()))
+    respond(Answer::json(200, ucloudstack::protocol::envelope("", ret_code, message, Default::default())))
 }
 
 fn control_error(status: StatusCode, message: &str) -> Response {
@@ -94,7 +90,7 @@ fn too_large(family: Family) -> Response {
         ),
         Family::Gateway => {
             let err = GwError::new("RequestSizeLimitExceeded", "The request body exceeds 10 MB.");
-            bytes_response(StatusCode::PAYLOAD_TOO_LARGE, crate::gateway::envelope::error_body(&err))
+            respond(Answer::json(413, crate::gateway::envelope::error_body(&err)))
         }
         Family::UCloudStack => {
             let err = ucloudstack::error::too_large("Body", "the request body exceeds 10 MB");

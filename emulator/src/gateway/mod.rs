@@ -24,7 +24,9 @@ use crate::config::{Config, TenantError};
 use crate::core::ids::IdGen;
 use crate::tencent::params::Params;
 use crate::tencent::{self, Ctx};
-use crate::world::{Twin, World};
+use crate::core::http::{Answer, HttpIn};
+use crate::core::txn::{self, Access, Family};
+use crate::world::{State, Twin, World};
 use endpoints::{Endpoint, RegionRule};
 use envelope::{GwError, GwResult};
 
@@ -102,26 +104,83 @@ impl Gw<'_> {
     }
 
     /// Run several Tencent calls as one: if any fails, the world is as it was before the first.
+    /// The failure fails the request, and the request transaction rolls back everything the
+    /// request changed (core/change.rs), so nothing needs keeping here.
     pub fn atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> GwResult<T>) -> GwResult<T> {
-        let saved = self.world.clone();
-        let out = f(self);
-        if out.is_err() {
-            *self.world = saved;
-        }
-        out
+        f(self)
     }
 }
 
-/// Serve one gateway request: (HTTP status, body). The status is 200 for successes and the
-/// error's `scode` otherwise.
-pub fn handle(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> (StatusCode, Vec<u8>) {
-    match serve(twin, method, path, headers, body) {
-        Ok(Reply::Data(v)) => (StatusCode::OK, envelope::ok_body(v)),
-        Ok(Reply::Raw(v)) => (StatusCode::OK, serde_json::to_vec(&v).unwrap_or_default()),
-        Err(err) => {
-            crate::core::record::note(|r| r.error_code = Some(err.desc.clone()));
-            tracing::debug!(path, scode = err.scode, desc = %err.desc, message = %err.message, "gateway request failed");
-            (StatusCode::from_u16(err.scode).unwrap_or(StatusCode::BAD_REQUEST), envelope::error_body(&err))
+/// Serve one gateway request through the request transaction. The status is 200 for successes
+/// and the error's `scode` otherwise.
+pub fn handle(twin: &Twin, req: &HttpIn<'_>) -> Answer {
+    txn::serve(&twin.state, &twin.cfg, &Gateway { twin }, req, twin.clock.now_ms())
+}
+
+/// What only the gateway knows of a request: its endpoints, tenants and envelope.
+struct Gateway<'t> {
+    twin: &'t Twin,
+}
+
+/// A request past decoding and the checks that need no state.
+struct Decoded<'t> {
+    ep: &'static Endpoint,
+    account: &'t str,
+    region: String,
+    region_given: bool,
+    params: Params,
+}
+
+impl<'t> Family<State> for Gateway<'t> {
+    type Call = Decoded<'t>;
+    /// The reply, and the region the endpoint ended up reading (for the reads it saw).
+    type Output = (Reply, String);
+    type Error = GwError;
+
+    fn decode(&self, req: &HttpIn<'_>, _now: i64) -> GwResult<Decoded<'t>> {
+        decode(&self.twin.cfg, req)
+    }
+
+    fn access(&self, d: &Decoded) -> Access {
+        if d.ep.read {
+            Access::Read
+        } else {
+            Access::Write
+        }
+    }
+
+    fn run(&self, st: &mut State, d: &Decoded, now: i64) -> GwResult<(Reply, String)> {
+        let cfg = &self.twin.cfg;
+        let mut gw = Gw {
+            cfg,
+            twin: self.twin,
+            world: &mut st.world,
+            ids: &mut st.ids,
+            now,
+            account: d.account,
+            uin: cfg.tencent_uin(d.account),
+            region: d.region.clone(),
+            region_given: d.region_given,
+            admitted: Vec::new(),
+        };
+        let reply = (d.ep.handler)(&mut gw, &d.params)?;
+        Ok((reply, gw.region))
+    }
+
+    fn observe(&self, st: &mut State, d: &Decoded, (_, region): &(Reply, String), now: i64) {
+        st.world.observe(d.account, region, now);
+    }
+
+    fn render(&self, _: Option<&Decoded>, out: GwResult<(Reply, String)>) -> Answer {
+        match out {
+            Ok((Reply::Data(v), _)) => Answer::json(200, envelope::ok_body(v)),
+            Ok((Reply::Raw(v), _)) => Answer::json(200, serde_json::to_vec(&v).unwrap_or_default()),
+            Err(err) => {
+                crate::core::record::note(|r| r.error_code = Some(err.desc.clone()));
+                tracing::debug!(scode = err.scode, desc = %err.desc, message = %err.message, "gateway request failed");
+                let status = if StatusCode::from_u16(err.scode).is_ok() { err.scode } else { 400 };
+                Answer::json(status, envelope::error_body(&err))
+            }
         }
     }
 }
@@ -208,9 +267,9 @@ fn merge_alias(m: &mut Map<String, Value>, plural: &str, singular: &str) -> GwRe
     Ok(())
 }
 
-fn serve(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> GwResult<Reply> {
-    let cfg = &twin.cfg;
-    check_token(cfg, headers)?;
+fn decode<'c>(cfg: &'c Config, req: &HttpIn<'_>) -> GwResult<Decoded<'c>> {
+    let (method, path) = (req.method, req.path);
+    check_token(cfg, req.headers)?;
     let ep: &Endpoint = endpoints::find(path)
         .ok_or_else(|| GwError::new("InvalidAction", format!("The API {path} does not exist.")))?;
     crate::core::record::note(|r| r.operation = ep.name.to_string());
@@ -220,7 +279,7 @@ fn serve(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[
             format!("{} takes POST with a JSON body, not {method}.", ep.path),
         ));
     }
-    let mut input = parse_body(body)?;
+    let mut input = parse_body(req.body)?;
     let tenant = take_str(&mut input, "TenantUuid", true)?.unwrap_or_default();
     let cluster = take_str(&mut input, "ClusterUuid", true)?.unwrap_or_default();
     let account = cfg.gateway.account(&tenant, &cluster).map_err(|e| match e {
@@ -248,27 +307,5 @@ fn serve(twin: &Twin, method: &Method, path: &str, headers: &HeaderMap, body: &[
     }
     let params = Params::parse(ep.schema, input)?;
 
-    let now = twin.clock.now_ms();
-    let mut st = twin.state.lock();
-    let st = &mut *st;
-    st.world.catch_up(cfg, now);
-    let mut gw = Gw {
-        cfg,
-        twin,
-        world: &mut st.world,
-        ids: &mut st.ids,
-        now,
-        account,
-        uin: cfg.tencent_uin(account),
-        region,
-        region_given,
-        admitted: Vec::new(),
-    };
-    let out = (ep.handler)(&mut gw, &params);
-    if out.is_ok() && ep.read {
-        let region = gw.region.clone();
-        st.world.observe(account, &region, now);
-    }
-    st.world.catch_up(cfg, now);
-    out
+    Ok(Decoded { ep, account, region, region_given, params })
 }

@@ -10,9 +10,10 @@ use super::body::{self, Obj, Query};
 use super::error::{HwError, HwResult};
 use super::model::Token;
 use super::protocol::{self, HttpIn};
-use super::{render, HttpOut};
-use crate::config::AuthMode;
-use crate::world::Twin;
+use super::render;
+use crate::config::{AuthMode, Config};
+use crate::core::http::Answer;
+use crate::world::World;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -32,40 +33,36 @@ fn keystone_error(status: u16, message: &str) -> HwError {
     HwError { status, code: "", message: message.into() }
 }
 
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, route: Route, request_id: String) -> HttpOut {
-    let result = match route {
-        Route::Tokens => issue_token(twin, req),
-        Route::Projects => list_projects(twin, auth, req),
-    };
-    if let Err(e) = &result {
-        // Keystone's own errors carry no code (their `code` is the HTTP status).
-        let code = if e.code.is_empty() { e.status.to_string() } else { e.code.to_string() };
-        crate::core::record::note(|r| r.error_code = Some(code));
-    }
-    match result {
-        Ok((status, body, token)) => {
-            HttpOut { status, body: serde_json::to_vec(&body).unwrap_or_default(), request_id, subject_token: token }
-        }
-        Err(e) if e.code.is_empty() => {
-            let title = if e.status == 401 { "Unauthorized" } else { "Bad Request" };
-            let body = json!({"error": {"code": e.status, "message": e.message, "title": title}});
-            HttpOut {
-                status: e.status,
-                body: serde_json::to_vec(&body).unwrap_or_default(),
-                request_id,
-                subject_token: None,
-            }
-        }
-        Err(e) => {
-            HttpOut { status: e.status, body: super::error_body(&e, &request_id), request_id, subject_token: None }
-        }
+/// An IAM answer: status, body, and the `X-Subject-Token` a new token goes out in.
+pub type IamOut = (u16, Value, Option<String>);
+
+/// Run one IAM call against the world (the request transaction holds the lock).
+pub fn serve(cfg: &Config, world: &mut World, auth: AuthMode, now: i64, req: &HttpIn<'_>, route: Route) -> IamReply {
+    match route {
+        Route::Tokens => issue_token(cfg, world, now, req),
+        Route::Projects => list_projects(cfg, world, auth, now, req),
     }
 }
 
-type IamReply = HwResult<(u16, Value, Option<String>)>;
+/// An IAM failure: Keystone's `{"error": {...}}` for its own errors (whose `code` is the HTTP
+/// status), the CBR envelope for the rest (token and signature failures).
+pub fn error_answer(e: &HwError, request_id: &str) -> Answer {
+    let code = if e.code.is_empty() { e.status.to_string() } else { e.code.to_string() };
+    crate::core::record::note(|r| r.error_code = Some(code));
+    let body = if e.code.is_empty() {
+        let title = if e.status == 401 { "Unauthorized" } else { "Bad Request" };
+        serde_json::to_vec(&json!({"error": {"code": e.status, "message": e.message, "title": title}}))
+            .unwrap_or_default()
+    } else {
+        super::error_body(e, request_id)
+    };
+    super::answer(e.status, body, request_id, None)
+}
+
+type IamReply = HwResult<IamOut>;
 
 /// Password authentication scoped to a project (by id, or by name = region).
-fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
+fn issue_token(cfg: &Config, world: &mut World, now: i64, req: &HttpIn<'_>) -> IamReply {
     let v = body::parse(req.body).map_err(|e| keystone_error(400, &e.message))?;
     let bad = |m: &str| keystone_error(400, m);
     let root = Obj::root(&v);
@@ -79,7 +76,6 @@ fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
     let name = user.req_str("name").map_err(|e| bad(&e.message))?;
     let password = user.req_str("password").map_err(|e| bad(&e.message))?;
     let domain = user.req_obj("domain").and_then(|d| d.req_str("name")).map_err(|e| bad(&e.message))?;
-    let cfg = &twin.cfg;
     let found = cfg.accounts.iter().find_map(|a| {
         let i = a.huawei.as_ref()?;
         let ok = i.user_name == name
@@ -98,7 +94,6 @@ fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
         .iter()
         .find(|p| pid.is_some_and(|i| p.id == i) || pname.is_some_and(|n| p.region == n))
         .ok_or_else(|| keystone_error(401, "The project in the scope does not exist or is not yours."))?;
-    let now = twin.clock.now_ms();
     let ttl = cfg.huawei.limits.token_ttl_secs * 1000;
     let token = format!("MIIcloudtwin{}", uuid::Uuid::new_v4().simple());
     let t = Token {
@@ -108,12 +103,10 @@ fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
         issued_ms: now,
         expires_ms: now + ttl,
     };
-    {
-        // Issuing is also when expired tokens go, for a client that only ever asks for tokens.
-        let tokens = &mut twin.state.lock().world.huawei_tokens;
-        tokens.get_mut().forget_expired(cfg.signature_clock.earliest_ms(now));
-        tokens.get_mut().insert(token.clone(), t);
-    }
+    // Issuing is also when expired tokens go, for a client that only ever asks for tokens.
+    let tokens = world.huawei_tokens.get_mut();
+    tokens.forget_expired(cfg.signature_clock.earliest_ms(now));
+    tokens.insert(token.clone(), t);
     let body = json!({"token": {
         "expires_at": render::time(now + ttl),
         "issued_at": render::time(now),
@@ -127,13 +120,8 @@ fn issue_token(twin: &Twin, req: &HttpIn<'_>) -> IamReply {
 }
 
 /// Keystone's ListProjects, limited to the caller's own projects.
-fn list_projects(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> IamReply {
-    let cfg = &twin.cfg;
-    let now = twin.clock.now_ms();
-    let caller = {
-        let st = twin.state.lock();
-        protocol::authenticate(cfg, &st.world, auth, now, req, None)?
-    };
+fn list_projects(cfg: &Config, world: &World, auth: AuthMode, now: i64, req: &HttpIn<'_>) -> IamReply {
+    let caller = protocol::authenticate(cfg, world, auth, now, req, None)?;
     let q = Query(body::query_pairs(req.query)?);
     let name = q.get("name");
     let ident = cfg.accounts.iter().find(|a| a.name == caller.account).and_then(|a| a.huawei.as_ref());

@@ -38,7 +38,9 @@ use serde_json::{json, Value};
 use crate::config::{AuthMode, Config};
 use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
-use crate::world::{Twin, Work, World};
+use crate::core::http::Answer;
+use crate::core::txn::{self, Access, Family};
+use crate::world::{State, Twin, Work, World};
 use body::Query;
 use error::{HwError, HwResult};
 use model::{HwProject, HwWork, OpLog};
@@ -142,13 +144,15 @@ impl Reply {
     }
 }
 
-/// What goes back over HTTP.
-pub struct HttpOut {
-    pub status: u16,
-    pub body: Vec<u8>,
-    pub request_id: String,
-    /// IAM's `X-Subject-Token`.
-    pub subject_token: Option<String>,
+/// Huawei's answer: the API gateway's `X-Request-Id` on every response, JSON bodies as
+/// `application/json;charset=utf8`, no body at all for 202/204, IAM's `X-Subject-Token`.
+fn answer(status: u16, body: Vec<u8>, request_id: &str, subject_token: Option<String>) -> Answer {
+    let mut a = Answer { status, content_type: "application/json;charset=utf8", headers: Vec::new(), body };
+    a.headers.push(("x-request-id", request_id.to_string()));
+    if let Some(t) = subject_token {
+        a.headers.push(("x-subject-token", t));
+    }
+    a
 }
 
 pub fn error_body(err: &HwError, request_id: &str) -> Vec<u8> {
@@ -156,20 +160,10 @@ pub fn error_body(err: &HwError, request_id: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-fn out(request_id: String, result: HwResult<Reply>) -> HttpOut {
-    match result {
-        Ok(r) => HttpOut {
-            status: r.status,
-            body: r.body.map(|b| serde_json::to_vec(&b).unwrap_or_default()).unwrap_or_default(),
-            request_id,
-            subject_token: None,
-        },
-        Err(e) => {
-            crate::core::record::note(|r| r.error_code = Some(e.code.to_string()));
-            tracing::debug!(status = e.status, code = e.code, message = %e.message, "huawei request failed");
-            HttpOut { status: e.status, body: error_body(&e, &request_id), request_id, subject_token: None }
-        }
-    }
+pub fn error_answer(e: &HwError, request_id: &str) -> Answer {
+    crate::core::record::note(|r| r.error_code = Some(e.code.to_string()));
+    tracing::debug!(status = e.status, code = e.code, message = %e.message, "huawei request failed");
+    answer(e.status, error_body(e, request_id), request_id, None)
 }
 
 fn no_such_api() -> HwError {
@@ -187,11 +181,11 @@ pub fn answer_before_body(
     method: &Method,
     path: &str,
     headers: &axum::http::HeaderMap,
-) -> Option<HttpOut> {
+) -> Option<Answer> {
     if iam::route(method, path).is_some() {
         return None;
     }
-    let answer = |e: HwError| out(uuid::Uuid::new_v4().simple().to_string(), Err(e));
+    let answer = |e: HwError| error_answer(&e, &uuid::Uuid::new_v4().simple().to_string());
     if routes::find(method, path).is_none() {
         return Some(answer(no_such_api()));
     }
@@ -203,84 +197,144 @@ pub fn answer_before_body(
     refused.map(answer)
 }
 
-/// Serve one Huawei request (CBR or IAM).
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> HttpOut {
-    let request_id = uuid::Uuid::new_v4().simple().to_string();
-    crate::core::record::note(|r| r.request_id.clone_from(&request_id));
-    if let Some(iam_route) = iam::route(req.method, req.path) {
-        let name = match iam_route {
-            iam::Route::Tokens => "KeystoneCreateUserTokenByPassword",
-            iam::Route::Projects => "KeystoneListProjects",
-        };
-        crate::core::record::note(|r| (r.surface, r.operation) = ("huawei-iam", name.to_string()));
-        return iam::handle(twin, auth, req, iam_route, request_id);
-    }
-    let result = serve(twin, auth, req, &request_id);
-    out(request_id, result)
+/// Serve one Huawei request (CBR or IAM) through the request transaction.
+pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+    let family = Huawei { twin, auth, req, request_id: uuid::Uuid::new_v4().simple().to_string() };
+    crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
+    txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
 }
 
-fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, request_id: &str) -> HwResult<Reply> {
-    let cfg = &twin.cfg;
-    let now = twin.clock.now_ms();
-    let Some((op, params)) = routes::find(req.method, req.path) else {
-        return Err(no_such_api());
-    };
-    let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
-    crate::core::record::note(|r| r.operation = op.name.to_string());
+/// What only Huawei knows of a request: its routes, AK/SK and token authentication, projects.
+struct Huawei<'t, 'r> {
+    twin: &'t Twin,
+    auth: AuthMode,
+    req: &'r HttpIn<'r>,
+    request_id: String,
+}
 
-    let mut st = twin.state.lock();
-    let st = &mut *st;
-    st.world.catch_up(cfg, now);
-    let hint = path_project.clone().or_else(|| protocol::header_project(req).map(str::to_string));
-    let caller = protocol::authenticate(cfg, &st.world, auth, now, req, hint.as_deref())?;
-    let project = match &path_project {
-        Some(p) => {
-            protocol::check_project(cfg, &caller, req, p)?;
-            p.clone()
+/// Which table a request is for.
+enum Route {
+    Iam(iam::Route),
+    Cbr { op: &'static routes::Operation, params: Vec<(&'static str, String)>, path_project: Option<String> },
+}
+
+/// A request that ran: who called in which project (for the reads it saw), and the reply.
+enum Done {
+    Iam(iam::IamOut),
+    Cbr { reply: Reply, account: String, project: String, region: String },
+}
+
+impl Family<State> for Huawei<'_, '_> {
+    type Call = Route;
+    type Output = Done;
+    type Error = HwError;
+
+    fn decode(&self, req: &HttpIn<'_>, _now: i64) -> HwResult<Route> {
+        if let Some(iam_route) = iam::route(req.method, req.path) {
+            let name = match iam_route {
+                iam::Route::Tokens => "KeystoneCreateUserTokenByPassword",
+                iam::Route::Projects => "KeystoneListProjects",
+            };
+            crate::core::record::note(|r| (r.surface, r.operation) = ("huawei-iam", name.to_string()));
+            return Ok(Route::Iam(iam_route));
         }
-        // Account-level routes (`/v3/region-projects`, `/v3/domain/...`, `/v3/migrates`) work on
-        // the caller's account, in the project the request names or else its first one.
-        None => protocol::account_project(cfg, &caller, req)?,
-    };
-    let (_, ident, region) = settings::project_owner(cfg, &project).expect("the caller's project");
-    crate::core::record::note(|r| (r.account, r.region) = (caller.account.clone(), region.to_string()));
-    let query = Query(body::query_pairs(req.query)?);
-    let hreq = Req { params, query, body: req.body };
-    let timing = st.world.timing;
-    // A rejected request changes nothing: writes restore what they touched when they fail.
-    let undo = (req.method != Method::GET).then(|| (st.world.huawei.clone(), st.world.jobs.mark()));
-    let mut ctx = Ctx {
-        cfg,
-        world: &mut st.world,
-        ids: &mut st.ids,
-        timing,
-        now,
-        account: &caller.account,
-        project: &project,
-        region,
-        user_id: &ident.user_id,
-        request_id,
-    };
-    let result = (op.handler)(&mut ctx, &hreq);
-    if let (Err(_), Some((huawei, jobs))) = (&result, undo) {
-        st.world.huawei = huawei;
-        st.world.jobs.drop_after(jobs);
+        let Some((op, params)) = routes::find(req.method, req.path) else {
+            return Err(no_such_api());
+        };
+        let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
+        crate::core::record::note(|r| r.operation = op.name.to_string());
+        Ok(Route::Cbr { op, params, path_project })
     }
-    if result.is_ok() && req.method == Method::GET {
-        st.world.observe(&caller.account, region, now);
-        st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if h.watched_from(&project)));
-        let owners = sharing::owners_sharing_with(&st.world.huawei, &project);
+
+    fn access(&self, route: &Route) -> Access {
+        match route {
+            Route::Cbr { op, .. } if op.method == Method::GET => Access::Read,
+            _ => Access::Write,
+        }
+    }
+
+    fn run(&self, st: &mut State, route: &Route, now: i64) -> HwResult<Done> {
+        match route {
+            Route::Iam(r) => iam::serve(&self.twin.cfg, &mut st.world, self.auth, now, self.req, *r).map(Done::Iam),
+            Route::Cbr { op, params, path_project } => self.run_cbr(st, op, params, path_project.as_deref(), now),
+        }
+    }
+
+    fn observe(&self, st: &mut State, route: &Route, done: &Done, now: i64) {
+        let (Route::Cbr { path_project, .. }, Done::Cbr { account, project, region, .. }) = (route, done) else {
+            return;
+        };
+        st.world.observe(account, region, now);
+        st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if h.watched_from(project)));
+        let owners = sharing::owners_sharing_with(&st.world.huawei, project);
         st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if owners.iter().any(|o| o == h.project())));
         if path_project.is_none() {
             // An account-level read (ShowMigrateStatus) sees the account's migrations in every
             // region; the acting region's were just observed with the rest of that region.
-            let others: Vec<&str> = ident.projects.iter().map(|p| p.id.as_str()).filter(|p| *p != project).collect();
+            let Some((_, ident, _)) = settings::project_owner(&self.twin.cfg, project) else { return };
+            let others: Vec<&str> = ident.projects.iter().map(|p| p.id.as_str()).filter(|p| p != project).collect();
             st.world.observe_where(
                 now,
                 |w| matches!(w, Work::Huawei(HwWork::MigrateDone { project: p }) if others.contains(&p.as_str())),
             );
         }
     }
-    st.world.catch_up(cfg, now);
-    result
+
+    fn render(&self, route: Option<&Route>, out: HwResult<Done>) -> Answer {
+        let id = &self.request_id;
+        match (route, out) {
+            (_, Ok(Done::Iam((status, body, token)))) => {
+                answer(status, serde_json::to_vec(&body).unwrap_or_default(), id, token)
+            }
+            (Some(Route::Iam(_)), Err(e)) => iam::error_answer(&e, id),
+            (_, Ok(Done::Cbr { reply, .. })) => {
+                let body = reply.body.map(|b| serde_json::to_vec(&b).unwrap_or_default()).unwrap_or_default();
+                answer(reply.status, body, id, None)
+            }
+            (_, Err(e)) => error_answer(&e, id),
+        }
+    }
+}
+
+impl Huawei<'_, '_> {
+    fn run_cbr(
+        &self,
+        st: &mut State,
+        op: &routes::Operation,
+        params: &[(&'static str, String)],
+        path_project: Option<&str>,
+        now: i64,
+    ) -> HwResult<Done> {
+        let (cfg, req) = (&self.twin.cfg, self.req);
+        let hint = path_project.or_else(|| protocol::header_project(req));
+        let caller = protocol::authenticate(cfg, &st.world, self.auth, now, req, hint)?;
+        let project = match path_project {
+            Some(p) => {
+                protocol::check_project(cfg, &caller, req, p)?;
+                p.to_string()
+            }
+            // Account-level routes (`/v3/region-projects`, `/v3/domain/...`, `/v3/migrates`) work on
+            // the caller's account, in the project the request names or else its first one.
+            None => protocol::account_project(cfg, &caller, req)?,
+        };
+        let (_, ident, region) = settings::project_owner(cfg, &project).expect("the caller's project");
+        crate::core::record::note(|r| (r.account, r.region) = (caller.account.clone(), region.to_string()));
+        let query = Query(body::query_pairs(req.query)?);
+        let hreq = Req { params: params.to_vec(), query, body: req.body };
+        let timing = st.world.timing;
+        let mut ctx = Ctx {
+            cfg,
+            world: &mut st.world,
+            ids: &mut st.ids,
+            timing,
+            now,
+            account: &caller.account,
+            project: &project,
+            region,
+            user_id: &ident.user_id,
+            request_id: &self.request_id,
+        };
+        let reply = (op.handler)(&mut ctx, &hreq)?;
+        Ok(Done::Cbr { reply, account: caller.account, project, region: region.to_string() })
+    }
 }

@@ -16,7 +16,7 @@ use crate::world::World;
 pub use crate::core::limits::{HUAWEI_AKSK_BODY_BYTES as AKSK_BODY_LIMIT, HUAWEI_TOKEN_BODY_BYTES as TOKEN_BODY_LIMIT};
 
 /// The request as the edge hands it over (the same shape for every family).
-pub use crate::tencent::protocol::HttpIn;
+pub use crate::core::http::HttpIn;
 
 /// Who is calling.
 #[derive(Debug, Clone)]

@@ -27,7 +27,9 @@ use serde_json::{json, Value};
 use crate::config::{AuthMode, Config};
 use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
-use crate::world::{Twin, Work, World};
+use crate::core::http::Answer;
+use crate::core::txn::{self, Access, Family};
+use crate::world::{State, Twin, Work, World};
 use error::{TcError, TcResult};
 use model::{DiskOpLog, TcRegion, TcWork};
 use params::Params;
@@ -135,6 +137,17 @@ pub struct Action {
     pub rate: u32,
 }
 
+impl Action {
+    /// `Describe*` actions read (and their success lets read-gated work go on); all else writes.
+    pub fn access(&self) -> Access {
+        if self.name.starts_with("Describe") {
+            Access::Read
+        } else {
+            Access::Write
+        }
+    }
+}
+
 pub fn error_body(err: &TcError, request_id: &str) -> Value {
     json!({"Response": {"Error": {"Code": err.code, "Message": err.message}, "RequestId": request_id}})
 }
@@ -146,17 +159,71 @@ fn region_from_host(host: &str) -> Option<&str> {
     (tail.starts_with("tencentcloudapi.com")).then_some(region)
 }
 
-/// Serve one Tencent request. Always returns a `{"Response": ...}` body (HTTP 200).
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    crate::core::record::note(|r| r.request_id.clone_from(&request_id));
-    match serve(twin, auth, req) {
-        Ok(out) => out.into_body(&request_id),
-        Err(err) => {
-            crate::core::record::note(|r| r.error_code = Some(err.code.to_string()));
-            tracing::debug!(code = err.code, message = %err.message, "tencent request failed");
-            serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default()
-        }
+/// Serve one Tencent request through the request transaction. Always a `{"Response": ...}`
+/// body (HTTP 200).
+pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+    let family = Tencent { twin, auth, request_id: uuid::Uuid::new_v4().to_string() };
+    crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
+    txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
+}
+
+/// What only Tencent knows of a request: TC3/v1 decoding, its operation table, its envelope.
+struct Tencent<'t> {
+    twin: &'t Twin,
+    auth: AuthMode,
+    request_id: String,
+}
+
+/// A request past the protocol layer and the checks that need no state.
+struct Decoded {
+    call: protocol::Call,
+    action: &'static Action,
+    region: String,
+    params: Params,
+}
+
+impl Family<State> for Tencent<'_> {
+    type Call = Decoded;
+    type Output = Output;
+    type Error = TcError;
+
+    fn decode(&self, req: &HttpIn<'_>, now: i64) -> TcResult<Decoded> {
+        decode(self.twin, self.auth, req, now)
+    }
+
+    fn access(&self, d: &Decoded) -> Access {
+        d.action.access()
+    }
+
+    fn run(&self, st: &mut State, d: &Decoded, now: i64) -> TcResult<Output> {
+        let timing = st.world.timing;
+        let mut ctx = Ctx {
+            cfg: &self.twin.cfg,
+            world: &mut st.world,
+            ids: &mut st.ids,
+            timing,
+            now,
+            account: &d.call.account,
+            region: &d.region,
+            uin: &d.call.uin,
+        };
+        (d.action.handler)(&mut ctx, &d.params)
+    }
+
+    fn observe(&self, st: &mut State, d: &Decoded, _: &Output, now: i64) {
+        st.world.observe(&d.call.account, &d.region, now);
+    }
+
+    fn render(&self, _: Option<&Decoded>, out: TcResult<Output>) -> Answer {
+        let body = match out {
+            Ok(out) => out.into_body(&self.request_id),
+            Err(err) => {
+                crate::core::record::note(|r| r.error_code = Some(err.code.to_string()));
+                tracing::debug!(code = err.code, message = %err.message, "tencent request failed");
+                serde_json::to_vec(&error_body(&err, &self.request_id)).unwrap_or_default()
+            }
+        };
+        Answer::json(200, body)
     }
 }
 
@@ -168,7 +235,7 @@ pub fn answer_before_body(
     auth: AuthMode,
     method: &axum::http::Method,
     headers: &axum::http::HeaderMap,
-) -> Option<Vec<u8>> {
+) -> Option<Answer> {
     let now_secs = twin.clock.now_ms().div_euclid(1000);
     let err = protocol::tc3_head_refusal(&twin.cfg, auth, now_secs, method, headers)?;
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -176,13 +243,12 @@ pub fn answer_before_body(
         r.request_id.clone_from(&request_id);
         r.error_code = Some(err.code.to_string());
     });
-    Some(serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default())
+    Some(Answer::json(200, serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default()))
 }
 
-fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
+fn decode(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, now: i64) -> TcResult<Decoded> {
     let cfg = &twin.cfg;
-    let now = twin.clock.now_ms();
-    let call = protocol::decode(cfg, auth, now.div_euclid(1000), req)?;
+    let mut call = protocol::decode(cfg, auth, now.div_euclid(1000), req)?;
     crate::core::record::note(|r| (r.operation, r.account) = (call.action.clone(), call.account.clone()));
     let action = actions::find(&call.action).ok_or_else(|| {
         error::InvalidAction(format!("The action `{}` does not exist in CBS API {}.", call.action, protocol::VERSION))
@@ -209,26 +275,6 @@ fn serve(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> TcResult<Output> {
             ))
         })?;
     }
-    let params = Params::parse(action.schema, call.params)?;
-
-    let mut st = twin.state.lock();
-    let st = &mut *st;
-    st.world.catch_up(cfg, now);
-    let timing = st.world.timing;
-    let mut ctx = Ctx {
-        cfg,
-        world: &mut st.world,
-        ids: &mut st.ids,
-        timing,
-        now,
-        account: &call.account,
-        region: &region,
-        uin: &call.uin,
-    };
-    let out = (action.handler)(&mut ctx, &params);
-    if out.is_ok() && action.name.starts_with("Describe") {
-        st.world.observe(&call.account, &region, now);
-    }
-    st.world.catch_up(cfg, now);
-    out
+    let params = Params::parse(action.schema, std::mem::take(&mut call.params))?;
+    Ok(Decoded { call, action, region, params })
 }

@@ -30,13 +30,7 @@ const V1_COMMON: &[&str] = &[
     "Language",
 ];
 
-pub struct HttpIn<'a> {
-    pub method: &'a Method,
-    pub path: &'a str,
-    pub query: &'a str,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-}
+pub use crate::core::http::HttpIn;
 
 /// A request that passed the protocol layer.
 #[derive(Debug)]

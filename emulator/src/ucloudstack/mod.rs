@@ -16,12 +16,16 @@ pub mod seed;
 pub mod sign;
 pub mod snapshots;
 
+use std::cell::RefCell;
+
 use serde_json::{Map, Value};
 
 use crate::config::{AuthMode, Config, UcsAccount};
 use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
-use crate::world::{Twin, Work, World};
+use crate::core::http::Answer;
+use crate::core::txn::{self, Access, Family};
+use crate::world::{State, Twin, Work, World};
 use error::{self as e, UcsError, UcsResult};
 use model::{UcsRegion, UcsWork};
 use protocol::{Flat, HttpIn, Params};
@@ -83,26 +87,88 @@ pub type Fields = Map<String, Value>;
 
 pub type Handler = fn(&mut Ctx<'_>, &Params<'_>) -> UcsResult<Fields>;
 
-/// Serve one UCloudStack request: always HTTP 200 with the `<Action>Response` envelope.
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Vec<u8> {
-    let params = match protocol::decode(req) {
-        Ok(p) => p,
-        Err(err) => {
-            crate::core::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
-            return protocol::envelope("", err.ret_code, &err.message, Map::new());
+/// Serve one UCloudStack request through the request transaction: always HTTP 200 with the
+/// `<Action>Response` envelope.
+pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+    let family = UCloudStack { twin, auth, action: RefCell::new(String::new()) };
+    txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
+}
+
+/// What only UCloudStack knows of a request: three transports, the SHA-1 signature, its table.
+struct UCloudStack<'t> {
+    twin: &'t Twin,
+    auth: AuthMode,
+    /// The action as the request named it: the envelope echoes it, even when it is unknown.
+    action: RefCell<String>,
+}
+
+/// A request past decoding and the checks that need no state.
+struct Decoded<'t> {
+    act: &'static actions::Action,
+    flat: Flat,
+    user: &'t UcsAccount,
+}
+
+impl<'t> Family<State> for UCloudStack<'t> {
+    type Call = Decoded<'t>;
+    type Output = Fields;
+    type Error = UcsError;
+
+    fn decode(&self, req: &HttpIn<'_>, _now: i64) -> UcsResult<Decoded<'t>> {
+        let flat = protocol::decode(req)?;
+        let action = flat.get("Action").cloned().unwrap_or_default();
+        crate::core::record::note(|r| {
+            (r.operation, r.region) = (action.clone(), flat.get("Region").cloned().unwrap_or_default())
+        });
+        self.action.replace(action);
+        let (act, user) = check(&self.twin.cfg, self.auth, &self.action.borrow(), &flat)?;
+        Ok(Decoded { act, flat, user })
+    }
+
+    fn access(&self, d: &Decoded) -> Access {
+        if d.act.read {
+            Access::Read
+        } else {
+            Access::Write
         }
-    };
-    let action = params.get("Action").cloned().unwrap_or_default();
-    crate::core::record::note(|r| {
-        (r.operation, r.region) = (action.clone(), params.get("Region").cloned().unwrap_or_default())
-    });
-    match serve(twin, auth, &action, &params) {
-        Ok(fields) => protocol::envelope(&action, 0, "", fields),
-        Err(err) => {
-            crate::core::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
-            tracing::debug!(action, code = err.ret_code, message = %err.message, "ucloudstack request failed");
-            protocol::envelope(&action, err.ret_code, &err.message, Map::new())
+    }
+
+    fn run(&self, st: &mut State, d: &Decoded, now: i64) -> UcsResult<Fields> {
+        let (act, user, cfg) = (d.act, d.user, &self.twin.cfg);
+        let p = Params(&d.flat);
+        let region = p.req("Region")?;
+        let timing = st.world.timing;
+        let mut ctx = Ctx {
+            cfg,
+            world: &mut st.world,
+            ids: &mut st.ids,
+            timing,
+            now,
+            account: &user.account,
+            region,
+            user,
+        };
+        (act.handler)(&mut ctx, &p)
+    }
+
+    fn observe(&self, st: &mut State, d: &Decoded, _: &Fields, now: i64) {
+        if let Some(region) = d.flat.get("Region") {
+            st.world.observe(&d.user.account, region, now);
         }
+    }
+
+    fn render(&self, _: Option<&Decoded>, out: UcsResult<Fields>) -> Answer {
+        let action = self.action.borrow();
+        let action = action.as_str();
+        let body = match out {
+            Ok(fields) => protocol::envelope(action, 0, "", fields),
+            Err(err) => {
+                crate::core::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
+                tracing::debug!(action, code = err.ret_code, message = %err.message, "ucloudstack request failed");
+                protocol::envelope(action, err.ret_code, &err.message, Map::new())
+            }
+        };
+        Answer::json(200, body)
     }
 }
 
@@ -133,8 +199,13 @@ fn authenticate<'c>(cfg: &'c Config, mode: AuthMode, params: &Flat) -> UcsResult
     }
 }
 
-fn serve(twin: &Twin, auth: AuthMode, action: &str, params: &Flat) -> Result<Fields, UcsError> {
-    let cfg = &twin.cfg;
+/// The checks that need no state: the action, the signature, the region and zone.
+fn check<'c>(
+    cfg: &'c Config,
+    auth: AuthMode,
+    action: &str,
+    params: &Flat,
+) -> UcsResult<(&'static actions::Action, &'c UcsAccount)> {
     if action.is_empty() {
         return Err(e::missing_action());
     }
@@ -156,25 +227,5 @@ fn serve(twin: &Twin, auth: AuthMode, action: &str, params: &Flat) -> Result<Fie
     p.int("CompanyID")?;
     p.int("MemberID")?;
 
-    let now = twin.clock.now_ms();
-    let mut st = twin.state.lock();
-    let st = &mut *st;
-    st.world.catch_up(cfg, now);
-    let timing = st.world.timing;
-    let mut ctx = Ctx {
-        cfg,
-        world: &mut st.world,
-        ids: &mut st.ids,
-        timing,
-        now,
-        account: &user.account,
-        region: region_id,
-        user,
-    };
-    let out = (act.handler)(&mut ctx, &p);
-    if out.is_ok() && act.read {
-        st.world.observe(&user.account, region_id, now);
-    }
-    st.world.catch_up(cfg, now);
-    out
+    Ok((act, user))
 }

@@ -11,12 +11,7 @@ use serde_json::{Map, Value};
 use super::error::{self as e, UcsResult};
 use crate::core::limits::{self, Bound, Exceeded};
 
-pub struct HttpIn<'a> {
-    pub method: &'a Method,
-    pub query: &'a str,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-}
+pub use crate::core::http::HttpIn;
 
 /// Request parameters by name (byte order, which is also the signing order).
 pub type Flat = BTreeMap<String, String>;
@@ -202,7 +197,7 @@ mod tests {
         let body = serde_json::to_vec(&v).unwrap();
         let mut h = HeaderMap::new();
         h.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
-        decode(&HttpIn { method: &Method::POST, query: "", headers: &h, body: &body })
+        decode(&HttpIn { method: &Method::POST, path: "/api", query: "", headers: &h, body: &body })
     }
 
     #[test]
@@ -233,11 +228,11 @@ mod tests {
     #[test]
     fn duplicates_and_methods() {
         let h = HeaderMap::new();
-        let r = decode(&HttpIn { method: &Method::GET, query: "A=1&A=2", headers: &h, body: b"" });
+        let r = decode(&HttpIn { method: &Method::GET, path: "/api", query: "A=1&A=2", headers: &h, body: b"" });
         assert_eq!(r.unwrap_err().ret_code, e::PARAMS_NOT_AVAILABLE);
-        let r = decode(&HttpIn { method: &Method::PUT, query: "", headers: &h, body: b"" });
+        let r = decode(&HttpIn { method: &Method::PUT, path: "/api", query: "", headers: &h, body: b"" });
         assert_eq!(r.unwrap_err().ret_code, e::PARAMS_NOT_AVAILABLE);
-        let r = decode(&HttpIn { method: &Method::POST, query: "Action=X", headers: &h, body: b"Region=cn" }).unwrap();
+        let r = decode(&HttpIn { method: &Method::POST, path: "/api", query: "Action=X", headers: &h, body: b"Region=cn" }).unwrap();
         assert_eq!(r.len(), 2);
     }
 }
