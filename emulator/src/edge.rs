@@ -173,7 +173,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let req = HttpIn { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &received.bytes };
     match family {
-        Family::Control => crate::control::handle(&app, &parts.method, &path, &query, &received.bytes),
+        Family::Control => respond(crate::control::handle(&app.twin, &parts.method, &path, &query, &received.bytes)),
         Family::Tencent => respond(tencent::handle(&app.twin, app.auth, &req)),
         Family::Huawei => respond(huawei::handle(&app.twin, app.auth, &req)),
         Family::Gateway => respond(crate::gateway::handle(&app.twin, &req)),

@@ -227,14 +227,23 @@ impl Twin {
         Ok(Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default() })
     }
 
+    /// A control-plane change through the request transaction (core/txn.rs): the same lock,
+    /// catch-up, epoch and undo as an API request; the clock is caught up again after `change`,
+    /// which may have moved it.
+    pub fn change<T, E>(&self, change: impl FnOnce(&mut State) -> Result<T, E>) -> Result<T, E> {
+        crate::core::txn::apply(&self.state, &self.cfg, self.clock.now_ms(), || self.clock.now_ms(), change)
+    }
+
     /// Back to the seeded state (the clock and the timing policy are kept).
     pub fn reset(&self) {
         let now = self.clock.now_ms();
         let mut world = World::seeded(&self.cfg, &self.inventory, now).expect("the inventory was valid at start");
-        let mut st = self.state.lock();
-        world.timing = st.world.timing;
-        st.world = world;
-        st.ids = IdGen::new(self.cfg.id_seed);
+        let _ = self.change(|st| -> Result<(), ()> {
+            world.timing = st.world.timing;
+            st.world = world;
+            st.ids = IdGen::new(self.cfg.id_seed);
+            Ok(())
+        });
     }
 }
 

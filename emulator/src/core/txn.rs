@@ -86,18 +86,52 @@ pub fn transact<S: Store, F: Family<S>>(
     call: &F::Call,
     now_ms: i64,
 ) -> Result<F::Output, F::Error> {
-    let access = family.access(call);
+    let read = family.access(call) == Access::Read;
+    locked(
+        lock,
+        env,
+        now_ms,
+        |state| family.run(state, call, now_ms),
+        |state, done| {
+            if read {
+                family.observe(state, call, done, now_ms)
+            }
+        },
+        || family.settle_at(now_ms),
+    )
+}
+
+/// A change to the state that is no API operation (the control plane's: reset, timing, faults,
+/// inventory, completing jobs, moving the clock): the same lock, clock, epoch and undo as every
+/// request. The clock is caught up again at `settle_ms()` afterwards (the clock may have moved).
+pub fn apply<S: Store, T, E>(
+    lock: &Mutex<S>,
+    env: &S::Env,
+    now_ms: i64,
+    settle_ms: impl FnOnce() -> i64,
+    change: impl FnOnce(&mut S) -> Result<T, E>,
+) -> Result<T, E> {
+    locked(lock, env, now_ms, change, |_, _| {}, settle_ms)
+}
+
+fn locked<S: Store, T, E>(
+    lock: &Mutex<S>,
+    env: &S::Env,
+    now_ms: i64,
+    run: impl FnOnce(&mut S) -> Result<T, E>,
+    seen: impl FnOnce(&mut S, &T),
+    settle_ms: impl FnOnce() -> i64,
+) -> Result<T, E> {
     let mut state = lock.lock();
     state.catch_up(env, now_ms);
     let epoch = Epoch::open();
-    let out = family.run(&mut state, call, now_ms);
+    let out = run(&mut state);
     let id = epoch.id();
     drop(epoch);
     match &out {
         Err(_) => state.undo(id),
-        Ok(done) if access == Access::Read => family.observe(&mut state, call, done, now_ms),
-        Ok(_) => {}
+        Ok(done) => seen(&mut state, done),
     }
-    state.catch_up(env, family.settle_at(now_ms));
+    state.catch_up(env, settle_ms());
     out
 }

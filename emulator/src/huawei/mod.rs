@@ -10,7 +10,6 @@ pub mod agents;
 pub mod backups;
 pub mod body;
 pub mod checkpoints;
-pub mod control;
 pub mod error;
 pub mod iam;
 pub mod jobs;

@@ -1,28 +1,29 @@
 //! The control plane under `/_cloudtwin/`: health, reset, clock, timing, jobs, state and the
 //! operation list. JSON in and out (the operation list is text, one `surface\tname` per line).
 
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+mod huawei;
+
+use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::edge::App;
+use crate::core::http::Answer;
+
+use crate::world::Twin;
 use crate::core::timing::TimingPolicy;
 
-pub(crate) fn reply(status: StatusCode, body: Value) -> Response {
-    let mut resp = (status, serde_json::to_vec(&body).unwrap_or_default()).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    resp
+fn reply(status: StatusCode, body: Value) -> Answer {
+    Answer::json(status.as_u16(), serde_json::to_vec(&body).unwrap_or_default())
 }
 
-pub(crate) fn ok(body: Value) -> Response {
+fn ok(body: Value) -> Answer {
     reply(StatusCode::OK, body)
 }
 
-pub(crate) fn bad(msg: impl Into<String>) -> Response {
+fn bad(msg: impl Into<String>) -> Answer {
     reply(StatusCode::BAD_REQUEST, json!({"error": msg.into()}))
 }
 
-pub(crate) fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
+fn parse(body: &[u8]) -> Result<Value, Box<Answer>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -30,14 +31,13 @@ pub(crate) fn parse(body: &[u8]) -> Result<Value, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| Box::new(bad(format!("body is not JSON: {e}"))))
 }
 
-fn clock_view(app: &App) -> Value {
-    json!({"now": app.twin.clock.now_secs(), "now_ms": app.twin.clock.now_ms(), "mode": app.twin.clock.mode()})
+fn clock_view(twin: &Twin) -> Value {
+    json!({"now": twin.clock.now_secs(), "now_ms": twin.clock.now_ms(), "mode": twin.clock.mode()})
 }
 
-/// Bring the world up to the clock, so what the control plane shows is current.
-fn catch_up(app: &App) {
-    let now = app.twin.clock.now_ms();
-    app.twin.state.lock().world.catch_up(&app.twin.cfg, now);
+/// Read the state caught up to the clock, so what the control plane shows is current.
+fn view(twin: &Twin, read: impl FnOnce(&crate::world::State) -> Value) -> Value {
+    twin.change(|st| Ok::<_, ()>(read(st))).unwrap_or(Value::Null)
 }
 
 pub fn operations_text() -> String {
@@ -51,18 +51,18 @@ pub fn operations_text() -> String {
     s
 }
 
-pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8]) -> Response {
+pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8]) -> Answer {
     let route = path.trim_end_matches('/');
     crate::core::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
     match (method.as_str(), route) {
         ("GET", "/_cloudtwin/health") => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
         ("POST", "/_cloudtwin/reset") => {
-            app.twin.reset();
+            twin.reset();
             ok(json!({"reset": true}))
         }
-        ("GET", "/_cloudtwin/clock") => ok(clock_view(app)),
-        ("POST", "/_cloudtwin/clock") => set_clock(app, body),
-        ("GET", "/_cloudtwin/timing") => ok(json!(app.twin.state.lock().world.timing)),
+        ("GET", "/_cloudtwin/clock") => ok(clock_view(twin)),
+        ("POST", "/_cloudtwin/clock") => set_clock(twin, body),
+        ("GET", "/_cloudtwin/timing") => ok(json!(twin.state.lock().world.timing)),
         ("POST", "/_cloudtwin/timing") => {
             let v = match parse(body) {
                 Ok(v) => v,
@@ -79,12 +79,11 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
             if let Err(e) = policy.validate() {
                 return bad(e);
             }
-            app.twin.state.lock().world.timing = policy;
+            let _ = twin.change(|st| Ok::<_, ()>(st.world.timing = policy));
             ok(json!(policy))
         }
         ("GET", "/_cloudtwin/jobs") => {
-            catch_up(app);
-            ok(json!({"jobs": app.twin.state.lock().world.jobs}))
+            ok(view(twin, |st| json!({"jobs": st.world.jobs})))
         }
         ("POST", "/_cloudtwin/jobs/complete") => {
             let v = match parse(body) {
@@ -104,26 +103,24 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
                 }
                 Some(_) => return bad("ids must be a list of at most 10000 job ids"),
             };
-            let now = app.twin.clock.now_ms();
-            let mut st = app.twin.state.lock();
-            st.world.catch_up(&app.twin.cfg, now);
-            let n = st.world.force_complete(&app.twin.cfg, now, &|j| {
-                target.as_deref().is_none_or(|t| j.work.target() == t)
-                    && ids.as_ref().is_none_or(|ids| ids.contains(&j.id))
+            let now = twin.clock.now_ms();
+            let n = twin.change(|st| {
+                Ok::<_, ()>(st.world.force_complete(&twin.cfg, now, &|j| {
+                    target.as_deref().is_none_or(|t| j.work.target() == t)
+                        && ids.as_ref().is_none_or(|ids| ids.contains(&j.id))
+                }))
             });
-            ok(json!({"completed": n}))
+            ok(json!({"completed": n.unwrap_or(0)}))
         }
         ("GET", "/_cloudtwin/state") => {
-            catch_up(app);
-            let st = app.twin.state.lock();
-            ok(json!({"clock": clock_view(app), "world": st.world}))
+            let world = view(twin, |st| json!(st.world));
+            ok(json!({"clock": clock_view(twin), "world": world}))
         }
-        ("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention") => set_policy_retention(app, body),
-        (_, r) if r.starts_with("/_cloudtwin/huawei/") => crate::huawei::control::handle(app, method, r, body),
+        ("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention") => set_policy_retention(twin, body),
+        (_, r) if r.starts_with("/_cloudtwin/huawei/") => huawei::handle(twin, method, r, body),
         ("GET", "/_cloudtwin/operations") => {
-            let mut resp = (StatusCode::OK, operations_text()).into_response();
-            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-            resp
+            let text = operations_text().into_bytes();
+            Answer { status: 200, content_type: "text/plain; charset=utf-8", headers: Vec::new(), body: text }
         }
         (_, r)
             if [
@@ -147,14 +144,14 @@ pub fn handle(app: &App, method: &Method, path: &str, _query: &str, body: &[u8])
 /// The console-only retention of a scheduled snapshot policy: `{"Account": "default", "Region":
 /// "ap-guangzhou", "AutoSnapshotPolicyId": "asp-…", "RetentionMonths": N, "RetentionAmount": N,
 /// "AdvancedRetentionPolicy": {"Days": d, "Weeks": w, "Months": m, "Years": y} | null}`.
-fn set_policy_retention(app: &App, body: &[u8]) -> Response {
+fn set_policy_retention(twin: &Twin, body: &[u8]) -> Answer {
     let v = match parse(body) {
         Ok(v) => v,
         Err(r) => return *r,
     };
     let text = |k: &str, default: &str| v.get(k).and_then(Value::as_str).unwrap_or(default).to_string();
-    let account = text("Account", app.twin.cfg.accounts.first().map_or("default", |a| a.name.as_str()));
-    let region = text("Region", &app.twin.cfg.tencent.default_region);
+    let account = text("Account", twin.cfg.accounts.first().map_or("default", |a| a.name.as_str()));
+    let region = text("Region", &twin.cfg.tencent.default_region);
     let Some(id) = v.get("AutoSnapshotPolicyId").and_then(Value::as_str) else {
         return bad("AutoSnapshotPolicyId is required");
     };
@@ -167,16 +164,18 @@ fn set_policy_retention(app: &App, body: &[u8]) -> Response {
             Err(e) => return bad(format!("AdvancedRetentionPolicy: {e}")),
         },
     };
-    let mut st = app.twin.state.lock();
-    match crate::tencent::policies::set_retention(
-        &mut st.world,
-        &account,
-        &region,
-        id,
-        int("RetentionMonths"),
-        int("RetentionAmount"),
-        advanced,
-    ) {
+    let changed = twin.change(|st| {
+        crate::tencent::policies::set_retention(
+            &mut st.world,
+            &account,
+            &region,
+            id,
+            int("RetentionMonths"),
+            int("RetentionAmount"),
+            advanced,
+        )
+    });
+    match changed {
         Ok(()) => ok(json!({"updated": id})),
         Err(e) if e.starts_with("no policy") => reply(StatusCode::NOT_FOUND, json!({"error": e})),
         Err(e) => bad(e),
@@ -188,30 +187,27 @@ fn set_policy_retention(app: &App, body: &[u8]) -> Response {
 /// a longer jump is made of several calls, and other requests are served between them.
 pub const MAX_ADVANCE_SECS: i64 = 5 * 365 * 86_400;
 
-fn set_clock(app: &App, body: &[u8]) -> Response {
+/// How the clock is to move, checked before it moves.
+enum Move {
+    Set(i64),
+    Advance(i64),
+    Real,
+}
+
+fn set_clock(twin: &Twin, body: &[u8]) -> Answer {
     let v = match parse(body) {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    let clock = &app.twin.clock;
-    match (v.get("set"), v.get("advance"), v.get("mode")) {
+    let clock = &twin.clock;
+    let mv = match (v.get("set"), v.get("advance"), v.get("mode")) {
         (Some(s), None, None) => match s.as_i64() {
-            Some(t) if (0..=253_402_300_799).contains(&t) => {
-                // A set far ahead is a jump like an advance, unless no policy would run in
-                // between (replaying a capture at its signing time sets the clock by decades).
-                if t - clock.now_secs() > MAX_ADVANCE_SECS && app.twin.state.lock().world.jobs.has_recurring() {
-                    return bad(format!(
-                        "set is at most {MAX_ADVANCE_SECS} seconds (five years) ahead of the twin's clock while a \
-                         scheduled policy is active; move the clock in several steps"
-                    ));
-                }
-                clock.set(t)
-            }
+            Some(t) if (0..=253_402_300_799).contains(&t) => Move::Set(t),
             _ => return bad("set takes a unix time in seconds (0 to year 9999)"),
         },
         (None, Some(a), None) => match a.as_f64() {
             Some(secs) if secs.is_finite() && (0.0..=MAX_ADVANCE_SECS as f64).contains(&secs) => {
-                clock.advance_ms((secs * 1000.0).round() as i64)
+                Move::Advance((secs * 1000.0).round() as i64)
             }
             _ => {
                 return bad(format!(
@@ -220,18 +216,31 @@ fn set_clock(app: &App, body: &[u8]) -> Response {
                 ))
             }
         },
-        (None, None, Some(m)) if m == "real" => {
-            let ahead = chrono::Utc::now().timestamp() - clock.now_secs();
-            if ahead > MAX_ADVANCE_SECS && app.twin.state.lock().world.jobs.has_recurring() {
-                return bad(format!(
+        (None, None, Some(m)) if m == "real" => Move::Real,
+        _ => return bad("send exactly one of {\"set\": unix_seconds}, {\"advance\": seconds} or {\"mode\": \"real\"}"),
+    };
+    // A set far ahead is a jump like an advance, unless no policy would run in between
+    // (replaying a capture at its signing time sets the clock by decades).
+    let moved = twin.change(|st| {
+        let recurring = || st.world.jobs.has_recurring();
+        match mv {
+            Move::Set(t) if t - clock.now_secs() > MAX_ADVANCE_SECS && recurring() => Err(bad(format!(
+                "set is at most {MAX_ADVANCE_SECS} seconds (five years) ahead of the twin's clock while a \
+                 scheduled policy is active; move the clock in several steps"
+            ))),
+            Move::Real if chrono::Utc::now().timestamp() - clock.now_secs() > MAX_ADVANCE_SECS && recurring() => {
+                Err(bad(format!(
                     "the real time is more than {MAX_ADVANCE_SECS} seconds (five years) ahead of the twin's clock \
                      and a scheduled policy is active; advance in several steps first"
-                ));
+                )))
             }
-            clock.set_real()
+            Move::Set(t) => Ok(clock.set(t)),
+            Move::Advance(ms) => Ok(clock.advance_ms(ms)),
+            Move::Real => Ok(clock.set_real()),
         }
-        _ => return bad("send exactly one of {\"set\": unix_seconds}, {\"advance\": seconds} or {\"mode\": \"real\"}"),
+    });
+    match moved {
+        Ok(()) => ok(clock_view(twin)),
+        Err(refused) => refused,
     }
-    catch_up(app);
-    ok(clock_view(app))
 }

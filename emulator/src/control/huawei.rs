@@ -9,27 +9,27 @@
 //!   (same shape as fixtures/inventory.json); auto-binding vaults pick matching resources up.
 
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::model::Fault;
-use super::seed::{self, SeedServer, SeedVolume};
-use crate::control::{bad, ok, parse, reply};
-use crate::edge::App;
+use super::{bad, ok, parse, reply};
+use crate::core::http::Answer;
+use crate::huawei::model::Fault;
+use crate::huawei::seed::{self, SeedServer, SeedVolume};
+use crate::world::Twin;
 
 const FAULT_TYPES: &[&str] = &["backup", "restore", "delete", "replication", "migrate"];
 
-pub fn handle(app: &App, method: &Method, route: &str, body: &[u8]) -> Response {
+pub(super) fn handle(twin: &Twin, method: &Method, route: &str, body: &[u8]) -> Answer {
     let v = match parse(body) {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    let now = app.twin.clock.now_ms();
-    let cfg = &app.twin.cfg;
+    let now = twin.clock.now_ms();
+    let cfg = &twin.cfg;
     match (method.as_str(), route) {
-        ("GET", "/_cloudtwin/huawei/faults") => ok(json!({"faults": app.twin.state.lock().world.huawei_faults})),
+        ("GET", "/_cloudtwin/huawei/faults") => ok(json!({"faults": twin.state.lock().world.huawei_faults})),
         ("DELETE", "/_cloudtwin/huawei/faults") => {
-            app.twin.state.lock().world.huawei_faults.get_mut().clear();
+            let _ = twin.change(|st| Ok::<_, ()>(st.world.huawei_faults.get_mut().clear()));
             ok(json!({"faults": []}))
         }
         ("POST", "/_cloudtwin/huawei/faults") => {
@@ -48,26 +48,30 @@ pub fn handle(app: &App, method: &Method, route: &str, body: &[u8]) -> Response 
                     _ => return bad("count must be 1 to 1000"),
                 },
             };
-            let mut st = app.twin.state.lock();
-            st.world.huawei_faults.get_mut().push(Fault { operation_type: op.into(), target, count });
-            ok(json!({"faults": st.world.huawei_faults}))
+            let faults = twin.change(|st| {
+                st.world.huawei_faults.get_mut().push(Fault { operation_type: op.into(), target, count });
+                Ok::<_, ()>(json!(st.world.huawei_faults))
+            });
+            ok(json!({"faults": faults.unwrap_or_default()}))
         }
         ("POST", "/_cloudtwin/huawei/servers") | ("POST", "/_cloudtwin/huawei/volumes") => {
             let Some(project) = v.get("project_id").and_then(Value::as_str) else {
                 return bad("project_id is required");
             };
-            let Some((_, _, region)) = super::settings::project_owner(cfg, project) else {
+            let Some((_, _, region)) = crate::huawei::settings::project_owner(cfg, project) else {
                 return bad(format!("project {project} is not configured"));
             };
-            let mut st = app.twin.state.lock();
-            st.world.catch_up(cfg, now);
-            if route.ends_with("servers") {
+            let added = if route.ends_with("servers") {
                 let s: SeedServer = match v.get("server").cloned().map(serde_json::from_value) {
                     Some(Ok(s)) => s,
                     Some(Err(e)) => return bad(format!("server: {e}")),
                     None => return bad("server is required"),
                 };
-                seed::add_server(&mut st.world, project, &s, now);
+                twin.change(|st| {
+                    seed::add_server(&mut st.world, project, &s, now);
+                    crate::huawei::jobs::auto_bind(&mut st.world, project);
+                    Ok::<_, ()>(())
+                })
             } else {
                 let vol: SeedVolume = match v.get("volume").cloned().map(serde_json::from_value) {
                     Some(Ok(x)) => x,
@@ -75,10 +79,13 @@ pub fn handle(app: &App, method: &Method, route: &str, body: &[u8]) -> Response 
                     None => return bad("volume is required"),
                 };
                 let az = cfg.huawei.region(region).and_then(|r| r.azs.first()).cloned().unwrap_or_default();
-                seed::add_volume(&mut st.world, project, &vol, &az, now);
-            }
-            super::jobs::auto_bind(&mut st.world, project);
-            ok(json!({"added": true}))
+                twin.change(|st| {
+                    seed::add_volume(&mut st.world, project, &vol, &az, now);
+                    crate::huawei::jobs::auto_bind(&mut st.world, project);
+                    Ok::<_, ()>(())
+                })
+            };
+            ok(json!({"added": added.is_ok()}))
         }
         _ => reply(StatusCode::NOT_FOUND, json!({"error": format!("no control endpoint {method} {route}")})),
     }
