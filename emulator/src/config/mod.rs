@@ -3,6 +3,8 @@
 //! Everything the docs leave open (size ranges, quotas, prices) is a value here, not a constant in
 //! a handler, so a user can make the twin match their own account.
 
+pub mod huawei;
+
 use serde::{Deserialize, Serialize};
 
 use crate::core::timing::TimingPolicy;
@@ -37,7 +39,7 @@ pub struct Account {
     pub tencent: Option<TencentIdentity>,
     /// Huawei Cloud identity (domain, AK/SK, one project per region); none = no Huawei access.
     #[serde(default)]
-    pub huawei: Option<crate::huawei::settings::HuaweiIdentity>,
+    pub huawei: Option<huawei::HuaweiIdentity>,
     #[serde(default = "default_projects")]
     pub projects: Vec<Project>,
 }
@@ -194,7 +196,7 @@ fn default_disk_types() -> Vec<DiskTypeSpec> {
 pub struct Config {
     pub accounts: Vec<Account>,
     pub tencent: TencentSettings,
-    pub huawei: crate::huawei::settings::HuaweiSettings,
+    pub huawei: huawei::HuaweiSettings,
     pub timing: TimingPolicy,
     /// Which clock signature times and IAM tokens are checked against.
     pub signature_clock: SignatureClock,
@@ -290,7 +292,7 @@ impl Default for Config {
                             secret_key: DEFAULT_SECRET_KEY.into(),
                         }],
                     }),
-                    huawei: Some(crate::huawei::settings::HuaweiIdentity::default_account()),
+                    huawei: Some(huawei::HuaweiIdentity::default_account()),
                     projects: vec![
                         Project { id: 0, name: "Default Project".into() },
                         Project { id: 1001, name: "cloudtwin-dev".into() },
@@ -303,7 +305,7 @@ impl Default for Config {
                         uin: "100000000002".into(),
                         keys: vec![KeyPair { secret_id: PEER_SECRET_ID.into(), secret_key: PEER_SECRET_KEY.into() }],
                     }),
-                    huawei: Some(crate::huawei::settings::HuaweiIdentity::peer_account()),
+                    huawei: Some(huawei::HuaweiIdentity::peer_account()),
                     projects: default_projects(),
                 },
             ],
@@ -368,7 +370,7 @@ impl Config {
                 return Err(format!("account `{}` is configured twice", a.name));
             }
         }
-        crate::huawei::settings::validate(self)?;
+        validate_huawei(self)?;
         if !self.tencent.regions.iter().any(|r| r.id == self.tencent.default_region) {
             return Err(format!("default region `{}` is not a configured region", self.tencent.default_region));
         }
@@ -639,4 +641,24 @@ mod signature_clock_tests {
         assert_eq!("wall".parse::<SignatureClock>(), Ok(SignatureClock::Wall));
         assert!("sundial".parse::<SignatureClock>().unwrap_err().contains("either, wall or virtual"));
     }
+}
+
+/// Huawei project ids are 32 lowercase hex digits, unique, each in a configured region.
+fn validate_huawei(cfg: &Config) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for a in &cfg.accounts {
+        let Some(ident) = &a.huawei else { continue };
+        for p in &ident.projects {
+            if p.id.len() != 32 || !p.id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                return Err(format!("Huawei project id `{}` must be 32 lowercase hex digits", p.id));
+            }
+            if !seen.insert(p.id.clone()) {
+                return Err(format!("Huawei project `{}` is configured twice", p.id));
+            }
+            if cfg.huawei.region(&p.region).is_none() {
+                return Err(format!("Huawei project `{}` is in unknown region `{}`", p.id, p.region));
+            }
+        }
+    }
+    Ok(())
 }
