@@ -125,6 +125,84 @@ pub struct UcsSeed {
     pub disks: Vec<UcsSeedDisk>,
 }
 
+/// A Huawei resource tag as the inventory gives it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SeedTag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedVolume {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    #[serde(default = "sas")]
+    pub volume_type: String,
+    #[serde(default)]
+    pub bootable: bool,
+    /// For a volume of its own (not attached); attached ones take the server's.
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    #[serde(default)]
+    pub device: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<SeedTag>,
+}
+
+fn sas() -> String {
+    "SAS".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeedServer {
+    pub id: String,
+    pub name: String,
+    /// Nova status: ACTIVE, SHUTOFF, ERROR.
+    #[serde(default = "active")]
+    pub status: String,
+    pub availability_zone: String,
+    #[serde(default = "flavor")]
+    pub flavor: String,
+    #[serde(default)]
+    pub image_id: String,
+    #[serde(default = "x86")]
+    pub architecture: String,
+    #[serde(default = "linux")]
+    pub os_type: String,
+    #[serde(default)]
+    pub tags: Vec<SeedTag>,
+    #[serde(default)]
+    pub agent_version: Option<String>,
+    pub volumes: Vec<SeedVolume>,
+}
+
+fn active() -> String {
+    "ACTIVE".into()
+}
+fn flavor() -> String {
+    "s6.large.2".into()
+}
+fn x86() -> String {
+    "x86_64".into()
+}
+fn linux() -> String {
+    "Linux".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HuaweiSeed {
+    pub project_id: String,
+    #[serde(default)]
+    pub servers: Vec<SeedServer>,
+    #[serde(default)]
+    pub volumes: Vec<SeedVolume>,
+}
+
+/// Add one server (and its volumes) to a project.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Inventory {
@@ -132,7 +210,7 @@ pub struct Inventory {
     pub tencent: Vec<TencentSeed>,
     /// ECS servers and EVS volumes per Huawei project.
     #[serde(default)]
-    pub huawei: Vec<crate::huawei::seed::HuaweiSeed>,
+    pub huawei: Vec<HuaweiSeed>,
     #[serde(default)]
     pub ucloudstack: Vec<UcsSeed>,
 }

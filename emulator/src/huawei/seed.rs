@@ -1,84 +1,12 @@
 //! Turn the seed inventory into Huawei state: ECS servers with their EVS volumes, and volumes
 //! of their own, per project. Also used by the control plane to add resources at run time.
 
-use serde::{Deserialize, Serialize};
-
 use super::model::{Server, Tag, Volume};
 use crate::config::Config;
+pub use crate::inventory::{HuaweiSeed, SeedServer, SeedTag, SeedVolume};
 use crate::inventory::Inventory;
 use crate::world::World;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SeedVolume {
-    pub id: String,
-    pub name: String,
-    pub size: i64,
-    #[serde(default = "sas")]
-    pub volume_type: String,
-    #[serde(default)]
-    pub bootable: bool,
-    /// For a volume of its own (not attached); attached ones take the server's.
-    #[serde(default)]
-    pub availability_zone: Option<String>,
-    #[serde(default)]
-    pub device: Option<String>,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-}
-
-fn sas() -> String {
-    "SAS".into()
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SeedServer {
-    pub id: String,
-    pub name: String,
-    /// Nova status: ACTIVE, SHUTOFF, ERROR.
-    #[serde(default = "active")]
-    pub status: String,
-    pub availability_zone: String,
-    #[serde(default = "flavor")]
-    pub flavor: String,
-    #[serde(default)]
-    pub image_id: String,
-    #[serde(default = "x86")]
-    pub architecture: String,
-    #[serde(default = "linux")]
-    pub os_type: String,
-    #[serde(default)]
-    pub tags: Vec<Tag>,
-    #[serde(default)]
-    pub agent_version: Option<String>,
-    pub volumes: Vec<SeedVolume>,
-}
-
-fn active() -> String {
-    "ACTIVE".into()
-}
-fn flavor() -> String {
-    "s6.large.2".into()
-}
-fn x86() -> String {
-    "x86_64".into()
-}
-fn linux() -> String {
-    "Linux".into()
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct HuaweiSeed {
-    pub project_id: String,
-    #[serde(default)]
-    pub servers: Vec<SeedServer>,
-    #[serde(default)]
-    pub volumes: Vec<SeedVolume>,
-}
-
-/// Add one server (and its volumes) to a project.
 pub fn add_server(world: &mut World, project: &str, s: &SeedServer, now_ms: i64) {
     let p = world.huawei.entry(project.to_string()).or_default();
     for (i, v) in s.volumes.iter().enumerate() {
@@ -97,7 +25,7 @@ pub fn add_server(world: &mut World, project: &str, s: &SeedServer, now_ms: i64)
             architecture: s.architecture.clone(),
             os_type: s.os_type.clone(),
             volumes: s.volumes.iter().map(|v| v.id.clone()).collect(),
-            tags: s.tags.clone(),
+            tags: tags(&s.tags),
             created_ms: now_ms,
             agent_version: s.agent_version.clone(),
         },
@@ -122,7 +50,7 @@ fn volume(v: &SeedVolume, az: &str, attached: Option<(&str, String)>, now_ms: i6
         bootable: v.bootable,
         server_id: attached.as_ref().map(|(s, _)| s.to_string()),
         device: attached.map(|(_, d)| d),
-        tags: v.tags.clone(),
+        tags: tags(&v.tags),
         created_ms: now_ms,
     }
 }
@@ -140,4 +68,8 @@ pub fn apply(world: &mut World, cfg: &Config, inventory: &Inventory, now_ms: i64
         }
     }
     Ok(())
+}
+
+fn tags(seed: &[SeedTag]) -> Vec<Tag> {
+    seed.iter().map(|t| Tag { key: t.key.clone(), value: t.value.clone() }).collect()
 }
