@@ -8,7 +8,6 @@ pub mod core;
 pub mod control;
 pub mod edge;
 pub mod gateway;
-pub mod history;
 pub mod huawei;
 pub mod inventory;
 pub mod queue;
@@ -20,6 +19,7 @@ pub mod ucloudstack;
 pub mod world;
 
 // The core's modules under their earlier names, for the binary and the tests.
+pub use crate::core::logbook as history;
 pub use crate::core::{clock, ids, limits, ratelimit, record, timing};
 
 use std::net::SocketAddr;

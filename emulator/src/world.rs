@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::clock::Clock;
 use crate::config::Config;
 use crate::core::change::{Slot, Table, Undo};
-use crate::history::TokenBook;
+use crate::core::logbook::LOG_RETENTION_MS;
+use crate::huawei::tokens::TokenBook;
 use crate::huawei::model::{Fault, HwProject, HwWork};
 use crate::core::ids::IdGen;
 use crate::inventory::Inventory;
@@ -51,6 +52,23 @@ impl Work {
     }
 }
 
+/// Where and when a finished job happened: the log book it may have written to.
+enum Scope {
+    Tencent { account: String, region: String, at: i64 },
+    Huawei { project: String, at: i64 },
+    Other,
+}
+
+impl Scope {
+    fn of(job: &Job, at: i64) -> Scope {
+        match &job.work {
+            Work::Tencent(_) => Scope::Tencent { account: job.account.clone(), region: job.region.clone(), at },
+            Work::Huawei(w) => Scope::Huawei { project: w.project().to_string(), at },
+            Work::UCloudStack(_) => Scope::Other,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Job {
     pub id: u64,
@@ -72,7 +90,7 @@ pub struct World {
     pub huawei: BTreeMap<String, HwProject>,
     /// IAM tokens issued so far (never dumped: they are credentials).
     #[serde(skip)]
-    pub huawei_tokens: Slot<TokenBook>,
+    pub huawei_tokens: TokenBook,
     /// Failures the control plane asked for (`/_cloudtwin/huawei/faults`).
     pub huawei_faults: Slot<Vec<Fault>>,
     pub jobs: Jobs,
@@ -156,21 +174,52 @@ impl World {
         while let Some(id) = self.jobs.next_due(now_ms) {
             let job = self.jobs.remove(id).expect("a due job is queued");
             let at = self.finish(cfg, job, now_ms);
-            crate::history::prune_job_scope(self, &at);
+            self.prune_scope(&at);
         }
-        crate::history::prune(self, cfg, now_ms);
+        self.prune(cfg, now_ms);
     }
 
     /// Finish one job; returns where and when it happened (for the pruning that follows).
-    fn finish(&mut self, cfg: &Config, job: Job, now_ms: i64) -> crate::history::Scope {
+    fn finish(&mut self, cfg: &Config, job: Job, now_ms: i64) -> Scope {
         let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
-        let scope = crate::history::Scope::of(&job, done_at);
+        let scope = Scope::of(&job, done_at);
         match job.work {
             Work::Tencent(w) => crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
             Work::Huawei(w) => crate::huawei::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
             Work::UCloudStack(w) => crate::ucloudstack::jobs::finish(self, &job.account, &job.region, w),
         }
         scope
+    }
+
+    /// After one job: forget what its own log book no longer keeps at the job's time (a long
+    /// clock jump then never holds more than the retention at once).
+    fn prune_scope(&mut self, scope: &Scope) {
+        match scope {
+            Scope::Tencent { account, region, at } => {
+                if let Some(r) = self.tencent.get_mut(account).and_then(|a| a.get_mut(region)) {
+                    r.forget_logs_before(at - LOG_RETENTION_MS);
+                }
+            }
+            Scope::Huawei { project, at } => {
+                if let Some(p) = self.huawei.get_mut(project) {
+                    p.forget_before(at - LOG_RETENTION_MS);
+                }
+            }
+            Scope::Other => {}
+        }
+    }
+
+    /// Forget everything past its retention at `now_ms`: one look at the oldest entry of each
+    /// book. Tokens go once they have expired on every clock IAM accepts (`--signature-clock`).
+    fn prune(&mut self, cfg: &Config, now_ms: i64) {
+        let cutoff = now_ms - LOG_RETENTION_MS;
+        for r in self.tencent.values_mut().flat_map(|a| a.values_mut()) {
+            r.forget_logs_before(cutoff);
+        }
+        for p in self.huawei.values_mut() {
+            p.forget_before(cutoff);
+        }
+        self.huawei_tokens.forget_expired(cfg.signature_clock.earliest_ms(now_ms));
     }
 
     /// Complete in-flight jobs now, whatever their gates say (control plane): those `pick`

@@ -1,6 +1,12 @@
-//! Operation logs kept in a book ordered by when each entry stops mattering, so forgetting
-//! costs what is forgotten, not what is kept (retention: docs/soak.md). Writes are recorded in
-//! the change set (change.rs) like any other state.
+//! Operation logs (Tencent disk and snapshot logs, Huawei CBR tasks), each kept in a book ordered
+//! by when it stops mattering, so forgetting costs what is forgotten, not what is kept, and a
+//! twin that runs for months (or jumps years ahead) holds only what the retention holds. Writes
+//! are recorded in the change set (change.rs) like any other state.
+//!
+//! Retention (docs/soak.md): the API references say nothing about how long these operation
+//! logs can be queried. The twin keeps a finished entry for [`LOG_RETENTION_DAYS`] days after it
+//! ended (Tencent's audit trail, CloudAudit, keeps 90 days of events by default; the same is
+//! chosen for Huawei's task list); an entry still in progress is kept until it ends.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};

@@ -104,7 +104,7 @@ fn issue_token(cfg: &Config, world: &mut World, now: i64, req: &HttpIn<'_>) -> I
         expires_ms: now + ttl,
     };
     // Issuing is also when expired tokens go, for a client that only ever asks for tokens.
-    let tokens = world.huawei_tokens.get_mut();
+    let tokens = &mut world.huawei_tokens;
     tokens.forget_expired(cfg.signature_clock.earliest_ms(now));
     tokens.insert(token.clone(), t);
     let body = json!({"token": {

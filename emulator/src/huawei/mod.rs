@@ -29,6 +29,7 @@ pub mod sharing;
 pub mod sign;
 pub mod tags;
 pub mod tasks;
+pub mod tokens;
 pub mod vaults;
 
 use axum::http::Method;

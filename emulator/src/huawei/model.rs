@@ -567,3 +567,23 @@ impl Undo for HwProject {
         org_policies.undo(epoch);
     }
 }
+
+impl HwProject {
+    /// Forget the tasks that ended, and the emptied checkpoints, before `cutoff_ms` (retention:
+    /// core/logbook.rs).
+    pub fn forget_before(&mut self, cutoff_ms: i64) {
+        self.oplogs.forget_before(cutoff_ms);
+        self.forget_emptied_checkpoints(cutoff_ms);
+    }
+
+    /// Forget the checkpoints emptied before `cutoff_ms` that are still empty.
+    fn forget_emptied_checkpoints(&mut self, cutoff_ms: i64) {
+        while self.emptied_checkpoints.first().is_some_and(|(at, _)| *at < cutoff_ms) {
+            let (_, id) = self.emptied_checkpoints.get_mut().pop_first().expect("just seen");
+            let empty = self.checkpoints.get(&id).is_some_and(|c| c.backups.iter().all(|b| !self.backups.contains_key(b)));
+            if empty {
+                self.checkpoints.remove(&id);
+            }
+        }
+    }
+}

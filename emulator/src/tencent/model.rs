@@ -253,6 +253,12 @@ pub struct TcRegion {
 }
 
 impl TcRegion {
+    /// Forget the operation-log entries that ended before `cutoff_ms` (retention: core/logbook.rs).
+    pub fn forget_logs_before(&mut self, cutoff_ms: i64) {
+        self.disk_logs.forget_before(cutoff_ms);
+        self.snapshot_logs.forget_before(cutoff_ms);
+    }
+
     /// Disks listed by Describe calls (not those whose creation is still in flight).
     pub fn visible_disk(&self, id: &str) -> Option<&Disk> {
         self.disks.get(id).filter(|d| !d.creating)
