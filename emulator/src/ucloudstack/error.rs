@@ -4,7 +4,7 @@
 //! Seed 002 documents no codes. The protocol and parameter codes are the ones UCloud's API
 //! family uses (160 missing action, 161 unknown action, 170/171/172 signature and key, 220/230/240
 //! parameters); the resource codes (17xxx, UCloud's block-storage range) are the twin's choice and
-//! are listed in the README ("UCloudStack RetCodes").
+//! are listed in docs/ucloudstack.md ("UCloudStack RetCodes").
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UcsError {
