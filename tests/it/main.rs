@@ -6,7 +6,10 @@
 //!
 //! The tests share one process and run in parallel threads, so none of them may change
 //! process-wide state (environment variables, the current directory, a fixed port): a child
-//! process gets its environment through `Command::env`, a twin listens on port 0.
+//! process gets its environment through `Command::env`, a twin listens on port 0. The one
+//! exception, `twin::ops` raising this process's soft limit of open files, only ever helps the
+//! others. A new test file is a module here: a file directly in `tests/` would be a binary of its
+//! own again, linking the emulator once more.
 
 mod common;
 
