@@ -17,7 +17,7 @@ requests, so the client costs little) and measured in three ways (docs/soak.md):
    retention_duration_days 1): wall time of that one request, RSS after it, log entries kept.
 3. A gateway `snapshot/create` after N IAM tokens were issued, before and after they expire.
 
-Nothing here is a pass/fail check (tests/history_bounds.rs proves the bounds); it prints numbers.
+Nothing here is a pass/fail check (tests/it/twin/history_bounds.rs proves the bounds); it prints numbers.
 """
 import http.client
 import json

@@ -3,7 +3,7 @@
 //! and the derived-key V11-HMAC-SHA256 — and refused with 401 APIGW.0301 when one signed byte
 //! changes or the clock is outside the allowed skew.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::timing::TimingPolicy;

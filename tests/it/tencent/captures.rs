@@ -2,7 +2,7 @@
 //! accepted byte for byte with the clock at its signing time, and rejected with
 //! AuthFailure.SignatureFailure when one signed byte changes.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::timing::TimingPolicy;

@@ -1,6 +1,6 @@
 //! The control plane and the `operations` command.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -46,7 +46,7 @@ fn health_clock_timing_reset() {
     assert_eq!(r.status, 400);
     let r = common::raw(t.addr, "POST", "/_cloudtwin/timing", &[("Content-Type", "application/json")], b"{nope");
     assert_eq!(r.status, 400);
-    // A body without a Content-Type is what a web page's Blob sends cross-site: refused (tests/edge.rs).
+    // A body without a Content-Type is what a web page's Blob sends cross-site: refused (twin/edge.rs).
     let r = common::raw(t.addr, "POST", "/_cloudtwin/timing", &[], b"{nope");
     assert_eq!(r.status, 415);
 }

@@ -3,7 +3,7 @@
 //! documented validation and state error (with the state unchanged), and organization policies
 //! deploying into member projects on the virtual clock.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::huawei::settings::{HwProjectCfg, DEFAULT_AK, DEFAULT_SK, PEER_AK, PEER_SK};

@@ -2,7 +2,7 @@
 //! application/json` exactly, `{"Response": {"Error": {...}, "RequestId"}}`, the documented code,
 //! and no change of state.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, PEER_SECRET_ID, PEER_SECRET_KEY};
 use cloudtwin_emulator::tencent::sign;

@@ -1,7 +1,7 @@
 //! Disk and backup-point state machines on the virtual clock, driven over HTTP exactly as a
 //! client would, plus the documented limits and all-or-nothing batches.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::timing::TimingPolicy;
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! retention keeps, expired IAM tokens go, and a clock jump over years of hourly policies leaves
 //! a bounded state behind. Counts, not timings (benches/soak.py measures bytes and seconds).
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::control::MAX_ADVANCE_SECS;
 use cloudtwin_emulator::history::LOG_RETENTION_DAYS;

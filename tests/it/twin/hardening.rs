@@ -3,7 +3,7 @@
 //! crash), nothing in the state changes, and the twin stays healthy. Also the Huawei signature
 //! rules of issue 11 (a declared body hash must be the body's; one Authorization; Host signed).
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};

@@ -2,7 +2,7 @@
 //! unreachable targets, the real-cloud guard rails, the real-cloud path against a second twin
 //! addressed as the cloud, the report formats and re-recording.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

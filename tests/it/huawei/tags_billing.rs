@@ -3,7 +3,7 @@
 //! them; orders turn on-demand vaults yearly/monthly and resize them. Every rejected request
 //! leaves the state as it was.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::timing::TimingPolicy;
 use common::hw::*;

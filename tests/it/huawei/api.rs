@@ -2,7 +2,7 @@
 //! errors (with the state unchanged), the async state machines on the virtual clock, policies
 //! firing with retention, replication, tokens and tenant checks.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::huawei::settings::{DEFAULT_AK, DEFAULT_SK, PEER_AK, PEER_SK};
 use cloudtwin_emulator::huawei::sign::Algorithm;

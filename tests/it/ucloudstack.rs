@@ -2,7 +2,7 @@
 //! the SHA-1 signature and its failures, the documented states on the clock, limits and filters,
 //! and the disk actions a user starts from.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

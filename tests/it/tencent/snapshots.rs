@@ -1,6 +1,6 @@
 //! Snapshots, sharing, cross-region copies and scheduled policies on the virtual clock.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::config::{PEER_SECRET_ID, PEER_SECRET_KEY};
 use cloudtwin_emulator::timing::TimingPolicy;

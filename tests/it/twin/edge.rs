@@ -2,7 +2,7 @@
 //! (cross-site requests), the control token, bodies refused before they are buffered, framing
 //! errors told from oversized bodies, and odd methods. Every refusal leaves the state as it was.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

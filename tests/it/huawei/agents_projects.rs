@@ -2,7 +2,7 @@
 //! every operation's answer, each documented validation and state error with the state
 //! unchanged, account-level authentication, and tenant migration on the virtual clock.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::huawei::settings::{DEFAULT_AK, DEFAULT_SK, PEER_AK, PEER_SK};
 use cloudtwin_emulator::huawei::sign::{self, Algorithm, Outgoing};

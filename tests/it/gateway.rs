@@ -2,7 +2,7 @@
 //! against the seed's example, the same state as the native Tencent API both ways, paging and
 //! fuzzy search, the Properties rules, and every kind of error in the gateway envelope.
 
-mod common;
+use crate::common;
 
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::timing::TimingPolicy;
