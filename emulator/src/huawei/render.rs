@@ -3,10 +3,13 @@
 //! `2019-05-23T12:51:10.071+00:00` (the examples' dominant form; the tables disagree among
 //! themselves), except a policy's `start_time`, which the tables print as `2020-01-08 09:59:49`.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
+use super::domain::capacity::{mb_to_gb, resource_backups, resource_size, used_mb};
 use super::model::TYPE_SERVER;
-use super::model::{Backup, Checkpoint, HwProject, OpLog, OperationDefinition, Policy, ReplicationRecord, Tag, Vault};
+use super::model::{
+    Backup, Checkpoint, HwProject, Member, OpLog, OperationDefinition, OrgPolicy, Policy, ReplicationRecord, Tag, Vault,
+};
 
 pub fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
@@ -24,35 +27,12 @@ pub fn tags(tags: &[Tag]) -> Value {
     Value::Array(tags.iter().map(|t| json!({"key": t.key, "value": t.value})).collect())
 }
 
-/// Size in GB of what a vault resource protects: a server's volumes (minus exclusions) or a volume.
-pub fn resource_size(p: &HwProject, id: &str, exclude: &[String]) -> i64 {
-    if let Some(s) = p.servers.get(id) {
-        s.volumes.iter().filter(|v| !exclude.contains(v)).filter_map(|v| p.volumes.get(v)).map(|v| v.size).sum()
-    } else {
-        p.volumes.get(id).map(|v| v.size).unwrap_or(0)
-    }
-}
-
-/// Backups of a resource in a vault (whole backups, not the per-disk children).
-fn resource_backups<'a>(p: &'a HwProject, vault: &'a str, resource: &'a str) -> impl Iterator<Item = &'a Backup> {
-    p.backups.values().filter(move |b| b.vault_id == vault && b.resource_id == resource && b.parent_id.is_none())
-}
-
-pub fn mb_to_gb(mb: i64) -> i64 {
-    (mb + 1023) / 1024
-}
-
 pub fn spec_code(protect_type: &str, object_type: &str) -> String {
     let object = match object_type {
         "disk" => "volume",
         other => other,
     };
     format!("vault.{protect_type}.{object}.normal")
-}
-
-/// MB stored in a vault.
-pub fn used_mb(p: &HwProject, vault: &str) -> i64 {
-    p.backups.values().filter(|b| b.vault_id == vault && b.parent_id.is_none()).map(|b| b.size_mb).sum()
 }
 
 pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
@@ -325,4 +305,55 @@ pub fn page(key: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value 
     out.insert("limit".into(), json!(limit));
     out.insert("offset".into(), json!(offset));
     Value::Object(out)
+}
+
+/// A shared backup as its receiver sees it (per-disk backups in the same vault as their parent).
+pub fn backup_view(owner: &HwProject, b: &Backup, m: &Member) -> Value {
+    fn put_vault(v: &mut Value, vault: &str) {
+        v["vault_id"] = json!(vault);
+        for c in v["children"].as_array_mut().into_iter().flatten() {
+            put_vault(c, vault);
+        }
+    }
+    let mut v = backup(owner, b);
+    if let Some(vault) = m.vault_id.as_deref() {
+        put_vault(&mut v, vault);
+    }
+    v
+}
+
+/// The Member object in the examples' key order; fields without a value are left out, as the
+/// examples leave out `image_id`, `updated_at` and a pending member's `vault_id`. The twin
+/// registers no images, so `image_id` never appears.
+pub fn member(m: &Member) -> Value {
+    let mut o = Map::new();
+    o.insert("status".into(), json!(m.status));
+    o.insert("backup_id".into(), json!(m.backup_id));
+    if let Some(v) = &m.vault_id {
+        o.insert("vault_id".into(), json!(v));
+    }
+    o.insert("dest_project_id".into(), json!(m.dest_project_id));
+    o.insert("created_at".into(), json!(time(m.created_ms)));
+    if let Some(u) = m.updated_ms {
+        o.insert("updated_at".into(), json!(time(u)));
+    }
+    o.insert("id".into(), json!(m.id));
+    Value::Object(o)
+}
+
+pub fn org_policy(op: &OrgPolicy) -> Value {
+    json!({
+        "id": op.id,
+        "name": op.name,
+        "description": op.description,
+        "operation_type": op.operation_type,
+        "domain_id": op.domain_id,
+        "policy_name": op.policy_name,
+        "policy_operation_definition": definition(&op.definition),
+        "policy_enabled": op.policy_enabled,
+        "policy_trigger": {"properties": {"pattern": op.patterns}},
+        "status": op.status,
+        "domain_name": op.domain_name,
+        "effective_scope": op.effective_scope,
+    })
 }

@@ -2,11 +2,12 @@
 
 use serde_json::{json, Value};
 
-use super::body::{check_description, check_name, is_han, Obj};
-use super::error::{self as e, invalid, HwResult};
-use super::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
-use super::model::{PROVIDER_DISK, PROVIDER_SERVER, PROVIDER_TURBO, PROVIDER_VMWARE};
-use super::{jobs, render, Ctx, Reply, Req};
+use crate::huawei::body::{check_description, check_name, is_han, Obj};
+use crate::huawei::domain::{backup, capacity, task, vault};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
+use crate::huawei::model::{PROVIDER_DISK, PROVIDER_SERVER, PROVIDER_TURBO, PROVIDER_VMWARE};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 pub const OBJECT_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "vmware", "rds", "file"];
 pub const RESOURCE_TYPES: &[&str] =
@@ -30,14 +31,6 @@ pub fn resource_type_for(object_type: &str) -> Option<&'static str> {
         "workspace" => Some("OS::Workspace::DesktopV2"),
         _ => None,
     }
-}
-
-pub fn get<'p>(p: Option<&'p HwProject>, id: &str) -> HwResult<&'p Vault> {
-    p.and_then(|p| p.vaults.get(id)).ok_or_else(|| e::Bs6105(format!("Vault {id} does not exist.")))
-}
-
-pub fn get_mut<'p>(ctx: &'p mut Ctx<'_>, id: &str) -> HwResult<&'p mut Vault> {
-    ctx.proj().vaults.get_mut(id).ok_or_else(|| e::Bs6105(format!("Vault {id} does not exist.")))
 }
 
 /// One tag: key ≤36 and value ≤43 characters of Chinese, letters, digits, `-`, `_` (value also
@@ -392,7 +385,7 @@ pub fn order_id(ctx: &mut Ctx<'_>) -> String {
 /// Place an order for a vault: it becomes the vault's `billing.order_id`.
 pub fn place_order(ctx: &mut Ctx<'_>, vault_id: &str) -> HwResult<String> {
     let order = order_id(ctx);
-    get_mut(ctx, vault_id)?.billing.orders.push(order.clone());
+    vault::get_mut(ctx, vault_id)?.billing.orders.push(order.clone());
     Ok(order)
 }
 
@@ -432,7 +425,7 @@ pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
 
 pub fn show_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let p = ctx.proj_ref();
-    let v = get(p, req.param("vault_id"))?;
+    let v = vault::get(p, req.param("vault_id"))?;
     Reply::ok(json!({"vault": render::vault(p.expect("vault found"), ctx.project, v)}))
 }
 
@@ -491,7 +484,7 @@ pub fn list_external_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> 
     let project = q.get("external_project_id").ok_or_else(|| invalid("external_project_id: it is required"))?;
     let region = q.get("region_id").ok_or_else(|| invalid("region_id: it is required"))?;
     let (limit, offset) = q.page(1000)?;
-    match super::settings::project_owner(ctx.cfg, project) {
+    match crate::huawei::settings::project_owner(ctx.cfg, project) {
         Some((account, _, r)) if account == ctx.account && r == region => {}
         _ => return Err(e::Bs7426(format!("Project {project} does not exist in region {region}."))),
     }
@@ -529,9 +522,9 @@ pub fn update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let threshold = v.int("threshold", 1, 100)?;
     let locked = v.bool("locked")?;
     let id = req.param("vault_id").to_string();
-    let used_gb = render::mb_to_gb(render::used_mb(ctx.proj(), &id));
+    let used_gb = capacity::mb_to_gb(capacity::used_mb(ctx.proj(), &id));
     let now = ctx.now;
-    let vault = get_mut(ctx, &id)?;
+    let vault = vault::get_mut(ctx, &id)?;
     if vault.billing.status != "available" {
         return Err(e::Bs6112(format!("Vault {id} is {}; it cannot be updated.", vault.billing.status)));
     }
@@ -572,7 +565,7 @@ pub fn update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         vault.locked = x;
     }
     vault.updated_ms = now;
-    jobs::auto_bind(ctx.world, ctx.project);
+    vault::auto_bind(ctx.world, ctx.project);
     let p = ctx.proj_ref().expect("vault found");
     Reply::ok(json!({"vault": render::vault(p, ctx.project, &p.vaults[&id])}))
 }
@@ -580,7 +573,7 @@ pub fn update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
 pub fn delete_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("vault_id").to_string();
     let project = ctx.project.to_string();
-    let vault = get(ctx.proj_ref(), &id)?;
+    let vault = vault::get(ctx.proj_ref(), &id)?;
     if vault.locked {
         return Err(e::Bs6153("Deleting a locked vault is not supported."));
     }
@@ -595,14 +588,14 @@ pub fn delete_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     }
     let name = vault.name.clone();
     let total = ctx.proj_ref().map_or(0, |p| p.backups.values().filter(|b| b.vault_id == id).count());
-    get_mut(ctx, &id)?.billing.status = "deleting".into();
+    vault::get_mut(ctx, &id)?.billing.status = "deleting".into();
     let log = ctx.new_oplog(
         &project,
         "vault_delete",
         (&id, &name),
         json!({"vault_delete": {"fail_count": 0, "total_count": total}}),
     );
-    jobs::launch(
+    task::launch(
         ctx,
         &project,
         &log.clone(),
@@ -619,13 +612,13 @@ pub fn add_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("vault_id").to_string();
     let limit = ctx.cfg.huawei.limits.resources_per_vault;
     let p = ctx.proj_ref();
-    let vault = get(p, &id)?;
+    let vault = vault::get(p, &id)?;
     if vault.billing.status != "available" {
         return Err(e::Bs6112(format!("Vault {id} is {}; resources cannot be added.", vault.billing.status)));
     }
     let added = bindable(p.expect("vault found"), vault, &new, limit)?;
     let ids: Vec<String> = added.iter().map(|r| r.id.clone()).collect();
-    get_mut(ctx, &id)?.resources.extend(added);
+    vault::get_mut(ctx, &id)?.resources.extend(added);
     Reply::ok(json!({"add_resource_ids": ids}))
 }
 
@@ -636,7 +629,7 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
     let ids = root.strs("resource_ids", 1, 256)?.ok_or_else(|| root.missing("resource_ids"))?;
     let vid = req.param("vault_id").to_string();
     let project = ctx.project.to_string();
-    let vault = get(ctx.proj_ref(), &vid)?;
+    let vault = vault::get(ctx.proj_ref(), &vid)?;
     if vault.locked {
         return Err(e::Bs6154("A locked vault does not support unbinding resources."));
     }
@@ -664,11 +657,11 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
         .map(|b| b.id.clone())
         .collect();
     for id in &gone {
-        jobs::remove_backup(p, id, now);
+        backup::remove_backup(p, id, now);
     }
     let extra = json!({"remove_resources": {"fail_count": 0, "total_count": total, "resources": resources}});
     let log = ctx.new_oplog(&project, "remove_resource", (&vid, &name), extra);
-    jobs::end_task(ctx.world, &project, &log, ctx.now, None);
+    task::end_task(ctx.world, &project, &log, ctx.now, None);
     Reply::ok(json!({"remove_resource_ids": ids}))
 }
 
@@ -678,7 +671,7 @@ fn associate(ctx: &mut Ctx<'_>, vault_id: &str, policy_id: &str, dest: Option<&s
     let pol = p
         .and_then(|p| p.policies.get(policy_id))
         .ok_or_else(|| e::Bs6000(format!("Policy {policy_id} does not exist.")))?;
-    let vault = get(p, vault_id)?;
+    let vault = vault::get(p, vault_id)?;
     let kind = pol.operation_type.clone();
     if vault.billing.cloud_type == "hybrid" && kind == "replication" {
         return Err(e::Bs6127("A hybrid-cloud vault cannot bind a replication policy."));
@@ -705,7 +698,7 @@ fn associate(ctx: &mut Ctx<'_>, vault_id: &str, policy_id: &str, dest: Option<&s
     } else {
         None
     };
-    get_mut(ctx, vault_id)?.policies.push((policy_id.to_string(), dest.clone()));
+    vault::get_mut(ctx, vault_id)?.policies.push((policy_id.to_string(), dest.clone()));
     Ok(dest)
 }
 
@@ -739,7 +732,7 @@ pub fn disassociate_vault_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<R
     root.only(&["policy_id"])?;
     let pid = root.req_str("policy_id")?.to_string();
     let vid = req.param("vault_id").to_string();
-    let vault = get_mut(ctx, &vid)?;
+    let vault = vault::get_mut(ctx, &vid)?;
     let pos = vault
         .policies
         .iter()
@@ -763,8 +756,8 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     let project = ctx.project.to_string();
     let limit = ctx.cfg.huawei.limits.resources_per_vault;
     let p = ctx.proj_ref();
-    let src = get(p, &vid)?;
-    let dst = get(p, &dest_id)?;
+    let src = vault::get(p, &vid)?;
+    let dst = vault::get(p, &dest_id)?;
     if src.locked || dst.locked {
         return Err(e::Bs6155("A locked vault does not support migrating resources."));
     }
@@ -804,8 +797,8 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
         .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
         .map(|b| b.size_mb)
         .sum();
-    if !jobs::fits(p, dst, moving_mb) {
-        let free_mb = (dst.billing.size * 1024 - render::used_mb(p, &dest_id)).max(0);
+    if !capacity::fits(p, dst, moving_mb) {
+        let free_mb = (dst.billing.size * 1024 - capacity::used_mb(p, &dest_id)).max(0);
         return Err(e::Bs6146(format!(
             "Destination vault {dest_id} has {free_mb} MB free; the migrated backups need {moving_mb} MB."
         )));
@@ -830,9 +823,9 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
             b.vault_id = dest_id.clone();
         }
     }
-    jobs::grow_to_fit(pr, &dest_id);
+    capacity::grow_to_fit(pr, &dest_id);
     let log = ctx.new_oplog(&project, "migrate_resources", (&vid, &name), json!({}));
-    jobs::end_task(ctx.world, &project, &log, ctx.now, None);
+    task::end_task(ctx.world, &project, &log, ctx.now, None);
     Reply::ok(json!({"migrated_resources": ids}))
 }
 
@@ -866,7 +859,7 @@ pub fn set_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let ids = root.strs("resource_ids", 1, 256)?.ok_or_else(|| root.missing("resource_ids"))?;
     let action = root.enum_str("action", &["suspend", "unsuspend"])?.ok_or_else(|| root.missing("action"))?;
     let vid = req.param("vault_id").to_string();
-    let vault = get_mut(ctx, &vid)?;
+    let vault = vault::get_mut(ctx, &vid)?;
     if let Some(rid) = ids.iter().find(|r| vault.resource(r).is_none()) {
         return Err(e::Bs6135(format!("Resource {rid} is not in vault {vid}.")));
     }
@@ -881,8 +874,8 @@ pub fn show_summary(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Reply> {
     if let Some(p) = ctx.proj_ref() {
         for v in p.vaults.values() {
             size += v.billing.size;
-            used += render::used_mb(p, &v.id);
+            used += capacity::used_mb(p, &v.id);
         }
     }
-    Reply::ok(json!({"size": size, "used_size": render::mb_to_gb(used)}))
+    Reply::ok(json!({"size": size, "used_size": capacity::mb_to_gb(used)}))
 }

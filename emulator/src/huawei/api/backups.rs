@@ -4,37 +4,21 @@ use std::cmp::Ordering;
 
 use serde_json::{json, Value};
 
-use super::body::{check_description, check_name, Obj};
-use super::error::{self as e, invalid, HwResult};
-use super::model::{Backup, HwProject, HwWork, Member, ReplicationRecord, TYPE_SERVER};
-use super::{jobs, policies, render, sharing, vaults, Ctx, Reply, Req};
-
-pub fn get<'p>(p: Option<&'p HwProject>, id: &str) -> HwResult<&'p Backup> {
-    p.and_then(|p| p.backups.get(id)).ok_or_else(|| e::Bs6200(format!("Backup {id} does not exist.")))
-}
-
-/// The error for a backup that is busy with something else.
-pub fn busy(b: &Backup) -> Option<e::HwError> {
-    match b.status.as_str() {
-        "restoring" | "waiting_restore" => Some(e::Bs6230(format!("Backup {} is being restored.", b.id))),
-        "deleting" | "waiting_delete" => Some(e::Bs6231(format!("Backup {} is being deleted.", b.id))),
-        "protecting" | "waiting_protect" => Some(e::Bs6203(format!("Backup {} is in progress.", b.id))),
-        _ if b.replication_records.iter().any(|r| r.status == "replicating") => {
-            Some(e::Bs6232(format!("Backup {} is being replicated.", b.id)))
-        }
-        _ => None,
-    }
-}
+use crate::huawei::body::{check_description, check_name, Obj};
+use crate::huawei::domain::{backup, capacity, replication, sharing as shares, task, vault};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{Backup, HwProject, HwWork, Member, TYPE_SERVER};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 pub fn show_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id");
     let p = ctx.proj_ref();
     if p.is_none_or(|p| !p.backups.contains_key(id)) {
-        if let Some((_, owner, b, m)) = sharing::shared_with(&ctx.world.huawei, ctx.project, id) {
-            return Reply::ok(json!({"backup": sharing::backup_view(owner, b, m)}));
+        if let Some((_, owner, b, m)) = shares::shared_with(&ctx.world.huawei, ctx.project, id) {
+            return Reply::ok(json!({"backup": render::backup_view(owner, b, m)}));
         }
     }
-    let b = get(p, id)?;
+    let b = backup::get(p, id)?;
     Reply::ok(json!({"backup": render::backup(p.expect("backup found"), b)}))
 }
 
@@ -127,14 +111,14 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     // Shared backups are listed once accepted unless `member_status` names another state, as
     // OpenStack Glance lists shared images (CBR's member API follows Glance's).
     if own_type != "private" {
-        let shared = sharing::shared_to(world, ctx.project, member_status.unwrap_or("accepted"));
+        let shared = shares::shared_to(world, ctx.project, member_status.unwrap_or("accepted"));
         entries.extend(shared.into_iter().map(|(p, b, m)| (p, b, Some(m))));
     }
     let full_vaults: Vec<&str> = match (used_percent, own) {
         (Some(pct), Some(p)) => p
             .vaults
             .values()
-            .filter(|v| render::used_mb(p, &v.id) * 100 >= pct * v.billing.size * 1024)
+            .filter(|v| capacity::used_mb(p, &v.id) * 100 >= pct * v.billing.size * 1024)
             .map(|v| v.id.as_str())
             .collect(),
         _ => vec![],
@@ -146,7 +130,7 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             None => b.parent_id.is_none(),
         })
         .filter(|(_, b, _)| eq("checkpoint_id").is_none_or(|x| b.checkpoint_id == x))
-        .filter(|(_, b, m)| eq("vault_id").is_none_or(|x| sharing::vault_seen(b, *m) == x))
+        .filter(|(_, b, m)| eq("vault_id").is_none_or(|x| shares::vault_seen(b, *m) == x))
         .filter(|(_, b, _)| eq("resource_id").is_none_or(|x| b.resource_id == x))
         .filter(|(_, b, _)| eq("resource_type").is_none_or(|x| b.resource_type == x))
         .filter(|(_, b, _)| eq("resource_az").is_none_or(|x| b.resource_az == x))
@@ -156,7 +140,7 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .filter(|(_, b, _)| incremental.is_none_or(|x| b.incremental == x))
         .filter(|(_, b, _)| statuses.is_empty() || statuses.contains(&b.status.as_str()))
         .filter(|(_, b, _)| start.is_none_or(|t| b.created_ms >= t) && end.is_none_or(|t| b.created_ms <= t))
-        .filter(|(_, b, m)| used_percent.is_none() || full_vaults.contains(&sharing::vault_seen(b, *m)))
+        .filter(|(_, b, m)| used_percent.is_none() || full_vaults.contains(&shares::vault_seen(b, *m)))
         .collect();
     list.sort_by(|(_, a, _), (_, b, _)| by_sort_keys(&sort, *a, *b, sort_value).then(b.seq.cmp(&a.seq)));
     // `marker` is the last id of the previous page: the page starts after it (in place of
@@ -176,7 +160,7 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .take(limit)
         .map(|(p, b, m)| {
             let mut v = match m {
-                Some(m) => sharing::backup_view(p, b, m),
+                Some(m) => render::backup_view(p, b, m),
                 None => render::backup(p, b),
             };
             if !show_replication {
@@ -203,7 +187,7 @@ pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         check_name("backup.name", n, false)?;
     }
     let id = req.param("backup_id").to_string();
-    get(ctx.proj_ref(), &id)?;
+    backup::get(ctx.proj_ref(), &id)?;
     let now = ctx.now;
     let b = ctx.proj().backups.get_mut(&id).expect("backup found");
     if let Some(n) = name {
@@ -218,14 +202,14 @@ pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id").to_string();
     let project = ctx.project.to_string();
     let p = ctx.proj_ref();
-    let b = get(p, &id)?;
+    let b = backup::get(p, &id)?;
     if b.parent_id.is_some() {
         return Err(e::Bs6201(format!("Backup {id} is part of a server backup; delete the server backup instead.")));
     }
-    if let Some(err) = busy(b) {
+    if let Some(err) = backup::busy(b) {
         return Err(err);
     }
-    let vault = vaults::get(p, &b.vault_id)?;
+    let vault = vault::get(p, &b.vault_id)?;
     if vault.locked && b.auto_trigger {
         return Err(e::Bs6220("Automatic backups in a locked vault cannot be deleted manually."));
     }
@@ -243,8 +227,8 @@ pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         }
     }
     let log = ctx.new_oplog(&project, "delete", (&vid, &vname), extra);
-    jobs::describe_task(ctx.world, &project, &log, &checkpoint, "", &provider, Some(resource));
-    jobs::launch(ctx, &project, &log.clone(), HwWork::DeleteDone { project: project.clone(), backup: id, oplog: log });
+    task::describe_task(ctx.world, &project, &log, &checkpoint, "", &provider, Some(resource));
+    task::launch(ctx, &project, &log.clone(), HwWork::DeleteDone { project: project.clone(), backup: id, oplog: log });
     Reply::status(204)
 }
 
@@ -280,7 +264,7 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id").to_string();
     let project = ctx.project.to_string();
     let p = ctx.proj_ref();
-    let b = get(p, &id)?;
+    let b = backup::get(p, &id)?;
     let p = p.expect("backup found");
     if b.image_type == "replication" {
         return Err(e::Bs2004("A replicated backup cannot be restored; copy it back or create a server from it."));
@@ -291,10 +275,10 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if b.status != "available" && !busy_state {
         return Err(e::Bs2005(format!("Backup {id} is {}; its status does not allow a restore.", b.status)));
     }
-    if let Some(err) = busy(b) {
+    if let Some(err) = backup::busy(b) {
         return Err(err);
     }
-    let vault = vaults::get(Some(p), &b.vault_id)?;
+    let vault = vault::get(Some(p), &b.vault_id)?;
     if vault.billing.status != "available" {
         return Err(e::Bs6202("The backup's vault is not available; it cannot be used for restore."));
     }
@@ -351,127 +335,11 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         x.status = "restoring".into();
         x.updated_ms = now;
     }
-    jobs::set_protect_status(pr, &target.0, "restoring");
+    task::set_protect_status(pr, &target.0, "restoring");
     let log = ctx.new_oplog(&project, "restore", (&vid, &vname), extra);
-    jobs::describe_task(ctx.world, &project, &log, &checkpoint, "", &provider, Some(resource));
-    jobs::launch(ctx, &project, &log.clone(), HwWork::RestoreDone { project: project.clone(), backup: id, oplog: log });
+    task::describe_task(ctx.world, &project, &log, &checkpoint, "", &provider, Some(resource));
+    task::launch(ctx, &project, &log.clone(), HwWork::RestoreDone { project: project.clone(), backup: id, oplog: log });
     Reply::status(202)
-}
-
-/// The backups of a vault that can still be replicated to `region`: whole, available server
-/// backups of its own, not yet (or unsuccessfully) copied there.
-pub fn replicable(p: &HwProject, vault: &str, region: &str) -> Vec<String> {
-    p.backups
-        .values()
-        .filter(|b| b.vault_id == vault && b.parent_id.is_none() && b.image_type == "backup")
-        .filter(|b| b.status == "available" && b.resource_type == TYPE_SERVER)
-        .filter(|b| !b.replication_records.iter().any(|r| r.destination_region == region && r.status != "fail"))
-        .map(|b| b.id.clone())
-        .collect()
-}
-
-/// Validate a replication request and start it: the record on the source backup, the task,
-/// and the job that writes the copy into the destination vault. Returns the record id.
-pub fn replicate(
-    ctx: &mut Ctx<'_>,
-    backup_id: &str,
-    dest: (&str, &str, &str),
-    auto_trigger: bool,
-    name: Option<&str>,
-    description: Option<&str>,
-) -> HwResult<String> {
-    let (dest_project, dest_region, dest_vault) = dest;
-    policies::check_destination(ctx, dest_region, dest_project)?;
-    let project = ctx.project.to_string();
-    let p = ctx.proj_ref();
-    let b = get(p, backup_id)?;
-    if b.status != "available" {
-        return Err(e::Bs1001(format!("Backup {backup_id} is {}; it cannot be replicated.", b.status)));
-    }
-    if b.image_type == "replication" {
-        return Err(e::Bs1002("A replicated backup cannot be replicated again."));
-    }
-    if b.resource_type != TYPE_SERVER {
-        return Err(e::Bs6122("Only cloud server backups can be replicated."));
-    }
-    if b.replication_records.iter().any(|r| r.destination_region == dest_region && r.status != "fail") {
-        return Err(e::Bs1009(format!("Backup {backup_id} is being or has been replicated to {dest_region}.")));
-    }
-    let dv = ctx.world.huawei.get(dest_project).and_then(|p| p.vaults.get(dest_vault));
-    let dv = dv.ok_or_else(|| e::Bs6120(format!("Destination vault {dest_vault} does not exist.")))?;
-    if dv.billing.protect_type != "replication" || dv.billing.object_type != "server" {
-        return Err(e::Bs6119(format!("Destination vault {dest_vault} is not a server replication vault.")));
-    }
-    if dv.billing.status != "available" {
-        return Err(e::Bs6112(format!("Destination vault {dest_vault} is {}.", dv.billing.status)));
-    }
-    // The copy stores what the backup stores; it must fit in the destination beside the copies
-    // already on their way there (6129), unless the destination grows to fit.
-    let pending_mb: i64 = ctx
-        .world
-        .huawei
-        .values()
-        .flat_map(|p| p.backups.values())
-        .flat_map(|b| {
-            b.replication_records
-                .iter()
-                .filter(|r| r.status == "replicating" && r.destination_vault_id == dest_vault)
-                .map(move |_| b.size_mb)
-        })
-        .sum();
-    let dest_p = ctx.world.huawei.get(dest_project).expect("destination vault found");
-    if !jobs::fits(dest_p, dv, pending_mb + b.size_mb) {
-        return Err(e::Bs6129(format!(
-            "Destination vault {dest_vault} has no room for the copy of backup {backup_id}."
-        )));
-    }
-    let vault = vaults::get(p, &b.vault_id)?;
-    let (vid, vname) = (vault.id.clone(), vault.name.clone());
-    let record_id = ctx.ids.uuid();
-    let dest_backup = ctx.ids.uuid();
-    let dest_checkpoint = ctx.ids.uuid();
-    let b = get(ctx.proj_ref(), backup_id)?.clone();
-    let record = ReplicationRecord {
-        id: record_id.clone(),
-        created_ms: ctx.now,
-        status: "replicating".into(),
-        vault_id: vid.clone(),
-        source_backup_id: b.id.clone(),
-        source_checkpoint_id: b.checkpoint_id.clone(),
-        source_project_id: project.clone(),
-        source_region: ctx.region.to_string(),
-        destination_backup_id: dest_backup.clone(),
-        destination_checkpoint_id: dest_checkpoint,
-        destination_project_id: dest_project.into(),
-        destination_region: dest_region.into(),
-        destination_vault_id: dest_vault.into(),
-        progress: 0,
-        fail_code: String::new(),
-        fail_reason: String::new(),
-        auto_trigger,
-    };
-    let extra = json!({"replication": {
-        "source_backup_id": b.id, "source_checkpoint_id": b.checkpoint_id, "source_project_id": project,
-        "source_region": ctx.region, "source_backup_name": b.name,
-        "destination_backup_id": dest_backup, "destination_checkpoint_id": record.destination_checkpoint_id,
-        "destination_project_id": dest_project, "destination_region": dest_region,
-        "destination_backup_name": name.unwrap_or(&b.name),
-    }});
-    ctx.proj().backups.get_mut(backup_id).expect("backup found").replication_records.push(record);
-    let log = ctx.new_oplog(&project, "replication", (&vid, &vname), extra);
-    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone());
-    jobs::describe_task(ctx.world, &project, &log, &b.checkpoint_id, "", &b.provider_id, Some(resource));
-    let work = HwWork::ReplicationDone {
-        project: project.clone(),
-        backup: backup_id.into(),
-        record: record_id.clone(),
-        oplog: log.clone(),
-        destination: dest_project.into(),
-        name: name.map(str::to_string),
-        description: description.map(str::to_string),
-    };
-    jobs::launch(ctx, &project, &log, work);
-    Ok(record_id)
 }
 
 pub fn copy_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -502,8 +370,8 @@ pub fn copy_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let dr = r.req_str("destination_region")?;
     let dv = r.req_str("destination_vault_id")?;
     let id = req.param("backup_id").to_string();
-    let record = replicate(ctx, &id, (dp, dr, dv), false, name, description)?;
-    let b = get(ctx.proj_ref(), &id)?;
+    let record = replication::replicate(ctx, &id, (dp, dr, dv), false, name, description)?;
+    let b = backup::get(ctx.proj_ref(), &id)?;
     Reply::ok(json!({"replication": {
         "backup_id": id,
         "destination_project_id": dp,
@@ -517,7 +385,7 @@ pub fn copy_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
 }
 
 pub fn show_metadata(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
-    let b = get(ctx.proj_ref(), req.param("backup_id"))?;
+    let b = backup::get(ctx.proj_ref(), req.param("backup_id"))?;
     let m = &b.metadata;
     // The doc returns each piece as a JSON-encoded string.
     let text = |k: &str| m.get(k).map(|v| v.to_string()).unwrap_or_else(|| "{}".into());
@@ -619,8 +487,8 @@ pub fn import_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         ctx.proj().backups.insert(backup_id.clone(), backup);
         let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});
         let log = ctx.new_oplog(&project, "sync", (&vid, &vname), extra);
-        jobs::describe_task(ctx.world, &project, &log, "", "", "", Some((resource_id, resource_name, rtype)));
-        jobs::end_task(ctx.world, &project, &log, ctx.now, None);
+        task::describe_task(ctx.world, &project, &log, "", "", "", Some((resource_id, resource_name, rtype)));
+        task::end_task(ctx.world, &project, &log, ctx.now, None);
         out.push(json!({"backup_id": backup_id, "operation_log_id": log}));
     }
     Reply::ok(json!({"sync": out}))

@@ -3,9 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::error::{self as e, invalid, HwResult};
-use super::model::{HwProject, Server, Volume, TYPE_SERVER, TYPE_VOLUME};
-use super::{render, Ctx, Reply, Req};
+use crate::huawei::domain::capacity;
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{HwProject, Server, Volume, TYPE_SERVER, TYPE_VOLUME};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 const PROTECTABLE_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "workspace_v2"];
 
@@ -18,7 +19,7 @@ fn protectable_type<'r>(req: &'r Req<'_>) -> HwResult<&'r str> {
 }
 
 /// The vault holding a resource, and its protect status there.
-fn holder<'p>(p: &'p HwProject, id: &str) -> Option<(&'p super::model::Vault, &'p str)> {
+fn holder<'p>(p: &'p HwProject, id: &str) -> Option<(&'p crate::huawei::model::Vault, &'p str)> {
     p.vaults.values().find_map(|v| v.resource(id).map(|r| (v, r.protect_status.as_str())))
 }
 
@@ -142,7 +143,7 @@ pub fn show_protectable(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
 
 pub fn check_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let body = req.json()?;
-    let root = super::body::Obj::root(&body);
+    let root = crate::huawei::body::Obj::root(&body);
     root.only(&["agent_status"])?;
     let items = root.objs("agent_status", 1, 256)?.ok_or_else(|| root.missing("agent_status"))?;
     let mut out = Vec::new();
@@ -234,7 +235,7 @@ pub fn show_storage_usage(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .skip(offset)
         .take(limit)
         .map(|(id, name, kind, count, mb)| {
-            json!({"backup_count": count, "backup_size": render::mb_to_gb(mb), "resource_id": id, "resource_name": name, "resource_type": kind, "backup_size_multiaz": 0})
+            json!({"backup_count": count, "backup_size": capacity::mb_to_gb(mb), "resource_id": id, "resource_name": name, "resource_type": kind, "backup_size_multiaz": 0})
         })
         .collect();
     Reply::ok(json!({"resource_count": total, "storage_usage": usage}))

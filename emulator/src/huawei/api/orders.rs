@@ -5,10 +5,12 @@
 
 use serde_json::json;
 
-use super::body::Obj;
-use super::error::{self as e, invalid, HwResult};
-use super::model::Period;
-use super::{render, vaults, Ctx, Reply, Req};
+use super::vaults;
+use crate::huawei::body::Obj;
+use crate::huawei::domain::{capacity, vault};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::Period;
+use crate::huawei::{render, Ctx, Reply, Req};
 
 /// `resource_spec_code` of an order change.
 const SPEC_CODES: &[&str] = &[
@@ -57,7 +59,7 @@ pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Re
     }
     let p = ctx.proj_ref();
     for id in &ids {
-        let v = vaults::get(p, id)?;
+        let v = vault::get(p, id)?;
         if v.billing.status != "available" {
             return Err(e::Bs6112(format!("Vault {id} is {}; its charging mode cannot change.", v.billing.status)));
         }
@@ -75,7 +77,7 @@ pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Re
     let order = vaults::order_id(ctx);
     let now = ctx.now;
     for id in &ids {
-        let v = vaults::get_mut(ctx, id)?;
+        let v = vault::get_mut(ctx, id)?;
         v.billing.charging_mode = "pre_paid".into();
         v.billing.period = Some(Period { period_type: period_type.into(), period_num, is_auto_renew, is_auto_pay });
         v.billing.orders.push(order.clone());
@@ -151,8 +153,8 @@ fn parse_change<'a>(root: &Obj<'a>, n: &Names) -> HwResult<Change<'a>> {
 /// UpdateOrder names in its path, which must be one of the vault's.
 fn change(ctx: &mut Ctx<'_>, c: &Change<'_>, order: Option<&str>) -> HwResult<Reply> {
     let id = c.vault_id;
-    let used_gb = render::mb_to_gb(render::used_mb(ctx.proj(), id));
-    let v = vaults::get(ctx.proj_ref(), id)?;
+    let used_gb = capacity::mb_to_gb(capacity::used_mb(ctx.proj(), id));
+    let v = vault::get(ctx.proj_ref(), id)?;
     // 6109 "the bill does not exist": an on-demand vault has no order to change.
     if v.billing.charging_mode != "pre_paid" {
         return Err(e::Bs6109(format!("Vault {id} is billed on demand; it has no yearly/monthly order to change.")));
@@ -172,7 +174,7 @@ fn change(ctx: &mut Ctx<'_>, c: &Change<'_>, order: Option<&str>) -> HwResult<Re
     }
     let new_order = vaults::order_id(ctx);
     let now = ctx.now;
-    let v = vaults::get_mut(ctx, id)?;
+    let v = vault::get_mut(ctx, id)?;
     v.billing.size = c.size;
     v.billing.product_id = Some(c.product_id.to_string());
     v.billing.orders.push(new_order.clone());

@@ -8,12 +8,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::body::Obj;
-use super::error::{self as e, HwResult};
-use super::model::{HwWork, Migration};
-use super::settings::{HuaweiIdentity, HwProjectCfg};
-use super::{Ctx, Reply, Req};
 use crate::config::Config;
+use crate::huawei::body::Obj;
+use crate::huawei::error::{self as e, HwResult};
+use crate::huawei::model::{HwWork, Migration};
+use crate::huawei::settings::{HuaweiIdentity, HwProjectCfg};
+use crate::huawei::{Ctx, Reply, Req};
 
 /// The doc's links point at IAM (`/v3/projects/{id}`, `/v3/auth/projects`), not at CBR.
 const IAM_LINK: &str = "https://iam.myhuaweicloud.com/v3";

@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
-use super::error::{self as e, HwResult};
-use super::model::OpLog;
-use super::{render, Ctx, Reply, Req};
+use crate::huawei::error::{self as e, HwResult};
+use crate::huawei::model::OpLog;
+use crate::huawei::{render, Ctx, Reply, Req};
 
 const TYPES: &[&str] = &[
     "backup",

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::body::Obj;
-use super::error::{self as e, invalid, HwResult};
-use super::model::{HwProject, Tag, Vault};
-use super::{render, vaults, Ctx, Reply, Req};
+use super::vaults;
+use crate::huawei::body::Obj;
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{HwProject, Tag, Vault};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 /// Keys one request may name in any tag list, whatever the per-vault limit (`tags_per_vault`,
 /// 20 in landingzone regions).

@@ -8,10 +8,11 @@
 
 use serde_json::{json, Value};
 
-use super::body::Obj;
-use super::error::{self as e, invalid, HwResult};
-use super::model::{Agent, AgentPath};
-use super::{jobs, render, Ctx, Reply, Req};
+use crate::huawei::body::Obj;
+use crate::huawei::domain::backup;
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{Agent, AgentPath};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 const STATUSES: &[&str] = &["normal", "abnormal", "uninstall"];
 
@@ -183,7 +184,7 @@ pub fn unregister_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let now = ctx.now;
     let p = ctx.proj();
     for b in &backups {
-        jobs::remove_backup(p, b, now);
+        backup::remove_backup(p, b, now);
     }
     p.agents.remove(&id);
     Reply::status(200)
