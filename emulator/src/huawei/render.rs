@@ -295,6 +295,60 @@ pub fn oplog(project_id: &str, o: &OpLog) -> Value {
     })
 }
 
+/// One ListBackups entry: the backup as its owner or (shared) its receiver sees it; the
+/// replication records only when `show_replication` asks for them.
+pub fn listed_backup(p: &HwProject, b: &Backup, m: Option<&Member>, show_replication: bool) -> Value {
+    let mut v = match m {
+        Some(m) => backup_view(p, b, m),
+        None => backup(p, b),
+    };
+    if !show_replication {
+        v["replication_records"] = json!([]);
+    }
+    v
+}
+
+/// ListBackups' answer: `offset` is where the page starts (after `marker`, when given).
+pub fn backup_list(items: Vec<Value>, count: usize, limit: usize, offset: usize) -> Value {
+    json!({"backups": items, "count": count, "limit": limit, "offset": offset})
+}
+
+/// One ImportBackup result: the backup and its sync task.
+pub fn synced_backup(backup_id: &str, oplog: &str) -> Value {
+    json!({"backup_id": backup_id, "operation_log_id": oplog})
+}
+
+/// ImportBackup's answer.
+pub fn sync_answer(items: Vec<Value>) -> Value {
+    json!({"sync": items})
+}
+
+/// MigrateVaultResource's answer: the resources that moved.
+pub fn migrated(ids: &[&str]) -> Value {
+    json!({"migrated_resources": ids})
+}
+
+/// ShowVaultResourceInstances' `count` answer.
+pub fn tag_count(total: usize) -> Value {
+    json!({"total_count": total})
+}
+
+/// One vault as ShowVaultResourceInstances lists it: a tagged resource with the vault as detail.
+pub fn tagged_vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
+    let detail = vault(p, project_id, v);
+    json!({
+        "resource_id": v.id,
+        "resource_name": v.name,
+        "resource_detail": {"vault": detail},
+        "tags": tags(&v.tags),
+    })
+}
+
+/// ShowVaultResourceInstances' `filter` answer: the page, and the total that matches.
+pub fn tagged_vaults(resources: Vec<Value>, total: usize) -> Value {
+    json!({"resources": resources, "total_count": total})
+}
+
 /// A list answer: `{"<key>": [...page...], "count": total, "limit": l, "offset": o}`.
 pub fn page(key: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value {
     let count = items.len();

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 
 use serde_json::{json, Value};
 
+use crate::huawei::body::Query;
 use crate::huawei::body::{check_description, check_name, Obj};
 use crate::huawei::domain::{backup, capacity, replication, sharing as shares, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
@@ -68,53 +69,116 @@ fn sort_value(b: &Backup, key: &str) -> (i64, String) {
     }
 }
 
-pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
-    let q = &req.query;
-    let (limit, offset) = q.page(1000)?;
-    let sort = parse_sort(q.get("sort"), SORT_KEYS)?;
-    let own_type = q.enum_str("own_type", &["private", "shared", "all_granted"])?.unwrap_or("private");
-    let member_status = q.enum_str("member_status", &["pending", "accepted", "rejected"])?;
-    let image_type = q.enum_str("image_type", &["backup", "replication"])?;
-    let incremental = q.bool("incremental")?;
-    q.bool("dec")?;
-    let show_replication = q.bool("show_replication")?.unwrap_or(false);
-    let used_percent = q.int("used_percent", 1, 100)?;
-    let start = q.time("start_time")?;
-    let end = q.time("end_time")?;
-    let name = q.get("name");
-    if name.is_some_and(|n| n.chars().count() > 255) {
-        return Err(invalid("name: at most 255 characters"));
+/// ListBackups' query filters, checked in the order the service checks them.
+struct BackupFilter<'q> {
+    q: &'q Query,
+    own_type: &'q str,
+    member_status: Option<&'q str>,
+    image_type: Option<&'q str>,
+    incremental: Option<bool>,
+    show_replication: bool,
+    used_percent: Option<i64>,
+    start: Option<i64>,
+    end: Option<i64>,
+    name: Option<&'q str>,
+    statuses: Vec<&'q str>,
+    parent: Option<&'q str>,
+}
+
+const BACKUP_STATUSES: &[&str] = &[
+    "available",
+    "protecting",
+    "deleting",
+    "restoring",
+    "error",
+    "waiting_protect",
+    "waiting_delete",
+    "waiting_restore",
+];
+
+impl<'q> BackupFilter<'q> {
+    fn parse(q: &'q Query) -> HwResult<Self> {
+        let own_type = q.enum_str("own_type", &["private", "shared", "all_granted"])?.unwrap_or("private");
+        let member_status = q.enum_str("member_status", &["pending", "accepted", "rejected"])?;
+        let image_type = q.enum_str("image_type", &["backup", "replication"])?;
+        let incremental = q.bool("incremental")?;
+        q.bool("dec")?;
+        let show_replication = q.bool("show_replication")?.unwrap_or(false);
+        let used_percent = q.int("used_percent", 1, 100)?;
+        let start = q.time("start_time")?;
+        let end = q.time("end_time")?;
+        let name = q.get("name");
+        if name.is_some_and(|n| n.chars().count() > 255) {
+            return Err(invalid("name: at most 255 characters"));
+        }
+        let statuses = q.all("status");
+        if let Some(s) = statuses.iter().find(|s| !BACKUP_STATUSES.contains(s)) {
+            return Err(invalid(format!("status: `{s}` is not a backup status")));
+        }
+        let parent = q.get("parent_id");
+        Ok(BackupFilter {
+            q,
+            own_type,
+            member_status,
+            image_type,
+            incremental,
+            show_replication,
+            used_percent,
+            start,
+            end,
+            name,
+            statuses,
+            parent,
+        })
     }
-    let statuses = q.all("status");
-    const STATUSES: &[&str] = &[
-        "available",
-        "protecting",
-        "deleting",
-        "restoring",
-        "error",
-        "waiting_protect",
-        "waiting_delete",
-        "waiting_restore",
-    ];
-    if let Some(s) = statuses.iter().find(|s| !STATUSES.contains(s)) {
-        return Err(invalid(format!("status: `{s}` is not a backup status")));
+
+    /// Whether a backup (seen through its share record, when shared) passes every filter;
+    /// `full_vaults` are the vaults at or over `used_percent`.
+    fn keeps(&self, b: &Backup, m: Option<&Member>, full_vaults: &[&str]) -> bool {
+        let eq = |key: &str| self.q.get(key);
+        let parent_ok = match self.parent {
+            Some(pid) => b.parent_id.as_deref() == Some(pid),
+            None => b.parent_id.is_none(),
+        };
+        parent_ok
+            && eq("checkpoint_id").is_none_or(|x| b.checkpoint_id == x)
+            && eq("vault_id").is_none_or(|x| shares::vault_seen(b, m) == x)
+            && eq("resource_id").is_none_or(|x| b.resource_id == x)
+            && eq("resource_type").is_none_or(|x| b.resource_type == x)
+            && eq("resource_az").is_none_or(|x| b.resource_az == x)
+            && eq("resource_name").is_none_or(|x| b.resource_name.contains(x))
+            && self.name.is_none_or(|x| b.name.contains(x))
+            && self.image_type.is_none_or(|x| b.image_type == x)
+            && self.incremental.is_none_or(|x| b.incremental == x)
+            && (self.statuses.is_empty() || self.statuses.contains(&b.status.as_str()))
+            && self.start.is_none_or(|t| b.created_ms >= t)
+            && self.end.is_none_or(|t| b.created_ms <= t)
+            && (self.used_percent.is_none() || full_vaults.contains(&shares::vault_seen(b, m)))
     }
-    let parent = q.get("parent_id");
-    let eq = |key: &str| q.get(key);
+}
+
+/// (whose backup, the backup, the share record when it is shared with this project)
+type Listed<'w> = (&'w HwProject, &'w Backup, Option<&'w Member>);
+
+/// The backups ListBackups looks at: the project's own, those shared with it, or both.
+fn candidates<'w>(ctx: &'w Ctx<'_>, f: &BackupFilter<'_>) -> Vec<Listed<'w>> {
     let world = &ctx.world.huawei;
-    let own = world.get(ctx.project);
-    // (whose backup, the backup, the share record when it is shared with this project)
-    let mut entries: Vec<(&HwProject, &Backup, Option<&Member>)> = Vec::new();
-    if own_type != "shared" {
-        entries.extend(own.into_iter().flat_map(|p| p.backups.values().map(move |b| (p, b, None))));
+    let mut entries: Vec<Listed<'w>> = Vec::new();
+    if f.own_type != "shared" {
+        entries.extend(world.get(ctx.project).into_iter().flat_map(|p| p.backups.values().map(move |b| (p, b, None))));
     }
     // Shared backups are listed once accepted unless `member_status` names another state, as
     // OpenStack Glance lists shared images (CBR's member API follows Glance's).
-    if own_type != "private" {
-        let shared = shares::shared_to(world, ctx.project, member_status.unwrap_or("accepted"));
+    if f.own_type != "private" {
+        let shared = shares::shared_to(world, ctx.project, f.member_status.unwrap_or("accepted"));
         entries.extend(shared.into_iter().map(|(p, b, m)| (p, b, Some(m))));
     }
-    let full_vaults: Vec<&str> = match (used_percent, own) {
+    entries
+}
+
+/// The project's vaults whose used share of their size is at least `pct` percent.
+fn vaults_at_least(p: Option<&HwProject>, pct: Option<i64>) -> Vec<&str> {
+    match (pct, p) {
         (Some(pct), Some(p)) => p
             .vaults
             .values()
@@ -122,26 +186,17 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             .map(|v| v.id.as_str())
             .collect(),
         _ => vec![],
-    };
-    let mut list: Vec<(&HwProject, &Backup, Option<&Member>)> = entries
-        .into_iter()
-        .filter(|(_, b, _)| match parent {
-            Some(pid) => b.parent_id.as_deref() == Some(pid),
-            None => b.parent_id.is_none(),
-        })
-        .filter(|(_, b, _)| eq("checkpoint_id").is_none_or(|x| b.checkpoint_id == x))
-        .filter(|(_, b, m)| eq("vault_id").is_none_or(|x| shares::vault_seen(b, *m) == x))
-        .filter(|(_, b, _)| eq("resource_id").is_none_or(|x| b.resource_id == x))
-        .filter(|(_, b, _)| eq("resource_type").is_none_or(|x| b.resource_type == x))
-        .filter(|(_, b, _)| eq("resource_az").is_none_or(|x| b.resource_az == x))
-        .filter(|(_, b, _)| eq("resource_name").is_none_or(|x| b.resource_name.contains(x)))
-        .filter(|(_, b, _)| name.is_none_or(|x| b.name.contains(x)))
-        .filter(|(_, b, _)| image_type.is_none_or(|x| b.image_type == x))
-        .filter(|(_, b, _)| incremental.is_none_or(|x| b.incremental == x))
-        .filter(|(_, b, _)| statuses.is_empty() || statuses.contains(&b.status.as_str()))
-        .filter(|(_, b, _)| start.is_none_or(|t| b.created_ms >= t) && end.is_none_or(|t| b.created_ms <= t))
-        .filter(|(_, b, m)| used_percent.is_none() || full_vaults.contains(&shares::vault_seen(b, *m)))
-        .collect();
+    }
+}
+
+pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
+    let q = &req.query;
+    let (limit, offset) = q.page(1000)?;
+    let sort = parse_sort(q.get("sort"), SORT_KEYS)?;
+    let f = BackupFilter::parse(q)?;
+    let full_vaults = vaults_at_least(ctx.world.huawei.get(ctx.project), f.used_percent);
+    let mut list: Vec<Listed<'_>> =
+        candidates(ctx, &f).into_iter().filter(|(_, b, m)| f.keeps(b, *m, &full_vaults)).collect();
     list.sort_by(|(_, a, _), (_, b, _)| by_sort_keys(&sort, *a, *b, sort_value).then(b.seq.cmp(&a.seq)));
     // `marker` is the last id of the previous page: the page starts after it (in place of
     // `offset`), and `count` stays the total that matches, as it is without a marker.
@@ -158,18 +213,9 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .iter()
         .skip(start)
         .take(limit)
-        .map(|(p, b, m)| {
-            let mut v = match m {
-                Some(m) => render::backup_view(p, b, m),
-                None => render::backup(p, b),
-            };
-            if !show_replication {
-                v["replication_records"] = json!([]);
-            }
-            v
-        })
+        .map(|(p, b, m)| render::listed_backup(p, b, *m, f.show_replication))
         .collect();
-    Reply::ok(json!({"backups": items, "count": list.len(), "limit": limit, "offset": start}))
+    Reply::ok(render::backup_list(items, list.len(), limit, start))
 }
 
 pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -260,85 +306,8 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             })
             .collect::<HwResult<_>>()?,
     };
-
-    let id = req.param("backup_id").to_string();
-    let project = ctx.project.to_string();
-    let p = ctx.proj_ref();
-    let b = backup::get(p, &id)?;
-    let p = p.expect("backup found");
-    if b.image_type == "replication" {
-        return Err(e::Bs2004("A replicated backup cannot be restored; copy it back or create a server from it."));
-    }
-    // §C.3: a backup being restored, deleted or replicated says so (6230, 6231, 6232); any
-    // other state but `available` (being made, failed) does not allow a restore (2005).
-    let busy_state = matches!(b.status.as_str(), "restoring" | "waiting_restore" | "deleting" | "waiting_delete");
-    if b.status != "available" && !busy_state {
-        return Err(e::Bs2005(format!("Backup {id} is {}; its status does not allow a restore.", b.status)));
-    }
-    if let Some(err) = backup::busy(b) {
-        return Err(err);
-    }
-    let vault = vault::get(Some(p), &b.vault_id)?;
-    if vault.billing.status != "available" {
-        return Err(e::Bs6202("The backup's vault is not available; it cannot be used for restore."));
-    }
-    let target = if b.resource_type == TYPE_SERVER {
-        let sid = server_id
-            .or(resource_id)
-            .ok_or_else(|| invalid("restore.server_id: required to restore a server backup"))?;
-        if sid != b.resource_id {
-            return Err(e::Bs2003("Restoring a server backup to a different server is not allowed."));
-        }
-        let server = p.servers.get(sid).ok_or_else(|| e::Bs7100(format!("Server {sid} does not exist.")))?;
-        if mappings.is_empty() {
-            return Err(invalid("restore.mappings: required to restore a server backup"));
-        }
-        for (child, vol) in &mappings {
-            if !b.children.contains(child) {
-                return Err(invalid(format!("restore.mappings: backup {child} is not a disk backup of {id}")));
-            }
-            let v = p.volumes.get(vol).ok_or_else(|| e::Bs7000(format!("Volume {vol} does not exist.")))?;
-            if !server.volumes.contains(vol) {
-                return Err(invalid(format!("restore.mappings: volume {vol} is not attached to server {sid}")));
-            }
-            if v.size < p.backups.get(child).map_or(0, |c| c.resource_size) {
-                return Err(e::Bs2001(format!("Volume {vol} is smaller than the backed-up disk.")));
-            }
-        }
-        (sid.to_string(), server.name.clone())
-    } else {
-        // "volume_id: required for a volume restore" (4.7.6); resource_id, the generic target,
-        // also names it, as it names the server of a whole-server restore.
-        let vid = volume_id
-            .or(resource_id)
-            .ok_or_else(|| invalid("restore.volume_id: required to restore a volume backup"))?;
-        let v = p.volumes.get(vid).ok_or_else(|| e::Bs7000(format!("Volume {vid} does not exist.")))?;
-        if v.size < b.resource_size {
-            return Err(e::Bs2001(format!("Volume {vid} is smaller than the backed-up disk.")));
-        }
-        (vid.to_string(), v.name.clone())
-    };
-    if let Some(res) = p.vaults.values().find_map(|v| v.resource(&target.0)) {
-        match res.protect_status.as_str() {
-            "protecting" => return Err(e::Bs2002(format!("Resource {} is being backed up.", target.0))),
-            "restoring" => return Err(e::Bs2010(format!("Resource {} is being restored.", target.0))),
-            _ => {}
-        }
-    }
-    let (vid, vname) = (vault.id.clone(), vault.name.clone());
-    let extra = json!({"restore": {"backup_id": id, "backup_name": b.name, "target_resource_id": target.0, "target_resource_name": target.1}});
-    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone());
-    let (checkpoint, provider) = (b.checkpoint_id.clone(), b.provider_id.clone());
-    let now = ctx.now;
-    let pr = ctx.proj();
-    if let Some(x) = pr.backups.get_mut(&id) {
-        x.status = "restoring".into();
-        x.updated_ms = now;
-    }
-    task::set_protect_status(pr, &target.0, "restoring");
-    let log = ctx.new_oplog(&project, "restore", (&vid, &vname), extra);
-    task::describe_task(ctx.world, &project, &log, &checkpoint, "", &provider, Some(resource));
-    task::launch(ctx, &project, &log.clone(), HwWork::RestoreDone { project: project.clone(), backup: id, oplog: log });
+    let to = backup::RestoreTo { server_id, volume_id, resource_id, mappings };
+    backup::start_restore(ctx, req.param("backup_id"), &to)?;
     Reply::status(202)
 }
 
@@ -411,85 +380,42 @@ pub fn import_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let root = Obj::root(&body);
     root.only(&["sync"])?;
     let items = root.objs("sync", 1, 50)?.ok_or_else(|| root.missing("sync"))?;
-    let project = ctx.project.to_string();
     let mut out = Vec::new();
     for s in &items {
-        s.only(&[
-            "backup_id",
-            "backup_name",
-            "bucket_name",
-            "image_path",
-            "resource_id",
-            "resource_name",
-            "resource_type",
-            "created_at",
-        ])?;
-        let backup_id = s.req_str("backup_id")?.to_string();
-        let name = s.req_str("backup_name")?;
-        check_name(&format!("{}.backup_name", s.path), name, false)?;
-        let bucket = s.req_str("bucket_name")?;
-        if bucket.is_empty() || bucket.len() > 255 {
-            return Err(invalid(format!("{}.bucket_name: 1 to 255 characters", s.path)));
-        }
-        s.req_str("image_path")?;
-        let resource_id = s.req_str("resource_id")?.to_string();
-        let resource_name = s.req_str("resource_name")?.to_string();
-        // The doc's example sends OS::Nova::Server, outside its own enum: accept it too.
-        let rtype = s
-            .enum_str("resource_type", &["OS::Native::Server", "OS::VMware::Server", TYPE_SERVER])?
-            .ok_or_else(|| s.missing("resource_type"))?
-            .to_string();
-        let created = s.int("created_at", 0, i64::MAX / 1000)?.ok_or_else(|| s.missing("created_at"))?;
-        let p = ctx.proj_ref();
-        if p.is_some_and(|p| p.backups.contains_key(&backup_id)) {
-            return Err(invalid(format!("{}.backup_id: backup {backup_id} already exists", s.path)));
-        }
-        let vault = p
-            .into_iter()
-            .flat_map(|p| p.vaults.values())
-            .filter(|v| v.billing.cloud_type == "hybrid")
-            .max_by_key(|v| v.resource(&resource_id).is_some())
-            .ok_or_else(|| e::Bs7300("No hybrid-cloud vault in this project can receive synchronized backups."))?;
-        let (vid, vname, provider) = (vault.id.clone(), vault.name.clone(), vault.provider_id.clone());
-        let seq = ctx.world.next_seq();
-        let checkpoint = ctx.ids.uuid();
-        let backup = Backup {
-            id: backup_id.clone(),
-            seq,
-            name: name.into(),
-            description: None,
-            checkpoint_id: checkpoint,
-            vault_id: vid.clone(),
-            project_id: project.clone(),
-            provider_id: provider,
-            resource_id: resource_id.clone(),
-            resource_name: resource_name.clone(),
-            resource_type: rtype.clone(),
-            resource_size: 0,
-            resource_az: String::new(),
-            image_type: "backup".into(),
-            status: "available".into(),
-            parent_id: None,
-            children: vec![],
-            created_ms: created * 1000,
-            updated_ms: ctx.now,
-            protected_ms: Some(created * 1000),
-            expired_ms: None,
-            incremental: false,
-            auto_trigger: false,
-            policy_id: None,
-            size_mb: 0,
-            bootable: false,
-            snapshot_id: None,
-            replication_records: vec![],
-            metadata: json!({}),
-        };
-        ctx.proj().backups.insert(backup_id.clone(), backup);
-        let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});
-        let log = ctx.new_oplog(&project, "sync", (&vid, &vname), extra);
-        task::describe_task(ctx.world, &project, &log, "", "", "", Some((resource_id, resource_name, rtype)));
-        task::end_task(ctx.world, &project, &log, ctx.now, None);
-        out.push(json!({"backup_id": backup_id, "operation_log_id": log}));
+        let item = synced_backup(s)?;
+        let log = backup::import_synced(ctx, &item, &s.path)?;
+        out.push(render::synced_backup(&item.backup_id, &log));
     }
-    Reply::ok(json!({"sync": out}))
+    Reply::ok(render::sync_answer(out))
+}
+
+/// One ImportBackup item: a backup synchronized from a hybrid-cloud site.
+fn synced_backup(s: &Obj<'_>) -> HwResult<backup::Synced> {
+    s.only(&[
+        "backup_id",
+        "backup_name",
+        "bucket_name",
+        "image_path",
+        "resource_id",
+        "resource_name",
+        "resource_type",
+        "created_at",
+    ])?;
+    let backup_id = s.req_str("backup_id")?.to_string();
+    let name = s.req_str("backup_name")?;
+    check_name(&format!("{}.backup_name", s.path), name, false)?;
+    let bucket = s.req_str("bucket_name")?;
+    if bucket.is_empty() || bucket.len() > 255 {
+        return Err(invalid(format!("{}.bucket_name: 1 to 255 characters", s.path)));
+    }
+    s.req_str("image_path")?;
+    let resource_id = s.req_str("resource_id")?.to_string();
+    let resource_name = s.req_str("resource_name")?.to_string();
+    // The doc's example sends OS::Nova::Server, outside its own enum: accept it too.
+    let resource_type = s
+        .enum_str("resource_type", &["OS::Native::Server", "OS::VMware::Server", TYPE_SERVER])?
+        .ok_or_else(|| s.missing("resource_type"))?
+        .to_string();
+    let created = s.int("created_at", 0, i64::MAX / 1000)?.ok_or_else(|| s.missing("created_at"))?;
+    Ok(backup::Synced { backup_id, name: name.into(), resource_id, resource_name, resource_type, created })
 }

@@ -200,18 +200,9 @@ const VAULT_ORDER_FIELDS: &[&str] = &[
     "data_encryption",
 ];
 
-/// The shared part of CreateVault and CreatePostPaidVault (an order always bills pre_paid).
-fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInput> {
-    v.only(if order { VAULT_ORDER_FIELDS } else { VAULT_CREATE_FIELDS })?;
-    let name = if order { v.str("name")?.unwrap_or("") } else { v.req_str("name")? };
-    if !name.is_empty() || !order {
-        check_name("vault.name", name, false)?;
-    }
-    let description = v.str("description")?;
-    if let Some(d) = description {
-        check_description("vault.description", d)?;
-    }
-    let b = v.req_obj("billing")?;
+/// A vault's `billing`: its kind (cloud, consistency, object and protect type), size and how it
+/// is paid (an order answers only `pre_paid`).
+fn billing_input(b: &Obj<'_>, order: bool) -> HwResult<Billing> {
     b.only(&[
         "cloud_type",
         "consistent_level",
@@ -259,6 +250,56 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
     let is_auto_pay = b.bool("is_auto_pay")?.unwrap_or(false);
     b.str("console_url")?;
     let is_multi_az = b.bool("is_multi_az")?.unwrap_or(false);
+    Ok(Billing {
+        cloud_type: cloud_type.into(),
+        consistent_level: consistent_level.into(),
+        object_type: object_type.into(),
+        protect_type: protect_type.into(),
+        size,
+        charging_mode: charging_mode.into(),
+        status: "available".into(),
+        is_multi_az,
+        period: match (prepaid, period_type, period_num) {
+            (true, Some(t), Some(n)) => {
+                Some(Period { period_type: t.into(), period_num: n, is_auto_renew, is_auto_pay })
+            }
+            _ => None,
+        },
+        orders: vec![],
+        product_id: None,
+    })
+}
+
+/// The fields only CreatePostPaidVault's order form carries: checked, then not kept.
+fn order_fields(v: &Obj<'_>) -> HwResult<()> {
+    v.bool("cross_account")?;
+    if let Some(params) = v.obj("parameters")? {
+        params.only(&["combined_order"])?;
+        if let Some(c) = params.obj("combined_order")? {
+            c.only(&["combined_order_id", "combined_order_ecs_num", "combined_order_num"])?;
+            c.str("combined_order_id")?;
+            // CombinedOrder (table 4-216): both counts are 1 to 1000.
+            c.int("combined_order_ecs_num", 1, 1000)?;
+            c.int("combined_order_num", 1, 1000)?;
+        }
+    }
+    v.obj("data_encryption")?;
+    Ok(())
+}
+
+/// The shared part of CreateVault and CreatePostPaidVault (an order always bills pre_paid).
+fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInput> {
+    v.only(if order { VAULT_ORDER_FIELDS } else { VAULT_CREATE_FIELDS })?;
+    let name = if order { v.str("name")?.unwrap_or("") } else { v.req_str("name")? };
+    if !name.is_empty() || !order {
+        check_name("vault.name", name, false)?;
+    }
+    let description = v.str("description")?;
+    if let Some(d) = description {
+        check_description("vault.description", d)?;
+    }
+    let billing = billing_input(&v.req_obj("billing")?, order)?;
+    let prepaid = billing.charging_mode == "pre_paid";
 
     let resources = parse_resources(v, "resources", 0, 255)?;
     let tags = parse_tags(v, "tags", ctx.cfg.huawei.limits.tags_per_vault)?.unwrap_or_default();
@@ -286,18 +327,7 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
         return Err(invalid("vault.availability_zone: at most 32 characters"));
     }
     if order {
-        v.bool("cross_account")?;
-        if let Some(params) = v.obj("parameters")? {
-            params.only(&["combined_order"])?;
-            if let Some(c) = params.obj("combined_order")? {
-                c.only(&["combined_order_id", "combined_order_ecs_num", "combined_order_num"])?;
-                c.str("combined_order_id")?;
-                // CombinedOrder (table 4-216): both counts are 1 to 1000.
-                c.int("combined_order_ecs_num", 1, 1000)?;
-                c.int("combined_order_num", 1, 1000)?;
-            }
-        }
-        v.obj("data_encryption")?;
+        order_fields(v)?;
     }
     let policy = v.str("backup_policy_id")?.map(str::to_string);
 
@@ -311,7 +341,7 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
         user_id: ctx.user_id.to_string(),
         created_ms: ctx.now,
         updated_ms: ctx.now,
-        provider_id: provider_for(object_type, cloud_type).into(),
+        provider_id: provider_for(&billing.object_type, &billing.cloud_type).into(),
         resources: vec![],
         tags,
         enterprise_project_id,
@@ -325,24 +355,7 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
         availability_zone: az.map(str::to_string),
         backup_name_prefix: backup_name_prefix.map(str::to_string),
         demand_billing,
-        billing: Billing {
-            cloud_type: cloud_type.into(),
-            consistent_level: consistent_level.into(),
-            object_type: object_type.into(),
-            protect_type: protect_type.into(),
-            size,
-            charging_mode: charging_mode.into(),
-            status: "available".into(),
-            is_multi_az,
-            period: match (prepaid, period_type, period_num) {
-                (true, Some(t), Some(n)) => {
-                    Some(Period { period_type: t.into(), period_num: n, is_auto_renew, is_auto_pay })
-                }
-                _ => None,
-            },
-            orders: vec![],
-            product_id: None,
-        },
+        billing,
         policies: vec![],
     };
     Ok(VaultInput { vault, resources, policy, prepaid })
@@ -752,81 +765,8 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     root.only(&["destination_vault_id", "resource_ids"])?;
     let dest_id = root.req_str("destination_vault_id")?.to_string();
     let ids = root.strs("resource_ids", 1, 256)?.ok_or_else(|| root.missing("resource_ids"))?;
-    let vid = req.param("vault_id").to_string();
-    let project = ctx.project.to_string();
-    let limit = ctx.cfg.huawei.limits.resources_per_vault;
-    let p = ctx.proj_ref();
-    let src = vault::get(p, &vid)?;
-    let dst = vault::get(p, &dest_id)?;
-    if src.locked || dst.locked {
-        return Err(e::Bs6155("A locked vault does not support migrating resources."));
-    }
-    if src.id == dst.id {
-        return Err(invalid("destination_vault_id: it must differ from the source vault"));
-    }
-    if src.billing.status != "available" || dst.billing.status != "available" {
-        return Err(e::Bs6144("Migration is only allowed between two available vaults."));
-    }
-    if src.billing.protect_type == "replication" || dst.billing.protect_type == "replication" {
-        return Err(e::Bs6149("A replication vault does not support resource migration."));
-    }
-    if src.billing.object_type != dst.billing.object_type {
-        return Err(e::Bs6145("Migration is only allowed between two vaults of the same type."));
-    }
-    if dst.resources.len() + ids.len() > limit {
-        return Err(e::Bs6100(format!("A vault holds at most {limit} resources.")));
-    }
-    let mut moving = Vec::new();
-    for rid in &ids {
-        let r = src.resource(rid).ok_or_else(|| e::Bs6147(format!("Resource {rid} is not bound to vault {vid}.")))?;
-        moving.push(r.clone());
-    }
-    let busy = p.is_some_and(|p| {
-        p.backups.values().any(|b| {
-            (b.vault_id == vid || b.vault_id == dest_id) && !matches!(b.status.as_str(), "available" | "error")
-        })
-    });
-    if busy {
-        return Err(e::Bs6148("The source or destination vault has running tasks."));
-    }
-    // The backups move along: the destination must hold them (6146), unless it grows to fit.
-    let p = p.expect("vaults found");
-    let moving_mb: i64 = p
-        .backups
-        .values()
-        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
-        .map(|b| b.size_mb)
-        .sum();
-    if !capacity::fits(p, dst, moving_mb) {
-        let free_mb = (dst.billing.size * 1024 - capacity::used_mb(p, &dest_id)).max(0);
-        return Err(e::Bs6146(format!(
-            "Destination vault {dest_id} has {free_mb} MB free; the migrated backups need {moving_mb} MB."
-        )));
-    }
-    let name = src.name.clone();
-    let pr = ctx.proj();
-    if let Some(v) = pr.vaults.get_mut(&vid) {
-        v.resources.retain(|r| !ids.contains(&r.id.as_str()));
-    }
-    if let Some(v) = pr.vaults.get_mut(&dest_id) {
-        v.resources.extend(moving);
-    }
-    // Backups move along with their resource, per-disk children included.
-    let moving_backups: Vec<String> = pr
-        .backups
-        .values()
-        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
-        .flat_map(|b| std::iter::once(b.id.clone()).chain(b.children.iter().cloned()))
-        .collect();
-    for id in &moving_backups {
-        if let Some(b) = pr.backups.get_mut(id) {
-            b.vault_id = dest_id.clone();
-        }
-    }
-    capacity::grow_to_fit(pr, &dest_id);
-    let log = ctx.new_oplog(&project, "migrate_resources", (&vid, &name), json!({}));
-    task::end_task(ctx.world, &project, &log, ctx.now, None);
-    Reply::ok(json!({"migrated_resources": ids}))
+    vault::migrate_resources(ctx, req.param("vault_id"), &dest_id, &ids)?;
+    Reply::ok(render::migrated(&ids))
 }
 
 pub fn batch_update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

@@ -2,13 +2,16 @@
 //! does to them afterwards: protecting → available (or error), restoring → available,
 //! deleting → gone, retention expiry and a policy's pruning.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::huawei::domain::capacity::grow_to_fit;
 use crate::huawei::domain::task::{describe_task, end_task, launch, set_protect_status, take_fault, FAULT};
 use crate::huawei::domain::{capacity, vault};
-use crate::huawei::error::{self as e, HwResult};
-use crate::huawei::model::{Backup, Checkpoint, HwProject, HwWork, OpLog, Policy, Skipped, TYPE_SERVER, TYPE_VOLUME};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{
+    Backup, Checkpoint, HwProject, HwWork, OpLog, Policy, Server, Skipped, Vault, VaultResource, Volume,
+};
+use crate::huawei::model::{TYPE_SERVER, TYPE_VOLUME};
 use crate::huawei::Ctx;
 use crate::timing::Gate;
 use crate::world::World;
@@ -32,7 +35,63 @@ pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
     let project = ctx.project.to_string();
     // A policy run is automatic; so is a checkpoint that says `auto_trigger: true` (4.13.4).
     let auto = plan.auto_trigger || plan.policy.is_some();
-    let incremental_pct = ctx.cfg.huawei.limits.incremental_percent;
+    let (vault, targets) = backup_targets(ctx, &plan, auto)?;
+    let checkpoint_id = ctx.ids.uuid();
+    let retention = plan.retention_days.filter(|d| *d > 0);
+    let expires = retention.map(|d| ctx.now + d * 86_400_000);
+    let mut checkpoint = Checkpoint {
+        id: checkpoint_id.clone(),
+        vault_id: vault.id.clone(),
+        created_ms: ctx.now,
+        status: "protecting".into(),
+        name: plan.name.clone(),
+        description: plan.description.clone(),
+        resources: targets.clone(),
+        skipped: vec![],
+        backups: vec![],
+        retention_duration: plan.retention_days.unwrap_or(-1),
+    };
+    let run = Run { plan: &plan, vault: &vault, project: &project, checkpoint_id: &checkpoint_id, auto, expires };
+    let mut started = Vec::new();
+    for rid in &targets {
+        let res = vault.resource(rid).expect("checked above");
+        match skip_reason(ctx.proj_ref().expect("project exists"), res, auto) {
+            Some((code, reason)) => checkpoint.skipped.push(Skipped {
+                id: rid.clone(),
+                kind: res.kind.clone(),
+                name: res.name.clone(),
+                code: code.into(),
+                reason: reason.into(),
+            }),
+            None => {
+                let (backup_id, log) = start_resource(ctx, &run, res);
+                checkpoint.backups.push(backup_id.clone());
+                started.push((backup_id, log));
+            }
+        }
+    }
+    if started.is_empty() {
+        checkpoint.status = "available".into();
+    }
+    ctx.proj().checkpoints.insert(checkpoint_id.clone(), checkpoint);
+    launch_backups(ctx, &run, started);
+    Ok(checkpoint_id)
+}
+
+/// One backup run as its resources are started: the plan, the vault (as it read before the
+/// run), and what every resource's backup shares.
+struct Run<'r> {
+    plan: &'r Plan,
+    vault: &'r Vault,
+    project: &'r str,
+    checkpoint_id: &'r str,
+    auto: bool,
+    expires: Option<i64>,
+}
+
+/// Whether the vault can back up now, and which of its resources: the plan's (each must be
+/// bound) or all of them (for an automatic run, the ones not suspended).
+fn backup_targets(ctx: &Ctx<'_>, plan: &Plan, auto: bool) -> HwResult<(Vault, Vec<String>)> {
     let p = ctx.proj_ref().ok_or_else(|| e::Bs6105(format!("Vault {} does not exist.", plan.vault_id)))?;
     let vault = vault::get(Some(p), &plan.vault_id)?;
     if vault.billing.protect_type == "replication" || vault.billing.cloud_type == "hybrid" {
@@ -58,191 +117,199 @@ pub fn start_backup(ctx: &mut Ctx<'_>, plan: Plan) -> HwResult<String> {
     if targets.is_empty() {
         return Err(e::Bs0001("The vault has no resource to back up."));
     }
-    let vault = vault.clone();
-    let checkpoint_id = ctx.ids.uuid();
-    let retention = plan.retention_days.filter(|d| *d > 0);
-    let expires = retention.map(|d| ctx.now + d * 86_400_000);
-    let mut checkpoint = Checkpoint {
-        id: checkpoint_id.clone(),
-        vault_id: vault.id.clone(),
-        created_ms: ctx.now,
-        status: "protecting".into(),
-        name: plan.name.clone(),
-        description: plan.description.clone(),
-        resources: targets.clone(),
-        skipped: vec![],
-        backups: vec![],
-        retention_duration: plan.retention_days.unwrap_or(-1),
-    };
+    Ok((vault.clone(), targets))
+}
+
+/// Why a bound resource is skipped by this run (the checkpoint lists it with the code), if it is.
+fn skip_reason(p: &HwProject, res: &VaultResource, auto: bool) -> Option<(&'static str, &'static str)> {
+    if res.protect_status == "protecting" || res.protect_status == "restoring" {
+        return Some(("BackupService.0002", "resource is being backed up"));
+    }
+    if auto && res.suspended {
+        return Some(("BackupService.6219", "automatic backup of the resource is suspended"));
+    }
+    if p.servers.get(&res.id).is_some_and(|s| !matches!(s.status.as_str(), "ACTIVE" | "SHUTOFF")) {
+        return Some(("BackupService.7101", "server status does not support backup"));
+    }
+    None
+}
+
+/// The volumes a resource's backup covers: a server's attached volumes less the excluded ones,
+/// or the volume itself.
+fn covered_volumes(p: &HwProject, res: &VaultResource) -> Vec<Volume> {
+    match p.servers.get(&res.id) {
+        Some(s) => s
+            .volumes
+            .iter()
+            .filter(|v| !res.exclude_volumes.contains(v))
+            .filter_map(|v| p.volumes.get(v))
+            .cloned()
+            .collect(),
+        None => p.volumes.get(&res.id).cloned().into_iter().collect(),
+    }
+}
+
+/// Whether this resource's next backup is incremental. A resource's first backup in a vault is
+/// full; full_backup_interval N makes every (N+1)th one full as well (0: always full, -1: never
+/// again).
+fn is_incremental(p: &HwProject, run: &Run<'_>, rid: &str) -> bool {
+    let mut previous: Vec<(u64, bool)> = p
+        .backups
+        .values()
+        .filter(|b| b.vault_id == run.vault.id && b.resource_id == rid && b.parent_id.is_none() && b.status != "error")
+        .map(|b| (b.seq, b.incremental))
+        .collect();
+    previous.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+    let since_full = previous.iter().take_while(|(_, inc)| *inc).count() as i64;
+    let interval = run.plan.policy.as_ref().and_then(|p| p.definition.full_backup_interval);
+    !previous.is_empty()
+        && run.plan.incremental
+        && match interval {
+            Some(n) if n >= 0 => since_full < n,
+            _ => true,
+        }
+}
+
+/// What ShowBackup's `extend_info`-side metadata records of the protected server and volumes.
+fn backup_metadata(server: Option<&Server>, volumes: &[Volume]) -> Value {
+    json!({
+        "server": server.map(|s| json!({"id": s.id, "name": s.name, "status": s.status, "flavor": {"id": s.flavor}, "image": {"id": s.image_id}, "OS-EXT-AZ:availability_zone": s.availability_zone})),
+        "volumes": volumes.iter().map(|v| json!({"id": v.id, "name": v.name, "size": v.size, "volume_type": v.volume_type, "bootable": v.bootable.to_string(), "availability_zone": v.availability_zone})).collect::<Vec<_>>(),
+        "flavor": server.map(|s| json!({"id": s.flavor, "name": s.flavor})),
+        "backups": [],
+    })
+}
+
+/// Start one resource's backup: the backup (with a per-disk child for each volume of a server),
+/// its task, and the resource reads `protecting`. Returns (backup id, task id).
+fn start_resource(ctx: &mut Ctx<'_>, run: &Run<'_>, res: &VaultResource) -> (String, String) {
+    let p = ctx.proj_ref().expect("project exists");
+    let server = p.servers.get(&res.id).cloned();
+    let volumes = covered_volumes(p, res);
+    let az = server
+        .as_ref()
+        .map(|s| s.availability_zone.clone())
+        .or_else(|| volumes.first().map(|v| v.availability_zone.clone()))
+        .unwrap_or_default();
+    let size: i64 = volumes.iter().map(|v| v.size).sum();
+    let incremental = is_incremental(p, run, &res.id);
+    let incremental_pct = ctx.cfg.huawei.limits.incremental_percent;
+    let stored_mb = if incremental { size * 1024 * incremental_pct / 100 } else { size * 1024 };
+    let backup_id = ctx.ids.uuid();
     let prefix =
-        vault.backup_name_prefix.clone().unwrap_or_else(|| if auto { "autobk".into() } else { "manualbk".into() });
-    let mut started = Vec::new();
-    for rid in &targets {
-        let p = ctx.proj_ref().expect("project exists");
-        let res = vault.resource(rid).expect("checked above");
-        let server = p.servers.get(rid).cloned();
-        let server = server.as_ref();
-        let skip = |code: &str, reason: &str| Skipped {
-            id: rid.clone(),
-            kind: res.kind.clone(),
-            name: res.name.clone(),
-            code: code.into(),
-            reason: reason.into(),
-        };
-        if res.protect_status == "protecting" || res.protect_status == "restoring" {
-            checkpoint.skipped.push(skip("BackupService.0002", "resource is being backed up"));
-            continue;
-        }
-        if auto && res.suspended {
-            checkpoint.skipped.push(skip("BackupService.6219", "automatic backup of the resource is suspended"));
-            continue;
-        }
-        if server.is_some_and(|s| !matches!(s.status.as_str(), "ACTIVE" | "SHUTOFF")) {
-            checkpoint.skipped.push(skip("BackupService.7101", "server status does not support backup"));
-            continue;
-        }
-        let volumes: Vec<_> = match server {
-            Some(s) => s
-                .volumes
-                .iter()
-                .filter(|v| !res.exclude_volumes.contains(v))
-                .filter_map(|v| p.volumes.get(v))
-                .cloned()
-                .collect(),
-            None => p.volumes.get(rid).cloned().into_iter().collect(),
-        };
-        let az = server
-            .map(|s| s.availability_zone.clone())
-            .or_else(|| volumes.first().map(|v| v.availability_zone.clone()))
-            .unwrap_or_default();
-        let size: i64 = volumes.iter().map(|v| v.size).sum();
-        // A resource's first backup in a vault is full; full_backup_interval N makes every
-        // (N+1)th one full as well (0: always full, -1: never again).
-        let mut previous: Vec<(u64, bool)> = p
-            .backups
-            .values()
-            .filter(|b| b.vault_id == vault.id && b.resource_id == *rid && b.parent_id.is_none() && b.status != "error")
-            .map(|b| (b.seq, b.incremental))
-            .collect();
-        previous.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-        let since_full = previous.iter().take_while(|(_, inc)| *inc).count() as i64;
-        let interval = plan.policy.as_ref().and_then(|p| p.definition.full_backup_interval);
-        let incremental = !previous.is_empty()
-            && plan.incremental
-            && match interval {
-                Some(n) if n >= 0 => since_full < n,
-                _ => true,
-            };
-        let stored_mb = if incremental { size * 1024 * incremental_pct / 100 } else { size * 1024 };
-        let backup_id = ctx.ids.uuid();
-        let name = plan.name.clone().unwrap_or_else(|| format!("{prefix}_{}", &backup_id[..4]));
-        let metadata = json!({
-            "server": server.map(|s| json!({"id": s.id, "name": s.name, "status": s.status, "flavor": {"id": s.flavor}, "image": {"id": s.image_id}, "OS-EXT-AZ:availability_zone": s.availability_zone})),
-            "volumes": volumes.iter().map(|v| json!({"id": v.id, "name": v.name, "size": v.size, "volume_type": v.volume_type, "bootable": v.bootable.to_string(), "availability_zone": v.availability_zone})).collect::<Vec<_>>(),
-            "flavor": server.map(|s| json!({"id": s.flavor, "name": s.flavor})),
-            "backups": [],
-        });
-        let mut backup = Backup {
-            id: backup_id.clone(),
+        run.vault.backup_name_prefix.clone().unwrap_or_else(|| (if run.auto { "autobk" } else { "manualbk" }).into());
+    let name = run.plan.name.clone().unwrap_or_else(|| format!("{prefix}_{}", &backup_id[..4]));
+    let mut backup = Backup {
+        id: backup_id.clone(),
+        seq: ctx.world.next_seq(),
+        name: name.clone(),
+        description: run.plan.description.clone(),
+        checkpoint_id: run.checkpoint_id.into(),
+        vault_id: run.vault.id.clone(),
+        project_id: run.project.into(),
+        provider_id: run.vault.provider_id.clone(),
+        resource_id: res.id.clone(),
+        resource_name: res.name.clone(),
+        resource_type: res.kind.clone(),
+        resource_size: size,
+        resource_az: az,
+        image_type: "backup".into(),
+        status: "protecting".into(),
+        parent_id: None,
+        children: vec![],
+        created_ms: ctx.now,
+        updated_ms: ctx.now,
+        protected_ms: None,
+        expired_ms: run.expires,
+        incremental,
+        auto_trigger: run.auto,
+        policy_id: run.plan.policy.as_ref().map(|p| p.id.clone()),
+        size_mb: stored_mb,
+        bootable: volumes.iter().any(|v| v.bootable),
+        snapshot_id: None,
+        replication_records: vec![],
+        metadata: backup_metadata(server.as_ref(), &volumes),
+    };
+    let children = disk_backups(ctx, &mut backup, &volumes);
+    let pr = ctx.proj();
+    pr.backups.insert(backup_id.clone(), backup);
+    for c in children {
+        pr.backups.insert(c.id.clone(), c);
+    }
+    set_protect_status(pr, &res.id, "protecting");
+    let log = backup_task(ctx, run, res, (&backup_id, &name), incremental);
+    (backup_id, log)
+}
+
+/// A server backup's per-disk children (each with a snapshot); a volume backup gets its
+/// snapshot instead.
+fn disk_backups(ctx: &mut Ctx<'_>, backup: &mut Backup, volumes: &[Volume]) -> Vec<Backup> {
+    let mut children = Vec::new();
+    if backup.resource_type != TYPE_SERVER {
+        backup.snapshot_id = Some(ctx.ids.uuid());
+        return children;
+    }
+    for v in volumes {
+        let cid = ctx.ids.uuid();
+        // A disk-level backup has no children of its own (§B.4), whatever the parent
+        // has collected so far.
+        children.push(Backup {
+            id: cid.clone(),
             seq: ctx.world.next_seq(),
-            name: name.clone(),
-            description: plan.description.clone(),
-            checkpoint_id: checkpoint_id.clone(),
-            vault_id: vault.id.clone(),
-            project_id: project.clone(),
-            provider_id: vault.provider_id.clone(),
-            resource_id: rid.clone(),
-            resource_name: res.name.clone(),
-            resource_type: res.kind.clone(),
-            resource_size: size,
-            resource_az: az,
-            image_type: "backup".into(),
-            status: "protecting".into(),
-            parent_id: None,
+            parent_id: Some(backup.id.clone()),
             children: vec![],
-            created_ms: ctx.now,
-            updated_ms: ctx.now,
-            protected_ms: None,
-            expired_ms: expires,
-            incremental,
-            auto_trigger: auto,
-            policy_id: plan.policy.as_ref().map(|p| p.id.clone()),
-            size_mb: stored_mb,
-            bootable: volumes.iter().any(|v| v.bootable),
-            snapshot_id: None,
-            replication_records: vec![],
-            metadata,
-        };
-        let mut children = Vec::new();
-        if res.kind == TYPE_SERVER {
-            for v in &volumes {
-                let cid = ctx.ids.uuid();
-                // A disk-level backup has no children of its own (§B.4), whatever the parent
-                // has collected so far.
-                children.push(Backup {
-                    id: cid.clone(),
-                    seq: ctx.world.next_seq(),
-                    parent_id: Some(backup_id.clone()),
-                    children: vec![],
-                    resource_id: v.id.clone(),
-                    resource_name: v.name.clone(),
-                    resource_type: TYPE_VOLUME.into(),
-                    resource_size: v.size,
-                    resource_az: v.availability_zone.clone(),
-                    size_mb: 0,
-                    bootable: v.bootable,
-                    snapshot_id: Some(ctx.ids.uuid()),
-                    metadata: json!({}),
-                    ..backup.clone()
-                });
-                backup.children.push(cid);
-            }
-        } else {
-            backup.snapshot_id = Some(ctx.ids.uuid());
-        }
-        checkpoint.backups.push(backup_id.clone());
-        let pr = ctx.proj();
-        pr.backups.insert(backup_id.clone(), backup);
-        for c in children {
-            pr.backups.insert(c.id.clone(), c);
-        }
-        set_protect_status(pr, rid, "protecting");
-        let extra = json!({"backup": {
-            "app_consistency_error_code": "", "app_consistency_error_message": "",
-            "app_consistency_status": if vault.billing.consistent_level == "app_consistent" { "1" } else { "0" },
-            "backup_id": backup_id, "backup_name": name, "incremental": incremental.to_string(),
-        }});
-        let log = ctx.new_oplog(&project, "backup", (&vault.id, &vault.name), extra);
-        let policy_id = plan.policy.as_ref().map(|p| p.id.as_str()).unwrap_or("");
-        describe_task(
-            ctx.world,
-            &project,
-            &log,
-            &checkpoint_id,
-            policy_id,
-            &vault.provider_id,
-            Some((rid.clone(), res.name.clone(), res.kind.clone())),
-        );
-        started.push((backup_id, log));
+            resource_id: v.id.clone(),
+            resource_name: v.name.clone(),
+            resource_type: TYPE_VOLUME.into(),
+            resource_size: v.size,
+            resource_az: v.availability_zone.clone(),
+            size_mb: 0,
+            bootable: v.bootable,
+            snapshot_id: Some(ctx.ids.uuid()),
+            metadata: json!({}),
+            ..backup.clone()
+        });
+        backup.children.push(cid);
     }
-    if started.is_empty() {
-        checkpoint.status = "available".into();
-    }
-    ctx.proj().checkpoints.insert(checkpoint_id.clone(), checkpoint);
+    children
+}
+
+/// The backup task of one resource, described (checkpoint, policy, provider, resource).
+fn backup_task(
+    ctx: &mut Ctx<'_>,
+    run: &Run<'_>,
+    res: &VaultResource,
+    (id, name): (&str, &str),
+    incremental: bool,
+) -> String {
+    let extra = json!({"backup": {
+        "app_consistency_error_code": "", "app_consistency_error_message": "",
+        "app_consistency_status": if run.vault.billing.consistent_level == "app_consistent" { "1" } else { "0" },
+        "backup_id": id, "backup_name": name, "incremental": incremental.to_string(),
+    }});
+    let log = ctx.new_oplog(run.project, "backup", (&run.vault.id, &run.vault.name), extra);
+    let policy_id = run.plan.policy.as_ref().map(|p| p.id.as_str()).unwrap_or("");
+    let resource = Some((res.id.clone(), res.name.clone(), res.kind.clone()));
+    describe_task(ctx.world, run.project, &log, run.checkpoint_id, policy_id, &run.vault.provider_id, resource);
+    log
+}
+
+/// Queue the started backups' tasks, and their expiry when the run has a retention.
+fn launch_backups(ctx: &mut Ctx<'_>, run: &Run<'_>, started: Vec<(String, String)>) {
+    let project = run.project.to_string();
     for (backup, log) in started {
         let done = HwWork::BackupDone {
             project: project.clone(),
-            checkpoint: checkpoint_id.clone(),
+            checkpoint: run.checkpoint_id.into(),
             backup: backup.clone(),
             oplog: log.clone(),
         };
         launch(ctx, &project, &log, done);
-        if let Some(at) = expires {
+        if let Some(at) = run.expires {
             let gate = Gate::at(ctx.now, at);
             ctx.schedule_gate(&project, gate, HwWork::Expire { project: project.clone(), backup });
         }
     }
-    Ok(checkpoint_id)
 }
 
 /// Remove a backup with its per-disk children (and its shares). A checkpoint whose backups
@@ -424,4 +491,182 @@ pub fn expire(world: &mut World, project: &str, backup: &str, at: i64) {
         (b.vault_id.clone(), p.vaults.get(&b.vault_id).map(|v| v.name.clone()).unwrap_or_default(), b.name.clone());
     remove_backup(p, backup, at);
     log_expiry(world, project, (&vid, &name), backup, &bname, at);
+}
+
+/// Where RestoreBackup puts a backup back: the ids the request names, and for a server
+/// backup which disk backup goes to which volume.
+pub struct RestoreTo<'r> {
+    pub server_id: Option<&'r str>,
+    pub volume_id: Option<&'r str>,
+    pub resource_id: Option<&'r str>,
+    pub mappings: Vec<(String, String)>,
+}
+
+/// Restore a backup onto its resource: the checks in the order the service makes them, then
+/// the backup and the target read `restoring` until the task ends.
+pub fn start_restore(ctx: &mut Ctx<'_>, id: &str, to: &RestoreTo<'_>) -> HwResult<()> {
+    let project = ctx.project.to_string();
+    let p = ctx.proj_ref();
+    let b = get(p, id)?;
+    let p = p.expect("backup found");
+    check_restorable(b)?;
+    let vault = vault::get(Some(p), &b.vault_id)?;
+    if vault.billing.status != "available" {
+        return Err(e::Bs6202("The backup's vault is not available; it cannot be used for restore."));
+    }
+    let target = if b.resource_type == TYPE_SERVER { server_target(p, b, to)? } else { volume_target(p, b, to)? };
+    if let Some(res) = p.vaults.values().find_map(|v| v.resource(&target.0)) {
+        match res.protect_status.as_str() {
+            "protecting" => return Err(e::Bs2002(format!("Resource {} is being backed up.", target.0))),
+            "restoring" => return Err(e::Bs2010(format!("Resource {} is being restored.", target.0))),
+            _ => {}
+        }
+    }
+    let (vid, vname) = (vault.id.clone(), vault.name.clone());
+    let extra = json!({"restore": {"backup_id": id, "backup_name": b.name, "target_resource_id": target.0, "target_resource_name": target.1}});
+    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone());
+    let (checkpoint, provider) = (b.checkpoint_id.clone(), b.provider_id.clone());
+    let now = ctx.now;
+    let pr = ctx.proj();
+    if let Some(x) = pr.backups.get_mut(id) {
+        x.status = "restoring".into();
+        x.updated_ms = now;
+    }
+    set_protect_status(pr, &target.0, "restoring");
+    let log = ctx.new_oplog(&project, "restore", (&vid, &vname), extra);
+    describe_task(ctx.world, &project, &log, &checkpoint, "", &provider, Some(resource));
+    let done = HwWork::RestoreDone { project: project.clone(), backup: id.into(), oplog: log.clone() };
+    launch(ctx, &project, &log, done);
+    Ok(())
+}
+
+/// Whether the backup itself allows a restore now.
+fn check_restorable(b: &Backup) -> HwResult<()> {
+    if b.image_type == "replication" {
+        return Err(e::Bs2004("A replicated backup cannot be restored; copy it back or create a server from it."));
+    }
+    // §C.3: a backup being restored, deleted or replicated says so (6230, 6231, 6232); any
+    // other state but `available` (being made, failed) does not allow a restore (2005).
+    let busy_state = matches!(b.status.as_str(), "restoring" | "waiting_restore" | "deleting" | "waiting_delete");
+    if b.status != "available" && !busy_state {
+        return Err(e::Bs2005(format!("Backup {} is {}; its status does not allow a restore.", b.id, b.status)));
+    }
+    match busy(b) {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// A server backup goes back onto its own server, each disk backup onto an attached volume at
+/// least as large. Returns (server id, server name).
+fn server_target(p: &HwProject, b: &Backup, to: &RestoreTo<'_>) -> HwResult<(String, String)> {
+    let sid = to
+        .server_id
+        .or(to.resource_id)
+        .ok_or_else(|| invalid("restore.server_id: required to restore a server backup"))?;
+    if sid != b.resource_id {
+        return Err(e::Bs2003("Restoring a server backup to a different server is not allowed."));
+    }
+    let server = p.servers.get(sid).ok_or_else(|| e::Bs7100(format!("Server {sid} does not exist.")))?;
+    if to.mappings.is_empty() {
+        return Err(invalid("restore.mappings: required to restore a server backup"));
+    }
+    for (child, vol) in &to.mappings {
+        if !b.children.contains(child) {
+            return Err(invalid(format!("restore.mappings: backup {child} is not a disk backup of {}", b.id)));
+        }
+        let v = p.volumes.get(vol).ok_or_else(|| e::Bs7000(format!("Volume {vol} does not exist.")))?;
+        if !server.volumes.contains(vol) {
+            return Err(invalid(format!("restore.mappings: volume {vol} is not attached to server {sid}")));
+        }
+        if v.size < p.backups.get(child).map_or(0, |c| c.resource_size) {
+            return Err(e::Bs2001(format!("Volume {vol} is smaller than the backed-up disk.")));
+        }
+    }
+    Ok((sid.to_string(), server.name.clone()))
+}
+
+/// A volume backup goes onto a volume at least as large. Returns (volume id, volume name).
+fn volume_target(p: &HwProject, b: &Backup, to: &RestoreTo<'_>) -> HwResult<(String, String)> {
+    // "volume_id: required for a volume restore" (4.7.6); resource_id, the generic target,
+    // also names it, as it names the server of a whole-server restore.
+    let vid = to
+        .volume_id
+        .or(to.resource_id)
+        .ok_or_else(|| invalid("restore.volume_id: required to restore a volume backup"))?;
+    let v = p.volumes.get(vid).ok_or_else(|| e::Bs7000(format!("Volume {vid} does not exist.")))?;
+    if v.size < b.resource_size {
+        return Err(e::Bs2001(format!("Volume {vid} is smaller than the backed-up disk.")));
+    }
+    Ok((vid.to_string(), v.name.clone()))
+}
+
+/// A backup ImportBackup synchronizes from a hybrid-cloud site.
+pub struct Synced {
+    pub backup_id: String,
+    pub name: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub resource_type: String,
+    /// Seconds since the epoch.
+    pub created: i64,
+}
+
+/// Record a synchronized backup in the project's hybrid-cloud vault (the one that binds its
+/// resource, if any), with its finished sync task. `path` names the item in errors. Returns the
+/// task id.
+pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<String> {
+    let project = ctx.project.to_string();
+    let backup_id = &item.backup_id;
+    let p = ctx.proj_ref();
+    if p.is_some_and(|p| p.backups.contains_key(backup_id)) {
+        return Err(invalid(format!("{path}.backup_id: backup {backup_id} already exists")));
+    }
+    let vault = p
+        .into_iter()
+        .flat_map(|p| p.vaults.values())
+        .filter(|v| v.billing.cloud_type == "hybrid")
+        .max_by_key(|v| v.resource(&item.resource_id).is_some())
+        .ok_or_else(|| e::Bs7300("No hybrid-cloud vault in this project can receive synchronized backups."))?;
+    let (vid, vname, provider) = (vault.id.clone(), vault.name.clone(), vault.provider_id.clone());
+    let seq = ctx.world.next_seq();
+    let checkpoint = ctx.ids.uuid();
+    let backup = Backup {
+        id: backup_id.clone(),
+        seq,
+        name: item.name.clone(),
+        description: None,
+        checkpoint_id: checkpoint,
+        vault_id: vid.clone(),
+        project_id: project.clone(),
+        provider_id: provider,
+        resource_id: item.resource_id.clone(),
+        resource_name: item.resource_name.clone(),
+        resource_type: item.resource_type.clone(),
+        resource_size: 0,
+        resource_az: String::new(),
+        image_type: "backup".into(),
+        status: "available".into(),
+        parent_id: None,
+        children: vec![],
+        created_ms: item.created * 1000,
+        updated_ms: ctx.now,
+        protected_ms: Some(item.created * 1000),
+        expired_ms: None,
+        incremental: false,
+        auto_trigger: false,
+        policy_id: None,
+        size_mb: 0,
+        bootable: false,
+        snapshot_id: None,
+        replication_records: vec![],
+        metadata: json!({}),
+    };
+    ctx.proj().backups.insert(backup_id.clone(), backup);
+    let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});
+    let log = ctx.new_oplog(&project, "sync", (&vid, &vname), extra);
+    let resource = (item.resource_id.clone(), item.resource_name.clone(), item.resource_type.clone());
+    describe_task(ctx.world, &project, &log, "", "", "", Some(resource));
+    end_task(ctx.world, &project, &log, ctx.now, None);
+    Ok(log)
 }

@@ -12,6 +12,8 @@ use crate::huawei::model::{Backup, Checkpoint, HwProject, HwWork, ReplicationRec
 use crate::huawei::{settings, Ctx};
 use crate::world::World;
 
+/// A replication task ends: the source's record reads success (or fail, on an injected
+/// failure) and, on success, the copy lands in the destination vault if it is still there.
 pub fn replication_done(
     world: &mut World,
     project: &str,
@@ -20,9 +22,25 @@ pub fn replication_done(
     at: i64,
 ) {
     let failed = take_fault(world, "replication", &[backup, record, oplog]);
-    let Some(p) = world.huawei.get_mut(project) else { return };
-    let Some(src) = p.backups.get_mut(backup) else { return };
-    let Some(rec) = src.replication_records.iter_mut().find(|r| r.id == record) else { return };
+    let Some((rec, copy, child_backups)) = settle_record(world, project, (backup, record), failed) else { return };
+    end_task(world, project, oplog, at, failed.then_some(FAULT));
+    if failed {
+        return;
+    }
+    land_copy(world, &rec, (copy, child_backups), (name, description), at);
+}
+
+/// Mark the source backup's replication record finished; returns the record, the source backup
+/// and its per-disk children as they are now (what the copy starts from).
+fn settle_record(
+    world: &mut World,
+    project: &str,
+    (backup, record): (&str, &str),
+    failed: bool,
+) -> Option<(ReplicationRecord, Backup, Vec<Backup>)> {
+    let p = world.huawei.get_mut(project)?;
+    let src = p.backups.get_mut(backup)?;
+    let rec = src.replication_records.iter_mut().find(|r| r.id == record)?;
     rec.status = if failed { "fail" } else { "success" }.into();
     rec.progress = if failed { 0 } else { 100 };
     if failed {
@@ -30,13 +48,21 @@ pub fn replication_done(
         rec.fail_reason = FAULT.1.into();
     }
     let rec = rec.clone();
-    let mut copy = src.clone();
+    let copy = src.clone();
     let children = src.children.clone();
     let child_backups: Vec<Backup> = children.iter().filter_map(|c| p.backups.get(c).cloned()).collect();
-    end_task(world, project, oplog, at, failed.then_some(FAULT));
-    if failed {
-        return;
-    }
+    Some((rec, copy, child_backups))
+}
+
+/// Write the copy (and its per-disk children, under a checkpoint of its own) into the
+/// destination vault; the vault grows to fit if it auto-expands.
+fn land_copy(
+    world: &mut World,
+    rec: &ReplicationRecord,
+    (mut copy, child_backups): (Backup, Vec<Backup>),
+    (name, description): (Option<String>, Option<String>),
+    at: i64,
+) {
     let dest = world.huawei.entry(rec.destination_project_id.clone()).or_default();
     if !dest.vaults.contains_key(&rec.destination_vault_id) {
         return;
@@ -62,20 +88,7 @@ pub fn replication_done(
     copy.policy_id = None;
     copy.replication_records = vec![rec.clone()];
     copy.children.clear();
-    let mut kids = Vec::new();
-    for (i, mut c) in child_backups.into_iter().enumerate() {
-        c.id = crate::ids::uuid_from(seq.wrapping_mul(131).wrapping_add(i as u64 + 1));
-        c.parent_id = Some(copy.id.clone());
-        c.vault_id = copy.vault_id.clone();
-        c.project_id = copy.project_id.clone();
-        c.checkpoint_id = copy.checkpoint_id.clone();
-        c.image_type = "replication".into();
-        c.status = "available".into();
-        c.children.clear();
-        c.replication_records = vec![];
-        copy.children.push(c.id.clone());
-        kids.push(c);
-    }
+    let kids = copy_children(&mut copy, child_backups, seq);
     let dest = world.huawei.entry(rec.destination_project_id.clone()).or_default();
     dest.checkpoints.insert(
         copy.checkpoint_id.clone(),
@@ -98,6 +111,26 @@ pub fn replication_done(
         dest.backups.insert(k.id.clone(), k);
     }
     grow_to_fit(dest, &vault);
+}
+
+/// The copy's per-disk children: the source's, re-homed under the copy with ids derived from
+/// the copy's sequence number.
+fn copy_children(copy: &mut Backup, child_backups: Vec<Backup>, seq: u64) -> Vec<Backup> {
+    let mut kids = Vec::new();
+    for (i, mut c) in child_backups.into_iter().enumerate() {
+        c.id = crate::ids::uuid_from(seq.wrapping_mul(131).wrapping_add(i as u64 + 1));
+        c.parent_id = Some(copy.id.clone());
+        c.vault_id = copy.vault_id.clone();
+        c.project_id = copy.project_id.clone();
+        c.checkpoint_id = copy.checkpoint_id.clone();
+        c.image_type = "replication".into();
+        c.status = "available".into();
+        c.children.clear();
+        c.replication_records = vec![];
+        copy.children.push(c.id.clone());
+        kids.push(c);
+    }
+    kids
 }
 
 /// The backups of a vault that can still be replicated to `region`: whole, available server
@@ -126,47 +159,8 @@ pub fn replicate(
     check_destination(ctx, dest_region, dest_project)?;
     let project = ctx.project.to_string();
     let p = ctx.proj_ref();
-    let b = get(p, backup_id)?;
-    if b.status != "available" {
-        return Err(e::Bs1001(format!("Backup {backup_id} is {}; it cannot be replicated.", b.status)));
-    }
-    if b.image_type == "replication" {
-        return Err(e::Bs1002("A replicated backup cannot be replicated again."));
-    }
-    if b.resource_type != TYPE_SERVER {
-        return Err(e::Bs6122("Only cloud server backups can be replicated."));
-    }
-    if b.replication_records.iter().any(|r| r.destination_region == dest_region && r.status != "fail") {
-        return Err(e::Bs1009(format!("Backup {backup_id} is being or has been replicated to {dest_region}.")));
-    }
-    let dv = ctx.world.huawei.get(dest_project).and_then(|p| p.vaults.get(dest_vault));
-    let dv = dv.ok_or_else(|| e::Bs6120(format!("Destination vault {dest_vault} does not exist.")))?;
-    if dv.billing.protect_type != "replication" || dv.billing.object_type != "server" {
-        return Err(e::Bs6119(format!("Destination vault {dest_vault} is not a server replication vault.")));
-    }
-    if dv.billing.status != "available" {
-        return Err(e::Bs6112(format!("Destination vault {dest_vault} is {}.", dv.billing.status)));
-    }
-    // The copy stores what the backup stores; it must fit in the destination beside the copies
-    // already on their way there (6129), unless the destination grows to fit.
-    let pending_mb: i64 = ctx
-        .world
-        .huawei
-        .values()
-        .flat_map(|p| p.backups.values())
-        .flat_map(|b| {
-            b.replication_records
-                .iter()
-                .filter(|r| r.status == "replicating" && r.destination_vault_id == dest_vault)
-                .map(move |_| b.size_mb)
-        })
-        .sum();
-    let dest_p = ctx.world.huawei.get(dest_project).expect("destination vault found");
-    if !capacity::fits(dest_p, dv, pending_mb + b.size_mb) {
-        return Err(e::Bs6129(format!(
-            "Destination vault {dest_vault} has no room for the copy of backup {backup_id}."
-        )));
-    }
+    let b = check_source(p, backup_id, dest_region)?;
+    check_room(ctx, b, dest_project, dest_vault)?;
     let vault = vault::get(p, &b.vault_id)?;
     let (vid, vname) = (vault.id.clone(), vault.name.clone());
     let record_id = ctx.ids.uuid();
@@ -216,6 +210,60 @@ pub fn replicate(
     Ok(record_id)
 }
 
+/// The source of a copy: an available, whole server backup of its own, not being (or already)
+/// copied to `dest_region`.
+fn check_source<'p>(p: Option<&'p HwProject>, backup_id: &str, dest_region: &str) -> HwResult<&'p Backup> {
+    let b = get(p, backup_id)?;
+    if b.status != "available" {
+        return Err(e::Bs1001(format!("Backup {backup_id} is {}; it cannot be replicated.", b.status)));
+    }
+    if b.image_type == "replication" {
+        return Err(e::Bs1002("A replicated backup cannot be replicated again."));
+    }
+    if b.resource_type != TYPE_SERVER {
+        return Err(e::Bs6122("Only cloud server backups can be replicated."));
+    }
+    if b.replication_records.iter().any(|r| r.destination_region == dest_region && r.status != "fail") {
+        return Err(e::Bs1009(format!("Backup {backup_id} is being or has been replicated to {dest_region}.")));
+    }
+    Ok(b)
+}
+
+/// The destination of a copy: an available server replication vault with room for it.
+fn check_room(ctx: &Ctx<'_>, b: &Backup, dest_project: &str, dest_vault: &str) -> HwResult<()> {
+    let dv = ctx.world.huawei.get(dest_project).and_then(|p| p.vaults.get(dest_vault));
+    let dv = dv.ok_or_else(|| e::Bs6120(format!("Destination vault {dest_vault} does not exist.")))?;
+    if dv.billing.protect_type != "replication" || dv.billing.object_type != "server" {
+        return Err(e::Bs6119(format!("Destination vault {dest_vault} is not a server replication vault.")));
+    }
+    if dv.billing.status != "available" {
+        return Err(e::Bs6112(format!("Destination vault {dest_vault} is {}.", dv.billing.status)));
+    }
+    // The copy stores what the backup stores; it must fit in the destination beside the copies
+    // already on their way there (6129), unless the destination grows to fit.
+    let pending_mb: i64 = ctx
+        .world
+        .huawei
+        .values()
+        .flat_map(|p| p.backups.values())
+        .flat_map(|b| {
+            b.replication_records
+                .iter()
+                .filter(|r| r.status == "replicating" && r.destination_vault_id == dest_vault)
+                .map(move |_| b.size_mb)
+        })
+        .sum();
+    let dest_p = ctx.world.huawei.get(dest_project).expect("destination vault found");
+    if !capacity::fits(dest_p, dv, pending_mb + b.size_mb) {
+        let backup_id = &b.id;
+        return Err(e::Bs6129(format!(
+            "Destination vault {dest_vault} has no room for the copy of backup {backup_id}."
+        )));
+    }
+    Ok(())
+}
+
+/// A region name as the doc allows it.
 pub fn check_region_name(r: &str) -> HwResult<()> {
     if r.is_empty() || r.len() > 255 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(invalid("operation_definition.destination_region: up to 255 letters, digits, _ and -"));

@@ -1,7 +1,9 @@
 //! Vault lookup and auto-binding (a vault that binds every resource carrying its rule tags).
 
-use crate::huawei::domain::{sharing, task};
-use crate::huawei::error::{self as e, HwResult};
+use crate::huawei::domain::{capacity, sharing, task};
+use serde_json::json;
+
+use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{HwProject, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
 use crate::huawei::Ctx;
 use crate::world::World;
@@ -69,4 +71,93 @@ pub fn delete_done(world: &mut World, project: &str, vault: &str, oplog: &str, a
     sharing::drop_orphans(p);
     p.checkpoints.retain(|_, c| c.vault_id != vault);
     task::end_task(world, project, oplog, at, None);
+}
+
+/// MigrateVaultResource: move resources, with their backups, from one vault to another of the
+/// same kind; the migration task is recorded as done.
+pub fn migrate_resources(ctx: &mut Ctx<'_>, vid: &str, dest_id: &str, ids: &[&str]) -> HwResult<()> {
+    let project = ctx.project.to_string();
+    let limit = ctx.cfg.huawei.limits.resources_per_vault;
+    let p = ctx.proj_ref();
+    let src = get(p, vid)?;
+    let dst = get(p, dest_id)?;
+    check_migration(src, dst, ids.len(), limit)?;
+    let mut moving = Vec::new();
+    for rid in ids {
+        let r = src.resource(rid).ok_or_else(|| e::Bs6147(format!("Resource {rid} is not bound to vault {vid}.")))?;
+        moving.push(r.clone());
+    }
+    let busy = p.is_some_and(|p| {
+        p.backups.values().any(|b| {
+            (b.vault_id == vid || b.vault_id == dest_id) && !matches!(b.status.as_str(), "available" | "error")
+        })
+    });
+    if busy {
+        return Err(e::Bs6148("The source or destination vault has running tasks."));
+    }
+    // The backups move along: the destination must hold them (6146), unless it grows to fit.
+    let p = p.expect("vaults found");
+    let moving_mb: i64 = p
+        .backups
+        .values()
+        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
+        .map(|b| b.size_mb)
+        .sum();
+    if !capacity::fits(p, dst, moving_mb) {
+        let free_mb = (dst.billing.size * 1024 - capacity::used_mb(p, dest_id)).max(0);
+        return Err(e::Bs6146(format!(
+            "Destination vault {dest_id} has {free_mb} MB free; the migrated backups need {moving_mb} MB."
+        )));
+    }
+    let name = src.name.clone();
+    move_resources(ctx.proj(), (vid, dest_id), ids, moving);
+    let log = ctx.new_oplog(&project, "migrate_resources", (vid, &name), json!({}));
+    task::end_task(ctx.world, &project, &log, ctx.now, None);
+    Ok(())
+}
+
+/// Whether two vaults allow a migration between them of `count` resources.
+fn check_migration(src: &Vault, dst: &Vault, count: usize, limit: usize) -> HwResult<()> {
+    if src.locked || dst.locked {
+        return Err(e::Bs6155("A locked vault does not support migrating resources."));
+    }
+    if src.id == dst.id {
+        return Err(invalid("destination_vault_id: it must differ from the source vault"));
+    }
+    if src.billing.status != "available" || dst.billing.status != "available" {
+        return Err(e::Bs6144("Migration is only allowed between two available vaults."));
+    }
+    if src.billing.protect_type == "replication" || dst.billing.protect_type == "replication" {
+        return Err(e::Bs6149("A replication vault does not support resource migration."));
+    }
+    if src.billing.object_type != dst.billing.object_type {
+        return Err(e::Bs6145("Migration is only allowed between two vaults of the same type."));
+    }
+    if dst.resources.len() + count > limit {
+        return Err(e::Bs6100(format!("A vault holds at most {limit} resources.")));
+    }
+    Ok(())
+}
+
+/// Rebind the resources to the destination; their backups, per-disk children included, move
+/// with them, and an auto-expanding destination grows to fit.
+fn move_resources(pr: &mut HwProject, (vid, dest_id): (&str, &str), ids: &[&str], moving: Vec<VaultResource>) {
+    if let Some(v) = pr.vaults.get_mut(vid) {
+        v.resources.retain(|r| !ids.contains(&r.id.as_str()));
+    }
+    if let Some(v) = pr.vaults.get_mut(dest_id) {
+        v.resources.extend(moving);
+    }
+    let moving_backups: Vec<String> = pr
+        .backups
+        .values()
+        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
+        .flat_map(|b| std::iter::once(b.id.clone()).chain(b.children.iter().cloned()))
+        .collect();
+    for id in &moving_backups {
+        if let Some(b) = pr.backups.get_mut(id) {
+            b.vault_id = dest_id.to_string();
+        }
+    }
+    capacity::grow_to_fit(pr, dest_id);
 }
