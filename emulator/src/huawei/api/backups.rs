@@ -16,11 +16,11 @@ pub fn show_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let p = ctx.proj_ref();
     if p.is_none_or(|p| !p.backups.contains_key(id)) {
         if let Some((_, owner, b, m)) = shares::shared_with(&ctx.world.huawei, ctx.project, id) {
-            return Reply::ok(json!({"backup": render::backup_view(owner, b, m)}));
+            return Reply::ok(render::one("backup", render::backup_view(owner, b, m)));
         }
     }
     let b = backup::get(p, id)?;
-    Reply::ok(json!({"backup": render::backup(p.expect("backup found"), b)}))
+    Reply::ok(render::one("backup", render::backup(p.expect("backup found"), b)))
 }
 
 const SORT_KEYS: &[&str] = &["created_at", "updated_at", "name", "status", "protected_at", "id"];
@@ -241,7 +241,7 @@ pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         b.updated_ms = now;
     }
     let p = ctx.proj_ref().expect("backup found");
-    Reply::ok(json!({"backup": render::backup(p, &p.backups[&id])}))
+    Reply::ok(render::one("backup", render::backup(p, &p.backups[&id])))
 }
 
 pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -341,16 +341,7 @@ pub fn copy_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id").to_string();
     let record = replication::replicate(ctx, &id, (dp, dr, dv), false, name, description)?;
     let b = backup::get(ctx.proj_ref(), &id)?;
-    Reply::ok(json!({"replication": {
-        "backup_id": id,
-        "destination_project_id": dp,
-        "destination_region": dr,
-        "destination_vault_id": dv,
-        "project_id": ctx.project,
-        "provider_id": b.provider_id,
-        "replication_record_id": record,
-        "source_region": ctx.region,
-    }}))
+    Reply::ok(render::backup_copy(&id, (dp, dr, dv), (ctx.project, ctx.region), &b.provider_id, &record))
 }
 
 pub fn show_metadata(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -363,16 +354,7 @@ pub fn show_metadata(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .and_then(Value::as_array)
         .map(|a| a.iter().map(Value::to_string).collect())
         .unwrap_or_default();
-    Reply::ok(json!({
-        "backup_id": b.id,
-        "backups": text("backups"),
-        "flavor": text("flavor"),
-        "floatingips": [],
-        "interface": "[]",
-        "ports": [],
-        "server": text("server"),
-        "volumes": volumes,
-    }))
+    Reply::ok(render::metadata(&b.id, (text("backups"), text("flavor"), text("server")), volumes))
 }
 
 pub fn import_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

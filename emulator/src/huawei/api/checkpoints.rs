@@ -87,7 +87,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             None => render::checkpoint_resource(p, &vault_id, rid),
         })
         .collect();
-    Reply::ok(json!({"checkpoint": render::checkpoint_with(p, ctx.project, c, resources)}))
+    Reply::ok(render::one("checkpoint", render::checkpoint_with(p, ctx.project, c, resources)))
 }
 
 pub fn show_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -95,7 +95,7 @@ pub fn show_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let p = ctx.proj_ref();
     let c =
         p.and_then(|p| p.checkpoints.get(id)).ok_or_else(|| e::Bs6217(format!("Checkpoint {id} does not exist.")))?;
-    Reply::ok(json!({"checkpoint": render::checkpoint(p.expect("found"), ctx.project, c)}))
+    Reply::ok(render::one("checkpoint", render::checkpoint(p.expect("found"), ctx.project, c)))
 }
 
 pub fn copy_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -132,18 +132,9 @@ pub fn copy_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let mut out = Vec::new();
     for b in candidates {
         let record = replication::replicate(ctx, &b, (dp, dr, dv), false, None, None)?;
-        out.push(json!({"backup_id": b, "replication_record_id": record}));
+        out.push(render::copied(&b, &record));
     }
-    Reply::ok(json!({"replication": {
-        "backups": out,
-        "destination_project_id": dp,
-        "destination_region": dr,
-        "destination_vault_id": dv,
-        "project_id": ctx.project,
-        "provider_id": provider,
-        "source_region": ctx.region,
-        "vault_id": vid,
-    }}))
+    Reply::ok(render::checkpoint_copy(out, (dp, dr, dv), (ctx.project, ctx.region), &provider, &vid))
 }
 
 pub fn import_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -163,5 +154,5 @@ pub fn import_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let extra = json!({"sync": {"sync_backup_num": 0, "delete_backup_num": 0, "err_sync_backup_num": 0}});
     let log = ctx.new_oplog(&project, "sync", (&vid, &name), extra);
     task::end_task(ctx.world, &project, &log, ctx.now, None);
-    Reply::ok(json!({"sync": {"operation_log_id": log, "vault_id": vid}}))
+    Reply::ok(render::vault_sync(&log, &vid))
 }

@@ -3,8 +3,6 @@
 //! settled when it is placed, whatever `is_auto_pay` says, so the vault shows its new terms at
 //! once and the order as `billing.order_id`.
 
-use serde_json::json;
-
 use super::vaults;
 use crate::huawei::body::Obj;
 use crate::huawei::domain::{capacity, vault};
@@ -25,10 +23,6 @@ const SPEC_CODES: &[&str] = &[
 
 /// The GB measure, the only `resource_size_measure_id` documented.
 const MEASURE_GB: i64 = 17;
-
-fn order_answer(order: &str) -> serde_json::Value {
-    json!({"orderId": order, "retCode": 0, "retMsg": "success"})
-}
 
 pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let body = req.json()?;
@@ -83,7 +77,7 @@ pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Re
         v.billing.orders.push(order.clone());
         v.updated_ms = now;
     }
-    Reply::ok(order_answer(&order))
+    Reply::ok(render::order_answer(&order))
 }
 
 /// The field names of an order change: ChangeOrder's snake_case or UpdateOrder's camelCase.
@@ -179,7 +173,7 @@ fn change(ctx: &mut Ctx<'_>, c: &Change<'_>, order: Option<&str>) -> HwResult<Re
     v.billing.product_id = Some(c.product_id.to_string());
     v.billing.orders.push(new_order.clone());
     v.updated_ms = now;
-    Reply::ok(order_answer(&new_order))
+    Reply::ok(render::order_answer(&new_order))
 }
 
 pub fn change_order(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

@@ -15,7 +15,7 @@
 //! of this region; a replication policy points at the account's own project in the destination
 //! region. Names follow the policy name rule. ListOrganizationPolicies requires `operation_type`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::policies;
 use crate::config::Config;
@@ -142,7 +142,7 @@ pub fn create_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<
     let (project, id) = (ctx.project.to_string(), op.id.clone());
     ctx.proj().org_policies.insert(id.clone(), op);
     ctx.schedule(&project, HwWork::OrgPolicySync { project: project.clone(), policy: id });
-    Reply::ok(json!({"policy": out}))
+    Reply::ok(render::one("policy", out))
 }
 
 pub fn list_organization_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -160,25 +160,13 @@ pub fn list_organization_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<
 pub fn show_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     admin(ctx)?;
     let (_, op) = find(ctx, req.param("organization_policy_id"))?;
-    Reply::ok(json!({"policy": render::org_policy(op)}))
+    Reply::ok(render::one("policy", render::org_policy(op)))
 }
 
 pub fn list_organization_policy_detail(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     admin(ctx)?;
     let (_, op) = find(ctx, req.param("organization_policy_id"))?;
-    let items: Vec<Value> = op
-        .deployments
-        .iter()
-        .map(|d| {
-            json!({
-                "policy_id": d.policy_id,
-                "domain_id": d.domain_id,
-                "project_id": d.project_id,
-                "status": d.status,
-                "error_msg": d.error_msg,
-            })
-        })
-        .collect();
+    let items: Vec<Value> = op.deployments.iter().map(render::org_deployment).collect();
     // The doc lists no paging parameters; the answer carries the example's defaults.
     Reply::ok(render::page("policies", items, 1000, 0))
 }
@@ -273,13 +261,9 @@ pub fn update_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<
     if let Some(x) = patterns {
         op.patterns = x;
     }
-    let out = {
-        let mut v = render::org_policy(&op);
-        v["status"] = json!("updating");
-        v
-    };
+    let out = render::org_policy_as(&op, "updating");
     resync(ctx, &project, op, "updating");
-    Reply::ok(json!({"policy": out}))
+    Reply::ok(render::one("policy", out))
 }
 
 pub fn delete_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

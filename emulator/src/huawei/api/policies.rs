@@ -1,8 +1,6 @@
 //! Policies (API 4.6): backup and replication policies with RRULE triggers. Firing and
 //! retention live in jobs.rs; the trigger grammar in rrule.rs.
 
-use serde_json::json;
-
 use crate::huawei::body::{check_name, Obj};
 use crate::huawei::domain::{replication, schedule};
 use crate::huawei::error::{self as e, invalid, HwResult};
@@ -139,7 +137,7 @@ pub fn create_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     ctx.proj().policies.insert(id.clone(), policy);
     schedule::schedule_policy(ctx, &id);
     let pr = ctx.proj_ref().expect("just inserted");
-    Reply::ok(json!({"policy": render::policy(pr, &pr.policies[&id])}))
+    Reply::ok(render::one("policy", render::policy(pr, &pr.policies[&id])))
 }
 
 fn get<'p>(ctx: &'p Ctx<'_>, id: &str) -> HwResult<&'p Policy> {
@@ -148,13 +146,13 @@ fn get<'p>(ctx: &'p Ctx<'_>, id: &str) -> HwResult<&'p Policy> {
 
 pub fn show_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let pol = get(ctx, req.param("policy_id"))?;
-    Reply::ok(json!({"policy": render::policy(ctx.proj_ref().expect("policy found"), pol)}))
+    Reply::ok(render::one("policy", render::policy(ctx.proj_ref().expect("policy found"), pol)))
 }
 
 pub fn list_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let kind = req.query.enum_str("operation_type", &["backup", "replication"])?;
     let vault = req.query.get("vault_id");
-    let Some(p) = ctx.proj_ref() else { return Reply::ok(json!({"policies": [], "count": 0})) };
+    let Some(p) = ctx.proj_ref() else { return Reply::ok(render::policy_list(vec![])) };
     let mut list: Vec<&Policy> = p
         .policies
         .values()
@@ -163,7 +161,7 @@ pub fn list_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .collect();
     list.sort_by_key(|x| std::cmp::Reverse(x.seq));
     let items: Vec<_> = list.iter().map(|x| render::policy(p, x)).collect();
-    Reply::ok(json!({"count": items.len(), "policies": items}))
+    Reply::ok(render::policy_list(items))
 }
 
 pub fn update_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -214,7 +212,7 @@ pub fn update_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     }
     schedule::schedule_policy(ctx, &id);
     let pr = ctx.proj_ref().expect("policy found");
-    Reply::ok(json!({"policy": render::policy(pr, &pr.policies[&id])}))
+    Reply::ok(render::one("policy", render::policy(pr, &pr.policies[&id])))
 }
 
 /// A policy an organization policy deployed belongs to that policy's creator (7619).

@@ -14,7 +14,7 @@
 //! reads as the receiving vault. Revoking (DeleteMember) is the owner's; other projects learn
 //! nothing (6200).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{backups, vaults};
 use crate::huawei::body::Obj;
@@ -134,7 +134,7 @@ pub fn add_member(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         ctx.proj().members.insert(m.id.clone(), m);
     }
     // `count` is the number of members in this answer (the example prints none).
-    Reply::ok(json!({"members": added, "count": added.len()}))
+    Reply::ok(render::members(added, None))
 }
 
 pub fn update_member_status(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -194,7 +194,7 @@ pub fn update_member_status(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply>
     m.status = status.into();
     m.vault_id = (status == "accepted").then(|| vault_id.unwrap_or_default().to_string());
     m.updated_ms = Some(now);
-    Reply::ok(json!({"member": render::member(m)}))
+    Reply::ok(render::one("member", render::member(m)))
 }
 
 /// The share records of a backup this project may see: all of its own backup's, or only its
@@ -213,7 +213,7 @@ pub fn show_member_detail(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let (id, member_id) = (req.param("backup_id"), req.param("member_id"));
     let m = visible(ctx, id)?.into_iter().find(|m| m.dest_project_id == member_id);
     let m = m.ok_or_else(|| e::Bs6705(format!("Backup {id} has no member {member_id}.")))?;
-    Reply::ok(json!({"member": render::member(m)}))
+    Reply::ok(render::one("member", render::member(m)))
 }
 
 fn sort_value(m: &Member, key: &str) -> (i64, String) {
@@ -258,7 +258,7 @@ pub fn show_members_detail(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> 
     };
     let count = list.len();
     let page: Vec<Value> = list.iter().skip(skip).skip(offset).take(limit).map(|m| render::member(m)).collect();
-    Reply::ok(json!({"members": page, "count": count}))
+    Reply::ok(render::members(page, Some(count)))
 }
 
 pub fn delete_member(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::vaults;
 use crate::huawei::body::Obj;
@@ -60,7 +60,7 @@ fn put_tags(ctx: &mut Ctx<'_>, vault_id: &str, tags: Vec<Tag>) -> HwResult<()> {
 
 pub fn show_vault_tag(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let v = vault(ctx.proj_ref(), req.param("vault_id"))?;
-    Reply::ok(json!({"tags": render::tags(&v.tags)}))
+    Reply::ok(render::one("tags", render::tags(&v.tags)))
 }
 
 pub fn create_vault_tags(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -140,8 +140,8 @@ pub fn show_vault_project_tag(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Rep
         keys.entry(&t.key).or_default().insert(&t.value);
     }
     // TagsResp types `values` as String; its example (and the SDK) has an array.
-    let tags: Vec<Value> = keys.into_iter().map(|(k, vs)| json!({"key": k, "values": vs})).collect();
-    Reply::ok(json!({"tags": tags}))
+    let tags: Vec<Value> = keys.into_iter().map(|(k, vs)| render::tag_values(k, vs)).collect();
+    Reply::ok(render::one("tags", tags))
 }
 
 /// One TagsReq: a key and the values it may have (none: any value; `*x`: containing `x`).

@@ -378,15 +378,6 @@ fn insert_vault(ctx: &mut Ctx<'_>, input: VaultInput) -> HwResult<String> {
     Ok(id)
 }
 
-fn order_reply(vault_id: &str, order_id: String) -> Value {
-    json!({
-        "orders": [{"cloudServiceId": "cbr", "orderId": order_id, "subscribeResult": 1, "resourceId": vault_id}],
-        "retCode": 0,
-        "errText": "success",
-        "error_code": "0",
-    })
-}
-
 /// A new CBC order id in the examples' form, `CS2305291628MSG5A`: `CS`, the UTC minute it was
 /// placed (`yyMMddHHmm`) and five random characters.
 pub fn order_id(ctx: &mut Ctx<'_>) -> String {
@@ -412,17 +403,12 @@ pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = insert_vault(ctx, input)?;
     if prepaid {
         let order = place_order(ctx, &id)?;
-        return Reply::ok(order_reply(&id, order));
+        return Reply::ok(render::order_reply(&id, order));
     }
     let p = ctx.proj_ref().expect("just inserted");
     let v = &p.vaults[&id];
     // VaultCreateResource: the create answer alone carries these four.
-    let mut out = render::vault(p, ctx.project, v);
-    out["backup_name_prefix"] = json!(v.backup_name_prefix);
-    out["demand_billing"] = json!(v.demand_billing);
-    out["cbc_delete_count"] = json!(0);
-    out["frozen"] = json!(v.billing.status == "frozen");
-    Reply::ok(json!({"vault": out}))
+    Reply::ok(render::one("vault", render::created_vault(p, ctx.project, v)))
 }
 
 pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -433,13 +419,13 @@ pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     let input = vault_input(ctx, &v, true)?;
     let id = insert_vault(ctx, input)?;
     let order = place_order(ctx, &id)?;
-    Reply::ok(order_reply(&id, order))
+    Reply::ok(render::order_reply(&id, order))
 }
 
 pub fn show_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let p = ctx.proj_ref();
     let v = vault::get(p, req.param("vault_id"))?;
-    Reply::ok(json!({"vault": render::vault(p.expect("vault found"), ctx.project, v)}))
+    Reply::ok(render::one("vault", render::vault(p.expect("vault found"), ctx.project, v)))
 }
 
 /// Filters shared by ListVault and ListExternalVault.
@@ -580,7 +566,7 @@ pub fn update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     vault.updated_ms = now;
     vault::auto_bind(ctx.world, ctx.project);
     let p = ctx.proj_ref().expect("vault found");
-    Reply::ok(json!({"vault": render::vault(p, ctx.project, &p.vaults[&id])}))
+    Reply::ok(render::one("vault", render::vault(p, ctx.project, &p.vaults[&id])))
 }
 
 pub fn delete_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -632,7 +618,7 @@ pub fn add_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let added = bindable(p.expect("vault found"), vault, &new, limit)?;
     let ids: Vec<String> = added.iter().map(|r| r.id.clone()).collect();
     vault::get_mut(ctx, &id)?.resources.extend(added);
-    Reply::ok(json!({"add_resource_ids": ids}))
+    Reply::ok(render::one("add_resource_ids", ids))
 }
 
 pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -675,7 +661,7 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
     let extra = json!({"remove_resources": {"fail_count": 0, "total_count": total, "resources": resources}});
     let log = ctx.new_oplog(&project, "remove_resource", (&vid, &name), extra);
     task::end_task(ctx.world, &project, &log, ctx.now, None);
-    Reply::ok(json!({"remove_resource_ids": ids}))
+    Reply::ok(render::one("remove_resource_ids", ids))
 }
 
 /// Bind `policy` to `vault`: one policy of each operation type per vault.
@@ -728,15 +714,12 @@ pub fn associate_vault_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
         _ => return Err(invalid("request: give exactly one of policy_id and add_policy_ids")),
     };
     let vid = req.param("vault_id").to_string();
-    let mut last = json!({});
+    let mut last = render::empty_object();
     for pid in ids {
         let d = associate(ctx, &vid, pid, dest)?;
-        last = json!({"vault_id": vid, "policy_id": pid});
-        if let Some(d) = d {
-            last["destination_vault_id"] = json!(d);
-        }
+        last = render::policy_binding(&vid, pid, d.as_deref());
     }
-    Reply::ok(json!({"associate_policy": last}))
+    Reply::ok(render::one("associate_policy", last))
 }
 
 pub fn disassociate_vault_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -752,11 +735,7 @@ pub fn disassociate_vault_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<R
         .position(|(id, _)| *id == pid)
         .ok_or_else(|| e::Bs6002(format!("Policy {pid} is not bound to vault {vid}.")))?;
     let (_, dest) = vault.policies.remove(pos);
-    let mut out = json!({"vault_id": vid, "policy_id": pid});
-    if let Some(d) = dest {
-        out["destination_vault_id"] = json!(d);
-    }
-    Reply::ok(json!({"dissociate_policy": out}))
+    Reply::ok(render::one("dissociate_policy", render::policy_binding(&vid, &pid, dest.as_deref())))
 }
 
 pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -789,7 +768,7 @@ pub fn batch_update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         vault.updated_ms = now;
         ids.push(vault.id.clone());
     }
-    Reply::ok(json!({"updated_vaults_id": ids}))
+    Reply::ok(render::one("updated_vaults_id", ids))
 }
 
 pub fn set_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -806,7 +785,7 @@ pub fn set_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     for r in vault.resources.iter_mut().filter(|r| ids.contains(&r.id.as_str())) {
         r.suspended = action == "suspend";
     }
-    Reply::ok(json!({"set_resource_ids": ids}))
+    Reply::ok(render::one("set_resource_ids", ids))
 }
 
 pub fn show_summary(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Reply> {
@@ -817,5 +796,5 @@ pub fn show_summary(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Reply> {
             used += capacity::used_mb(p, &v.id);
         }
     }
-    Reply::ok(json!({"size": size, "used_size": capacity::mb_to_gb(used)}))
+    Reply::ok(render::summary(size, used))
 }

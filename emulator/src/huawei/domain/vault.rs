@@ -161,3 +161,8 @@ fn move_resources(pr: &mut HwProject, (vid, dest_id): (&str, &str), ids: &[&str]
     }
     capacity::grow_to_fit(pr, dest_id);
 }
+
+/// The vault holding a resource, and its protect status there.
+pub fn holder<'p>(p: &'p HwProject, id: &str) -> Option<(&'p Vault, &'p str)> {
+    p.vaults.values().find_map(|v| v.resource(id).map(|r| (v, r.protect_status.as_str())))
+}
