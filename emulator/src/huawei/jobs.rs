@@ -3,7 +3,7 @@
 //! policies). The world and the control plane reach Huawei through this module's two names.
 
 use crate::config::Config;
-use crate::huawei::domain::{backup, organization, replication, schedule, task, vault};
+use crate::huawei::domain::{backup, organization, replication, restore, schedule, task, vault};
 use crate::huawei::model::HwWork;
 use crate::world::World;
 
@@ -21,7 +21,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
         HwWork::BackupDone { checkpoint, backup, oplog, .. } => {
             backup::backup_done(world, &project, (&checkpoint, &backup, &oplog), at)
         }
-        HwWork::RestoreDone { backup, oplog, .. } => backup::restore_done(world, &project, &backup, &oplog, at),
+        HwWork::RestoreDone { backup, oplog, .. } => restore::restore_done(world, &project, &backup, &oplog, at),
         HwWork::DeleteDone { backup, oplog, .. } => backup::delete_done(world, &project, &backup, &oplog, at),
         HwWork::VaultDeleteDone { vault, oplog, .. } => vault::delete_done(world, &project, &vault, &oplog, at),
         HwWork::ReplicationDone { backup, record, oplog, name, description, .. } => {

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::huawei::body::Query;
 use crate::huawei::body::{check_description, check_name, Obj};
-use crate::huawei::domain::{backup, capacity, replication, sharing as shares, task, vault};
+use crate::huawei::domain::{backup, capacity, replication, restore, sharing as shares, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Backup, HwProject, HwWork, Member, TYPE_SERVER};
 use crate::huawei::{render, Ctx, Reply, Req};
@@ -306,8 +306,8 @@ pub fn restore_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             })
             .collect::<HwResult<_>>()?,
     };
-    let to = backup::RestoreTo { server_id, volume_id, resource_id, mappings };
-    backup::start_restore(ctx, req.param("backup_id"), &to)?;
+    let to = restore::RestoreTo { server_id, volume_id, resource_id, mappings };
+    restore::start_restore(ctx, req.param("backup_id"), &to)?;
     Reply::status(202)
 }
 

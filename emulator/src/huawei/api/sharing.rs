@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 
-use super::{backups, vaults};
+use super::backups;
 use crate::huawei::body::Obj;
 use crate::huawei::domain::{capacity, sharing as shares, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
@@ -179,8 +179,7 @@ pub fn update_member_status(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply>
                 v.id, v.billing.status
             )));
         }
-        if v.billing.protect_type != "backup"
-            || vaults::resource_type_for(&v.billing.object_type) != Some(kind.as_str())
+        if v.billing.protect_type != "backup" || vault::resource_type_for(&v.billing.object_type) != Some(kind.as_str())
         {
             return Err(e::Bs6713(format!("Vault {} does not hold {kind} backups.", v.id)));
         }

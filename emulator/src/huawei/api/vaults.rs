@@ -6,32 +6,11 @@ use crate::huawei::body::{check_description, check_name, is_han, Obj};
 use crate::huawei::domain::{backup, capacity, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
-use crate::huawei::model::{PROVIDER_DISK, PROVIDER_SERVER, PROVIDER_TURBO, PROVIDER_VMWARE};
 use crate::huawei::{render, Ctx, Reply, Req};
 
 pub const OBJECT_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "vmware", "rds", "file"];
 pub const RESOURCE_TYPES: &[&str] =
     &[TYPE_SERVER, TYPE_VOLUME, "OS::Ironic::BareMetalServer", "OS::Sfs::Turbo", "OS::Workspace::DesktopV2"];
-
-fn provider_for(object_type: &str, cloud_type: &str) -> &'static str {
-    match (object_type, cloud_type) {
-        (_, "hybrid") | ("vmware", _) => PROVIDER_VMWARE,
-        ("disk", _) => PROVIDER_DISK,
-        ("turbo", _) => PROVIDER_TURBO,
-        _ => PROVIDER_SERVER,
-    }
-}
-
-/// The resource type a vault of `object_type` protects.
-pub fn resource_type_for(object_type: &str) -> Option<&'static str> {
-    match object_type {
-        "server" => Some(TYPE_SERVER),
-        "disk" => Some(TYPE_VOLUME),
-        "turbo" => Some("OS::Sfs::Turbo"),
-        "workspace" => Some("OS::Workspace::DesktopV2"),
-        _ => None,
-    }
-}
 
 /// One tag: key ≤36 and value ≤43 characters of Chinese, letters, digits, `-`, `_` (value also
 /// `.`), both trimmed. The value may be empty; the tag APIs require it to be given
@@ -78,17 +57,9 @@ fn parse_bind_rules(o: &Obj<'_>) -> HwResult<Option<Vec<Tag>>> {
     Ok(Some(parse_tags(&rules, "tags", 5)?.unwrap_or_default()))
 }
 
-/// A resource to bind: (id, type, name, excluded volumes).
-pub struct NewResource {
-    pub id: String,
-    pub kind: String,
-    pub name: Option<String>,
-    pub exclude: Vec<String>,
-}
-
-pub fn parse_resources(o: &Obj<'_>, key: &str, min: usize, max: usize) -> HwResult<Vec<NewResource>> {
+pub fn parse_resources(o: &Obj<'_>, key: &str, min: usize, max: usize) -> HwResult<Vec<vault::NewResource>> {
     let items = o.objs(key, min, max)?.ok_or_else(|| o.missing(key))?;
-    let mut out: Vec<NewResource> = Vec::new();
+    let mut out: Vec<vault::NewResource> = Vec::new();
     for r in &items {
         r.only(&["id", "type", "name", "extra_info"])?;
         let id = r.req_str("id")?;
@@ -105,58 +76,14 @@ pub fn parse_resources(o: &Obj<'_>, key: &str, min: usize, max: usize) -> HwResu
         if out.iter().any(|x| x.id == id) {
             return Err(e::Bs6104(format!("Resource {id} is listed twice.")));
         }
-        out.push(NewResource { id: id.into(), kind: kind.into(), name: name.map(str::to_string), exclude });
-    }
-    Ok(out)
-}
-
-/// Check resources against the inventory and the vault's type, and that no vault holds them yet.
-pub fn bindable(p: &HwProject, vault: &Vault, new: &[NewResource], limit: usize) -> HwResult<Vec<VaultResource>> {
-    let want = resource_type_for(&vault.billing.object_type);
-    if vault.billing.protect_type == "replication" && !new.is_empty() {
-        return Err(e::Bs6102("A replication vault holds replicated backups only; it cannot bind resources."));
-    }
-    let mut out = Vec::new();
-    for r in new {
-        if want != Some(r.kind.as_str()) {
-            return Err(e::Bs6102(format!(
-                "A {} vault does not support resources of type {}.",
-                vault.billing.object_type, r.kind
-            )));
-        }
-        let name = match r.kind.as_str() {
-            TYPE_SERVER => {
-                let s = p.servers.get(&r.id).ok_or_else(|| e::Bs7100(format!("Server {} does not exist.", r.id)))?;
-                if s.status == "DELETED" {
-                    return Err(e::Bs7102(format!("Server {} has been terminated.", r.id)));
-                }
-                s.name.clone()
-            }
-            _ => {
-                p.volumes.get(&r.id).ok_or_else(|| e::Bs7000(format!("Volume {} does not exist.", r.id)))?.name.clone()
-            }
-        };
-        if let Some(v) = p.vaults.values().find(|v| v.resource(&r.id).is_some()) {
-            return Err(e::Bs6103(format!("Resource {} is already bound to vault {}.", r.id, v.id)));
-        }
-        out.push(VaultResource {
-            id: r.id.clone(),
-            name: r.name.clone().unwrap_or(name),
-            kind: r.kind.clone(),
-            exclude_volumes: r.exclude.clone(),
-            protect_status: "available".into(),
-            suspended: false,
-        });
-    }
-    if vault.resources.len() + out.len() > limit {
-        return Err(e::Bs6100(format!("A vault holds at most {limit} resources.")));
+        out.push(vault::NewResource { id: id.into(), kind: kind.into(), name: name.map(str::to_string), exclude });
     }
     Ok(out)
 }
 
 struct VaultInput {
     vault: Vault,
-    resources: Vec<NewResource>,
+    resources: Vec<vault::NewResource>,
     policy: Option<String>,
     prepaid: bool,
 }
@@ -341,7 +268,7 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
         user_id: ctx.user_id.to_string(),
         created_ms: ctx.now,
         updated_ms: ctx.now,
-        provider_id: provider_for(&billing.object_type, &billing.cloud_type).into(),
+        provider_id: vault::provider_for(&billing.object_type, &billing.cloud_type).into(),
         resources: vec![],
         tags,
         enterprise_project_id,
@@ -369,28 +296,13 @@ fn insert_vault(ctx: &mut Ctx<'_>, input: VaultInput) -> HwResult<String> {
     if p.vaults.len() >= limits.vaults_per_project {
         return Err(e::Bs6133(format!("A project holds at most {} vaults.", limits.vaults_per_project)));
     }
-    vault.resources = bindable(p, &vault, &resources, limits.resources_per_vault)?;
+    vault.resources = vault::bindable(p, &vault, &resources, limits.resources_per_vault)?;
     let id = vault.id.clone();
     p.vaults.insert(id.clone(), vault);
     if let Some(pid) = policy {
         associate(ctx, &id, &pid, None)?;
     }
     Ok(id)
-}
-
-/// A new CBC order id in the examples' form, `CS2305291628MSG5A`: `CS`, the UTC minute it was
-/// placed (`yyMMddHHmm`) and five random characters.
-pub fn order_id(ctx: &mut Ctx<'_>) -> String {
-    let minute = chrono::DateTime::from_timestamp_millis(ctx.now).unwrap_or_default().format("%y%m%d%H%M");
-    let random = ctx.ids.short("").to_uppercase();
-    format!("CS{minute}{}", &random[random.len() - 5..])
-}
-
-/// Place an order for a vault: it becomes the vault's `billing.order_id`.
-pub fn place_order(ctx: &mut Ctx<'_>, vault_id: &str) -> HwResult<String> {
-    let order = order_id(ctx);
-    vault::get_mut(ctx, vault_id)?.billing.orders.push(order.clone());
-    Ok(order)
 }
 
 pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -402,7 +314,7 @@ pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let prepaid = input.prepaid;
     let id = insert_vault(ctx, input)?;
     if prepaid {
-        let order = place_order(ctx, &id)?;
+        let order = capacity::place_order(ctx, &id)?;
         return Reply::ok(render::order_reply(&id, order));
     }
     let p = ctx.proj_ref().expect("just inserted");
@@ -418,7 +330,7 @@ pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     let v = root.req_obj("vault")?;
     let input = vault_input(ctx, &v, true)?;
     let id = insert_vault(ctx, input)?;
-    let order = place_order(ctx, &id)?;
+    let order = capacity::place_order(ctx, &id)?;
     Reply::ok(render::order_reply(&id, order))
 }
 
@@ -615,7 +527,7 @@ pub fn add_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if vault.billing.status != "available" {
         return Err(e::Bs6112(format!("Vault {id} is {}; resources cannot be added.", vault.billing.status)));
     }
-    let added = bindable(p.expect("vault found"), vault, &new, limit)?;
+    let added = vault::bindable(p.expect("vault found"), vault, &new, limit)?;
     let ids: Vec<String> = added.iter().map(|r| r.id.clone()).collect();
     vault::get_mut(ctx, &id)?.resources.extend(added);
     Reply::ok(render::one("add_resource_ids", ids))

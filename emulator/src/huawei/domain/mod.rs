@@ -7,6 +7,7 @@ pub mod backup;
 pub mod capacity;
 pub mod organization;
 pub mod replication;
+pub mod restore;
 pub mod schedule;
 pub mod sharing;
 pub mod task;

@@ -1,10 +1,12 @@
-//! Vault lookup and auto-binding (a vault that binds every resource carrying its rule tags).
+//! Vaults' rules: lookup, which resources may bind to a vault, auto-binding (a vault that binds
+//! every resource carrying its rule tags), resource migration between vaults, and deletion.
 
 use crate::huawei::domain::{capacity, sharing, task};
 use serde_json::json;
 
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{HwProject, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
+use crate::huawei::model::{PROVIDER_DISK, PROVIDER_SERVER, PROVIDER_TURBO, PROVIDER_VMWARE};
 use crate::huawei::Ctx;
 use crate::world::World;
 
@@ -165,4 +167,77 @@ fn move_resources(pr: &mut HwProject, (vid, dest_id): (&str, &str), ids: &[&str]
 /// The vault holding a resource, and its protect status there.
 pub fn holder<'p>(p: &'p HwProject, id: &str) -> Option<(&'p Vault, &'p str)> {
     p.vaults.values().find_map(|v| v.resource(id).map(|r| (v, r.protect_status.as_str())))
+}
+
+/// The provider (protection kind) of a vault of this object and cloud type.
+pub fn provider_for(object_type: &str, cloud_type: &str) -> &'static str {
+    match (object_type, cloud_type) {
+        (_, "hybrid") | ("vmware", _) => PROVIDER_VMWARE,
+        ("disk", _) => PROVIDER_DISK,
+        ("turbo", _) => PROVIDER_TURBO,
+        _ => PROVIDER_SERVER,
+    }
+}
+
+/// The resource type a vault of `object_type` protects.
+pub fn resource_type_for(object_type: &str) -> Option<&'static str> {
+    match object_type {
+        "server" => Some(TYPE_SERVER),
+        "disk" => Some(TYPE_VOLUME),
+        "turbo" => Some("OS::Sfs::Turbo"),
+        "workspace" => Some("OS::Workspace::DesktopV2"),
+        _ => None,
+    }
+}
+
+/// A resource a request asks to bind: (id, type, name, excluded volumes).
+pub struct NewResource {
+    pub id: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub exclude: Vec<String>,
+}
+
+/// Check resources against the inventory and the vault's type, and that no vault holds them yet.
+pub fn bindable(p: &HwProject, vault: &Vault, new: &[NewResource], limit: usize) -> HwResult<Vec<VaultResource>> {
+    let want = resource_type_for(&vault.billing.object_type);
+    if vault.billing.protect_type == "replication" && !new.is_empty() {
+        return Err(e::Bs6102("A replication vault holds replicated backups only; it cannot bind resources."));
+    }
+    let mut out = Vec::new();
+    for r in new {
+        if want != Some(r.kind.as_str()) {
+            return Err(e::Bs6102(format!(
+                "A {} vault does not support resources of type {}.",
+                vault.billing.object_type, r.kind
+            )));
+        }
+        let name = match r.kind.as_str() {
+            TYPE_SERVER => {
+                let s = p.servers.get(&r.id).ok_or_else(|| e::Bs7100(format!("Server {} does not exist.", r.id)))?;
+                if s.status == "DELETED" {
+                    return Err(e::Bs7102(format!("Server {} has been terminated.", r.id)));
+                }
+                s.name.clone()
+            }
+            _ => {
+                p.volumes.get(&r.id).ok_or_else(|| e::Bs7000(format!("Volume {} does not exist.", r.id)))?.name.clone()
+            }
+        };
+        if let Some(v) = p.vaults.values().find(|v| v.resource(&r.id).is_some()) {
+            return Err(e::Bs6103(format!("Resource {} is already bound to vault {}.", r.id, v.id)));
+        }
+        out.push(VaultResource {
+            id: r.id.clone(),
+            name: r.name.clone().unwrap_or(name),
+            kind: r.kind.clone(),
+            exclude_volumes: r.exclude.clone(),
+            protect_status: "available".into(),
+            suspended: false,
+        });
+    }
+    if vault.resources.len() + out.len() > limit {
+        return Err(e::Bs6100(format!("A vault holds at most {limit} resources.")));
+    }
+    Ok(out)
 }
