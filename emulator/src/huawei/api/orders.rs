@@ -4,7 +4,7 @@
 //! once and the order as `billing.order_id`.
 
 use crate::huawei::body::Obj;
-use crate::huawei::domain::{capacity, vault};
+use crate::huawei::domain::{billing, capacity, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::Period;
 use crate::huawei::{render, Ctx, Reply, Req};
@@ -67,7 +67,7 @@ pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Re
             )));
         }
     }
-    let order = capacity::order_id(ctx);
+    let order = billing::order_id(ctx);
     let now = ctx.now;
     for id in &ids {
         let v = vault::get_mut(ctx, id)?;
@@ -165,7 +165,7 @@ fn change(ctx: &mut Ctx<'_>, c: &Change<'_>, order: Option<&str>) -> HwResult<Re
     if c.size < used_gb {
         return Err(e::Bs6101(format!("The vault already stores {used_gb} GB; it cannot shrink to {} GB.", c.size)));
     }
-    let new_order = capacity::order_id(ctx);
+    let new_order = billing::order_id(ctx);
     let now = ctx.now;
     let v = vault::get_mut(ctx, id)?;
     v.billing.size = c.size;

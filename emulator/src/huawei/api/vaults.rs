@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::huawei::body::{check_description, check_name, is_han, Obj};
-use crate::huawei::domain::{backup, capacity, task, vault};
+use crate::huawei::domain::{backup, billing, capacity, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
 use crate::huawei::{render, Ctx, Reply, Req};
@@ -314,7 +314,7 @@ pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let prepaid = input.prepaid;
     let id = insert_vault(ctx, input)?;
     if prepaid {
-        let order = capacity::place_order(ctx, &id)?;
+        let order = billing::place_order(ctx, &id)?;
         return Reply::ok(render::order_reply(&id, order));
     }
     let p = ctx.proj_ref().expect("just inserted");
@@ -330,7 +330,7 @@ pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     let v = root.req_obj("vault")?;
     let input = vault_input(ctx, &v, true)?;
     let id = insert_vault(ctx, input)?;
-    let order = capacity::place_order(ctx, &id)?;
+    let order = billing::place_order(ctx, &id)?;
     Reply::ok(render::order_reply(&id, order))
 }
 

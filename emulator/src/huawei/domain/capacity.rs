@@ -1,10 +1,7 @@
-//! Vault capacity and billing: what a resource and a vault hold, whether more backup data fits
-//! a vault, auto-expansion, and the CBC orders a prepaid vault is bought and changed through.
+//! Vault capacity: what a resource and a vault hold, whether more backup data fits a vault,
+//! and auto-expansion.
 
-use crate::huawei::domain::vault;
-use crate::huawei::error::HwResult;
 use crate::huawei::model::{Backup, HwProject, Vault};
-use crate::huawei::Ctx;
 
 /// Whether `incoming_mb` more can be stored in a vault: nothing always fits, an auto-expanding
 /// vault grows to fit (`grow_to_fit`), any other needs that much room left below its size.
@@ -43,19 +40,4 @@ pub fn mb_to_gb(mb: i64) -> i64 {
 /// MB stored in a vault.
 pub fn used_mb(p: &HwProject, vault: &str) -> i64 {
     p.backups.values().filter(|b| b.vault_id == vault && b.parent_id.is_none()).map(|b| b.size_mb).sum()
-}
-
-/// A new CBC order id in the examples' form, `CS2305291628MSG5A`: `CS`, the UTC minute it was
-/// placed (`yyMMddHHmm`) and five random characters.
-pub fn order_id(ctx: &mut Ctx<'_>) -> String {
-    let minute = chrono::DateTime::from_timestamp_millis(ctx.now).unwrap_or_default().format("%y%m%d%H%M");
-    let random = ctx.ids.short("").to_uppercase();
-    format!("CS{minute}{}", &random[random.len() - 5..])
-}
-
-/// Place an order for a vault: it becomes the vault's `billing.order_id`.
-pub fn place_order(ctx: &mut Ctx<'_>, vault_id: &str) -> HwResult<String> {
-    let order = order_id(ctx);
-    vault::get_mut(ctx, vault_id)?.billing.orders.push(order.clone());
-    Ok(order)
 }

@@ -4,6 +4,7 @@
 //! nothing here imports api/.
 
 pub mod backup;
+pub mod billing;
 pub mod capacity;
 pub mod organization;
 pub mod replication;
