@@ -1,24 +1,18 @@
 //! Huawei Cloud CBR (Cloud Backup and Recovery, API v3) and the sliver of IAM its SDK needs.
 //!
 //! protocol.rs authenticates; routes.rs is the operation table (documented name, method, path
-//! template, handler); the handlers in vaults.rs, policies.rs, backups.rs, checkpoints.rs,
-//! tasks.rs and protectables.rs (and tags.rs, orders.rs, agents.rs, projects.rs) validate and
-//! change the model through `Ctx` (sharing.rs and organization.rs reach across projects: shares,
-//! organization policies); jobs.rs finishes async work and fires policies on the virtual clock.
+//! template, handler); the handlers in api/ decode each request, call the rules in domain/
+//! (backups, replication, capacity, schedules, sharing, organization policies, vault lookup and
+//! auto-binding) and answer through render.rs. jobs.rs hands the work the clock finishes to the
+//! domain rule that owns it.
 
-pub mod agents;
-pub mod backups;
+pub mod api;
 pub mod body;
-pub mod checkpoints;
+pub mod domain;
 pub mod error;
 pub mod iam;
 pub mod jobs;
 pub mod model;
-pub mod orders;
-pub mod organization;
-pub mod policies;
-pub mod projects;
-pub mod protectables;
 pub mod protocol;
 pub mod render;
 pub mod routes;
@@ -27,10 +21,7 @@ pub mod seed;
 pub mod settings;
 pub mod sharing;
 pub mod sign;
-pub mod tags;
-pub mod tasks;
 pub mod tokens;
-pub mod vaults;
 
 use axum::http::Method;
 use serde_json::{json, Value};

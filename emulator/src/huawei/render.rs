@@ -3,10 +3,14 @@
 //! `2019-05-23T12:51:10.071+00:00` (the examples' dominant form; the tables disagree among
 //! themselves), except a policy's `start_time`, which the tables print as `2020-01-08 09:59:49`.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use super::model::TYPE_SERVER;
-use super::model::{Backup, Checkpoint, HwProject, OpLog, OperationDefinition, Policy, ReplicationRecord, Tag, Vault};
+use super::domain::capacity::{mb_to_gb, resource_backups, resource_size, used_mb};
+use super::model::{Agent, Migration, OrgDeployment, Server, Volume, TYPE_SERVER, TYPE_VOLUME};
+use super::model::{
+    Backup, Checkpoint, HwProject, Member, OpLog, OperationDefinition, OrgPolicy, Policy, ReplicationRecord, Tag, Vault,
+};
+use super::settings::{HuaweiIdentity, HwProjectCfg};
 
 pub fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
@@ -24,35 +28,12 @@ pub fn tags(tags: &[Tag]) -> Value {
     Value::Array(tags.iter().map(|t| json!({"key": t.key, "value": t.value})).collect())
 }
 
-/// Size in GB of what a vault resource protects: a server's volumes (minus exclusions) or a volume.
-pub fn resource_size(p: &HwProject, id: &str, exclude: &[String]) -> i64 {
-    if let Some(s) = p.servers.get(id) {
-        s.volumes.iter().filter(|v| !exclude.contains(v)).filter_map(|v| p.volumes.get(v)).map(|v| v.size).sum()
-    } else {
-        p.volumes.get(id).map(|v| v.size).unwrap_or(0)
-    }
-}
-
-/// Backups of a resource in a vault (whole backups, not the per-disk children).
-fn resource_backups<'a>(p: &'a HwProject, vault: &'a str, resource: &'a str) -> impl Iterator<Item = &'a Backup> {
-    p.backups.values().filter(move |b| b.vault_id == vault && b.resource_id == resource && b.parent_id.is_none())
-}
-
-pub fn mb_to_gb(mb: i64) -> i64 {
-    (mb + 1023) / 1024
-}
-
 pub fn spec_code(protect_type: &str, object_type: &str) -> String {
     let object = match object_type {
         "disk" => "volume",
         other => other,
     };
     format!("vault.{protect_type}.{object}.normal")
-}
-
-/// MB stored in a vault.
-pub fn used_mb(p: &HwProject, vault: &str) -> i64 {
-    p.backups.values().filter(|b| b.vault_id == vault && b.parent_id.is_none()).map(|b| b.size_mb).sum()
 }
 
 pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
@@ -315,6 +296,65 @@ pub fn oplog(project_id: &str, o: &OpLog) -> Value {
     })
 }
 
+/// One ListBackups entry: the backup as its owner or (shared) its receiver sees it; the
+/// replication records only when `show_replication` asks for them.
+pub fn listed_backup(p: &HwProject, b: &Backup, m: Option<&Member>, show_replication: bool) -> Value {
+    let mut v = match m {
+        Some(m) => backup_view(p, b, m),
+        None => backup(p, b),
+    };
+    if !show_replication {
+        v["replication_records"] = json!([]);
+    }
+    v
+}
+
+/// ListBackups' answer: `offset` is where the page starts (after `marker`, when given).
+pub fn backup_list(items: Vec<Value>, count: usize, limit: usize, offset: usize) -> Value {
+    json!({"backups": items, "count": count, "limit": limit, "offset": offset})
+}
+
+/// One ImportBackup result: the backup and its sync task.
+pub fn synced_backup(backup_id: &str, oplog: &str) -> Value {
+    json!({"backup_id": backup_id, "operation_log_id": oplog})
+}
+
+/// ImportBackup's answer.
+pub fn sync_answer(items: Vec<Value>) -> Value {
+    json!({"sync": items})
+}
+
+/// MigrateVaultResource's answer: the resources that moved.
+pub fn migrated(ids: &[&str]) -> Value {
+    json!({"migrated_resources": ids})
+}
+
+/// ShowVaultResourceInstances' `count` answer.
+pub fn tag_count(total: usize) -> Value {
+    json!({"total_count": total})
+}
+
+/// One vault as ShowVaultResourceInstances lists it: a tagged resource with the vault as detail.
+pub fn tagged_vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
+    let detail = vault(p, project_id, v);
+    json!({
+        "resource_id": v.id,
+        "resource_name": v.name,
+        "resource_detail": {"vault": detail},
+        "tags": tags(&v.tags),
+    })
+}
+
+/// ShowVaultResourceInstances' `filter` answer: the page, and the total that matches.
+pub fn tagged_vaults(resources: Vec<Value>, total: usize) -> Value {
+    json!({"resources": resources, "total_count": total})
+}
+
+/// A one-member answer: `{"<key>": value}` (the shape of most Show, Create and Update answers).
+pub fn one(key: &str, value: impl serde::Serialize) -> Value {
+    json!({ key: value })
+}
+
 /// A list answer: `{"<key>": [...page...], "count": total, "limit": l, "offset": o}`.
 pub fn page(key: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value {
     let count = items.len();
@@ -325,4 +365,400 @@ pub fn page(key: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value 
     out.insert("limit".into(), json!(limit));
     out.insert("offset".into(), json!(offset));
     Value::Object(out)
+}
+
+/// A shared backup as its receiver sees it (per-disk backups in the same vault as their parent).
+pub fn backup_view(owner: &HwProject, b: &Backup, m: &Member) -> Value {
+    fn put_vault(v: &mut Value, vault: &str) {
+        v["vault_id"] = json!(vault);
+        for c in v["children"].as_array_mut().into_iter().flatten() {
+            put_vault(c, vault);
+        }
+    }
+    let mut v = backup(owner, b);
+    if let Some(vault) = m.vault_id.as_deref() {
+        put_vault(&mut v, vault);
+    }
+    v
+}
+
+/// The Member object in the examples' key order; fields without a value are left out, as the
+/// examples leave out `image_id`, `updated_at` and a pending member's `vault_id`. The twin
+/// registers no images, so `image_id` never appears.
+pub fn member(m: &Member) -> Value {
+    let mut o = Map::new();
+    o.insert("status".into(), json!(m.status));
+    o.insert("backup_id".into(), json!(m.backup_id));
+    if let Some(v) = &m.vault_id {
+        o.insert("vault_id".into(), json!(v));
+    }
+    o.insert("dest_project_id".into(), json!(m.dest_project_id));
+    o.insert("created_at".into(), json!(time(m.created_ms)));
+    if let Some(u) = m.updated_ms {
+        o.insert("updated_at".into(), json!(time(u)));
+    }
+    o.insert("id".into(), json!(m.id));
+    Value::Object(o)
+}
+
+pub fn org_policy(op: &OrgPolicy) -> Value {
+    json!({
+        "id": op.id,
+        "name": op.name,
+        "description": op.description,
+        "operation_type": op.operation_type,
+        "domain_id": op.domain_id,
+        "policy_name": op.policy_name,
+        "policy_operation_definition": definition(&op.definition),
+        "policy_enabled": op.policy_enabled,
+        "policy_trigger": {"properties": {"pattern": op.patterns}},
+        "status": op.status,
+        "domain_name": op.domain_name,
+        "effective_scope": op.effective_scope,
+    })
+}
+
+/// One agent with its backup paths (ShowAgent, ListAgent, RegisterAgent, UpdateAgent).
+pub fn agent(a: &Agent) -> Value {
+    let paths: Vec<Value> = a
+        .paths
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "status": p.status,
+                "agent_id": a.agent_id,
+                "dir_path": p.dir_path,
+                "exclude_paths": p.exclude_paths.join(","),
+            })
+        })
+        .collect();
+    json!({
+        "created_at": time(a.created_ms),
+        "updated_at": time(a.updated_ms),
+        "agent_id": a.agent_id,
+        "agent_version": a.agent_version,
+        "agent_type": a.agent_type,
+        "host_name": a.host_name,
+        "host_nickname": a.host_nickname,
+        "host_ip": a.host_ip,
+        "host_os": a.host_os,
+        "status": a.status,
+        "last_active_time": time(a.last_active_ms),
+        "paths": paths,
+    })
+}
+
+/// AddAgentPath and RemoveAgentPath answer two lists of paths: what changed, and what was
+/// already so (the keys name them).
+pub fn agent_paths((done, done_paths): (&str, Vec<String>), (kept, kept_paths): (&str, Vec<String>)) -> Value {
+    json!({ done: done_paths, kept: kept_paths })
+}
+
+/// A resource's `protectable` block: whether it can be backed up now and the vault holding it.
+fn protectable(p: &HwProject, project: &str, id: &str, ok: bool, code: &str, reason: &str) -> Value {
+    let mut out = json!({"result": ok, "code": code, "reason": reason, "vault": null});
+    if !ok {
+        out["message"] = json!(reason);
+    }
+    if let Some((v, _)) = super::domain::vault::holder(p, id) {
+        let mut vault = self::vault(p, project, v);
+        vault["updated_at"] = json!(time(v.updated_ms));
+        vault["version"] = json!("1");
+        out["vault"] = vault;
+    }
+    out
+}
+
+/// A disk as ListProtectable and ShowProtectable answer it.
+pub fn volume_instance(p: &HwProject, project: &str, v: &Volume) -> Value {
+    json!({
+        "id": v.id,
+        "name": v.name,
+        "type": TYPE_VOLUME,
+        "size": v.size,
+        "status": v.status,
+        "children": [],
+        "detail": {
+            "id": v.id,
+            "name": v.name,
+            "size": v.size,
+            "status": v.status,
+            "volume_type": v.volume_type,
+            "bootable": v.bootable.to_string(),
+            "availability_zone": v.availability_zone,
+            "attachments": v.server_id.as_ref().map(|s| vec![json!({"server_id": s, "device": v.device})]).unwrap_or_default(),
+            "created_at": time(v.created_ms),
+        },
+        "protectable": protectable(p, project, &v.id, v.status != "error", if v.status == "error" { "BackupService.7003" } else { "" }, if v.status == "error" { "disk status does not support backup" } else { "" }),
+    })
+}
+
+/// A server, with its disks as children, as ListProtectable and ShowProtectable answer it.
+pub fn server_instance(p: &HwProject, project: &str, s: &Server) -> Value {
+    let children: Vec<Value> =
+        s.volumes.iter().filter_map(|v| p.volumes.get(v)).map(|v| volume_instance(p, project, v)).collect();
+    let size: i64 = s.volumes.iter().filter_map(|v| p.volumes.get(v)).map(|v| v.size).sum();
+    let ok = matches!(s.status.as_str(), "ACTIVE" | "SHUTOFF");
+    json!({
+        "id": s.id,
+        "name": s.name,
+        "type": TYPE_SERVER,
+        "size": size,
+        "status": s.status,
+        "children": children,
+        "detail": {
+            "id": s.id,
+            "name": s.name,
+            "status": s.status,
+            "OS-EXT-AZ:availability_zone": s.availability_zone,
+            "flavor": {"id": s.flavor},
+            "image": {"id": s.image_id},
+            "metadata": {"os_type": s.os_type, "architecture": s.architecture},
+            "os-extended-volumes:volumes_attached": s.volumes.iter().map(|v| json!({"id": v})).collect::<Vec<_>>(),
+            "tags": s.tags.iter().map(|t| format!("{}={}", t.key, t.value)).collect::<Vec<_>>(),
+            "created": time(s.created_ms),
+        },
+        "protectable": protectable(p, project, &s.id, ok, if ok { "" } else { "BackupService.7101" }, if ok { "" } else { "server status does not support backup" }),
+    })
+}
+
+/// One CheckAgent entry: whether the server's agent is installed (and which version).
+pub fn agent_status(id: &str, s: &Server) -> Value {
+    let mut status =
+        json!({"resource_id": id, "installed": s.agent_version.is_some(), "is_old": false, "code": 0, "message": ""});
+    if let Some(v) = &s.agent_version {
+        status["version"] = json!(v);
+    }
+    status
+}
+
+/// One region of ShowReplicationCapabilities.
+pub fn replication_capability(name: &str, destinations: &[String]) -> Value {
+    json!({"name": name, "replication_destinations": destinations})
+}
+
+/// The CBR features of a region (ListFeatures; ShowFeature picks one).
+pub fn features(region: &str, dest: Vec<String>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("replication.enable".into(), json!(!dest.is_empty()));
+    m.insert("replication.source_region".into(), json!(region));
+    m.insert("replication.destination_regions".into(), json!(dest));
+    m.insert("replication.destination_dgw_regions".into(), json!([]));
+    m.insert("features.backup_double_az".into(), json!(false));
+    m
+}
+
+/// One resource's row of ShowStorageUsage.
+pub fn storage_usage((id, name, kind, count, mb): (String, String, String, i64, i64)) -> Value {
+    json!({"backup_count": count, "backup_size": mb_to_gb(mb), "resource_id": id, "resource_name": name, "resource_type": kind, "backup_size_multiaz": 0})
+}
+
+/// ShowStorageUsage's answer: the page of rows, and how many resources there are.
+pub fn storage_usage_list(total: usize, usage: Vec<Value>) -> Value {
+    json!({"resource_count": total, "storage_usage": usage})
+}
+
+/// The doc's links point at IAM (`/v3/projects/{id}`, `/v3/auth/projects`), not at CBR.
+const IAM_LINK: &str = "https://iam.myhuaweicloud.com/v3";
+
+/// One project as IAM's ListProjects (the CBR SDK's region-projects call) answers it: IAM names
+/// a project after its region.
+pub fn iam_project(ident: &HuaweiIdentity, p: &HwProjectCfg) -> Value {
+    json!({
+        "domain_id": ident.domain_id,
+        "is_domain": false,
+        "parent_id": "",
+        "name": p.region,
+        "description": "",
+        "id": p.id,
+        "enabled": true,
+        "links": {"self": format!("{IAM_LINK}/projects/{}", p.id)},
+    })
+}
+
+/// ListProjects' answer.
+pub fn iam_projects(projects: Vec<Value>) -> Value {
+    json!({"projects": projects, "links": {"self": format!("{IAM_LINK}/auth/projects")}})
+}
+
+/// One project of ListDomainProjects.
+pub fn domain_project(p: &HwProjectCfg) -> Value {
+    json!({"project_id": p.id, "project_name": p.region})
+}
+
+/// ShowDomain's answer: the project with its account.
+pub fn domain(ident: &HuaweiIdentity, p: &HwProjectCfg) -> Value {
+    json!({
+        "project_name": p.region,
+        "project_id": p.id,
+        "domain_id": ident.domain_id,
+        "domain_name": ident.domain_name,
+    })
+}
+
+/// One project's migration as ShowMigrateStatus answers it (a failure with its code and reason).
+pub fn migration(p: &HwProjectCfg, m: &Migration, progress: impl serde::Serialize) -> Value {
+    let mut item = json!({
+        "status": m.status,
+        "project_id": p.id,
+        "project_name": p.region,
+        "region_id": p.region,
+        "progress": progress,
+    });
+    if m.status == "failed" {
+        item["fail_code"] = json!(m.fail_code);
+        item["fail_reason"] = json!(m.fail_reason);
+    }
+    item
+}
+
+/// ShowMigrateStatus' answer: the overall status and each project's.
+pub fn migrations(status: &str, projects: Vec<Value>) -> Value {
+    json!({"status": status, "project_status": projects})
+}
+
+/// A prepaid vault's answer: the CBC order placed for it.
+pub fn order_reply(vault_id: &str, order_id: String) -> Value {
+    json!({
+        "orders": [{"cloudServiceId": "cbr", "orderId": order_id, "subscribeResult": 1, "resourceId": vault_id}],
+        "retCode": 0,
+        "errText": "success",
+        "error_code": "0",
+    })
+}
+
+/// The order answers of ChangeVaultChargeMode, ChangeOrder and UpdateOrder.
+pub fn order_answer(order: &str) -> Value {
+    json!({"orderId": order, "retCode": 0, "retMsg": "success"})
+}
+
+/// CopyBackup's answer.
+pub fn backup_copy(
+    backup_id: &str,
+    (dp, dr, dv): (&str, &str, &str),
+    (project, region): (&str, &str),
+    provider_id: &str,
+    record: &str,
+) -> Value {
+    json!({"replication": {
+        "backup_id": backup_id,
+        "destination_project_id": dp,
+        "destination_region": dr,
+        "destination_vault_id": dv,
+        "project_id": project,
+        "provider_id": provider_id,
+        "replication_record_id": record,
+        "source_region": region,
+    }})
+}
+
+/// One backup CopyCheckpoint started copying.
+pub fn copied(backup_id: &str, record: &str) -> Value {
+    json!({"backup_id": backup_id, "replication_record_id": record})
+}
+
+/// CopyCheckpoint's answer.
+pub fn checkpoint_copy(
+    backups: Vec<Value>,
+    (dp, dr, dv): (&str, &str, &str),
+    (project, region): (&str, &str),
+    provider_id: &str,
+    vault_id: &str,
+) -> Value {
+    json!({"replication": {
+        "backups": backups,
+        "destination_project_id": dp,
+        "destination_region": dr,
+        "destination_vault_id": dv,
+        "project_id": project,
+        "provider_id": provider_id,
+        "source_region": region,
+        "vault_id": vault_id,
+    }})
+}
+
+/// ShowMetadata's answer: each piece a JSON-encoded string, as the doc returns them.
+pub fn metadata(backup_id: &str, (backups, flavor, server): (String, String, String), volumes: Vec<String>) -> Value {
+    json!({
+        "backup_id": backup_id,
+        "backups": backups,
+        "flavor": flavor,
+        "floatingips": [],
+        "interface": "[]",
+        "ports": [],
+        "server": server,
+        "volumes": volumes,
+    })
+}
+
+/// ImportCheckpoint's answer.
+pub fn vault_sync(oplog: &str, vault_id: &str) -> Value {
+    json!({"sync": {"operation_log_id": oplog, "vault_id": vault_id}})
+}
+
+/// One deployment of an organization policy (ListOrganizationPolicyDetail).
+pub fn org_deployment(d: &OrgDeployment) -> Value {
+    json!({
+        "policy_id": d.policy_id,
+        "domain_id": d.domain_id,
+        "project_id": d.project_id,
+        "status": d.status,
+        "error_msg": d.error_msg,
+    })
+}
+
+/// An organization policy as it reads once its change is accepted (`status` already the new one).
+pub fn org_policy_as(op: &OrgPolicy, status: &str) -> Value {
+    let mut v = org_policy(op);
+    v["status"] = json!(status);
+    v
+}
+
+/// ListPolicies' answer.
+pub fn policy_list(items: Vec<Value>) -> Value {
+    json!({"count": items.len(), "policies": items})
+}
+
+/// A list of share records; `count` is the whole list's when paged, else this answer's.
+pub fn members(items: Vec<Value>, count: Option<usize>) -> Value {
+    let count = count.unwrap_or(items.len());
+    json!({"members": items, "count": count})
+}
+
+/// One tag key of ShowVaultProjectTag with every value it has. TagsResp types `values` as
+/// String; its example (and the SDK) has an array.
+pub fn tag_values(key: &str, values: impl serde::Serialize) -> Value {
+    json!({"key": key, "values": values})
+}
+
+/// CreateVault's answer: the vault, with the four fields only the create answer carries
+/// (VaultCreateResource).
+pub fn created_vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
+    let mut out = vault(p, project_id, v);
+    out["backup_name_prefix"] = json!(v.backup_name_prefix);
+    out["demand_billing"] = json!(v.demand_billing);
+    out["cbc_delete_count"] = json!(0);
+    out["frozen"] = json!(v.billing.status == "frozen");
+    out
+}
+
+/// `{}`: what AssociateVaultPolicy answers when it bound nothing.
+pub fn empty_object() -> Value {
+    json!({})
+}
+
+/// A vault–policy binding (AssociateVaultPolicy, DisassociateVaultPolicy); a replication
+/// policy's carries its destination vault.
+pub fn policy_binding(vault_id: &str, policy_id: &str, dest: Option<&str>) -> Value {
+    let mut out = json!({"vault_id": vault_id, "policy_id": policy_id});
+    if let Some(d) = dest {
+        out["destination_vault_id"] = json!(d);
+    }
+    out
+}
+
+/// ShowSummary's answer: total size and used size of the project's vaults, in GB.
+pub fn summary(size: i64, used_mb: i64) -> Value {
+    json!({"size": size, "used_size": mb_to_gb(used_mb)})
 }

@@ -5,10 +5,10 @@
 
 use axum::http::Method;
 
-use super::{agents as a, projects as d};
-use super::{backups as b, checkpoints as c, policies as p, protectables as r, tasks as t, vaults as v};
-use super::{orders as o, tags as g};
-use super::{organization as og, sharing as s};
+use super::api::{agents as a, projects as d};
+use super::api::{backups as b, checkpoints as c, policies as p, protectables as r, tasks as t, vaults as v};
+use super::api::{orders as o, tags as g};
+use super::api::{organization as og, sharing as s};
 use super::{Ctx, HwResult, Reply, Req};
 
 pub type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> HwResult<Reply>;

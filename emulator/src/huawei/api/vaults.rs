@@ -2,43 +2,15 @@
 
 use serde_json::{json, Value};
 
-use super::body::{check_description, check_name, is_han, Obj};
-use super::error::{self as e, invalid, HwResult};
-use super::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
-use super::model::{PROVIDER_DISK, PROVIDER_SERVER, PROVIDER_TURBO, PROVIDER_VMWARE};
-use super::{jobs, render, Ctx, Reply, Req};
+use crate::huawei::body::{check_description, check_name, is_han, Obj};
+use crate::huawei::domain::{backup, billing, capacity, task, vault};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 pub const OBJECT_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "vmware", "rds", "file"];
 pub const RESOURCE_TYPES: &[&str] =
     &[TYPE_SERVER, TYPE_VOLUME, "OS::Ironic::BareMetalServer", "OS::Sfs::Turbo", "OS::Workspace::DesktopV2"];
-
-fn provider_for(object_type: &str, cloud_type: &str) -> &'static str {
-    match (object_type, cloud_type) {
-        (_, "hybrid") | ("vmware", _) => PROVIDER_VMWARE,
-        ("disk", _) => PROVIDER_DISK,
-        ("turbo", _) => PROVIDER_TURBO,
-        _ => PROVIDER_SERVER,
-    }
-}
-
-/// The resource type a vault of `object_type` protects.
-pub fn resource_type_for(object_type: &str) -> Option<&'static str> {
-    match object_type {
-        "server" => Some(TYPE_SERVER),
-        "disk" => Some(TYPE_VOLUME),
-        "turbo" => Some("OS::Sfs::Turbo"),
-        "workspace" => Some("OS::Workspace::DesktopV2"),
-        _ => None,
-    }
-}
-
-pub fn get<'p>(p: Option<&'p HwProject>, id: &str) -> HwResult<&'p Vault> {
-    p.and_then(|p| p.vaults.get(id)).ok_or_else(|| e::Bs6105(format!("Vault {id} does not exist.")))
-}
-
-pub fn get_mut<'p>(ctx: &'p mut Ctx<'_>, id: &str) -> HwResult<&'p mut Vault> {
-    ctx.proj().vaults.get_mut(id).ok_or_else(|| e::Bs6105(format!("Vault {id} does not exist.")))
-}
 
 /// One tag: key ≤36 and value ≤43 characters of Chinese, letters, digits, `-`, `_` (value also
 /// `.`), both trimmed. The value may be empty; the tag APIs require it to be given
@@ -85,17 +57,9 @@ fn parse_bind_rules(o: &Obj<'_>) -> HwResult<Option<Vec<Tag>>> {
     Ok(Some(parse_tags(&rules, "tags", 5)?.unwrap_or_default()))
 }
 
-/// A resource to bind: (id, type, name, excluded volumes).
-pub struct NewResource {
-    pub id: String,
-    pub kind: String,
-    pub name: Option<String>,
-    pub exclude: Vec<String>,
-}
-
-pub fn parse_resources(o: &Obj<'_>, key: &str, min: usize, max: usize) -> HwResult<Vec<NewResource>> {
+pub fn parse_resources(o: &Obj<'_>, key: &str, min: usize, max: usize) -> HwResult<Vec<vault::NewResource>> {
     let items = o.objs(key, min, max)?.ok_or_else(|| o.missing(key))?;
-    let mut out: Vec<NewResource> = Vec::new();
+    let mut out: Vec<vault::NewResource> = Vec::new();
     for r in &items {
         r.only(&["id", "type", "name", "extra_info"])?;
         let id = r.req_str("id")?;
@@ -112,58 +76,14 @@ pub fn parse_resources(o: &Obj<'_>, key: &str, min: usize, max: usize) -> HwResu
         if out.iter().any(|x| x.id == id) {
             return Err(e::Bs6104(format!("Resource {id} is listed twice.")));
         }
-        out.push(NewResource { id: id.into(), kind: kind.into(), name: name.map(str::to_string), exclude });
-    }
-    Ok(out)
-}
-
-/// Check resources against the inventory and the vault's type, and that no vault holds them yet.
-pub fn bindable(p: &HwProject, vault: &Vault, new: &[NewResource], limit: usize) -> HwResult<Vec<VaultResource>> {
-    let want = resource_type_for(&vault.billing.object_type);
-    if vault.billing.protect_type == "replication" && !new.is_empty() {
-        return Err(e::Bs6102("A replication vault holds replicated backups only; it cannot bind resources."));
-    }
-    let mut out = Vec::new();
-    for r in new {
-        if want != Some(r.kind.as_str()) {
-            return Err(e::Bs6102(format!(
-                "A {} vault does not support resources of type {}.",
-                vault.billing.object_type, r.kind
-            )));
-        }
-        let name = match r.kind.as_str() {
-            TYPE_SERVER => {
-                let s = p.servers.get(&r.id).ok_or_else(|| e::Bs7100(format!("Server {} does not exist.", r.id)))?;
-                if s.status == "DELETED" {
-                    return Err(e::Bs7102(format!("Server {} has been terminated.", r.id)));
-                }
-                s.name.clone()
-            }
-            _ => {
-                p.volumes.get(&r.id).ok_or_else(|| e::Bs7000(format!("Volume {} does not exist.", r.id)))?.name.clone()
-            }
-        };
-        if let Some(v) = p.vaults.values().find(|v| v.resource(&r.id).is_some()) {
-            return Err(e::Bs6103(format!("Resource {} is already bound to vault {}.", r.id, v.id)));
-        }
-        out.push(VaultResource {
-            id: r.id.clone(),
-            name: r.name.clone().unwrap_or(name),
-            kind: r.kind.clone(),
-            exclude_volumes: r.exclude.clone(),
-            protect_status: "available".into(),
-            suspended: false,
-        });
-    }
-    if vault.resources.len() + out.len() > limit {
-        return Err(e::Bs6100(format!("A vault holds at most {limit} resources.")));
+        out.push(vault::NewResource { id: id.into(), kind: kind.into(), name: name.map(str::to_string), exclude });
     }
     Ok(out)
 }
 
 struct VaultInput {
     vault: Vault,
-    resources: Vec<NewResource>,
+    resources: Vec<vault::NewResource>,
     policy: Option<String>,
     prepaid: bool,
 }
@@ -207,18 +127,9 @@ const VAULT_ORDER_FIELDS: &[&str] = &[
     "data_encryption",
 ];
 
-/// The shared part of CreateVault and CreatePostPaidVault (an order always bills pre_paid).
-fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInput> {
-    v.only(if order { VAULT_ORDER_FIELDS } else { VAULT_CREATE_FIELDS })?;
-    let name = if order { v.str("name")?.unwrap_or("") } else { v.req_str("name")? };
-    if !name.is_empty() || !order {
-        check_name("vault.name", name, false)?;
-    }
-    let description = v.str("description")?;
-    if let Some(d) = description {
-        check_description("vault.description", d)?;
-    }
-    let b = v.req_obj("billing")?;
+/// A vault's `billing`: its kind (cloud, consistency, object and protect type), size and how it
+/// is paid (an order answers only `pre_paid`).
+fn billing_input(b: &Obj<'_>, order: bool) -> HwResult<Billing> {
     b.only(&[
         "cloud_type",
         "consistent_level",
@@ -266,6 +177,56 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
     let is_auto_pay = b.bool("is_auto_pay")?.unwrap_or(false);
     b.str("console_url")?;
     let is_multi_az = b.bool("is_multi_az")?.unwrap_or(false);
+    Ok(Billing {
+        cloud_type: cloud_type.into(),
+        consistent_level: consistent_level.into(),
+        object_type: object_type.into(),
+        protect_type: protect_type.into(),
+        size,
+        charging_mode: charging_mode.into(),
+        status: "available".into(),
+        is_multi_az,
+        period: match (prepaid, period_type, period_num) {
+            (true, Some(t), Some(n)) => {
+                Some(Period { period_type: t.into(), period_num: n, is_auto_renew, is_auto_pay })
+            }
+            _ => None,
+        },
+        orders: vec![],
+        product_id: None,
+    })
+}
+
+/// The fields only CreatePostPaidVault's order form carries: checked, then not kept.
+fn order_fields(v: &Obj<'_>) -> HwResult<()> {
+    v.bool("cross_account")?;
+    if let Some(params) = v.obj("parameters")? {
+        params.only(&["combined_order"])?;
+        if let Some(c) = params.obj("combined_order")? {
+            c.only(&["combined_order_id", "combined_order_ecs_num", "combined_order_num"])?;
+            c.str("combined_order_id")?;
+            // CombinedOrder (table 4-216): both counts are 1 to 1000.
+            c.int("combined_order_ecs_num", 1, 1000)?;
+            c.int("combined_order_num", 1, 1000)?;
+        }
+    }
+    v.obj("data_encryption")?;
+    Ok(())
+}
+
+/// The shared part of CreateVault and CreatePostPaidVault (an order always bills pre_paid).
+fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInput> {
+    v.only(if order { VAULT_ORDER_FIELDS } else { VAULT_CREATE_FIELDS })?;
+    let name = if order { v.str("name")?.unwrap_or("") } else { v.req_str("name")? };
+    if !name.is_empty() || !order {
+        check_name("vault.name", name, false)?;
+    }
+    let description = v.str("description")?;
+    if let Some(d) = description {
+        check_description("vault.description", d)?;
+    }
+    let billing = billing_input(&v.req_obj("billing")?, order)?;
+    let prepaid = billing.charging_mode == "pre_paid";
 
     let resources = parse_resources(v, "resources", 0, 255)?;
     let tags = parse_tags(v, "tags", ctx.cfg.huawei.limits.tags_per_vault)?.unwrap_or_default();
@@ -293,18 +254,7 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
         return Err(invalid("vault.availability_zone: at most 32 characters"));
     }
     if order {
-        v.bool("cross_account")?;
-        if let Some(params) = v.obj("parameters")? {
-            params.only(&["combined_order"])?;
-            if let Some(c) = params.obj("combined_order")? {
-                c.only(&["combined_order_id", "combined_order_ecs_num", "combined_order_num"])?;
-                c.str("combined_order_id")?;
-                // CombinedOrder (table 4-216): both counts are 1 to 1000.
-                c.int("combined_order_ecs_num", 1, 1000)?;
-                c.int("combined_order_num", 1, 1000)?;
-            }
-        }
-        v.obj("data_encryption")?;
+        order_fields(v)?;
     }
     let policy = v.str("backup_policy_id")?.map(str::to_string);
 
@@ -318,7 +268,7 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
         user_id: ctx.user_id.to_string(),
         created_ms: ctx.now,
         updated_ms: ctx.now,
-        provider_id: provider_for(object_type, cloud_type).into(),
+        provider_id: vault::provider_for(&billing.object_type, &billing.cloud_type).into(),
         resources: vec![],
         tags,
         enterprise_project_id,
@@ -332,24 +282,7 @@ fn vault_input(ctx: &mut Ctx<'_>, v: &Obj<'_>, order: bool) -> HwResult<VaultInp
         availability_zone: az.map(str::to_string),
         backup_name_prefix: backup_name_prefix.map(str::to_string),
         demand_billing,
-        billing: Billing {
-            cloud_type: cloud_type.into(),
-            consistent_level: consistent_level.into(),
-            object_type: object_type.into(),
-            protect_type: protect_type.into(),
-            size,
-            charging_mode: charging_mode.into(),
-            status: "available".into(),
-            is_multi_az,
-            period: match (prepaid, period_type, period_num) {
-                (true, Some(t), Some(n)) => {
-                    Some(Period { period_type: t.into(), period_num: n, is_auto_renew, is_auto_pay })
-                }
-                _ => None,
-            },
-            orders: vec![],
-            product_id: None,
-        },
+        billing,
         policies: vec![],
     };
     Ok(VaultInput { vault, resources, policy, prepaid })
@@ -363,37 +296,13 @@ fn insert_vault(ctx: &mut Ctx<'_>, input: VaultInput) -> HwResult<String> {
     if p.vaults.len() >= limits.vaults_per_project {
         return Err(e::Bs6133(format!("A project holds at most {} vaults.", limits.vaults_per_project)));
     }
-    vault.resources = bindable(p, &vault, &resources, limits.resources_per_vault)?;
+    vault.resources = vault::bindable(p, &vault, &resources, limits.resources_per_vault)?;
     let id = vault.id.clone();
     p.vaults.insert(id.clone(), vault);
     if let Some(pid) = policy {
         associate(ctx, &id, &pid, None)?;
     }
     Ok(id)
-}
-
-fn order_reply(vault_id: &str, order_id: String) -> Value {
-    json!({
-        "orders": [{"cloudServiceId": "cbr", "orderId": order_id, "subscribeResult": 1, "resourceId": vault_id}],
-        "retCode": 0,
-        "errText": "success",
-        "error_code": "0",
-    })
-}
-
-/// A new CBC order id in the examples' form, `CS2305291628MSG5A`: `CS`, the UTC minute it was
-/// placed (`yyMMddHHmm`) and five random characters.
-pub fn order_id(ctx: &mut Ctx<'_>) -> String {
-    let minute = chrono::DateTime::from_timestamp_millis(ctx.now).unwrap_or_default().format("%y%m%d%H%M");
-    let random = ctx.ids.short("").to_uppercase();
-    format!("CS{minute}{}", &random[random.len() - 5..])
-}
-
-/// Place an order for a vault: it becomes the vault's `billing.order_id`.
-pub fn place_order(ctx: &mut Ctx<'_>, vault_id: &str) -> HwResult<String> {
-    let order = order_id(ctx);
-    get_mut(ctx, vault_id)?.billing.orders.push(order.clone());
-    Ok(order)
 }
 
 pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -405,18 +314,13 @@ pub fn create_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let prepaid = input.prepaid;
     let id = insert_vault(ctx, input)?;
     if prepaid {
-        let order = place_order(ctx, &id)?;
-        return Reply::ok(order_reply(&id, order));
+        let order = billing::place_order(ctx, &id)?;
+        return Reply::ok(render::order_reply(&id, order));
     }
     let p = ctx.proj_ref().expect("just inserted");
     let v = &p.vaults[&id];
     // VaultCreateResource: the create answer alone carries these four.
-    let mut out = render::vault(p, ctx.project, v);
-    out["backup_name_prefix"] = json!(v.backup_name_prefix);
-    out["demand_billing"] = json!(v.demand_billing);
-    out["cbc_delete_count"] = json!(0);
-    out["frozen"] = json!(v.billing.status == "frozen");
-    Reply::ok(json!({"vault": out}))
+    Reply::ok(render::one("vault", render::created_vault(p, ctx.project, v)))
 }
 
 pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -426,14 +330,14 @@ pub fn create_post_paid_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     let v = root.req_obj("vault")?;
     let input = vault_input(ctx, &v, true)?;
     let id = insert_vault(ctx, input)?;
-    let order = place_order(ctx, &id)?;
-    Reply::ok(order_reply(&id, order))
+    let order = billing::place_order(ctx, &id)?;
+    Reply::ok(render::order_reply(&id, order))
 }
 
 pub fn show_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let p = ctx.proj_ref();
-    let v = get(p, req.param("vault_id"))?;
-    Reply::ok(json!({"vault": render::vault(p.expect("vault found"), ctx.project, v)}))
+    let v = vault::get(p, req.param("vault_id"))?;
+    Reply::ok(render::one("vault", render::vault(p.expect("vault found"), ctx.project, v)))
 }
 
 /// Filters shared by ListVault and ListExternalVault.
@@ -491,7 +395,7 @@ pub fn list_external_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> 
     let project = q.get("external_project_id").ok_or_else(|| invalid("external_project_id: it is required"))?;
     let region = q.get("region_id").ok_or_else(|| invalid("region_id: it is required"))?;
     let (limit, offset) = q.page(1000)?;
-    match super::settings::project_owner(ctx.cfg, project) {
+    match crate::huawei::settings::project_owner(ctx.cfg, project) {
         Some((account, _, r)) if account == ctx.account && r == region => {}
         _ => return Err(e::Bs7426(format!("Project {project} does not exist in region {region}."))),
     }
@@ -529,9 +433,9 @@ pub fn update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let threshold = v.int("threshold", 1, 100)?;
     let locked = v.bool("locked")?;
     let id = req.param("vault_id").to_string();
-    let used_gb = render::mb_to_gb(render::used_mb(ctx.proj(), &id));
+    let used_gb = capacity::mb_to_gb(capacity::used_mb(ctx.proj(), &id));
     let now = ctx.now;
-    let vault = get_mut(ctx, &id)?;
+    let vault = vault::get_mut(ctx, &id)?;
     if vault.billing.status != "available" {
         return Err(e::Bs6112(format!("Vault {id} is {}; it cannot be updated.", vault.billing.status)));
     }
@@ -572,15 +476,15 @@ pub fn update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         vault.locked = x;
     }
     vault.updated_ms = now;
-    jobs::auto_bind(ctx.world, ctx.project);
+    vault::auto_bind(ctx.world, ctx.project);
     let p = ctx.proj_ref().expect("vault found");
-    Reply::ok(json!({"vault": render::vault(p, ctx.project, &p.vaults[&id])}))
+    Reply::ok(render::one("vault", render::vault(p, ctx.project, &p.vaults[&id])))
 }
 
 pub fn delete_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("vault_id").to_string();
     let project = ctx.project.to_string();
-    let vault = get(ctx.proj_ref(), &id)?;
+    let vault = vault::get(ctx.proj_ref(), &id)?;
     if vault.locked {
         return Err(e::Bs6153("Deleting a locked vault is not supported."));
     }
@@ -595,14 +499,14 @@ pub fn delete_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     }
     let name = vault.name.clone();
     let total = ctx.proj_ref().map_or(0, |p| p.backups.values().filter(|b| b.vault_id == id).count());
-    get_mut(ctx, &id)?.billing.status = "deleting".into();
+    vault::get_mut(ctx, &id)?.billing.status = "deleting".into();
     let log = ctx.new_oplog(
         &project,
         "vault_delete",
         (&id, &name),
         json!({"vault_delete": {"fail_count": 0, "total_count": total}}),
     );
-    jobs::launch(
+    task::launch(
         ctx,
         &project,
         &log.clone(),
@@ -619,14 +523,14 @@ pub fn add_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("vault_id").to_string();
     let limit = ctx.cfg.huawei.limits.resources_per_vault;
     let p = ctx.proj_ref();
-    let vault = get(p, &id)?;
+    let vault = vault::get(p, &id)?;
     if vault.billing.status != "available" {
         return Err(e::Bs6112(format!("Vault {id} is {}; resources cannot be added.", vault.billing.status)));
     }
-    let added = bindable(p.expect("vault found"), vault, &new, limit)?;
+    let added = vault::bindable(p.expect("vault found"), vault, &new, limit)?;
     let ids: Vec<String> = added.iter().map(|r| r.id.clone()).collect();
-    get_mut(ctx, &id)?.resources.extend(added);
-    Reply::ok(json!({"add_resource_ids": ids}))
+    vault::get_mut(ctx, &id)?.resources.extend(added);
+    Reply::ok(render::one("add_resource_ids", ids))
 }
 
 pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -636,7 +540,7 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
     let ids = root.strs("resource_ids", 1, 256)?.ok_or_else(|| root.missing("resource_ids"))?;
     let vid = req.param("vault_id").to_string();
     let project = ctx.project.to_string();
-    let vault = get(ctx.proj_ref(), &vid)?;
+    let vault = vault::get(ctx.proj_ref(), &vid)?;
     if vault.locked {
         return Err(e::Bs6154("A locked vault does not support unbinding resources."));
     }
@@ -664,12 +568,12 @@ pub fn remove_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply
         .map(|b| b.id.clone())
         .collect();
     for id in &gone {
-        jobs::remove_backup(p, id, now);
+        backup::remove_backup(p, id, now);
     }
     let extra = json!({"remove_resources": {"fail_count": 0, "total_count": total, "resources": resources}});
     let log = ctx.new_oplog(&project, "remove_resource", (&vid, &name), extra);
-    jobs::end_task(ctx.world, &project, &log, ctx.now, None);
-    Reply::ok(json!({"remove_resource_ids": ids}))
+    task::end_task(ctx.world, &project, &log, ctx.now, None);
+    Reply::ok(render::one("remove_resource_ids", ids))
 }
 
 /// Bind `policy` to `vault`: one policy of each operation type per vault.
@@ -678,7 +582,7 @@ fn associate(ctx: &mut Ctx<'_>, vault_id: &str, policy_id: &str, dest: Option<&s
     let pol = p
         .and_then(|p| p.policies.get(policy_id))
         .ok_or_else(|| e::Bs6000(format!("Policy {policy_id} does not exist.")))?;
-    let vault = get(p, vault_id)?;
+    let vault = vault::get(p, vault_id)?;
     let kind = pol.operation_type.clone();
     if vault.billing.cloud_type == "hybrid" && kind == "replication" {
         return Err(e::Bs6127("A hybrid-cloud vault cannot bind a replication policy."));
@@ -705,7 +609,7 @@ fn associate(ctx: &mut Ctx<'_>, vault_id: &str, policy_id: &str, dest: Option<&s
     } else {
         None
     };
-    get_mut(ctx, vault_id)?.policies.push((policy_id.to_string(), dest.clone()));
+    vault::get_mut(ctx, vault_id)?.policies.push((policy_id.to_string(), dest.clone()));
     Ok(dest)
 }
 
@@ -722,15 +626,12 @@ pub fn associate_vault_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
         _ => return Err(invalid("request: give exactly one of policy_id and add_policy_ids")),
     };
     let vid = req.param("vault_id").to_string();
-    let mut last = json!({});
+    let mut last = render::empty_object();
     for pid in ids {
         let d = associate(ctx, &vid, pid, dest)?;
-        last = json!({"vault_id": vid, "policy_id": pid});
-        if let Some(d) = d {
-            last["destination_vault_id"] = json!(d);
-        }
+        last = render::policy_binding(&vid, pid, d.as_deref());
     }
-    Reply::ok(json!({"associate_policy": last}))
+    Reply::ok(render::one("associate_policy", last))
 }
 
 pub fn disassociate_vault_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -739,18 +640,14 @@ pub fn disassociate_vault_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<R
     root.only(&["policy_id"])?;
     let pid = root.req_str("policy_id")?.to_string();
     let vid = req.param("vault_id").to_string();
-    let vault = get_mut(ctx, &vid)?;
+    let vault = vault::get_mut(ctx, &vid)?;
     let pos = vault
         .policies
         .iter()
         .position(|(id, _)| *id == pid)
         .ok_or_else(|| e::Bs6002(format!("Policy {pid} is not bound to vault {vid}.")))?;
     let (_, dest) = vault.policies.remove(pos);
-    let mut out = json!({"vault_id": vid, "policy_id": pid});
-    if let Some(d) = dest {
-        out["destination_vault_id"] = json!(d);
-    }
-    Reply::ok(json!({"dissociate_policy": out}))
+    Reply::ok(render::one("dissociate_policy", render::policy_binding(&vid, &pid, dest.as_deref())))
 }
 
 pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -759,81 +656,8 @@ pub fn migrate_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Repl
     root.only(&["destination_vault_id", "resource_ids"])?;
     let dest_id = root.req_str("destination_vault_id")?.to_string();
     let ids = root.strs("resource_ids", 1, 256)?.ok_or_else(|| root.missing("resource_ids"))?;
-    let vid = req.param("vault_id").to_string();
-    let project = ctx.project.to_string();
-    let limit = ctx.cfg.huawei.limits.resources_per_vault;
-    let p = ctx.proj_ref();
-    let src = get(p, &vid)?;
-    let dst = get(p, &dest_id)?;
-    if src.locked || dst.locked {
-        return Err(e::Bs6155("A locked vault does not support migrating resources."));
-    }
-    if src.id == dst.id {
-        return Err(invalid("destination_vault_id: it must differ from the source vault"));
-    }
-    if src.billing.status != "available" || dst.billing.status != "available" {
-        return Err(e::Bs6144("Migration is only allowed between two available vaults."));
-    }
-    if src.billing.protect_type == "replication" || dst.billing.protect_type == "replication" {
-        return Err(e::Bs6149("A replication vault does not support resource migration."));
-    }
-    if src.billing.object_type != dst.billing.object_type {
-        return Err(e::Bs6145("Migration is only allowed between two vaults of the same type."));
-    }
-    if dst.resources.len() + ids.len() > limit {
-        return Err(e::Bs6100(format!("A vault holds at most {limit} resources.")));
-    }
-    let mut moving = Vec::new();
-    for rid in &ids {
-        let r = src.resource(rid).ok_or_else(|| e::Bs6147(format!("Resource {rid} is not bound to vault {vid}.")))?;
-        moving.push(r.clone());
-    }
-    let busy = p.is_some_and(|p| {
-        p.backups.values().any(|b| {
-            (b.vault_id == vid || b.vault_id == dest_id) && !matches!(b.status.as_str(), "available" | "error")
-        })
-    });
-    if busy {
-        return Err(e::Bs6148("The source or destination vault has running tasks."));
-    }
-    // The backups move along: the destination must hold them (6146), unless it grows to fit.
-    let p = p.expect("vaults found");
-    let moving_mb: i64 = p
-        .backups
-        .values()
-        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
-        .map(|b| b.size_mb)
-        .sum();
-    if !jobs::fits(p, dst, moving_mb) {
-        let free_mb = (dst.billing.size * 1024 - render::used_mb(p, &dest_id)).max(0);
-        return Err(e::Bs6146(format!(
-            "Destination vault {dest_id} has {free_mb} MB free; the migrated backups need {moving_mb} MB."
-        )));
-    }
-    let name = src.name.clone();
-    let pr = ctx.proj();
-    if let Some(v) = pr.vaults.get_mut(&vid) {
-        v.resources.retain(|r| !ids.contains(&r.id.as_str()));
-    }
-    if let Some(v) = pr.vaults.get_mut(&dest_id) {
-        v.resources.extend(moving);
-    }
-    // Backups move along with their resource, per-disk children included.
-    let moving_backups: Vec<String> = pr
-        .backups
-        .values()
-        .filter(|b| b.vault_id == vid && b.parent_id.is_none() && ids.contains(&b.resource_id.as_str()))
-        .flat_map(|b| std::iter::once(b.id.clone()).chain(b.children.iter().cloned()))
-        .collect();
-    for id in &moving_backups {
-        if let Some(b) = pr.backups.get_mut(id) {
-            b.vault_id = dest_id.clone();
-        }
-    }
-    jobs::grow_to_fit(pr, &dest_id);
-    let log = ctx.new_oplog(&project, "migrate_resources", (&vid, &name), json!({}));
-    jobs::end_task(ctx.world, &project, &log, ctx.now, None);
-    Reply::ok(json!({"migrated_resources": ids}))
+    vault::migrate_resources(ctx, req.param("vault_id"), &dest_id, &ids)?;
+    Reply::ok(render::migrated(&ids))
 }
 
 pub fn batch_update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -856,7 +680,7 @@ pub fn batch_update_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         vault.updated_ms = now;
         ids.push(vault.id.clone());
     }
-    Reply::ok(json!({"updated_vaults_id": ids}))
+    Reply::ok(render::one("updated_vaults_id", ids))
 }
 
 pub fn set_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -866,14 +690,14 @@ pub fn set_vault_resource(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let ids = root.strs("resource_ids", 1, 256)?.ok_or_else(|| root.missing("resource_ids"))?;
     let action = root.enum_str("action", &["suspend", "unsuspend"])?.ok_or_else(|| root.missing("action"))?;
     let vid = req.param("vault_id").to_string();
-    let vault = get_mut(ctx, &vid)?;
+    let vault = vault::get_mut(ctx, &vid)?;
     if let Some(rid) = ids.iter().find(|r| vault.resource(r).is_none()) {
         return Err(e::Bs6135(format!("Resource {rid} is not in vault {vid}.")));
     }
     for r in vault.resources.iter_mut().filter(|r| ids.contains(&r.id.as_str())) {
         r.suspended = action == "suspend";
     }
-    Reply::ok(json!({"set_resource_ids": ids}))
+    Reply::ok(render::one("set_resource_ids", ids))
 }
 
 pub fn show_summary(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Reply> {
@@ -881,8 +705,8 @@ pub fn show_summary(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Reply> {
     if let Some(p) = ctx.proj_ref() {
         for v in p.vaults.values() {
             size += v.billing.size;
-            used += render::used_mb(p, &v.id);
+            used += capacity::used_mb(p, &v.id);
         }
     }
-    Reply::ok(json!({"size": size, "used_size": render::mb_to_gb(used)}))
+    Reply::ok(render::summary(size, used))
 }

@@ -6,17 +6,14 @@
 //! project on the clock: `migrating`, then `success` (or `failed` with code 4002 when the
 //! control plane injects a `migrate` fault). The twin holds no CSBS/VBS data, so nothing moves.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::body::Obj;
-use super::error::{self as e, HwResult};
-use super::model::{HwWork, Migration};
-use super::settings::{HuaweiIdentity, HwProjectCfg};
-use super::{Ctx, Reply, Req};
 use crate::config::Config;
-
-/// The doc's links point at IAM (`/v3/projects/{id}`, `/v3/auth/projects`), not at CBR.
-const IAM_LINK: &str = "https://iam.myhuaweicloud.com/v3";
+use crate::huawei::body::Obj;
+use crate::huawei::error::{self as e, HwResult};
+use crate::huawei::model::{HwWork, Migration};
+use crate::huawei::settings::{HuaweiIdentity, HwProjectCfg};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 fn identity<'a>(cfg: &'a Config, account: &str) -> HwResult<&'a HuaweiIdentity> {
     cfg.accounts
@@ -37,23 +34,8 @@ pub fn list_projects(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Reply> {
     let ident = identity(ctx.cfg, ctx.account)?;
     // The doc says the call answers nothing unless enterprise projects are enabled; the twin
     // answers what the call is for, the account's project in every region.
-    let projects: Vec<Value> = ident
-        .projects
-        .iter()
-        .map(|p| {
-            json!({
-                "domain_id": ident.domain_id,
-                "is_domain": false,
-                "parent_id": "",
-                "name": p.region,
-                "description": "",
-                "id": p.id,
-                "enabled": true,
-                "links": {"self": format!("{IAM_LINK}/projects/{}", p.id)},
-            })
-        })
-        .collect();
-    Reply::ok(json!({"projects": projects, "links": {"self": format!("{IAM_LINK}/auth/projects")}}))
+    let projects: Vec<Value> = ident.projects.iter().map(|p| render::iam_project(ident, p)).collect();
+    Reply::ok(render::iam_projects(projects))
 }
 
 pub fn list_domain_projects(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -62,21 +44,15 @@ pub fn list_domain_projects(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply>
     if name != ident.domain_name {
         return Err(not_yours(&format!("domain {name}")));
     }
-    let projects: Vec<Value> =
-        ident.projects.iter().map(|p| json!({"project_id": p.id, "project_name": p.region})).collect();
-    Reply::ok(json!({"projects": projects}))
+    let projects: Vec<Value> = ident.projects.iter().map(render::domain_project).collect();
+    Reply::ok(render::one("projects", projects))
 }
 
 pub fn show_domain(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let ident = identity(ctx.cfg, ctx.account)?;
     let id = req.param("source_project_id");
     let p = ident.projects.iter().find(|p| p.id == id).ok_or_else(|| not_yours(&format!("project {id}")))?;
-    Reply::ok(json!({
-        "project_name": p.region,
-        "project_id": p.id,
-        "domain_id": ident.domain_id,
-        "domain_name": ident.domain_name,
-    }))
+    Reply::ok(render::domain(ident, p))
 }
 
 /// The projects a migration call covers: every project of the account with `all_regions`,
@@ -117,7 +93,7 @@ pub fn migrate_domain(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         // One project per region in a twin's account; should two share a region, a running
         // migration is what the region reports.
         if out.get(&p.region).and_then(Value::as_str) != Some("running") {
-            out.insert(p.region.clone(), json!(answer));
+            out.insert(p.region.clone(), Value::from(answer));
         }
     }
     Reply::ok(Value::Object(out))
@@ -133,18 +109,7 @@ pub fn show_migrate_status(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> 
             "migrating" => ctx.world.job_for(&p.id).map_or(0, |j| j.gate.percent(ctx.now)),
             _ => m.progress,
         };
-        let mut item = json!({
-            "status": m.status,
-            "project_id": p.id,
-            "project_name": p.region,
-            "region_id": p.region,
-            "progress": progress,
-        });
-        if m.status == "failed" {
-            item["fail_code"] = json!(m.fail_code);
-            item["fail_reason"] = json!(m.fail_reason);
-        }
-        projects.push(item);
+        projects.push(render::migration(p, m, progress));
     }
     if projects.is_empty() {
         return Err(e::Bs4001("Migration record does not exist."));
@@ -157,5 +122,5 @@ pub fn show_migrate_status(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> 
     } else {
         "success"
     };
-    Reply::ok(json!({"status": status, "project_status": projects}))
+    Reply::ok(render::migrations(status, projects))
 }

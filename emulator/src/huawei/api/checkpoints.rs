@@ -3,10 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::body::{check_description, check_name, Obj};
-use super::error::{self as e, HwResult};
-use super::jobs::{self, Plan};
-use super::{backups, render, vaults, Ctx, Reply, Req};
+use super::vaults;
+use crate::huawei::body::{check_description, check_name, Obj};
+use crate::huawei::domain::{backup, replication, task, vault};
+use crate::huawei::error::{self as e, HwResult};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let body = req.json()?;
@@ -15,7 +16,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let c = root.req_obj("checkpoint")?;
     c.only(&["vault_id", "parameters"])?;
     let vault_id = c.req_str("vault_id")?.to_string();
-    let mut plan = Plan {
+    let mut plan = backup::Plan {
         vault_id: vault_id.clone(),
         resources: None,
         name: None,
@@ -66,7 +67,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         plan.retention_days = p.int("retention_duration_days", -1, 99_999)?;
     }
     let p = ctx.proj_ref();
-    let vault = vaults::get(p, &vault_id)?;
+    let vault = vault::get(p, &vault_id)?;
     // The answer shows the resources as they were when the backup was asked for (scenario 5.1:
     // `available`, backup_count and backup_size "0" beside the restore point's `protecting`);
     // ShowCheckpoint shows them as they are.
@@ -75,7 +76,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .iter()
         .map(|r| (r.id.clone(), render::checkpoint_resource(p.expect("vault found"), &vault_id, &r.id)))
         .collect();
-    let id = jobs::start_backup(ctx, plan)?;
+    let id = backup::start_backup(ctx, plan)?;
     let p = ctx.proj_ref().expect("checkpoint created");
     let c = &p.checkpoints[&id];
     let resources = c
@@ -86,7 +87,7 @@ pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             None => render::checkpoint_resource(p, &vault_id, rid),
         })
         .collect();
-    Reply::ok(json!({"checkpoint": render::checkpoint_with(p, ctx.project, c, resources)}))
+    Reply::ok(render::one("checkpoint", render::checkpoint_with(p, ctx.project, c, resources)))
 }
 
 pub fn show_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -94,7 +95,7 @@ pub fn show_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let p = ctx.proj_ref();
     let c =
         p.and_then(|p| p.checkpoints.get(id)).ok_or_else(|| e::Bs6217(format!("Checkpoint {id} does not exist.")))?;
-    Reply::ok(json!({"checkpoint": render::checkpoint(p.expect("found"), ctx.project, c)}))
+    Reply::ok(render::one("checkpoint", render::checkpoint(p.expect("found"), ctx.project, c)))
 }
 
 pub fn copy_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -119,30 +120,21 @@ pub fn copy_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let dv = r.req_str("destination_vault_id")?;
     let vid = r.req_str("vault_id")?;
     let p = ctx.proj_ref();
-    let vault = vaults::get(p, vid)?;
+    let vault = vault::get(p, vid)?;
     if vault.billing.object_type != "server" || vault.billing.protect_type != "backup" {
         return Err(e::Bs6128("Only server backup vaults support replication."));
     }
     let provider = vault.provider_id.clone();
-    let candidates = backups::replicable(p.expect("vault found"), vid, dr);
+    let candidates = replication::replicable(p.expect("vault found"), vid, dr);
     if candidates.is_empty() {
         return Err(e::Bs7493(format!("Vault {vid} has no backup left to replicate to {dr}.")));
     }
     let mut out = Vec::new();
     for b in candidates {
-        let record = backups::replicate(ctx, &b, (dp, dr, dv), false, None, None)?;
-        out.push(json!({"backup_id": b, "replication_record_id": record}));
+        let record = replication::replicate(ctx, &b, (dp, dr, dv), false, None, None)?;
+        out.push(render::copied(&b, &record));
     }
-    Reply::ok(json!({"replication": {
-        "backups": out,
-        "destination_project_id": dp,
-        "destination_region": dr,
-        "destination_vault_id": dv,
-        "project_id": ctx.project,
-        "provider_id": provider,
-        "source_region": ctx.region,
-        "vault_id": vid,
-    }}))
+    Reply::ok(render::checkpoint_copy(out, (dp, dr, dv), (ctx.project, ctx.region), &provider, &vid))
 }
 
 pub fn import_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -154,13 +146,13 @@ pub fn import_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     s.bool("auto_trigger")?.ok_or_else(|| s.missing("auto_trigger"))?;
     let vid = s.req_str("vault_id")?.to_string();
     let project = ctx.project.to_string();
-    let vault = vaults::get(ctx.proj_ref(), &vid)?;
+    let vault = vault::get(ctx.proj_ref(), &vid)?;
     if vault.billing.cloud_type != "hybrid" {
         return Err(e::Bs7300(format!("Vault {vid} is not a hybrid-cloud vault; it does not support sync.")));
     }
     let name = vault.name.clone();
     let extra = json!({"sync": {"sync_backup_num": 0, "delete_backup_num": 0, "err_sync_backup_num": 0}});
     let log = ctx.new_oplog(&project, "sync", (&vid, &name), extra);
-    jobs::end_task(ctx.world, &project, &log, ctx.now, None);
-    Reply::ok(json!({"sync": {"operation_log_id": log, "vault_id": vid}}))
+    task::end_task(ctx.world, &project, &log, ctx.now, None);
+    Reply::ok(render::vault_sync(&log, &vid))
 }

@@ -4,12 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::body::Obj;
-use super::error::{self as e, invalid, HwResult};
-use super::model::{HwProject, Tag, Vault};
-use super::{render, vaults, Ctx, Reply, Req};
+use super::vaults;
+use crate::huawei::body::Obj;
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{HwProject, Tag, Vault};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 /// Keys one request may name in any tag list, whatever the per-vault limit (`tags_per_vault`,
 /// 20 in landingzone regions).
@@ -59,7 +60,7 @@ fn put_tags(ctx: &mut Ctx<'_>, vault_id: &str, tags: Vec<Tag>) -> HwResult<()> {
 
 pub fn show_vault_tag(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let v = vault(ctx.proj_ref(), req.param("vault_id"))?;
-    Reply::ok(json!({"tags": render::tags(&v.tags)}))
+    Reply::ok(render::one("tags", render::tags(&v.tags)))
 }
 
 pub fn create_vault_tags(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -139,8 +140,8 @@ pub fn show_vault_project_tag(ctx: &mut Ctx<'_>, _req: &Req<'_>) -> HwResult<Rep
         keys.entry(&t.key).or_default().insert(&t.value);
     }
     // TagsResp types `values` as String; its example (and the SDK) has an array.
-    let tags: Vec<Value> = keys.into_iter().map(|(k, vs)| json!({"key": k, "values": vs})).collect();
-    Reply::ok(json!({"tags": tags}))
+    let tags: Vec<Value> = keys.into_iter().map(|(k, vs)| render::tag_values(k, vs)).collect();
+    Reply::ok(render::one("tags", tags))
 }
 
 /// One TagsReq: a key and the values it may have (none: any value; `*x`: containing `x`).
@@ -207,6 +208,64 @@ fn string_int(o: &Obj<'_>, key: &str, min: i64, max: i64) -> HwResult<Option<i64
     n.filter(|n| (min..=max).contains(n)).map(Some).ok_or_else(bad)
 }
 
+/// ShowVaultResourceInstances' tag conditions: none at all, or all/any of some filters present
+/// (or absent).
+struct TagQuery {
+    without_any_tag: bool,
+    all: Option<Vec<TagFilter>>,
+    any: Option<Vec<TagFilter>>,
+    not_all: Option<Vec<TagFilter>>,
+    not_any: Option<Vec<TagFilter>>,
+}
+
+impl TagQuery {
+    fn parse(root: &Obj<'_>) -> HwResult<Self> {
+        Ok(TagQuery {
+            without_any_tag: root.bool("without_any_tag")?.unwrap_or(false),
+            all: tag_filters(root, "tags")?,
+            any: tag_filters(root, "tags_any")?,
+            not_all: tag_filters(root, "not_tags")?,
+            not_any: tag_filters(root, "not_tags_any")?,
+        })
+    }
+
+    fn keeps(&self, tags: &[Tag]) -> bool {
+        if self.without_any_tag {
+            return tags.is_empty();
+        }
+        self.all.as_ref().is_none_or(|fs| fs.iter().all(|f| f.matches(tags)))
+            && self.any.as_ref().is_none_or(|fs| fs.iter().any(|f| f.matches(tags)))
+            && self.not_all.as_ref().is_none_or(|fs| !fs.iter().all(|f| f.matches(tags)))
+            && self.not_any.as_ref().is_none_or(|fs| !fs.iter().any(|f| f.matches(tags)))
+    }
+}
+
+/// The page of a `filter` action; counting takes no page (limit and offset are not parameters
+/// of `count`).
+fn tag_page(root: &Obj<'_>, action: &str) -> HwResult<(usize, usize)> {
+    if action != "filter" {
+        return Ok((usize::MAX, 0));
+    }
+    let limit = string_int(root, "limit", 1, 1000)?.unwrap_or(1000);
+    let offset = string_int(root, "offset", 0, i64::MAX)?.unwrap_or(0);
+    Ok((limit as usize, offset as usize))
+}
+
+/// `matches`: at most one condition, on the resource name.
+fn name_match<'a>(root: &Obj<'a>) -> HwResult<Option<&'a str>> {
+    let mut name_match: Option<&str> = None;
+    for m in root.objs("matches", 0, 1)?.unwrap_or_default() {
+        m.only(&["key", "value"])?;
+        m.enum_str("key", &["resource_name"])?.ok_or_else(|| m.missing("key"))?;
+        let value = m.req_str("value")?;
+        if value.chars().count() > 255 {
+            return Err(invalid(format!("{}.value: at most 255 characters", m.path)));
+        }
+        name_match = Some(value);
+    }
+    Ok(name_match)
+}
+
 pub fn show_vault_resource_instances(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let body = req.json()?;
     let root = Obj::root(&body);
@@ -226,49 +285,20 @@ pub fn show_vault_resource_instances(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResu
     ])?;
     let action = root.enum_str("action", &["filter", "count"])?.ok_or_else(|| root.missing("action"))?;
     refuse_sys_tags(&root)?;
-    let without_any_tag = root.bool("without_any_tag")?.unwrap_or(false);
-    let all = tag_filters(&root, "tags")?;
-    let any = tag_filters(&root, "tags_any")?;
-    let not_all = tag_filters(&root, "not_tags")?;
-    let not_any = tag_filters(&root, "not_tags_any")?;
-    // Counting takes no page: limit and offset are not parameters of `count`.
-    let (limit, offset) = if action == "filter" {
-        let limit = string_int(&root, "limit", 1, 1000)?.unwrap_or(1000);
-        let offset = string_int(&root, "offset", 0, i64::MAX)?.unwrap_or(0);
-        (limit as usize, offset as usize)
-    } else {
-        (usize::MAX, 0)
-    };
-    let mut name_match: Option<&str> = None;
-    for m in root.objs("matches", 0, 1)?.unwrap_or_default() {
-        m.only(&["key", "value"])?;
-        m.enum_str("key", &["resource_name"])?.ok_or_else(|| m.missing("key"))?;
-        let value = m.req_str("value")?;
-        if value.chars().count() > 255 {
-            return Err(invalid(format!("{}.value: at most 255 characters", m.path)));
-        }
-        name_match = Some(value);
-    }
+    let tagged = TagQuery::parse(&root)?;
+    let (limit, offset) = tag_page(&root, action)?;
+    let name_match = name_match(&root)?;
     // "Default public": hybrid-cloud vaults are listed only when asked for.
     let cloud_type = root.enum_str("cloud_type", &["public", "hybrid"])?.unwrap_or("public");
     let object_type = root.enum_str("object_type", &["server", "disk"])?;
     let eps = req.query.get("enterprise_project_id").filter(|e| *e != "all_granted_eps");
 
-    let tagged = |v: &Vault| {
-        if without_any_tag {
-            return v.tags.is_empty();
-        }
-        all.as_ref().is_none_or(|fs| fs.iter().all(|f| f.matches(&v.tags)))
-            && any.as_ref().is_none_or(|fs| fs.iter().any(|f| f.matches(&v.tags)))
-            && not_all.as_ref().is_none_or(|fs| !fs.iter().all(|f| f.matches(&v.tags)))
-            && not_any.as_ref().is_none_or(|fs| !fs.iter().any(|f| f.matches(&v.tags)))
-    };
     let p = ctx.proj_ref();
     let mut found: Vec<&Vault> = p
         .into_iter()
         .flat_map(|p| p.vaults.values())
         .filter(|v| {
-            tagged(v)
+            tagged.keeps(&v.tags)
                 && v.billing.cloud_type == cloud_type
                 && object_type.is_none_or(|o| v.billing.object_type == o)
                 && eps.is_none_or(|e| v.enterprise_project_id == e)
@@ -278,21 +308,13 @@ pub fn show_vault_resource_instances(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResu
     found.sort_by_key(|v| std::cmp::Reverse((v.created_ms, v.seq)));
     let total = found.len();
     if action == "count" {
-        return Reply::ok(json!({"total_count": total}));
+        return Reply::ok(render::tag_count(total));
     }
     let resources: Vec<Value> = found
         .into_iter()
         .skip(offset)
         .take(limit)
-        .filter_map(|v| {
-            let detail = render::vault(p?, ctx.project, v);
-            Some(json!({
-                "resource_id": v.id,
-                "resource_name": v.name,
-                "resource_detail": {"vault": detail},
-                "tags": render::tags(&v.tags),
-            }))
-        })
+        .filter_map(|v| Some(render::tagged_vault(p?, ctx.project, v)))
         .collect();
-    Reply::ok(json!({"resources": resources, "total_count": total}))
+    Reply::ok(render::tagged_vaults(resources, total))
 }

@@ -3,12 +3,11 @@
 //! settled when it is placed, whatever `is_auto_pay` says, so the vault shows its new terms at
 //! once and the order as `billing.order_id`.
 
-use serde_json::json;
-
-use super::body::Obj;
-use super::error::{self as e, invalid, HwResult};
-use super::model::Period;
-use super::{render, vaults, Ctx, Reply, Req};
+use crate::huawei::body::Obj;
+use crate::huawei::domain::{billing, capacity, vault};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::Period;
+use crate::huawei::{render, Ctx, Reply, Req};
 
 /// `resource_spec_code` of an order change.
 const SPEC_CODES: &[&str] = &[
@@ -23,10 +22,6 @@ const SPEC_CODES: &[&str] = &[
 
 /// The GB measure, the only `resource_size_measure_id` documented.
 const MEASURE_GB: i64 = 17;
-
-fn order_answer(order: &str) -> serde_json::Value {
-    json!({"orderId": order, "retCode": 0, "retMsg": "success"})
-}
 
 pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let body = req.json()?;
@@ -57,7 +52,7 @@ pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Re
     }
     let p = ctx.proj_ref();
     for id in &ids {
-        let v = vaults::get(p, id)?;
+        let v = vault::get(p, id)?;
         if v.billing.status != "available" {
             return Err(e::Bs6112(format!("Vault {id} is {}; its charging mode cannot change.", v.billing.status)));
         }
@@ -72,16 +67,16 @@ pub fn change_vault_charge_mode(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Re
             )));
         }
     }
-    let order = vaults::order_id(ctx);
+    let order = billing::order_id(ctx);
     let now = ctx.now;
     for id in &ids {
-        let v = vaults::get_mut(ctx, id)?;
+        let v = vault::get_mut(ctx, id)?;
         v.billing.charging_mode = "pre_paid".into();
         v.billing.period = Some(Period { period_type: period_type.into(), period_num, is_auto_renew, is_auto_pay });
         v.billing.orders.push(order.clone());
         v.updated_ms = now;
     }
-    Reply::ok(order_answer(&order))
+    Reply::ok(render::order_answer(&order))
 }
 
 /// The field names of an order change: ChangeOrder's snake_case or UpdateOrder's camelCase.
@@ -151,8 +146,8 @@ fn parse_change<'a>(root: &Obj<'a>, n: &Names) -> HwResult<Change<'a>> {
 /// UpdateOrder names in its path, which must be one of the vault's.
 fn change(ctx: &mut Ctx<'_>, c: &Change<'_>, order: Option<&str>) -> HwResult<Reply> {
     let id = c.vault_id;
-    let used_gb = render::mb_to_gb(render::used_mb(ctx.proj(), id));
-    let v = vaults::get(ctx.proj_ref(), id)?;
+    let used_gb = capacity::mb_to_gb(capacity::used_mb(ctx.proj(), id));
+    let v = vault::get(ctx.proj_ref(), id)?;
     // 6109 "the bill does not exist": an on-demand vault has no order to change.
     if v.billing.charging_mode != "pre_paid" {
         return Err(e::Bs6109(format!("Vault {id} is billed on demand; it has no yearly/monthly order to change.")));
@@ -170,14 +165,14 @@ fn change(ctx: &mut Ctx<'_>, c: &Change<'_>, order: Option<&str>) -> HwResult<Re
     if c.size < used_gb {
         return Err(e::Bs6101(format!("The vault already stores {used_gb} GB; it cannot shrink to {} GB.", c.size)));
     }
-    let new_order = vaults::order_id(ctx);
+    let new_order = billing::order_id(ctx);
     let now = ctx.now;
-    let v = vaults::get_mut(ctx, id)?;
+    let v = vault::get_mut(ctx, id)?;
     v.billing.size = c.size;
     v.billing.product_id = Some(c.product_id.to_string());
     v.billing.orders.push(new_order.clone());
     v.updated_ms = now;
-    Reply::ok(order_answer(&new_order))
+    Reply::ok(render::order_answer(&new_order))
 }
 
 pub fn change_order(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

@@ -1,10 +1,8 @@
 //! Tasks (API 4.3): the operation logs every async action leaves behind.
 
-use serde_json::json;
-
-use super::error::{self as e, HwResult};
-use super::model::OpLog;
-use super::{render, Ctx, Reply, Req};
+use crate::huawei::error::{self as e, HwResult};
+use crate::huawei::model::OpLog;
+use crate::huawei::{render, Ctx, Reply, Req};
 
 const TYPES: &[&str] = &[
     "backup",
@@ -22,7 +20,7 @@ const STATUSES: &[&str] = &["success", "skipped", "failed", "running", "timeout"
 pub fn show_op_log(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("operation_log_id");
     let o = ctx.proj_ref().and_then(|p| p.oplogs.get(id)).ok_or_else(|| e::Bs6500("Operation log does not exist."))?;
-    Reply::ok(json!({"operation_log": render::oplog(ctx.project, o)}))
+    Reply::ok(render::one("operation_log", render::oplog(ctx.project, o)))
 }
 
 pub fn list_op_logs(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

@@ -15,14 +15,14 @@
 //! of this region; a replication policy points at the account's own project in the destination
 //! region. Names follow the policy name rule. ListOrganizationPolicies requires `operation_type`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::body::{check_description, check_name, Obj};
-use super::error::{self as e, invalid, HwResult};
-use super::model::{HwWork, OrgDeployment, OrgPolicy, Policy};
-use super::{jobs, policies, render, settings, Ctx, Reply, Req};
+use super::policies;
 use crate::config::Config;
-use crate::world::World;
+use crate::huawei::body::{check_description, check_name, Obj};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{HwWork, OrgDeployment, OrgPolicy};
+use crate::huawei::{render, settings, Ctx, Reply, Req};
 
 /// The caller's account (domain id, domain name), when it may manage organization policies.
 fn admin(ctx: &Ctx<'_>) -> HwResult<(String, String)> {
@@ -69,23 +69,6 @@ fn scope_domains(cfg: &Config, scope: &str) -> HwResult<Vec<String>> {
         }
     }
     Ok(org.members.iter().filter(|m| wanted.contains(&m.as_str())).cloned().collect())
-}
-
-pub fn render(op: &OrgPolicy) -> Value {
-    json!({
-        "id": op.id,
-        "name": op.name,
-        "description": op.description,
-        "operation_type": op.operation_type,
-        "domain_id": op.domain_id,
-        "policy_name": op.policy_name,
-        "policy_operation_definition": render::definition(&op.definition),
-        "policy_enabled": op.policy_enabled,
-        "policy_trigger": {"properties": {"pattern": op.patterns}},
-        "status": op.status,
-        "domain_name": op.domain_name,
-        "effective_scope": op.effective_scope,
-    })
 }
 
 pub fn create_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -155,11 +138,11 @@ pub fn create_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<
         status: "syncing".into(),
         deployments,
     };
-    let out = render(&op);
+    let out = render::org_policy(&op);
     let (project, id) = (ctx.project.to_string(), op.id.clone());
     ctx.proj().org_policies.insert(id.clone(), op);
     ctx.schedule(&project, HwWork::OrgPolicySync { project: project.clone(), policy: id });
-    Reply::ok(json!({"policy": out}))
+    Reply::ok(render::one("policy", out))
 }
 
 pub fn list_organization_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -171,31 +154,19 @@ pub fn list_organization_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<
     let (limit, offset) = q.page(1000)?;
     let mut list: Vec<&OrgPolicy> = all(ctx).map(|(_, op)| op).filter(|op| op.operation_type == kind).collect();
     list.sort_by_key(|op| std::cmp::Reverse(op.seq));
-    Reply::ok(render::page("policies", list.into_iter().map(render).collect(), limit, offset))
+    Reply::ok(render::page("policies", list.into_iter().map(render::org_policy).collect(), limit, offset))
 }
 
 pub fn show_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     admin(ctx)?;
     let (_, op) = find(ctx, req.param("organization_policy_id"))?;
-    Reply::ok(json!({"policy": render(op)}))
+    Reply::ok(render::one("policy", render::org_policy(op)))
 }
 
 pub fn list_organization_policy_detail(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     admin(ctx)?;
     let (_, op) = find(ctx, req.param("organization_policy_id"))?;
-    let items: Vec<Value> = op
-        .deployments
-        .iter()
-        .map(|d| {
-            json!({
-                "policy_id": d.policy_id,
-                "domain_id": d.domain_id,
-                "project_id": d.project_id,
-                "status": d.status,
-                "error_msg": d.error_msg,
-            })
-        })
-        .collect();
+    let items: Vec<Value> = op.deployments.iter().map(render::org_deployment).collect();
     // The doc lists no paging parameters; the answer carries the example's defaults.
     Reply::ok(render::page("policies", items, 1000, 0))
 }
@@ -290,13 +261,9 @@ pub fn update_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<
     if let Some(x) = patterns {
         op.patterns = x;
     }
-    let out = {
-        let mut v = render(&op);
-        v["status"] = json!("updating");
-        v
-    };
+    let out = render::org_policy_as(&op, "updating");
     resync(ctx, &project, op, "updating");
-    Reply::ok(json!({"policy": out}))
+    Reply::ok(render::one("policy", out))
 }
 
 pub fn delete_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -305,78 +272,4 @@ pub fn delete_organization_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<
     check_available(&op)?;
     resync(ctx, &project, op, "deleting");
     Reply::status(204)
-}
-
-/// The job: deploy the policy as it now reads into every project in scope (or, when deleting,
-/// remove the deployed policies and the organization policy).
-pub fn sync_done(world: &mut World, cfg: &Config, project: &str, id: &str, at: i64) {
-    let Some(op) = world.huawei.get(project).and_then(|p| p.org_policies.get(id)).cloned() else { return };
-    if op.status == "deleting" {
-        for d in &op.deployments {
-            policies::remove_policy(world, &d.project_id, &d.policy_id);
-        }
-        if let Some(p) = world.huawei.get_mut(project) {
-            p.org_policies.remove(id);
-        }
-        return;
-    }
-    let mut deployments = op.deployments.clone();
-    for d in &mut deployments {
-        (d.status, d.error_msg) = match deploy(world, cfg, &op, d, at) {
-            Ok(()) => ("available".into(), None),
-            Err(msg) => ("error".into(), Some(msg)),
-        };
-    }
-    if let Some(o) = world.huawei.get_mut(project).and_then(|p| p.org_policies.get_mut(id)) {
-        o.deployments = deployments;
-        o.status = "available".into();
-    }
-}
-
-/// Create or update one project's copy of the policy.
-fn deploy(world: &mut World, cfg: &Config, op: &OrgPolicy, d: &OrgDeployment, at: i64) -> Result<(), String> {
-    let mut definition = op.definition.clone();
-    if op.operation_type == "replication" {
-        let region = definition.destination_region.clone().unwrap_or_default();
-        let ident = cfg.accounts.iter().filter_map(|a| a.huawei.as_ref()).find(|i| i.domain_id == d.domain_id);
-        let dest = ident.and_then(|i| i.projects.iter().find(|p| p.region == region));
-        let dest =
-            dest.ok_or_else(|| format!("BackupService.7426: account {} has no project in {region}.", d.domain_id))?;
-        definition.destination_project_id = Some(dest.id.clone());
-    }
-    let (seq, trigger) = (world.next_seq(), crate::core::ids::uuid_from(world.next_seq()));
-    let limit = cfg.huawei.limits.policies_per_type;
-    let p = world.huawei.entry(d.project_id.clone()).or_default();
-    match p.policies.get_mut(&d.policy_id) {
-        Some(pol) => {
-            pol.name = op.policy_name.clone();
-            pol.enabled = op.policy_enabled;
-            pol.definition = definition;
-            pol.patterns = op.patterns.clone();
-        }
-        None => {
-            if p.policies.values().filter(|x| x.operation_type == op.operation_type).count() >= limit {
-                return Err(format!(
-                    "BackupService.6001: project {} holds {limit} {} policies already.",
-                    d.project_id, op.operation_type
-                ));
-            }
-            let pol = Policy {
-                id: d.policy_id.clone(),
-                seq,
-                name: op.policy_name.clone(),
-                enabled: op.policy_enabled,
-                operation_type: op.operation_type.clone(),
-                definition,
-                patterns: op.patterns.clone(),
-                trigger_id: trigger,
-                start_ms: at,
-                runs: 0,
-                organization_policy_id: Some(op.id.clone()),
-            };
-            p.policies.insert(pol.id.clone(), pol);
-        }
-    }
-    jobs::reschedule_policy(world, cfg, &d.project_id, &d.policy_id, at);
-    Ok(())
 }

@@ -1,13 +1,11 @@
 //! Policies (API 4.6): backup and replication policies with RRULE triggers. Firing and
 //! retention live in jobs.rs; the trigger grammar in rrule.rs.
 
-use serde_json::json;
-
-use super::body::{check_name, Obj};
-use super::error::{self as e, invalid, HwResult};
-use super::model::{OperationDefinition, Policy};
-use super::{jobs, render, rrule, Ctx, Reply, Req};
-use crate::world::World;
+use crate::huawei::body::{check_name, Obj};
+use crate::huawei::domain::{replication, schedule};
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{OperationDefinition, Policy};
+use crate::huawei::{render, rrule, Ctx, Reply, Req};
 
 /// "Unset" per the doc's own examples, which send `*_backups: 0` and `max_backups: -1` beside
 /// `retention_duration_days`: only values that would prune count as set when checking that
@@ -67,9 +65,9 @@ pub fn parse_definition(ctx: &Ctx<'_>, o: &Obj<'_>, operation_type: &str) -> HwR
     if operation_type == "replication" {
         let region = destination_region.ok_or_else(|| o.missing("destination_region"))?;
         let project = destination_project_id.ok_or_else(|| o.missing("destination_project_id"))?;
-        check_destination(ctx, region, project)?;
+        replication::check_destination(ctx, region, project)?;
     } else if let Some(r) = destination_region {
-        check_region_name(r)?;
+        replication::check_region_name(r)?;
     }
     Ok(OperationDefinition {
         max_backups,
@@ -84,30 +82,6 @@ pub fn parse_definition(ctx: &Ctx<'_>, o: &Obj<'_>, operation_type: &str) -> HwR
         destination_project_id: destination_project_id.map(str::to_string),
         enable_acceleration,
     })
-}
-
-fn check_region_name(r: &str) -> HwResult<()> {
-    if r.is_empty() || r.len() > 255 || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        return Err(invalid("operation_definition.destination_region: up to 255 letters, digits, _ and -"));
-    }
-    Ok(())
-}
-
-/// A replication target: another region this one replicates to, and a project of the caller there.
-pub fn check_destination(ctx: &Ctx<'_>, region: &str, project: &str) -> HwResult<()> {
-    check_region_name(region)?;
-    if region == ctx.region {
-        return Err(invalid("destination_region: it must differ from the current region"));
-    }
-    let here = ctx.cfg.huawei.region(ctx.region);
-    if !here.is_some_and(|r| r.replication_destinations.iter().any(|d| d == region)) {
-        return Err(e::Bs1005(format!("Region {} cannot replicate to {region}.", ctx.region)));
-    }
-    match super::settings::project_owner(ctx.cfg, project) {
-        Some((account, _, r)) if account == ctx.account && r == region => Ok(()),
-        Some(_) => Err(e::Bs1011(format!("Project {project} does not support replication to {region}."))),
-        None => Err(e::Bs7426(format!("Replication destination project {project} does not exist."))),
-    }
 }
 
 pub fn parse_trigger(o: &Obj<'_>) -> HwResult<Vec<String>> {
@@ -161,9 +135,9 @@ pub fn create_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         organization_policy_id: None,
     };
     ctx.proj().policies.insert(id.clone(), policy);
-    jobs::schedule_policy(ctx, &id);
+    schedule::schedule_policy(ctx, &id);
     let pr = ctx.proj_ref().expect("just inserted");
-    Reply::ok(json!({"policy": render::policy(pr, &pr.policies[&id])}))
+    Reply::ok(render::one("policy", render::policy(pr, &pr.policies[&id])))
 }
 
 fn get<'p>(ctx: &'p Ctx<'_>, id: &str) -> HwResult<&'p Policy> {
@@ -172,13 +146,13 @@ fn get<'p>(ctx: &'p Ctx<'_>, id: &str) -> HwResult<&'p Policy> {
 
 pub fn show_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let pol = get(ctx, req.param("policy_id"))?;
-    Reply::ok(json!({"policy": render::policy(ctx.proj_ref().expect("policy found"), pol)}))
+    Reply::ok(render::one("policy", render::policy(ctx.proj_ref().expect("policy found"), pol)))
 }
 
 pub fn list_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let kind = req.query.enum_str("operation_type", &["backup", "replication"])?;
     let vault = req.query.get("vault_id");
-    let Some(p) = ctx.proj_ref() else { return Reply::ok(json!({"policies": [], "count": 0})) };
+    let Some(p) = ctx.proj_ref() else { return Reply::ok(render::policy_list(vec![])) };
     let mut list: Vec<&Policy> = p
         .policies
         .values()
@@ -187,7 +161,7 @@ pub fn list_policies(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .collect();
     list.sort_by_key(|x| std::cmp::Reverse(x.seq));
     let items: Vec<_> = list.iter().map(|x| render::policy(p, x)).collect();
-    Reply::ok(json!({"count": items.len(), "policies": items}))
+    Reply::ok(render::policy_list(items))
 }
 
 pub fn update_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -236,9 +210,9 @@ pub fn update_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if let Some(x) = patterns {
         pol.patterns = x;
     }
-    jobs::schedule_policy(ctx, &id);
+    schedule::schedule_policy(ctx, &id);
     let pr = ctx.proj_ref().expect("policy found");
-    Reply::ok(json!({"policy": render::policy(pr, &pr.policies[&id])}))
+    Reply::ok(render::one("policy", render::policy(pr, &pr.policies[&id])))
 }
 
 /// A policy an organization policy deployed belongs to that policy's creator (7619).
@@ -256,17 +230,6 @@ pub fn delete_policy(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("policy_id").to_string();
     not_deployed(get(ctx, &id)?)?;
     let project = ctx.project.to_string();
-    remove_policy(ctx.world, &project, &id);
+    schedule::remove_policy(ctx.world, &project, &id);
     Reply::status(204)
-}
-
-/// Remove a policy: unbind it from the project's vaults and drop its trigger.
-pub fn remove_policy(world: &mut World, project: &str, id: &str) {
-    if let Some(p) = world.huawei.get_mut(project) {
-        p.policies.remove(id);
-        for v in p.vaults.values_mut() {
-            v.policies.retain(|(x, _)| x != id);
-        }
-    }
-    jobs::unschedule_policy(world, id);
 }

@@ -6,47 +6,16 @@
 //! resource is the agent (`resource_id` = `agent_id`, as ImportBackup can write them for an
 //! `OS::Native::Server`).
 
-use serde_json::{json, Value};
-
-use super::body::Obj;
-use super::error::{self as e, invalid, HwResult};
-use super::model::{Agent, AgentPath};
-use super::{jobs, render, Ctx, Reply, Req};
+use crate::huawei::body::Obj;
+use crate::huawei::domain::backup;
+use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::model::{Agent, AgentPath};
+use crate::huawei::{render, Ctx, Reply, Req};
 
 const STATUSES: &[&str] = &["normal", "abnormal", "uninstall"];
 
 /// The doc gives no lengths for the host fields; 255 is its usual bound for names.
 const MAX_FIELD: usize = 255;
-
-fn view(a: &Agent) -> Value {
-    let paths: Vec<Value> = a
-        .paths
-        .iter()
-        .map(|p| {
-            json!({
-                "id": p.id,
-                "status": p.status,
-                "agent_id": a.agent_id,
-                "dir_path": p.dir_path,
-                "exclude_paths": p.exclude_paths.join(","),
-            })
-        })
-        .collect();
-    json!({
-        "created_at": render::time(a.created_ms),
-        "updated_at": render::time(a.updated_ms),
-        "agent_id": a.agent_id,
-        "agent_version": a.agent_version,
-        "agent_type": a.agent_type,
-        "host_name": a.host_name,
-        "host_nickname": a.host_nickname,
-        "host_ip": a.host_ip,
-        "host_os": a.host_os,
-        "status": a.status,
-        "last_active_time": render::time(a.last_active_ms),
-        "paths": paths,
-    })
-}
 
 fn get<'c>(ctx: &'c Ctx<'_>, id: &str) -> HwResult<&'c Agent> {
     ctx.proj_ref().and_then(|p| p.agents.get(id)).ok_or_else(|| e::Bs7410(format!("Agent {id} does not exist.")))
@@ -118,14 +87,14 @@ pub fn register_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         last_active_ms: now,
         paths,
     };
-    let out = view(&agent);
+    let out = render::agent(&agent);
     ctx.proj().agents.insert(id.into(), agent);
-    Reply::ok(json!({"agent": out}))
+    Reply::ok(render::one("agent", out))
 }
 
 pub fn show_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let a = get(ctx, req.param("agent_id"))?;
-    Reply::ok(json!({"agent": view(a)}))
+    Reply::ok(render::one("agent", render::agent(a)))
 }
 
 pub fn list_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -144,7 +113,7 @@ pub fn list_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .filter(|a| ids.is_empty() || ids.contains(&a.agent_id.as_str()))
         .collect();
     list.sort_by_key(|a| std::cmp::Reverse((a.created_ms, a.seq)));
-    let items = list.into_iter().map(view).collect();
+    let items = list.into_iter().map(render::agent).collect();
     Reply::ok(render::page("agents", items, limit, offset))
 }
 
@@ -163,8 +132,8 @@ pub fn update_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let agent = ctx.proj().agents.get_mut(&id).expect("found above");
     agent.status = "uninstall".into();
     agent.updated_ms = now;
-    let out = view(agent);
-    Reply::ok(json!({"agent": out}))
+    let out = render::agent(agent);
+    Reply::ok(render::one("agent", out))
 }
 
 pub fn unregister_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -183,7 +152,7 @@ pub fn unregister_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let now = ctx.now;
     let p = ctx.proj();
     for b in &backups {
-        jobs::remove_backup(p, b, now);
+        backup::remove_backup(p, b, now);
     }
     p.agents.remove(&id);
     Reply::status(200)
@@ -262,7 +231,7 @@ pub fn add_agent_path(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     }
     agent.updated_ms = ctx.now;
     ctx.proj().agents.insert(id, agent);
-    Reply::ok(json!({"added": added, "existed": existed}))
+    Reply::ok(render::agent_paths(("added", added), ("existed", existed)))
 }
 
 pub fn remove_agent_path(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -288,5 +257,5 @@ pub fn remove_agent_path(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         }
     }
     agent.updated_ms = now;
-    Reply::ok(json!({"removed": removed, "not_existed": not_existed}))
+    Reply::ok(render::agent_paths(("removed", removed), ("not_existed", not_existed)))
 }
