@@ -19,7 +19,6 @@ pub mod routes;
 pub mod rrule;
 pub mod seed;
 pub mod settings;
-pub mod sharing;
 pub mod sign;
 pub mod tokens;
 
@@ -257,7 +256,7 @@ impl Family<State> for Huawei<'_, '_> {
         };
         st.world.observe(account, region, now);
         st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if h.watched_from(project)));
-        let owners = sharing::owners_sharing_with(&st.world.huawei, project);
+        let owners = domain::sharing::owners_sharing_with(&st.world.huawei, project);
         st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if owners.iter().any(|o| o == h.project())));
         if path_project.is_none() {
             // An account-level read (ShowMigrateStatus) sees the account's migrations in every
