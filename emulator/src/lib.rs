@@ -10,11 +10,11 @@ pub mod edge;
 pub mod gateway;
 pub mod huawei;
 pub mod inventory;
-pub mod queue;
 pub mod retention;
 pub mod server;
 pub mod tencent;
 pub mod tls;
+pub mod twin;
 pub mod ucloudstack;
 pub mod world;
 

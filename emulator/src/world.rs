@@ -1,23 +1,30 @@
-//! The whole simulated world: per-provider state per account and region, plus the queue of async
-//! jobs. `Twin` wraps it with the configuration, the clock and the lock that serializes changes.
+//! The whole simulated world: every provider's state per account and region, the one queue of
+//! async jobs and the sequence. It stands above the providers: it lends each its part
+//! (`tencent::World`, `huawei::World`, `ucloudstack::World`) through the provider's `Host` trait,
+//! and hands each finished job back to the provider that owns it. `Twin` (twin.rs) wraps it with
+//! the configuration, the clock and the lock that serializes changes.
 
 use std::collections::BTreeMap;
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use crate::core::clock::Clock;
 use crate::config::Config;
 use crate::core::change::{Slot, Table, Undo};
-use crate::core::logbook::LOG_RETENTION_MS;
-use crate::huawei::tokens::TokenBook;
-use crate::huawei::model::{Fault, HwProject, HwWork};
+use crate::core::clock::Clock;
 use crate::core::ids::IdGen;
+use crate::core::logbook::LOG_RETENTION_MS;
+use crate::core::queue::{Holds, JobWork, Ledger};
+use crate::core::timing::TimingPolicy;
+use crate::huawei::model::{Fault, HwProject, HwWork};
+use crate::huawei::tokens::TokenBook;
 use crate::inventory::Inventory;
-use crate::queue::Jobs;
 use crate::tencent::model::{TcRegion, TcWork};
-use crate::core::timing::{Gate, TimingPolicy};
 use crate::ucloudstack::model::{UcsRegion, UcsWork};
+use crate::{huawei, tencent, ucloudstack};
+
+/// A job of any provider.
+pub type Job = crate::core::queue::Job<Work>;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "provider", rename_all = "lowercase")]
@@ -27,9 +34,9 @@ pub enum Work {
     UCloudStack(UcsWork),
 }
 
-impl Work {
+impl JobWork for Work {
     /// The resource a control-plane `jobs/complete {target}` names.
-    pub fn target(&self) -> &str {
+    fn target(&self) -> &str {
         match self {
             Work::Tencent(w) => w.target(),
             Work::Huawei(w) => w.target(),
@@ -38,7 +45,7 @@ impl Work {
     }
 
     /// Scheduled events (policy triggers, expiries) happen at their time, never early.
-    pub fn is_scheduled(&self) -> bool {
+    fn is_scheduled(&self) -> bool {
         match self {
             Work::Tencent(w) => w.is_scheduled(),
             Work::Huawei(w) => w.is_scheduled(),
@@ -47,10 +54,29 @@ impl Work {
     }
 
     /// A scheduled policy trigger, which queues its next firing when it runs.
-    pub fn is_recurring(&self) -> bool {
+    fn is_recurring(&self) -> bool {
         matches!(self, Work::Tencent(TcWork::FirePolicy { .. }) | Work::Huawei(HwWork::PolicyTick { .. }))
     }
 }
+
+macro_rules! holds {
+    ($variant:ident, $work:ty) => {
+        impl Holds<$work> for Work {
+            fn wrap(work: $work) -> Work {
+                Work::$variant(work)
+            }
+            fn peek(&self) -> Option<&$work> {
+                match self {
+                    Work::$variant(w) => Some(w),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+holds!(Tencent, TcWork);
+holds!(Huawei, HwWork);
+holds!(UCloudStack, UcsWork);
 
 /// Where and when a finished job happened: the log book it may have written to.
 enum Scope {
@@ -69,17 +95,6 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Job {
-    pub id: u64,
-    pub account: String,
-    pub region: String,
-    pub gate: Gate,
-    /// When the read that opened a read-gated job happened (the job completes no earlier).
-    pub opened_ms: Option<i64>,
-    pub work: Work,
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct World {
     /// account name → region → state.
@@ -93,8 +108,9 @@ pub struct World {
     pub huawei_tokens: TokenBook,
     /// Failures the control plane asked for (`/_cloudtwin/huawei/faults`).
     pub huawei_faults: Slot<Vec<Fault>>,
-    pub jobs: Jobs,
-    pub next_id: Slot<u64>,
+    /// The job queue and the sequence (`jobs` and `next_id` in `/_cloudtwin/state`).
+    #[serde(flatten)]
+    pub books: Ledger<Work>,
     /// How async work finishes (control plane: `/_cloudtwin/timing`).
     pub timing: TimingPolicy,
     /// account name → UCloudStack region → state.
@@ -105,46 +121,40 @@ pub struct World {
 impl World {
     pub fn seeded(cfg: &Config, inventory: &Inventory, now_ms: i64) -> Result<World, String> {
         let mut world = World::default();
-        crate::tencent::seed::apply(&mut world, cfg, inventory, now_ms)?;
-        crate::huawei::seed::apply(&mut world, cfg, inventory, now_ms)?;
-        crate::ucloudstack::seed::apply(&mut world, cfg, inventory, now_ms)?;
+        tencent::seed::apply(&mut world.tencent_part(), cfg, inventory, now_ms)?;
+        huawei::seed::apply(&mut world.huawei_part(), cfg, inventory, now_ms)?;
+        ucloudstack::seed::apply(&mut world.ucloudstack_part(), cfg, inventory, now_ms)?;
         Ok(world)
     }
 
-    pub fn tc(&mut self, account: &str, region: &str) -> &mut TcRegion {
-        self.tencent.entry(account.to_string()).or_default().entry(region.to_string()).or_default()
+    /// The part of the world Tencent works on.
+    pub fn tencent_part(&mut self) -> tencent::World<'_> {
+        tencent::World {
+            tencent: &mut self.tencent,
+            tencent_refunds: &mut self.tencent_refunds,
+            timing: self.timing,
+            jobs: &mut self.books,
+        }
     }
 
-    pub fn tc_ref(&self, account: &str, region: &str) -> Option<&TcRegion> {
-        self.tencent.get(account).and_then(|r| r.get(region))
+    /// The part of the world Huawei works on.
+    pub fn huawei_part(&mut self) -> huawei::World<'_> {
+        huawei::World {
+            huawei: &mut self.huawei,
+            huawei_tokens: &mut self.huawei_tokens,
+            huawei_faults: &mut self.huawei_faults,
+            timing: self.timing,
+            jobs: &mut self.books,
+        }
     }
 
-    /// A fresh number for ordering and log ids.
-    pub fn next_seq(&mut self) -> u64 {
-        *self.next_id.get_mut() += 1;
-        *self.next_id
-    }
-
-    pub fn schedule(&mut self, account: &str, region: &str, gate: Gate, work: Work) -> u64 {
-        let id = self.next_seq();
-        self.jobs.push(Job { id, account: account.into(), region: region.into(), gate, opened_ms: None, work });
-        id
-    }
-
-    /// A read in `account`/`region` has seen whatever is in flight there.
-    pub fn observe(&mut self, account: &str, region: &str, now_ms: i64) {
-        self.jobs.observe_region(account, region, now_ms);
-    }
-
-    /// A read has seen the in-flight work `watched` picks (work polled for elsewhere than where
-    /// it was started, such as a replica at its destination).
-    pub fn observe_where(&mut self, now_ms: i64, watched: impl Fn(&Work) -> bool) {
-        self.jobs.observe_where(now_ms, |j| watched(&j.work));
-    }
-
-    /// The job that drives `target` (a disk or backup point), if one is in flight.
-    pub fn job_for(&self, target: &str) -> Option<&Job> {
-        self.jobs.for_target(target).find(|j| !j.work.is_scheduled())
+    /// The part of the world UCloudStack works on.
+    pub fn ucloudstack_part(&mut self) -> ucloudstack::World<'_> {
+        ucloudstack::World {
+            ucloudstack: &mut self.ucloudstack,
+            timing: self.timing,
+            jobs: &mut self.books,
+        }
     }
 
     /// Put back everything request `epoch` changed (change.rs): every table of every region and
@@ -163,16 +173,15 @@ impl World {
         self.tencent_refunds.undo(epoch);
         self.huawei_tokens.undo(epoch);
         self.huawei_faults.undo(epoch);
-        self.jobs.undo(epoch);
-        self.next_id.undo(epoch);
+        self.books.undo(epoch);
     }
 
     /// Finish every job whose gate is open at `now_ms`, earliest first; a finished job may
     /// schedule more work, which is considered in the same pass. Operation logs and tokens
     /// past their retention go on the way, so a long jump keeps only what the retention keeps.
     pub fn catch_up(&mut self, cfg: &Config, now_ms: i64) {
-        while let Some(id) = self.jobs.next_due(now_ms) {
-            let job = self.jobs.remove(id).expect("a due job is queued");
+        while let Some(id) = self.books.jobs.next_due(now_ms) {
+            let job = self.books.jobs.remove(id).expect("a due job is queued");
             let at = self.finish(cfg, job, now_ms);
             self.prune_scope(&at);
         }
@@ -184,9 +193,9 @@ impl World {
         let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
         let scope = Scope::of(&job, done_at);
         match job.work {
-            Work::Tencent(w) => crate::tencent::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
-            Work::Huawei(w) => crate::huawei::jobs::finish(self, cfg, &job.account, &job.region, w, done_at),
-            Work::UCloudStack(w) => crate::ucloudstack::jobs::finish(self, &job.account, &job.region, w),
+            Work::Tencent(w) => tencent::jobs::finish(&mut self.tencent_part(), cfg, &job.account, &job.region, w, done_at),
+            Work::Huawei(w) => huawei::jobs::finish(&mut self.huawei_part(), cfg, &job.account, &job.region, w, done_at),
+            Work::UCloudStack(w) => ucloudstack::jobs::finish(&mut self.ucloudstack_part(), &job.account, &job.region, w),
         }
         scope
     }
@@ -226,24 +235,25 @@ impl World {
     /// selects, scheduled events excepted, in due order; returns how many finished.
     pub fn force_complete(&mut self, cfg: &Config, now_ms: i64, pick: &dyn Fn(&Job) -> bool) -> usize {
         let mut n = 0;
-        let mut queue = self.jobs.in_flight(now_ms, pick);
-        let mut seen = self.jobs.mark();
+        let mut queue = self.books.jobs.in_flight(now_ms, pick);
+        let mut seen = self.books.jobs.mark();
         while let Some((_, id)) = queue.pop_first() {
             // A job finished before may have taken this one with it (a destroyed disk's work).
-            let Some(mut job) = self.jobs.remove(id) else { continue };
+            let Some(mut job) = self.books.jobs.remove(id) else { continue };
             job.gate.due_ms = job.gate.due_ms.min(now_ms);
             job.opened_ms = None;
             self.finish(cfg, job, now_ms);
             n += 1;
             // Work the finished job queued is completed in the same call, in the same order.
             let fresh: Vec<(i64, u64)> = self
+                .books
                 .jobs
                 .scheduled_after(seen)
                 .filter(|j| !j.work.is_scheduled() && pick(j))
                 .map(|j| (j.gate.due_ms.min(now_ms), j.id))
                 .collect();
             queue.extend(fresh);
-            seen = seen.max(self.jobs.mark());
+            seen = seen.max(self.books.jobs.mark());
         }
         n
     }
@@ -256,15 +266,8 @@ pub struct State {
     pub ids: IdGen,
 }
 
-/// One running twin: configuration, clock, seed inventory and state.
-#[derive(Debug)]
-pub struct Twin {
-    pub cfg: Config,
-    pub clock: Clock,
-    pub inventory: Inventory,
-    pub state: Mutex<State>,
-    pub limiter: crate::core::ratelimit::Limiter,
-}
+/// One running twin over this world (twin.rs).
+pub type Twin = crate::twin::Twin<State>;
 
 impl Twin {
     pub fn new(cfg: Config, inventory: Inventory, clock: Clock) -> Result<Twin, String> {
@@ -273,7 +276,7 @@ impl Twin {
         let mut world = World::seeded(&cfg, &inventory, clock.now_ms())?;
         world.timing = cfg.timing;
         let state = State { world, ids: IdGen::new(cfg.id_seed) };
-        Ok(Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default() })
+        Ok(crate::twin::Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default() })
     }
 
     /// A control-plane change through the request transaction (core/txn.rs): the same lock,
@@ -293,6 +296,28 @@ impl Twin {
             st.ids = IdGen::new(self.cfg.id_seed);
             Ok(())
         });
+    }
+}
+
+impl tencent::Host for State {
+    fn tencent(&mut self) -> (tencent::World<'_>, &mut IdGen) {
+        (self.world.tencent_part(), &mut self.ids)
+    }
+}
+
+impl huawei::Host for State {
+    fn huawei(&mut self) -> (huawei::World<'_>, &mut IdGen) {
+        (self.world.huawei_part(), &mut self.ids)
+    }
+
+    fn huawei_tokens(&self) -> &TokenBook {
+        &self.world.huawei_tokens
+    }
+}
+
+impl ucloudstack::Host for State {
+    fn ucloudstack(&mut self) -> (ucloudstack::World<'_>, &mut IdGen) {
+        (self.world.ucloudstack_part(), &mut self.ids)
     }
 }
 

@@ -68,8 +68,8 @@ pub(super) fn handle(twin: &Twin, method: &Method, route: &str, body: &[u8]) -> 
                     None => return bad("server is required"),
                 };
                 twin.change(|st| {
-                    seed::add_server(&mut st.world, project, &s, now);
-                    crate::huawei::jobs::auto_bind(&mut st.world, project);
+                    seed::add_server(&mut st.world.huawei_part(), project, &s, now);
+                    crate::huawei::jobs::auto_bind(&mut st.world.huawei_part(), project);
                     Ok::<_, ()>(())
                 })
             } else {
@@ -80,8 +80,8 @@ pub(super) fn handle(twin: &Twin, method: &Method, route: &str, body: &[u8]) -> 
                 };
                 let az = cfg.huawei.region(region).and_then(|r| r.azs.first()).cloned().unwrap_or_default();
                 twin.change(|st| {
-                    seed::add_volume(&mut st.world, project, &vol, &az, now);
-                    crate::huawei::jobs::auto_bind(&mut st.world, project);
+                    seed::add_volume(&mut st.world.huawei_part(), project, &vol, &az, now);
+                    crate::huawei::jobs::auto_bind(&mut st.world.huawei_part(), project);
                     Ok::<_, ()>(())
                 })
             };

@@ -7,6 +7,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::core::http::Answer;
+use crate::core::queue::JobWork;
 
 use crate::world::Twin;
 use crate::core::timing::TimingPolicy;
@@ -83,7 +84,7 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8
             ok(json!(policy))
         }
         ("GET", "/_cloudtwin/jobs") => {
-            ok(view(twin, |st| json!({"jobs": st.world.jobs})))
+            ok(view(twin, |st| json!({"jobs": st.world.books.jobs})))
         }
         ("POST", "/_cloudtwin/jobs/complete") => {
             let v = match parse(body) {
@@ -166,7 +167,7 @@ fn set_policy_retention(twin: &Twin, body: &[u8]) -> Answer {
     };
     let changed = twin.change(|st| {
         crate::tencent::policies::set_retention(
-            &mut st.world,
+            &mut st.world.tencent_part(),
             &account,
             &region,
             id,
@@ -222,7 +223,7 @@ fn set_clock(twin: &Twin, body: &[u8]) -> Answer {
     // A set far ahead is a jump like an advance, unless no policy would run in between
     // (replaying a capture at its signing time sets the clock by decades).
     let moved = twin.change(|st| {
-        let recurring = || st.world.jobs.has_recurring();
+        let recurring = || st.world.books.jobs.has_recurring();
         match mv {
             Move::Set(t) if t - clock.now_secs() > MAX_ADVANCE_SECS && recurring() => Err(bad(format!(
                 "set is at most {MAX_ADVANCE_SECS} seconds (five years) ahead of the twin's clock while a \

@@ -10,6 +10,7 @@ pub mod http;
 pub mod ids;
 pub mod limits;
 pub mod logbook;
+pub mod queue;
 pub mod ratelimit;
 pub mod record;
 pub mod timing;

@@ -26,7 +26,9 @@ use crate::tencent::params::Params;
 use crate::tencent::{self, Ctx};
 use crate::core::http::{Answer, HttpIn};
 use crate::core::txn::{self, Access, Family};
-use crate::world::{State, Twin, World};
+use crate::core::ratelimit::Limiter;
+use crate::tencent::World;
+use crate::twin::Twin;
 use endpoints::{Endpoint, RegionRule};
 use envelope::{GwError, GwResult};
 
@@ -43,8 +45,8 @@ pub enum Reply {
 /// Tencent actions it may call there.
 pub struct Gw<'a> {
     pub cfg: &'a Config,
-    twin: &'a Twin,
-    world: &'a mut World,
+    limiter: &'a Limiter,
+    world: World<'a>,
     ids: &'a mut IdGen,
     pub now: i64,
     pub account: &'a str,
@@ -58,9 +60,9 @@ pub struct Gw<'a> {
     admitted: Vec<&'static str>,
 }
 
-impl Gw<'_> {
-    pub fn world(&self) -> &World {
-        self.world
+impl<'a> Gw<'a> {
+    pub fn world(&self) -> &World<'a> {
+        &self.world
     }
 
     /// Run a Tencent action in the request's region; its answer fields as one object.
@@ -74,7 +76,7 @@ impl Gw<'_> {
             .ok_or_else(|| GwError::new("InternalError", format!("no Tencent action {action}")))?;
         if self.cfg.tencent.rate_limits && !self.admitted.contains(&act.name) {
             self.admitted.push(act.name);
-            self.twin.limiter.admit(self.account, act.name, act.rate, self.now).map_err(|_| {
+            self.limiter.admit(self.account, act.name, act.rate, self.now).map_err(|_| {
                 GwError::new(
                     "RequestLimitExceeded",
                     format!(
@@ -89,10 +91,11 @@ impl Gw<'_> {
             _ => Map::new(),
         };
         let params = Params::parse(act.schema, map)?;
-        let timing = self.world.timing;
+        let mut world = self.world.reborrow();
+        let timing = world.timing;
         let mut ctx = Ctx {
             cfg: self.cfg,
-            world: self.world,
+            world: &mut world,
             ids: self.ids,
             timing,
             now: self.now,
@@ -113,13 +116,13 @@ impl Gw<'_> {
 
 /// Serve one gateway request through the request transaction. The status is 200 for successes
 /// and the error's `scode` otherwise.
-pub fn handle(twin: &Twin, req: &HttpIn<'_>) -> Answer {
+pub fn handle<S: tencent::Host>(twin: &Twin<S>, req: &HttpIn<'_>) -> Answer {
     txn::serve(&twin.state, &twin.cfg, &Gateway { twin }, req, twin.clock.now_ms())
 }
 
 /// What only the gateway knows of a request: its endpoints, tenants and envelope.
-struct Gateway<'t> {
-    twin: &'t Twin,
+struct Gateway<'t, S> {
+    twin: &'t Twin<S>,
 }
 
 /// A request past decoding and the checks that need no state.
@@ -131,7 +134,7 @@ struct Decoded<'t> {
     params: Params,
 }
 
-impl<'t> Family<State> for Gateway<'t> {
+impl<'t, S: tencent::Host> Family<S> for Gateway<'t, S> {
     type Call = Decoded<'t>;
     /// The reply, and the region the endpoint ended up reading (for the reads it saw).
     type Output = (Reply, String);
@@ -149,13 +152,14 @@ impl<'t> Family<State> for Gateway<'t> {
         }
     }
 
-    fn run(&self, st: &mut State, d: &Decoded, now: i64) -> GwResult<(Reply, String)> {
+    fn run(&self, st: &mut S, d: &Decoded, now: i64) -> GwResult<(Reply, String)> {
         let cfg = &self.twin.cfg;
+        let (world, ids) = st.tencent();
         let mut gw = Gw {
             cfg,
-            twin: self.twin,
-            world: &mut st.world,
-            ids: &mut st.ids,
+            limiter: &self.twin.limiter,
+            world,
+            ids,
             now,
             account: d.account,
             uin: cfg.tencent_uin(d.account),
@@ -167,8 +171,8 @@ impl<'t> Family<State> for Gateway<'t> {
         Ok((reply, gw.region))
     }
 
-    fn observe(&self, st: &mut State, d: &Decoded, (_, region): &(Reply, String), now: i64) {
-        st.world.observe(d.account, region, now);
+    fn observe(&self, st: &mut S, d: &Decoded, (_, region): &(Reply, String), now: i64) {
+        st.tencent().0.observe(d.account, region, now);
     }
 
     fn render(&self, _: Option<&Decoded>, out: GwResult<(Reply, String)>) -> Answer {

@@ -13,7 +13,7 @@ use super::protocol::{self, HttpIn};
 use super::render;
 use crate::config::{AuthMode, Config};
 use crate::core::http::Answer;
-use crate::world::World;
+use crate::huawei::World;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -121,7 +121,7 @@ fn issue_token(cfg: &Config, world: &mut World, now: i64, req: &HttpIn<'_>) -> I
 
 /// Keystone's ListProjects, limited to the caller's own projects.
 fn list_projects(cfg: &Config, world: &World, auth: AuthMode, now: i64, req: &HttpIn<'_>) -> IamReply {
-    let caller = protocol::authenticate(cfg, world, auth, now, req, None)?;
+    let caller = protocol::authenticate(cfg, world.huawei_tokens, auth, now, req, None)?;
     let q = Query(body::query_pairs(req.query)?);
     let name = q.get("name");
     let ident = cfg.accounts.iter().find(|a| a.name == caller.account).and_then(|a| a.huawei.as_ref());

@@ -21,6 +21,7 @@ pub mod seed;
 pub mod settings;
 pub mod sign;
 pub mod tokens;
+pub mod world;
 
 use axum::http::Method;
 use serde_json::{json, Value};
@@ -30,16 +31,27 @@ use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
 use crate::core::http::Answer;
 use crate::core::txn::{self, Access, Family};
-use crate::world::{State, Twin, Work, World};
+use crate::twin::Twin;
+use tokens::TokenBook;
 use body::Query;
 use error::{HwError, HwResult};
 use model::{HwProject, HwWork, OpLog};
 use protocol::HttpIn;
 
+pub use world::World;
+
+/// What Huawei needs of the state it serves requests against (world.rs implements it).
+pub trait Host: txn::Store<Env = Config> {
+    /// The Huawei part of the world, and the id generator.
+    fn huawei(&mut self) -> (World<'_>, &mut IdGen);
+    /// The IAM tokens, for the checks made before a body is read.
+    fn huawei_tokens(&self) -> &TokenBook;
+}
+
 /// What a handler works with: the world, and who is asking in which project.
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
-    pub world: &'a mut World,
+    pub world: &'a mut World<'a>,
     pub ids: &'a mut IdGen,
     pub timing: TimingPolicy,
     pub now: i64,
@@ -68,7 +80,7 @@ impl Ctx<'_> {
         // The job belongs to the project's owner, who may not be the caller (a share, a copy).
         let (account, region) =
             settings::project_owner(self.cfg, project).map_or((self.account, self.region), |(a, _, r)| (a, r));
-        self.world.schedule(account, region, gate, Work::Huawei(work))
+        self.world.schedule(account, region, gate, work)
     }
 
     /// A new task (operation log) in `waiting`.
@@ -165,8 +177,8 @@ fn no_such_api() -> HwError {
 /// the token alone), or an AK/SK head that fails before the signature (malformed or missing
 /// Authorization, unknown AK, X-Sdk-Date missing or out of the window). The edge sends it
 /// without reading the body, so a refused request costs no memory for its body.
-pub fn answer_before_body(
-    twin: &Twin,
+pub fn answer_before_body<S: Host>(
+    twin: &Twin<S>,
     auth: AuthMode,
     method: &Method,
     path: &str,
@@ -181,22 +193,22 @@ pub fn answer_before_body(
     }
     let now = twin.clock.now_ms();
     let refused = match headers.get("x-auth-token").and_then(|v| v.to_str().ok()) {
-        Some(token) => protocol::token_refusal(&twin.cfg, &twin.state.lock().world, auth, now, token),
+        Some(token) => protocol::token_refusal(&twin.cfg, twin.state.lock().huawei_tokens(), auth, now, token),
         None => protocol::aksk_head_refusal(&twin.cfg, auth, now, headers),
     };
     refused.map(answer)
 }
 
 /// Serve one Huawei request (CBR or IAM) through the request transaction.
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+pub fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
     let family = Huawei { twin, auth, req, request_id: uuid::Uuid::new_v4().simple().to_string() };
     crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
     txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
 }
 
 /// What only Huawei knows of a request: its routes, AK/SK and token authentication, projects.
-struct Huawei<'t, 'r> {
-    twin: &'t Twin,
+struct Huawei<'t, 'r, S> {
+    twin: &'t Twin<S>,
     auth: AuthMode,
     req: &'r HttpIn<'r>,
     request_id: String,
@@ -214,7 +226,7 @@ enum Done {
     Cbr { reply: Reply, account: String, project: String, region: String },
 }
 
-impl Family<State> for Huawei<'_, '_> {
+impl<S: Host> Family<S> for Huawei<'_, '_, S> {
     type Call = Route;
     type Output = Done;
     type Error = HwError;
@@ -243,29 +255,30 @@ impl Family<State> for Huawei<'_, '_> {
         }
     }
 
-    fn run(&self, st: &mut State, route: &Route, now: i64) -> HwResult<Done> {
+    fn run(&self, st: &mut S, route: &Route, now: i64) -> HwResult<Done> {
         match route {
-            Route::Iam(r) => iam::serve(&self.twin.cfg, &mut st.world, self.auth, now, self.req, *r).map(Done::Iam),
+            Route::Iam(r) => iam::serve(&self.twin.cfg, &mut st.huawei().0, self.auth, now, self.req, *r).map(Done::Iam),
             Route::Cbr { op, params, path_project } => self.run_cbr(st, op, params, path_project.as_deref(), now),
         }
     }
 
-    fn observe(&self, st: &mut State, route: &Route, done: &Done, now: i64) {
+    fn observe(&self, st: &mut S, route: &Route, done: &Done, now: i64) {
         let (Route::Cbr { path_project, .. }, Done::Cbr { account, project, region, .. }) = (route, done) else {
             return;
         };
-        st.world.observe(account, region, now);
-        st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if h.watched_from(project)));
-        let owners = domain::sharing::owners_sharing_with(&st.world.huawei, project);
-        st.world.observe_where(now, |w| matches!(w, Work::Huawei(h) if owners.iter().any(|o| o == h.project())));
+        let (mut world, _) = st.huawei();
+        world.observe(account, region, now);
+        world.observe_where(now, |h| h.watched_from(project));
+        let owners = domain::sharing::owners_sharing_with(world.huawei, project);
+        world.observe_where(now, |h| owners.iter().any(|o| o == h.project()));
         if path_project.is_none() {
             // An account-level read (ShowMigrateStatus) sees the account's migrations in every
             // region; the acting region's were just observed with the rest of that region.
             let Some((_, ident, _)) = settings::project_owner(&self.twin.cfg, project) else { return };
             let others: Vec<&str> = ident.projects.iter().map(|p| p.id.as_str()).filter(|p| p != project).collect();
-            st.world.observe_where(
+            world.observe_where(
                 now,
-                |w| matches!(w, Work::Huawei(HwWork::MigrateDone { project: p }) if others.contains(&p.as_str())),
+                |w| matches!(w, HwWork::MigrateDone { project: p } if others.contains(&p.as_str())),
             );
         }
     }
@@ -286,10 +299,10 @@ impl Family<State> for Huawei<'_, '_> {
     }
 }
 
-impl Huawei<'_, '_> {
+impl<S: Host> Huawei<'_, '_, S> {
     fn run_cbr(
         &self,
-        st: &mut State,
+        st: &mut S,
         op: &routes::Operation,
         params: &[(&'static str, String)],
         path_project: Option<&str>,
@@ -297,7 +310,8 @@ impl Huawei<'_, '_> {
     ) -> HwResult<Done> {
         let (cfg, req) = (&self.twin.cfg, self.req);
         let hint = path_project.or_else(|| protocol::header_project(req));
-        let caller = protocol::authenticate(cfg, &st.world, self.auth, now, req, hint)?;
+        let (mut world, ids) = st.huawei();
+        let caller = protocol::authenticate(cfg, world.huawei_tokens, self.auth, now, req, hint)?;
         let project = match path_project {
             Some(p) => {
                 protocol::check_project(cfg, &caller, req, p)?;
@@ -311,11 +325,11 @@ impl Huawei<'_, '_> {
         crate::core::record::note(|r| (r.account, r.region) = (caller.account.clone(), region.to_string()));
         let query = Query(body::query_pairs(req.query)?);
         let hreq = Req { params: params.to_vec(), query, body: req.body };
-        let timing = st.world.timing;
+        let timing = world.timing;
         let mut ctx = Ctx {
             cfg,
-            world: &mut st.world,
-            ids: &mut st.ids,
+            world: &mut world,
+            ids,
             timing,
             now,
             account: &caller.account,

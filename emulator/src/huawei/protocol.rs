@@ -9,7 +9,7 @@ use super::error::{Apigw0301, Bs1015, HwError, HwResult};
 use super::settings::{by_ak, project_owner};
 use super::sign;
 use crate::config::{AuthMode, Config};
-use crate::world::World;
+use super::tokens::TokenBook;
 
 /// AK/SK requests carry at most 12 MB of body (larger needs token authentication); token
 /// requests may be larger (the doc names no bound, the twin keeps one).
@@ -38,13 +38,13 @@ fn iam_error(detail: &str) -> super::error::HwError {
 /// AK, the token or, failing both, the project in the path.
 pub fn authenticate(
     cfg: &Config,
-    world: &World,
+    tokens: &TokenBook,
     mode: AuthMode,
     now_ms: i64,
     req: &HttpIn<'_>,
     path_project: Option<&str>,
 ) -> HwResult<Caller> {
-    let result = check(cfg, world, now_ms, req);
+    let result = check(cfg, tokens, now_ms, req);
     match (result, mode) {
         (Ok(c), _) => Ok(c),
         (Err(e), AuthMode::Enforce) => Err(e),
@@ -110,8 +110,8 @@ fn check_head<'r>(cfg: &'r Config, now_ms: i64, headers: &'r HeaderMap) -> HwRes
 }
 
 /// An enforcing twin's refusal of a token call whose token is unknown or expired.
-pub fn token_refusal(cfg: &Config, world: &World, mode: AuthMode, now_ms: i64, token: &str) -> Option<HwError> {
-    (mode == AuthMode::Enforce).then(|| check_token(cfg, world, now_ms, token).err()).flatten()
+pub fn token_refusal(cfg: &Config, tokens: &TokenBook, mode: AuthMode, now_ms: i64, token: &str) -> Option<HwError> {
+    (mode == AuthMode::Enforce).then(|| check_token(cfg, tokens, now_ms, token).err()).flatten()
 }
 
 /// An enforcing twin's refusal of an AK/SK call whose head fails `check_head`; None when only
@@ -120,18 +120,18 @@ pub fn aksk_head_refusal(cfg: &Config, mode: AuthMode, now_ms: i64, headers: &He
     (mode == AuthMode::Enforce).then(|| check_head(cfg, now_ms, headers).err()).flatten()
 }
 
-fn check_token(cfg: &Config, world: &World, now_ms: i64, token: &str) -> HwResult<Caller> {
-    let t = world.huawei_tokens.get(token).ok_or_else(|| iam_error("decrypt token fail"))?;
+fn check_token(cfg: &Config, tokens: &TokenBook, now_ms: i64, token: &str) -> HwResult<Caller> {
+    let t = tokens.get(token).ok_or_else(|| iam_error("decrypt token fail"))?;
     if !cfg.signature_clock.clocks_ms(now_ms).into_iter().any(|now| now < t.expires_ms) {
         return Err(iam_error("token expires"));
     }
     Ok(Caller { account: t.account.clone(), token_project: Some(t.project_id.clone()) })
 }
 
-fn check(cfg: &Config, world: &World, now_ms: i64, req: &HttpIn<'_>) -> HwResult<Caller> {
+fn check(cfg: &Config, tokens: &TokenBook, now_ms: i64, req: &HttpIn<'_>) -> HwResult<Caller> {
     refuse_ambiguous_signature(req)?;
     if let Some(token) = header(req.headers, "x-auth-token") {
-        return check_token(cfg, world, now_ms, token);
+        return check_token(cfg, tokens, now_ms, token);
     }
     let SignedHead { auth, account, sk, date } = check_head(cfg, now_ms, req.headers)?;
     if let Some(scope) = &auth.scope {

@@ -452,7 +452,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if ids.len() > 100 {
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
-    let world: &crate::world::World = ctx.world;
+    let world: &crate::tencent::World = ctx.world;
     let empty = super::model::TcRegion::default();
     let store = world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
     let mut hits: Vec<&Disk> = Vec::new();

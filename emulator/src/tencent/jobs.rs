@@ -3,7 +3,7 @@
 use super::model::{state, TcRegion, TcWork};
 use crate::config::Config;
 use crate::core::timing::Gate;
-use crate::world::{Work, World};
+use crate::tencent::World;
 
 fn end_snapshot_log(store: &mut TcRegion, log: u64, at: i64) {
     store.snapshot_logs.update(&log, |l| {
@@ -28,9 +28,7 @@ pub fn destroy_disk(world: &mut World, account: &str, region: &str, disk_id: &st
     for p in store.policies.values_mut() {
         p.disk_ids.retain(|d| d != disk_id);
     }
-    world.jobs.remove_for_target(disk_id, |j| {
-        matches!(j.work, Work::Tencent(_)) && j.account == account && j.region == region
-    });
+    world.jobs.remove_for_target(disk_id, &|j| j.account == account && j.region == region);
 }
 
 pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work: TcWork, at: i64) {
@@ -107,7 +105,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
                 s.snapshot_state = "CHECKING_COPIED".into();
                 let gate = Gate::new(world.timing, at);
                 let work = TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true };
-                world.schedule(account, region, gate, Work::Tencent(work));
+                world.schedule(account, region, gate, work);
             }
         }
         TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true } => {

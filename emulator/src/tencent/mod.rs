@@ -19,6 +19,7 @@ pub mod seed;
 pub mod sign;
 pub mod snapshots;
 pub mod time;
+pub mod world;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -29,16 +30,24 @@ use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
 use crate::core::http::Answer;
 use crate::core::txn::{self, Access, Family};
-use crate::world::{State, Twin, Work, World};
+use crate::twin::Twin;
 use error::{TcError, TcResult};
 use model::{DiskOpLog, TcRegion, TcWork};
 use params::Params;
 use protocol::HttpIn;
 
+pub use world::World;
+
+/// What Tencent needs of the state it serves requests against (world.rs implements it).
+pub trait Host: txn::Store<Env = Config> {
+    /// The Tencent part of the world, and the id generator.
+    fn tencent(&mut self) -> (World<'_>, &mut IdGen);
+}
+
 /// What a handler works with: the world, and who is asking where.
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
-    pub world: &'a mut World,
+    pub world: &'a mut World<'a>,
     pub ids: &'a mut IdGen,
     pub timing: TimingPolicy,
     pub now: i64,
@@ -54,12 +63,12 @@ impl Ctx<'_> {
 
     pub fn schedule(&mut self, work: TcWork) -> u64 {
         let gate = Gate::new(self.timing, self.now);
-        self.world.schedule(self.account, self.region, gate, Work::Tencent(work))
+        self.world.schedule(self.account, self.region, gate, work)
     }
 
     pub fn schedule_at(&mut self, due_ms: i64, work: TcWork) -> u64 {
         let gate = Gate::at(self.now, due_ms);
-        self.world.schedule(self.account, self.region, gate, Work::Tencent(work))
+        self.world.schedule(self.account, self.region, gate, work)
     }
 
     /// Record a disk operation; `done` operations are logged as SUCCESS at once, others as
@@ -161,15 +170,15 @@ fn region_from_host(host: &str) -> Option<&str> {
 
 /// Serve one Tencent request through the request transaction. Always a `{"Response": ...}`
 /// body (HTTP 200).
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+pub fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
     let family = Tencent { twin, auth, request_id: uuid::Uuid::new_v4().to_string() };
     crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
     txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
 }
 
 /// What only Tencent knows of a request: TC3/v1 decoding, its operation table, its envelope.
-struct Tencent<'t> {
-    twin: &'t Twin,
+struct Tencent<'t, S> {
+    twin: &'t Twin<S>,
     auth: AuthMode,
     request_id: String,
 }
@@ -182,7 +191,7 @@ struct Decoded {
     params: Params,
 }
 
-impl Family<State> for Tencent<'_> {
+impl<S: Host> Family<S> for Tencent<'_, S> {
     type Call = Decoded;
     type Output = Output;
     type Error = TcError;
@@ -195,12 +204,13 @@ impl Family<State> for Tencent<'_> {
         d.action.access()
     }
 
-    fn run(&self, st: &mut State, d: &Decoded, now: i64) -> TcResult<Output> {
-        let timing = st.world.timing;
+    fn run(&self, st: &mut S, d: &Decoded, now: i64) -> TcResult<Output> {
+        let (mut world, ids) = st.tencent();
+        let timing = world.timing;
         let mut ctx = Ctx {
             cfg: &self.twin.cfg,
-            world: &mut st.world,
-            ids: &mut st.ids,
+            world: &mut world,
+            ids,
             timing,
             now,
             account: &d.call.account,
@@ -210,8 +220,8 @@ impl Family<State> for Tencent<'_> {
         (d.action.handler)(&mut ctx, &d.params)
     }
 
-    fn observe(&self, st: &mut State, d: &Decoded, _: &Output, now: i64) {
-        st.world.observe(&d.call.account, &d.region, now);
+    fn observe(&self, st: &mut S, d: &Decoded, _: &Output, now: i64) {
+        st.tencent().0.observe(&d.call.account, &d.region, now);
     }
 
     fn render(&self, _: Option<&Decoded>, out: TcResult<Output>) -> Answer {
@@ -230,8 +240,8 @@ impl Family<State> for Tencent<'_> {
 /// The answer a TC3 call gets whatever its body says, when its head already fails
 /// authentication (`protocol::tc3_head_refusal`): the edge sends it without reading the body,
 /// so an unauthenticated body costs no memory.
-pub fn answer_before_body(
-    twin: &Twin,
+pub fn answer_before_body<S>(
+    twin: &Twin<S>,
     auth: AuthMode,
     method: &axum::http::Method,
     headers: &axum::http::HeaderMap,
@@ -246,7 +256,7 @@ pub fn answer_before_body(
     Some(Answer::json(200, serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default()))
 }
 
-fn decode(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>, now: i64) -> TcResult<Decoded> {
+fn decode<S>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>, now: i64) -> TcResult<Decoded> {
     let cfg = &twin.cfg;
     let mut call = protocol::decode(cfg, auth, now.div_euclid(1000), req)?;
     crate::core::record::note(|r| (r.operation, r.account) = (call.action.clone(), call.account.clone()));

@@ -15,7 +15,7 @@ use crate::tencent::time::{tc_timestamp, tencent_tz};
 use crate::config::Config;
 use crate::retention;
 use crate::core::timing::Gate;
-use crate::world::{Work, World};
+use crate::tencent::World;
 
 pub const POLICY: &[Field] =
     &[req("Hour", INTS), opt("DayOfWeek", INTS), opt("DayOfMonth", INTS), opt("IntervalDays", INT)];
@@ -518,14 +518,14 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
             account,
             region,
             Gate::new(timing, at),
-            Work::Tencent(TcWork::CreateSnapshot { snapshot_id: id.clone(), log }),
+            TcWork::CreateSnapshot { snapshot_id: id.clone(), log },
         );
         if let Some(dl) = deadline {
             world.schedule(
                 account,
                 region,
                 Gate::at(at, dl),
-                Work::Tencent(TcWork::ExpireSnapshot { snapshot_id: id }),
+                TcWork::ExpireSnapshot { snapshot_id: id },
             );
         }
     }
@@ -538,7 +538,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
             account,
             region,
             Gate::at(at, next),
-            Work::Tencent(TcWork::FirePolicy { policy_id: policy_id.to_string(), generation }),
+            TcWork::FirePolicy { policy_id: policy_id.to_string(), generation },
         );
     }
 }

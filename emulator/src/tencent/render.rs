@@ -7,13 +7,13 @@ use super::model::{state, Disk, DiskBackup, DiskOpLog, Tag, PREPAID};
 use crate::core::clock::iso8601_utc;
 use crate::tencent::time::tc_timestamp;
 use crate::config::Config;
-use crate::world::World;
+use crate::tencent::World;
 
 const DAY_MS: i64 = 86_400_000;
 
 pub struct DiskView<'a> {
     pub cfg: &'a Config,
-    pub world: &'a World,
+    pub world: &'a World<'a>,
     pub account: &'a str,
     pub region: &'a str,
     pub now: i64,

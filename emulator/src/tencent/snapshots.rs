@@ -15,7 +15,7 @@ use super::render::{DiskView, PlacementOut};
 use super::{Ctx, Output};
 use crate::core::clock::parse_iso8601;
 use crate::tencent::time::{iso_date, tc_timestamp};
-use crate::world::World;
+use crate::tencent::World;
 
 pub const PRIVATE: &str = "PRIVATE_SNAPSHOT";
 pub const SHARED: &str = "SHARED_SNAPSHOT";
@@ -256,7 +256,7 @@ pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let ids = p.strs("SnapshotIds");
     let world: &World = ctx.world;
     let mut hits: Vec<(&Snapshot, bool)> = Vec::new();
-    for (owner, regions) in &world.tencent {
+    for (owner, regions) in world.tencent.iter() {
         let Some(store) = regions.get(ctx.region) else { continue };
         let own = owner == ctx.account;
         for s in store.snapshots.values() {
@@ -528,12 +528,12 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             ctx.account,
             r,
             gate,
-            crate::world::Work::Tencent(TcWork::CopySnapshot {
+            TcWork::CopySnapshot {
                 snapshot_id: id.clone(),
                 source_region: ctx.region.to_string(),
                 source_snapshot_id: src_id.clone(),
                 checking: false,
-            }),
+            },
         );
         ctx.store().snapshots.get_mut(&src_id).expect("checked").copying_to.push(r.clone());
         results.push(CopyResult {

@@ -1,7 +1,7 @@
 //! What happens when UCloudStack async work completes (see timing.rs for when).
 
 use super::model::{disk_status, snapshot_status, UcsWork};
-use crate::world::World;
+use crate::ucloudstack::World;
 
 pub fn finish(world: &mut World, account: &str, region: &str, work: UcsWork) {
     let store = world.ucs(account, region);

@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod seed;
 pub mod sign;
 pub mod snapshots;
+pub mod world;
 
 use std::cell::RefCell;
 
@@ -25,15 +26,23 @@ use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
 use crate::core::http::Answer;
 use crate::core::txn::{self, Access, Family};
-use crate::world::{State, Twin, Work, World};
+use crate::twin::Twin;
 use error::{self as e, UcsError, UcsResult};
 use model::{UcsRegion, UcsWork};
 use protocol::{Flat, HttpIn, Params};
 
+pub use world::World;
+
+/// What UCloudStack needs of the state it serves requests against (world.rs implements it).
+pub trait Host: txn::Store<Env = Config> {
+    /// The UCloudStack part of the world, and the id generator.
+    fn ucloudstack(&mut self) -> (World<'_>, &mut IdGen);
+}
+
 /// What a handler works with: the world, and who is asking where.
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
-    pub world: &'a mut World,
+    pub world: &'a mut World<'a>,
     pub ids: &'a mut IdGen,
     pub timing: TimingPolicy,
     pub now: i64,
@@ -49,7 +58,7 @@ impl Ctx<'_> {
 
     pub fn schedule(&mut self, work: UcsWork) {
         let gate = Gate::new(self.timing, self.now);
-        self.world.schedule(self.account, self.region, gate, Work::UCloudStack(work));
+        self.world.schedule(self.account, self.region, gate, work);
     }
 
     /// A fresh `prefix-xxxxxxxx` not used by any UCloudStack resource of any account.
@@ -89,14 +98,14 @@ pub type Handler = fn(&mut Ctx<'_>, &Params<'_>) -> UcsResult<Fields>;
 
 /// Serve one UCloudStack request through the request transaction: always HTTP 200 with the
 /// `<Action>Response` envelope.
-pub fn handle(twin: &Twin, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+pub fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
     let family = UCloudStack { twin, auth, action: RefCell::new(String::new()) };
     txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
 }
 
 /// What only UCloudStack knows of a request: three transports, the SHA-1 signature, its table.
-struct UCloudStack<'t> {
-    twin: &'t Twin,
+struct UCloudStack<'t, S> {
+    twin: &'t Twin<S>,
     auth: AuthMode,
     /// The action as the request named it: the envelope echoes it, even when it is unknown.
     action: RefCell<String>,
@@ -109,7 +118,7 @@ struct Decoded<'t> {
     user: &'t UcsAccount,
 }
 
-impl<'t> Family<State> for UCloudStack<'t> {
+impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
     type Call = Decoded<'t>;
     type Output = Fields;
     type Error = UcsError;
@@ -133,15 +142,16 @@ impl<'t> Family<State> for UCloudStack<'t> {
         }
     }
 
-    fn run(&self, st: &mut State, d: &Decoded, now: i64) -> UcsResult<Fields> {
+    fn run(&self, st: &mut S, d: &Decoded, now: i64) -> UcsResult<Fields> {
         let (act, user, cfg) = (d.act, d.user, &self.twin.cfg);
         let p = Params(&d.flat);
         let region = p.req("Region")?;
-        let timing = st.world.timing;
+        let (mut world, ids) = st.ucloudstack();
+        let timing = world.timing;
         let mut ctx = Ctx {
             cfg,
-            world: &mut st.world,
-            ids: &mut st.ids,
+            world: &mut world,
+            ids,
             timing,
             now,
             account: &user.account,
@@ -151,9 +161,9 @@ impl<'t> Family<State> for UCloudStack<'t> {
         (act.handler)(&mut ctx, &p)
     }
 
-    fn observe(&self, st: &mut State, d: &Decoded, _: &Fields, now: i64) {
+    fn observe(&self, st: &mut S, d: &Decoded, _: &Fields, now: i64) {
         if let Some(region) = d.flat.get("Region") {
-            st.world.observe(&d.user.account, region, now);
+            st.ucloudstack().0.observe(&d.user.account, region, now);
         }
     }
 

@@ -127,16 +127,6 @@ impl UcsWork {
     }
 }
 
-impl crate::world::World {
-    pub fn ucs(&mut self, account: &str, region: &str) -> &mut UcsRegion {
-        self.ucloudstack.entry(account.to_string()).or_default().entry(region.to_string()).or_default()
-    }
-
-    pub fn ucs_ref(&self, account: &str, region: &str) -> Option<&UcsRegion> {
-        self.ucloudstack.get(account).and_then(|r| r.get(region))
-    }
-}
-
 impl Undo for UcsRegion {
     // Named one by one so that a new field does not compile until it is rolled back too.
     fn undo(&mut self, epoch: u64) {

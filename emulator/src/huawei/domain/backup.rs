@@ -14,7 +14,7 @@ use crate::huawei::model::{
 use crate::huawei::model::{TYPE_SERVER, TYPE_VOLUME};
 use crate::huawei::Ctx;
 use crate::core::timing::Gate;
-use crate::world::World;
+use crate::huawei::World;
 
 /// What CreateCheckpoint or a policy run backs up.
 pub struct Plan {

@@ -10,7 +10,7 @@ use crate::huawei::domain::{capacity, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Backup, Checkpoint, HwProject, HwWork, ReplicationRecord, TYPE_SERVER};
 use crate::huawei::{settings, Ctx};
-use crate::world::World;
+use crate::huawei::World;
 
 /// A replication task ends: the source's record reads success (or fail, on an injected
 /// failure) and, on success, the copy lands in the destination vault if it is still there.

@@ -8,7 +8,7 @@ use crate::huawei::domain::vault;
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Backup, HwProject, HwWork, TYPE_SERVER};
 use crate::huawei::Ctx;
-use crate::world::World;
+use crate::huawei::World;
 
 /// Where RestoreBackup puts a backup back: the ids the request names, and for a server
 /// backup which disk backup goes to which volume.

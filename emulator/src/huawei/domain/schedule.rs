@@ -7,7 +7,7 @@ use crate::huawei::model::{HwWork, Policy};
 use crate::huawei::{rrule, settings, Ctx};
 use crate::core::ids::IdGen;
 use crate::core::timing::Gate;
-use crate::world::{Work, World};
+use crate::huawei::World;
 
 /// (Re)plan a policy's next trigger; a disabled policy has none.
 pub fn schedule_policy(ctx: &mut Ctx<'_>, policy_id: &str) {
@@ -36,12 +36,12 @@ pub fn reschedule_policy(world: &mut World, cfg: &Config, project: &str, policy_
     let Some((account, _, region)) = settings::project_owner(cfg, project) else { return };
     if let Some(next) = next_trigger(&pol, at) {
         let work = HwWork::PolicyTick { project: project.into(), policy: policy_id.into() };
-        world.schedule(account, region, Gate::at(at, next), Work::Huawei(work));
+        world.schedule(account, region, Gate::at(at, next), work);
     }
 }
 
 pub fn unschedule_policy(world: &mut World, policy_id: &str) {
-    world.jobs.remove_for_target(policy_id, |j| matches!(&j.work, Work::Huawei(HwWork::PolicyTick { .. })));
+    world.jobs.remove_for_target(policy_id, &|j| matches!(j.work, HwWork::PolicyTick { .. }));
 }
 
 /// A policy's trigger time: back up (or replicate) every bound vault, then plan the next run.
@@ -66,9 +66,10 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, projec
     let (user, request) = (settings_user(cfg, project), crate::core::ids::uuid_from(world.next_seq()));
     let mut ids = IdGen::new(Some(world.next_seq()));
     let timing = world.timing.unobserved();
+    let mut view = world.reborrow();
     let mut ctx = Ctx {
         cfg,
-        world,
+        world: &mut view,
         ids: &mut ids,
         timing,
         now: at,
@@ -109,7 +110,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, projec
             account,
             region,
             Gate::at(at, next),
-            Work::Huawei(HwWork::PolicyTick { project: project.into(), policy: policy_id.into() }),
+            HwWork::PolicyTick { project: project.into(), policy: policy_id.into() },
         );
     }
 }

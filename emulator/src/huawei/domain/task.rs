@@ -4,7 +4,7 @@
 use crate::huawei::model::{HwProject, HwWork};
 use crate::huawei::Ctx;
 use crate::core::timing::Gate;
-use crate::world::{Work, World};
+use crate::huawei::World;
 
 /// Queue a task: it starts (`running`) on one gate, then `done` finishes it on another.
 pub fn launch(ctx: &mut Ctx<'_>, project: &str, oplog: &str, done: HwWork) {
@@ -98,7 +98,7 @@ pub fn start(
         });
     }
     let policy = if observed { world.timing } else { world.timing.unobserved() };
-    world.schedule(account, region, Gate::new(policy, at), Work::Huawei(then));
+    world.schedule(account, region, Gate::new(policy, at), then);
 }
 
 /// MigrateDomain's job ends: the project's migration record reads success (or an injected failure).

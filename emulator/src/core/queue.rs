@@ -7,12 +7,34 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::core::change::{Journal, Undo};
-use crate::world::Job;
+use crate::core::change::{Journal, Slot, Undo};
+use crate::core::timing::Gate;
 
-#[derive(Debug, Default)]
-pub struct Jobs {
-    by_id: BTreeMap<u64, Job>,
+/// What a job does, as the queue needs to know it.
+pub trait JobWork: Clone {
+    /// The resource the job drives (a disk, a backup point, a policy).
+    fn target(&self) -> &str;
+    /// A scheduled event (a policy trigger, an expiry): it happens at its time, never early.
+    fn is_scheduled(&self) -> bool;
+    /// A scheduled event that queues its next firing when it runs.
+    fn is_recurring(&self) -> bool;
+}
+
+/// Async work on the virtual clock: what to do, for whom, and the gate that says when.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Job<W> {
+    pub id: u64,
+    pub account: String,
+    pub region: String,
+    pub gate: Gate,
+    /// When the read that opened a read-gated job happened (the job completes no earlier).
+    pub opened_ms: Option<i64>,
+    pub work: W,
+}
+
+#[derive(Debug)]
+pub struct Jobs<W> {
+    by_id: BTreeMap<u64, Job<W>>,
     /// `(due_ms, id)` of every job that waits for nothing but time (not manual, its reads
     /// seen): the first entry due is the next job to finish.
     ready: BTreeSet<(i64, u64)>,
@@ -21,11 +43,23 @@ pub struct Jobs {
     /// account → region → ids, for the reads that open read-gated jobs.
     by_region: BTreeMap<String, BTreeMap<String, BTreeSet<u64>>>,
     /// The jobs a request added, removed or let a read see, as they were (change.rs).
-    journal: Journal<u64, Job>,
+    journal: Journal<u64, Job<W>>,
 }
 
-impl Clone for Jobs {
-    fn clone(&self) -> Jobs {
+impl<W> Default for Jobs<W> {
+    fn default() -> Self {
+        Jobs {
+            by_id: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            by_target: BTreeMap::new(),
+            by_region: BTreeMap::new(),
+            journal: Journal::default(),
+        }
+    }
+}
+
+impl<W: JobWork> Clone for Jobs<W> {
+    fn clone(&self) -> Jobs<W> {
         let mut jobs = Jobs::default();
         for j in self.by_id.values() {
             jobs.insert(j.clone());
@@ -34,7 +68,7 @@ impl Clone for Jobs {
     }
 }
 
-impl Undo for Jobs {
+impl<W: JobWork> Undo for Jobs<W> {
     fn undo(&mut self, epoch: u64) {
         for (id, prior) in self.journal.take(epoch) {
             if let Some(job) = self.by_id.remove(&id) {
@@ -47,11 +81,11 @@ impl Undo for Jobs {
     }
 }
 
-fn waits_only_for_time(job: &Job) -> bool {
+fn waits_only_for_time<W>(job: &Job<W>) -> bool {
     !job.gate.manual && job.gate.reads >= job.gate.min_reads
 }
 
-impl Jobs {
+impl<W: JobWork> Jobs<W> {
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
@@ -61,15 +95,15 @@ impl Jobs {
     }
 
     /// Every job, in the order it was scheduled.
-    pub fn iter(&self) -> impl Iterator<Item = &Job> {
+    pub fn iter(&self) -> impl Iterator<Item = &Job<W>> {
         self.by_id.values()
     }
 
-    pub fn get(&self, id: u64) -> Option<&Job> {
+    pub fn get(&self, id: u64) -> Option<&Job<W>> {
         self.by_id.get(&id)
     }
 
-    pub fn push(&mut self, job: Job) {
+    pub fn push(&mut self, job: Job<W>) {
         self.note(job.id);
         self.remove(job.id);
         self.insert(job);
@@ -82,7 +116,7 @@ impl Jobs {
     }
 
     /// Queue and index a job whose id is not queued.
-    fn insert(&mut self, job: Job) {
+    fn insert(&mut self, job: Job<W>) {
         let id = job.id;
         if waits_only_for_time(&job) {
             self.ready.insert((job.gate.due_ms, id));
@@ -111,7 +145,7 @@ impl Jobs {
         self.by_id.insert(id, job);
     }
 
-    fn unindex(&mut self, job: &Job) {
+    fn unindex(&mut self, job: &Job<W>) {
         self.ready.remove(&(job.gate.due_ms, job.id));
         if let Some(ids) = self.by_target.get_mut(job.work.target()) {
             ids.remove(&job.id);
@@ -132,7 +166,7 @@ impl Jobs {
         }
     }
 
-    pub fn remove(&mut self, id: u64) -> Option<Job> {
+    pub fn remove(&mut self, id: u64) -> Option<Job<W>> {
         if self.by_id.contains_key(&id) {
             self.note(id);
         }
@@ -147,12 +181,12 @@ impl Jobs {
     }
 
     /// The jobs that drive `target`, in the order they were scheduled.
-    pub fn for_target<'a>(&'a self, target: &str) -> impl Iterator<Item = &'a Job> + 'a {
+    pub fn for_target<'a>(&'a self, target: &str) -> impl Iterator<Item = &'a Job<W>> + 'a {
         self.by_target.get(target).into_iter().flatten().filter_map(|id| self.by_id.get(id))
     }
 
     /// Drop the jobs of `target` that `doomed` picks.
-    pub fn remove_for_target(&mut self, target: &str, doomed: impl Fn(&Job) -> bool) {
+    pub fn remove_for_target(&mut self, target: &str, doomed: impl Fn(&Job<W>) -> bool) {
         let ids: Vec<u64> = self.for_target(target).filter(|j| doomed(j)).map(|j| j.id).collect();
         for id in ids {
             self.remove(id);
@@ -186,7 +220,7 @@ impl Jobs {
     }
 
     /// A read has seen the jobs `seen` picks (work watched from elsewhere than its own region).
-    pub fn observe_where(&mut self, now_ms: i64, seen: impl Fn(&Job) -> bool) {
+    pub fn observe_where(&mut self, now_ms: i64, seen: impl Fn(&Job<W>) -> bool) {
         let ids: Vec<u64> = self.by_id.values().filter(|j| seen(j)).map(|j| j.id).collect();
         for id in ids {
             self.observe_one(id, now_ms);
@@ -210,12 +244,12 @@ impl Jobs {
 
     /// For the control plane's `jobs/complete`: the in-flight (not scheduled) jobs `pick`
     /// selects, by (due capped at `now_ms`, id).
-    pub fn in_flight(&self, now_ms: i64, pick: &dyn Fn(&Job) -> bool) -> BTreeSet<(i64, u64)> {
+    pub fn in_flight(&self, now_ms: i64, pick: &dyn Fn(&Job<W>) -> bool) -> BTreeSet<(i64, u64)> {
         self.iter().filter(|j| !j.work.is_scheduled() && pick(j)).map(|j| (j.gate.due_ms.min(now_ms), j.id)).collect()
     }
 
     /// Jobs scheduled after `after`, for a caller that tracks what a finished job queued.
-    pub fn scheduled_after(&self, after: u64) -> impl Iterator<Item = &Job> {
+    pub fn scheduled_after(&self, after: u64) -> impl Iterator<Item = &Job<W>> {
         self.by_id.range(after + 1..).map(|(_, j)| j)
     }
 
@@ -225,22 +259,22 @@ impl Jobs {
     }
 }
 
-impl PartialEq for Jobs {
-    fn eq(&self, other: &Jobs) -> bool {
+impl<W: PartialEq> PartialEq for Jobs<W> {
+    fn eq(&self, other: &Jobs<W>) -> bool {
         self.by_id == other.by_id
     }
 }
 
 /// Serialized as the list of jobs in scheduling order, as `GET /_cloudtwin/jobs` shows it.
-impl Serialize for Jobs {
+impl<W: Serialize> Serialize for Jobs<W> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.by_id.values())
     }
 }
 
-impl<'de> Deserialize<'de> for Jobs {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Jobs, D::Error> {
-        let list = Vec::<Job>::deserialize(d)?;
+impl<'de, W: JobWork + Deserialize<'de>> Deserialize<'de> for Jobs<W> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Jobs<W>, D::Error> {
+        let list = Vec::<Job<W>>::deserialize(d)?;
         let mut jobs = Jobs::default();
         for j in list {
             jobs.push(j);
@@ -249,21 +283,140 @@ impl<'de> Deserialize<'de> for Jobs {
     }
 }
 
+/// A provider's work inside the world's job type (the world wraps every provider's work in one
+/// enum; a provider sees only its own).
+pub trait Holds<P>: JobWork {
+    fn wrap(work: P) -> Self;
+    fn peek(&self) -> Option<&P>;
+}
+
+/// A provider's view of a job of its own.
+pub struct JobRef<'a, P> {
+    pub id: u64,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub gate: &'a Gate,
+    pub work: &'a P,
+}
+
+/// What a provider may do with the job queue and the world's sequence: the interface the world
+/// offers every provider, which sees only jobs of its own kind.
+pub trait Books<P> {
+    /// A fresh number for ordering and log ids.
+    fn next_seq(&mut self) -> u64;
+    /// Queue work behind `gate`; returns its job id.
+    fn schedule(&mut self, account: &str, region: &str, gate: Gate, work: P) -> u64;
+    /// The in-flight job that drives `target` (scheduled events excepted), if any.
+    fn job_for(&self, target: &str) -> Option<JobRef<'_, P>>;
+    /// Drop the jobs of `target` that `doomed` picks.
+    fn remove_for_target(&mut self, target: &str, doomed: &dyn Fn(JobRef<'_, P>) -> bool);
+    /// A read in `account`/`region` has seen what is in flight there.
+    fn observe(&mut self, account: &str, region: &str, now_ms: i64);
+    /// A read has seen the jobs `watched` picks.
+    fn observe_where(&mut self, now_ms: i64, watched: &dyn Fn(&P) -> bool);
+    /// Whether a job of its own kind that `pick` selects is queued.
+    fn any(&self, pick: &dyn Fn(JobRef<'_, P>) -> bool) -> bool;
+}
+
+/// The world's job queue and sequence: what every provider's `Books` are.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(serialize = "W: Serialize", deserialize = "W: JobWork + Deserialize<'de>"))]
+pub struct Ledger<W> {
+    pub jobs: Jobs<W>,
+    pub next_id: Slot<u64>,
+}
+
+impl<W: JobWork> Clone for Ledger<W> {
+    fn clone(&self) -> Self {
+        Ledger { jobs: self.jobs.clone(), next_id: self.next_id.clone() }
+    }
+}
+
+impl<W> Default for Ledger<W> {
+    fn default() -> Self {
+        Ledger { jobs: Jobs::default(), next_id: Slot::new(0) }
+    }
+}
+
+impl<W: PartialEq> PartialEq for Ledger<W> {
+    fn eq(&self, other: &Self) -> bool {
+        self.jobs == other.jobs && *self.next_id == *other.next_id
+    }
+}
+
+impl<W: JobWork> Undo for Ledger<W> {
+    fn undo(&mut self, epoch: u64) {
+        self.jobs.undo(epoch);
+        self.next_id.undo(epoch);
+    }
+}
+
+fn view<W: Holds<P>, P>(j: &Job<W>) -> Option<JobRef<'_, P>> {
+    let work = j.work.peek()?;
+    Some(JobRef { id: j.id, account: &j.account, region: &j.region, gate: &j.gate, work })
+}
+
+impl<W: Holds<P>, P> Books<P> for Ledger<W> {
+    fn next_seq(&mut self) -> u64 {
+        *self.next_id.get_mut() += 1;
+        *self.next_id
+    }
+
+    fn schedule(&mut self, account: &str, region: &str, gate: Gate, work: P) -> u64 {
+        let id = self.next_seq();
+        let (account, region, work) = (account.to_string(), region.to_string(), W::wrap(work));
+        self.jobs.push(Job { id, account, region, gate, opened_ms: None, work });
+        id
+    }
+
+    fn job_for(&self, target: &str) -> Option<JobRef<'_, P>> {
+        self.jobs.for_target(target).filter(|j| !j.work.is_scheduled()).find_map(view)
+    }
+
+    fn remove_for_target(&mut self, target: &str, doomed: &dyn Fn(JobRef<'_, P>) -> bool) {
+        self.jobs.remove_for_target(target, |j| view(j).is_some_and(doomed));
+    }
+
+    fn observe(&mut self, account: &str, region: &str, now_ms: i64) {
+        self.jobs.observe_region(account, region, now_ms);
+    }
+
+    fn observe_where(&mut self, now_ms: i64, watched: &dyn Fn(&P) -> bool) {
+        self.jobs.observe_where(now_ms, |j| j.work.peek().is_some_and(watched));
+    }
+
+    fn any(&self, pick: &dyn Fn(JobRef<'_, P>) -> bool) -> bool {
+        self.jobs.iter().filter_map(view).any(pick)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tencent::model::TcWork;
-    use crate::core::timing::{Gate, TimingPolicy};
-    use crate::world::Work;
+    use crate::core::timing::TimingPolicy;
 
-    fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job {
-        let work = Work::Tencent(TcWork::CreateBackup { disk_backup_id: target.into() });
-        Job { id, account: "a".into(), region: region.into(), gate, opened_ms: None, work }
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Build(String);
+
+    impl JobWork for Build {
+        fn target(&self) -> &str {
+            &self.0
+        }
+        fn is_scheduled(&self) -> bool {
+            false
+        }
+        fn is_recurring(&self) -> bool {
+            false
+        }
+    }
+
+    fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job<Build> {
+        Job { id, account: "a".into(), region: region.into(), gate, opened_ms: None, work: Build(target.into()) }
     }
 
     #[test]
     fn the_next_job_is_the_earliest_open_one_by_due_then_id() {
-        let mut q = Jobs::default();
+        let mut q: Jobs<Build> = Jobs::default();
         q.push(job(1, "r1", "x", Gate::at(0, 10)));
         q.push(job(2, "r2", "y", Gate::new(TimingPolicy::Realistic { seconds: 0.005 }, 0))); // due 5, needs a read
         q.push(job(3, "r1", "z", Gate::at(0, 5)));
@@ -287,12 +440,12 @@ mod tests {
 
     #[test]
     fn serialized_as_the_list_in_scheduling_order() {
-        let mut q = Jobs::default();
+        let mut q: Jobs<Build> = Jobs::default();
         q.push(job(7, "r", "b", Gate::at(0, 1)));
         q.push(job(3, "r", "a", Gate::at(0, 9)));
         let v = serde_json::to_value(&q).unwrap();
         assert_eq!(v.as_array().unwrap().iter().map(|j| j["id"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 7]);
-        let back: Jobs = serde_json::from_value(v).unwrap();
+        let back: Jobs<Build> = serde_json::from_value(v).unwrap();
         assert_eq!(back, q);
         assert_eq!(back.next_due(1), Some(7));
     }
