@@ -246,6 +246,19 @@ pub fn high(v: f64) -> String {
     }
 }
 
+/// One `AttachDetail` of DescribeInstancesDiskNum.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachDetailOut<'a> {
+    instance_id: &'a str,
+    attached_disk_count: i64,
+    max_attach_count: i64,
+}
+
+pub fn attach_detail(instance_id: &str, attached_disk_count: i64, max_attach_count: i64) -> AttachDetailOut<'_> {
+    AttachDetailOut { instance_id, attached_disk_count, max_attach_count }
+}
+
 /// Round to the two decimals the Float price fields carry.
 pub fn cents(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
