@@ -463,8 +463,26 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
         .ok_or_else(|| e::MissingParameter("The request is missing a required parameter `SnapshotId`."))?
         .to_string();
     let regions = p.strs("DestinationRegions");
-    let mut seen = BTreeSet::new();
+    check_destinations(ctx, &regions)?;
+    if let Some(n) = p.str("SnapshotName") {
+        check_name("SnapshotName", n, 60)?;
+    }
+    let src = ctx.store().snapshots.get(&src_id).ok_or_else(|| not_found(&src_id))?.clone();
+    check_copyable(&src_id, &src, &regions)?;
+    let region_name = ctx.cfg.region(ctx.region).map(|r| r.name.clone()).unwrap_or_default();
+    let name = p.str("SnapshotName").map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string);
+    let mut results = Vec::new();
     for r in &regions {
+        results.push(start_copy(ctx, &src_id, &src, &name, r));
+    }
+    ctx.log_snapshot(&src_id, "SNAP_OPERATION_COPY", true);
+    Ok(Output::new().with("SnapshotCopyResultSet", &results))
+}
+
+/// Each destination a known region, not the snapshot's own, listed once.
+fn check_destinations(ctx: &Ctx<'_>, regions: &[String]) -> TcResult<()> {
+    let mut seen = BTreeSet::new();
+    for r in regions {
         if ctx.cfg.region(r).is_none() {
             return Err(e::InvalidParameterValue(format!("`{r}` is not a region that supports snapshots.")));
         }
@@ -475,10 +493,11 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             return Err(e::InvalidParameterValue(format!("`{r}` is listed more than once.")));
         }
     }
-    if let Some(n) = p.str("SnapshotName") {
-        check_name("SnapshotName", n, 60)?;
-    }
-    let src = ctx.store().snapshots.get(&src_id).ok_or_else(|| not_found(&src_id))?.clone();
+    Ok(())
+}
+
+/// Only a NORMAL snapshot of this region, not already on its way to one of the destinations.
+fn check_copyable(src_id: &str, src: &Snapshot, regions: &[String]) -> TcResult<()> {
     if src.snapshot_state != state::NORMAL {
         return Err(e::TcError::new(
             "InvalidSnapshot.NotSupported",
@@ -491,7 +510,7 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             format!("`{src_id}` is itself a cross-region copy."),
         ));
     }
-    for r in &regions {
+    for r in regions {
         if src.copying_to.contains(r) {
             return Err(e::TcError::new(
                 "ResourceInUse.CopySnapshotConflict",
@@ -499,51 +518,43 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             ));
         }
     }
-    let region_name = ctx.cfg.region(ctx.region).map(|r| r.name.clone()).unwrap_or_default();
-    let mut results = Vec::new();
-    for r in &regions {
-        let id = ctx.new_snapshot_id();
-        let seq = ctx.world.next_seq();
-        let zone = ctx.cfg.region(r).and_then(|x| x.zones.first().cloned()).unwrap_or_default();
-        let copy = Snapshot {
+    Ok(())
+}
+
+/// Put the copy in region `r` (COPYING_FROM_REMOTE until its job ends) and mark the source.
+fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &String) -> CopyResult {
+    let id = ctx.new_snapshot_id();
+    let seq = ctx.world.next_seq();
+    let zone = ctx.cfg.region(r).and_then(|x| x.zones.first().cloned()).unwrap_or_default();
+    let copy = Snapshot {
+        snapshot_id: id.clone(),
+        snapshot_name: name.to_string(),
+        snapshot_state: "COPYING_FROM_REMOTE".into(),
+        zone,
+        copy_from_remote: true,
+        copying_to: vec![],
+        shared_with: Default::default(),
+        time_start_share_ms: None,
+        auto_policy_id: None,
+        created_ms: ctx.now,
+        seq,
+        ..src.clone()
+    };
+    ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), copy);
+    let gate = crate::timing::Gate::new(ctx.timing, ctx.now);
+    ctx.world.schedule(
+        ctx.account,
+        r,
+        gate,
+        crate::world::Work::Tencent(TcWork::CopySnapshot {
             snapshot_id: id.clone(),
-            snapshot_name: p
-                .str("SnapshotName")
-                .map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string),
-            snapshot_state: "COPYING_FROM_REMOTE".into(),
-            zone,
-            copy_from_remote: true,
-            copying_to: vec![],
-            shared_with: Default::default(),
-            time_start_share_ms: None,
-            auto_policy_id: None,
-            created_ms: ctx.now,
-            seq,
-            ..src.clone()
-        };
-        ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), copy);
-        let gate = crate::timing::Gate::new(ctx.timing, ctx.now);
-        ctx.world.schedule(
-            ctx.account,
-            r,
-            gate,
-            crate::world::Work::Tencent(TcWork::CopySnapshot {
-                snapshot_id: id.clone(),
-                source_region: ctx.region.to_string(),
-                source_snapshot_id: src_id.clone(),
-                checking: false,
-            }),
-        );
-        ctx.store().snapshots.get_mut(&src_id).expect("checked").copying_to.push(r.clone());
-        results.push(CopyResult {
-            snapshot_id: id,
-            message: String::new(),
-            code: "Success",
-            destination_region: r.clone(),
-        });
-    }
-    ctx.log_snapshot(&src_id, "SNAP_OPERATION_COPY", true);
-    Ok(Output::new().with("SnapshotCopyResultSet", &results))
+            source_region: ctx.region.to_string(),
+            source_snapshot_id: src_id.to_string(),
+            checking: false,
+        }),
+    );
+    ctx.store().snapshots.get_mut(src_id).expect("checked").copying_to.push(r.clone());
+    CopyResult { snapshot_id: id, message: String::new(), code: "Success", destination_region: r.clone() }
 }
 
 // -------------------------------------------------------------------------------- Share / unshare
