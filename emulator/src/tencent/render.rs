@@ -1,11 +1,10 @@
 //! Model → response shapes, field names and nulls as the CBS Data Types section documents them.
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use super::model::{state, Disk, DiskBackup, DiskOpLog, Tag, PREPAID};
 use crate::clock::{iso8601_utc, tc_timestamp};
-use crate::config::Config;
+use crate::config::{Config, DiskTypeSpec};
 use crate::world::World;
 
 const DAY_MS: i64 = 86_400_000;
@@ -265,31 +264,101 @@ pub fn cents(v: f64) -> f64 {
 }
 
 /// A `Price`: prepaid quotes fill the totals, pay-as-you-go quotes the hourly unit price.
-pub fn price(prepaid_total: Option<f64>, hourly: Option<f64>) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PriceOut {
+    original_price: Option<f64>,
+    discount_price: Option<f64>,
+    unit_price: Option<f64>,
+    unit_price_discount: Option<f64>,
+    charge_unit: Option<&'static str>,
+    original_price_high: Option<String>,
+    discount_price_high: Option<String>,
+    unit_price_high: Option<String>,
+    unit_price_discount_high: Option<String>,
+}
+
+pub fn price(prepaid_total: Option<f64>, hourly: Option<f64>) -> Option<PriceOut> {
     match (prepaid_total, hourly) {
-        (Some(total), _) => json!({
-            "OriginalPrice": cents(total),
-            "DiscountPrice": cents(total),
-            "UnitPrice": null,
-            "UnitPriceDiscount": null,
-            "ChargeUnit": null,
-            "OriginalPriceHigh": high(total),
-            "DiscountPriceHigh": high(total),
-            "UnitPriceHigh": null,
-            "UnitPriceDiscountHigh": null,
+        (Some(total), _) => Some(PriceOut {
+            original_price: Some(cents(total)),
+            discount_price: Some(cents(total)),
+            unit_price: None,
+            unit_price_discount: None,
+            charge_unit: None,
+            original_price_high: Some(high(total)),
+            discount_price_high: Some(high(total)),
+            unit_price_high: None,
+            unit_price_discount_high: None,
         }),
-        (None, Some(unit)) => json!({
-            "OriginalPrice": null,
-            "DiscountPrice": null,
-            "UnitPrice": cents(unit),
-            "UnitPriceDiscount": cents(unit),
-            "ChargeUnit": "HOUR",
-            "OriginalPriceHigh": null,
-            "DiscountPriceHigh": null,
-            "UnitPriceHigh": high(unit),
-            "UnitPriceDiscountHigh": high(unit),
+        (None, Some(unit)) => Some(PriceOut {
+            original_price: None,
+            discount_price: None,
+            unit_price: Some(cents(unit)),
+            unit_price_discount: Some(cents(unit)),
+            charge_unit: Some("HOUR"),
+            original_price_high: None,
+            discount_price_high: None,
+            unit_price_high: Some(high(unit)),
+            unit_price_discount_high: Some(high(unit)),
         }),
-        (None, None) => Value::Null,
+        (None, None) => None,
+    }
+}
+
+/// The InquiryPriceResizeDisk `DiskPrice`: a `Price` followed by an empty `DetailPrices`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DetailedPriceOut {
+    #[serde(flatten)]
+    price: Option<PriceOut>,
+    detail_prices: Option<()>,
+}
+
+pub fn with_detail_prices(price: Option<PriceOut>) -> DetailedPriceOut {
+    DetailedPriceOut { price, detail_prices: None }
+}
+
+/// One `DiskConfig` of DescribeDiskConfigQuota (the twin has no device classes or config prices).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DiskConfigOut<'a> {
+    available: bool,
+    disk_charge_type: &'a str,
+    zone: &'a str,
+    instance_family: Option<&'a str>,
+    disk_type: &'a str,
+    step_size: i64,
+    extra_performance_range: Option<[i64; 2]>,
+    device_class: Option<&'static str>,
+    disk_usage: &'a str,
+    min_disk_size: i64,
+    max_disk_size: i64,
+    price: Option<PriceOut>,
+}
+
+/// An available configuration of `spec` in `zone` for `usage` and `charge`.
+pub fn disk_config<'a>(
+    spec: &'a DiskTypeSpec,
+    zone: &'a str,
+    usage: &'a str,
+    charge: &'a str,
+    instance_family: Option<&'a str>,
+    (min_disk_size, max_disk_size): (i64, i64),
+) -> DiskConfigOut<'a> {
+    DiskConfigOut {
+        available: true,
+        disk_charge_type: charge,
+        zone,
+        instance_family,
+        disk_type: &spec.disk_type,
+        step_size: spec.step,
+        extra_performance_range: spec.extra_performance,
+        device_class: None,
+        disk_usage: usage,
+        min_disk_size,
+        max_disk_size,
+        price: None,
     }
 }
 
