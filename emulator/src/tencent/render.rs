@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::model::{state, Disk, DiskBackup, DiskOpLog, Tag, PREPAID};
+use super::model::{
+    state, AdvancedRetention, AutoSnapshotPolicy, Disk, DiskBackup, DiskOpLog, Schedule, Tag, TcRegion, PREPAID,
+};
 use crate::clock::{iso8601_utc, tc_timestamp};
 use crate::config::{Config, DiskTypeSpec};
 use crate::world::World;
@@ -359,6 +361,61 @@ pub fn disk_config<'a>(
         min_disk_size,
         max_disk_size,
         price: None,
+    }
+}
+
+/// `AutoSnapshotPolicy`, with the instances of its bound disks.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyOut<'a> {
+    auto_snapshot_policy_id: &'a str,
+    auto_snapshot_policy_name: &'a str,
+    auto_snapshot_policy_state: &'a str,
+    is_activated: bool,
+    is_permanent: bool,
+    retention_days: i64,
+    retention_months: i64,
+    retention_amount: i64,
+    advanced_retention_policy: Option<AdvancedRetention>,
+    policy: &'a [Schedule],
+    next_trigger_time: String,
+    create_time: String,
+    disk_id_set: &'a [String],
+    instance_id_set: Vec<String>,
+    is_copy_to_remote: i64,
+    copy_to_account_uin: Option<String>,
+    copy_from_account_uin: Option<String>,
+    tags: [Tag; 0],
+}
+
+pub fn policy<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<'a> {
+    let mut instances: Vec<String> =
+        p.disk_ids.iter().filter_map(|d| store.disks.get(d)).flat_map(|d| d.attached_to.iter().cloned()).collect();
+    instances.sort();
+    instances.dedup();
+    PolicyOut {
+        auto_snapshot_policy_id: &p.id,
+        auto_snapshot_policy_name: &p.name,
+        auto_snapshot_policy_state: &p.state,
+        is_activated: p.is_activated,
+        is_permanent: p.is_permanent,
+        retention_days: p.retention_days,
+        retention_months: p.retention_months,
+        retention_amount: p.retention_amount,
+        advanced_retention_policy: p.advanced_retention,
+        policy: &p.schedules,
+        next_trigger_time: if p.is_activated {
+            p.next_trigger_ms.map(tc_timestamp).unwrap_or_default()
+        } else {
+            String::new()
+        },
+        create_time: tc_timestamp(p.created_ms),
+        disk_id_set: &p.disk_ids,
+        instance_id_set: instances,
+        is_copy_to_remote: 0,
+        copy_to_account_uin: None,
+        copy_from_account_uin: None,
+        tags: [],
     }
 }
 

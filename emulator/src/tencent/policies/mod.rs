@@ -1,70 +1,29 @@
 //! Scheduled snapshot policies (`asp-…`): schedules in UTC+8, binding disks, and firing on the
 //! virtual clock — each trigger snapshots every bound disk that is in use, and the snapshots'
 //! deadlines (creation + RetentionDays) delete them again.
+//!
+//! This file holds the wire handlers; `schedule` (when a policy triggers), `retention` (how long
+//! its snapshots live) and `firing` (what a trigger does) are the rules they rely on.
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone};
-use serde::Serialize;
+mod firing;
+mod retention;
+mod schedule;
+
+pub use firing::fire;
+pub use retention::{kept, set_retention};
+pub use schedule::next_trigger;
 
 use super::disks::check_name;
 use super::error::{self as e, TcResult};
-use super::model::{state, AdvancedRetention, AutoSnapshotPolicy, Schedule, Snapshot, Tag, TcRegion, TcWork};
+use super::model::{state, AutoSnapshotPolicy, Schedule, TcRegion, TcWork};
 use super::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, INTS, STR, STRS};
 use super::query;
+use super::render;
 use super::{Ctx, Output};
-use crate::clock::{tc_timestamp, tencent_tz};
-use crate::config::Config;
-use crate::retention;
-use crate::timing::Gate;
-use crate::world::{Work, World};
+use crate::clock::tc_timestamp;
 
 pub const POLICY: &[Field] =
     &[req("Hour", INTS), opt("DayOfWeek", INTS), opt("DayOfMonth", INTS), opt("IntervalDays", INT)];
-
-fn local_date(ms: i64) -> NaiveDate {
-    tencent_tz().timestamp_millis_opt(ms).single().map(|d| d.date_naive()).unwrap_or_default()
-}
-
-fn at_hour(day: NaiveDate, hour: i64) -> Option<i64> {
-    let t = day.and_hms_opt(hour as u32, 0, 0)?;
-    tencent_tz().from_local_datetime(&t).single().map(|d| d.timestamp_millis())
-}
-
-impl Schedule {
-    fn runs_on(&self, day: NaiveDate, created: NaiveDate) -> bool {
-        if let Some(days) = &self.day_of_week {
-            days.contains(&i64::from(day.weekday().num_days_from_sunday()))
-        } else if let Some(days) = &self.day_of_month {
-            days.contains(&i64::from(day.day()))
-        } else if let Some(n) = self.interval_days {
-            let since = (day - created).num_days();
-            since >= 0 && since % n.max(1) == 0
-        } else {
-            false
-        }
-    }
-}
-
-/// The first trigger strictly after `after_ms`: the earliest (day, hour) any schedule picks.
-/// IntervalDays counts from the policy's creation day, as the doc describes.
-pub fn next_trigger(schedules: &[Schedule], created_ms: i64, after_ms: i64) -> Option<i64> {
-    let created = local_date(created_ms);
-    let first = local_date(after_ms);
-    for offset in 0..=800 {
-        let day = first + Duration::days(offset);
-        let mut best: Option<i64> = None;
-        for s in schedules.iter().filter(|s| s.runs_on(day, created)) {
-            for &h in &s.hour {
-                if let Some(t) = at_hour(day, h).filter(|t| *t > after_ms) {
-                    best = Some(best.map_or(t, |b| b.min(t)));
-                }
-            }
-        }
-        if best.is_some() {
-            return best;
-        }
-    }
-    None
-}
 
 fn parse_schedules(p: &Params) -> TcResult<Vec<Schedule>> {
     let mut out = Vec::new();
@@ -203,60 +162,6 @@ pub fn create_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
 
 // -------------------------------------------------------------------- DescribeAutoSnapshotPolicies
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PolicyOut<'a> {
-    auto_snapshot_policy_id: &'a str,
-    auto_snapshot_policy_name: &'a str,
-    auto_snapshot_policy_state: &'a str,
-    is_activated: bool,
-    is_permanent: bool,
-    retention_days: i64,
-    retention_months: i64,
-    retention_amount: i64,
-    advanced_retention_policy: Option<AdvancedRetention>,
-    policy: &'a [Schedule],
-    next_trigger_time: String,
-    create_time: String,
-    disk_id_set: &'a [String],
-    instance_id_set: Vec<String>,
-    is_copy_to_remote: i64,
-    copy_to_account_uin: Option<String>,
-    copy_from_account_uin: Option<String>,
-    tags: [Tag; 0],
-}
-
-pub fn policy_out<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<'a> {
-    let mut instances: Vec<String> =
-        p.disk_ids.iter().filter_map(|d| store.disks.get(d)).flat_map(|d| d.attached_to.iter().cloned()).collect();
-    instances.sort();
-    instances.dedup();
-    PolicyOut {
-        auto_snapshot_policy_id: &p.id,
-        auto_snapshot_policy_name: &p.name,
-        auto_snapshot_policy_state: &p.state,
-        is_activated: p.is_activated,
-        is_permanent: p.is_permanent,
-        retention_days: p.retention_days,
-        retention_months: p.retention_months,
-        retention_amount: p.retention_amount,
-        advanced_retention_policy: p.advanced_retention,
-        policy: &p.schedules,
-        next_trigger_time: if p.is_activated {
-            p.next_trigger_ms.map(tc_timestamp).unwrap_or_default()
-        } else {
-            String::new()
-        },
-        create_time: tc_timestamp(p.created_ms),
-        disk_id_set: &p.disk_ids,
-        instance_id_set: instances,
-        is_copy_to_remote: 0,
-        copy_to_account_uin: None,
-        copy_from_account_uin: None,
-        tags: [],
-    }
-}
-
 pub const DESCRIBE_AUTO_SNAPSHOT_POLICIES: &[Field] = &[
     opt("AutoSnapshotPolicyIds", STRS),
     opt("Filters", FILTERS),
@@ -291,7 +196,7 @@ pub fn describe_auto_snapshot_policies(ctx: &mut Ctx<'_>, p: &Params) -> TcResul
         })
         .collect();
     let (total, hits) = query::sort_page(hits, |x: &&AutoSnapshotPolicy| (x.created_ms, x.seq), desc, paging);
-    let set: Vec<_> = hits.into_iter().map(|x| policy_out(store, x)).collect();
+    let set: Vec<_> = hits.into_iter().map(|x| render::policy(store, x)).collect();
     Ok(Output::new().with("TotalCount", &total).with("AutoSnapshotPolicySet", &set))
 }
 
@@ -450,258 +355,10 @@ pub fn describe_disk_associated_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Para
         .auto_snapshot_policy_ids
         .iter()
         .filter_map(|id| store.policies.get(id))
-        .map(|x| policy_out(store, x))
+        .map(|x| render::policy(store, x))
         .collect();
     Ok(Output::new().with("TotalCount", &set.len()).with("AutoSnapshotPolicySet", &set))
 }
 
 // ------------------------------------------------------------------------------------- Firing
 
-/// "Scheduled snapshots are not created" for a disk that is not in use: an elastic disk that is
-/// not attached, or a non-elastic disk whose server is powered off.
-fn in_use(store: &TcRegion, d: &super::model::Disk) -> bool {
-    if d.disk_state == state::TORECYCLE || d.attached_to.is_empty() {
-        return false;
-    }
-    d.portable || d.attached_to.iter().filter_map(|i| store.instances.get(i)).any(|i| i.instance_state == "RUNNING")
-}
-
-/// A policy's trigger: one snapshot of every bound disk in use, named
-/// `auto_<disk-id>_<YYYYMMDD>_<HH>` (UTC+8 trigger time), then the next trigger is planned.
-pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy_id: &str, generation: u64, at: i64) {
-    let timing = world.timing.unobserved();
-    let uin = cfg.tencent_uin(account);
-    let store = world.tc(account, region);
-    let Some(pol) = store.policies.get(policy_id).cloned() else { return };
-    if pol.generation != generation || !pol.is_activated || pol.state != state::NORMAL {
-        return;
-    }
-    let local = tencent_tz().timestamp_millis_opt(at).single().expect("valid time");
-    let stamp = local.format("%Y%m%d_%H").to_string();
-    let mut planned = Vec::new();
-    for disk_id in &pol.disk_ids {
-        let store = world.tc(account, region);
-        let Some(d) = store.disks.get(disk_id).cloned() else { continue };
-        if !in_use(store, &d) {
-            continue;
-        }
-        let taken = store.snapshots.values().filter(|s| s.disk_id == *disk_id && !s.copy_from_remote).count() as i64;
-        if taken >= cfg.tencent.limits.snapshots_per_disk {
-            continue;
-        }
-        let id = loop {
-            let n = world.next_seq();
-            let candidate = format!("snap-{}", crate::ids::short_from(n ^ 0x5eed_5eed, 8));
-            if !world.tencent.values().flat_map(|r| r.values()).any(|s| s.snapshots.contains_key(&candidate)) {
-                break candidate;
-            }
-        };
-        let seq = world.next_seq();
-        let deadline = retention_deadline(&pol, at);
-        let snap = Snapshot {
-            auto_policy_id: Some(policy_id.to_string()),
-            is_permanent: pol.is_permanent,
-            ..Snapshot::of_disk(&d, id.clone(), format!("auto_{disk_id}_{stamp}"), deadline, at, seq)
-        };
-        let log = world.next_seq();
-        let store = world.tc(account, region);
-        store.snapshots.insert(id.clone(), snap);
-        store.recount_snapshots(disk_id);
-        super::snapshots::log_snapshot(store, log, &id, &uin, "ASP_OPERATION_CREATE_SNAP", at, false);
-        planned.push((id, log, deadline));
-    }
-    for disk_id in &pol.disk_ids {
-        prune(world, &uin, account, region, &pol, disk_id, at);
-    }
-    for (id, log, deadline) in planned {
-        world.schedule(
-            account,
-            region,
-            Gate::new(timing, at),
-            Work::Tencent(TcWork::CreateSnapshot { snapshot_id: id.clone(), log }),
-        );
-        if let Some(dl) = deadline {
-            world.schedule(
-                account,
-                region,
-                Gate::at(at, dl),
-                Work::Tencent(TcWork::ExpireSnapshot { snapshot_id: id }),
-            );
-        }
-    }
-    let store = world.tc(account, region);
-    let Some(pol) = store.policies.get_mut(policy_id) else { return };
-    pol.next_trigger_ms = next_trigger(&pol.schedules, pol.created_ms, at);
-    if let Some(next) = pol.next_trigger_ms {
-        let generation = pol.generation;
-        world.schedule(
-            account,
-            region,
-            Gate::at(at, next),
-            Work::Tencent(TcWork::FirePolicy { policy_id: policy_id.to_string(), generation }),
-        );
-    }
-}
-
-/// When an automatic snapshot expires: never if permanent or kept by count/advanced rules,
-/// else after RetentionMonths months or RetentionDays days.
-fn retention_deadline(pol: &AutoSnapshotPolicy, at: i64) -> Option<i64> {
-    if pol.is_permanent || pol.retention_amount > 0 || pol.advanced_retention.is_some() {
-        None
-    } else if pol.retention_months > 0 {
-        Some(crate::clock::add_months_ms(at, pol.retention_months as u32))
-    } else {
-        Some(at + pol.retention_days * 86_400_000)
-    }
-}
-
-/// Which of a disk's automatic snapshots (newest first, as (id, created)) the count and advanced
-/// rules keep at `at`, with the advanced rules' days, weeks, months and years in UTC+8.
-pub fn kept(snaps: &[(String, i64)], amount: i64, adv: Option<AdvancedRetention>, at: i64) -> Vec<String> {
-    let a = adv.unwrap_or_default();
-    let rules = retention::Rules {
-        max_backups: Some(amount),
-        retention_days: None,
-        day: a.days,
-        week: a.weeks,
-        month: a.months,
-        year: a.years,
-        utc_offset_secs: tencent_tz().local_minus_utc(),
-    };
-    retention::kept(snaps, &rules, at)
-}
-
-/// Apply RetentionAmount / AdvancedRetentionPolicy to one disk's automatic snapshots. An
-/// AdvancedRetentionPolicy of all zeros still prunes here, down to what RetentionAmount keeps
-/// (possibly nothing). `retention::to_delete` would keep everything in that case, so this
-/// decides for itself whether to prune and takes only the kept set from `retention`.
-fn prune(world: &mut World, uin: &str, account: &str, region: &str, pol: &AutoSnapshotPolicy, disk_id: &str, at: i64) {
-    if pol.is_permanent || (pol.retention_amount == 0 && pol.advanced_retention.is_none()) {
-        return;
-    }
-    let store = world.tc(account, region);
-    let mut mine: Vec<(String, i64, u64)> = store
-        .snapshots
-        .values()
-        .filter(|s| s.disk_id == disk_id && s.auto_policy_id.as_deref() == Some(pol.id.as_str()))
-        .map(|s| (s.snapshot_id.clone(), s.created_ms, s.seq))
-        .collect();
-    mine.sort_by_key(|(_, created, seq)| std::cmp::Reverse((*created, *seq)));
-    let list: Vec<(String, i64)> = mine.into_iter().map(|(id, c, _)| (id, c)).collect();
-    let keep = kept(&list, pol.retention_amount, pol.advanced_retention, at);
-    for (id, _) in list.iter().filter(|(id, _)| !keep.contains(id)) {
-        super::snapshots::remove_snapshot(world.tc(account, region), id);
-        let log = world.next_seq();
-        super::snapshots::log_snapshot(world.tc(account, region), log, id, uin, "ASP_OPERATION_DELETE_SNAP", at, true);
-    }
-}
-
-/// Control plane: set the console-only retention fields of a policy.
-pub fn set_retention(
-    world: &mut World,
-    account: &str,
-    region: &str,
-    policy_id: &str,
-    months: Option<i64>,
-    amount: Option<i64>,
-    advanced: Option<Option<AdvancedRetention>>,
-) -> Result<(), String> {
-    let pol = world
-        .tc(account, region)
-        .policies
-        .get_mut(policy_id)
-        .ok_or_else(|| format!("no policy {policy_id} in {account}/{region}"))?;
-    if let Some(m) = months {
-        if !(0..=1200).contains(&m) {
-            return Err("RetentionMonths must be 0 to 1200".into());
-        }
-        pol.retention_months = m;
-    }
-    if let Some(n) = amount {
-        if !(0..=10_000).contains(&n) {
-            return Err("RetentionAmount must be 0 to 10000".into());
-        }
-        pol.retention_amount = n;
-    }
-    if let Some(a) = advanced {
-        if let Some(a) = a {
-            if [a.days, a.weeks, a.months, a.years].iter().any(|v| !(0..=100).contains(v)) {
-                return Err("AdvancedRetentionPolicy values are 0 to 100".into());
-            }
-        }
-        pol.advanced_retention = a;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::parse_tc_timestamp;
-
-    fn sched(week: Option<Vec<i64>>, month: Option<Vec<i64>>, interval: Option<i64>, hour: Vec<i64>) -> Schedule {
-        Schedule { day_of_week: week, hour, day_of_month: month, interval_days: interval }
-    }
-
-    fn t(s: &str) -> i64 {
-        parse_tc_timestamp(s).unwrap()
-    }
-
-    #[test]
-    fn advanced_retention_keeps_one_per_bucket() {
-        // Daily snapshots at 23:00 from 2026-10-01 to 2026-11-22 (Sunday), newest first.
-        let mut snaps = Vec::new();
-        let mut day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-        while day >= NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() {
-            snaps.push((day.to_string(), at_hour(day, 23).unwrap()));
-            day = day.pred_opt().unwrap();
-        }
-        let at = t("2026-11-22 23:00:00");
-        let only = |a: AdvancedRetention| {
-            let mut k = kept(&snaps, 0, Some(a), at);
-            k.sort();
-            k.dedup();
-            k
-        };
-        assert_eq!(
-            only(AdvancedRetention { days: 3, ..Default::default() }),
-            vec!["2026-11-20", "2026-11-21", "2026-11-22"]
-        );
-        // ISO weeks end on Sunday: the latest of this week, last week and the week before.
-        assert_eq!(
-            only(AdvancedRetention { weeks: 3, ..Default::default() }),
-            vec!["2026-11-08", "2026-11-15", "2026-11-22"]
-        );
-        assert_eq!(only(AdvancedRetention { months: 2, ..Default::default() }), vec!["2026-10-31", "2026-11-22"]);
-        assert_eq!(only(AdvancedRetention { years: 5, ..Default::default() }), vec!["2026-11-22"]);
-        assert_eq!(
-            only(AdvancedRetention { days: 2, weeks: 2, ..Default::default() }),
-            vec!["2026-11-15", "2026-11-21", "2026-11-22"]
-        );
-        assert_eq!(kept(&snaps, 4, None, at), vec!["2026-11-22", "2026-11-21", "2026-11-20", "2026-11-19"]);
-        // Days are UTC+8 days: a minute past local midnight (16:01 UTC), the 22nd is yesterday.
-        let one_day = Some(AdvancedRetention { days: 1, ..Default::default() });
-        assert_eq!(kept(&snaps, 0, one_day, t("2026-11-22 23:59:00")), vec!["2026-11-22"]);
-        assert!(kept(&snaps, 0, one_day, t("2026-11-23 00:01:00")).is_empty());
-    }
-
-    #[test]
-    fn weekly_daily_monthly_and_interval_triggers() {
-        // 2026-11-22 is a Sunday.
-        let now = t("2026-11-22 10:30:00");
-        let daily = sched(Some((0..7).collect()), None, None, vec![23]);
-        assert_eq!(tc_timestamp(next_trigger(std::slice::from_ref(&daily), now, now).unwrap()), "2026-11-22 23:00:00");
-        assert_eq!(tc_timestamp(next_trigger(&[daily], now, t("2026-11-22 23:00:00")).unwrap()), "2026-11-23 23:00:00");
-        let thursday = sched(Some(vec![4]), None, None, vec![0]);
-        assert_eq!(tc_timestamp(next_trigger(&[thursday], now, now).unwrap()), "2026-11-26 00:00:00");
-        let the31st = sched(None, Some(vec![31]), None, vec![2]);
-        assert_eq!(tc_timestamp(next_trigger(&[the31st], now, now).unwrap()), "2026-12-31 02:00:00");
-        // Created after today's hour: the first run is one interval later.
-        let every3 = sched(None, None, Some(3), vec![8]);
-        assert_eq!(tc_timestamp(next_trigger(std::slice::from_ref(&every3), now, now).unwrap()), "2026-11-25 08:00:00");
-        let every3_morning = sched(None, None, Some(3), vec![11, 9]);
-        assert_eq!(tc_timestamp(next_trigger(&[every3_morning], now, now).unwrap()), "2026-11-22 11:00:00");
-        let two = [sched(Some(vec![1]), None, None, vec![1]), sched(None, Some(vec![23]), None, vec![5])];
-        assert_eq!(tc_timestamp(next_trigger(&two, now, now).unwrap()), "2026-11-23 01:00:00");
-    }
-}
