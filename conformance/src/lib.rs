@@ -7,6 +7,7 @@
 //! prints the summary, JUnit and JSON.
 
 pub mod catalog;
+pub mod cloud;
 pub mod credentials;
 pub mod diff;
 pub mod fuzz;

@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
 use crate::scenario::TargetKind;
-use crate::surface::{Cloud, HttpReply, HttpRequest, Surface};
+use crate::cloud::Cloud;
+use crate::surface::{HttpReply, HttpRequest, Surface};
 
 /// For tests only: send a real-cloud run's TCP connections to this `host:port` (plain HTTP)
 /// instead, leaving every byte of the request as the real run would send it.
