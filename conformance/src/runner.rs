@@ -110,8 +110,7 @@ struct Context<'a> {
 
 /// Fill the step's `${...}` references in and sign its request.
 fn build_request(cx: &Context<'_>, step: &Step, scope: &Scope) -> Result<HttpRequest, String> {
-    let filled =
-        scope.apply(&step.params).and_then(|p| Ok((p, scope.apply(&Value::Object(step.transport.clone()))?)));
+    let filled = scope.apply(&step.params).and_then(|p| Ok((p, scope.apply(&Value::Object(step.transport.clone()))?)));
     let (params, transport) = match filled {
         Ok((p, Value::Object(t))) => (p, t),
         Ok(_) => (Value::Null, Map::new()),
@@ -125,7 +124,9 @@ fn build_request(cx: &Context<'_>, step: &Step, scope: &Scope) -> Result<HttpReq
         region: &cx.region,
         now: scope.now,
     };
-    cx.surface.build(&call, &cx.target.credentials, &cx.endpoint.host).map_err(|e| format!("cannot build the request: {e}"))
+    cx.surface
+        .build(&call, &cx.target.credentials, &cx.endpoint.host)
+        .map_err(|e| format!("cannot build the request: {e}"))
 }
 
 /// Check the expected fields of an answer and capture its values. An error says whether the
@@ -422,7 +423,12 @@ fn compare(
 }
 
 fn drift_report(d: &Drift) -> DriftReport {
-    DriftReport { path: d.path.to_string(), recorded: d.recorded.clone(), actual: d.actual.clone(), text: d.to_string() }
+    DriftReport {
+        path: d.path.to_string(),
+        recorded: d.recorded.clone(),
+        actual: d.actual.clone(),
+        text: d.to_string(),
+    }
 }
 
 fn check_snapshot(s: &Scenario, target: &Target, opts: &RunOptions, content: Value, report: &mut ScenarioReport) {

@@ -387,8 +387,7 @@ type Problem = (Option<String>, String);
 /// Parse and check one scenario file.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let err = |(step, problem): Problem| ScenarioError { file: file.to_string(), step, problem };
-    let raw: RawScenario =
-        serde_json::from_str(text).map_err(|e| err((None, format!("not a valid scenario: {e}"))))?;
+    let raw: RawScenario = serde_json::from_str(text).map_err(|e| err((None, format!("not a valid scenario: {e}"))))?;
     let (catalog, client) = check_header(file, &raw).map_err(|e| err((None, e)))?;
     let targets = check_targets(&raw, client).map_err(|e| err((None, e)))?;
     let (steps, cleanup) = parse_steps(&raw, catalog, client).map_err(err)?;
@@ -505,10 +504,9 @@ fn check_leftovers(
     cleanup: &[Step],
 ) -> Result<(), Problem> {
     match &raw.leaves_behind {
-        Some(_) if targets.contains(&TargetKind::Cloud) => Err((
-            None,
-            "`leaves_behind` scenarios cannot run against a cloud: add \"targets\": [\"twin\"]".into(),
-        )),
+        Some(_) if targets.contains(&TargetKind::Cloud) => {
+            Err((None, "`leaves_behind` scenarios cannot run against a cloud: add \"targets\": [\"twin\"]".into()))
+        }
         Some(why) if why.trim().is_empty() => Err((None, "`leaves_behind` must say what and why".into())),
         Some(_) => Ok(()),
         // Twin-only scenarios too: a running twin is shared with the runs after this one.

@@ -12,9 +12,9 @@ use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config, Inventory, Running};
 use serde_json::{json, Value};
 
+use crate::cloud::Cloud;
 use crate::credentials::Credentials;
 use crate::scenario::TargetKind;
-use crate::cloud::Cloud;
 use crate::surface::{HttpReply, HttpRequest, Surface};
 
 /// For tests only: send a real-cloud run's TCP connections to this `host:port` (plain HTTP)

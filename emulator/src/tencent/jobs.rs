@@ -139,10 +139,8 @@ fn copy_step(world: &mut World, account: &str, region: &str, copy: Copy, checkin
 /// A snapshot past its retention goes, logged as deleted by its policy or by the account.
 fn expire_snapshot(world: &mut World, cfg: &Config, account: &str, region: &str, snapshot_id: &str, at: i64) {
     let store = world.tc(account, region);
-    let expired = store
-        .snapshots
-        .get(snapshot_id)
-        .is_some_and(|s| !s.is_permanent && s.deadline_ms.is_some_and(|d| d <= at));
+    let expired =
+        store.snapshots.get(snapshot_id).is_some_and(|s| !s.is_permanent && s.deadline_ms.is_some_and(|d| d <= at));
     if expired {
         let auto = store.snapshots[snapshot_id].auto_policy_id.is_some();
         super::snapshots::remove_snapshot(store, snapshot_id);

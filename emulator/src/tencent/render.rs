@@ -3,9 +3,10 @@
 use serde::Serialize;
 
 use super::model::{
-    state, AdvancedRetention, AutoSnapshotPolicy, Disk, DiskBackup, DiskOpLog, Schedule, Tag, TcRegion, PREPAID,
+    state, AdvancedRetention, AutoSnapshotPolicy, Disk, DiskBackup, DiskOpLog, Schedule, Snapshot, SnapshotOpLog, Tag,
+    TcRegion, PREPAID, PRIVATE_SNAPSHOT, SHARED_SNAPSHOT,
 };
-use crate::clock::{iso8601_utc, tc_timestamp};
+use crate::clock::{iso8601_utc, iso_date, tc_timestamp};
 use crate::config::{Config, DiskTypeSpec};
 use crate::world::World;
 
@@ -416,6 +417,111 @@ pub fn policy<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<'a> 
         copy_to_account_uin: None,
         copy_from_account_uin: None,
         tags: [],
+    }
+}
+
+/// `Snapshot`: the 20 documented fields.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapshotOut<'a> {
+    snapshot_id: &'a str,
+    snapshot_name: &'a str,
+    snapshot_state: &'a str,
+    snapshot_type: &'static str,
+    disk_id: &'a str,
+    disk_size: i64,
+    disk_usage: &'a str,
+    placement: PlacementOut<'a>,
+    percent: i64,
+    is_permanent: bool,
+    deadline_time: String,
+    create_time: String,
+    encrypt: bool,
+    copy_from_remote: bool,
+    copying_to_regions: &'a [String],
+    images: [(); 0],
+    image_count: i64,
+    share_reference: usize,
+    time_start_share: String,
+    tags: &'a [Tag],
+}
+
+pub fn snapshot<'a>(view: &DiskView<'a>, s: &'a Snapshot, shared: bool) -> SnapshotOut<'a> {
+    let in_flight = matches!(s.snapshot_state.as_str(), state::CREATING | "COPYING_FROM_REMOTE" | "CHECKING_COPIED");
+    SnapshotOut {
+        snapshot_id: &s.snapshot_id,
+        snapshot_name: &s.snapshot_name,
+        snapshot_state: &s.snapshot_state,
+        snapshot_type: if shared { SHARED_SNAPSHOT } else { PRIVATE_SNAPSHOT },
+        disk_id: &s.disk_id,
+        disk_size: s.disk_size,
+        disk_usage: &s.disk_usage,
+        placement: view.placement(&s.zone, s.project_id),
+        percent: if in_flight {
+            view.world.job_for(&s.snapshot_id).map_or(0, |j| j.gate.percent(view.now))
+        } else {
+            100
+        },
+        is_permanent: s.is_permanent,
+        deadline_time: if s.is_permanent { String::new() } else { s.deadline_ms.map(tc_timestamp).unwrap_or_default() },
+        create_time: tc_timestamp(s.created_ms),
+        encrypt: s.encrypt,
+        copy_from_remote: s.copy_from_remote,
+        copying_to_regions: &s.copying_to,
+        images: [],
+        image_count: 0,
+        share_reference: s.shared_with.len(),
+        time_start_share: s.time_start_share_ms.map(iso_date).unwrap_or_default(),
+        tags: &s.tags,
+    }
+}
+
+/// One `SnapshotCopyResult` of CopySnapshotCrossRegions: a copy that was started.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CopyResult {
+    snapshot_id: String,
+    message: String,
+    code: &'static str,
+    destination_region: String,
+}
+
+pub fn copy_result(snapshot_id: String, destination_region: String) -> CopyResult {
+    CopyResult { snapshot_id, message: String::new(), code: "Success", destination_region }
+}
+
+/// One `SharePermission`: an account a snapshot is shared with, and since when.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SharePermission {
+    created_time: String,
+    account_id: String,
+}
+
+pub fn share_permission(account_id: &str, at: i64) -> SharePermission {
+    SharePermission { created_time: tc_timestamp(at), account_id: account_id.to_string() }
+}
+
+/// One `SnapshotOperationLog` (DescribeSnapshotOperationLogs, deprecated).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapLogOut<'a> {
+    operation_state: &'a str,
+    start_time: String,
+    operator: &'a str,
+    snapshot_id: &'a str,
+    operation: &'a str,
+    end_time: String,
+}
+
+pub fn snapshot_log(l: &SnapshotOpLog) -> SnapLogOut<'_> {
+    SnapLogOut {
+        operation_state: &l.operation_state,
+        start_time: tc_timestamp(l.start_ms),
+        operator: &l.operator,
+        snapshot_id: &l.snapshot_id,
+        operation: &l.operation,
+        end_time: l.end_ms.map(tc_timestamp).unwrap_or_default(),
     }
 }
 

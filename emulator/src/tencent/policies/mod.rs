@@ -361,4 +361,3 @@ pub fn describe_disk_associated_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Para
 }
 
 // ------------------------------------------------------------------------------------- Firing
-

@@ -38,7 +38,15 @@ pub fn kept(snaps: &[(String, i64)], amount: i64, adv: Option<AdvancedRetention>
 /// AdvancedRetentionPolicy of all zeros still prunes here, down to what RetentionAmount keeps
 /// (possibly nothing). `retention::to_delete` would keep everything in that case, so this
 /// decides for itself whether to prune and takes only the kept set from `retention`.
-pub(super) fn prune(world: &mut World, uin: &str, account: &str, region: &str, pol: &AutoSnapshotPolicy, disk_id: &str, at: i64) {
+pub(super) fn prune(
+    world: &mut World,
+    uin: &str,
+    account: &str,
+    region: &str,
+    pol: &AutoSnapshotPolicy,
+    disk_id: &str,
+    at: i64,
+) {
     if pol.is_permanent || (pol.retention_amount == 0 && pol.advanced_retention.is_none()) {
         return;
     }
@@ -55,7 +63,15 @@ pub(super) fn prune(world: &mut World, uin: &str, account: &str, region: &str, p
     for (id, _) in list.iter().filter(|(id, _)| !keep.contains(id)) {
         super::super::snapshots::remove_snapshot(world.tc(account, region), id);
         let log = world.next_seq();
-        super::super::snapshots::log_snapshot(world.tc(account, region), log, id, uin, "ASP_OPERATION_DELETE_SNAP", at, true);
+        super::super::snapshots::log_snapshot(
+            world.tc(account, region),
+            log,
+            id,
+            uin,
+            "ASP_OPERATION_DELETE_SNAP",
+            at,
+            true,
+        );
     }
 }
 
