@@ -410,12 +410,11 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
+/// A surface's catalog and its client.
+type Family = (&'static crate::catalog::Catalog, &'static dyn surface::Surface);
+
 /// The scenario's name (and its file's), its surface (catalog and client), steps and vars.
-#[allow(clippy::type_complexity)]
-fn check_header(
-    file: &str,
-    raw: &RawScenario,
-) -> Result<(&'static crate::catalog::Catalog, &'static dyn surface::Surface), String> {
+fn check_header(file: &str, raw: &RawScenario) -> Result<Family, String> {
     if !valid_name(&raw.name) {
         return Err(format!("name `{}` must be lowercase letters, digits, `-` and `_`", raw.name));
     }
