@@ -8,7 +8,7 @@ use cloudtwin_emulator::config::{
     DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, PEER_SECRET_ID, UCS_PRIVATE_KEY, UCS_PUBLIC_KEY,
 };
 
-use crate::surface::Cloud;
+use crate::cloud::Cloud;
 
 /// The twin's Huawei keys and project (DESIGN.md).
 pub use cloudtwin_emulator::huawei::settings::{

@@ -396,17 +396,7 @@ async fn healthy(target: &Target, endpoint: &Endpoint) -> Result<(), String> {
 
 /// Run the fuzzer; `out` gets progress and the summary.
 pub async fn run(opts: &FuzzOptions, out: &mut dyn Write) -> Result<Summary, String> {
-    if matches!(opts.target, TargetSpec::Cloud(_)) {
-        return Err("the fuzzer only runs against a twin (embedded or http://host:port), never a real cloud".into());
-    }
-    let target = Target::connect(TargetOptions {
-        spec: opts.target.clone(),
-        allow_billable: false,
-        region: None,
-        env: Box::new(|_| None),
-        control_token: opts.control_token.clone(),
-    })
-    .await?;
+    let target = connect_twin(opts).await?;
     let corpus = corpus()?;
     let control = target.endpoint(surface::SURFACES[0]).ok_or("the target has no endpoint")?;
     let mut rng = SmallRng::seed_from_u64(opts.seed);
@@ -457,19 +447,7 @@ pub async fn run(opts: &FuzzOptions, out: &mut dyn Write) -> Result<Summary, Str
                 continue;
             }
         };
-        sum.sent += 1;
-        sum.raw_mutations += u64::from(raw);
-        *sum.by_surface.entry(surface.name()).or_default() += 1;
-        *sum.by_status.entry(reply.status).or_default() += 1;
-        if let Err(why) = check(surface.name(), &req.method, &reply) {
-            let path: String = req.path_and_query.chars().take(120).collect();
-            record(
-                &mut sum,
-                format!("request {i} ({} {} {path}): {why}", surface.name(), req.method),
-                opts.verbose,
-                out,
-            );
-        }
+        tally(&mut sum, (i, surface.name(), raw), &req, &reply, opts, out);
         if let Ok(v) = serde_json::from_slice::<Value>(&reply.body) {
             pool.learn(&v, &mut rng);
         }
@@ -489,6 +467,41 @@ pub async fn run(opts: &FuzzOptions, out: &mut dyn Write) -> Result<Summary, Str
     }
     sum.seconds = started.elapsed().as_secs_f64();
     Ok(sum)
+}
+
+/// The fuzzer's target: a twin, never a real cloud.
+async fn connect_twin(opts: &FuzzOptions) -> Result<Target, String> {
+    if matches!(opts.target, TargetSpec::Cloud(_)) {
+        return Err("the fuzzer only runs against a twin (embedded or http://host:port), never a real cloud".into());
+    }
+    Target::connect(TargetOptions {
+        spec: opts.target.clone(),
+        allow_billable: false,
+        region: None,
+        env: Box::new(|_| None),
+        control_token: opts.control_token.clone(),
+    })
+    .await
+}
+
+/// Count one answered request (number `i`, to `surface`, `raw` if mutated after signing) and
+/// record it if the answer breaks a rule.
+fn tally(
+    sum: &mut Summary,
+    (i, surface, raw): (u64, &'static str, bool),
+    req: &HttpRequest,
+    reply: &HttpReply,
+    opts: &FuzzOptions,
+    out: &mut dyn Write,
+) {
+    sum.sent += 1;
+    sum.raw_mutations += u64::from(raw);
+    *sum.by_surface.entry(surface).or_default() += 1;
+    *sum.by_status.entry(reply.status).or_default() += 1;
+    if let Err(why) = check(surface, &req.method, reply) {
+        let path: String = req.path_and_query.chars().take(120).collect();
+        record(sum, format!("request {i} ({surface} {} {path}): {why}", req.method), opts.verbose, out);
+    }
 }
 
 fn record(sum: &mut Summary, why: String, verbose: bool, out: &mut dyn Write) {

@@ -7,6 +7,7 @@
 //! prints the summary, JUnit and JSON.
 
 pub mod catalog;
+pub mod cloud;
 pub mod credentials;
 pub mod diff;
 pub mod fuzz;
@@ -150,16 +151,8 @@ pub fn main(opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = writeln!(err, "cloudtwin conform: {msg}");
         EXIT_ERROR
     };
-    let files = match scenario_files(opts.scenario_dir.as_deref()) {
-        Ok(f) => f,
-        Err(e) => return fail(err, e),
-    };
-    let all = match scenario::parse_all(&files) {
-        Ok(s) => s,
-        Err(e) => return fail(err, e.to_string()),
-    };
-    let chosen = match select(all.clone(), &opts) {
-        Ok(s) => s,
+    let (chosen, all) = match chosen_scenarios(&opts) {
+        Ok(c) => c,
         Err(e) => return fail(err, e),
     };
     if opts.list {
@@ -168,6 +161,31 @@ pub fn main(opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             Err(e) => fail(err, e.to_string()),
         };
     }
+    let report = match snapshot_store(&opts).and_then(|snapshots| execute(&opts, &chosen, snapshots)) {
+        Ok(r) => r,
+        Err(e) => return fail(err, e),
+    };
+    if let Err(e) = write_report(&opts, &report, out, err) {
+        return fail(err, e);
+    }
+    if report.scenarios.iter().any(|s| s.outcome == Outcome::Failed) {
+        EXIT_FAILED
+    } else {
+        EXIT_PASSED
+    }
+}
+
+/// The scenarios the options pick, and all of them (for `--list`).
+fn chosen_scenarios(opts: &Options) -> Result<(Vec<Scenario>, Vec<Scenario>), String> {
+    let files = scenario_files(opts.scenario_dir.as_deref())?;
+    let all = scenario::parse_all(&files).map_err(|e| e.to_string())?;
+    let chosen = select(all.clone(), opts)?;
+    Ok((chosen, all))
+}
+
+/// Where snapshots are read and written: a directory (given, or the repository's when
+/// updating), else the ones built into the binary.
+fn snapshot_store(opts: &Options) -> Result<snapshot::Store, String> {
     let snapshots = match (&opts.snapshot_dir, opts.update) {
         (Some(d), _) => snapshot::Store::Dir(d.clone()),
         (None, true) => snapshot::Store::Dir(PathBuf::from("fixtures/conformance")),
@@ -175,13 +193,19 @@ pub fn main(opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     if let snapshot::Store::Dir(d) = &snapshots {
         if let Err(e) = snapshot::check_dir(d) {
-            return fail(err, format!("{e} (run from the repository root, or pass --snapshot-dir DIR)"));
+            return Err(format!("{e} (run from the repository root, or pass --snapshot-dir DIR)"));
         }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(r) => r,
-        Err(e) => return fail(err, format!("cannot start the async runtime: {e}")),
-    };
+    Ok(snapshots)
+}
+
+/// Connect to the target and run the chosen scenarios in order.
+fn execute(opts: &Options, chosen: &[Scenario], snapshots: snapshot::Store) -> Result<RunReport, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let run_opts = runner::RunOptions {
         update: opts.update,
         vars: opts.vars.iter().cloned().collect::<BTreeMap<_, _>>(),
@@ -195,7 +219,7 @@ pub fn main(opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         env: Box::new(|name| std::env::var(name).ok()),
         control_token: opts.control_token.clone(),
     };
-    let result = runtime.block_on(async {
+    runtime.block_on(async {
         let started = Instant::now();
         let started_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         let target = Target::connect(target_opts).await?;
@@ -208,35 +232,25 @@ pub fn main(opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             skipped: 0,
             scenarios: vec![],
         };
-        for s in &chosen {
+        for s in chosen {
             let r = runner::run_scenario(&target, s, &run_opts).await.map_err(|down| down.0)?;
             report.scenarios.push(r);
         }
         report.duration_s = started.elapsed().as_secs_f64();
         report.count();
         Ok::<RunReport, String>(report)
-    });
-    let report = match result {
-        Ok(r) => r,
-        Err(e) => return fail(err, e),
-    };
+    })
+}
+
+/// The summary (to `out`, or to `err` when `out` carries the JSON report), and the JUnit file.
+fn write_report(opts: &Options, report: &RunReport, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), String> {
     let summary: &mut dyn Write = if opts.json { err } else { out };
-    if let Err(e) = report.human(summary, opts.verbose) {
-        return fail(err, e.to_string());
-    }
+    report.human(summary, opts.verbose).map_err(|e| e.to_string())?;
     if opts.json {
         let _ = writeln!(out, "{}", report.json());
     }
     if let Some(path) = &opts.junit {
-        let written =
-            report.junit().and_then(|xml| std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display())));
-        if let Err(e) = written {
-            return fail(err, e);
-        }
+        report.junit().and_then(|xml| std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display())))?;
     }
-    if report.scenarios.iter().any(|s| s.outcome == Outcome::Failed) {
-        EXIT_FAILED
-    } else {
-        EXIT_PASSED
-    }
+    Ok(())
 }

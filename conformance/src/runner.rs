@@ -108,6 +108,47 @@ struct Context<'a> {
     region: String,
 }
 
+/// Fill the step's `${...}` references in and sign its request.
+fn build_request(cx: &Context<'_>, step: &Step, scope: &Scope) -> Result<HttpRequest, String> {
+    let filled = scope.apply(&step.params).and_then(|p| Ok((p, scope.apply(&Value::Object(step.transport.clone()))?)));
+    let (params, transport) = match filled {
+        Ok((p, Value::Object(t))) => (p, t),
+        Ok(_) => (Value::Null, Map::new()),
+        Err(e) => return Err(format!("cannot fill in the request: {e}")),
+    };
+    let call = Call {
+        operation: &step.call,
+        params: &params,
+        transport: &transport,
+        sign: step.sign,
+        region: &cx.region,
+        now: scope.now,
+    };
+    cx.surface
+        .build(&call, &cx.target.credentials, &cx.endpoint.host)
+        .map_err(|e| format!("cannot build the request: {e}"))
+}
+
+/// Check the expected fields of an answer and capture its values. An error says whether the
+/// request and the answer belong in the report (`true`) or the problem is the scenario's.
+fn check_fields_and_capture(step: &Step, reply: &Reply, scope: &mut Scope) -> Result<(), (String, bool)> {
+    // Fields describe the state waited for, so they are checked once it is reached.
+    match field_problem(&step.expect.fields, &reply.body, scope) {
+        Ok(None) => {}
+        Ok(Some(p)) => return Err((p, true)),
+        Err(e) => return Err((e, false)),
+    }
+    for (name, path) in &step.capture {
+        match path.lookup(&reply.body) {
+            Some(v) => {
+                scope.values.insert(name.clone(), v.clone());
+            }
+            None => return Err((format!("capture `{name}`: the answer has nothing at {path}"), true)),
+        }
+    }
+    Ok(())
+}
+
 async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bool) -> Result<Sent, TargetDown> {
     let label = if cleanup { format!("cleanup step `{}`", step.name) } else { format!("step `{}`", step.name) };
     let mut report = StepReport {
@@ -127,24 +168,9 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
     let mut waited = 0.0;
     loop {
         scope.now = cx.target.now().await?;
-        let filled =
-            scope.apply(&step.params).and_then(|p| Ok((p, scope.apply(&Value::Object(step.transport.clone()))?)));
-        let (params, transport) = match filled {
-            Ok((p, Value::Object(t))) => (p, t),
-            Ok(_) => (Value::Null, Map::new()),
-            Err(e) => return Ok(fail(report, format!("cannot fill in the request: {e}"), None, None)),
-        };
-        let call = Call {
-            operation: &step.call,
-            params: &params,
-            transport: &transport,
-            sign: step.sign,
-            region: &cx.region,
-            now: scope.now,
-        };
-        let request = match cx.surface.build(&call, &cx.target.credentials, &cx.endpoint.host) {
+        let request = match build_request(cx, step, scope) {
             Ok(r) => r,
-            Err(e) => return Ok(fail(report, format!("cannot build the request: {e}"), None, None)),
+            Err(e) => return Ok(fail(report, e, None, None)),
         };
         let http = match cx.target.send(cx.endpoint, &request).await? {
             Ok(h) => h,
@@ -178,22 +204,10 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
                 Err(e) => return Ok(fail(report, e, None, None)),
             }
         }
-        // Fields describe the state waited for, so they are checked once it is reached.
-        match field_problem(&step.expect.fields, &reply.body, scope) {
-            Ok(None) => {}
-            Ok(Some(p)) => return Ok(fail(report, p, shown_request(), shown_answer())),
-            Err(e) => return Ok(fail(report, e, None, None)),
-        }
-        for (name, path) in &step.capture {
-            match path.lookup(&reply.body) {
-                Some(v) => {
-                    scope.values.insert(name.clone(), v.clone());
-                }
-                None => {
-                    let message = format!("capture `{name}`: the answer has nothing at {path}");
-                    return Ok(fail(report, message, shown_request(), shown_answer()));
-                }
-            }
+        match check_fields_and_capture(step, &reply, scope) {
+            Ok(()) => {}
+            Err((message, true)) => return Ok(fail(report, message, shown_request(), shown_answer())),
+            Err((message, false)) => return Ok(fail(report, message, None, None)),
         }
         report.outcome = Outcome::Passed;
         return Ok(Sent { report, failure: None, reply: Some(reply) });
@@ -231,6 +245,51 @@ fn initial_scope(s: &Scenario, cx: &Context<'_>, opts: &RunOptions) -> BTreeMap<
     values
 }
 
+/// The surface client and endpoint a scenario runs with on `target`, or why it is skipped.
+fn runnable(target: &Target, s: &Scenario) -> Result<(&'static dyn Surface, Endpoint), String> {
+    let Some(surface) = crate::surface::find(&s.surface) else {
+        return Err(format!("surface `{}` has no client", s.surface));
+    };
+    if !s.targets.contains(&target.kind) {
+        let only = if target.kind == TargetKind::Cloud { "a twin" } else { "a real cloud" };
+        return Err(format!("runs only against {only}"));
+    }
+    if let (Some(what), false) = (&s.leaves_behind, target.owns_state()) {
+        return Err(format!("leaves behind {what}; runs only against the embedded twin"));
+    }
+    let Some(endpoint) = target.endpoint(surface) else {
+        return Err(format!("{} does not serve {}", target.label, s.surface));
+    };
+    Ok((surface, endpoint))
+}
+
+/// Every cleanup step runs, even after a failure, unless it refers to something never created.
+async fn run_cleanup(
+    cx: &Context<'_>,
+    s: &Scenario,
+    scope: &mut Scope,
+    report: &mut ScenarioReport,
+) -> Result<(), TargetDown> {
+    for step in &s.cleanup {
+        let missing = step
+            .request_references()
+            .unwrap_or_default()
+            .iter()
+            .any(|r| !scope.values.contains_key(r) && !template::is_clock_reference(r));
+        if missing {
+            // Nothing was created that this step would delete.
+            report.steps.push(skipped(step, true));
+            continue;
+        }
+        let sent = send_step(cx, step, scope, true).await?;
+        report.steps.push(sent.report);
+        if let Some(f) = sent.failure {
+            report.failures.push(f);
+        }
+    }
+    Ok(())
+}
+
 pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> Result<ScenarioReport, TargetDown> {
     let started = Instant::now();
     let mut report = ScenarioReport {
@@ -246,22 +305,12 @@ pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> R
         snapshot: None,
         ignored_differences: vec![],
     };
-    let Some(surface) = crate::surface::find(&s.surface) else {
-        report.skip_reason = Some(format!("surface `{}` has no client", s.surface));
-        return Ok(report);
-    };
-    if !s.targets.contains(&target.kind) {
-        let only = if target.kind == TargetKind::Cloud { "a twin" } else { "a real cloud" };
-        report.skip_reason = Some(format!("runs only against {only}"));
-        return Ok(report);
-    }
-    if let (Some(what), false) = (&s.leaves_behind, target.owns_state()) {
-        report.skip_reason = Some(format!("leaves behind {what}; runs only against the embedded twin"));
-        return Ok(report);
-    }
-    let Some(endpoint) = target.endpoint(surface) else {
-        report.skip_reason = Some(format!("{} does not serve {}", target.label, s.surface));
-        return Ok(report);
+    let (surface, endpoint) = match runnable(target, s) {
+        Ok(r) => r,
+        Err(why) => {
+            report.skip_reason = Some(why);
+            return Ok(report);
+        }
     };
     let session = target.begin().await?;
     let cx = Context { target, session: &session, endpoint: &endpoint, surface, region: target.region_for(surface) };
@@ -286,23 +335,7 @@ pub async fn run_scenario(target: &Target, s: &Scenario, opts: &RunOptions) -> R
             failed = true;
         }
     }
-    for step in &s.cleanup {
-        let missing = step
-            .request_references()
-            .unwrap_or_default()
-            .iter()
-            .any(|r| !scope.values.contains_key(r) && !template::is_clock_reference(r));
-        if missing {
-            // Nothing was created that this step would delete.
-            report.steps.push(skipped(step, true));
-            continue;
-        }
-        let sent = send_step(&cx, step, &mut scope, true).await?;
-        report.steps.push(sent.report);
-        if let Some(f) = sent.failure {
-            report.failures.push(f);
-        }
-    }
+    run_cleanup(&cx, s, &mut scope, &mut report).await?;
     target.end(&session).await?;
     if s.snapshots() {
         if report.failures.is_empty() {
@@ -353,6 +386,51 @@ fn carry_over(content: &mut Value, ignored: &[Drift]) {
     }
 }
 
+/// The recorded snapshot, if there is one. One that cannot be read is an error, unless it is
+/// about to be re-recorded.
+fn read_recording(s: &Scenario, opts: &RunOptions, file: &str) -> Result<Option<Snapshot>, String> {
+    match opts.snapshots.read(&s.surface, &s.name)? {
+        Some(text) => match snapshot::parse(&text) {
+            Ok(old) => Ok(Some(old)),
+            Err(e) if !opts.update => Err(format!("the recording {file} cannot be read: {e}")),
+            Err(_) => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
+/// The differences between the recording and this run: (ignored as declared, drift). The
+/// declared differences that applied are noted in the report.
+fn compare(
+    s: &Scenario,
+    target: &Target,
+    old: &Snapshot,
+    fresh: &Snapshot,
+    report: &mut ScenarioReport,
+) -> (Vec<Drift>, Vec<Drift>) {
+    // Declared differences are between the twin and the cloud: against a cloud nothing is ignored.
+    let patterns = if target.kind == TargetKind::Twin { difference_patterns(s) } else { vec![] };
+    let all = diff(&old.content, &fresh.content, &|_| false);
+    let (ignored, drift): (Vec<Drift>, Vec<Drift>) =
+        all.into_iter().partition(|d| patterns.iter().any(|(p, _)| p.covers(&d.path)));
+    for (p, d) in &patterns {
+        let at: Vec<String> = ignored.iter().filter(|x| p.covers(&x.path)).map(|x| x.path.to_string()).collect();
+        if !at.is_empty() {
+            report.ignored_differences.push(IgnoredDifference { path: d.path.clone(), reason: d.reason.clone(), at });
+        }
+    }
+    (ignored, drift)
+}
+
+fn drift_report(d: &Drift) -> DriftReport {
+    DriftReport {
+        path: d.path.to_string(),
+        recorded: d.recorded.clone(),
+        actual: d.actual.clone(),
+        text: d.to_string(),
+    }
+}
+
 fn check_snapshot(s: &Scenario, target: &Target, opts: &RunOptions, content: Value, report: &mut ScenarioReport) {
     let file = snapshot::relative(&s.surface, &s.name);
     let mut snap_report =
@@ -378,13 +456,8 @@ fn check_snapshot(s: &Scenario, target: &Target, opts: &RunOptions, content: Val
             }
         }
     };
-    let old = match opts.snapshots.read(&s.surface, &s.name) {
-        Ok(Some(text)) => match snapshot::parse(&text) {
-            Ok(old) => Some(old),
-            Err(e) if !opts.update => return fail(report, format!("the recording {file} cannot be read: {e}"), vec![]),
-            Err(_) => None,
-        },
-        Ok(None) => None,
+    let old = match read_recording(s, opts, &file) {
+        Ok(old) => old,
         Err(e) => return fail(report, e, vec![]),
     };
     let Some(old) = old else {
@@ -406,17 +479,7 @@ fn check_snapshot(s: &Scenario, target: &Target, opts: &RunOptions, content: Val
     snap_report.recorded_by = Some(old.meta.target.clone());
     snap_report.recorded_at = Some(old.meta.recorded_at.clone());
 
-    // Declared differences are between the twin and the cloud: against a cloud nothing is ignored.
-    let patterns = if target.kind == TargetKind::Twin { difference_patterns(s) } else { vec![] };
-    let all = diff(&old.content, &fresh.content, &|_| false);
-    let (ignored, drift): (Vec<Drift>, Vec<Drift>) =
-        all.into_iter().partition(|d| patterns.iter().any(|(p, _)| p.covers(&d.path)));
-    for (p, d) in &patterns {
-        let at: Vec<String> = ignored.iter().filter(|x| p.covers(&x.path)).map(|x| x.path.to_string()).collect();
-        if !at.is_empty() {
-            report.ignored_differences.push(IgnoredDifference { path: d.path.clone(), reason: d.reason.clone(), at });
-        }
-    }
+    let (ignored, drift) = compare(s, target, &old, &fresh, report);
     if drift.is_empty() {
         report.snapshot = Some(snap_report);
         return;
@@ -429,15 +492,7 @@ fn check_snapshot(s: &Scenario, target: &Target, opts: &RunOptions, content: Val
         }
     } else {
         snap_report.status = SnapshotStatus::Drifted;
-        let drift: Vec<DriftReport> = drift
-            .iter()
-            .map(|d| DriftReport {
-                path: d.path.to_string(),
-                recorded: d.recorded.clone(),
-                actual: d.actual.clone(),
-                text: d.to_string(),
-            })
-            .collect();
+        let drift: Vec<DriftReport> = drift.iter().map(drift_report).collect();
         let message = format!(
             "response shape drifted from {file} (recorded against {} at {}); re-record with --update if this is intended",
             old.meta.target, old.meta.recorded_at

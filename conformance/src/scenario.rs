@@ -381,42 +381,86 @@ fn check_cleanup_deletes_creations(
     Ok(())
 }
 
+/// A problem of a scenario file: the step it is in (if any), and what is wrong.
+type Problem = (Option<String>, String);
+
 /// Parse and check one scenario file.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let err = |step: Option<String>, problem: String| ScenarioError { file: file.to_string(), step, problem };
-    let raw: RawScenario = serde_json::from_str(text).map_err(|e| err(None, format!("not a valid scenario: {e}")))?;
+    let err = |(step, problem): Problem| ScenarioError { file: file.to_string(), step, problem };
+    let raw: RawScenario = serde_json::from_str(text).map_err(|e| err((None, format!("not a valid scenario: {e}"))))?;
+    let (catalog, client) = check_header(file, &raw).map_err(|e| err((None, e)))?;
+    let targets = check_targets(&raw, client).map_err(|e| err((None, e)))?;
+    let (steps, cleanup) = parse_steps(&raw, catalog, client).map_err(err)?;
+    let every_step: Vec<&Step> = steps.iter().chain(&cleanup).collect();
+    check_differences(&raw.differences, &every_step).map_err(|e| err((None, e)))?;
+    check_leftovers(&raw, &targets, client, &steps, &cleanup).map_err(err)?;
+    Ok(Scenario {
+        name: raw.name,
+        surface: raw.surface,
+        description: raw.description,
+        source: raw.source,
+        tags: raw.tags,
+        targets,
+        leaves_behind: raw.leaves_behind,
+        vars: raw.vars,
+        differences: raw.differences,
+        steps,
+        cleanup,
+        file: file.to_string(),
+    })
+}
+
+/// A surface's catalog and its client.
+type Family = (&'static crate::catalog::Catalog, &'static dyn surface::Surface);
+
+/// The scenario's name (and its file's), its surface (catalog and client), steps and vars.
+fn check_header(file: &str, raw: &RawScenario) -> Result<Family, String> {
     if !valid_name(&raw.name) {
-        return Err(err(None, format!("name `{}` must be lowercase letters, digits, `-` and `_`", raw.name)));
+        return Err(format!("name `{}` must be lowercase letters, digits, `-` and `_`", raw.name));
     }
     if stem(file) != raw.name {
-        return Err(err(None, format!("the file must be named after the scenario: `{}.json`", raw.name)));
+        return Err(format!("the file must be named after the scenario: `{}.json`", raw.name));
     }
     let Some(catalog) = crate::catalog::find(&raw.surface) else {
         let known: Vec<&str> = crate::catalog::CATALOGS.iter().map(|c| c.surface).collect();
-        return Err(err(None, format!("unknown surface `{}` (known: {})", raw.surface, known.join(", "))));
+        return Err(format!("unknown surface `{}` (known: {})", raw.surface, known.join(", ")));
     };
     let Some(client) = surface::find(&raw.surface) else {
-        return Err(err(None, format!("surface `{}` has no client yet, so its scenarios cannot run", raw.surface)));
+        return Err(format!("surface `{}` has no client yet, so its scenarios cannot run", raw.surface));
     };
     if raw.steps.is_empty() {
-        return Err(err(None, "a scenario needs at least one step".into()));
+        return Err("a scenario needs at least one step".into());
     }
     for name in raw.vars.keys() {
         if !valid_ident(name) || BUILTINS.contains(&name.as_str()) || template::is_clock_reference(name) {
-            return Err(err(None, format!("`{name}` cannot be a var name (letters, digits, `_`; not a built-in)")));
+            return Err(format!("`{name}` cannot be a var name (letters, digits, `_`; not a built-in)"));
         }
     }
+    Ok((catalog, client))
+}
+
+/// The targets asked for (or all the surface can reach).
+fn check_targets(raw: &RawScenario, client: &dyn surface::Surface) -> Result<Vec<TargetKind>, String> {
     // A surface without a public cloud (the gateway, UCloudStack) runs against twins only.
     let reachable =
         if client.cloud().is_some() { vec![TargetKind::Twin, TargetKind::Cloud] } else { vec![TargetKind::Twin] };
     let targets = raw.targets.clone().unwrap_or_else(|| reachable.clone());
     if targets.is_empty() {
-        return Err(err(None, "`targets` may not be empty".into()));
+        return Err("`targets` may not be empty".into());
     }
     if let Some(t) = targets.iter().find(|t| !reachable.contains(t)) {
-        return Err(err(None, format!("surface `{}` has no public endpoint, so it cannot target {t:?}", raw.surface)));
+        return Err(format!("surface `{}` has no public endpoint, so it cannot target {t:?}", raw.surface));
     }
+    Ok(targets)
+}
 
+/// The steps and cleanup steps, each read and checked in order (later steps may use what
+/// earlier ones capture).
+fn parse_steps(
+    raw: &RawScenario,
+    catalog: &'static crate::catalog::Catalog,
+    client: &'static dyn surface::Surface,
+) -> Result<(Vec<Step>, Vec<Step>), Problem> {
     let mut checker = StepChecker {
         surface: &raw.surface,
         catalog,
@@ -437,43 +481,36 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         };
         let hint = value.get("name").or_else(|| value.get("call")).and_then(Value::as_str);
         let raw_step: RawStep =
-            serde_json::from_value(value.clone()).map_err(|e| err(Some(label(hint)), e.to_string()))?;
-        let step = convert_step(raw_step).map_err(|e| err(Some(label(hint)), e))?;
-        checker.check(&step).map_err(|e| err(Some(label(Some(&step.name))), e))?;
+            serde_json::from_value(value.clone()).map_err(|e| (Some(label(hint)), e.to_string()))?;
+        let step = convert_step(raw_step).map_err(|e| (Some(label(hint)), e))?;
+        checker.check(&step).map_err(|e| (Some(label(Some(&step.name))), e))?;
         if is_cleanup {
             cleanup.push(step);
         } else {
             steps.push(step);
         }
     }
-    let every_step: Vec<&Step> = steps.iter().chain(&cleanup).collect();
-    check_differences(&raw.differences, &every_step).map_err(|e| err(None, e))?;
+    Ok((steps, cleanup))
+}
+
+/// A scenario cleans up what it creates, unless it says what it leaves behind and why (and
+/// then it runs against twins only).
+fn check_leftovers(
+    raw: &RawScenario,
+    targets: &[TargetKind],
+    client: &'static dyn surface::Surface,
+    steps: &[Step],
+    cleanup: &[Step],
+) -> Result<(), Problem> {
     match &raw.leaves_behind {
         Some(_) if targets.contains(&TargetKind::Cloud) => {
-            return Err(err(
-                None,
-                "`leaves_behind` scenarios cannot run against a cloud: add \"targets\": [\"twin\"]".into(),
-            ));
+            Err((None, "`leaves_behind` scenarios cannot run against a cloud: add \"targets\": [\"twin\"]".into()))
         }
-        Some(why) if why.trim().is_empty() => return Err(err(None, "`leaves_behind` must say what and why".into())),
-        Some(_) => {}
+        Some(why) if why.trim().is_empty() => Err((None, "`leaves_behind` must say what and why".into())),
+        Some(_) => Ok(()),
         // Twin-only scenarios too: a running twin is shared with the runs after this one.
-        None => check_cleanup_deletes_creations(client, &steps, &cleanup).map_err(|(step, e)| err(Some(step), e))?,
+        None => check_cleanup_deletes_creations(client, steps, cleanup).map_err(|(step, e)| (Some(step), e)),
     }
-    Ok(Scenario {
-        name: raw.name,
-        surface: raw.surface,
-        description: raw.description,
-        source: raw.source,
-        tags: raw.tags,
-        targets,
-        leaves_behind: raw.leaves_behind,
-        vars: raw.vars,
-        differences: raw.differences,
-        steps,
-        cleanup,
-        file: file.to_string(),
-    })
 }
 
 impl Step {

@@ -12,9 +12,10 @@ use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config, Inventory, Running};
 use serde_json::{json, Value};
 
+use crate::cloud::Cloud;
 use crate::credentials::Credentials;
 use crate::scenario::TargetKind;
-use crate::surface::{Cloud, HttpReply, HttpRequest, Surface};
+use crate::surface::{HttpReply, HttpRequest, Surface};
 
 /// For tests only: send a real-cloud run's TCP connections to this `host:port` (plain HTTP)
 /// instead, leaving every byte of the request as the real run would send it.

@@ -35,12 +35,8 @@ pub enum SignMode {
     Unsigned,
 }
 
-/// The real cloud behind a surface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cloud {
-    Tencent,
-    Huawei,
-}
+/// The real cloud behind a surface (defined below the surfaces and the credentials).
+pub use crate::cloud::Cloud;
 
 /// One operation to send.
 pub struct Call<'a> {

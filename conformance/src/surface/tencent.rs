@@ -121,73 +121,10 @@ impl Surface for TencentCbs {
         };
         let timestamp = if call.sign == SignMode::Expired { call.expired_at(600) } else { call.now };
 
+        let signer = Signer { secret_id: &secret_id, secret_key: &secret_key, host, method, region, timestamp };
         match signature(t) {
-            Signature::Tc3 => {
-                let get = method == "GET";
-                let query = if get {
-                    form_urlencoded::Serializer::new(String::new()).extend_pairs(flatten(call.params)).finish()
-                } else {
-                    String::new()
-                };
-                let content_type = if get { "application/x-www-form-urlencoded" } else { "application/json" };
-                let payload =
-                    if get { Vec::new() } else { serde_json::to_vec(call.params).map_err(|e| e.to_string())? };
-                let signed = sign::sign_tc3(&sign::Tc3Request {
-                    secret_id: &secret_id,
-                    secret_key: &secret_key,
-                    host,
-                    method,
-                    query: &query,
-                    content_type,
-                    action: call.operation,
-                    version: text("version").unwrap_or(VERSION),
-                    region,
-                    timestamp,
-                    payload: &payload,
-                });
-                let mut headers = signed.headers;
-                if call.sign == SignMode::Unsigned {
-                    headers.retain(|(k, _)| k != "Authorization");
-                }
-                let path_and_query = if query.is_empty() { "/".to_string() } else { format!("/?{query}") };
-                Ok(HttpRequest { method: method.to_string(), path_and_query, headers, body: payload })
-            }
-            Signature::V1(v1) => {
-                let mut encoded = sign::sign_v1(
-                    &secret_id,
-                    &secret_key,
-                    host,
-                    method,
-                    v1,
-                    call.operation,
-                    region,
-                    timestamp,
-                    nonce(call.now),
-                    flatten(call.params),
-                );
-                if call.sign == SignMode::Unsigned {
-                    if let Some((rest, _)) = encoded.rsplit_once("&Signature=") {
-                        encoded = rest.to_string();
-                    }
-                }
-                let mut headers = vec![("Host".to_string(), host.to_string())];
-                if method == "GET" {
-                    Ok(HttpRequest {
-                        method: method.into(),
-                        path_and_query: format!("/?{encoded}"),
-                        headers,
-                        body: vec![],
-                    })
-                } else {
-                    headers.push(("Content-Type".into(), "application/x-www-form-urlencoded".into()));
-                    Ok(HttpRequest {
-                        method: method.into(),
-                        path_and_query: "/".into(),
-                        headers,
-                        body: encoded.into_bytes(),
-                    })
-                }
-            }
+            Signature::Tc3 => tc3_request(call, &signer, text("version").unwrap_or(VERSION)),
+            Signature::V1(v1) => Ok(v1_request(call, &signer, v1)),
         }
     }
 
@@ -200,6 +137,75 @@ impl Surface for TencentCbs {
 
     fn redaction(&self) -> &'static RedactRules {
         &REDACTION
+    }
+}
+
+/// Who signs a request, where it goes and when it is dated.
+struct Signer<'a> {
+    secret_id: &'a str,
+    secret_key: &'a str,
+    host: &'a str,
+    method: &'a str,
+    region: Option<&'a str>,
+    timestamp: i64,
+}
+
+/// A TC3-HMAC-SHA256 request: JSON body for POST, the parameters in the query for GET.
+fn tc3_request(call: &Call<'_>, s: &Signer<'_>, version: &str) -> Result<HttpRequest, String> {
+    let get = s.method == "GET";
+    let query = if get {
+        form_urlencoded::Serializer::new(String::new()).extend_pairs(flatten(call.params)).finish()
+    } else {
+        String::new()
+    };
+    let content_type = if get { "application/x-www-form-urlencoded" } else { "application/json" };
+    let payload = if get { Vec::new() } else { serde_json::to_vec(call.params).map_err(|e| e.to_string())? };
+    let signed = sign::sign_tc3(&sign::Tc3Request {
+        secret_id: s.secret_id,
+        secret_key: s.secret_key,
+        host: s.host,
+        method: s.method,
+        query: &query,
+        content_type,
+        action: call.operation,
+        version,
+        region: s.region,
+        timestamp: s.timestamp,
+        payload: &payload,
+    });
+    let mut headers = signed.headers;
+    if call.sign == SignMode::Unsigned {
+        headers.retain(|(k, _)| k != "Authorization");
+    }
+    let path_and_query = if query.is_empty() { "/".to_string() } else { format!("/?{query}") };
+    Ok(HttpRequest { method: s.method.to_string(), path_and_query, headers, body: payload })
+}
+
+/// A v1 (HmacSHA1/HmacSHA256) request: form-encoded, in the query for GET, the body for POST.
+fn v1_request(call: &Call<'_>, s: &Signer<'_>, v1: sign::V1Method) -> HttpRequest {
+    let mut encoded = sign::sign_v1(
+        s.secret_id,
+        s.secret_key,
+        s.host,
+        s.method,
+        v1,
+        call.operation,
+        s.region,
+        s.timestamp,
+        nonce(call.now),
+        flatten(call.params),
+    );
+    if call.sign == SignMode::Unsigned {
+        if let Some((rest, _)) = encoded.rsplit_once("&Signature=") {
+            encoded = rest.to_string();
+        }
+    }
+    let mut headers = vec![("Host".to_string(), s.host.to_string())];
+    if s.method == "GET" {
+        HttpRequest { method: s.method.into(), path_and_query: format!("/?{encoded}"), headers, body: vec![] }
+    } else {
+        headers.push(("Content-Type".into(), "application/x-www-form-urlencoded".into()));
+        HttpRequest { method: s.method.into(), path_and_query: "/".into(), headers, body: encoded.into_bytes() }
     }
 }
 

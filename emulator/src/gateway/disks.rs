@@ -1,7 +1,7 @@
 //! `/v1/tencent/disk/*` (seed 001): create, list, inspect, update, resize, logs, delete, attach,
 //! detach — each over its Tencent action.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::envelope::{GwError, GwResult};
 use super::listing::{self, pass};
@@ -12,7 +12,7 @@ use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID};
 use crate::tencent::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, STR, STRS, TAGS};
 
 fn done() -> GwResult<Reply> {
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }
 
 fn no_duplicates(field: &str, ids: &[String]) -> GwResult<()> {
@@ -37,12 +37,12 @@ pub fn properties(cfg: &Config, d: &Disk, now: i64) -> Value {
     let usable = !d.is_busy() && !d.migrating && d.disk_state != state::TORECYCLE && !d.is_expired(now);
     let elastic_data = d.portable && d.disk_usage == DATA_DISK;
     let max = cfg.disk_type(&d.disk_type).map_or(0, |s| size_range(s, &d.disk_usage).1);
-    json!({
-        "IsModify": usable && d.disk_charge_type == PREPAID,
-        "IsExpand": usable && d.portable && d.disk_size < max,
-        "IsDetach": usable && elastic_data && d.disk_state == state::ATTACHED,
-        "IsDelete": usable && elastic_data && d.disk_state == state::UNATTACHED,
-    })
+    shape::properties(
+        usable && d.disk_charge_type == PREPAID,
+        usable && d.portable && d.disk_size < max,
+        usable && elastic_data && d.disk_state == state::ATTACHED,
+        usable && elastic_data && d.disk_state == state::UNATTACHED,
+    )
 }
 
 // ---------------------------------------------------------------------------------- disk/create
@@ -138,12 +138,12 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
             let id = d["DiskId"].as_str().unwrap_or_default();
             match store.and_then(|s| s.disks.get(id)) {
                 Some(disk) => properties(gw.cfg, disk, gw.now),
-                None => json!({"IsModify": false, "IsExpand": false, "IsDetach": false, "IsDelete": false}),
+                None => shape::properties(false, false, false, false),
             }
         })
         .collect();
     let list: Vec<Value> = page.iter().map(|d| shape::disk(d, with_policies)).collect();
-    Ok(Reply::Data(json!({"TotalCount": total, "List": list, "Properties": props})))
+    Ok(Reply::Data(shape::disk_list(total, list, props)))
 }
 
 // --------------------------------------------------------------------------------- disk/inspect
@@ -234,18 +234,9 @@ pub fn disk_logs_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let logs = v["DiskOperationLogSet"].as_array().cloned().unwrap_or_default();
     let logs = listing::fuzzy(logs, p, &["Operation", "OperationState", "Operator"]);
     let total = logs.len();
-    let set: Vec<Value> = listing::cut(logs, window)
-        .into_iter()
-        .map(|l| {
-            let mut m = Map::new();
-            for k in ["OperationState", "StartTime", "Operator", "Operation", "EndTime", "DiskId"] {
-                m.insert(k.into(), l[k].clone());
-            }
-            Value::Object(m)
-        })
-        .collect();
+    let set: Vec<Value> = listing::cut(logs, window).into_iter().map(|l| shape::disk_log(&l)).collect();
     let request_id = uuid::Uuid::new_v4().to_string();
-    Ok(Reply::Raw(json!({"Response": {"RequestId": request_id, "TotalCount": total, "DiskOperationLogSet": set}})))
+    Ok(Reply::Raw(shape::disk_logs_response(&request_id, total, set)))
 }
 
 // --------------------------------------------------------------------- disk/delete, attach, detach

@@ -2,11 +2,11 @@
 //! policies the account has in each region, over the full region list the seeds print (in their
 //! order, with their names). Regions the twin does not serve count 0.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::envelope::{GwError, GwResult};
 use super::listing::pass;
-use super::{Gw, Reply};
+use super::{shape, Gw, Reply};
 use crate::tencent::params::Params;
 
 pub struct GwRegion {
@@ -94,14 +94,9 @@ fn count(gw: &mut Gw<'_>, p: &Params, action: &str, keys: &[&str], names: Names)
         } else {
             0
         };
-        let mut row = Map::new();
-        row.insert("Count".into(), json!(n));
-        row.insert("Region".into(), json!(id));
-        row.insert("RegionName".into(), json!(name));
-        row.insert("RegionState".into(), json!("AVAILABLE"));
-        list.push(Value::Object(row));
+        list.push(shape::region_count(n, id, name));
     }
-    Ok(Reply::Data(json!({"List": list})))
+    Ok(Reply::Data(shape::list(list)))
 }
 
 pub fn disk_distributed_inspect(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {

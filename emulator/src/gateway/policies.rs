@@ -23,7 +23,7 @@ pub const POLICY_CREATE: &[Field] = &[
 
 pub fn policy_create(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     gw.call("CreateAutoSnapshotPolicy", Value::Object(p.0.clone()))?;
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }
 
 /// The table marks the ID list optional; deleting nothing is not a request, so it is required.
@@ -31,7 +31,7 @@ pub const POLICY_DELETE: &[Field] = &[req("AutoSnapshotPolicyIds", STRS)];
 
 pub fn policy_delete(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     gw.call("DeleteAutoSnapshotPolicies", Value::Object(p.0.clone()))?;
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }
 
 pub const POLICY_UPDATE: &[Field] = &[
@@ -55,7 +55,7 @@ pub fn policy_update(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
         }
         Ok(())
     })?;
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }
 
 pub const POLICY_LIST: &[Field] = &[
@@ -91,7 +91,7 @@ fn for_each_policy(gw: &mut Gw<'_>, p: &Params, action: &str) -> GwResult<Reply>
         }
         Ok(())
     })?;
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }
 
 pub fn policy_bind(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {

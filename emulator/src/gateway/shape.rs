@@ -131,6 +131,50 @@ pub fn policy(v: &Value) -> Value {
     Value::Object(m)
 }
 
+/// The `data` of an endpoint that answers nothing but success.
+pub fn empty() -> Value {
+    json!({})
+}
+
+/// The console operations of one disk of disk/list (see `disks::properties` for the rules).
+pub fn properties(modify: bool, expand: bool, detach: bool, delete: bool) -> Value {
+    json!({"IsModify": modify, "IsExpand": expand, "IsDetach": detach, "IsDelete": delete})
+}
+
+/// The `data` of disk/list: the page, and the console operations of each disk on it.
+pub fn disk_list(total: usize, list: Vec<Value>, props: Vec<Value>) -> Value {
+    json!({"TotalCount": total, "List": list, "Properties": props})
+}
+
+/// One operation log of disk/logs/list, in the seed's field order.
+pub fn disk_log(l: &Value) -> Value {
+    let mut m = Map::new();
+    for k in ["OperationState", "StartTime", "Operator", "Operation", "EndTime", "DiskId"] {
+        m.insert(k.into(), l[k].clone());
+    }
+    Value::Object(m)
+}
+
+/// The Tencent-style body disk/logs/list answers with (`{"Response": {...}}`).
+pub fn disk_logs_response(request_id: &str, total: usize, set: Vec<Value>) -> Value {
+    json!({"Response": {"RequestId": request_id, "TotalCount": total, "DiskOperationLogSet": set}})
+}
+
+/// One row of the distributed inspect endpoints: how many items one region holds.
+pub fn region_count(count: u64, region: String, region_name: String) -> Value {
+    let mut row = Map::new();
+    row.insert("Count".into(), json!(count));
+    row.insert("Region".into(), json!(region));
+    row.insert("RegionName".into(), json!(region_name));
+    row.insert("RegionState".into(), json!("AVAILABLE"));
+    Value::Object(row)
+}
+
+/// `{"List": [...]}`
+pub fn list(list: Vec<Value>) -> Value {
+    json!({"List": list})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

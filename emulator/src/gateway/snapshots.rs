@@ -24,7 +24,7 @@ pub fn snapshot_create(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
         }
         Ok(())
     })?;
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }
 
 pub const SNAPSHOT_LIST: &[Field] = &[
@@ -52,12 +52,12 @@ pub const SNAPSHOT_DELETE: &[Field] = &[req("SnapshotIds", STRS)];
 
 pub fn snapshot_delete(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     gw.call("DeleteSnapshots", Value::Object(p.0.clone()))?;
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }
 
 pub const SNAPSHOT_APPLY: &[Field] = &[req("SnapshotId", STR), req("DiskId", STR)];
 
 pub fn snapshot_apply(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     gw.call("ApplySnapshot", Value::Object(p.0.clone()))?;
-    Ok(Reply::Data(json!({})))
+    Ok(Reply::Data(shape::empty()))
 }

@@ -1,6 +1,6 @@
 //! What happens when Tencent async work completes (see timing.rs for when).
 
-use super::model::{state, TcRegion, TcWork};
+use super::model::{state, Disk, TcRegion, TcWork};
 use crate::config::Config;
 use crate::core::timing::Gate;
 use crate::tencent::World;
@@ -31,42 +31,28 @@ pub fn destroy_disk(world: &mut World, account: &str, region: &str, disk_id: &st
     world.jobs.remove_for_target(disk_id, &|j| j.account == account && j.region == region);
 }
 
+/// Settle one finished piece of work. Works that touch only the disk or snapshot of the region
+/// change it here; the ones that reach further (another region, the queue, the policies) have
+/// their own step below.
 pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work: TcWork, at: i64) {
     let store = world.tc(account, region);
     match work {
-        TcWork::CreateDisk { disk_id, log } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
-                d.creating = false;
-            }
-            end_log(store, log, at, true);
-        }
+        TcWork::CreateDisk { disk_id, log } => settle_disk(store, &disk_id, log, at, |d| d.creating = false),
         TcWork::Attach { disk_id, log, .. } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
-                d.disk_state = state::ATTACHED.into();
-            }
-            end_log(store, log, at, true);
+            settle_disk(store, &disk_id, log, at, |d| d.disk_state = state::ATTACHED.into())
         }
-        TcWork::Detach { disk_id, instance_id, log } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
-                d.attached_to.retain(|i| *i != instance_id);
-                d.disk_state = d.resting_state().into();
-            }
-            end_log(store, log, at, true);
-        }
-        TcWork::Resize { disk_id, size, log } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
-                d.disk_size = size;
-                d.disk_state = d.resting_state().into();
-            }
-            end_log(store, log, at, true);
-        }
-        TcWork::ChangeType { disk_id, disk_type, log } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
-                d.disk_type = disk_type;
-                d.migrating = false;
-            }
-            end_log(store, log, at, true);
-        }
+        TcWork::Detach { disk_id, instance_id, log } => settle_disk(store, &disk_id, log, at, |d| {
+            d.attached_to.retain(|i| *i != instance_id);
+            d.disk_state = d.resting_state().into();
+        }),
+        TcWork::Resize { disk_id, size, log } => settle_disk(store, &disk_id, log, at, |d| {
+            d.disk_size = size;
+            d.disk_state = d.resting_state().into();
+        }),
+        TcWork::ChangeType { disk_id, disk_type, log } => settle_disk(store, &disk_id, log, at, |d| {
+            d.disk_type = disk_type;
+            d.migrating = false;
+        }),
         TcWork::RollbackBackup { disk_id, disk_backup_id } => {
             if let Some(d) = store.disks.get_mut(&disk_id) {
                 d.disk_state = d.resting_state().into();
@@ -100,38 +86,65 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             }
             end_snapshot_log(store, log, at);
         }
-        TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: false } => {
-            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
-                s.snapshot_state = "CHECKING_COPIED".into();
-                let gate = Gate::new(world.timing, at);
-                let work = TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true };
-                world.schedule(account, region, gate, work);
-            }
+        TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking } => {
+            let copy = Copy { snapshot_id, source_region, source_snapshot_id };
+            copy_step(world, account, region, copy, checking, at);
         }
-        TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true } => {
-            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
-                s.snapshot_state = state::NORMAL.into();
-            }
-            if let Some(src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
-                src.copying_to.retain(|r| r != region);
-            }
-        }
-        TcWork::ExpireSnapshot { snapshot_id } => {
-            let expired = store
-                .snapshots
-                .get(&snapshot_id)
-                .is_some_and(|s| !s.is_permanent && s.deadline_ms.is_some_and(|d| d <= at));
-            if expired {
-                let auto = store.snapshots[&snapshot_id].auto_policy_id.is_some();
-                super::snapshots::remove_snapshot(store, &snapshot_id);
-                let operator = cfg.tencent_uin(account);
-                let op = if auto { "ASP_OPERATION_DELETE_SNAP" } else { "SNAP_OPERATION_DELETE" };
-                let id = world.next_seq();
-                super::snapshots::log_snapshot(world.tc(account, region), id, &snapshot_id, &operator, op, at, true);
-            }
-        }
+        TcWork::ExpireSnapshot { snapshot_id } => expire_snapshot(world, cfg, account, region, &snapshot_id, at),
         TcWork::FirePolicy { policy_id, generation } => {
             super::policies::fire(world, cfg, account, region, &policy_id, generation, at);
         }
+    }
+}
+
+/// Change a disk (if it still exists) and close its operation log as a success.
+fn settle_disk(store: &mut TcRegion, disk_id: &str, log: u64, at: i64, change: impl FnOnce(&mut Disk)) {
+    if let Some(d) = store.disks.get_mut(disk_id) {
+        change(d);
+    }
+    end_log(store, log, at, true);
+}
+
+/// A cross-region copy in `region` of `source_snapshot_id` in `source_region`.
+struct Copy {
+    snapshot_id: String,
+    source_region: String,
+    source_snapshot_id: String,
+}
+
+/// A copy runs in two steps: the transfer ends in CHECKING_COPIED, then the check ends in
+/// NORMAL and frees the source for another copy to the same region.
+fn copy_step(world: &mut World, account: &str, region: &str, copy: Copy, checking: bool, at: i64) {
+    let Copy { snapshot_id, source_region, source_snapshot_id } = copy;
+    let store = world.tc(account, region);
+    if !checking {
+        if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+            s.snapshot_state = "CHECKING_COPIED".into();
+            let gate = Gate::new(world.timing, at);
+            let work = TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true };
+            world.schedule(account, region, gate, work);
+        }
+        return;
+    }
+    if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+        s.snapshot_state = state::NORMAL.into();
+    }
+    if let Some(src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
+        src.copying_to.retain(|r| r != region);
+    }
+}
+
+/// A snapshot past its retention goes, logged as deleted by its policy or by the account.
+fn expire_snapshot(world: &mut World, cfg: &Config, account: &str, region: &str, snapshot_id: &str, at: i64) {
+    let store = world.tc(account, region);
+    let expired =
+        store.snapshots.get(snapshot_id).is_some_and(|s| !s.is_permanent && s.deadline_ms.is_some_and(|d| d <= at));
+    if expired {
+        let auto = store.snapshots[snapshot_id].auto_policy_id.is_some();
+        super::snapshots::remove_snapshot(store, snapshot_id);
+        let operator = cfg.tencent_uin(account);
+        let op = if auto { "ASP_OPERATION_DELETE_SNAP" } else { "SNAP_OPERATION_DELETE" };
+        let id = world.next_seq();
+        super::snapshots::log_snapshot(world.tc(account, region), id, snapshot_id, &operator, op, at, true);
     }
 }

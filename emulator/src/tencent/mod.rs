@@ -1,7 +1,8 @@
 //! Tencent Cloud CBS (API 3.0, version 2017-03-12).
 //!
 //! protocol.rs turns HTTP into a `Call`; actions.rs is the operation table; the handlers in
-//! disks.rs, backups.rs and pricing.rs validate and change the model through `Ctx`.
+//! disks/, snapshots.rs, policies.rs, backups.rs and pricing.rs validate and change the model
+//! through `Ctx`; render.rs shapes every response.
 
 pub mod actions;
 pub mod backups;

@@ -36,6 +36,9 @@ pub const SYSTEM_DISK: &str = "SYSTEM_DISK";
 pub const DATA_DISK: &str = "DATA_DISK";
 pub const PREPAID: &str = "PREPAID";
 pub const POSTPAID: &str = "POSTPAID_BY_HOUR";
+/// SnapshotType: the account's own snapshot, or one another account shares with it.
+pub const PRIVATE_SNAPSHOT: &str = "PRIVATE_SNAPSHOT";
+pub const SHARED_SNAPSHOT: &str = "SHARED_SNAPSHOT";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Disk {

@@ -1,19 +1,17 @@
 //! Price inquiries and the purchasable-configuration query. Prices are deterministic functions
 //! of the configured price table (config.rs); the documentation gives no formulas.
 
-use serde_json::{json, Value};
-
 use super::disks::{self, check_charge, size_range};
 use super::error::{self as e, TcResult};
 use super::model::{Disk, DATA_DISK, POSTPAID, PREPAID, SYSTEM_DISK};
 use super::params::{opt, req, Field, Params, Ty, INT, STR, STRS};
-use super::render::price;
+use super::render::{self, price};
 use super::{Ctx, Output};
 
 const MONTH_MS: f64 = 30.0 * 86_400_000.0;
 
-fn out(field: &'static str, v: Value) -> Output {
-    Output::new().with(field, &v)
+fn out(field: &'static str, v: &impl serde::Serialize) -> Output {
+    Output::new().with(field, v)
 }
 
 /// Months left on a prepaid disk (at least one day's worth), for prorated prices.
@@ -82,7 +80,7 @@ pub fn inquiry_price_create_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
             price(None, Some(hourly * n))
         }
     };
-    Ok(out("DiskPrice", v))
+    Ok(out("DiskPrice", &v))
 }
 
 pub const INQUIRY_PRICE_RESIZE_DISK: &[Field] = &[req("DiskId", STR), req("DiskSize", INT), opt("ProjectId", INT)];
@@ -111,15 +109,11 @@ pub fn inquiry_price_resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
     let spec = ctx.cfg.disk_type(&d.disk_type).expect("known type").clone();
     let v = if d.disk_charge_type == PREPAID {
         let total = (size - d.disk_size) as f64 * spec.price_gb_month * months_left(&d, ctx.now);
-        let mut v = price(Some(total), None);
-        v["DetailPrices"] = Value::Null;
-        v
+        render::with_detail_prices(price(Some(total), None))
     } else {
-        let mut v = price(None, Some(size as f64 * spec.price_gb_hour));
-        v["DetailPrices"] = Value::Null;
-        v
+        render::with_detail_prices(price(None, Some(size as f64 * spec.price_gb_hour)))
     };
-    Ok(out("DiskPrice", v))
+    Ok(out("DiskPrice", &v))
 }
 
 pub const INQUIRE_PRICE_MODIFY_DISK_EXTRA_PERFORMANCE: &[Field] =
@@ -134,7 +128,7 @@ pub fn inquire_price_modify_disk_extra_performance(ctx: &mut Ctx<'_>, p: &Params
     } else {
         price(None, Some(mbps * l.throughput_price_hour))
     };
-    Ok(out("DiskPrice", v))
+    Ok(out("DiskPrice", &v))
 }
 
 pub const INQUIRE_PRICE_MODIFY_DISK_BACKUP_QUOTA: &[Field] = &[req("DiskId", STR), req("DiskBackupQuota", INT)];
@@ -151,7 +145,7 @@ pub fn inquire_price_modify_disk_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> 
     } else {
         price(None, Some(hourly))
     };
-    Ok(out("DiskPrice", v))
+    Ok(out("DiskPrice", &v))
 }
 
 pub const DESCRIBE_DISK_CONFIG_QUOTA: &[Field] = &[
@@ -207,12 +201,12 @@ pub fn describe_disk_config_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
             return Err(e::InvalidParameterValue(format!("{k} must be a positive integer.")));
         }
     }
-    let families: Vec<Value> = if inquiry == "INQUIRY_CVM_CONFIG" {
-        p.strs("InstanceFamilies").into_iter().map(Value::String).collect()
+    let families: Vec<Option<String>> = if inquiry == "INQUIRY_CVM_CONFIG" {
+        p.strs("InstanceFamilies").into_iter().map(Some).collect()
     } else {
         vec![]
     };
-    let families = if families.is_empty() { vec![Value::Null] } else { families };
+    let families = if families.is_empty() { vec![None] } else { families };
     let mut set = Vec::new();
     for zone in &zones {
         for spec in ctx.cfg.tencent.disk_types.iter().filter(|s| types.is_empty() || types.contains(&s.disk_type)) {
@@ -220,24 +214,11 @@ pub fn describe_disk_config_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Out
                 for charge in &charges {
                     for family in &families {
                         let (min, max) = size_range(spec, usage);
-                        set.push(json!({
-                            "Available": true,
-                            "DiskChargeType": charge,
-                            "Zone": zone,
-                            "InstanceFamily": family,
-                            "DiskType": spec.disk_type,
-                            "StepSize": spec.step,
-                            "ExtraPerformanceRange": spec.extra_performance,
-                            "DeviceClass": null,
-                            "DiskUsage": usage,
-                            "MinDiskSize": min,
-                            "MaxDiskSize": max,
-                            "Price": null,
-                        }));
+                        set.push(render::disk_config(spec, zone, usage, charge, family.as_deref(), (min, max)));
                     }
                 }
             }
         }
     }
-    Ok(out("DiskConfigSet", Value::Array(set)))
+    Ok(out("DiskConfigSet", &set))
 }

@@ -1,12 +1,14 @@
 //! Model → response shapes, field names and nulls as the CBS Data Types section documents them.
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
-use super::model::{state, Disk, DiskBackup, DiskOpLog, Tag, PREPAID};
+use super::model::{
+    state, AdvancedRetention, AutoSnapshotPolicy, Disk, DiskBackup, DiskOpLog, Schedule, Snapshot, SnapshotOpLog, Tag,
+    TcRegion, PREPAID, PRIVATE_SNAPSHOT, SHARED_SNAPSHOT,
+};
 use crate::core::clock::iso8601_utc;
-use crate::tencent::time::tc_timestamp;
-use crate::config::Config;
+use crate::tencent::time::{iso_date, tc_timestamp};
+use crate::config::{Config, DiskTypeSpec};
 use crate::tencent::World;
 
 const DAY_MS: i64 = 86_400_000;
@@ -247,37 +249,280 @@ pub fn high(v: f64) -> String {
     }
 }
 
+/// One `AttachDetail` of DescribeInstancesDiskNum.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachDetailOut<'a> {
+    instance_id: &'a str,
+    attached_disk_count: i64,
+    max_attach_count: i64,
+}
+
+pub fn attach_detail(instance_id: &str, attached_disk_count: i64, max_attach_count: i64) -> AttachDetailOut<'_> {
+    AttachDetailOut { instance_id, attached_disk_count, max_attach_count }
+}
+
 /// Round to the two decimals the Float price fields carry.
 pub fn cents(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
 /// A `Price`: prepaid quotes fill the totals, pay-as-you-go quotes the hourly unit price.
-pub fn price(prepaid_total: Option<f64>, hourly: Option<f64>) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PriceOut {
+    original_price: Option<f64>,
+    discount_price: Option<f64>,
+    unit_price: Option<f64>,
+    unit_price_discount: Option<f64>,
+    charge_unit: Option<&'static str>,
+    original_price_high: Option<String>,
+    discount_price_high: Option<String>,
+    unit_price_high: Option<String>,
+    unit_price_discount_high: Option<String>,
+}
+
+pub fn price(prepaid_total: Option<f64>, hourly: Option<f64>) -> Option<PriceOut> {
     match (prepaid_total, hourly) {
-        (Some(total), _) => json!({
-            "OriginalPrice": cents(total),
-            "DiscountPrice": cents(total),
-            "UnitPrice": null,
-            "UnitPriceDiscount": null,
-            "ChargeUnit": null,
-            "OriginalPriceHigh": high(total),
-            "DiscountPriceHigh": high(total),
-            "UnitPriceHigh": null,
-            "UnitPriceDiscountHigh": null,
+        (Some(total), _) => Some(PriceOut {
+            original_price: Some(cents(total)),
+            discount_price: Some(cents(total)),
+            unit_price: None,
+            unit_price_discount: None,
+            charge_unit: None,
+            original_price_high: Some(high(total)),
+            discount_price_high: Some(high(total)),
+            unit_price_high: None,
+            unit_price_discount_high: None,
         }),
-        (None, Some(unit)) => json!({
-            "OriginalPrice": null,
-            "DiscountPrice": null,
-            "UnitPrice": cents(unit),
-            "UnitPriceDiscount": cents(unit),
-            "ChargeUnit": "HOUR",
-            "OriginalPriceHigh": null,
-            "DiscountPriceHigh": null,
-            "UnitPriceHigh": high(unit),
-            "UnitPriceDiscountHigh": high(unit),
+        (None, Some(unit)) => Some(PriceOut {
+            original_price: None,
+            discount_price: None,
+            unit_price: Some(cents(unit)),
+            unit_price_discount: Some(cents(unit)),
+            charge_unit: Some("HOUR"),
+            original_price_high: None,
+            discount_price_high: None,
+            unit_price_high: Some(high(unit)),
+            unit_price_discount_high: Some(high(unit)),
         }),
-        (None, None) => Value::Null,
+        (None, None) => None,
+    }
+}
+
+/// The InquiryPriceResizeDisk `DiskPrice`: a `Price` followed by an empty `DetailPrices`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DetailedPriceOut {
+    #[serde(flatten)]
+    price: Option<PriceOut>,
+    detail_prices: Option<()>,
+}
+
+pub fn with_detail_prices(price: Option<PriceOut>) -> DetailedPriceOut {
+    DetailedPriceOut { price, detail_prices: None }
+}
+
+/// One `DiskConfig` of DescribeDiskConfigQuota (the twin has no device classes or config prices).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DiskConfigOut<'a> {
+    available: bool,
+    disk_charge_type: &'a str,
+    zone: &'a str,
+    instance_family: Option<&'a str>,
+    disk_type: &'a str,
+    step_size: i64,
+    extra_performance_range: Option<[i64; 2]>,
+    device_class: Option<&'static str>,
+    disk_usage: &'a str,
+    min_disk_size: i64,
+    max_disk_size: i64,
+    price: Option<PriceOut>,
+}
+
+/// An available configuration of `spec` in `zone` for `usage` and `charge`.
+pub fn disk_config<'a>(
+    spec: &'a DiskTypeSpec,
+    zone: &'a str,
+    usage: &'a str,
+    charge: &'a str,
+    instance_family: Option<&'a str>,
+    (min_disk_size, max_disk_size): (i64, i64),
+) -> DiskConfigOut<'a> {
+    DiskConfigOut {
+        available: true,
+        disk_charge_type: charge,
+        zone,
+        instance_family,
+        disk_type: &spec.disk_type,
+        step_size: spec.step,
+        extra_performance_range: spec.extra_performance,
+        device_class: None,
+        disk_usage: usage,
+        min_disk_size,
+        max_disk_size,
+        price: None,
+    }
+}
+
+/// `AutoSnapshotPolicy`, with the instances of its bound disks.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyOut<'a> {
+    auto_snapshot_policy_id: &'a str,
+    auto_snapshot_policy_name: &'a str,
+    auto_snapshot_policy_state: &'a str,
+    is_activated: bool,
+    is_permanent: bool,
+    retention_days: i64,
+    retention_months: i64,
+    retention_amount: i64,
+    advanced_retention_policy: Option<AdvancedRetention>,
+    policy: &'a [Schedule],
+    next_trigger_time: String,
+    create_time: String,
+    disk_id_set: &'a [String],
+    instance_id_set: Vec<String>,
+    is_copy_to_remote: i64,
+    copy_to_account_uin: Option<String>,
+    copy_from_account_uin: Option<String>,
+    tags: [Tag; 0],
+}
+
+pub fn policy<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<'a> {
+    let mut instances: Vec<String> =
+        p.disk_ids.iter().filter_map(|d| store.disks.get(d)).flat_map(|d| d.attached_to.iter().cloned()).collect();
+    instances.sort();
+    instances.dedup();
+    PolicyOut {
+        auto_snapshot_policy_id: &p.id,
+        auto_snapshot_policy_name: &p.name,
+        auto_snapshot_policy_state: &p.state,
+        is_activated: p.is_activated,
+        is_permanent: p.is_permanent,
+        retention_days: p.retention_days,
+        retention_months: p.retention_months,
+        retention_amount: p.retention_amount,
+        advanced_retention_policy: p.advanced_retention,
+        policy: &p.schedules,
+        next_trigger_time: if p.is_activated {
+            p.next_trigger_ms.map(tc_timestamp).unwrap_or_default()
+        } else {
+            String::new()
+        },
+        create_time: tc_timestamp(p.created_ms),
+        disk_id_set: &p.disk_ids,
+        instance_id_set: instances,
+        is_copy_to_remote: 0,
+        copy_to_account_uin: None,
+        copy_from_account_uin: None,
+        tags: [],
+    }
+}
+
+/// `Snapshot`: the 20 documented fields.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapshotOut<'a> {
+    snapshot_id: &'a str,
+    snapshot_name: &'a str,
+    snapshot_state: &'a str,
+    snapshot_type: &'static str,
+    disk_id: &'a str,
+    disk_size: i64,
+    disk_usage: &'a str,
+    placement: PlacementOut<'a>,
+    percent: i64,
+    is_permanent: bool,
+    deadline_time: String,
+    create_time: String,
+    encrypt: bool,
+    copy_from_remote: bool,
+    copying_to_regions: &'a [String],
+    images: [(); 0],
+    image_count: i64,
+    share_reference: usize,
+    time_start_share: String,
+    tags: &'a [Tag],
+}
+
+pub fn snapshot<'a>(view: &DiskView<'a>, s: &'a Snapshot, shared: bool) -> SnapshotOut<'a> {
+    let in_flight = matches!(s.snapshot_state.as_str(), state::CREATING | "COPYING_FROM_REMOTE" | "CHECKING_COPIED");
+    SnapshotOut {
+        snapshot_id: &s.snapshot_id,
+        snapshot_name: &s.snapshot_name,
+        snapshot_state: &s.snapshot_state,
+        snapshot_type: if shared { SHARED_SNAPSHOT } else { PRIVATE_SNAPSHOT },
+        disk_id: &s.disk_id,
+        disk_size: s.disk_size,
+        disk_usage: &s.disk_usage,
+        placement: view.placement(&s.zone, s.project_id),
+        percent: if in_flight {
+            view.world.job_for(&s.snapshot_id).map_or(0, |j| j.gate.percent(view.now))
+        } else {
+            100
+        },
+        is_permanent: s.is_permanent,
+        deadline_time: if s.is_permanent { String::new() } else { s.deadline_ms.map(tc_timestamp).unwrap_or_default() },
+        create_time: tc_timestamp(s.created_ms),
+        encrypt: s.encrypt,
+        copy_from_remote: s.copy_from_remote,
+        copying_to_regions: &s.copying_to,
+        images: [],
+        image_count: 0,
+        share_reference: s.shared_with.len(),
+        time_start_share: s.time_start_share_ms.map(iso_date).unwrap_or_default(),
+        tags: &s.tags,
+    }
+}
+
+/// One `SnapshotCopyResult` of CopySnapshotCrossRegions: a copy that was started.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CopyResult {
+    snapshot_id: String,
+    message: String,
+    code: &'static str,
+    destination_region: String,
+}
+
+pub fn copy_result(snapshot_id: String, destination_region: String) -> CopyResult {
+    CopyResult { snapshot_id, message: String::new(), code: "Success", destination_region }
+}
+
+/// One `SharePermission`: an account a snapshot is shared with, and since when.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SharePermission {
+    created_time: String,
+    account_id: String,
+}
+
+pub fn share_permission(account_id: &str, at: i64) -> SharePermission {
+    SharePermission { created_time: tc_timestamp(at), account_id: account_id.to_string() }
+}
+
+/// One `SnapshotOperationLog` (DescribeSnapshotOperationLogs, deprecated).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapLogOut<'a> {
+    operation_state: &'a str,
+    start_time: String,
+    operator: &'a str,
+    snapshot_id: &'a str,
+    operation: &'a str,
+    end_time: String,
+}
+
+pub fn snapshot_log(l: &SnapshotOpLog) -> SnapLogOut<'_> {
+    SnapLogOut {
+        operation_state: &l.operation_state,
+        start_time: tc_timestamp(l.start_ms),
+        operator: &l.operator,
+        snapshot_id: &l.snapshot_id,
+        operation: &l.operation,
+        end_time: l.end_ms.map(tc_timestamp).unwrap_or_default(),
     }
 }
 

@@ -4,21 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use super::disks::check_name;
 use super::error::{self as e, TcResult};
 use super::model::{state, Snapshot, SnapshotOpLog, Tag, TcRegion, TcWork, DATA_DISK, SYSTEM_DISK};
 use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS, TAGS};
 use super::query;
-use super::render::{DiskView, PlacementOut};
+use super::render::{self, DiskView};
 use super::{Ctx, Output};
 use crate::core::clock::parse_iso8601;
-use crate::tencent::time::{iso_date, tc_timestamp};
 use crate::tencent::World;
 
-pub const PRIVATE: &str = "PRIVATE_SNAPSHOT";
-pub const SHARED: &str = "SHARED_SNAPSHOT";
+pub use super::model::{PRIVATE_SNAPSHOT as PRIVATE, SHARED_SNAPSHOT as SHARED};
 
 fn not_found(id: &str) -> e::TcError {
     e::InvalidSnapshotId_NotFound(format!("The snapshot `{id}` does not exist."))
@@ -178,62 +174,6 @@ const SNAPSHOT_FILTERS: &[&str] = &[
     "snapshot-type",
 ];
 
-/// `Snapshot`: the 20 documented fields.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SnapshotOut<'a> {
-    snapshot_id: &'a str,
-    snapshot_name: &'a str,
-    snapshot_state: &'a str,
-    snapshot_type: &'static str,
-    disk_id: &'a str,
-    disk_size: i64,
-    disk_usage: &'a str,
-    placement: PlacementOut<'a>,
-    percent: i64,
-    is_permanent: bool,
-    deadline_time: String,
-    create_time: String,
-    encrypt: bool,
-    copy_from_remote: bool,
-    copying_to_regions: &'a [String],
-    images: [(); 0],
-    image_count: i64,
-    share_reference: usize,
-    time_start_share: String,
-    tags: &'a [Tag],
-}
-
-pub fn snapshot_out<'a>(view: &DiskView<'a>, s: &'a Snapshot, shared: bool) -> SnapshotOut<'a> {
-    let in_flight = matches!(s.snapshot_state.as_str(), state::CREATING | "COPYING_FROM_REMOTE" | "CHECKING_COPIED");
-    SnapshotOut {
-        snapshot_id: &s.snapshot_id,
-        snapshot_name: &s.snapshot_name,
-        snapshot_state: &s.snapshot_state,
-        snapshot_type: if shared { SHARED } else { PRIVATE },
-        disk_id: &s.disk_id,
-        disk_size: s.disk_size,
-        disk_usage: &s.disk_usage,
-        placement: view.placement(&s.zone, s.project_id),
-        percent: if in_flight {
-            view.world.job_for(&s.snapshot_id).map_or(0, |j| j.gate.percent(view.now))
-        } else {
-            100
-        },
-        is_permanent: s.is_permanent,
-        deadline_time: if s.is_permanent { String::new() } else { s.deadline_ms.map(tc_timestamp).unwrap_or_default() },
-        create_time: tc_timestamp(s.created_ms),
-        encrypt: s.encrypt,
-        copy_from_remote: s.copy_from_remote,
-        copying_to_regions: &s.copying_to,
-        images: [],
-        image_count: 0,
-        share_reference: s.shared_with.len(),
-        time_start_share: s.time_start_share_ms.map(iso_date).unwrap_or_default(),
-        tags: &s.tags,
-    }
-}
-
 fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<bool> {
     Ok(match f.name.as_str() {
         "snapshot-id" => f.any(|v| v == s.snapshot_id),
@@ -278,7 +218,7 @@ pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let (total, hits) = query::sort_page(hits, |(s, _): &(&Snapshot, bool)| (s.created_ms, s.seq), desc, paging);
     let view =
         DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
-    let set: Vec<_> = hits.into_iter().map(|(s, shared)| snapshot_out(&view, s, shared)).collect();
+    let set: Vec<_> = hits.into_iter().map(|(s, shared)| render::snapshot(&view, s, shared)).collect();
     Ok(Output::new().with("TotalCount", &total).with("SnapshotSet", &set))
 }
 
@@ -448,15 +388,6 @@ pub fn modify_snapshot_attribute(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
 pub const COPY_SNAPSHOT_CROSS_REGIONS: &[Field] =
     &[req("DestinationRegions", STRS), opt("SnapshotId", STR), opt("SnapshotName", STR)];
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct CopyResult {
-    snapshot_id: String,
-    message: String,
-    code: &'static str,
-    destination_region: String,
-}
-
 pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     // The table marks SnapshotId optional, but without it there is nothing to copy.
     let src_id = p
@@ -464,8 +395,26 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
         .ok_or_else(|| e::MissingParameter("The request is missing a required parameter `SnapshotId`."))?
         .to_string();
     let regions = p.strs("DestinationRegions");
-    let mut seen = BTreeSet::new();
+    check_destinations(ctx, &regions)?;
+    if let Some(n) = p.str("SnapshotName") {
+        check_name("SnapshotName", n, 60)?;
+    }
+    let src = ctx.store().snapshots.get(&src_id).ok_or_else(|| not_found(&src_id))?.clone();
+    check_copyable(&src_id, &src, &regions)?;
+    let region_name = ctx.cfg.region(ctx.region).map(|r| r.name.clone()).unwrap_or_default();
+    let name = p.str("SnapshotName").map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string);
+    let mut results = Vec::new();
     for r in &regions {
+        results.push(start_copy(ctx, &src_id, &src, &name, r));
+    }
+    ctx.log_snapshot(&src_id, "SNAP_OPERATION_COPY", true);
+    Ok(Output::new().with("SnapshotCopyResultSet", &results))
+}
+
+/// Each destination a known region, not the snapshot's own, listed once.
+fn check_destinations(ctx: &Ctx<'_>, regions: &[String]) -> TcResult<()> {
+    let mut seen = BTreeSet::new();
+    for r in regions {
         if ctx.cfg.region(r).is_none() {
             return Err(e::InvalidParameterValue(format!("`{r}` is not a region that supports snapshots.")));
         }
@@ -476,10 +425,11 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             return Err(e::InvalidParameterValue(format!("`{r}` is listed more than once.")));
         }
     }
-    if let Some(n) = p.str("SnapshotName") {
-        check_name("SnapshotName", n, 60)?;
-    }
-    let src = ctx.store().snapshots.get(&src_id).ok_or_else(|| not_found(&src_id))?.clone();
+    Ok(())
+}
+
+/// Only a NORMAL snapshot of this region, not already on its way to one of the destinations.
+fn check_copyable(src_id: &str, src: &Snapshot, regions: &[String]) -> TcResult<()> {
     if src.snapshot_state != state::NORMAL {
         return Err(e::TcError::new(
             "InvalidSnapshot.NotSupported",
@@ -492,7 +442,7 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             format!("`{src_id}` is itself a cross-region copy."),
         ));
     }
-    for r in &regions {
+    for r in regions {
         if src.copying_to.contains(r) {
             return Err(e::TcError::new(
                 "ResourceInUse.CopySnapshotConflict",
@@ -500,51 +450,43 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
             ));
         }
     }
-    let region_name = ctx.cfg.region(ctx.region).map(|r| r.name.clone()).unwrap_or_default();
-    let mut results = Vec::new();
-    for r in &regions {
-        let id = ctx.new_snapshot_id();
-        let seq = ctx.world.next_seq();
-        let zone = ctx.cfg.region(r).and_then(|x| x.zones.first().cloned()).unwrap_or_default();
-        let copy = Snapshot {
+    Ok(())
+}
+
+/// Put the copy in region `r` (COPYING_FROM_REMOTE until its job ends) and mark the source.
+fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &String) -> render::CopyResult {
+    let id = ctx.new_snapshot_id();
+    let seq = ctx.world.next_seq();
+    let zone = ctx.cfg.region(r).and_then(|x| x.zones.first().cloned()).unwrap_or_default();
+    let copy = Snapshot {
+        snapshot_id: id.clone(),
+        snapshot_name: name.to_string(),
+        snapshot_state: "COPYING_FROM_REMOTE".into(),
+        zone,
+        copy_from_remote: true,
+        copying_to: vec![],
+        shared_with: Default::default(),
+        time_start_share_ms: None,
+        auto_policy_id: None,
+        created_ms: ctx.now,
+        seq,
+        ..src.clone()
+    };
+    ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), copy);
+    let gate = crate::core::timing::Gate::new(ctx.timing, ctx.now);
+    ctx.world.schedule(
+        ctx.account,
+        r,
+        gate,
+        TcWork::CopySnapshot {
             snapshot_id: id.clone(),
-            snapshot_name: p
-                .str("SnapshotName")
-                .map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string),
-            snapshot_state: "COPYING_FROM_REMOTE".into(),
-            zone,
-            copy_from_remote: true,
-            copying_to: vec![],
-            shared_with: Default::default(),
-            time_start_share_ms: None,
-            auto_policy_id: None,
-            created_ms: ctx.now,
-            seq,
-            ..src.clone()
-        };
-        ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), copy);
-        let gate = crate::core::timing::Gate::new(ctx.timing, ctx.now);
-        ctx.world.schedule(
-            ctx.account,
-            r,
-            gate,
-            TcWork::CopySnapshot {
-                snapshot_id: id.clone(),
-                source_region: ctx.region.to_string(),
-                source_snapshot_id: src_id.clone(),
-                checking: false,
-            },
-        );
-        ctx.store().snapshots.get_mut(&src_id).expect("checked").copying_to.push(r.clone());
-        results.push(CopyResult {
-            snapshot_id: id,
-            message: String::new(),
-            code: "Success",
-            destination_region: r.clone(),
-        });
-    }
-    ctx.log_snapshot(&src_id, "SNAP_OPERATION_COPY", true);
-    Ok(Output::new().with("SnapshotCopyResultSet", &results))
+            source_region: ctx.region.to_string(),
+            source_snapshot_id: src_id.to_string(),
+            checking: false,
+        },
+    );
+    ctx.store().snapshots.get_mut(src_id).expect("checked").copying_to.push(r.clone());
+    render::copy_result(id, r.clone())
 }
 
 // -------------------------------------------------------------------------------- Share / unshare
@@ -631,21 +573,10 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
 
 pub const DESCRIBE_SNAPSHOT_SHARE_PERMISSION: &[Field] = &[req("SnapshotId", STR)];
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct SharePermission {
-    created_time: String,
-    account_id: String,
-}
-
 pub fn describe_snapshot_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let id = p.str("SnapshotId").unwrap_or_default();
     let s = ctx.store().snapshots.get(id).ok_or_else(|| not_found(id))?;
-    let set: Vec<SharePermission> = s
-        .shared_with
-        .iter()
-        .map(|(uin, at)| SharePermission { created_time: tc_timestamp(*at), account_id: uin.clone() })
-        .collect();
+    let set: Vec<_> = s.shared_with.iter().map(|(uin, at)| render::share_permission(uin, *at)).collect();
     Ok(Output::new().with("SharePermissionSet", &set))
 }
 
@@ -673,17 +604,6 @@ pub fn get_snap_overview(ctx: &mut Ctx<'_>, _p: &Params) -> TcResult<Output> {
 pub const DESCRIBE_SNAPSHOT_OPERATION_LOGS: &[Field] =
     &[req("Filters", FILTERS), opt("BeginTime", STR), opt("EndTime", STR)];
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct SnapLogOut<'a> {
-    operation_state: &'a str,
-    start_time: String,
-    operator: &'a str,
-    snapshot_id: &'a str,
-    operation: &'a str,
-    end_time: String,
-}
-
 pub fn describe_snapshot_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let filters = query::filters(p, &["snapshot-id"], false)?;
     let ids: Vec<String> = filters.iter().flat_map(|f| f.values.iter().cloned()).collect();
@@ -691,19 +611,12 @@ pub fn describe_snapshot_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResu
         return Err(e::MissingParameter("The filter `snapshot-id` is required."));
     }
     let (begin, end) = super::disks::time_window(p)?;
-    let set: Vec<SnapLogOut> = ctx
+    let set: Vec<_> = ctx
         .store()
         .snapshot_logs
         .values()
         .filter(|l| ids.contains(&l.snapshot_id) && l.start_ms >= begin && l.start_ms <= end)
-        .map(|l| SnapLogOut {
-            operation_state: &l.operation_state,
-            start_time: tc_timestamp(l.start_ms),
-            operator: &l.operator,
-            snapshot_id: &l.snapshot_id,
-            operation: &l.operation,
-            end_time: l.end_ms.map(tc_timestamp).unwrap_or_default(),
-        })
+        .map(render::snapshot_log)
         .collect();
     Ok(Output::new().with("SnapshotOperationLogSet", &set))
 }
