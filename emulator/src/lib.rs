@@ -26,6 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use config::Config;
+pub use control::operations;
 pub use crate::core::auth::AuthMode;
 pub use edge::App;
 pub use inventory::Inventory;
@@ -33,15 +34,6 @@ pub use crate::core::record::RequestRecord;
 pub use server::{ServerOptions, Shutdown};
 pub use world::Twin;
 
-/// Every implemented operation as (surface, name), surfaces named as the catalog files are.
-pub fn operations() -> Vec<(&'static str, &'static str)> {
-    let mut ops: Vec<(&'static str, &'static str)> =
-        tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name)).collect();
-    ops.extend(huawei::routes::OPERATIONS.iter().map(|o| ("huawei-cbr", o.name)));
-    ops.extend(gateway::endpoints::ENDPOINTS.iter().map(|e| ("gateway", e.name)));
-    ops.extend(ucloudstack::actions::ACTIONS.iter().filter(|a| a.in_catalog).map(|a| ("ucloudstack", a.name)));
-    ops
-}
 
 /// A twin serving on a bound listener.
 pub struct Running {

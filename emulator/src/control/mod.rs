@@ -41,9 +41,19 @@ fn view(twin: &Twin, read: impl FnOnce(&crate::world::State) -> Value) -> Value 
     twin.change(|st| Ok::<_, ()>(read(st))).unwrap_or(Value::Null)
 }
 
+/// Every implemented operation as (surface, name), surfaces named as the catalog files are.
+pub fn operations() -> Vec<(&'static str, &'static str)> {
+    let mut ops: Vec<(&'static str, &'static str)> =
+        crate::tencent::actions::ACTIONS.iter().map(|a| ("tencent-cbs", a.name)).collect();
+    ops.extend(crate::huawei::routes::OPERATIONS.iter().map(|o| ("huawei-cbr", o.name)));
+    ops.extend(crate::gateway::endpoints::ENDPOINTS.iter().map(|e| ("gateway", e.name)));
+    ops.extend(crate::ucloudstack::actions::ACTIONS.iter().filter(|a| a.in_catalog).map(|a| ("ucloudstack", a.name)));
+    ops
+}
+
 pub fn operations_text() -> String {
     let mut s = String::new();
-    for (surface, name) in crate::operations() {
+    for (surface, name) in operations() {
         s.push_str(surface);
         s.push('\t');
         s.push_str(name);

@@ -299,7 +299,7 @@ mod tests {
         let small = EdgeSettings { body_budget: 1 << 20, ..Default::default() };
         assert!(small.validate().unwrap_err().contains("body_budget"));
         assert!(settings(&[""]).validate().is_err());
-        let cfg: crate::Config =
+        let cfg: crate::config::Config =
             serde_json::from_str(r#"{"edge": {"allow_hosts": ["a.example"], "control_token": "t0k"}}"#).unwrap();
         assert!(cfg.edge.host_allowed("a.example") && cfg.edge.has_control_token());
         assert_eq!(cfg.edge.body_budget, crate::core::limits::BODY_BUDGET_BYTES, "unset fields keep their defaults");
