@@ -1,7 +1,9 @@
 //! Signed-request throughput: N keep-alive connections each send TC3-signed DescribeDisks (a
 //! fresh signature per request, as an SDK does) for a few seconds; prints requests per second
 //! and latency percentiles. Run with `cargo bench --bench throughput` (release build).
-//! Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 32), BENCH_DISKS (default 100).
+//! Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 32), BENCH_DISKS (default 100),
+//! BENCH_WRITE=1 to send ModifyDiskAttributes (a rename of one of the first 20 disks, a write
+//! that goes through the change set) instead of DescribeDisks.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,6 +20,11 @@ fn env(name: &str, default: u64) -> u64 {
 }
 
 async fn call(client: &reqwest::Client, url: &str, host: &str, action: &str, body: &str) -> bool {
+    send(client, url, host, action, body).await.is_some_and(|t| !t.contains("\"Error\""))
+}
+
+/// One TC3-signed request; the response body.
+async fn send(client: &reqwest::Client, url: &str, host: &str, action: &str, body: &str) -> Option<String> {
     let ts = chrono::Utc::now().timestamp();
     let signed = sign::sign_tc3(&sign::Tc3Request {
         secret_id: DEFAULT_SECRET_ID,
@@ -38,10 +45,15 @@ async fn call(client: &reqwest::Client, url: &str, host: &str, action: &str, bod
             req = req.header(k, v);
         }
     }
-    match req.send().await {
-        Ok(r) => r.text().await.map(|t| !t.contains("\"Error\"")).unwrap_or(false),
-        Err(_) => false,
-    }
+    req.send().await.ok()?.text().await.ok()
+}
+
+/// The ids of the first 20 disks DescribeDisks lists.
+async fn first_disks(client: &reqwest::Client, url: &str, host: &str) -> Vec<String> {
+    let text = send(client, url, host, "DescribeDisks", r#"{"Limit":20}"#).await.unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let disks = v["Response"]["DiskSet"].as_array().cloned().unwrap_or_default();
+    disks.iter().filter_map(|d| d["DiskId"].as_str().map(str::to_string)).collect()
 }
 
 fn main() {
@@ -67,6 +79,15 @@ fn main() {
             assert!(call(&client, &url, &host, "CreateDisks", &body).await);
             made += n;
         }
+        let write = env("BENCH_WRITE", 0) == 1;
+        let ids: Vec<String> = if write { first_disks(&client, &url, &host).await } else { Vec::new() };
+        let (action, bodies): (&str, Vec<String>) = if write {
+            let body = |(i, id): (usize, &String)| format!(r#"{{"DiskIds":["{id}"],"DiskName":"bench-{i}"}}"#);
+            ("ModifyDiskAttributes", ids.iter().enumerate().map(body).collect())
+        } else {
+            ("DescribeDisks", vec![r#"{"Limit":20}"#.to_string()])
+        };
+        let bodies = Arc::new(bodies);
         let stop = Arc::new(AtomicBool::new(false));
         let count = Arc::new(AtomicU64::new(0));
         let errors = Arc::new(AtomicU64::new(0));
@@ -74,12 +95,13 @@ fn main() {
         let begin = Instant::now();
         for _ in 0..conns {
             let (client, url, host) = (client.clone(), url.clone(), host.clone());
-            let (stop, count, errors) = (stop.clone(), count.clone(), errors.clone());
+            let (stop, count, errors, bodies) = (stop.clone(), count.clone(), errors.clone(), bodies.clone());
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let s = Instant::now();
-                    let ok = call(&client, &url, &host, "DescribeDisks", r#"{"Limit":20}"#).await;
+                    let body = &bodies[lat.len() % bodies.len()];
+                    let ok = call(&client, &url, &host, action, body).await;
                     lat.push(s.elapsed());
                     count.fetch_add(1, Ordering::Relaxed);
                     if !ok {
@@ -100,7 +122,7 @@ fn main() {
         let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1e3;
         let n = count.load(Ordering::Relaxed);
         println!("in-process start:        {:.2} ms", started.as_secs_f64() * 1e3);
-        println!("signed DescribeDisks:    {n} requests in {elapsed:.1} s over {conns} connections, {disks} disks");
+        println!("signed {action}: {n} requests in {elapsed:.1} s over {conns} connections, {disks} disks");
         println!("throughput:              {:.0} requests/s", n as f64 / elapsed);
         println!("latency p50/p99/max:     {:.2} / {:.2} / {:.2} ms", pct(0.5), pct(0.99), pct(1.0));
         println!("errors:                  {}", errors.load(Ordering::Relaxed));
