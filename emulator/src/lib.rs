@@ -1,6 +1,8 @@
-//! cloudtwin's emulator: the edge (edge.rs), the control plane (control.rs), one module per
-//! provider family (tencent/, huawei/, gateway/, ucloudstack/), and the shared model pieces (world,
-//! clock, timing, ids, retention).
+//! cloudtwin's emulator, floor by floor (ARCHITECTURE.md): the server loop (server.rs), the edge
+//! (edge/), the control plane (control/), the world above the providers (world.rs), one module
+//! per provider family (tencent/, huawei/, gateway/, ucloudstack/), the running twin (twin.rs),
+//! configuration and seed inventory (config/, inventory.rs), and the provider-neutral core
+//! (core/: clock, ids, timing, the job queue, the change set, the request transaction).
 #![recursion_limit = "256"]
 
 pub mod config;

@@ -26,7 +26,7 @@ pub struct HwProject {
     #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,
     /// (when, checkpoint id) of checkpoints whose backups are all gone, forgotten after the
-    /// operation-log retention (history.rs).
+    /// operation-log retention (core/logbook.rs).
     #[serde(skip)]
     pub emptied_checkpoints: Slot<std::collections::BTreeSet<(i64, String)>>,
     pub servers: Table<String, Server>,

@@ -1,4 +1,4 @@
-//! What happens when Tencent async work completes (see timing.rs for when).
+//! What happens when Tencent async work completes (see core/timing.rs for when).
 
 use super::model::{state, Disk, TcRegion, TcWork};
 use crate::config::Config;

@@ -1,4 +1,4 @@
-//! What happens when UCloudStack async work completes (see timing.rs for when).
+//! What happens when UCloudStack async work completes (see core/timing.rs for when).
 
 use super::model::{disk_status, snapshot_status, UcsWork};
 use crate::ucloudstack::World;

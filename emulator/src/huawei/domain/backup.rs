@@ -314,7 +314,7 @@ fn launch_backups(ctx: &mut Ctx<'_>, run: &Run<'_>, started: Vec<(String, String
 
 /// Remove a backup with its per-disk children (and its shares). A checkpoint whose backups
 /// are all gone at `at` is kept for the operation-log retention, then forgotten
-/// (history.rs): otherwise every policy run would leave a record behind for good.
+/// (core/logbook.rs): otherwise every policy run would leave a record behind for good.
 pub fn remove_backup(p: &mut HwProject, id: &str, at: i64) {
     if let Some(b) = p.backups.remove(id) {
         for c in &b.children {
