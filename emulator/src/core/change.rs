@@ -148,15 +148,24 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         self.journal.note(key, || map.get(key).cloned());
     }
 
+    /// Record the entry at `key` if there is one; whether there is.
+    fn note_present<Q>(&mut self, key: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let Some((k, _)) = self.map.get_key_value(key) else { return false };
+        let k = k.clone();
+        self.note(&k);
+        true
+    }
+
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let (k, _) = self.map.get_key_value(key)?;
-        let k = k.clone();
-        self.note(&k);
-        self.map.get_mut(key)
+        self.note_present(key).then(|| self.map.get_mut(key)).flatten()
     }
 
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
@@ -169,10 +178,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let (k, _) = self.map.get_key_value(key)?;
-        let k = k.clone();
-        self.note(&k);
-        self.map.remove(key)
+        self.note_present(key).then(|| self.map.remove(key)).flatten()
     }
 
     /// The value at `key`, made with `make` when there is none.
