@@ -209,14 +209,14 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         self.map.iter_mut()
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        if current() != 0 {
-            let gone: Vec<K> = self.map.iter().filter(|(k, v)| !keep(k, &mut (*v).clone())).map(|(k, _)| k.clone()).collect();
-            for k in &gone {
-                self.note(k);
-            }
+    /// Keep the entries `keep` says yes to (it only looks: a change to a value goes through
+    /// `get_mut`). What goes is recorded first, and nothing else is copied.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
+        let gone: Vec<K> = self.map.iter().filter(|(k, v)| !keep(k, v)).map(|(k, _)| k.clone()).collect();
+        for k in &gone {
+            self.note(k);
+            self.map.remove(k);
         }
-        self.map.retain(keep);
     }
 
     pub fn clear(&mut self) {
