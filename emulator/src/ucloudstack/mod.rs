@@ -12,6 +12,7 @@ pub mod error;
 pub mod jobs;
 pub mod model;
 pub mod protocol;
+pub mod render;
 pub mod seed;
 pub mod sign;
 pub mod snapshots;
