@@ -74,55 +74,11 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8
         ("GET", "/_cloudtwin/clock") => ok(clock_view(twin)),
         ("POST", "/_cloudtwin/clock") => set_clock(twin, body),
         ("GET", "/_cloudtwin/timing") => ok(json!(twin.state.lock().world.timing)),
-        ("POST", "/_cloudtwin/timing") => {
-            let v = match parse(body) {
-                Ok(v) => v,
-                Err(r) => return *r,
-            };
-            let policy: TimingPolicy = match serde_json::from_value(v) {
-                Ok(p) => p,
-                Err(e) => {
-                    return bad(format!(
-                    "{e}; expected {{\"policy\": \"realistic\"|\"immediate\"|\"duration\"|\"reads\"|\"manual\", ...}}"
-                ))
-                }
-            };
-            if let Err(e) = policy.validate() {
-                return bad(e);
-            }
-            let _ = twin.change(|st| Ok::<_, ()>(st.world.timing = policy));
-            ok(json!(policy))
-        }
+        ("POST", "/_cloudtwin/timing") => set_timing(twin, body),
         ("GET", "/_cloudtwin/jobs") => {
             ok(view(twin, |st| json!({"jobs": st.world.books.jobs})))
         }
-        ("POST", "/_cloudtwin/jobs/complete") => {
-            let v = match parse(body) {
-                Ok(v) => v,
-                Err(r) => return *r,
-            };
-            let target = match v.get("target") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => return bad("target must be a resource id string"),
-            };
-            // `ids`: only these jobs (what one client started, e.g. a conformance scenario).
-            let ids = match v.get("ids") {
-                None | Some(Value::Null) => None,
-                Some(Value::Array(a)) if a.len() <= 10_000 && a.iter().all(Value::is_u64) => {
-                    Some(a.iter().filter_map(Value::as_u64).collect::<Vec<u64>>())
-                }
-                Some(_) => return bad("ids must be a list of at most 10000 job ids"),
-            };
-            let now = twin.clock.now_ms();
-            let n = twin.change(|st| {
-                Ok::<_, ()>(st.world.force_complete(&twin.cfg, now, &|j| {
-                    target.as_deref().is_none_or(|t| j.work.target() == t)
-                        && ids.as_ref().is_none_or(|ids| ids.contains(&j.id))
-                }))
-            });
-            ok(json!({"completed": n.unwrap_or(0)}))
-        }
+        ("POST", "/_cloudtwin/jobs/complete") => complete_jobs(twin, body),
         ("GET", "/_cloudtwin/state") => {
             let world = view(twin, |st| json!(st.world));
             ok(json!({"clock": clock_view(twin), "world": world}))
@@ -150,6 +106,55 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8
         }
         _ => reply(StatusCode::NOT_FOUND, json!({"error": format!("no control endpoint at {path}")})),
     }
+}
+
+/// A new timing policy: `{"policy": "realistic"|"immediate"|"duration"|"reads"|"manual", ...}`.
+fn set_timing(twin: &Twin, body: &[u8]) -> Answer {
+    let v = match parse(body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let policy: TimingPolicy = match serde_json::from_value(v) {
+        Ok(p) => p,
+        Err(e) => {
+            return bad(format!(
+                "{e}; expected {{\"policy\": \"realistic\"|\"immediate\"|\"duration\"|\"reads\"|\"manual\", ...}}"
+            ))
+        }
+    };
+    if let Err(e) = policy.validate() {
+        return bad(e);
+    }
+    let _ = twin.change(|st| Ok::<_, ()>(st.world.timing = policy));
+    ok(json!(policy))
+}
+
+/// Finish pending jobs now: all of them, or those of one `target` resource, or only the job
+/// `ids` named (what one client started, e.g. a conformance scenario).
+fn complete_jobs(twin: &Twin, body: &[u8]) -> Answer {
+    let v = match parse(body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let target = match v.get("target") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return bad("target must be a resource id string"),
+    };
+    let ids = match v.get("ids") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) if a.len() <= 10_000 && a.iter().all(Value::is_u64) => {
+            Some(a.iter().filter_map(Value::as_u64).collect::<Vec<u64>>())
+        }
+        Some(_) => return bad("ids must be a list of at most 10000 job ids"),
+    };
+    let now = twin.clock.now_ms();
+    let n = twin.change(|st| {
+        Ok::<_, ()>(st.world.force_complete(&twin.cfg, now, &|j| {
+            target.as_deref().is_none_or(|t| j.work.target() == t) && ids.as_ref().is_none_or(|ids| ids.contains(&j.id))
+        }))
+    });
+    ok(json!({"completed": n.unwrap_or(0)}))
 }
 
 /// The console-only retention of a scheduled snapshot policy: `{"Account": "default", "Region":

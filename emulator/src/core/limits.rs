@@ -150,26 +150,14 @@ pub fn check_json_with(bytes: &[u8], bounds: &Bounds) -> Result<(), Exceeded> {
         match b {
             b'"' => {
                 let start = i + 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                let len = i.min(bytes.len()) - start;
+                i = string_end(bytes, start);
                 let key = expect_key && stack.last().is_some_and(|(obj, _)| *obj);
-                let head = || String::from_utf8_lossy(&bytes[start..start + len.min(64)]).into_owned();
+                check_string_len(bytes, start..i, key, bounds)?;
                 if key {
-                    if len > bounds.name_bytes {
-                        return Err(over(Bound::NameBytes, &head()));
-                    }
                     expect_key = false;
-                } else {
-                    if len > bounds.value_bytes {
-                        return Err(over(Bound::ValueBytes, &head()));
-                    }
-                    if !value_open {
-                        new_value(&mut values)?;
-                        value_open = true;
-                    }
+                } else if !value_open {
+                    new_value(&mut values)?;
+                    value_open = true;
                 }
             }
             b'{' | b'[' => {
@@ -208,6 +196,28 @@ pub fn check_json_with(bytes: &[u8], bounds: &Bounds) -> Result<(), Exceeded> {
             }
         }
         i += 1;
+    }
+    Ok(())
+}
+
+/// Where the JSON string whose first byte is at `start` ends: at its closing quote, or past the
+/// end of the input. A backslash skips the byte after it.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while i < bytes.len() && bytes[i] != b'"' {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    i
+}
+
+/// An object key (`key`) or a string value, `bytes[text]` as sent, within its length bound.
+fn check_string_len(bytes: &[u8], text: std::ops::Range<usize>, key: bool, bounds: &Bounds) -> Result<(), Exceeded> {
+    let len = text.end.min(bytes.len()) - text.start;
+    let (bound, limit) =
+        if key { (Bound::NameBytes, bounds.name_bytes) } else { (Bound::ValueBytes, bounds.value_bytes) };
+    if len > limit {
+        let head = String::from_utf8_lossy(&bytes[text.start..text.start + len.min(64)]);
+        return Err(Exceeded::of(bounds, bound, &head));
     }
     Ok(())
 }

@@ -3,20 +3,16 @@
 //! take a snapshot of. Fields follow the guide's newer edition (the one seed 002 belongs to:
 //! CompanyID, ProjectID, no Zone); the older edition's required flags and Zone are honoured.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::error::{self as e, UcsResult};
 use super::model::{disk_status, UcsDisk, UcsWork, BOOT, DATA};
 use super::protocol::Params;
+use super::render::{self, fields};
 use super::{Ctx, Fields};
 use crate::core::clock::add_months_ms;
 
 pub const CHARGE_TYPES: &[&str] = &["Dynamic", "Month", "Year"];
-
-fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Fields {
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
 
 /// The zone a request names, or the region's first.
 fn zone(ctx: &Ctx<'_>, p: &Params<'_>) -> String {
@@ -85,63 +81,6 @@ pub fn create_disk(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
 
 // -------------------------------------------------------------------------------- DescribeDisk
 
-/// `Disk` of the guide, in its order (with the older edition's `Zone` after `Region`).
-#[derive(Serialize)]
-pub struct DiskInfo<'a> {
-    #[serde(rename = "Region")]
-    region: &'a str,
-    #[serde(rename = "Zone")]
-    zone: &'a str,
-    #[serde(rename = "CompanyID")]
-    company_id: i64,
-    #[serde(rename = "Email")]
-    email: &'a str,
-    #[serde(rename = "Name")]
-    name: &'a str,
-    #[serde(rename = "Remark")]
-    remark: &'a str,
-    #[serde(rename = "ChargeType")]
-    charge_type: &'a str,
-    #[serde(rename = "ProjectID")]
-    project_id: &'a str,
-    #[serde(rename = "ProjectName")]
-    project_name: &'a str,
-    #[serde(rename = "DiskID")]
-    disk_id: &'a str,
-    #[serde(rename = "DiskType")]
-    disk_type: &'a str,
-    #[serde(rename = "Size")]
-    size: i64,
-    #[serde(rename = "Drive")]
-    drive: &'a str,
-    #[serde(rename = "DiskStatus")]
-    disk_status: &'a str,
-    #[serde(rename = "DisableQoS")]
-    disable_qos: bool,
-    #[serde(rename = "IOPS")]
-    iops: i64,
-    #[serde(rename = "Bandwidth")]
-    bandwidth: i64,
-    #[serde(rename = "SetType")]
-    set_type: &'a str,
-    #[serde(rename = "SetAlias")]
-    set_alias: &'a str,
-    #[serde(rename = "SetArch")]
-    set_arch: &'a str,
-    #[serde(rename = "AttachResourceID")]
-    attach_resource_id: &'a str,
-    #[serde(rename = "AttachResourceName")]
-    attach_resource_name: &'a str,
-    #[serde(rename = "AttachResourceType")]
-    attach_resource_type: &'a str,
-    /// Unix seconds.
-    #[serde(rename = "CreateTime")]
-    create_time: i64,
-    /// Unix seconds; 0 for Dynamic (hourly) disks, which do not expire.
-    #[serde(rename = "ExpireTime")]
-    expire_time: i64,
-}
-
 pub fn describe_disk(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
     let (offset, limit) = p.paging()?;
     let ids = p.list("DiskIDs")?;
@@ -167,43 +106,9 @@ pub fn describe_disk(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
         .collect();
     hits.sort_by_key(|d| std::cmp::Reverse((d.created_ms, d.seq)));
     let total = hits.len();
-    let infos: Vec<DiskInfo> = hits
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|d| {
-            let spec = ctx.cfg.ucloudstack.set_type(&d.set_type);
-            let vm = d.attached_to.as_deref().and_then(|v| store.vms.get(v));
-            DiskInfo {
-                region: ctx.region,
-                zone: &d.zone,
-                company_id: ctx.user.company_id,
-                email: &ctx.user.email,
-                name: &d.name,
-                remark: &d.remark,
-                charge_type: &d.charge_type,
-                project_id: &d.project_id,
-                project_name: ctx.project_name(&d.project_id),
-                disk_id: &d.disk_id,
-                disk_type: &d.disk_type,
-                size: d.size,
-                drive: &d.drive,
-                disk_status: &d.status,
-                disable_qos: false,
-                iops: spec.map_or(0, |s| s.iops),
-                bandwidth: spec.map_or(0, |s| s.bandwidth),
-                set_type: &d.set_type,
-                set_alias: spec.map_or("", |s| s.alias.as_str()),
-                set_arch: spec.map_or("", |s| s.arch.as_str()),
-                attach_resource_id: d.attached_to.as_deref().unwrap_or(""),
-                attach_resource_name: vm.map_or("", |v| v.name.as_str()),
-                attach_resource_type: if d.attached_to.is_some() { "VM" } else { "" },
-                create_time: d.created_ms.div_euclid(1000),
-                expire_time: d.expire_ms.map_or(0, |t| t.div_euclid(1000)),
-            }
-        })
-        .collect();
-    Ok(fields([("TotalCount", Value::from(total)), ("Infos", serde_json::to_value(&infos).unwrap_or(Value::Null))]))
+    let infos: Vec<render::DiskInfo> =
+        hits.into_iter().skip(offset).take(limit).map(|d| render::disk(ctx, store, d)).collect();
+    Ok(render::page(total, &infos))
 }
 
 // ---------------------------------------------------------------------------------- DeleteDisk

@@ -4,7 +4,7 @@
 //!
 //! protocol.rs turns any of the three transports into one flat parameter map; sign.rs checks the
 //! SHA-1 signature; actions.rs is the operation table; disks.rs and snapshots.rs are the
-//! handlers, which change the model (model.rs) through `Ctx`.
+//! handlers, which change the model (model.rs) through `Ctx` and answer through render.rs.
 
 pub mod actions;
 pub mod disks;
@@ -12,6 +12,7 @@ pub mod error;
 pub mod jobs;
 pub mod model;
 pub mod protocol;
+pub mod render;
 pub mod seed;
 pub mod sign;
 pub mod snapshots;

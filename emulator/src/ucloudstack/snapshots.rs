@@ -1,12 +1,12 @@
 //! The snapshot actions of seed 002: CreateSnapshot, DescribeSnapshot, RollbackSnapshot and
 //! DeleteSnapshot.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::error::{self as e, UcsResult};
 use super::model::{disk_status, snapshot_status, UcsDisk, UcsSnapshot, UcsWork, VM_STOPPED};
 use super::protocol::Params;
+use super::render::{self, fields};
 use super::{Ctx, Fields};
 
 /// `Name`: the seed gives no limit; the API guide (v1.16) limits it to 30 characters.
@@ -14,10 +14,6 @@ pub const NAME_MAX: usize = 30;
 /// `Remark`: "限制字符长度100".
 pub const REMARK_MAX: usize = 100;
 pub const TYPES: &[&str] = &["Manual", "Automatic"];
-
-fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Fields {
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
 
 fn disk<'s>(ctx: &'s mut Ctx<'_>, id: &str) -> UcsResult<&'s UcsDisk> {
     ctx.store().disks.get(id).ok_or_else(|| e::disk_not_found(id))
@@ -66,46 +62,6 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
 
 // ---------------------------------------------------------------------------- DescribeSnapshot
 
-/// `SnapshotInfo`, every field of seed 002 in its order.
-#[derive(Serialize)]
-pub struct SnapshotInfo<'a> {
-    #[serde(rename = "Region")]
-    region: &'a str,
-    #[serde(rename = "Name")]
-    name: &'a str,
-    #[serde(rename = "Remark")]
-    remark: &'a str,
-    #[serde(rename = "CompanyID")]
-    company_id: i64,
-    #[serde(rename = "ProjectID")]
-    project_id: &'a str,
-    #[serde(rename = "ProjectName")]
-    project_name: &'a str,
-    #[serde(rename = "SnapshotID")]
-    snapshot_id: &'a str,
-    #[serde(rename = "SnapshotStatus")]
-    snapshot_status: &'a str,
-    #[serde(rename = "Type")]
-    kind: &'a str,
-    #[serde(rename = "DiskID")]
-    disk_id: &'a str,
-    #[serde(rename = "DiskType")]
-    disk_type: &'a str,
-    #[serde(rename = "DiskAttachResourceID")]
-    disk_attach_resource_id: &'a str,
-    #[serde(rename = "DiskAttachResourceType")]
-    disk_attach_resource_type: &'a str,
-    /// Unix seconds.
-    #[serde(rename = "CreateTime")]
-    create_time: i64,
-    /// GB, the disk's size when the snapshot was taken.
-    #[serde(rename = "SnapshotSize")]
-    snapshot_size: i64,
-    /// The seed types it `int`; an e-mail address is a string, so it is printed as one.
-    #[serde(rename = "Email")]
-    email: &'a str,
-}
-
 fn matches_keyword(s: &UcsSnapshot, keyword: &str) -> bool {
     let k = keyword.to_lowercase();
     s.name.to_lowercase().contains(&k) || s.snapshot_id.to_lowercase().contains(&k)
@@ -130,33 +86,9 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
     // Newest first, as the console lists them.
     hits.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
     let total = hits.len();
-    let infos: Vec<SnapshotInfo> = hits
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|s| {
-            let attached = store.disks.get(&s.disk_id).and_then(|d| d.attached_to.as_deref());
-            SnapshotInfo {
-                region: ctx.region,
-                name: &s.name,
-                remark: &s.remark,
-                company_id: ctx.user.company_id,
-                project_id: &s.project_id,
-                project_name: ctx.project_name(&s.project_id),
-                snapshot_id: &s.snapshot_id,
-                snapshot_status: &s.status,
-                kind: &s.kind,
-                disk_id: &s.disk_id,
-                disk_type: &s.disk_type,
-                disk_attach_resource_id: attached.unwrap_or(""),
-                disk_attach_resource_type: if attached.is_some() { "VM" } else { "" },
-                create_time: s.created_ms.div_euclid(1000),
-                snapshot_size: s.size,
-                email: &ctx.user.email,
-            }
-        })
-        .collect();
-    Ok(fields([("TotalCount", Value::from(total)), ("Infos", serde_json::to_value(&infos).unwrap_or(Value::Null))]))
+    let infos: Vec<render::SnapshotInfo> =
+        hits.into_iter().skip(offset).take(limit).map(|s| render::snapshot(ctx, store, s)).collect();
+    Ok(render::page(total, &infos))
 }
 
 // ---------------------------------------------------------------------------- RollbackSnapshot
