@@ -85,7 +85,6 @@ fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -
     resp
 }
 
-
 /// The largest body a request of `family` may carry.
 fn body_limit(family: Family, headers: &HeaderMap) -> usize {
     match family {
@@ -171,7 +170,8 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     } else {
         body::Received::empty()
     };
-    let req = HttpIn { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &received.bytes };
+    let req =
+        HttpIn { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &received.bytes };
     match family {
         Family::Control => respond(crate::control::handle(&app.twin, &parts.method, &path, &query, &received.bytes)),
         Family::Tencent => respond(tencent::handle(&app.twin, app.auth, &req)),

@@ -6,8 +6,8 @@
 #![recursion_limit = "256"]
 
 pub mod config;
-pub mod core;
 pub mod control;
+pub mod core;
 pub mod edge;
 pub mod gateway;
 pub mod huawei;
@@ -27,15 +27,14 @@ pub use crate::core::{clock, ids, limits, ratelimit, record, timing};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use crate::core::auth::AuthMode;
+pub use crate::core::record::RequestRecord;
 pub use config::Config;
 pub use control::operations;
-pub use crate::core::auth::AuthMode;
 pub use edge::App;
 pub use inventory::Inventory;
-pub use crate::core::record::RequestRecord;
 pub use server::{ServerOptions, Shutdown};
 pub use world::Twin;
-
 
 /// A twin serving on a bound listener.
 pub struct Running {

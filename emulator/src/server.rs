@@ -32,8 +32,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower_service::Service;
 
-use crate::edge::{self, Family};
 use crate::core::record::{self, RequestRecord};
+use crate::edge::{self, Family};
 
 /// The connection-level settings of the server loop.
 #[derive(Clone)]

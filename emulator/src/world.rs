@@ -150,11 +150,7 @@ impl World {
 
     /// The part of the world UCloudStack works on.
     pub fn ucloudstack_part(&mut self) -> ucloudstack::World<'_> {
-        ucloudstack::World {
-            ucloudstack: &mut self.ucloudstack,
-            timing: self.timing,
-            jobs: &mut self.books,
-        }
+        ucloudstack::World { ucloudstack: &mut self.ucloudstack, timing: self.timing, jobs: &mut self.books }
     }
 
     /// Put back everything request `epoch` changed (change.rs): every table of every region and
@@ -193,9 +189,15 @@ impl World {
         let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
         let scope = Scope::of(&job, done_at);
         match job.work {
-            Work::Tencent(w) => tencent::jobs::finish(&mut self.tencent_part(), cfg, &job.account, &job.region, w, done_at),
-            Work::Huawei(w) => huawei::jobs::finish(&mut self.huawei_part(), cfg, &job.account, &job.region, w, done_at),
-            Work::UCloudStack(w) => ucloudstack::jobs::finish(&mut self.ucloudstack_part(), &job.account, &job.region, w),
+            Work::Tencent(w) => {
+                tencent::jobs::finish(&mut self.tencent_part(), cfg, &job.account, &job.region, w, done_at)
+            }
+            Work::Huawei(w) => {
+                huawei::jobs::finish(&mut self.huawei_part(), cfg, &job.account, &job.region, w, done_at)
+            }
+            Work::UCloudStack(w) => {
+                ucloudstack::jobs::finish(&mut self.ucloudstack_part(), &job.account, &job.region, w)
+            }
         }
         scope
     }

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-
 pub const DEFAULT_AK: &str = "CLOUDTWINEXAMPLEAK00";
 pub const DEFAULT_SK: &str = "cloudtwinEXAMPLEsecretaccesskey0000000000";
 pub const DEFAULT_PROJECT: &str = "0123456789abcdef0123456789abcdef";

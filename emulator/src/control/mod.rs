@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use crate::core::http::Answer;
 use crate::core::queue::JobWork;
 
-use crate::world::Twin;
 use crate::core::timing::TimingPolicy;
+use crate::world::Twin;
 
 fn reply(status: StatusCode, body: Value) -> Answer {
     Answer::json(status.as_u16(), serde_json::to_vec(&body).unwrap_or_default())
@@ -75,9 +75,7 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8
         ("POST", "/_cloudtwin/clock") => set_clock(twin, body),
         ("GET", "/_cloudtwin/timing") => ok(json!(twin.state.lock().world.timing)),
         ("POST", "/_cloudtwin/timing") => set_timing(twin, body),
-        ("GET", "/_cloudtwin/jobs") => {
-            ok(view(twin, |st| json!({"jobs": st.world.books.jobs})))
-        }
+        ("GET", "/_cloudtwin/jobs") => ok(view(twin, |st| json!({"jobs": st.world.books.jobs}))),
         ("POST", "/_cloudtwin/jobs/complete") => complete_jobs(twin, body),
         ("GET", "/_cloudtwin/state") => {
             let world = view(twin, |st| json!(st.world));

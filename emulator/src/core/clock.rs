@@ -82,20 +82,16 @@ impl Clock {
     }
 }
 
-
 /// A unix time in milliseconds as a UTC date-time (the epoch for one out of range).
 pub fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_else(|| Utc.timestamp_opt(0, 0).unwrap())
 }
-
-
 
 /// `YYYY-MM-DDTHH:MM:SS+00:00` (Tencent `Timestamp ISO8601`).
 pub fn iso8601_utc(ms: i64) -> String {
     let d = at(ms);
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
 }
-
 
 /// Parse an ISO-8601 timestamp with an offset into unix milliseconds.
 pub fn parse_iso8601(s: &str) -> Option<i64> {
@@ -132,6 +128,4 @@ mod tests {
         assert_eq!(c.now_secs(), 5);
         assert_eq!(c.mode(), ClockMode::Manual);
     }
-
-
 }

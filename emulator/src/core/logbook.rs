@@ -170,7 +170,9 @@ pub mod by_key {
         s.collect_map(book.entries.iter())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, V: Entry + Clone + Deserialize<'de>>(d: D) -> Result<LogBook<V>, D::Error>
+    pub fn deserialize<'de, D: Deserializer<'de>, V: Entry + Clone + Deserialize<'de>>(
+        d: D,
+    ) -> Result<LogBook<V>, D::Error>
     where
         V::Key: Deserialize<'de>,
     {
@@ -181,7 +183,6 @@ pub mod by_key {
         Ok(book)
     }
 }
-
 
 #[cfg(test)]
 mod tests {

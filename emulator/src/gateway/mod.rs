@@ -21,13 +21,13 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::config::{Config, TenantError};
-use crate::core::ids::IdGen;
-use crate::tencent::params::Params;
-use crate::tencent::{self, Ctx};
 use crate::core::http::{Answer, HttpIn};
-use crate::core::txn::{self, Access, Family};
+use crate::core::ids::IdGen;
 use crate::core::ratelimit::Limiter;
+use crate::core::txn::{self, Access, Family};
+use crate::tencent::params::Params;
 use crate::tencent::World;
+use crate::tencent::{self, Ctx};
 use crate::twin::Twin;
 use endpoints::{Endpoint, RegionRule};
 use envelope::{GwError, GwResult};

@@ -27,16 +27,16 @@ use axum::http::Method;
 use serde_json::{json, Value};
 
 use crate::config::{AuthMode, Config};
+use crate::core::http::Answer;
 use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
-use crate::core::http::Answer;
 use crate::core::txn::{self, Access, Family};
 use crate::twin::Twin;
-use tokens::TokenBook;
 use body::Query;
 use error::{HwError, HwResult};
 use model::{HwProject, HwWork, OpLog};
 use protocol::HttpIn;
+use tokens::TokenBook;
 
 pub use world::World;
 
@@ -257,7 +257,9 @@ impl<S: Host> Family<S> for Huawei<'_, '_, S> {
 
     fn run(&self, st: &mut S, route: &Route, now: i64) -> HwResult<Done> {
         match route {
-            Route::Iam(r) => iam::serve(&self.twin.cfg, &mut st.huawei().0, self.auth, now, self.req, *r).map(Done::Iam),
+            Route::Iam(r) => {
+                iam::serve(&self.twin.cfg, &mut st.huawei().0, self.auth, now, self.req, *r).map(Done::Iam)
+            }
             Route::Cbr { op, params, path_project } => self.run_cbr(st, op, params, path_project.as_deref(), now),
         }
     }

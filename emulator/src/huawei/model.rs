@@ -552,7 +552,20 @@ impl Entry for OpLog {
 impl Undo for HwProject {
     // Named one by one so that a new field does not compile until it is rolled back too.
     fn undo(&mut self, epoch: u64) {
-        let HwProject { vaults, policies, backups, checkpoints, oplogs, emptied_checkpoints, servers, volumes, agents, migration, members, org_policies } = self;
+        let HwProject {
+            vaults,
+            policies,
+            backups,
+            checkpoints,
+            oplogs,
+            emptied_checkpoints,
+            servers,
+            volumes,
+            agents,
+            migration,
+            members,
+            org_policies,
+        } = self;
         vaults.undo(epoch);
         policies.undo(epoch);
         backups.undo(epoch);
@@ -580,7 +593,8 @@ impl HwProject {
     fn forget_emptied_checkpoints(&mut self, cutoff_ms: i64) {
         while self.emptied_checkpoints.first().is_some_and(|(at, _)| *at < cutoff_ms) {
             let (_, id) = self.emptied_checkpoints.get_mut().pop_first().expect("just seen");
-            let empty = self.checkpoints.get(&id).is_some_and(|c| c.backups.iter().all(|b| !self.backups.contains_key(b)));
+            let empty =
+                self.checkpoints.get(&id).is_some_and(|c| c.backups.iter().all(|b| !self.backups.contains_key(b)));
             if empty {
                 self.checkpoints.remove(&id);
             }

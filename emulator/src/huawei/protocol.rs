@@ -8,8 +8,8 @@ use axum::http::HeaderMap;
 use super::error::{Apigw0301, Bs1015, HwError, HwResult};
 use super::settings::{by_ak, project_owner};
 use super::sign;
-use crate::config::{AuthMode, Config};
 use super::tokens::TokenBook;
+use crate::config::{AuthMode, Config};
 
 /// AK/SK requests carry at most 12 MB of body (larger needs token authentication); token
 /// requests may be larger (the doc names no bound, the twin keeps one).

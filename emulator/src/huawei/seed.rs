@@ -3,9 +3,9 @@
 
 use super::model::{Server, Tag, Volume};
 use crate::config::Config;
-pub use crate::inventory::{HuaweiSeed, SeedServer, SeedTag, SeedVolume};
-use crate::inventory::Inventory;
 use crate::huawei::World;
+use crate::inventory::Inventory;
+pub use crate::inventory::{HuaweiSeed, SeedServer, SeedTag, SeedVolume};
 
 pub fn add_server(world: &mut World, project: &str, s: &SeedServer, now_ms: i64) {
     let p = world.huawei.entry(project.to_string()).or_default();

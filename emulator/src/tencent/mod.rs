@@ -27,9 +27,9 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::config::{AuthMode, Config};
+use crate::core::http::Answer;
 use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
-use crate::core::http::Answer;
 use crate::core::txn::{self, Access, Family};
 use crate::twin::Twin;
 use error::{TcError, TcResult};

@@ -6,9 +6,9 @@ use super::model::{
     state, AdvancedRetention, AutoSnapshotPolicy, Disk, DiskBackup, DiskOpLog, Schedule, Snapshot, SnapshotOpLog, Tag,
     TcRegion, PREPAID, PRIVATE_SNAPSHOT, SHARED_SNAPSHOT,
 };
+use crate::config::{Config, DiskTypeSpec};
 use crate::core::clock::iso8601_utc;
 use crate::tencent::time::{iso_date, tc_timestamp};
-use crate::config::{Config, DiskTypeSpec};
 use crate::tencent::World;
 
 const DAY_MS: i64 = 86_400_000;

@@ -23,9 +23,9 @@ use std::cell::RefCell;
 use serde_json::{Map, Value};
 
 use crate::config::{AuthMode, Config, UcsAccount};
+use crate::core::http::Answer;
 use crate::core::ids::IdGen;
 use crate::core::timing::{Gate, TimingPolicy};
-use crate::core::http::Answer;
 use crate::core::txn::{self, Access, Family};
 use crate::twin::Twin;
 use error::{self as e, UcsError, UcsResult};
@@ -149,16 +149,7 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
         let region = p.req("Region")?;
         let (mut world, ids) = st.ucloudstack();
         let timing = world.timing;
-        let mut ctx = Ctx {
-            cfg,
-            world: &mut world,
-            ids,
-            timing,
-            now,
-            account: &user.account,
-            region,
-            user,
-        };
+        let mut ctx = Ctx { cfg, world: &mut world, ids, timing, now, account: &user.account, region, user };
         (act.handler)(&mut ctx, &p)
     }
 

@@ -232,7 +232,9 @@ mod tests {
         assert_eq!(r.unwrap_err().ret_code, e::PARAMS_NOT_AVAILABLE);
         let r = decode(&HttpIn { method: &Method::PUT, path: "/api", query: "", headers: &h, body: b"" });
         assert_eq!(r.unwrap_err().ret_code, e::PARAMS_NOT_AVAILABLE);
-        let r = decode(&HttpIn { method: &Method::POST, path: "/api", query: "Action=X", headers: &h, body: b"Region=cn" }).unwrap();
+        let r =
+            decode(&HttpIn { method: &Method::POST, path: "/api", query: "Action=X", headers: &h, body: b"Region=cn" })
+                .unwrap();
         assert_eq!(r.len(), 2);
     }
 }

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::core::timing::Gate;
 use crate::huawei::domain::capacity::grow_to_fit;
 use crate::huawei::domain::task::{describe_task, end_task, launch, set_protect_status, take_fault, FAULT};
 use crate::huawei::domain::{capacity, vault};
@@ -13,7 +14,6 @@ use crate::huawei::model::{
 };
 use crate::huawei::model::{TYPE_SERVER, TYPE_VOLUME};
 use crate::huawei::Ctx;
-use crate::core::timing::Gate;
 use crate::huawei::World;
 
 /// What CreateCheckpoint or a policy run backs up.

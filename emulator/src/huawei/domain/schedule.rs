@@ -2,12 +2,12 @@
 //! and firing it (a backup of every bound vault, or a replication of its new backups).
 
 use crate::config::Config;
-use crate::huawei::domain::{backup, replication, vault};
-use crate::huawei::model::{HwWork, Policy};
-use crate::huawei::{rrule, settings, Ctx};
 use crate::core::ids::IdGen;
 use crate::core::timing::Gate;
+use crate::huawei::domain::{backup, replication, vault};
+use crate::huawei::model::{HwWork, Policy};
 use crate::huawei::World;
+use crate::huawei::{rrule, settings, Ctx};
 
 /// (Re)plan a policy's next trigger; a disabled policy has none.
 pub fn schedule_policy(ctx: &mut Ctx<'_>, policy_id: &str) {

@@ -1,9 +1,9 @@
 //! Tasks (operation logs) of asynchronous work: queued `waiting`, then `running`, then
 //! `success` or `failed`; and the failures the control plane injects into them.
 
+use crate::core::timing::Gate;
 use crate::huawei::model::{HwProject, HwWork};
 use crate::huawei::Ctx;
-use crate::core::timing::Gate;
 use crate::huawei::World;
 
 /// Queue a task: it starts (`running`) on one gate, then `done` finishes it on another.

@@ -6,9 +6,9 @@ use chrono::TimeZone;
 use super::super::model::{state, Disk, Snapshot, TcRegion, TcWork};
 use super::retention::{prune, retention_deadline};
 use super::schedule::next_trigger;
-use crate::tencent::time::tencent_tz;
 use crate::config::Config;
 use crate::core::timing::Gate;
+use crate::tencent::time::tencent_tz;
 use crate::tencent::World;
 
 /// "Scheduled snapshots are not created" for a disk that is not in use: an elastic disk that is
@@ -68,19 +68,9 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         prune(world, &uin, account, region, &pol, disk_id, at);
     }
     for (id, log, deadline) in planned {
-        world.schedule(
-            account,
-            region,
-            Gate::new(timing, at),
-            TcWork::CreateSnapshot { snapshot_id: id.clone(), log },
-        );
+        world.schedule(account, region, Gate::new(timing, at), TcWork::CreateSnapshot { snapshot_id: id.clone(), log });
         if let Some(dl) = deadline {
-            world.schedule(
-                account,
-                region,
-                Gate::at(at, dl),
-                TcWork::ExpireSnapshot { snapshot_id: id },
-            );
+            world.schedule(account, region, Gate::at(at, dl), TcWork::ExpireSnapshot { snapshot_id: id });
         }
     }
     let store = world.tc(account, region);

@@ -2,8 +2,8 @@
 //! or the count and advanced rules applied after each trigger, and the control plane's setter.
 
 use super::super::model::{AdvancedRetention, AutoSnapshotPolicy};
-use crate::tencent::time::tencent_tz;
 use crate::retention;
+use crate::tencent::time::tencent_tz;
 use crate::tencent::World;
 
 /// When an automatic snapshot expires: never if permanent or kept by count/advanced rules,
