@@ -23,9 +23,7 @@ pub mod target;
 pub mod template;
 
 /// The scenario and snapshot files compiled in by build.rs.
-pub mod builtin {
-    include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
-}
+pub mod builtin;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

@@ -5,9 +5,11 @@
 
 mod answers;
 mod body;
+mod family;
 mod guard;
 
-use answers::{refused, unreadable};
+use answers::{refused, respond, unreadable};
+pub use family::{classify, Family};
 
 pub use body::Budget;
 pub use guard::{EdgeSettings, Refusal};
@@ -15,13 +17,12 @@ pub use guard::{EdgeSettings, Refusal};
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use axum::Router;
-use serde_json::Value;
 
 use crate::config::AuthMode;
-use crate::core::http::{Answer, HttpIn};
+use crate::core::http::HttpIn;
 use crate::world::Twin;
 use crate::{huawei, tencent};
 
@@ -46,43 +47,8 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Control,
-    Tencent,
-    Huawei,
-    Gateway,
-    UCloudStack,
-}
-
-/// Route by path first, then by the Host prefix SDKs send with a root-domain override.
-pub fn classify(path: &str, headers: &HeaderMap) -> Family {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let host = host.trim_start_matches("http://").trim_start_matches("https://");
-    if path.starts_with("/_cloudtwin/") || path == "/_cloudtwin" {
-        Family::Control
-    } else if path.starts_with("/v1/") {
-        // The gateway is multi-cloud (`/v1/<cloud>/...`): a family it lacks is its own
-        // InvalidAction, not a Tencent error.
-        Family::Gateway
-    } else if path.starts_with("/v3/") || host.starts_with("cbr.") || host.starts_with("iam.") {
-        Family::Huawei
-    } else if path == "/api" || path.starts_with("/api/") {
-        Family::UCloudStack
-    } else {
-        Family::Tencent
-    }
-}
-
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(entry).with_state(app)
-}
-
-fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut resp = (status, bytes).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    resp
 }
 
 /// The largest body a request of `family` may carry.
@@ -178,42 +144,5 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         Family::Huawei => respond(huawei::handle(&app.twin, app.auth, &req)),
         Family::Gateway => respond(crate::gateway::handle(&app.twin, &req)),
         Family::UCloudStack => respond(crate::ucloudstack::handle(&app.twin, app.auth, &req)),
-    }
-}
-
-/// One family's answer as HTTP. Tencent answers `Content-Type: application/json` exactly (the
-/// Python SDK only recognizes errors under that exact value); Huawei sends no body, and so no
-/// `Content-Type`, for 202/204.
-pub(crate) fn respond(a: Answer) -> Response {
-    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let empty = a.body.is_empty();
-    let mut resp = (status, a.body).into_response();
-    let h = resp.headers_mut();
-    if !empty {
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
-    }
-    for (name, value) in a.headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            h.insert(name, v);
-        }
-    }
-    resp
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classification() {
-        let mut h = HeaderMap::new();
-        assert_eq!(classify("/", &h), Family::Tencent);
-        assert_eq!(classify("/_cloudtwin/health", &h), Family::Control);
-        assert_eq!(classify("/v1/tencent/disk/list", &h), Family::Gateway);
-        assert_eq!(classify("/v1/aliyun/disk/list", &h), Family::Gateway);
-        assert_eq!(classify("/v3/abc/vaults", &h), Family::Huawei);
-        assert_eq!(classify("/api", &h), Family::UCloudStack);
-        h.insert(header::HOST, HeaderValue::from_static("cbr.cn-north-4.myhuaweicloud.com"));
-        assert_eq!(classify("/", &h), Family::Huawei);
     }
 }

@@ -11,7 +11,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{bad, ok, parse, reply};
+use super::reply::{bad, ok, parse, reply};
 use crate::core::http::Answer;
 use crate::huawei::model::Fault;
 use crate::huawei::seed::{self, SeedServer, SeedVolume};

@@ -2,35 +2,17 @@
 //! operation list. JSON in and out (the operation list is text, one `surface\tname` per line).
 
 mod huawei;
+mod reply;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::core::http::Answer;
 use crate::core::queue::JobWork;
+use reply::{bad, ok, parse, reply};
 
 use crate::core::timing::TimingPolicy;
 use crate::world::Twin;
-
-fn reply(status: StatusCode, body: Value) -> Answer {
-    Answer::json(status.as_u16(), serde_json::to_vec(&body).unwrap_or_default())
-}
-
-fn ok(body: Value) -> Answer {
-    reply(StatusCode::OK, body)
-}
-
-fn bad(msg: impl Into<String>) -> Answer {
-    reply(StatusCode::BAD_REQUEST, json!({"error": msg.into()}))
-}
-
-fn parse(body: &[u8]) -> Result<Value, Box<Answer>> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    crate::core::limits::check_json(body).map_err(|e| Box::new(bad(e.to_string())))?;
-    serde_json::from_slice(body).map_err(|e| Box::new(bad(format!("body is not JSON: {e}"))))
-}
 
 fn clock_view(twin: &Twin) -> Value {
     json!({"now": twin.clock.now_secs(), "now_ms": twin.clock.now_ms(), "mode": twin.clock.mode()})

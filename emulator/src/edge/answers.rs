@@ -1,14 +1,15 @@
-//! The edge's own answers — a refused Host or Origin, a body too large, broken or waiting too
-//! long for memory — each in the envelope of the family the request was for, with the codes
+//! How answers leave: `respond`, the one place where a family's `Answer` becomes HTTP, and the
+//! edge's own answers — a refused Host or Origin, a body too large, broken or waiting too long
+//! for memory — each in the envelope of the family the request was for, with the codes
 //! docs/security.md lists.
 
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
-use serde_json::json;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
 
 use super::body::BodyError;
+use super::family::Family;
 use super::guard::Refusal;
-use super::{json_response, respond, Family};
 use crate::core::http::Answer;
 use crate::gateway::envelope::GwError;
 use crate::{huawei, tencent, ucloudstack};
@@ -130,3 +131,29 @@ fn busy(family: Family) -> Response {
 
 /// UCloud's "service busy" return code: seed 002 names none, so this is the twin's choice.
 pub const BUSY_RET_CODE: i64 = 150;
+
+pub(super) fn json_response(status: StatusCode, content_type: &'static str, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut resp = (status, bytes).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
+
+/// One family's answer as HTTP. Tencent answers `Content-Type: application/json` exactly (the
+/// Python SDK only recognizes errors under that exact value); Huawei sends no body, and so no
+/// `Content-Type`, for 202/204.
+pub(crate) fn respond(a: Answer) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let empty = a.body.is_empty();
+    let mut resp = (status, a.body).into_response();
+    let h = resp.headers_mut();
+    if !empty {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    }
+    for (name, value) in a.headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    resp
+}

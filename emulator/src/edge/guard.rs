@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, Method, Uri};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::Family;
+use super::family::Family;
 pub use crate::config::EdgeSettings;
 
 // The settings are plain configuration (config.rs); what they allow is decided here.

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::envelope::{GwError, GwResult};
 use super::listing::{self, pass};
-use super::{shape, Gw, Reply};
+use super::session::{Gw, Reply};
+use super::shape;
 use crate::config::Config;
 use crate::tencent::disks::{size_range, DISK_CHARGE_PREPAID, PLACEMENT};
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID};

@@ -3,7 +3,8 @@
 //! accepts, its parameter schema and its handler. It drives dispatch and `cloudtwin operations`.
 
 use super::envelope::GwResult;
-use super::{disks as d, inspect as i, policies as a, snapshots as s, Gw, Reply};
+use super::session::{Gw, Reply};
+use super::{disks as d, inspect as i, policies as a, snapshots as s};
 use crate::tencent;
 use crate::tencent::params::{Field, Params};
 

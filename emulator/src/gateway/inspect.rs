@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use super::envelope::{GwError, GwResult};
 use super::listing::pass;
-use super::{shape, Gw, Reply};
+use super::session::{Gw, Reply};
+use super::shape;
 use crate::tencent::params::Params;
 
 pub struct GwRegion {

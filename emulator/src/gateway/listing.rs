@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::envelope::{GwError, GwResult};
-use super::Gw;
+use super::session::{Gw, Reply};
 use crate::tencent::params::Params;
 
 fn bad(msg: String) -> GwError {
@@ -107,7 +107,7 @@ pub struct Plain {
     pub shape: fn(&Value) -> Value,
 }
 
-pub fn plain(gw: &mut Gw<'_>, p: &Params, spec: &Plain) -> GwResult<super::Reply> {
+pub fn plain(gw: &mut Gw<'_>, p: &Params, spec: &Plain) -> GwResult<Reply> {
     let window = window(p, false)?;
     let mut input = pass(p, &[spec.ids, "Filters", "Order", "OrderField"]);
     default_ascending(&mut input);
@@ -119,7 +119,7 @@ pub fn plain(gw: &mut Gw<'_>, p: &Params, spec: &Plain) -> GwResult<super::Reply
             *it = (spec.shape)(it);
         }
     }
-    Ok(super::Reply::Data(Value::Object(data)))
+    Ok(Reply::Data(Value::Object(data)))
 }
 
 /// `{"TotalCount": n, "List": [...]}` of a filtered, paged list.

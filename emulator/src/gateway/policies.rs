@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use super::envelope::GwResult;
 use super::listing::{self, pass};
-use super::{shape, Gw, Reply};
+use super::session::{Gw, Reply};
+use super::shape;
 use crate::tencent::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, STR, STRS};
 use crate::tencent::policies::POLICY;
 

@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use super::envelope::{GwError, GwResult};
 use super::listing;
-use super::{shape, Gw, Reply};
+use super::session::{Gw, Reply};
+use super::shape;
 use crate::tencent::params::{opt, req, Field, Params, FILTERS, INT, STR, STRS};
 
 pub const SNAPSHOT_CREATE: &[Field] = &[req("DiskIds", STRS), req("SnapshotName", STR)];

@@ -13,7 +13,7 @@ use super::protocol::{self, HttpIn};
 use super::render;
 use crate::config::{AuthMode, Config};
 use crate::core::http::Answer;
-use crate::huawei::World;
+use crate::huawei::world::World;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -54,9 +54,9 @@ pub fn error_answer(e: &HwError, request_id: &str) -> Answer {
         serde_json::to_vec(&json!({"error": {"code": e.status, "message": e.message, "title": title}}))
             .unwrap_or_default()
     } else {
-        super::error_body(e, request_id)
+        render::error_body(e, request_id)
     };
-    super::answer(e.status, body, request_id, None)
+    render::answer(e.status, body, request_id, None)
 }
 
 type IamReply = HwResult<IamOut>;

@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::huawei::domain::{backup, organization, replication, restore, schedule, task, vault};
 use crate::huawei::model::HwWork;
-use crate::huawei::World;
+use crate::huawei::world::World;
 
 /// Bind matching resources to auto-binding vaults (the control plane calls this after adding
 /// servers and disks).

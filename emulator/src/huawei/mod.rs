@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod body;
+pub mod ctx;
 pub mod domain;
 pub mod error;
 pub mod iam;
@@ -24,20 +25,21 @@ pub mod tokens;
 pub mod world;
 
 use axum::http::Method;
-use serde_json::{json, Value};
 
 use crate::config::{AuthMode, Config};
 use crate::core::http::Answer;
 use crate::core::ids::IdGen;
-use crate::core::timing::{Gate, TimingPolicy};
 use crate::core::txn::{self, Access, Family};
 use crate::twin::Twin;
 use body::Query;
 use error::{HwError, HwResult};
-use model::{HwProject, HwWork, OpLog};
+use model::HwWork;
 use protocol::HttpIn;
 use tokens::TokenBook;
 
+pub use ctx::{Ctx, Reply, Req};
+use render::answer;
+pub use render::{error_answer, error_body};
 pub use world::World;
 
 /// What Huawei needs of the state it serves requests against (world.rs implements it).
@@ -46,126 +48,6 @@ pub trait Host: txn::Store<Env = Config> {
     fn huawei(&mut self) -> (World<'_>, &mut IdGen);
     /// The IAM tokens, for the checks made before a body is read.
     fn huawei_tokens(&self) -> &TokenBook;
-}
-
-/// What a handler works with: the world, and who is asking in which project.
-pub struct Ctx<'a> {
-    pub cfg: &'a Config,
-    pub world: &'a mut World<'a>,
-    pub ids: &'a mut IdGen,
-    pub timing: TimingPolicy,
-    pub now: i64,
-    pub account: &'a str,
-    pub project: &'a str,
-    pub region: &'a str,
-    pub user_id: &'a str,
-    pub request_id: &'a str,
-}
-
-impl Ctx<'_> {
-    pub fn proj(&mut self) -> &mut HwProject {
-        self.world.huawei.entry(self.project.to_string()).or_default()
-    }
-
-    pub fn proj_ref(&self) -> Option<&HwProject> {
-        self.world.huawei.get(self.project)
-    }
-
-    pub fn schedule(&mut self, project: &str, work: HwWork) -> u64 {
-        let gate = Gate::new(self.timing, self.now);
-        self.schedule_gate(project, gate, work)
-    }
-
-    pub fn schedule_gate(&mut self, project: &str, gate: Gate, work: HwWork) -> u64 {
-        // The job belongs to the project's owner, who may not be the caller (a share, a copy).
-        let (account, region) =
-            settings::project_owner(self.cfg, project).map_or((self.account, self.region), |(a, _, r)| (a, r));
-        self.world.schedule(account, region, gate, work)
-    }
-
-    /// A new task (operation log) in `waiting`.
-    pub fn new_oplog(&mut self, project: &str, operation_type: &str, vault: (&str, &str), extra: Value) -> String {
-        let id = self.ids.uuid();
-        let seq = self.world.next_seq();
-        let log = OpLog {
-            id: id.clone(),
-            seq,
-            operation_type: operation_type.into(),
-            status: "waiting".into(),
-            checkpoint_id: String::new(),
-            policy_id: String::new(),
-            provider_id: String::new(),
-            vault_id: vault.0.into(),
-            vault_name: vault.1.into(),
-            created_ms: self.now,
-            started_ms: None,
-            ended_ms: None,
-            updated_ms: self.now,
-            error_code: String::new(),
-            error_message: String::new(),
-            extra,
-            progress: 0,
-            request_id: format!("req-{}", self.request_id),
-            resource: None,
-        };
-        self.world.huawei.entry(project.to_string()).or_default().oplogs.insert(log);
-        id
-    }
-}
-
-/// A request as a handler sees it: path parameters by template name, the query, the body.
-pub struct Req<'a> {
-    pub params: Vec<(&'static str, String)>,
-    pub query: Query,
-    pub body: &'a [u8],
-}
-
-impl Req<'_> {
-    pub fn param(&self, name: &str) -> &str {
-        self.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
-    }
-
-    pub fn json(&self) -> HwResult<Value> {
-        body::parse(self.body)
-    }
-}
-
-/// A handler's answer: the documented success status and body (none for 202/204).
-pub struct Reply {
-    pub status: u16,
-    pub body: Option<Value>,
-}
-
-impl Reply {
-    pub fn ok(body: Value) -> HwResult<Reply> {
-        Ok(Reply { status: 200, body: Some(body) })
-    }
-
-    pub fn status(status: u16) -> HwResult<Reply> {
-        Ok(Reply { status, body: None })
-    }
-}
-
-/// Huawei's answer: the API gateway's `X-Request-Id` on every response, JSON bodies as
-/// `application/json;charset=utf8`, no body at all for 202/204, IAM's `X-Subject-Token`.
-fn answer(status: u16, body: Vec<u8>, request_id: &str, subject_token: Option<String>) -> Answer {
-    let mut a = Answer { status, content_type: "application/json;charset=utf8", headers: Vec::new(), body };
-    a.headers.push(("x-request-id", request_id.to_string()));
-    if let Some(t) = subject_token {
-        a.headers.push(("x-subject-token", t));
-    }
-    a
-}
-
-pub fn error_body(err: &HwError, request_id: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({"error_code": err.code, "error_msg": err.message, "request_id": request_id}))
-        .unwrap_or_default()
-}
-
-pub fn error_answer(e: &HwError, request_id: &str) -> Answer {
-    crate::core::record::note(|r| r.error_code = Some(e.code.to_string()));
-    tracing::debug!(status = e.status, code = e.code, message = %e.message, "huawei request failed");
-    answer(e.status, error_body(e, request_id), request_id, None)
 }
 
 fn no_such_api() -> HwError {

@@ -5,6 +5,9 @@
 
 use serde_json::{json, Map, Value};
 
+use super::error::HwError;
+use crate::core::http::Answer;
+
 use super::domain::capacity::{mb_to_gb, resource_backups, resource_size, used_mb};
 use super::model::{Agent, Migration, OrgDeployment, Server, Volume, TYPE_SERVER, TYPE_VOLUME};
 use super::model::{
@@ -761,4 +764,28 @@ pub fn policy_binding(vault_id: &str, policy_id: &str, dest: Option<&str>) -> Va
 /// ShowSummary's answer: total size and used size of the project's vaults, in GB.
 pub fn summary(size: i64, used_mb: i64) -> Value {
     json!({"size": size, "used_size": mb_to_gb(used_mb)})
+}
+
+// ---------------------------------------------------------------------------- the envelope
+
+/// Huawei's answer: the API gateway's `X-Request-Id` on every response, JSON bodies as
+/// `application/json;charset=utf8`, no body at all for 202/204, IAM's `X-Subject-Token`.
+pub fn answer(status: u16, body: Vec<u8>, request_id: &str, subject_token: Option<String>) -> Answer {
+    let mut a = Answer { status, content_type: "application/json;charset=utf8", headers: Vec::new(), body };
+    a.headers.push(("x-request-id", request_id.to_string()));
+    if let Some(t) = subject_token {
+        a.headers.push(("x-subject-token", t));
+    }
+    a
+}
+
+pub fn error_body(err: &HwError, request_id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({"error_code": err.code, "error_msg": err.message, "request_id": request_id}))
+        .unwrap_or_default()
+}
+
+pub fn error_answer(e: &HwError, request_id: &str) -> Answer {
+    crate::core::record::note(|r| r.error_code = Some(e.code.to_string()));
+    tracing::debug!(status = e.status, code = e.code, message = %e.message, "huawei request failed");
+    answer(e.status, error_body(e, request_id), request_id, None)
 }

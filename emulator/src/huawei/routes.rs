@@ -9,7 +9,8 @@ use super::api::{agents as a, projects as d};
 use super::api::{backups as b, checkpoints as c, policies as p, protectables as r, tasks as t, vaults as v};
 use super::api::{orders as o, tags as g};
 use super::api::{organization as og, sharing as s};
-use super::{Ctx, HwResult, Reply, Req};
+use super::ctx::{Ctx, Reply, Req};
+use super::error::HwResult;
 
 pub type Handler = fn(&mut Ctx<'_>, &Req<'_>) -> HwResult<Reply>;
 

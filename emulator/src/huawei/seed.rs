@@ -3,7 +3,7 @@
 
 use super::model::{Server, Tag, Volume};
 use crate::config::Config;
-use crate::huawei::World;
+use crate::huawei::world::World;
 use crate::inventory::Inventory;
 pub use crate::inventory::{HuaweiSeed, SeedServer, SeedTag, SeedVolume};
 

@@ -1,7 +1,8 @@
 //! The CBS operation table: documented action name → parameter schema and handler. It drives
 //! dispatch, `cloudtwin operations` and the coverage count; an action is listed only when it works.
 
-use super::{backups as b, disks as d, policies as a, pricing as p, snapshots as s, Action};
+use super::ctx::Action;
+use super::{backups as b, disks as d, policies as a, pricing as p, snapshots as s};
 
 /// Requests per second per account, from each action's "A maximum of N requests can be
 /// initiated per second" line (20 unless stated); enforced with `--rate-limits`.

@@ -1,12 +1,12 @@
 //! Backup points (`dbp-…`): a per-disk quota of point-in-time copies that roll back onto their
 //! own disk.
 
+use super::ctx::{Ctx, Output};
 use super::error::{self as e, TcResult};
 use super::model::{state, DiskBackup, TcWork};
 use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
 use super::query;
 use super::render::DiskView;
-use super::{Ctx, Output};
 
 fn view<'a>(ctx: &'a Ctx<'_>) -> DiskView<'a> {
     DiskView {
@@ -29,7 +29,7 @@ pub fn create_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     }
     let now = ctx.now;
     let store = ctx.store();
-    let d = super::disks::find(store, &disk_id)?.clone();
+    let d = super::disk_rules::find(store, &disk_id)?.clone();
     if d.disk_state == state::TORECYCLE || d.is_expired(now) {
         return Err(e::ResourceUnavailable_NotSupported(format!("`{disk_id}` is expired or in the recycle bin.")));
     }
@@ -144,7 +144,7 @@ pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         .get(&backup_id)
         .ok_or_else(|| e::ResourceNotFound_NotFound(format!("The backup point `{backup_id}` does not exist.")))?
         .clone();
-    let d = super::disks::find(store, &disk_id)?.clone();
+    let d = super::disk_rules::find(store, &disk_id)?.clone();
     if b.disk_id != disk_id {
         return Err(e::ResourceUnavailable_NotSupported(format!(
             "The backup point `{backup_id}` belongs to `{}`; it can only roll back onto its own disk.",
@@ -186,7 +186,7 @@ pub fn check_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<super::mode
     let quota = p.int("DiskBackupQuota").unwrap_or_default();
     let max = ctx.cfg.tencent.limits.max_backup_quota;
     let store = ctx.store();
-    let d = super::disks::find(store, &disk_id)?.clone();
+    let d = super::disk_rules::find(store, &disk_id)?.clone();
     if !(0..=max).contains(&quota) {
         return Err(e::InvalidParameter(format!("DiskBackupQuota must be between 0 and {max}; got {quota}.")));
     }

@@ -3,7 +3,7 @@
 use super::model::{state, Disk, TcRegion, TcWork};
 use crate::config::Config;
 use crate::core::timing::Gate;
-use crate::tencent::World;
+use crate::tencent::world::World;
 
 fn end_snapshot_log(store: &mut TcRegion, log: u64, at: i64) {
     store.snapshot_logs.update(&log, |l| {

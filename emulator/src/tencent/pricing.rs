@@ -1,12 +1,12 @@
 //! Price inquiries and the purchasable-configuration query. Prices are deterministic functions
 //! of the configured price table (config.rs); the documentation gives no formulas.
 
+use super::ctx::{Ctx, Output};
 use super::disks::{self, check_charge, size_range};
 use super::error::{self as e, TcResult};
 use super::model::{Disk, DATA_DISK, POSTPAID, PREPAID, SYSTEM_DISK};
 use super::params::{opt, req, Field, Params, Ty, INT, STR, STRS};
 use super::render::{self, price};
-use super::{Ctx, Output};
 
 const MONTH_MS: f64 = 30.0 * 86_400_000.0;
 

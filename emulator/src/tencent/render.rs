@@ -9,7 +9,7 @@ use super::model::{
 use crate::config::{Config, DiskTypeSpec};
 use crate::core::clock::iso8601_utc;
 use crate::tencent::time::{iso_date, tc_timestamp};
-use crate::tencent::World;
+use crate::tencent::world::World;
 
 const DAY_MS: i64 = 86_400_000;
 

@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID, SYSTEM_DISK};
-use crate::tencent::World;
+use crate::tencent::world::World;
 
 fn base_disk(id: &str, zone: &str, disk_type: &str, size: i64, now_ms: i64, seq: u64) -> Disk {
     Disk {

@@ -4,15 +4,16 @@
 
 use std::collections::BTreeSet;
 
-use super::disks::check_name;
+use super::ctx::{Ctx, Output};
+use super::disk_input::time_window;
+use super::disk_rules::{check_name, find};
 use super::error::{self as e, TcResult};
 use super::model::{state, Snapshot, SnapshotOpLog, Tag, TcRegion, TcWork, DATA_DISK, SYSTEM_DISK};
 use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS, TAGS};
 use super::query;
 use super::render::{self, DiskView};
-use super::{Ctx, Output};
 use crate::core::clock::parse_iso8601;
-use crate::tencent::World;
+use crate::tencent::world::World;
 
 pub use super::model::{PRIVATE_SNAPSHOT as PRIVATE, SHARED_SNAPSHOT as SHARED};
 
@@ -99,7 +100,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let quota = ctx.cfg.tencent.limits.snapshots_per_disk;
     let now = ctx.now;
     let store = ctx.store();
-    let d = super::disks::find(store, &disk_id)?.clone();
+    let d = find(store, &disk_id)?.clone();
     if !d.snapshot_ability {
         return Err(e::TcError::new("InvalidDisk.NotSupportSnapshot", format!("`{disk_id}` cannot take snapshots.")));
     }
@@ -288,7 +289,7 @@ pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let auto_stop = p.bool("AutoStopInstance").unwrap_or(false);
     let store = ctx.store();
     let s = store.snapshots.get(&snap_id).ok_or_else(|| not_found(&snap_id))?.clone();
-    let d = super::disks::find(store, &disk_id)?.clone();
+    let d = find(store, &disk_id)?.clone();
     if s.disk_id != disk_id {
         return Err(e::InvalidParameterValue(format!(
             "The snapshot `{snap_id}` was taken of `{}`; it can only roll back onto its own disk.",
@@ -610,7 +611,7 @@ pub fn describe_snapshot_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResu
     if ids.is_empty() {
         return Err(e::MissingParameter("The filter `snapshot-id` is required."));
     }
-    let (begin, end) = super::disks::time_window(p)?;
+    let (begin, end) = time_window(p)?;
     let set: Vec<_> = ctx
         .store()
         .snapshot_logs

@@ -2,7 +2,8 @@
 //! actions of seed 002 (the catalog) are what `cloudtwin operations` lists, the disk actions of
 //! the public API guide are there so a user can start from nothing.
 
-use super::{disks as d, snapshots as s, Handler};
+use super::ctx::Handler;
+use super::{disks as d, snapshots as s};
 
 pub struct Action {
     pub name: &'static str,

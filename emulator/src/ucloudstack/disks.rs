@@ -5,11 +5,11 @@
 
 use serde_json::Value;
 
+use super::ctx::{Ctx, Fields};
 use super::error::{self as e, UcsResult};
 use super::model::{disk_status, UcsDisk, UcsWork, BOOT, DATA};
 use super::protocol::Params;
 use super::render::{self, fields};
-use super::{Ctx, Fields};
 use crate::core::clock::add_months_ms;
 
 pub const CHARGE_TYPES: &[&str] = &["Dynamic", "Month", "Year"];

@@ -1,7 +1,7 @@
 //! What happens when UCloudStack async work completes (see core/timing.rs for when).
 
 use super::model::{disk_status, snapshot_status, UcsWork};
-use crate::ucloudstack::World;
+use crate::ucloudstack::world::World;
 
 pub fn finish(world: &mut World, account: &str, region: &str, work: UcsWork) {
     let store = world.ucs(account, region);

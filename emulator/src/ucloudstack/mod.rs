@@ -7,6 +7,7 @@
 //! handlers, which change the model (model.rs) through `Ctx` and answer through render.rs.
 
 pub mod actions;
+pub mod ctx;
 pub mod disks;
 pub mod error;
 pub mod jobs;
@@ -20,18 +21,17 @@ pub mod world;
 
 use std::cell::RefCell;
 
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use crate::config::{AuthMode, Config, UcsAccount};
 use crate::core::http::Answer;
 use crate::core::ids::IdGen;
-use crate::core::timing::{Gate, TimingPolicy};
 use crate::core::txn::{self, Access, Family};
 use crate::twin::Twin;
 use error::{self as e, UcsError, UcsResult};
-use model::{UcsRegion, UcsWork};
 use protocol::{Flat, HttpIn, Params};
 
+pub use ctx::{Ctx, Fields, Handler};
 pub use world::World;
 
 /// What UCloudStack needs of the state it serves requests against (world.rs implements it).
@@ -39,63 +39,6 @@ pub trait Host: txn::Store<Env = Config> {
     /// The UCloudStack part of the world, and the id generator.
     fn ucloudstack(&mut self) -> (World<'_>, &mut IdGen);
 }
-
-/// What a handler works with: the world, and who is asking where.
-pub struct Ctx<'a> {
-    pub cfg: &'a Config,
-    pub world: &'a mut World<'a>,
-    pub ids: &'a mut IdGen,
-    pub timing: TimingPolicy,
-    pub now: i64,
-    pub account: &'a str,
-    pub region: &'a str,
-    pub user: &'a UcsAccount,
-}
-
-impl Ctx<'_> {
-    pub fn store(&mut self) -> &mut UcsRegion {
-        self.world.ucs(self.account, self.region)
-    }
-
-    pub fn schedule(&mut self, work: UcsWork) {
-        let gate = Gate::new(self.timing, self.now);
-        self.world.schedule(self.account, self.region, gate, work);
-    }
-
-    /// A fresh `prefix-xxxxxxxx` not used by any UCloudStack resource of any account.
-    pub fn new_id(&mut self, prefix: &str) -> String {
-        loop {
-            let id = self.ids.short(prefix);
-            let taken = self
-                .world
-                .ucloudstack
-                .values()
-                .flat_map(|r| r.values())
-                .any(|s| s.disks.contains_key(&id) || s.snapshots.contains_key(&id) || s.vms.contains_key(&id));
-            if !taken {
-                return id;
-            }
-        }
-    }
-
-    /// A project of the caller, or the caller's first project when none is named.
-    pub fn project(&self, p: &Params<'_>, name: &str, default: Option<&str>) -> UcsResult<String> {
-        match p.opt(name).filter(|v| !v.is_empty()) {
-            None => Ok(default.map_or_else(|| self.user.projects[0].id.clone(), str::to_string)),
-            Some(id) if self.user.projects.iter().any(|x| x.id == id) => Ok(id.to_string()),
-            Some(id) => Err(e::invalid(name, format!("the project `{id}` does not exist"))),
-        }
-    }
-
-    pub fn project_name(&self, id: &str) -> &str {
-        self.user.projects.iter().find(|x| x.id == id).map_or("", |x| x.name.as_str())
-    }
-}
-
-/// Response fields after `Action`, `RetCode` and `Message`.
-pub type Fields = Map<String, Value>;
-
-pub type Handler = fn(&mut Ctx<'_>, &Params<'_>) -> UcsResult<Fields>;
 
 /// Serve one UCloudStack request through the request transaction: always HTTP 200 with the
 /// `<Action>Response` envelope.

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::ctx::{Ctx, Fields};
 use super::model::{UcsDisk, UcsRegion, UcsSnapshot};
-use super::{Ctx, Fields};
 
 pub fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Fields {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -3,7 +3,7 @@
 use super::model::{disk_status, UcsDisk, UcsVm, BOOT, DATA, VM_RUNNING, VM_STOPPED};
 use crate::config::Config;
 use crate::inventory::{Inventory, UcsSeedDisk};
-use crate::ucloudstack::World;
+use crate::ucloudstack::world::World;
 
 /// `/dev/vda` for the boot disk, then `/dev/vdb`, `/dev/vdc`, ... for data disks.
 pub fn drive(index: usize) -> String {

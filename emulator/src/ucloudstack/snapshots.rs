@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
+use super::ctx::{Ctx, Fields};
 use super::error::{self as e, UcsResult};
 use super::model::{disk_status, snapshot_status, UcsDisk, UcsSnapshot, UcsWork, VM_STOPPED};
 use super::protocol::Params;
 use super::render::{self, fields};
-use super::{Ctx, Fields};
 
 /// `Name`: the seed gives no limit; the API guide (v1.16) limits it to 30 characters.
 pub const NAME_MAX: usize = 30;

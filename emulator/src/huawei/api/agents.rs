@@ -7,10 +7,11 @@
 //! `OS::Native::Server`).
 
 use crate::huawei::body::Obj;
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::backup;
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Agent, AgentPath};
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 const STATUSES: &[&str] = &["normal", "abnormal", "uninstall"];
 

@@ -6,10 +6,11 @@ use serde_json::{json, Value};
 
 use crate::huawei::body::Query;
 use crate::huawei::body::{check_description, check_name, Obj};
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{backup, capacity, replication, restore, sharing as shares, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Backup, HwProject, HwWork, Member, TYPE_SERVER};
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 pub fn show_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id");

@@ -5,9 +5,10 @@ use serde_json::{json, Value};
 
 use super::vaults;
 use crate::huawei::body::{check_description, check_name, Obj};
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{backup, replication, task, vault};
 use crate::huawei::error::{self as e, HwResult};
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 pub fn create_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let body = req.json()?;

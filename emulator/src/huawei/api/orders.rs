@@ -4,10 +4,11 @@
 //! once and the order as `billing.order_id`.
 
 use crate::huawei::body::Obj;
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{billing, capacity, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::Period;
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 /// `resource_spec_code` of an order change.
 const SPEC_CODES: &[&str] = &[

@@ -20,9 +20,10 @@ use serde_json::Value;
 use super::policies;
 use crate::config::Config;
 use crate::huawei::body::{check_description, check_name, Obj};
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{HwWork, OrgDeployment, OrgPolicy};
-use crate::huawei::{render, settings, Ctx, Reply, Req};
+use crate::huawei::{render, settings};
 
 /// The caller's account (domain id, domain name), when it may manage organization policies.
 fn admin(ctx: &Ctx<'_>) -> HwResult<(String, String)> {

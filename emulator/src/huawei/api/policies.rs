@@ -2,10 +2,11 @@
 //! retention live in jobs.rs; the trigger grammar in rrule.rs.
 
 use crate::huawei::body::{check_name, Obj};
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{replication, schedule};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{OperationDefinition, Policy};
-use crate::huawei::{render, rrule, Ctx, Reply, Req};
+use crate::huawei::{render, rrule};
 
 /// "Unset" per the doc's own examples, which send `*_backups: 0` and `max_backups: -1` beside
 /// `retention_duration_days`: only values that would prune count as set when checking that

@@ -10,10 +10,11 @@ use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::huawei::body::Obj;
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::error::{self as e, HwResult};
 use crate::huawei::model::{HwWork, Migration};
+use crate::huawei::render;
 use crate::huawei::settings::{HuaweiIdentity, HwProjectCfg};
-use crate::huawei::{render, Ctx, Reply, Req};
 
 fn identity<'a>(cfg: &'a Config, account: &str) -> HwResult<&'a HuaweiIdentity> {
     cfg.accounts

@@ -3,10 +3,11 @@
 
 use serde_json::{Map, Value};
 
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::vault;
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::TYPE_SERVER;
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 const PROTECTABLE_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "workspace_v2"];
 

@@ -18,10 +18,11 @@ use serde_json::Value;
 
 use super::backups;
 use crate::huawei::body::Obj;
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{capacity, sharing as shares, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Backup, Member, TYPE_SERVER, TYPE_VOLUME};
-use crate::huawei::{render, settings, Ctx, Reply, Req};
+use crate::huawei::{render, settings};
 
 const STATUSES: &[&str] = &["accepted", "pending", "rejected"];
 const SORT_KEYS: &[&str] = &["created_at", "updated_at", "status", "id", "dest_project_id", "vault_id"];

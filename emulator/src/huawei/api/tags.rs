@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::vaults;
 use crate::huawei::body::Obj;
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{HwProject, Tag, Vault};
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 /// Keys one request may name in any tag list, whatever the per-vault limit (`tags_per_vault`,
 /// 20 in landingzone regions).

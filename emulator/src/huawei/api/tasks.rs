@@ -1,8 +1,9 @@
 //! Tasks (API 4.3): the operation logs every async action leaves behind.
 
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::error::{self as e, HwResult};
 use crate::huawei::model::OpLog;
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 const TYPES: &[&str] = &[
     "backup",

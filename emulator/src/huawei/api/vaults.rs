@@ -3,10 +3,11 @@
 use serde_json::{json, Value};
 
 use crate::huawei::body::{check_description, check_name, is_han, Obj};
+use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{backup, billing, capacity, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
-use crate::huawei::{render, Ctx, Reply, Req};
+use crate::huawei::render;
 
 pub const OBJECT_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "vmware", "rds", "file"];
 pub const RESOURCE_TYPES: &[&str] =

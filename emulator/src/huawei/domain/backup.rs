@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::core::timing::Gate;
+use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::capacity::grow_to_fit;
 use crate::huawei::domain::task::{describe_task, end_task, launch, set_protect_status, take_fault, FAULT};
 use crate::huawei::domain::{capacity, vault};
@@ -13,8 +14,7 @@ use crate::huawei::model::{
     Backup, Checkpoint, HwProject, HwWork, OpLog, Policy, Server, Skipped, Vault, VaultResource, Volume,
 };
 use crate::huawei::model::{TYPE_SERVER, TYPE_VOLUME};
-use crate::huawei::Ctx;
-use crate::huawei::World;
+use crate::huawei::world::World;
 
 /// What CreateCheckpoint or a policy run backs up.
 pub struct Plan {

@@ -1,8 +1,8 @@
 //! Billing: the CBC orders a prepaid vault is bought and changed through.
 
+use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::vault;
 use crate::huawei::error::HwResult;
-use crate::huawei::Ctx;
 
 /// A new CBC order id in the examples' form, `CS2305291628MSG5A`: `CS`, the UTC minute it was
 /// placed (`yyMMddHHmm`) and five random characters.

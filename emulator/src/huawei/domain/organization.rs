@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::huawei::domain::schedule;
 use crate::huawei::model::{OrgDeployment, OrgPolicy, Policy};
-use crate::huawei::World;
+use crate::huawei::world::World;
 
 /// The job: deploy the policy as it now reads into every project in scope (or, when deleting,
 /// remove the deployed policies and the organization policy).

@@ -3,14 +3,15 @@
 
 use serde_json::json;
 
+use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::backup::get;
 use crate::huawei::domain::capacity::grow_to_fit;
 use crate::huawei::domain::task::{end_task, take_fault, FAULT};
 use crate::huawei::domain::{capacity, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Backup, Checkpoint, HwProject, HwWork, ReplicationRecord, TYPE_SERVER};
-use crate::huawei::World;
-use crate::huawei::{settings, Ctx};
+use crate::huawei::settings;
+use crate::huawei::world::World;
 
 /// A replication task ends: the source's record reads success (or fail, on an injected
 /// failure) and, on success, the copy lands in the destination vault if it is still there.

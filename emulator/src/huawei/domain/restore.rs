@@ -2,13 +2,13 @@
 
 use serde_json::json;
 
+use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::backup::{busy, get};
 use crate::huawei::domain::task::{describe_task, end_task, launch, set_protect_status, take_fault, FAULT};
 use crate::huawei::domain::vault;
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Backup, HwProject, HwWork, TYPE_SERVER};
-use crate::huawei::Ctx;
-use crate::huawei::World;
+use crate::huawei::world::World;
 
 /// Where RestoreBackup puts a backup back: the ids the request names, and for a server
 /// backup which disk backup goes to which volume.

@@ -4,10 +4,11 @@
 use crate::config::Config;
 use crate::core::ids::IdGen;
 use crate::core::timing::Gate;
+use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::{backup, replication, vault};
 use crate::huawei::model::{HwWork, Policy};
-use crate::huawei::World;
-use crate::huawei::{rrule, settings, Ctx};
+use crate::huawei::world::World;
+use crate::huawei::{rrule, settings};
 
 /// (Re)plan a policy's next trigger; a disabled policy has none.
 pub fn schedule_policy(ctx: &mut Ctx<'_>, policy_id: &str) {

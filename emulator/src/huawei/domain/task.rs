@@ -2,9 +2,9 @@
 //! `success` or `failed`; and the failures the control plane injects into them.
 
 use crate::core::timing::Gate;
+use crate::huawei::ctx::Ctx;
 use crate::huawei::model::{HwProject, HwWork};
-use crate::huawei::Ctx;
-use crate::huawei::World;
+use crate::huawei::world::World;
 
 /// Queue a task: it starts (`running`) on one gate, then `done` finishes it on another.
 pub fn launch(ctx: &mut Ctx<'_>, project: &str, oplog: &str, done: HwWork) {

@@ -4,11 +4,11 @@
 use crate::huawei::domain::{capacity, sharing, task};
 use serde_json::json;
 
+use crate::huawei::ctx::Ctx;
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{HwProject, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
 use crate::huawei::model::{PROVIDER_DISK, PROVIDER_SERVER, PROVIDER_TURBO, PROVIDER_VMWARE};
-use crate::huawei::Ctx;
-use crate::huawei::World;
+use crate::huawei::world::World;
 
 /// Bind every unbound resource whose tags match an auto-binding vault's rules (a resource
 /// matches when it carries every rule tag; no rules match every resource of the vault's type).

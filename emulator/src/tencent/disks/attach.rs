@@ -1,12 +1,12 @@
 //! AttachDisks and DetachDisks: every disk is checked (`check_attachable`, `check_detachable`)
 //! before any changes state; the state change ends when the scheduled job finishes.
 
+use super::super::ctx::{Ctx, Output};
+use super::super::disk_input::at_most;
+use super::super::disk_rules::{instance_takes_disks, not_found};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{state, Disk, TcWork, POSTPAID, SYSTEM_DISK};
 use super::super::params::{opt, req, Field, Params, BOOL, STR, STRS};
-use super::super::{Ctx, Output};
-use super::input::at_most;
-use super::rules::{instance_takes_disks, not_found};
 use crate::inventory::SeedInstance;
 
 pub const ATTACH_DISKS: &[Field] =

@@ -1,12 +1,12 @@
 //! CreateDisks: the request is checked step by step (in the order the cloud reports errors) into
 //! a `NewDisks` plan, then each disk is built from the plan and its creation job scheduled.
 
+use super::super::ctx::{Ctx, Output};
+use super::super::disk_input::{check_charge, tags, DISK_CHARGE_PREPAID, PLACEMENT};
+use super::super::disk_rules::{check_name, check_size, check_throughput, instance_takes_disks, DISK_TYPES};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{state, Snapshot, Tag, TcWork, DATA_DISK, POSTPAID, PREPAID};
 use super::super::params::{opt, req, Field, Params, Ty, BOOL, INT, STR, STRS, TAGS};
-use super::super::{Ctx, Output};
-use super::input::{check_charge, tags, DISK_CHARGE_PREPAID, PLACEMENT};
-use super::rules::{check_name, check_size, check_throughput, instance_takes_disks, DISK_TYPES};
 use crate::core::clock::add_months_ms;
 
 const AUTO_MOUNT: &[Field] = &[req("InstanceId", STRS), req("MountPoint", STRS), req("FileSystemType", STR)];

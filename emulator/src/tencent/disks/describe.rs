@@ -1,12 +1,12 @@
 //! The disk queries: DescribeDisks, DescribeInstancesDiskNum, DescribeDiskOperationLogs.
 
+use super::super::ctx::{Ctx, Output};
+use super::super::disk_input::{at_most, time_window};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
 use super::super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
 use super::super::query::{self, Filter};
 use super::super::render::{self, DiskView};
-use super::super::{Ctx, Output};
-use super::input::{at_most, time_window};
 
 pub const DESCRIBE_DISKS: &[Field] = &[
     opt("DiskIds", STRS),
@@ -70,7 +70,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if ids.len() > 100 {
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
-    let world: &crate::tencent::World = ctx.world;
+    let world: &crate::tencent::world::World = ctx.world;
     let empty = TcRegion::default();
     let store = world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
     let mut hits: Vec<&Disk> = Vec::new();

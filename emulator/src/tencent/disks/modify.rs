@@ -1,12 +1,12 @@
 //! The disk changes: ResizeDisk, ModifyDiskAttributes, ModifyDiskExtraPerformance and
 //! InitializeDisks.
 
+use super::super::ctx::{Ctx, Output};
+use super::super::disk_input::{at_most, no_duplicates};
+use super::super::disk_rules::{check_name, check_size, check_throughput, not_found, type_rank};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{state, Disk, TcRegion, TcWork, POSTPAID, SYSTEM_DISK};
 use super::super::params::{opt, req, Field, Params, BOOL, INT, STR, STRS};
-use super::super::{Ctx, Output};
-use super::input::{at_most, no_duplicates};
-use super::rules::{check_name, check_size, check_throughput, not_found, type_rank};
 
 // ---------------------------------------------------------------------------------- ResizeDisk
 

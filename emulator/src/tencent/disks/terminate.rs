@@ -1,12 +1,12 @@
 //! TerminateDisks: prepaid disks go to the recycle bin (within the account's refund quota) and
 //! are destroyed later; pay-as-you-go disks go at once.
 
+use super::super::ctx::{Ctx, Output};
+use super::super::disk_input::at_most;
+use super::super::disk_rules::not_found;
 use super::super::error::{self as e, TcResult};
 use super::super::model::{state, TcWork, PREPAID, SYSTEM_DISK};
 use super::super::params::{opt, req, Field, Params, INT, STRS};
-use super::super::{Ctx, Output};
-use super::input::at_most;
-use super::rules::not_found;
 
 pub const TERMINATE_DISKS: &[Field] = &[req("DiskIds", STRS), opt("DeleteSnapshot", INT)];
 

@@ -9,7 +9,7 @@ use super::schedule::next_trigger;
 use crate::config::Config;
 use crate::core::timing::Gate;
 use crate::tencent::time::tencent_tz;
-use crate::tencent::World;
+use crate::tencent::world::World;
 
 /// "Scheduled snapshots are not created" for a disk that is not in use: an elastic disk that is
 /// not attached, or a non-elastic disk whose server is powered off.

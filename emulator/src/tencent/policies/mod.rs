@@ -13,13 +13,13 @@ pub use firing::fire;
 pub use retention::{kept, set_retention};
 pub use schedule::next_trigger;
 
-use super::disks::check_name;
+use super::ctx::{Ctx, Output};
+use super::disk_rules::{check_name, find};
 use super::error::{self as e, TcResult};
 use super::model::{state, AutoSnapshotPolicy, Schedule, TcRegion, TcWork};
 use super::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, INTS, STR, STRS};
 use super::query;
 use super::render;
-use super::{Ctx, Output};
 use crate::tencent::time::tc_timestamp;
 
 pub const POLICY: &[Field] =
@@ -293,7 +293,7 @@ pub fn bind_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
         if disks[..i].contains(d) {
             return Err(e::InvalidParameterValue(format!("`DiskIds` lists `{d}` more than once.")));
         }
-        let disk = super::disks::find(store, d)?;
+        let disk = find(store, d)?;
         if pol.disk_ids.contains(d) {
             return Err(e::TcError::new("InvalidDisk.AlreadyBound", format!("`{d}` is already bound to `{id}`.")));
         }
@@ -350,7 +350,7 @@ pub fn describe_disk_associated_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Para
     let disk_id = p.str("DiskId").unwrap_or_default();
     let empty = TcRegion::default();
     let store = ctx.world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
-    let disk = super::disks::find(store, disk_id)?;
+    let disk = find(store, disk_id)?;
     let set: Vec<_> = disk
         .auto_snapshot_policy_ids
         .iter()

@@ -4,7 +4,7 @@
 use super::super::model::{AdvancedRetention, AutoSnapshotPolicy};
 use crate::retention;
 use crate::tencent::time::tencent_tz;
-use crate::tencent::World;
+use crate::tencent::world::World;
 
 /// When an automatic snapshot expires: never if permanent or kept by count/advanced rules,
 /// else after RetentionMonths months or RetentionDays days.

@@ -1,9 +1,9 @@
 //! Rules of the disk model, apart from any request: size ranges, prepaid periods, the order of
 //! disk types, which instances take disks, and the lookups every disk action starts with.
 
-use super::super::error::{self as e, TcResult};
-use super::super::model::{Disk, TcRegion, SYSTEM_DISK};
-use super::super::Ctx;
+use super::ctx::Ctx;
+use super::error::{self as e, TcResult};
+use super::model::{Disk, TcRegion, SYSTEM_DISK};
 
 pub const DISK_TYPES: &[&str] =
     &["CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD", "CLOUD_HSSD", "CLOUD_TSSD"];

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::super::error::{self as e, TcResult};
-use super::super::model::{Tag, PREPAID};
-use super::super::params::{opt, req, Field, Params, INT, STR};
-use super::rules::{valid_period, RENEW_FLAGS};
+use super::disk_rules::{valid_period, RENEW_FLAGS};
+use super::error::{self as e, TcResult};
+use super::model::{Tag, PREPAID};
+use super::params::{opt, req, Field, Params, INT, STR};
 use crate::tencent::time::parse_tc_timestamp;
 
 pub const PLACEMENT: &[Field] = &[

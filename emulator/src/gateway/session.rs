@@ -1,0 +1,95 @@
+//! One gateway request's session over the Tencent part of the world (`Gw`): the caller's
+//! account and region, and the Tencent actions an endpoint calls there; and what an endpoint
+//! answers (`Reply`).
+
+use serde_json::{Map, Value};
+
+use super::envelope::{GwError, GwResult};
+use crate::config::Config;
+use crate::core::ids::IdGen;
+use crate::core::ratelimit::Limiter;
+use crate::tencent::params::Params;
+use crate::tencent::world::World;
+use crate::tencent::{self, Ctx};
+
+/// What an endpoint answers.
+pub enum Reply {
+    /// Inside the gateway envelope's `data`.
+    Data(Value),
+    /// As it is: `disk/logs/list` answers with the Tencent-style `{"Response": ...}` body that
+    /// seed 001 documents.
+    Raw(Value),
+}
+
+/// One gateway request's view of the Tencent world: the caller's account, its region, and the
+/// Tencent actions it may call there.
+pub struct Gw<'a> {
+    pub cfg: &'a Config,
+    pub(super) limiter: &'a Limiter,
+    pub(super) world: World<'a>,
+    pub(super) ids: &'a mut IdGen,
+    pub now: i64,
+    pub account: &'a str,
+    pub(super) uin: String,
+    /// The request's region (the default region when an endpoint allows leaving it out).
+    pub region: String,
+    /// Whether the request named a region.
+    pub region_given: bool,
+    /// Backing actions already counted against the rate limits in this request: one gateway
+    /// request is one request of each action behind it, however many pages or regions it reads.
+    pub(super) admitted: Vec<&'static str>,
+}
+
+impl<'a> Gw<'a> {
+    pub fn world(&self) -> &World<'a> {
+        &self.world
+    }
+
+    /// Run a Tencent action in the request's region; its answer fields as one object.
+    pub fn call(&mut self, action: &str, input: Value) -> GwResult<Value> {
+        let region = self.region.clone();
+        self.call_in(&region, action, input)
+    }
+
+    pub fn call_in(&mut self, region: &str, action: &str, input: Value) -> GwResult<Value> {
+        let act = tencent::actions::find(action)
+            .ok_or_else(|| GwError::new("InternalError", format!("no Tencent action {action}")))?;
+        if self.cfg.tencent.rate_limits && !self.admitted.contains(&act.name) {
+            self.admitted.push(act.name);
+            self.limiter.admit(self.account, act.name, act.rate, self.now).map_err(|_| {
+                GwError::new(
+                    "RequestLimitExceeded",
+                    format!(
+                        "The number of requests exceeds the frequency limit: {} allows {} per second.",
+                        act.name, act.rate
+                    ),
+                )
+            })?;
+        }
+        let map = match input {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        let params = Params::parse(act.schema, map)?;
+        let mut world = self.world.reborrow();
+        let timing = world.timing;
+        let mut ctx = Ctx {
+            cfg: self.cfg,
+            world: &mut world,
+            ids: self.ids,
+            timing,
+            now: self.now,
+            account: self.account,
+            region,
+            uin: &self.uin,
+        };
+        Ok((act.handler)(&mut ctx, &params)?.into_value())
+    }
+
+    /// Run several Tencent calls as one: if any fails, the world is as it was before the first.
+    /// The failure fails the request, and the request transaction rolls back everything the
+    /// request changed (core/change.rs), so nothing needs keeping here.
+    pub fn atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> GwResult<T>) -> GwResult<T> {
+        f(self)
+    }
+}

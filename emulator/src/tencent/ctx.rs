@@ -1,0 +1,128 @@
+//! What a Tencent handler works with (`Ctx`: the world, and who is asking where), what it
+//! answers (`Output`), and the rows of the operation table (`Action`).
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::error::TcResult;
+use super::model::{DiskOpLog, TcRegion, TcWork};
+use super::params::Params;
+use super::world::World;
+use crate::config::Config;
+use crate::core::ids::IdGen;
+use crate::core::timing::{Gate, TimingPolicy};
+use crate::core::txn::Access;
+
+/// What a handler works with: the world, and who is asking where.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub world: &'a mut World<'a>,
+    pub ids: &'a mut IdGen,
+    pub timing: TimingPolicy,
+    pub now: i64,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub uin: &'a str,
+}
+
+impl Ctx<'_> {
+    pub fn store(&mut self) -> &mut TcRegion {
+        self.world.tc(self.account, self.region)
+    }
+
+    pub fn schedule(&mut self, work: TcWork) -> u64 {
+        let gate = Gate::new(self.timing, self.now);
+        self.world.schedule(self.account, self.region, gate, work)
+    }
+
+    pub fn schedule_at(&mut self, due_ms: i64, work: TcWork) -> u64 {
+        let gate = Gate::at(self.now, due_ms);
+        self.world.schedule(self.account, self.region, gate, work)
+    }
+
+    /// Record a disk operation; `done` operations are logged as SUCCESS at once, others as
+    /// PROCESSING until their job finishes. Returns the log id.
+    pub fn log_disk(&mut self, disk_id: &str, operation: &str, done: bool) -> u64 {
+        let id = self.world.next_seq();
+        let entry = DiskOpLog {
+            id,
+            disk_id: disk_id.into(),
+            operator: self.uin.into(),
+            operation: operation.into(),
+            operation_state: if done { "SUCCESS" } else { "PROCESSING" }.into(),
+            start_ms: self.now,
+            end_ms: if done { Some(self.now) } else { None },
+        };
+        self.store().disk_logs.insert(entry);
+        id
+    }
+
+    pub fn project_exists(&self, id: i64) -> bool {
+        self.cfg.accounts.iter().any(|a| a.name == self.account && a.projects.iter().any(|p| p.id == id))
+    }
+}
+
+/// A handler's response fields, each already serialized (response shapes are serde structs, so
+/// no intermediate `Value` tree is built on the hot path).
+#[derive(Debug, Default)]
+pub struct Output(Vec<(&'static str, Box<RawValue>)>);
+
+impl Output {
+    pub fn new() -> Output {
+        Output(Vec::new())
+    }
+
+    pub fn with(mut self, key: &'static str, value: &impl Serialize) -> Output {
+        let raw = serde_json::value::to_raw_value(value)
+            .unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is JSON"));
+        self.0.push((key, raw));
+        self
+    }
+
+    /// The fields as one JSON object, for surfaces that reshape Tencent answers (the gateway).
+    pub fn into_value(self) -> Value {
+        let fields =
+            self.0.into_iter().map(|(k, v)| (k.to_string(), serde_json::from_str(v.get()).unwrap_or(Value::Null)));
+        Value::Object(fields.collect())
+    }
+
+    /// `{"Response": {<fields>, "RequestId": "..."}}`
+    pub(super) fn into_body(self, request_id: &str) -> Vec<u8> {
+        let len: usize = self.0.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum();
+        let mut buf = Vec::with_capacity(len + 80);
+        buf.extend_from_slice(b"{\"Response\":{");
+        for (k, v) in &self.0 {
+            buf.push(b'"');
+            buf.extend_from_slice(k.as_bytes());
+            buf.extend_from_slice(b"\":");
+            buf.extend_from_slice(v.get().as_bytes());
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"\"RequestId\":\"");
+        buf.extend_from_slice(request_id.as_bytes());
+        buf.extend_from_slice(b"\"}}");
+        buf
+    }
+}
+pub type Handler = fn(&mut Ctx<'_>, &Params) -> TcResult<Output>;
+
+/// One row of the operation table.
+pub struct Action {
+    pub name: &'static str,
+    pub schema: &'static [super::params::Field],
+    pub handler: Handler,
+    /// Documented requests per second per account.
+    pub rate: u32,
+}
+
+impl Action {
+    /// `Describe*` actions read (and their success lets read-gated work go on); all else writes.
+    pub fn access(&self) -> Access {
+        if self.name.starts_with("Describe") {
+            Access::Read
+        } else {
+            Access::Write
+        }
+    }
+}
