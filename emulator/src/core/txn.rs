@@ -1,12 +1,14 @@
 //! The request transaction: the one path every request of every surface takes through the
-//! state. A family (Tencent, Huawei, the gateway, UCloudStack, the control plane) contributes
-//! only what is its own — decoding and authenticating its wire format, finding the operation in
-//! its table, running the handler, rendering its envelope — and this module does the rest in one
-//! order for all of them:
+//! state. A family (Tencent, Huawei, the gateway, UCloudStack) contributes only what is its
+//! own — decoding and authenticating its wire format, finding the operation in its table,
+//! running the handler, rendering its envelope — and this module does the rest in one order for
+//! all of them:
 //!
 //! decode (no lock) → lock → catch the clock up → open an epoch → run → on error undo exactly
 //! what the epoch changed (change.rs) → on a successful read, let the family note what the read
 //! saw → catch up again → unlock → render.
+//!
+//! The control plane's state changes take the same locked path through [`apply`].
 //!
 //! This is the place where durability, per-tenant locking, the request journal and fault
 //! injection hook in: each sees every request, its operation, its outcome and its epoch.
@@ -52,11 +54,6 @@ pub trait Family<S: Store> {
     /// After a successful read: the in-flight work the read has seen (read-gated timing).
     fn observe(&self, _state: &mut S, _call: &Self::Call, _out: &Self::Output, _now_ms: i64) {}
 
-    /// The clock time to catch up to after the handler (a control-plane clock move changes it).
-    fn settle_at(&self, now_ms: i64) -> i64 {
-        now_ms
-    }
-
     /// The answer, success or failure, in the family's envelope. `call` is `None` when decoding
     /// failed.
     fn render(&self, call: Option<&Self::Call>, out: Result<Self::Output, Self::Error>) -> Answer;
@@ -97,7 +94,7 @@ pub fn transact<S: Store, F: Family<S>>(
                 family.observe(state, call, done, now_ms)
             }
         },
-        || family.settle_at(now_ms),
+        || now_ms,
     )
 }
 
@@ -134,4 +131,105 @@ fn locked<S: Store, T, E>(
     }
     state.catch_up(env, settle_ms());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::Table;
+
+    /// A state of one table, and what the pipeline did to it.
+    #[derive(Default)]
+    struct Toy {
+        items: Table<String, u32>,
+        caught_up: Vec<i64>,
+        seen: Vec<String>,
+    }
+
+    impl Store for Toy {
+        type Env = ();
+        fn catch_up(&mut self, _: &(), now_ms: i64) {
+            self.caught_up.push(now_ms);
+        }
+        fn undo(&mut self, epoch: u64) {
+            crate::core::change::Undo::undo(&mut self.items, epoch);
+        }
+    }
+
+    /// `put k` writes k=1 then fails when k is "bad"; `get k` reads.
+    struct ToyFamily;
+
+    impl Family<Toy> for ToyFamily {
+        type Call = (Access, String);
+        type Output = Option<u32>;
+        type Error = String;
+
+        fn decode(&self, req: &HttpIn<'_>, _: i64) -> Result<Self::Call, String> {
+            match req.path.split_once(' ') {
+                Some(("put", k)) => Ok((Access::Write, k.to_string())),
+                Some(("get", k)) => Ok((Access::Read, k.to_string())),
+                _ => Err("no such operation".into()),
+            }
+        }
+        fn access(&self, call: &Self::Call) -> Access {
+            call.0
+        }
+        fn run(&self, st: &mut Toy, (access, k): &Self::Call, _: i64) -> Result<Option<u32>, String> {
+            if *access == Access::Read {
+                return Ok(st.items.get(k).copied());
+            }
+            st.items.insert(k.clone(), 1);
+            if k == "bad" {
+                return Err("refused after a write".into());
+            }
+            Ok(Some(1))
+        }
+        fn observe(&self, st: &mut Toy, (_, k): &Self::Call, _: &Option<u32>, _: i64) {
+            st.seen.push(k.clone());
+        }
+        fn render(&self, _: Option<&Self::Call>, out: Result<Option<u32>, String>) -> Answer {
+            let status = if out.is_ok() { 200 } else { 400 };
+            Answer::json(status, format!("{out:?}").into_bytes())
+        }
+    }
+
+    fn send(lock: &Mutex<Toy>, path: &str) -> u16 {
+        let headers = axum::http::HeaderMap::new();
+        let req = HttpIn { method: &axum::http::Method::POST, path, query: "", headers: &headers, body: b"" };
+        serve(lock, &(), &ToyFamily, &req, 7).status
+    }
+
+    #[test]
+    fn a_failed_write_is_undone_and_a_read_is_observed() {
+        let lock = Mutex::new(Toy::default());
+        assert_eq!(send(&lock, "put good"), 200);
+        assert_eq!(send(&lock, "put bad"), 400);
+        assert_eq!(send(&lock, "nonsense"), 400);
+        assert_eq!(send(&lock, "get good"), 200);
+        let st = lock.lock();
+        assert_eq!(st.items.keys().collect::<Vec<_>>(), ["good"], "the failed write left nothing");
+        assert_eq!(st.seen, ["good"], "only the successful read was observed");
+        assert_eq!(st.caught_up, [7; 6], "catch-up before and after each request that decoded");
+    }
+
+    #[test]
+    fn a_control_change_catches_up_at_the_clock_it_leaves() {
+        let lock = Mutex::new(Toy::default());
+        let out: Result<(), ()> = apply(&lock, &(), 5, || 9, |st| Ok(st.items.insert("x".into(), 2)).map(|_| ()));
+        assert!(out.is_ok());
+        let refused: Result<(), &str> = apply(
+            &lock,
+            &(),
+            9,
+            || 9,
+            |st| {
+                st.items.insert("y".into(), 3);
+                Err("no")
+            },
+        );
+        assert!(refused.is_err());
+        let st = lock.lock();
+        assert_eq!(st.items.keys().collect::<Vec<_>>(), ["x"]);
+        assert_eq!(st.caught_up, [5, 9, 9, 9]);
+    }
 }
