@@ -616,6 +616,26 @@ impl UcsSettings {
     }
 }
 
+/// Huawei project ids are 32 lowercase hex digits, unique, each in a configured region.
+fn validate_huawei(cfg: &Config) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for a in &cfg.accounts {
+        let Some(ident) = &a.huawei else { continue };
+        for p in &ident.projects {
+            if p.id.len() != 32 || !p.id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                return Err(format!("Huawei project id `{}` must be 32 lowercase hex digits", p.id));
+            }
+            if !seen.insert(p.id.clone()) {
+                return Err(format!("Huawei project `{}` is configured twice", p.id));
+            }
+            if cfg.huawei.region(&p.region).is_none() {
+                return Err(format!("Huawei project `{}` is in unknown region `{}`", p.id, p.region));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod signature_clock_tests {
     use super::*;
@@ -641,24 +661,4 @@ mod signature_clock_tests {
         assert_eq!("wall".parse::<SignatureClock>(), Ok(SignatureClock::Wall));
         assert!("sundial".parse::<SignatureClock>().unwrap_err().contains("either, wall or virtual"));
     }
-}
-
-/// Huawei project ids are 32 lowercase hex digits, unique, each in a configured region.
-fn validate_huawei(cfg: &Config) -> Result<(), String> {
-    let mut seen = std::collections::HashSet::new();
-    for a in &cfg.accounts {
-        let Some(ident) = &a.huawei else { continue };
-        for p in &ident.projects {
-            if p.id.len() != 32 || !p.id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                return Err(format!("Huawei project id `{}` must be 32 lowercase hex digits", p.id));
-            }
-            if !seen.insert(p.id.clone()) {
-                return Err(format!("Huawei project `{}` is configured twice", p.id));
-            }
-            if cfg.huawei.region(&p.region).is_none() {
-                return Err(format!("Huawei project `{}` is in unknown region `{}`", p.id, p.region));
-            }
-        }
-    }
-    Ok(())
 }

@@ -29,7 +29,10 @@ pub(super) fn handle(twin: &Twin, method: &Method, route: &str, body: &[u8]) -> 
     match (method.as_str(), route) {
         ("GET", "/_cloudtwin/huawei/faults") => ok(json!({"faults": twin.state.lock().world.huawei_faults})),
         ("DELETE", "/_cloudtwin/huawei/faults") => {
-            let _ = twin.change(|st| Ok::<_, ()>(st.world.huawei_faults.get_mut().clear()));
+            let _ = twin.change(|st| {
+                st.world.huawei_faults.get_mut().clear();
+                Ok::<_, ()>(())
+            });
             ok(json!({"faults": []}))
         }
         ("POST", "/_cloudtwin/huawei/faults") => {

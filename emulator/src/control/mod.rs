@@ -105,7 +105,10 @@ fn set_timing(twin: &Twin, body: &[u8]) -> Answer {
     if let Err(e) = policy.validate() {
         return bad(e);
     }
-    let _ = twin.change(|st| Ok::<_, ()>(st.world.timing = policy));
+    let _ = twin.change(|st| {
+        st.world.timing = policy;
+        Ok::<_, ()>(())
+    });
     ok(json!(policy))
 }
 
@@ -230,9 +233,18 @@ fn set_clock(twin: &Twin, body: &[u8]) -> Answer {
                      and a scheduled policy is active; advance in several steps first"
                 )))
             }
-            Move::Set(t) => Ok(clock.set(t)),
-            Move::Advance(ms) => Ok(clock.advance_ms(ms)),
-            Move::Real => Ok(clock.set_real()),
+            Move::Set(t) => {
+                clock.set(t);
+                Ok(())
+            }
+            Move::Advance(ms) => {
+                clock.advance_ms(ms);
+                Ok(())
+            }
+            Move::Real => {
+                clock.set_real();
+                Ok(())
+            }
         }
     });
     match moved {

@@ -455,7 +455,7 @@ fn check_copyable(src_id: &str, src: &Snapshot, regions: &[String]) -> TcResult<
 }
 
 /// Put the copy in region `r` (COPYING_FROM_REMOTE until its job ends) and mark the source.
-fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &String) -> render::CopyResult {
+fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &str) -> render::CopyResult {
     let id = ctx.new_snapshot_id();
     let seq = ctx.world.next_seq();
     let zone = ctx.cfg.region(r).and_then(|x| x.zones.first().cloned()).unwrap_or_default();
@@ -486,8 +486,8 @@ fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &S
             checking: false,
         },
     );
-    ctx.store().snapshots.get_mut(src_id).expect("checked").copying_to.push(r.clone());
-    render::copy_result(id, r.clone())
+    ctx.store().snapshots.get_mut(src_id).expect("checked").copying_to.push(r.to_string());
+    render::copy_result(id, r.to_string())
 }
 
 // -------------------------------------------------------------------------------- Share / unshare

@@ -16,7 +16,7 @@ pub fn show_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id");
     let p = ctx.proj_ref();
     if p.is_none_or(|p| !p.backups.contains_key(id)) {
-        if let Some((_, owner, b, m)) = shares::shared_with(&ctx.world.huawei, ctx.project, id) {
+        if let Some((_, owner, b, m)) = shares::shared_with(ctx.world.huawei, ctx.project, id) {
             return Reply::ok(render::one("backup", render::backup_view(owner, b, m)));
         }
     }

@@ -135,7 +135,7 @@ pub fn copy_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         let record = replication::replicate(ctx, &b, (dp, dr, dv), false, None, None)?;
         out.push(render::copied(&b, &record));
     }
-    Reply::ok(render::checkpoint_copy(out, (dp, dr, dv), (ctx.project, ctx.region), &provider, &vid))
+    Reply::ok(render::checkpoint_copy(out, (dp, dr, dv), (ctx.project, ctx.region), &provider, vid))
 }
 
 pub fn import_checkpoint(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

@@ -40,7 +40,7 @@ fn owned<'p>(ctx: &'p Ctx<'_>, id: &str) -> HwResult<&'p Backup> {
     if let Some(b) = ctx.proj_ref().and_then(|p| p.backups.get(id)) {
         return Ok(b);
     }
-    if shares::shared_with(&ctx.world.huawei, ctx.project, id).is_some() {
+    if shares::shared_with(ctx.world.huawei, ctx.project, id).is_some() {
         return Err(e::Bs6714(format!("Backup {id} was shared with this project; it cannot be shared again.")));
     }
     Err(no_backup(id))
@@ -161,7 +161,7 @@ pub fn update_member_status(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply>
             ctx.project
         )));
     }
-    let Some((owner, _, b, m)) = shares::shared_with(&ctx.world.huawei, ctx.project, id) else {
+    let Some((owner, _, b, m)) = shares::shared_with(ctx.world.huawei, ctx.project, id) else {
         if ctx.proj_ref().is_some_and(|p| p.backups.contains_key(id)) {
             return Err(e::Bs6705(format!("Backup {id} is not shared with project {member_id}.")));
         }
@@ -203,7 +203,7 @@ fn visible<'w>(ctx: &'w Ctx<'_>, id: &str) -> HwResult<Vec<&'w Member>> {
     if let Some(p) = ctx.proj_ref().filter(|p| p.backups.contains_key(id)) {
         return Ok(p.members.values().filter(|m| m.backup_id == id).collect());
     }
-    match shares::shared_with(&ctx.world.huawei, ctx.project, id) {
+    match shares::shared_with(ctx.world.huawei, ctx.project, id) {
         Some((_, _, _, m)) => Ok(vec![m]),
         None => Err(no_backup(id)),
     }
