@@ -166,6 +166,11 @@ impl World {
         for r in self.ucloudstack.values_mut().flat_map(|a| a.values_mut()) {
             r.undo(epoch);
         }
+        // Regions and projects the request brought into being go again (and an account with
+        // them, when they were all it had).
+        self.tencent.retain(|_, regions| !drop_born(regions, epoch));
+        self.huawei.retain(|_, p| !p.born.in_epoch(epoch));
+        self.ucloudstack.retain(|_, regions| !drop_born(regions, epoch));
         self.tencent_refunds.undo(epoch);
         self.huawei_tokens.undo(epoch);
         self.huawei_faults.undo(epoch);
@@ -261,6 +266,30 @@ impl World {
     }
 }
 
+/// Drop the regions made in `epoch`; whether that left the account with none.
+fn drop_born<R: HasBirth>(regions: &mut BTreeMap<String, R>, epoch: u64) -> bool {
+    let before = regions.len();
+    regions.retain(|_, r| !r.born().in_epoch(epoch));
+    regions.is_empty() && before > 0
+}
+
+/// A region of any provider, with the epoch it was made in.
+trait HasBirth {
+    fn born(&self) -> crate::core::change::Born;
+}
+
+impl HasBirth for TcRegion {
+    fn born(&self) -> crate::core::change::Born {
+        self.born
+    }
+}
+
+impl HasBirth for UcsRegion {
+    fn born(&self) -> crate::core::change::Born {
+        self.born
+    }
+}
+
 /// Mutable runtime state behind the lock.
 #[derive(Debug)]
 pub struct State {
@@ -332,5 +361,32 @@ impl crate::core::txn::Store for State {
 
     fn undo(&mut self, epoch: u64) {
         self.world.undo(epoch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::Epoch;
+
+    #[test]
+    fn undo_removes_what_a_failed_request_brought_into_being() {
+        let mut world = World::default();
+        world.tencent_part().tc("a", "old");
+        world.huawei.entry("p-old".into()).or_default();
+        let before = serde_json::to_value(&world).unwrap();
+        let epoch = Epoch::open();
+        world.tencent_part().tc("a", "new").client_tokens.insert("token".into(), vec!["disk-1".into()]);
+        world.tencent_part().tc("b", "new");
+        world.huawei_part().huawei.entry("p-new".into()).or_default();
+        world.huawei.get_mut("p-old").unwrap().migration.set(None);
+        world.huawei.get_mut("p-old").unwrap().org_policies.clear();
+        world.tencent_part().tc("a", "old").client_tokens.insert("t".into(), Vec::new());
+        world.ucloudstack_part().ucs("a", "cn");
+        let id = epoch.id();
+        drop(epoch);
+        world.undo(id);
+        assert_eq!(serde_json::to_value(&world).unwrap(), before);
+        assert_eq!(world.tencent.keys().collect::<Vec<_>>(), ["a"], "the account made by the request went");
     }
 }

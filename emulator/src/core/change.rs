@@ -54,6 +54,30 @@ impl Drop for Epoch {
     }
 }
 
+/// The epoch a container of state (a region, a project) was made in, 0 outside any request: a
+/// region or project that a failed request brought into being goes again with its undo. It
+/// never makes two containers differ.
+#[derive(Debug, Clone, Copy)]
+pub struct Born(u64);
+
+impl Default for Born {
+    fn default() -> Self {
+        Born(current())
+    }
+}
+
+impl PartialEq for Born {
+    fn eq(&self, _: &Born) -> bool {
+        true
+    }
+}
+
+impl Born {
+    pub fn in_epoch(self, epoch: u64) -> bool {
+        self.0 == epoch
+    }
+}
+
 /// Something that can roll back what one epoch changed in it.
 pub trait Undo {
     fn undo(&mut self, epoch: u64);

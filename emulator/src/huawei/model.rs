@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::core::change::{Slot, Table, Undo};
+use crate::core::change::{Born, Slot, Table, Undo};
 use crate::core::logbook::{Entry, LogBook};
 
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
@@ -43,6 +43,9 @@ pub struct HwProject {
     /// Organization policies created from this project (organization.rs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub org_policies: Table<String, OrgPolicy>,
+    /// Made by a request that failed? Then its undo removes the project again.
+    #[serde(skip)]
+    pub born: Born,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -565,6 +568,7 @@ impl Undo for HwProject {
             migration,
             members,
             org_policies,
+            born: _,
         } = self;
         vaults.undo(epoch);
         policies.undo(epoch);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::change::{Table, Undo};
+use crate::core::change::{Born, Table, Undo};
 use crate::core::logbook::{Entry, LogBook};
 use crate::inventory::SeedInstance;
 
@@ -253,6 +253,9 @@ pub struct TcRegion {
     pub snapshot_logs: LogBook<SnapshotOpLog>,
     /// CreateDisks idempotency: ClientToken → the disk IDs it created.
     pub client_tokens: Table<String, Vec<String>>,
+    /// Made by a request that failed? Then its undo removes the region again.
+    #[serde(skip)]
+    pub born: Born,
 }
 
 impl TcRegion {
@@ -413,7 +416,17 @@ impl Entry for SnapshotOpLog {
 impl Undo for TcRegion {
     // Named one by one so that a new field does not compile until it is rolled back too.
     fn undo(&mut self, epoch: u64) {
-        let TcRegion { instances, disks, backups, snapshots, policies, disk_logs, snapshot_logs, client_tokens } = self;
+        let TcRegion {
+            instances,
+            disks,
+            backups,
+            snapshots,
+            policies,
+            disk_logs,
+            snapshot_logs,
+            client_tokens,
+            born: _,
+        } = self;
         instances.undo(epoch);
         disks.undo(epoch);
         backups.undo(epoch);

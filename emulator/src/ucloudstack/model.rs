@@ -1,7 +1,7 @@
 //! Plain data of the UCloudStack twin, per account and region: VMs (from the seed inventory),
 //! disks and snapshots, and the async work on them.
 
-use crate::core::change::{Table, Undo};
+use crate::core::change::{Born, Table, Undo};
 
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +97,9 @@ pub struct UcsRegion {
     pub vms: Table<String, UcsVm>,
     pub disks: Table<String, UcsDisk>,
     pub snapshots: Table<String, UcsSnapshot>,
+    /// Made by a request that failed? Then its undo removes the region again.
+    #[serde(skip)]
+    pub born: Born,
 }
 
 /// Async UCloudStack work, finished when its gate opens.
@@ -130,7 +133,7 @@ impl UcsWork {
 impl Undo for UcsRegion {
     // Named one by one so that a new field does not compile until it is rolled back too.
     fn undo(&mut self, epoch: u64) {
-        let UcsRegion { vms, disks, snapshots } = self;
+        let UcsRegion { vms, disks, snapshots, born: _ } = self;
         vms.undo(epoch);
         disks.undo(epoch);
         snapshots.undo(epoch);
