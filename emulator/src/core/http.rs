@@ -12,12 +12,6 @@ pub struct HttpIn<'a> {
     pub body: &'a [u8],
 }
 
-impl HttpIn<'_> {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
 /// What goes back over HTTP: a status, a body and the headers the family adds. An empty body
 /// goes without a `Content-Type`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +26,5 @@ impl Answer {
     /// A JSON body with `Content-Type: application/json`.
     pub fn json(status: u16, body: Vec<u8>) -> Answer {
         Answer { status, content_type: "application/json", headers: Vec::new(), body }
-    }
-
-    pub fn with_header(mut self, name: &'static str, value: String) -> Answer {
-        self.headers.push((name, value));
-        self
     }
 }

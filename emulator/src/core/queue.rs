@@ -193,17 +193,9 @@ impl<W: JobWork> Jobs<W> {
         }
     }
 
-    /// The highest id queued so far, for `drop_after` (0 when empty).
+    /// The highest id queued so far (0 when empty): what `force_complete` has seen.
     pub fn mark(&self) -> u64 {
         self.by_id.last_key_value().map_or(0, |(id, _)| *id)
-    }
-
-    /// Drop every job scheduled after `mark` (a rejected request's).
-    pub fn drop_after(&mut self, mark: u64) {
-        let ids: Vec<u64> = self.by_id.range(mark + 1..).map(|(id, _)| *id).collect();
-        for id in ids {
-            self.remove(id);
-        }
     }
 
     /// A read has seen the jobs of `account`/`region`.
@@ -314,8 +306,6 @@ pub trait Books<P> {
     fn observe(&mut self, account: &str, region: &str, now_ms: i64);
     /// A read has seen the jobs `watched` picks.
     fn observe_where(&mut self, now_ms: i64, watched: &dyn Fn(&P) -> bool);
-    /// Whether a job of its own kind that `pick` selects is queued.
-    fn any(&self, pick: &dyn Fn(JobRef<'_, P>) -> bool) -> bool;
 }
 
 /// The world's job queue and sequence: what every provider's `Books` are.
@@ -384,10 +374,6 @@ impl<W: Holds<P>, P> Books<P> for Ledger<W> {
     fn observe_where(&mut self, now_ms: i64, watched: &dyn Fn(&P) -> bool) {
         self.jobs.observe_where(now_ms, |j| j.work.peek().is_some_and(watched));
     }
-
-    fn any(&self, pick: &dyn Fn(JobRef<'_, P>) -> bool) -> bool {
-        self.jobs.iter().filter_map(view).any(pick)
-    }
 }
 
 #[cfg(test)]
@@ -431,7 +417,7 @@ mod tests {
         assert_eq!(q.for_target("x").map(|j| j.id).collect::<Vec<_>>(), [1, 4]);
         q.remove_for_target("x", |j| j.gate.manual);
         assert_eq!(q.for_target("x").map(|j| j.id).collect::<Vec<_>>(), [1]);
-        q.drop_after(1);
+        q.remove(2);
         assert_eq!(q.iter().map(|j| j.id).collect::<Vec<_>>(), [1]);
         assert_eq!(q.next_due(i64::MAX), Some(1));
         q.remove(1);

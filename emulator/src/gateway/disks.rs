@@ -201,12 +201,7 @@ pub fn disk_resize(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let ids = p.strs("DiskIds");
     no_duplicates("DiskIds", &ids)?;
     let size = p.int("DiskSize").unwrap_or_default();
-    gw.atomic(|gw| {
-        for id in &ids {
-            gw.call("ResizeDisk", json!({"DiskId": id, "DiskSize": size}))?;
-        }
-        Ok(())
-    })?;
+    gw.call_each("ResizeDisk", &ids, |id| json!({"DiskId": id, "DiskSize": size}))?;
     done()
 }
 

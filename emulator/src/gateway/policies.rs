@@ -48,13 +48,10 @@ pub const POLICY_UPDATE: &[Field] = &[
 pub fn policy_update(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let ids = p.strs("AutoSnapshotPolicyIds");
     let change = pass(p, &["Policy", "AutoSnapshotPolicyName", "IsActivated", "IsPermanent", "RetentionDays"]);
-    gw.atomic(|gw| {
-        for id in &ids {
-            let mut input = change.clone();
-            input.insert("AutoSnapshotPolicyId".into(), json!(id));
-            gw.call("ModifyAutoSnapshotPolicyAttribute", Value::Object(input))?;
-        }
-        Ok(())
+    gw.call_each("ModifyAutoSnapshotPolicyAttribute", &ids, |id| {
+        let mut input = change.clone();
+        input.insert("AutoSnapshotPolicyId".into(), json!(id));
+        Value::Object(input)
     })?;
     Ok(Reply::Data(shape::empty()))
 }
@@ -86,12 +83,7 @@ pub const POLICY_BIND: &[Field] = &[req("AutoSnapshotPolicyIds", STRS), req("Dis
 fn for_each_policy(gw: &mut Gw<'_>, p: &Params, action: &str) -> GwResult<Reply> {
     let ids = p.strs("AutoSnapshotPolicyIds");
     let disks = p.strs("DiskIds");
-    gw.atomic(|gw| {
-        for id in &ids {
-            gw.call(action, json!({"AutoSnapshotPolicyId": id, "DiskIds": disks}))?;
-        }
-        Ok(())
-    })?;
+    gw.call_each(action, &ids, |id| json!({"AutoSnapshotPolicyId": id, "DiskIds": disks}))?;
     Ok(Reply::Data(shape::empty()))
 }
 

@@ -86,10 +86,12 @@ impl<'a> Gw<'a> {
         Ok((act.handler)(&mut ctx, &params)?.into_value())
     }
 
-    /// Run several Tencent calls as one: if any fails, the world is as it was before the first.
-    /// The failure fails the request, and the request transaction rolls back everything the
-    /// request changed (core/change.rs), so nothing needs keeping here.
-    pub fn atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> GwResult<T>) -> GwResult<T> {
-        f(self)
+    /// Run `action` once for each id, all or none: the first failure fails the request, and the
+    /// request transaction then rolls back the calls before it (core/change.rs).
+    pub fn call_each(&mut self, action: &str, ids: &[String], input: impl Fn(&str) -> Value) -> GwResult<()> {
+        for id in ids {
+            self.call(action, input(id))?;
+        }
+        Ok(())
     }
 }

@@ -19,12 +19,7 @@ pub fn snapshot_create(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
         }
     }
     let name = p.str("SnapshotName").unwrap_or_default().to_string();
-    gw.atomic(|gw| {
-        for id in &ids {
-            gw.call("CreateSnapshot", json!({"DiskId": id, "SnapshotName": name}))?;
-        }
-        Ok(())
-    })?;
+    gw.call_each("CreateSnapshot", &ids, |id| json!({"DiskId": id, "SnapshotName": name}))?;
     Ok(Reply::Data(shape::empty()))
 }
 
