@@ -250,16 +250,32 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
     pub fn clear(&mut self) {
         self.retain(|_, _| false);
     }
-}
 
-impl<K: Ord + Clone, V: Clone> Undo for Table<K, V> {
-    fn undo(&mut self, epoch: u64) {
+    /// The key and value at `key` together, without recording (the caller recorded it first).
+    pub(crate) fn entry_mut_unrecorded<Q>(&mut self, key: &Q) -> Option<(&K, &mut V)>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        use std::ops::Bound::Included;
+        self.map.range_mut::<Q, _>((Included(key), Included(key))).next()
+    }
+
+    /// Undo `epoch`, telling `seen` each key with its value now and the prior it gets back.
+    pub(crate) fn undo_each(&mut self, epoch: u64, mut seen: impl FnMut(&K, Option<&V>, Option<&V>)) {
         for (k, prior) in self.journal.take(epoch) {
+            seen(&k, self.map.get(&k), prior.as_ref());
             match prior {
                 Some(v) => self.map.insert(k, v),
                 None => self.map.remove(&k),
             };
         }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> Undo for Table<K, V> {
+    fn undo(&mut self, epoch: u64) {
+        self.undo_each(epoch, |_, _, _| {});
     }
 }
 

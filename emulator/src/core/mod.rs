@@ -8,6 +8,7 @@ pub mod change;
 pub mod clock;
 pub mod http;
 pub mod ids;
+pub mod index;
 pub mod limits;
 pub mod logbook;
 pub mod queue;

@@ -1,0 +1,389 @@
+//! Indexes kept with the data, so that a page costs what the page holds and not what the region
+//! holds: a list in its documented order is a slice of an [`Ordered`] list, a filter on one
+//! field's value is the [`Grouped`] list of that value, and a total is a length.
+//!
+//! An [`Indexed`] table keeps its indexes up to date on every write, through its own methods
+//! only: `get_mut` hands out a [`RowMut`] that re-indexes the entry when it is dropped, if the
+//! entry's index keys changed. What the indexes hold is the provider's choice ([`Indexer`]);
+//! they are derived data: not serialized, rebuilt when a table is loaded or cloned, and put back
+//! in step when a failed request is undone.
+
+use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::core::change::{Table, Undo};
+
+/// A sorted list with rank access: `len` is the count, `page` a slice at any offset in either
+/// direction. Inserting at the end (ascending creation order) is cheap; in the middle it moves
+/// the tail, which is a `memmove` of 16-byte entries.
+#[derive(Debug, Clone)]
+pub struct Ordered<T> {
+    items: Vec<T>,
+}
+
+impl<T> Default for Ordered<T> {
+    fn default() -> Self {
+        Ordered { items: Vec::new() }
+    }
+}
+
+impl<T: Ord> Ordered<T> {
+    pub fn insert(&mut self, item: T) {
+        let at = match self.items.last() {
+            Some(last) if *last < item => self.items.len(),
+            _ => self.items.binary_search(&item).unwrap_or_else(|i| i),
+        };
+        self.items.insert(at, item);
+    }
+
+    pub fn remove(&mut self, item: &T) -> bool {
+        match self.items.binary_search(item) {
+            Ok(i) => {
+                self.items.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// `limit` items from `offset`, counted from the first (ascending) or from the last
+    /// (descending), in that direction.
+    pub fn page(&self, offset: usize, limit: usize, desc: bool) -> Box<dyn Iterator<Item = &T> + '_> {
+        let n = self.items.len();
+        let start = offset.min(n);
+        let end = offset.saturating_add(limit).min(n);
+        if desc {
+            Box::new(self.items[n - end..n - start].iter().rev())
+        } else {
+            Box::new(self.items[start..end].iter())
+        }
+    }
+
+    /// Every item in the direction asked.
+    pub fn iter(&self, desc: bool) -> Box<dyn Iterator<Item = &T> + '_> {
+        self.page(0, usize::MAX, desc)
+    }
+}
+
+/// One [`Ordered`] list per value of a field (a zone, a state, an instance), each its count.
+#[derive(Debug, Clone)]
+pub struct Grouped<G, T> {
+    groups: BTreeMap<G, Ordered<T>>,
+}
+
+impl<G, T> Default for Grouped<G, T> {
+    fn default() -> Self {
+        Grouped { groups: BTreeMap::new() }
+    }
+}
+
+impl<G: Ord, T: Ord> Grouped<G, T> {
+    pub fn insert(&mut self, group: G, item: T) {
+        self.groups.entry(group).or_default().insert(item);
+    }
+
+    pub fn remove<Q>(&mut self, group: &Q, item: &T)
+    where
+        G: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        if let Some(list) = self.groups.get_mut(group) {
+            list.remove(item);
+            if list.is_empty() {
+                self.groups.remove(group);
+            }
+        }
+    }
+
+    /// The list of one value (`None`: no entry has it).
+    pub fn get<Q>(&self, group: &Q) -> Option<&Ordered<T>>
+    where
+        G: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.groups.get(group)
+    }
+
+    /// How many entries have the value.
+    pub fn count<Q>(&self, group: &Q) -> usize
+    where
+        G: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.get(group).map_or(0, Ordered::len)
+    }
+}
+
+/// What a table's indexes keep of each entry, and how they change.
+pub trait Indexer<K, V>: Default {
+    /// What the indexes know of one entry; a write re-indexes it only when this changes.
+    type Keys: PartialEq;
+    fn keys(key: &K, value: &V) -> Self::Keys;
+    fn add(&mut self, key: &K, keys: &Self::Keys);
+    fn remove(&mut self, key: &K, keys: &Self::Keys);
+}
+
+/// A [`Table`] with indexes that follow every write (and every undo).
+#[derive(Debug)]
+pub struct Indexed<K, V, I> {
+    table: Table<K, V>,
+    index: I,
+}
+
+impl<K, V, I: Default> Default for Indexed<K, V, I> {
+    fn default() -> Self {
+        Indexed { table: Table::default(), index: I::default() }
+    }
+}
+
+impl<K, V, I> Deref for Indexed<K, V, I> {
+    type Target = BTreeMap<K, V>;
+    fn deref(&self) -> &BTreeMap<K, V> {
+        &self.table
+    }
+}
+
+impl<K: PartialEq, V: PartialEq, I> PartialEq for Indexed<K, V, I> {
+    fn eq(&self, other: &Self) -> bool {
+        self.table == other.table
+    }
+}
+
+impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Clone for Indexed<K, V, I> {
+    fn clone(&self) -> Self {
+        Self::from(self.table.clone())
+    }
+}
+
+impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> From<Table<K, V>> for Indexed<K, V, I> {
+    fn from(table: Table<K, V>) -> Self {
+        let mut index = I::default();
+        for (k, v) in table.iter() {
+            index.add(k, &I::keys(k, v));
+        }
+        Indexed { table, index }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> FromIterator<(K, V)> for Indexed<K, V, I> {
+    fn from_iter<It: IntoIterator<Item = (K, V)>>(iter: It) -> Self {
+        Self::from(iter.into_iter().collect::<Table<K, V>>())
+    }
+}
+
+impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Indexed<K, V, I> {
+    /// The indexes, for queries.
+    pub fn index(&self) -> &I {
+        &self.index
+    }
+
+    /// The entry at `key`, for a change; it is re-indexed when the guard goes.
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<RowMut<'_, K, V, I>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.table.get_mut(key)?;
+        let index = &mut self.index;
+        let (k, value) = self.table.entry_mut_unrecorded(key)?;
+        let before = I::keys(k, value);
+        Some(RowMut { key: k, value, index, before: Some(before) })
+    }
+
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let keys = I::keys(&key, &value);
+        let old = self.table.insert(key.clone(), value);
+        if let Some(o) = &old {
+            self.index.remove(&key, &I::keys(&key, o));
+        }
+        self.index.add(&key, &keys);
+        old
+    }
+
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let (k, _) = self.table.get_key_value(key)?;
+        let k = k.clone();
+        let old = self.table.remove(key)?;
+        self.index.remove(&k, &I::keys(&k, &old));
+        Some(old)
+    }
+
+    /// Keep the entries `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
+        let gone: Vec<K> = self.table.iter().filter(|(k, v)| !keep(k, v)).map(|(k, _)| k.clone()).collect();
+        for k in &gone {
+            self.remove(k);
+        }
+    }
+
+    /// Change every entry (each is recorded and re-indexed).
+    pub fn for_each_mut(&mut self, mut change: impl FnMut(&K, &mut V)) {
+        let keys: Vec<K> = self.table.keys().cloned().collect();
+        for k in &keys {
+            if let Some(mut row) = self.get_mut(k) {
+                let RowMut { key, value, .. } = &mut row;
+                change(key, value);
+            }
+        }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Undo for Indexed<K, V, I> {
+    fn undo(&mut self, epoch: u64) {
+        let index = &mut self.index;
+        self.table.undo_each(epoch, |k, now, prior| {
+            if let Some(v) = now {
+                index.remove(k, &I::keys(k, v));
+            }
+            if let Some(v) = prior {
+                index.add(k, &I::keys(k, v));
+            }
+        });
+    }
+}
+
+impl<K: Serialize, V: Serialize, I> Serialize for Indexed<K, V, I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.table.serialize(s)
+    }
+}
+
+impl<'de, K, V, I> Deserialize<'de> for Indexed<K, V, I>
+where
+    K: Deserialize<'de> + Ord + Clone,
+    V: Deserialize<'de> + Clone,
+    I: Indexer<K, V>,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::from(Table::deserialize(d)?))
+    }
+}
+
+/// One entry of an [`Indexed`] table lent for a change (its prior value is already recorded).
+pub struct RowMut<'a, K, V, I: Indexer<K, V>> {
+    key: &'a K,
+    value: &'a mut V,
+    index: &'a mut I,
+    before: Option<I::Keys>,
+}
+
+impl<K, V, I: Indexer<K, V>> Deref for RowMut<'_, K, V, I> {
+    type Target = V;
+    fn deref(&self) -> &V {
+        self.value
+    }
+}
+
+impl<K, V, I: Indexer<K, V>> DerefMut for RowMut<'_, K, V, I> {
+    fn deref_mut(&mut self) -> &mut V {
+        self.value
+    }
+}
+
+impl<K, V, I: Indexer<K, V>> Drop for RowMut<'_, K, V, I> {
+    fn drop(&mut self) {
+        let Some(before) = self.before.take() else { return };
+        let after = I::keys(self.key, self.value);
+        if after != before {
+            self.index.remove(self.key, &before);
+            self.index.add(self.key, &after);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::Epoch;
+
+    /// Items by name, indexed by (size, name) and grouped by colour.
+    #[derive(Default)]
+    struct BySize {
+        sizes: Ordered<(u32, String)>,
+        colours: Grouped<&'static str, (u32, String)>,
+    }
+
+    impl Indexer<String, (u32, &'static str)> for BySize {
+        type Keys = (u32, &'static str);
+        fn keys(_: &String, v: &(u32, &'static str)) -> Self::Keys {
+            *v
+        }
+        fn add(&mut self, k: &String, &(size, colour): &Self::Keys) {
+            self.sizes.insert((size, k.clone()));
+            self.colours.insert(colour, (size, k.clone()));
+        }
+        fn remove(&mut self, k: &String, &(size, colour): &Self::Keys) {
+            self.sizes.remove(&(size, k.clone()));
+            self.colours.remove(colour, &(size, k.clone()));
+        }
+    }
+
+    type Items = Indexed<String, (u32, &'static str), BySize>;
+
+    fn order(t: &Items) -> Vec<&str> {
+        t.index().sizes.iter(false).map(|(_, k)| k.as_str()).collect()
+    }
+
+    #[test]
+    fn pages_are_slices_in_either_direction() {
+        let mut o = Ordered::default();
+        for i in [5, 1, 4, 2, 3] {
+            o.insert(i);
+        }
+        assert_eq!(o.page(1, 2, false).copied().collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(o.page(1, 2, true).copied().collect::<Vec<_>>(), [4, 3]);
+        assert_eq!(o.page(4, 20, true).copied().collect::<Vec<_>>(), [1]);
+        assert_eq!(o.page(9, 20, false).count(), 0);
+        assert!(o.remove(&4) && !o.remove(&4));
+        assert_eq!(o.len(), 4);
+    }
+
+    #[test]
+    fn writes_through_the_guard_move_the_entry_in_its_indexes() {
+        let mut t: Items = [("a".to_string(), (3, "red")), ("b".to_string(), (1, "red"))].into_iter().collect();
+        t.insert("c".into(), (2, "blue"));
+        assert_eq!(order(&t), ["b", "c", "a"]);
+        t.get_mut("a").unwrap().0 = 0;
+        assert_eq!(order(&t), ["a", "b", "c"]);
+        t.get_mut("b").unwrap().1 = "blue";
+        assert_eq!(t.index().colours.count("red"), 1);
+        assert_eq!(t.index().colours.count("blue"), 2);
+        t.remove("c");
+        t.retain(|k, _| k != "a");
+        assert_eq!(order(&t), ["b"]);
+        assert!(t.index().colours.get("red").is_none(), "an empty group goes");
+    }
+
+    #[test]
+    fn an_undone_epoch_puts_the_indexes_back_too() {
+        let mut t: Items = [("a".to_string(), (3, "red")), ("b".to_string(), (1, "red"))].into_iter().collect();
+        let e = Epoch::open();
+        t.get_mut("a").unwrap().0 = 0;
+        t.insert("c".into(), (2, "blue"));
+        t.remove("b");
+        t.for_each_mut(|_, v| v.1 = "green");
+        let id = e.id();
+        drop(e);
+        assert_eq!(order(&t), ["a", "c"]);
+        t.undo(id);
+        assert_eq!(order(&t), ["b", "a"]);
+        assert_eq!(t.index().colours.count("red"), 2);
+        assert_eq!(t.index().colours.count("green"), 0);
+        let copy = t.clone();
+        assert_eq!(order(&copy), ["b", "a"], "a copy rebuilds its indexes");
+    }
+}
