@@ -6,6 +6,7 @@
 mod health;
 mod ops;
 mod pipe;
+mod state;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -41,6 +42,9 @@ enum Command {
     Conform(ConformArgs),
     /// Send mutated, re-signed requests of every surface to a twin and check every answer (docs/fuzzing.md).
     Fuzz(FuzzArgs),
+    /// Export a running twin's state document, or import one into it (docs/state.md).
+    #[command(subcommand)]
+    State(state::StateCommand),
 }
 
 #[derive(clap::Args)]
@@ -188,6 +192,10 @@ struct ServeArgs {
     /// Seed for generated IDs, for deterministic runs.
     #[arg(long, env = "CLOUDTWIN_ID_SEED")]
     id_seed: Option<u64>,
+    /// Start from a state document (`GET /_cloudtwin/state`, `cloudtwin state export`) instead
+    /// of the seed world; checked whole first (docs/state.md).
+    #[arg(long, env = "CLOUDTWIN_IMPORT")]
+    import: Option<PathBuf>,
     /// Enforce the documented per-action request rates (RequestLimitExceeded).
     #[arg(long, env = "CLOUDTWIN_RATE_LIMITS")]
     rate_limits: bool,
@@ -257,10 +265,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let clock = args.clock.map_or_else(Clock::real, Clock::manual);
     let mut opts = args.ops.server_options();
     let banner_cfg = cfg.clone();
-    let app = std::sync::Arc::new(cloudtwin_emulator::App::new(
-        cloudtwin_emulator::Twin::new(cfg, inventory, clock)?,
-        args.auth,
-    ));
+    let twin = cloudtwin_emulator::Twin::new(cfg, inventory, clock)?;
+    if let Some(path) = &args.import {
+        let import = cloudtwin_emulator::control::state::read_file(path)?;
+        cloudtwin_emulator::control::state::apply(&twin, import);
+    }
+    let app = std::sync::Arc::new(cloudtwin_emulator::App::new(twin, args.auth));
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -309,6 +319,7 @@ fn main() {
         Command::Conform(args) => std::process::exit(conform(args)),
         Command::Health(args) => std::process::exit(health::run(args)),
         Command::Fuzz(args) => std::process::exit(fuzz(args)),
+        Command::State(cmd) => std::process::exit(state::run(cmd)),
         Command::Serve(args) => {
             ops::init_logs(args.ops.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");

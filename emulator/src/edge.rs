@@ -52,8 +52,9 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// The largest body a request of `family` may carry.
-fn body_limit(family: Family, headers: &HeaderMap) -> usize {
+fn body_limit(family: Family, path: &str, headers: &HeaderMap) -> usize {
     match family {
+        Family::Control if path == "/_cloudtwin/state" => crate::control::state::IMPORT_BYTES,
         Family::Tencent => tencent::protocol::TC3_POST_LIMIT,
         Family::Huawei if headers.contains_key("x-auth-token") && !headers.contains_key("authorization") => {
             huawei::protocol::TOKEN_BODY_LIMIT
@@ -105,7 +106,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         return early(refused(family, &refusal), body, unread || refusal == Refusal::Connect, &parts.headers);
     }
     // The size limit comes first, as when the body was read before anything else was checked.
-    let limit = body_limit(family, &parts.headers);
+    let limit = body_limit(family, parts.uri.path(), &parts.headers);
     let declared = content_length(&parts.headers);
     if declared.is_some_and(|n| n > limit as u64) {
         return early(unreadable(family, body::BodyError::TooLarge), body, true, &parts.headers);

@@ -239,12 +239,13 @@ impl Inventory {
                 kind(&v)
             ));
         };
-        // A whole dump has `clock` and `world`; its `world` alone has `jobs` and `next_id`.
+        // A whole export has `format`, `clock` and `world`; its `world` alone has `jobs` and
+        // `next_id`.
         let dump = (top.contains_key("world") && top.contains_key("clock"))
             || (top.contains_key("jobs") && top.contains_key("next_id"));
         if dump {
-            return Err("this is a /_cloudtwin/state dump, not a seed inventory: the twin cannot start from a \
-                        state dump (fixtures/inventory.json shows the seed format)"
+            return Err("this is a state document (GET /_cloudtwin/state), not a seed inventory: start from it \
+                        with `serve --import FILE` (fixtures/inventory.json shows the seed format)"
                 .into());
         }
         serde_json::from_value(v).map_err(|e| format!("not a seed inventory: {e}"))
@@ -276,9 +277,9 @@ mod tests {
         assert!(Inventory::from_text("[]").unwrap_err().contains("not an array"));
         assert!(Inventory::from_text(r#"{"foo": 1}"#).unwrap_err().contains("unknown field `foo`"));
         let dump = r#"{"clock": {"now": 1}, "world": {}}"#;
-        assert!(Inventory::from_text(dump).unwrap_err().contains("state dump"));
+        assert!(Inventory::from_text(dump).unwrap_err().contains("state document"));
         let world = r#"{"tencent": {}, "jobs": [], "next_id": 1}"#;
-        assert!(Inventory::from_text(world).unwrap_err().contains("state dump"));
+        assert!(Inventory::from_text(world).unwrap_err().contains("--import"));
         let typo = r#"{"tencent": [{"account": "a", "region": "r", "disk": []}]}"#;
         assert!(Inventory::from_text(typo).unwrap_err().contains("unknown field `disk`"));
         assert_eq!(Inventory::from_text("{}").unwrap(), Inventory::default());

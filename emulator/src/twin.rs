@@ -3,6 +3,8 @@
 //! against it, need not name the world above them: each provider says what it needs of the state
 //! in its own `Host` trait, and world.rs (the state) implements them all.
 
+use std::collections::BTreeMap;
+
 use parking_lot::Mutex;
 
 use crate::config::Config;
@@ -17,4 +19,17 @@ pub struct Twin<S> {
     pub inventory: Inventory,
     pub state: Mutex<S>,
     pub limiter: Limiter,
+    /// Named copies of the state (`/_cloudtwin/snapshots`), kept apart from it: a reset or a
+    /// restore leaves them.
+    pub snapshots: Mutex<BTreeMap<String, Saved<S>>>,
+}
+
+/// A saved state and where the clock stood.
+#[derive(Debug, Clone)]
+pub struct Saved<S> {
+    pub state: S,
+    /// The virtual time when the clock was manual (a restore sets it again); None on real time.
+    pub manual_ms: Option<i64>,
+    /// Wall-clock time of the save, for the listing.
+    pub saved_at_ms: i64,
 }

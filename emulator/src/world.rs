@@ -291,7 +291,7 @@ impl HasBirth for UcsRegion {
 }
 
 /// Mutable runtime state behind the lock.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct State {
     pub world: World,
     pub ids: IdGen,
@@ -307,7 +307,14 @@ impl Twin {
         let mut world = World::seeded(&cfg, &inventory, clock.now_ms())?;
         world.timing = cfg.timing;
         let state = State { world, ids: IdGen::new(cfg.id_seed) };
-        Ok(crate::twin::Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default() })
+        Ok(crate::twin::Twin {
+            cfg,
+            clock,
+            inventory,
+            state: Mutex::new(state),
+            limiter: Default::default(),
+            snapshots: Default::default(),
+        })
     }
 
     /// A control-plane change through the request transaction (core/txn.rs): the same lock,

@@ -27,6 +27,7 @@ mod twin {
     mod hardening;
     mod history_bounds;
     mod ops;
+    mod state;
 }
 
 /// Tencent Cloud CBS (`cbs.tencentcloudapi.com`).

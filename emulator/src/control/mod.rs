@@ -3,6 +3,7 @@
 
 mod huawei;
 mod reply;
+pub mod state;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -59,9 +60,10 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8
         ("POST", "/_cloudtwin/timing") => set_timing(twin, body),
         ("GET", "/_cloudtwin/jobs") => ok(view(twin, |st| json!({"jobs": st.world.books.jobs}))),
         ("POST", "/_cloudtwin/jobs/complete") => complete_jobs(twin, body),
-        ("GET", "/_cloudtwin/state") => {
-            let world = view(twin, |st| json!(st.world));
-            ok(json!({"clock": clock_view(twin), "world": world}))
+        ("GET", "/_cloudtwin/state") => ok(state::export(twin)),
+        ("POST", "/_cloudtwin/state") => state::import(twin, body),
+        (_, r) if r == "/_cloudtwin/snapshots" || r.starts_with("/_cloudtwin/snapshots/") => {
+            state::snapshots(twin, method, &r["/_cloudtwin/snapshots".len()..], body)
         }
         ("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention") => set_policy_retention(twin, body),
         (_, r) if r.starts_with("/_cloudtwin/huawei/") => huawei::handle(twin, method, r, body),

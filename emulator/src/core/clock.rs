@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Timelike, Utc};
 use parking_lot::Mutex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockMode {
     Real,
@@ -61,9 +61,14 @@ impl Clock {
 
     /// Freeze the clock at `unix_secs` (switches to manual).
     pub fn set(&self, unix_secs: i64) {
+        self.set_ms(unix_secs * 1000);
+    }
+
+    /// Freeze the clock at `ms` (switches to manual).
+    pub fn set_ms(&self, ms: i64) {
         let mut inner = self.inner.lock();
         inner.mode = ClockMode::Manual;
-        inner.manual_ms = unix_secs * 1000;
+        inner.manual_ms = ms;
     }
 
     /// Move the clock forward by `ms` (switches to manual, starting from the current time).

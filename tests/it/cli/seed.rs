@@ -37,7 +37,7 @@ fn a_seed_that_is_not_an_inventory_stops_the_start_with_one_line() {
     for (content, expected) in [
         ("[]", "not an array"),
         (r#"{"foo": 1}"#, "unknown field `foo`"),
-        (dump, "state dump"),
+        (dump, "state document"),
         (r#"{"tencent": [{"account": "default", "region": "ap-guangzhou", "disk": []}]}"#, "unknown field `disk`"),
         ("{not json", "not JSON"),
     ] {
