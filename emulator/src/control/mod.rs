@@ -3,6 +3,7 @@
 
 mod huawei;
 mod reply;
+pub mod ui;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -47,6 +48,10 @@ pub fn operations_text() -> String {
 pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8]) -> Answer {
     let route = path.trim_end_matches('/');
     crate::core::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
+    // The console keeps its trailing slash (`/ui` redirects to `/ui/`, its relative links need it).
+    if route == ui::PREFIX || route.starts_with("/_cloudtwin/ui/") {
+        return ui::handle(twin, method, path, body);
+    }
     match (method.as_str(), route) {
         ("GET", "/_cloudtwin/health") => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
         ("POST", "/_cloudtwin/reset") => {
