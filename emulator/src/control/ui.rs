@@ -124,9 +124,7 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, body: &[u8]) -> Answer {
             a.headers.push(("location", format!("{PREFIX}/")));
             a
         }
-        ("GET", "/" | "/index.html") => {
-            file("text/html; charset=utf-8", built().index.as_bytes(), "no-cache")
-        }
+        ("GET", "/" | "/index.html") => file("text/html; charset=utf-8", built().index.as_bytes(), "no-cache"),
         // Whether the page should offer a log out (it cannot see its HttpOnly cookie).
         ("GET", "/session") => hardened(ok(json!({"token_required": twin.cfg.edge.has_control_token()})), "no-store"),
         ("POST", "/login") => login(twin, body),

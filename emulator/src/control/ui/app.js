@@ -307,11 +307,13 @@ function renderRequests() {
       el('td', { text: [r.account, r.region].filter(Boolean).join(' ') }),
       el('td', { class: 'num', text: r.status }),
       el('td', {}, failed ? el('span', { class: 'badge state-bad', text: r.error_code || 'error' }) : '',
-        refusal ? [' ', el('span', { class: 'badge', text: 'why?' })] : ''),
+        refusal ? [' ', el('span', { class: 'badge', text: 'why?' })] : '',
+        r.fault ? [' ', el('span', { class: 'badge state-busy', text: `fault rule ${r.fault}` })] : ''),
       el('td', { class: 'num', text: typeof r.latency_us === 'number' ? `${(r.latency_us / 1000).toFixed(2)} ms` : '' }),
       el('td', {}, el('code', { text: r.request_id || '' })));
     if (!refusal || !model.expanded.has(key)) return [tr];
     return [tr, el('tr', { class: 'detail' }, el('td', { colSpan: 10 },
+      r.refusal.reason ? el('p', { class: 'reason', text: r.refusal.reason }) : '',
       el('p', { class: 'explain', text: 'The twin refused this signature. Below are the canonical request and the string to sign it computed from the request as it arrived; compute yours for the same request and compare them line by line. The first line that differs is the cause: often a header the client signed but changed afterwards, the query or body it hashed, the region or service in the credential scope, or a clock outside the window.' }),
       el('h3', { text: 'canonical request' }), el('pre', { class: 'canonical', text: r.refusal.canonical_request || '' }),
       el('h3', { text: 'string to sign' }), el('pre', { class: 'sts', text: r.refusal.string_to_sign || '' })))];
@@ -325,17 +327,20 @@ function renderRequests() {
 
 function effectText(e) {
   if (!e) return '';
-  if (e.error) return `error ${e.error}`;
-  if (e.latency_ms !== undefined) return `+${e.latency_ms} ms`;
-  if (e.fail_job) return 'job fails';
-  return JSON.stringify(e);
+  const parts = [];
+  if (e.error !== undefined && e.error !== null) parts.push(`error ${e.error}`);
+  if (e.fail_job) parts.push('its job fails');
+  if (typeof e.latency_ms === 'number') parts.push(`+${e.latency_ms} ms`);
+  return parts.join(', ') || JSON.stringify(e);
 }
 
 function howOftenText(f) {
-  if (f.times !== undefined && f.times !== null) return `next ${f.times}`;
-  if (f.every !== undefined && f.every !== null) return `every ${f.every}th`;
-  if (f.probability !== undefined && f.probability !== null) return `p=${f.probability}${f.seed !== undefined && f.seed !== null ? ` seed ${f.seed}` : ''}`;
-  return 'always';
+  const given = (v) => v !== undefined && v !== null;
+  const parts = [];
+  if (given(f.every)) parts.push(`every ${f.every}th match`);
+  if (given(f.probability)) parts.push(`p=${f.probability}${given(f.seed) ? ` seed ${f.seed}` : ''}`);
+  if (given(f.times)) parts.push(`${parts.length ? 'at most' : 'the next'} ${f.times}`);
+  return (parts.join(', ') || 'every match') + (f.spent ? ' (spent)' : '');
 }
 
 function renderFaults() {
@@ -364,9 +369,11 @@ function renderFaults() {
     el('td', { text: [f.account, f.region, f.resource].filter(Boolean).join(' ') || 'any' }),
     el('td', { text: effectText(f.effect) }),
     el('td', { text: howOftenText(f) }),
-    el('td', { class: 'num hits', text: f.hits })));
+    el('td', { class: 'num matches', text: f.matches }),
+    el('td', { class: 'num hits', text: f.hits }),
+    el('td', {}, el('button', { type: 'button', text: 'Remove', onclick: () => act(() => api('DELETE', `/faults/${f.id}`)) }))));
   body.replaceChildren(rows.length
-    ? table(['id', 'surface', 'operation', 'account / region / resource', 'effect', 'how often', 'hits'], rows)
+    ? table(['id', 'surface', 'operation', 'account / region / resource', 'effect', 'how often', 'matches', 'hits', ''], rows)
     : el('p', { class: 'empty', text: 'no fault rule' }));
 }
 
@@ -375,9 +382,14 @@ function faultFromForm() {
   const rule = { surface: v('ff-surface'), operation: v('ff-operation') };
   for (const [k, id] of [['account', 'ff-account'], ['region', 'ff-region'], ['resource', 'ff-resource']]) if (v(id)) rule[k] = v(id);
   const effect = v('ff-effect');
-  if (effect === 'error') rule.effect = { error: v('ff-value') };
-  else if (effect === 'latency_ms') rule.effect = { latency_ms: Number(v('ff-value')) };
-  else rule.effect = { fail_job: true };
+  rule.effect = {};
+  if (effect === 'error') {
+    // UCloudStack RetCodes and gateway scodes are numbers; every other code is a string.
+    const code = v('ff-value');
+    const numeric = /^[0-9]+$/.test(code) && (rule.surface === 'ucloudstack' || rule.surface === 'gateway');
+    rule.effect.error = numeric ? Number(code) : code;
+  } else if (effect === 'fail_job') rule.effect.fail_job = true;
+  if (v('ff-latency') !== '') rule.effect.latency_ms = Number(v('ff-latency'));
   const how = v('ff-how');
   const n = Number(v('ff-n'));
   if (how !== 'always') rule[how] = n;
@@ -409,6 +421,29 @@ async function optional(path, key, known) {
   return r.data[key] || [];
 }
 
+// The journal is read incrementally: `since` the last seq seen, newest kept up to JOURNAL_KEEP.
+// A seq lower than what was seen means the twin restarted: start over.
+const JOURNAL_KEEP = 2000;
+let journalSeq = 0;
+async function pollJournal() {
+  if (model.journal === null) return;
+  const r = await api('GET', `/requests?limit=1000&since=${journalSeq}`);
+  if (r.status === 404 || r.status === 405) {
+    model.journal = null;
+    return;
+  }
+  if (!r.ok) throw new Error(`requests: ${errorOf(r)}`);
+  if (typeof r.data.last_seq === 'number' && r.data.last_seq < journalSeq) {
+    journalSeq = 0;
+    model.journal = [];
+    return pollJournal();
+  }
+  const fresh = r.data.requests || [];
+  model.journal = (model.journal || []).concat(fresh).slice(-JOURNAL_KEEP);
+  if (typeof r.data.last_seq === 'number') journalSeq = r.data.last_seq;
+  else if (fresh.length) journalSeq = fresh[fresh.length - 1].seq;
+}
+
 let inFlight = false;
 async function refresh() {
   if (inFlight || model.loggedOut) return;
@@ -419,12 +454,11 @@ async function refresh() {
     model.clock = state.data.clock;
     model.world = state.data.world;
     model.jobs = jobs.ok ? jobs.data.jobs : [];
-    const [faults, journal] = await Promise.all([
-      optional('/faults', 'faults', model.faults),
-      model.tab === 'requests' ? optional('/requests', 'requests', model.journal) : Promise.resolve(model.journal),
+    const [faults] = await Promise.all([
+      optional('/faults', 'rules', model.faults),
+      model.tab === 'requests' ? pollJournal() : null,
     ]);
     model.faults = faults;
-    model.journal = journal;
     if (!model.operations.length) {
       const ops = await api('GET', '/operations');
       if (ops.ok && typeof ops.data === 'string') {
@@ -495,8 +529,7 @@ async function start() {
   document.body.append(el('datalist', { id: 'ff-ops' }));
   $('ff-effect').addEventListener('input', () => {
     const e = $('ff-effect').value;
-    $('ff-value').disabled = e === 'fail_job';
-    $('ff-value').placeholder = e === 'error' ? 'e.g. RequestLimitExceeded' : e === 'latency_ms' ? 'milliseconds' : '';
+    $('ff-value').disabled = e !== 'error';
   });
   $('fault-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
