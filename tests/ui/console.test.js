@@ -225,7 +225,7 @@ test('a fault rule added in the console makes the next request fail, and the jou
 
   await page.click('#faults-clear');
   await page.waitForSelector('#faults-body .empty');
-  assert.equal((await control('GET', '/faults')).json.faults.length, 0);
+  assert.equal((await control('GET', '/faults')).json.rules.length, 0);
 });
 
 test('the request journal lists requests and explains a refused signature', async (t) => {
