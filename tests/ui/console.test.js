@@ -27,6 +27,8 @@ const SECRET_ID = 'AKIDcloudtwinEXAMPLEid000000000000';
 const SECRET_KEY = 'cloudtwinEXAMPLEsecretKey00000000';
 const TOKEN = 'console-test-token';
 const SHOTS = process.env.CLOUDTWIN_UI_SCREENSHOTS;
+// A client-chosen name with markup in it: the console must show it as text.
+const NAME = 'console-e2e <img src=x onerror="window.__xss=1">';
 
 let twin; // { proc, base, host, port }
 let browser;
@@ -159,7 +161,7 @@ test('the console asks for the token once, then shows a disk made through the AP
   await page.waitForSelector('tr[data-id="disk-cloudtw1"]');
 
   const created = await tencent('CreateDisks', {
-    Placement: { Zone: 'ap-guangzhou-3' }, DiskChargeType: 'POSTPAID_BY_HOUR', DiskType: 'CLOUD_PREMIUM', DiskSize: 50, DiskName: 'console-e2e',
+    Placement: { Zone: 'ap-guangzhou-3' }, DiskChargeType: 'POSTPAID_BY_HOUR', DiskType: 'CLOUD_PREMIUM', DiskSize: 50, DiskName: NAME,
   });
   const diskId = created.json.Response.DiskIdSet[0];
   assert.match(diskId, /^disk-/);
@@ -168,7 +170,9 @@ test('the console asks for the token once, then shows a disk made through the AP
   const row = `tr[data-id="${diskId}"]`;
   await page.waitForSelector(`${row} .flag`);
   assert.equal(await page.textContent(`${row} .flag`), 'creating');
-  assert.match(await page.textContent(row), /console-e2e/);
+  assert.ok((await page.textContent(row)).includes(NAME), 'the name is shown as it was given');
+  assert.equal(await page.locator(`${row} img`).count(), 0, 'the name is text, not markup');
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
   await page.fill('#f-text', 'console-e2e');
   await shot('resources');
   await page.fill('#f-text', '');
