@@ -187,13 +187,14 @@ function resourceTable(scopeKey, name, coll, text) {
     table(headers, rows));
 }
 
+// Options of a select: `allLabel` first unless null; the choice is kept while it is offered.
 function fillSelect(sel, values, allLabel) {
-  const want = [allLabel, ...values];
+  const want = allLabel === null ? [...values] : [allLabel, ...values];
   const have = [...sel.options].map((o) => o.value);
   if (want.length === have.length && want.every((v, i) => v === have[i])) return;
   const keep = sel.value;
   sel.replaceChildren(...want.map((v) => el('option', { value: v, text: v })));
-  sel.value = want.includes(keep) ? keep : allLabel;
+  sel.value = want.includes(keep) ? keep : want[0];
 }
 
 function renderResources() {
@@ -344,7 +345,7 @@ function howOftenText(f) {
 }
 
 function renderFaults() {
-  fillSelect($('ff-surface'), SURFACES, SURFACES[0]);
+  fillSelect($('ff-surface'), SURFACES, null);
   const ops = model.operations.filter(([s]) => s === $('ff-surface').value).map(([, n]) => n);
   const list = $('ff-ops');
   if (list && list.dataset.surface !== $('ff-surface').value) {
