@@ -336,7 +336,8 @@ impl Twin {
         let mut world = World::seeded(&cfg, &inventory, clock.now_ms())?;
         world.timing = cfg.timing;
         let state = State { world, ids: IdGen::new(cfg.id_seed), faults: Default::default() };
-        Ok(crate::twin::Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default() })
+        let journal = std::sync::Arc::new(crate::core::journal::Journal::new(cfg.journal.bounds()));
+        Ok(crate::twin::Twin { cfg, clock, inventory, state: Mutex::new(state), limiter: Default::default(), journal })
     }
 
     /// A control-plane change through the request transaction (core/txn.rs): the same lock,
