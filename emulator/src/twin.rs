@@ -17,4 +17,6 @@ pub struct Twin<S> {
     pub inventory: Inventory,
     pub state: Mutex<S>,
     pub limiter: Limiter,
+    /// The last requests answered (`GET /_cloudtwin/requests`); the server loop fills it.
+    pub journal: std::sync::Arc<crate::core::journal::Journal>,
 }

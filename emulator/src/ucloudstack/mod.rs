@@ -102,6 +102,11 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
         }
     }
 
+    fn injected(&self, _: &Decoded, fault: &crate::core::fault::Injected) -> UcsError {
+        let code = fault.code.parse().unwrap_or(e::PARAMS_NOT_AVAILABLE);
+        e::with_code(code, format!("The request failed {}", fault.note()))
+    }
+
     fn render(&self, _: Option<&Decoded>, out: UcsResult<Fields>) -> Answer {
         let action = self.action.borrow();
         let action = action.as_str();
@@ -129,6 +134,7 @@ fn authenticate<'c>(cfg: &'c Config, mode: AuthMode, params: &Flat) -> UcsResult
         if !sign::verify(params, &user.private_key, signature) {
             let text = sign::string_to_sign(params, "");
             tracing::debug!(string_to_sign_without_key = %text, "ucloudstack signature mismatch");
+            crate::core::record::refused("ucloudstack signature mismatch (string to sign shown without the key)", "", &text);
             return Err(e::bad_signature());
         }
         Ok(user)
