@@ -134,7 +134,11 @@ fn authenticate<'c>(cfg: &'c Config, mode: AuthMode, params: &Flat) -> UcsResult
         if !sign::verify(params, &user.private_key, signature) {
             let text = sign::string_to_sign(params, "");
             tracing::debug!(string_to_sign_without_key = %text, "ucloudstack signature mismatch");
-            crate::core::record::refused("ucloudstack signature mismatch (string to sign shown without the key)", "", &text);
+            crate::core::record::refused(
+                "ucloudstack signature mismatch (string to sign shown without the key)",
+                "",
+                &text,
+            );
             return Err(e::bad_signature());
         }
         Ok(user)
