@@ -24,8 +24,10 @@ mod cli {
 mod twin {
     mod control_plane;
     mod edge;
+    mod faults;
     mod hardening;
     mod history_bounds;
+    mod journal;
     mod ops;
 }
 

@@ -82,7 +82,10 @@ fn check(twin: &Twin, v: &Value) -> Result<Rule, Bad> {
     let operation = text(obj, "operation")?.ok_or_else(|| Bad("operation", "required".into()))?;
     let ops: Vec<&str> = super::operations().into_iter().filter(|(s, _)| *s == surface).map(|(_, n)| n).collect();
     if operation.len() > 128 || !ops.iter().any(|o| glob(&operation, o)) {
-        return Err(Bad("operation", format!("`{operation}` names no {surface} operation (see GET /_cloudtwin/operations)")));
+        return Err(Bad(
+            "operation",
+            format!("`{operation}` names no {surface} operation (see GET /_cloudtwin/operations)"),
+        ));
     }
     let account = text(obj, "account")?;
     if let Some(a) = &account {

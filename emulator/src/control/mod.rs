@@ -67,7 +67,9 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, query: &str, body: &[u8]
         }
         ("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention") => set_policy_retention(twin, body),
         ("GET", "/_cloudtwin/requests") => requests::handle(twin, query),
-        (_, r) if r == "/_cloudtwin/faults" || r.starts_with("/_cloudtwin/faults/") => faults::handle(twin, method, r, body),
+        (_, r) if r == "/_cloudtwin/faults" || r.starts_with("/_cloudtwin/faults/") => {
+            faults::handle(twin, method, r, body)
+        }
         (_, r) if r.starts_with("/_cloudtwin/huawei/") => huawei::handle(twin, method, r, body),
         ("GET", "/_cloudtwin/operations") => {
             let text = operations_text().into_bytes();

@@ -56,11 +56,7 @@ pub fn parse(query: &str) -> Result<Filter, String> {
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| format!("limit: `{v}` is not an integer from 1 to {MAX_LIMIT}"))?
             }
-            other => {
-                return Err(format!(
-                    "{other}: unknown filter (surface, operation, account, error, since, limit)"
-                ))
-            }
+            other => return Err(format!("{other}: unknown filter (surface, operation, account, error, since, limit)")),
         }
     }
     Ok(f)

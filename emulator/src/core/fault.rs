@@ -235,7 +235,8 @@ mod tests {
         assert!(book.rules()[0].spent);
         book.clear();
         book.add(Rule { every: Some(3), resource: Some("disk-1".into()), ..rule("*") }).unwrap();
-        let fired: Vec<bool> = (0..6).map(|_| book.check(&key("X", b"{\"DiskId\":\"disk-1\"}"), |_| true).is_some()).collect();
+        let fired: Vec<bool> =
+            (0..6).map(|_| book.check(&key("X", b"{\"DiskId\":\"disk-1\"}"), |_| true).is_some()).collect();
         assert_eq!(fired, [false, false, true, false, false, true]);
         assert!(book.check(&key("X", b"{\"DiskId\":\"disk-2\"}"), |_| true).is_none());
         assert_eq!(book.rules()[0].matches, 6);

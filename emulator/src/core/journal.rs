@@ -43,7 +43,8 @@ pub struct Entry {
 impl Entry {
     /// What the entry counts against the byte cap: its strings plus a fixed part.
     fn weight(&self) -> usize {
-        let refusal = self.refusal.as_ref().map_or(0, |r| r.reason.len() + r.canonical_request.len() + r.string_to_sign.len());
+        let refusal =
+            self.refusal.as_ref().map_or(0, |r| r.reason.len() + r.canonical_request.len() + r.string_to_sign.len());
         160 + self.request_id.len()
             + self.method.len()
             + self.path.len()
@@ -161,7 +162,9 @@ impl Journal {
         let w = entry.weight();
         ring.bytes += w;
         ring.entries.push_back((entry, w));
-        while ring.entries.len() > self.bounds.entries.max(1) || (ring.bytes > self.bounds.bytes && ring.entries.len() > 1) {
+        while ring.entries.len() > self.bounds.entries.max(1)
+            || (ring.bytes > self.bounds.bytes && ring.entries.len() > 1)
+        {
             let Some((_, w)) = ring.entries.pop_front() else { break };
             ring.bytes -= w;
             ring.dropped += 1;
@@ -242,10 +245,19 @@ mod tests {
         j.push(&rec("DescribeDisks", None));
         j.push(&rec("CreateDisks", Some("RequestLimitExceeded")));
         j.push(&rec("DescribeSnapshots", None));
-        let q = |f: Filter| j.query(&Filter { limit: f.limit.max(1), ..f }).requests.iter().map(|e| e.seq).collect::<Vec<_>>();
+        let q = |f: Filter| {
+            j.query(&Filter { limit: f.limit.max(1), ..f }).requests.iter().map(|e| e.seq).collect::<Vec<_>>()
+        };
         assert_eq!(q(Filter { operation: Some("Describe*".into()), limit: 10, ..Default::default() }), [1, 3]);
         assert_eq!(q(Filter { error: Some(ErrorFilter::Any), limit: 10, ..Default::default() }), [2]);
-        assert_eq!(q(Filter { error: Some(ErrorFilter::Code("RequestLimitExceeded".into())), limit: 10, ..Default::default() }), [2]);
+        assert_eq!(
+            q(Filter {
+                error: Some(ErrorFilter::Code("RequestLimitExceeded".into())),
+                limit: 10,
+                ..Default::default()
+            }),
+            [2]
+        );
         assert_eq!(q(Filter { since: 1, limit: 10, ..Default::default() }), [2, 3]);
         assert_eq!(q(Filter { limit: 1, ..Default::default() }), [3]);
         let page = j.query(&Filter { limit: 10, ..Default::default() });

@@ -410,7 +410,15 @@ mod tests {
     }
 
     fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job<Build> {
-        Job { id, account: "a".into(), region: region.into(), gate, opened_ms: None, work: Build(target.into()), fail: false }
+        Job {
+            id,
+            account: "a".into(),
+            region: region.into(),
+            gate,
+            opened_ms: None,
+            work: Build(target.into()),
+            fail: false,
+        }
     }
 
     #[test]

@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn secrets_are_masked_in_json_forms_and_signed_text() {
-        let b = body(br#"{"auth":{"identity":{"password":{"user":{"name":"u","password":"hunter2"}}}},"SecretKey":"k"}"#, 1000);
+        let b = body(
+            br#"{"auth":{"identity":{"password":{"user":{"name":"u","password":"hunter2"}}}},"SecretKey":"k"}"#,
+            1000,
+        );
         assert!(!b.contains("hunter2") && !b.contains("\"k\""), "{b}");
         assert!(b.contains("\"name\":\"u\""));
         assert_eq!(body(b"Action=X&Signature=abc&Token=t", 100), "Action=X&Signature=***&Token=***");
@@ -114,6 +117,9 @@ mod tests {
         assert_eq!(body(b"{\"a\":\"0123456789\"}", 5), "{\"a\":…");
         let text = signed_text("POST\n/\n\ncontent-type:application/json\nx-tc-token:tok\n\nhost;x-tc-token");
         assert!(!text.contains("tok\n") && text.contains("x-tc-token:***"), "{text}");
-        assert_eq!(signed_text("GETcbs.tencentcloudapi.com/?Action=A&Token=t"), "GETcbs.tencentcloudapi.com/?Action=A&Token=***");
+        assert_eq!(
+            signed_text("GETcbs.tencentcloudapi.com/?Action=A&Token=t"),
+            "GETcbs.tencentcloudapi.com/?Action=A&Token=***"
+        );
     }
 }

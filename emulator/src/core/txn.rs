@@ -172,8 +172,7 @@ fn inject<S: Store, F: Family<S>>(
     }
     let started_jobs = out.is_ok() && state.job_mark() > mark;
     let key = Key { surface, operation: &operation, account: &account, region: &region, text };
-    let Some((rule, effect)) = state.faults().and_then(|book| book.check(&key, |e| !e.fail_job || started_jobs))
-    else {
+    let Some((rule, effect)) = state.faults().and_then(|book| book.check(&key, |e| !e.fail_job || started_jobs)) else {
         return out;
     };
     record::note(|r| {
