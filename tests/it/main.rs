@@ -25,8 +25,10 @@ mod twin {
     mod console;
     mod control_plane;
     mod edge;
+    mod faults;
     mod hardening;
     mod history_bounds;
+    mod journal;
     mod ops;
 }
 
