@@ -215,6 +215,15 @@ struct ServeArgs {
     /// clock or the virtual clock, default), wall or virtual.
     #[arg(long, env = "CLOUDTWIN_SIGNATURE_CLOCK")]
     signature_clock: Option<SignatureClock>,
+    /// The most requests the request journal keeps (GET /_cloudtwin/requests; default 5000).
+    #[arg(long, value_name = "N", env = "CLOUDTWIN_JOURNAL_SIZE")]
+    journal_size: Option<usize>,
+    /// The most bytes the request journal keeps (default 8 MiB).
+    #[arg(long, value_name = "BYTES", env = "CLOUDTWIN_JOURNAL_BYTES")]
+    journal_bytes: Option<usize>,
+    /// Keep request and answer bodies in the journal, credentials masked.
+    #[arg(long, env = "CLOUDTWIN_JOURNAL_BODIES")]
+    journal_bodies: bool,
 }
 
 fn parse_timing(s: &str) -> Result<TimingPolicy, String> {
@@ -250,6 +259,15 @@ fn build_config(args: &ServeArgs) -> Result<(Config, Inventory), String> {
     cfg.edge.listen = Some(args.listen.clone());
     if let Some(c) = args.signature_clock {
         cfg.signature_clock = c;
+    }
+    if let Some(n) = args.journal_size {
+        cfg.journal.entries = n;
+    }
+    if let Some(n) = args.journal_bytes {
+        cfg.journal.bytes = n;
+    }
+    if args.journal_bodies {
+        cfg.journal.bodies = true;
     }
     let inventory = match &args.seed {
         Some(p) => Inventory::from_file(p)?,

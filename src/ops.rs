@@ -106,6 +106,7 @@ impl OpsArgs {
             max_connections: self.max_connections,
             shutdown_grace: self.shutdown_grace,
             tls: None,
+            journal: None,
         }
     }
 

@@ -61,5 +61,21 @@ else
     && CLOUDTWIN_BIN="$ROOT/target/debug/cloudtwin" node --test)
 fi
 
+# ---- the web console in a browser (tests/ui: playwright-core pinned by package-lock.json, driving
+# Debian's /usr/bin/chromium; it never downloads a browser). docs/console.md.
+echo "== web console (tests/ui: headless Chromium via playwright-core)"
+CHROMIUM=${CLOUDTWIN_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+  echo "SKIPPED: no Chromium at $CHROMIUM (apt-get install chromium, or set CLOUDTWIN_CHROMIUM); the console's Rust tests (tests/it/twin/console.rs) ran above" >&2
+elif ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+  echo "node and npm are needed for the console tests (Node 18+); set CLOUDTWIN_SKIP_NODE=1 to skip them" >&2
+  [ "${CLOUDTWIN_SKIP_NODE:-}" = 1 ] || exit 1
+else
+  ROOT=$PWD
+  (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error \
+    && CLOUDTWIN_BIN="$ROOT/target/debug/cloudtwin" CLOUDTWIN_CHROMIUM="$CHROMIUM" node --test)
+fi
+# ---- end of web console
+
 echo "== Dockerfile check (the image itself: scripts/test-image.sh)"
 scripts/check-dockerfile.sh

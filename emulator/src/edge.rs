@@ -97,6 +97,7 @@ fn early(resp: Response, body: axum::body::Body, unread: bool, headers: &HeaderM
 
 async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    crate::core::record::note(|r| r.virtual_ms = app.twin.clock.now_ms());
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
     let family = classify(&path, &parts.headers);
@@ -139,11 +140,22 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let req =
         HttpIn { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &received.bytes };
-    match family {
-        Family::Control => respond(crate::control::handle(&app.twin, &parts.method, &path, &query, &received.bytes)),
-        Family::Tencent => respond(tencent::handle(&app.twin, app.auth, &req)),
-        Family::Huawei => respond(huawei::handle(&app.twin, app.auth, &req)),
-        Family::Gateway => respond(crate::gateway::handle(&app.twin, &req)),
-        Family::UCloudStack => respond(crate::ucloudstack::handle(&app.twin, app.auth, &req)),
+    let answer = match family {
+        Family::Control => crate::control::handle(&app.twin, &parts.method, &path, &query, &received.bytes),
+        Family::Tencent => tencent::handle(&app.twin, app.auth, &req),
+        Family::Huawei => huawei::handle(&app.twin, app.auth, &req),
+        Family::Gateway => crate::gateway::handle(&app.twin, &req),
+        Family::UCloudStack => crate::ucloudstack::handle(&app.twin, app.auth, &req),
+    };
+    if app.twin.journal.bounds().bodies && family != Family::Control {
+        keep_bodies(&received.bytes, &answer.body);
     }
+    respond(answer)
+}
+
+/// `--journal-bodies`: both bodies on the request's record, credentials masked (core/redact.rs).
+fn keep_bodies(request: &[u8], answer: &[u8]) {
+    use crate::core::{journal::BODY_MAX, redact};
+    let (req, resp) = (redact::body(request, BODY_MAX), redact::body(answer, BODY_MAX));
+    crate::core::record::note(|r| (r.request_body, r.response_body) = (Some(req), Some(resp)));
 }

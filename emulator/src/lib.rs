@@ -52,8 +52,13 @@ pub fn spawn(app: Arc<App>, listener: tokio::net::TcpListener) -> std::io::Resul
 }
 
 /// Serve `app` on `listener` until shut down (see server.rs for the connection bounds).
-pub fn spawn_with(app: Arc<App>, listener: tokio::net::TcpListener, opts: ServerOptions) -> std::io::Result<Running> {
+pub fn spawn_with(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    mut opts: ServerOptions,
+) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
+    opts.journal.get_or_insert_with(|| app.twin.journal.clone());
     let (shutdown, serving) = server::start(edge::router(app.clone()), listener, opts);
     let task = tokio::spawn(serving);
     Ok(Running { addr, app, task, shutdown })

@@ -32,6 +32,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower_service::Service;
 
+use crate::core::journal::Journal;
 use crate::core::record::{self, RequestRecord};
 use crate::edge::{self, Family};
 
@@ -49,6 +50,9 @@ pub struct ServerOptions {
     pub shutdown_grace: Duration,
     /// Serve HTTPS with this configuration instead of plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Where each answered request's record is kept besides the log line (lib.rs sets the
+    /// twin's journal).
+    pub journal: Option<Arc<Journal>>,
 }
 
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +68,7 @@ impl Default for ServerOptions {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             tls: None,
+            journal: None,
         }
     }
 }
@@ -174,23 +179,36 @@ impl Server {
     {
         let router = self.router.clone();
         let svc_conn = conn.clone();
+        let journal = self.opts.journal.clone();
         let svc = service_fn(move |req: hyper::Request<Incoming>| {
             let mut router = router.clone();
             let conn = svc_conn.clone();
+            let journal = journal.clone();
             async move {
                 conn.begin();
                 let started = Instant::now();
+                let wall_ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
                 let rec = RequestRecord {
                     surface: surface_name(edge::classify(req.uri().path(), req.headers())),
                     method: req.method().to_string(),
                     path: req.uri().path().to_string(),
+                    wall_ms,
                     ..Default::default()
                 };
                 let (resp, mut rec) = record::scope(rec, router.call(req)).await;
                 let resp = resp.unwrap_or_else(|never: Infallible| match never {});
+                // An injected latency (a fault rule): waited here, with no lock held.
+                if !rec.delay.is_zero() {
+                    tokio::time::sleep(rec.delay).await;
+                }
                 rec.status = resp.status().as_u16();
                 rec.latency = started.elapsed();
                 rec.log();
+                if let Some(j) = journal.as_deref().filter(|_| Journal::wants(&rec)) {
+                    j.push(&rec);
+                }
                 conn.end();
                 Ok::<_, Infallible>(resp)
             }

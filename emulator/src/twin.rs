@@ -22,6 +22,8 @@ pub struct Twin<S> {
     /// Named copies of the state (`/_cloudtwin/snapshots`), kept apart from it: a reset or a
     /// restore leaves them.
     pub snapshots: Mutex<BTreeMap<String, Saved<S>>>,
+    /// The last requests answered (`GET /_cloudtwin/requests`); the server loop fills it.
+    pub journal: std::sync::Arc<crate::core::journal::Journal>,
 }
 
 /// A saved state and where the clock stood.

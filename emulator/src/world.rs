@@ -194,6 +194,9 @@ impl World {
         let done_at = job.gate.due_ms.max(job.opened_ms.unwrap_or(i64::MIN)).min(now_ms);
         let scope = Scope::of(&job, done_at);
         match job.work {
+            Work::Tencent(w) if job.fail => {
+                tencent::jobs::fail(&mut self.tencent_part(), cfg, &job.account, &job.region, w, done_at)
+            }
             Work::Tencent(w) => {
                 tencent::jobs::finish(&mut self.tencent_part(), cfg, &job.account, &job.region, w, done_at)
             }
@@ -201,7 +204,7 @@ impl World {
                 huawei::jobs::finish(&mut self.huawei_part(), cfg, &job.account, &job.region, w, done_at)
             }
             Work::UCloudStack(w) => {
-                ucloudstack::jobs::finish(&mut self.ucloudstack_part(), &job.account, &job.region, w)
+                ucloudstack::jobs::finish(&mut self.ucloudstack_part(), &job.account, &job.region, w, job.fail)
             }
         }
         scope
@@ -236,6 +239,29 @@ impl World {
             p.forget_before(cutoff);
         }
         self.huawei_tokens.forget_expired(cfg.signature_clock.earliest_ms(now_ms));
+    }
+
+    /// Make the in-flight work queued after `mark` end in failure, as each provider allows: a
+    /// Tencent or UCloudStack job carries the mark to its `finish`; a Huawei task gets a fault
+    /// aimed at it, as `/_cloudtwin/huawei/faults` queues them. Returns how many jobs.
+    pub fn fail_jobs_after(&mut self, mark: u64) -> usize {
+        let picked: Vec<(u64, Option<Fault>)> = self
+            .books
+            .jobs
+            .scheduled_after(mark)
+            .filter(|j| !j.work.is_scheduled())
+            .filter_map(|j| match &j.work {
+                Work::Huawei(w) => huawei::jobs::fault_for(w).map(|f| (j.id, Some(f))),
+                _ => Some((j.id, None)),
+            })
+            .collect();
+        for (id, fault) in &picked {
+            match fault {
+                Some(f) => self.huawei_faults.get_mut().push(f.clone()),
+                None => self.books.jobs.set_failing(*id),
+            }
+        }
+        picked.len()
     }
 
     /// Complete in-flight jobs now, whatever their gates say (control plane): those `pick`
@@ -295,6 +321,9 @@ impl HasBirth for UcsRegion {
 pub struct State {
     pub world: World,
     pub ids: IdGen,
+    /// The fault rules (`/_cloudtwin/faults`): not part of the world (no request's undo takes
+    /// back a rule's counts), cleared by a reset.
+    pub faults: crate::core::fault::FaultBook,
 }
 
 /// One running twin over this world (twin.rs).
@@ -306,7 +335,8 @@ impl Twin {
         cfg.timing.validate()?;
         let mut world = World::seeded(&cfg, &inventory, clock.now_ms())?;
         world.timing = cfg.timing;
-        let state = State { world, ids: IdGen::new(cfg.id_seed) };
+        let state = State { world, ids: IdGen::new(cfg.id_seed), faults: Default::default() };
+        let journal = std::sync::Arc::new(crate::core::journal::Journal::new(cfg.journal.bounds()));
         Ok(crate::twin::Twin {
             cfg,
             clock,
@@ -314,6 +344,7 @@ impl Twin {
             state: Mutex::new(state),
             limiter: Default::default(),
             snapshots: Default::default(),
+            journal,
         })
     }
 
@@ -332,6 +363,7 @@ impl Twin {
             world.timing = st.world.timing;
             st.world = world;
             st.ids = IdGen::new(self.cfg.id_seed);
+            st.faults.reset();
             Ok(())
         });
     }
@@ -368,6 +400,18 @@ impl crate::core::txn::Store for State {
 
     fn undo(&mut self, epoch: u64) {
         self.world.undo(epoch);
+    }
+
+    fn faults(&mut self) -> Option<&mut crate::core::fault::FaultBook> {
+        Some(&mut self.faults)
+    }
+
+    fn job_mark(&self) -> u64 {
+        *self.world.books.next_id
+    }
+
+    fn fail_jobs_after(&mut self, mark: u64) -> usize {
+        self.world.fail_jobs_after(mark)
     }
 }
 

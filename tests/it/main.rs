@@ -19,13 +19,16 @@ mod cli {
     mod seed;
 }
 
-/// The twin as a whole: its HTTP edge, the control plane, bounds on input and history, the
+/// The twin as a whole: its HTTP edge, the control plane and its web console, bounds on input and history, the
 /// `serve` process (connections, TLS, signals, logs).
 mod twin {
+    mod console;
     mod control_plane;
     mod edge;
+    mod faults;
     mod hardening;
     mod history_bounds;
+    mod journal;
     mod ops;
     mod state;
 }

@@ -206,6 +206,43 @@ pub struct Config {
     pub ucloudstack: UcsSettings,
     /// Who may reach the twin (Host allowlist, control token) and the body budget.
     pub edge: EdgeSettings,
+    /// The request journal's bounds (`GET /_cloudtwin/requests`).
+    pub journal: JournalSettings,
+}
+
+/// How much of the traffic the request journal keeps (docs/configuration.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JournalSettings {
+    /// The most entries kept.
+    pub entries: usize,
+    /// The most bytes the entries take (bodies included).
+    pub bytes: usize,
+    /// Keep request and answer bodies, credentials masked (`--journal-bodies`).
+    pub bodies: bool,
+}
+
+impl Default for JournalSettings {
+    fn default() -> Self {
+        let b = crate::core::journal::Bounds::default();
+        JournalSettings { entries: b.entries, bytes: b.bytes, bodies: b.bodies }
+    }
+}
+
+impl JournalSettings {
+    pub fn bounds(&self) -> crate::core::journal::Bounds {
+        crate::core::journal::Bounds { entries: self.entries, bytes: self.bytes, bodies: self.bodies }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=1_000_000).contains(&self.entries) {
+            return Err(format!("journal.entries must be 1 to 1000000, not {}", self.entries));
+        }
+        if !(65_536..=1 << 32).contains(&self.bytes) {
+            return Err(format!("journal.bytes must be 65536 to 4294967296, not {}", self.bytes));
+        }
+        Ok(())
+    }
 }
 
 /// What the edge lets in, beyond the built-in loopback and cloud names.
@@ -317,6 +354,7 @@ impl Default for Config {
             gateway: GatewaySettings::default(),
             ucloudstack: UcsSettings::default(),
             edge: Default::default(),
+            journal: Default::default(),
         }
     }
 }
@@ -376,6 +414,7 @@ impl Config {
         }
         self.gateway.validate(&self.accounts)?;
         self.edge.validate()?;
+        self.journal.validate()?;
         self.ucloudstack.validate(&self.accounts)
     }
 

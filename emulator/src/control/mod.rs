@@ -1,9 +1,12 @@
-//! The control plane under `/_cloudtwin/`: health, reset, clock, timing, jobs, state and the
-//! operation list. JSON in and out (the operation list is text, one `surface\tname` per line).
+//! The control plane under `/_cloudtwin/`: health, reset, clock, timing, jobs, state, the
+//! operation list, the request journal (requests.rs) and fault rules (faults.rs). JSON in and out (the operation list is text, one `surface\tname` per line).
 
+mod faults;
 mod huawei;
 mod reply;
 pub mod state;
+pub mod requests;
+pub mod ui;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -45,9 +48,13 @@ pub fn operations_text() -> String {
     s
 }
 
-pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8]) -> Answer {
+pub fn handle(twin: &Twin, method: &Method, path: &str, query: &str, body: &[u8]) -> Answer {
     let route = path.trim_end_matches('/');
     crate::core::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
+    // The console keeps its trailing slash (`/ui` redirects to `/ui/`, its relative links need it).
+    if route == ui::PREFIX || route.starts_with("/_cloudtwin/ui/") {
+        return ui::handle(twin, method, path, body);
+    }
     match (method.as_str(), route) {
         ("GET", "/_cloudtwin/health") => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
         ("POST", "/_cloudtwin/reset") => {
@@ -66,6 +73,10 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8
             state::snapshots(twin, method, &r["/_cloudtwin/snapshots".len()..], body)
         }
         ("POST", "/_cloudtwin/tencent/auto-snapshot-policy-retention") => set_policy_retention(twin, body),
+        ("GET", "/_cloudtwin/requests") => requests::handle(twin, query),
+        (_, r) if r == "/_cloudtwin/faults" || r.starts_with("/_cloudtwin/faults/") => {
+            faults::handle(twin, method, r, body)
+        }
         (_, r) if r.starts_with("/_cloudtwin/huawei/") => huawei::handle(twin, method, r, body),
         ("GET", "/_cloudtwin/operations") => {
             let text = operations_text().into_bytes();
@@ -81,6 +92,7 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, _query: &str, body: &[u8
                 "/_cloudtwin/jobs/complete",
                 "/_cloudtwin/state",
                 "/_cloudtwin/operations",
+                "/_cloudtwin/requests",
             ]
             .contains(&r) =>
         {

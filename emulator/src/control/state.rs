@@ -135,7 +135,7 @@ pub fn check(bytes: &[u8]) -> Result<Import, Refusal> {
         return Err(refuse("clock.now_ms", "out of range (the year 1970 to 9999)"));
     }
     doc.world.timing.validate().map_err(|e| refuse("world.timing", e))?;
-    Ok(Import { state: State { world: doc.world, ids: doc.ids }, clock: doc.clock })
+    Ok(Import { state: State { world: doc.world, ids: doc.ids, faults: Default::default() }, clock: doc.clock })
 }
 
 /// The first key of `sent` (by path) that `kept` does not have.
@@ -163,7 +163,9 @@ pub fn apply(twin: &Twin, import: Import) {
     }
     let _ = twin.change(|st| {
         // Tokens are credentials and never exported: the ones issued by this twin stay valid.
+        // Fault rules are the tester's, not the world's: they stay too.
         std::mem::swap(&mut state.world.huawei_tokens, &mut st.world.huawei_tokens);
+        std::mem::swap(&mut state.faults, &mut st.faults);
         *st = state;
         Ok::<_, ()>(())
     });
@@ -274,7 +276,10 @@ fn restore(twin: &Twin, name: &str) -> Answer {
         twin.clock.set_ms(ms);
     }
     let _ = twin.change(|st| {
-        *st = saved.state;
+        let mut state = saved.state;
+        // Fault rules are the tester's, not the world's: a restore leaves them as they are.
+        std::mem::swap(&mut state.faults, &mut st.faults);
+        *st = state;
         Ok::<_, ()>(())
     });
     ok(json!({"restored": name}))

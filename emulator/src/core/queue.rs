@@ -30,6 +30,9 @@ pub struct Job<W> {
     /// When the read that opened a read-gated job happened (the job completes no earlier).
     pub opened_ms: Option<i64>,
     pub work: W,
+    /// The work ends in failure when it finishes (a fault rule's `fail_job`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fail: bool,
 }
 
 #[derive(Debug)]
@@ -190,6 +193,16 @@ impl<W: JobWork> Jobs<W> {
         let ids: Vec<u64> = self.for_target(target).filter(|j| doomed(j)).map(|j| j.id).collect();
         for id in ids {
             self.remove(id);
+        }
+    }
+
+    /// Make job `id` end in failure (kept in the change set first).
+    pub fn set_failing(&mut self, id: u64) {
+        if self.by_id.contains_key(&id) {
+            self.note(id);
+        }
+        if let Some(job) = self.by_id.get_mut(&id) {
+            job.fail = true;
         }
     }
 
@@ -355,7 +368,7 @@ impl<W: Holds<P>, P> Books<P> for Ledger<W> {
     fn schedule(&mut self, account: &str, region: &str, gate: Gate, work: P) -> u64 {
         let id = self.next_seq();
         let (account, region, work) = (account.to_string(), region.to_string(), W::wrap(work));
-        self.jobs.push(Job { id, account, region, gate, opened_ms: None, work });
+        self.jobs.push(Job { id, account, region, gate, opened_ms: None, work, fail: false });
         id
     }
 
@@ -397,7 +410,15 @@ mod tests {
     }
 
     fn job(id: u64, region: &str, target: &str, gate: Gate) -> Job<Build> {
-        Job { id, account: "a".into(), region: region.into(), gate, opened_ms: None, work: Build(target.into()) }
+        Job {
+            id,
+            account: "a".into(),
+            region: region.into(),
+            gate,
+            opened_ms: None,
+            work: Build(target.into()),
+            fail: false,
+        }
     }
 
     #[test]

@@ -28,6 +28,27 @@ pub struct RequestRecord {
     pub error_code: Option<String>,
     pub latency: Duration,
     pub request_id: String,
+    /// When the request came: the machine's clock and the twin's virtual clock (unix ms).
+    pub wall_ms: i64,
+    pub virtual_ms: i64,
+    /// For a refused signature: what the twin computed (never a key, never the signature sent).
+    pub refusal: Option<Refusal>,
+    /// The fault rule that changed this request (core/fault.rs).
+    pub fault: Option<u64>,
+    /// Latency an injected fault adds: the server loop waits this long before it answers,
+    /// outside any lock.
+    pub delay: Duration,
+    /// The bodies, kept only with `--journal-bodies` and already cleaned of credentials.
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// Why the twin refused a signature, with what it computed to check it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    pub reason: String,
+    pub canonical_request: String,
+    pub string_to_sign: String,
 }
 
 tokio::task_local! {
@@ -43,6 +64,23 @@ pub async fn scope<F: Future>(rec: RequestRecord, fut: F) -> (F::Output, Request
             (out, CURRENT.with(|r| r.take()))
         })
         .await
+}
+
+/// Read the current request's record (`None` outside a request).
+pub fn peek<T>(f: impl FnOnce(&RequestRecord) -> T) -> Option<T> {
+    CURRENT.try_with(|r| f(&r.borrow())).ok()
+}
+
+/// Note a refused signature: the canonical request (may be empty when the scheme has none) and
+/// the string to sign as the twin computed them.
+pub fn refused(reason: &str, canonical_request: &str, string_to_sign: &str) {
+    note(|r| {
+        r.refusal = Some(Refusal {
+            reason: reason.to_string(),
+            canonical_request: crate::core::redact::signed_text(canonical_request),
+            string_to_sign: crate::core::redact::signed_text(string_to_sign),
+        })
+    });
 }
 
 /// Add what the caller knows to the current request's record. Outside a request (a unit test

@@ -12,11 +12,18 @@
 //!
 //! This is the place where durability, per-tenant locking, the request journal and fault
 //! injection hook in: each sees every request, its operation, its outcome and its epoch.
+//!
+//! Fault rules (core/fault.rs) are checked here once the handler has run, when the family has
+//! noted who called and where (some authenticate against the state): an injected error undoes
+//! the epoch like any failure and the family renders it in its own envelope; a latency is noted
+//! for the server loop to wait outside the lock; a failed job marks the work the request queued.
 
 use parking_lot::Mutex;
 
 use crate::core::change::Epoch;
+use crate::core::fault::{FaultBook, Injected, Key};
 use crate::core::http::{Answer, HttpIn};
+use crate::core::record;
 
 /// Whether an operation only reads the state (its table says so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +40,18 @@ pub trait Store {
     fn catch_up(&mut self, env: &Self::Env, now_ms: i64);
     /// Put back what `epoch` changed.
     fn undo(&mut self, epoch: u64);
+    /// The fault rules, when the state keeps any.
+    fn faults(&mut self) -> Option<&mut FaultBook> {
+        None
+    }
+    /// A mark in the job sequence: the work queued after it is what a request started.
+    fn job_mark(&self) -> u64 {
+        0
+    }
+    /// Make the async work queued after `mark` end in failure when it finishes; how many jobs.
+    fn fail_jobs_after(&mut self, _mark: u64) -> usize {
+        0
+    }
 }
 
 /// One family's part of a request.
@@ -54,6 +73,10 @@ pub trait Family<S: Store> {
     /// After a successful read: the in-flight work the read has seen (read-gated timing).
     fn observe(&self, _state: &mut S, _call: &Self::Call, _out: &Self::Output, _now_ms: i64) {}
 
+    /// The error an injected fault answers with: `fault.code` is one of the family's documented
+    /// codes (the control plane checked it), to be rendered like any of its errors.
+    fn injected(&self, call: &Self::Call, fault: &Injected) -> Self::Error;
+
     /// The answer, success or failure, in the family's envelope. `call` is `None` when decoding
     /// failed.
     fn render(&self, call: Option<&Self::Call>, out: Result<Self::Output, Self::Error>) -> Answer;
@@ -71,7 +94,7 @@ pub fn serve<S: Store, F: Family<S>>(
         Ok(call) => call,
         Err(e) => return family.render(None, Err(e)),
     };
-    let out = transact(lock, env, family, &call, now_ms);
+    let out = run_call(lock, env, family, &call, now_ms, [req.path.as_bytes(), req.query.as_bytes(), req.body]);
     family.render(Some(&call), out)
 }
 
@@ -83,12 +106,29 @@ pub fn transact<S: Store, F: Family<S>>(
     call: &F::Call,
     now_ms: i64,
 ) -> Result<F::Output, F::Error> {
+    run_call(lock, env, family, call, now_ms, [b"", b"", b""])
+}
+
+/// [`transact`] with the request's path, query and body, where a fault rule looks for a
+/// resource id.
+fn run_call<S: Store, F: Family<S>>(
+    lock: &Mutex<S>,
+    env: &S::Env,
+    family: &F,
+    call: &F::Call,
+    now_ms: i64,
+    text: [&[u8]; 3],
+) -> Result<F::Output, F::Error> {
     let read = family.access(call) == Access::Read;
     locked(
         lock,
         env,
         now_ms,
-        |state| family.run(state, call, now_ms),
+        |state| {
+            let mark = state.job_mark();
+            let out = family.run(state, call, now_ms);
+            inject(state, family, call, mark, text, out)
+        },
         |state, done| {
             if read {
                 family.observe(state, call, done, now_ms)
@@ -109,6 +149,47 @@ pub fn apply<S: Store, T, E>(
     change: impl FnOnce(&mut S) -> Result<T, E>,
 ) -> Result<T, E> {
     locked(lock, env, now_ms, change, |_, _| {}, settle_ms)
+}
+
+/// Apply the first fault rule that fires for this request, if any (see the module docs). Only
+/// a request whose account the family resolved is matched: one refused before that is
+/// answered as it would be.
+fn inject<S: Store, F: Family<S>>(
+    state: &mut S,
+    family: &F,
+    call: &F::Call,
+    mark: u64,
+    text: [&[u8]; 3],
+    out: Result<F::Output, F::Error>,
+) -> Result<F::Output, F::Error> {
+    let Some((surface, operation, account, region)) =
+        record::peek(|r| (r.surface, r.operation.clone(), r.account.clone(), r.region.clone()))
+    else {
+        return out;
+    };
+    if account.is_empty() {
+        return out;
+    }
+    let started_jobs = out.is_ok() && state.job_mark() > mark;
+    let key = Key { surface, operation: &operation, account: &account, region: &region, text };
+    let Some((rule, effect)) = state.faults().and_then(|book| book.check(&key, |e| !e.fail_job || started_jobs)) else {
+        return out;
+    };
+    record::note(|r| {
+        r.fault = Some(rule);
+        r.delay = std::time::Duration::from_millis(effect.latency_ms.unwrap_or(0));
+    });
+    if let Some(code) = &effect.error {
+        let code = match code {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        return Err(family.injected(call, &Injected { code, rule }));
+    }
+    if effect.fail_job {
+        state.fail_jobs_after(mark);
+    }
+    out
 }
 
 fn locked<S: Store, T, E>(
@@ -186,6 +267,9 @@ mod tests {
         }
         fn observe(&self, st: &mut Toy, (_, k): &Self::Call, _: &Option<u32>, _: i64) {
             st.seen.push(k.clone());
+        }
+        fn injected(&self, _: &Self::Call, fault: &Injected) -> String {
+            fault.code.clone()
         }
         fn render(&self, _: Option<&Self::Call>, out: Result<Option<u32>, String>) -> Answer {
             let status = if out.is_ok() { 200 } else { 400 };

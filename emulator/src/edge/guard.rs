@@ -183,6 +183,10 @@ fn check_token(settings: &EdgeSettings, method: &Method, path: &str, headers: &H
     if method == Method::GET && path.trim_end_matches('/') == "/_cloudtwin/health" {
         return Ok(());
     }
+    // The console's files and its login are served without the token (control/ui.rs).
+    if crate::control::ui::is_public(method, path) {
+        return Ok(());
+    }
     let bearer = header_str(headers, header::AUTHORIZATION).and_then(|v| {
         let (scheme, token) = v.trim().split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -191,11 +195,38 @@ fn check_token(settings: &EdgeSettings, method: &Method, path: &str, headers: &H
     // Digests of equal length are compared, so not even the token's length shows in the timing.
     let want = Sha256::digest(expected.as_bytes());
     let matches = |given: Option<&str>| given.is_some_and(|g| bool::from(Sha256::digest(g.as_bytes()).ct_eq(&want)));
-    if matches(bearer) || matches(custom) {
+    if matches(bearer) || matches(custom) || console_session(expected, method, headers) {
         Ok(())
     } else {
         Err(Refusal::Token)
     }
+}
+
+/// The console's session cookie stands for the token only on requests the console itself can
+/// have made: `SameSite=Strict` keeps it off requests another site starts, and on top of that an
+/// `Origin` must be the twin's own (not merely loopback: a page on another local port is
+/// same-site), and a call that changes state must carry the console's header, which a page of
+/// another origin can only send after a CORS preflight the twin never grants.
+fn console_session(expected: &str, method: &Method, headers: &HeaderMap) -> bool {
+    use crate::control::ui;
+    let want = ui::session_value(expected);
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(name, value)| name == ui::COOKIE && crate::core::auth::constant_time_eq(value.trim(), &want));
+    if !cookie {
+        return false;
+    }
+    let host = header_str(headers, header::HOST).map(|h| h.trim().to_ascii_lowercase());
+    let same_origin = header_str(headers, header::ORIGIN).is_none_or(|origin| {
+        let authority = origin.split_once("://").map(|(_, a)| a.trim_end_matches('/').to_ascii_lowercase());
+        authority.is_some() && authority == host
+    });
+    let reads = *method == Method::GET || *method == Method::HEAD;
+    same_origin && (reads || headers.contains_key(ui::CONSOLE_HEADER))
 }
 
 /// Browsers send `text/plain`, form and multipart bodies cross-site without asking the server

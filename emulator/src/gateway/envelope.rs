@@ -64,6 +64,23 @@ pub fn scode_of(code: &str) -> u16 {
     }
 }
 
+/// The statuses an error may carry, each with the code a fault rule given only the scode
+/// answers with (`/_cloudtwin/faults`).
+pub const SCODES: &[(u16, &str)] = &[
+    (400, "InvalidParameter"),
+    (401, "AuthFailure.InvalidAuthorization"),
+    (404, "ResourceNotFound"),
+    (405, "UnsupportedProtocol"),
+    (409, "FailedOperation"),
+    (413, "RequestSizeLimitExceeded"),
+    (429, "RequestLimitExceeded"),
+    (500, "InternalError"),
+];
+
+pub fn code_for_scode(scode: u16) -> &'static str {
+    SCODES.iter().find(|(s, _)| *s == scode).map_or("InternalError", |(_, c)| c)
+}
+
 /// The Chinese summary of an error code: specific where the resource is known, else by status.
 pub fn message_cn(code: &str, scode: u16) -> &'static str {
     match code {

@@ -92,6 +92,14 @@ impl<'t, S: tencent::Host> Family<S> for Gateway<'t, S> {
         st.tencent().0.observe(d.account, region, now);
     }
 
+    fn injected(&self, _: &Decoded, fault: &crate::core::fault::Injected) -> GwError {
+        let code = match fault.code.parse::<u16>() {
+            Ok(scode) => envelope::code_for_scode(scode).to_string(),
+            Err(_) => fault.code.clone(),
+        };
+        GwError::from(tencent::injected_error(&code, &fault.note()))
+    }
+
     fn render(&self, _: Option<&Decoded>, out: GwResult<(Reply, String)>) -> Answer {
         match out {
             Ok((Reply::Data(v), _)) => Answer::json(200, envelope::ok_body(v)),

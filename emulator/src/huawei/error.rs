@@ -21,6 +21,8 @@ impl std::fmt::Display for HwError {
 /// place that can return it; the status is the one the doc's table gives the code.
 macro_rules! codes {
     ($($fn_name:ident => ($status:literal, $code:literal)),* $(,)?) => {
+        /// Every documented code with its status (what a fault rule may inject).
+        pub const CODES: &[(u16, &str)] = &[$(($status, $code)),*];
         $(
             #[allow(non_snake_case, dead_code)]
             pub fn $fn_name(message: impl Into<String>) -> HwError {

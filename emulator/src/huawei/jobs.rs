@@ -33,3 +33,19 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
         HwWork::MigrateDone { .. } => task::migrate_done(world, &project, at),
     }
 }
+
+/// The fault that makes this work's task fail when it finishes (a fault rule's `fail_job`), as
+/// `/_cloudtwin/huawei/faults` would queue it, aimed at this task alone; `None` for work no
+/// task failure covers (a vault's deletion, an organization policy's sync).
+pub fn fault_for(work: &HwWork) -> Option<crate::huawei::model::Fault> {
+    let (kind, target) = match work {
+        HwWork::TaskStart { then, .. } => return fault_for(then),
+        HwWork::BackupDone { oplog, .. } => ("backup", oplog),
+        HwWork::RestoreDone { oplog, .. } => ("restore", oplog),
+        HwWork::DeleteDone { oplog, .. } => ("delete", oplog),
+        HwWork::ReplicationDone { oplog, .. } => ("replication", oplog),
+        HwWork::MigrateDone { project } => ("migrate", project),
+        _ => return None,
+    };
+    Some(crate::huawei::model::Fault { operation_type: kind.into(), target: Some(target.clone()), count: 1 })
+}

@@ -167,6 +167,12 @@ impl<S: Host> Family<S> for Huawei<'_, '_, S> {
         }
     }
 
+    fn injected(&self, _: &Route, fault: &crate::core::fault::Injected) -> HwError {
+        let (status, code) =
+            error::CODES.iter().copied().find(|(_, c)| *c == fault.code).unwrap_or((500, "BackupService.1001"));
+        HwError { status, code, message: format!("The request failed {}", fault.note()) }
+    }
+
     fn render(&self, route: Option<&Route>, out: HwResult<Done>) -> Answer {
         let id = &self.request_id;
         match (route, out) {

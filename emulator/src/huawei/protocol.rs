@@ -155,6 +155,11 @@ fn check(cfg: &Config, tokens: &TokenBook, now_ms: i64, req: &HttpIn<'_>) -> HwR
             string_to_sign = m.string_to_sign.as_deref().unwrap_or(""),
             "huawei signature mismatch"
         );
+        crate::core::record::refused(
+            "huawei signature mismatch",
+            m.canonical.as_deref().unwrap_or("(a signed header is missing)"),
+            m.string_to_sign.as_deref().unwrap_or(""),
+        );
         return Err(iam_error("verify aksk signature fail"));
     }
     Ok(Caller { account: account.to_string(), token_project: None })

@@ -25,6 +25,8 @@ pub type TcResult<T> = Result<T, TcError>;
 /// code finds every place that can return it.
 macro_rules! codes {
     ($($fn_name:ident => $code:literal),* $(,)?) => {
+        /// Every documented code the twin knows (what a fault rule may inject).
+        pub const CODES: &[&str] = &[$($code),*];
         $(
             #[allow(non_snake_case, dead_code)]
             pub fn $fn_name(message: impl Into<String>) -> TcError {
@@ -82,4 +84,26 @@ codes! {
     ResourceUnavailable_TypeError => "ResourceUnavailable.TypeError",
     ResourceUnavailable_ZoneNotMatch => "ResourceUnavailable.ZoneNotMatch",
     UnsupportedOperation_StateError => "UnsupportedOperation.StateError",
+    // The common codes (§1.10 of the reference) the twin itself never returns: a fault rule
+    // (`/_cloudtwin/faults`) may answer with them.
+    AuthFailure_InvalidSecretId => "AuthFailure.InvalidSecretId",
+    AuthFailure_MFAFailure => "AuthFailure.MFAFailure",
+    AuthFailure_UnauthorizedOperation => "AuthFailure.UnauthorizedOperation",
+    DryRunOperation => "DryRunOperation",
+    FailedOperation => "FailedOperation",
+    InternalServerError => "InternalServerError",
+    InvalidRequest => "InvalidRequest",
+    IpInBlacklist => "IpInBlacklist",
+    IpNotInWhitelist => "IpNotInWhitelist",
+    LimitExceeded => "LimitExceeded",
+    NoSuchProduct => "NoSuchProduct",
+    RequestLimitExceeded_GlobalRegionUinLimitExceeded => "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
+    RequestLimitExceeded_IPLimitExceeded => "RequestLimitExceeded.IPLimitExceeded",
+    RequestLimitExceeded_UinLimitExceeded => "RequestLimitExceeded.UinLimitExceeded",
+    ResourceInUse => "ResourceInUse",
+    ResourceNotFound => "ResourceNotFound",
+    ResourceUnavailable => "ResourceUnavailable",
+    ResponseSizeLimitExceeded => "ResponseSizeLimitExceeded",
+    ServiceUnavailable => "ServiceUnavailable",
+    UnauthorizedOperation => "UnauthorizedOperation",
 }

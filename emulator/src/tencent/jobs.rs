@@ -6,8 +6,12 @@ use crate::core::timing::Gate;
 use crate::tencent::world::World;
 
 fn end_snapshot_log(store: &mut TcRegion, log: u64, at: i64) {
+    end_snapshot_log_as(store, log, at, true)
+}
+
+fn end_snapshot_log_as(store: &mut TcRegion, log: u64, at: i64, ok: bool) {
     store.snapshot_logs.update(&log, |l| {
-        l.operation_state = "SUCCESS".into();
+        l.operation_state = if ok { "SUCCESS" } else { "FAILED" }.into();
         l.end_ms = Some(at);
     });
 }
@@ -146,5 +150,69 @@ fn expire_snapshot(world: &mut World, cfg: &Config, account: &str, region: &str,
         let op = if auto { "ASP_OPERATION_DELETE_SNAP" } else { "SNAP_OPERATION_DELETE" };
         let id = world.next_seq();
         super::snapshots::log_snapshot(world.tc(account, region), id, snapshot_id, &operator, op, at, true);
+    }
+}
+
+/// Settle a piece of work that a fault rule made fail (`/_cloudtwin/faults`, `fail_job`).
+/// CBS documents no failed disk or snapshot state, so a failure leaves what the docs can show:
+/// the operation log entry ends `FAILED` and the resource is as it was before the request (a
+/// failed create leaves none; a failed attach leaves the disk unattached from that instance).
+pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: TcWork, at: i64) {
+    let store = world.tc(account, region);
+    let rest = |store: &mut TcRegion, disk_id: &str| {
+        if let Some(d) = store.disks.get_mut(disk_id) {
+            d.disk_state = d.resting_state().into();
+        }
+    };
+    match work {
+        TcWork::CreateDisk { disk_id, log } => {
+            end_log(store, log, at, false);
+            destroy_disk(world, account, region, &disk_id);
+        }
+        TcWork::Attach { disk_id, instance_id, log } => {
+            if let Some(d) = store.disks.get_mut(&disk_id) {
+                d.attached_to.retain(|i| *i != instance_id);
+            }
+            rest(store, &disk_id);
+            end_log(store, log, at, false);
+        }
+        TcWork::Detach { disk_id, log, .. } | TcWork::Resize { disk_id, log, .. } => {
+            rest(store, &disk_id);
+            end_log(store, log, at, false);
+        }
+        TcWork::ChangeType { disk_id, log, .. } => {
+            if let Some(d) = store.disks.get_mut(&disk_id) {
+                d.migrating = false;
+            }
+            end_log(store, log, at, false);
+        }
+        TcWork::RollbackBackup { disk_id, disk_backup_id } => {
+            rest(store, &disk_id);
+            if let Some(b) = store.backups.get_mut(&disk_backup_id) {
+                b.disk_backup_state = state::NORMAL.into();
+            }
+        }
+        TcWork::CreateBackup { disk_backup_id } => {
+            store.backups.remove(&disk_backup_id);
+        }
+        TcWork::CreateSnapshot { snapshot_id, log } => {
+            super::snapshots::remove_snapshot(store, &snapshot_id);
+            end_snapshot_log_as(store, log, at, false);
+        }
+        TcWork::RollbackSnapshot { disk_id, snapshot_id, log } => {
+            rest(store, &disk_id);
+            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+                s.snapshot_state = state::NORMAL.into();
+            }
+            end_snapshot_log_as(store, log, at, false);
+        }
+        TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, .. } => {
+            super::snapshots::remove_snapshot(store, &snapshot_id);
+            if let Some(src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
+                src.copying_to.retain(|r| r != region);
+            }
+        }
+        // Scheduled events are never marked to fail; should one be, it happens as usual.
+        work => finish(world, cfg, account, region, work, at),
     }
 }

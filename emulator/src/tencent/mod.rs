@@ -49,6 +49,20 @@ pub fn error_body(err: &TcError, request_id: &str) -> Value {
     json!({"Response": {"Error": {"Code": err.code, "Message": err.message}, "RequestId": request_id}})
 }
 
+/// The error a fault rule answers with: a documented code (checked by the control plane), with
+/// the usual message for the common ones.
+pub fn injected_error(code: &str, note: &str) -> TcError {
+    let code = error::CODES.iter().copied().find(|c| *c == code).unwrap_or("InternalError");
+    let usual = match code {
+        c if c.starts_with("RequestLimitExceeded") => "The number of requests exceeds the frequency limit.",
+        "InternalError" | "InternalServerError" => "Internal error.",
+        "ServiceUnavailable" => "Service is unavailable now.",
+        "ResourceUnavailable" => "Resource is unavailable.",
+        _ => "The operation failed.",
+    };
+    TcError::new(code, format!("{usual} {note}"))
+}
+
 /// `cbs.<region>.tencentcloudapi.com` names its region; the bare host does not.
 fn region_from_host(host: &str) -> Option<&str> {
     let rest = host.strip_prefix("cbs.")?;
@@ -110,6 +124,10 @@ impl<S: Host> Family<S> for Tencent<'_, S> {
 
     fn observe(&self, st: &mut S, d: &Decoded, _: &Output, now: i64) {
         st.tencent().0.observe(&d.call.account, &d.region, now);
+    }
+
+    fn injected(&self, _: &Decoded, fault: &crate::core::fault::Injected) -> TcError {
+        injected_error(&fault.code, &fault.note())
     }
 
     fn render(&self, _: Option<&Decoded>, out: TcResult<Output>) -> Answer {

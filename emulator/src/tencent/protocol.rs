@@ -344,6 +344,7 @@ fn verify_tc3(
     }
     if let Some((canonical, sts)) = last {
         tracing::debug!(canonical_request = %canonical, string_to_sign = %sts, "TC3 signature mismatch");
+        crate::core::record::refused("TC3 signature mismatch", &canonical, &sts);
     }
     Err(e::AuthFailure_SignatureFailure(
         "The provided credentials could not be validated. Please check your signature is correct.",
@@ -397,6 +398,7 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
             Ok(())
         } else {
             tracing::debug!(string_to_sign = %source, "v1 signature mismatch");
+            crate::core::record::refused("v1 signature mismatch", "", &source);
             Err(e::AuthFailure_SignatureFailure(
                 "The provided credentials could not be validated. Please check your signature is correct.",
             ))

@@ -32,6 +32,28 @@ pub const VM_NOT_FOUND: i64 = 17003;
 pub const DISK_STATE: i64 = 17010;
 pub const SNAPSHOT_STATE: i64 = 17011;
 pub const VM_STATE: i64 = 17012;
+/// Every RetCode of the table in docs/ucloudstack.md but success (what a fault rule may inject).
+pub const RET_CODES: &[i64] = &[
+    MISSING_ACTION,
+    NO_SUCH_ACTION,
+    MISSING_SIGNATURE,
+    BAD_SIGNATURE,
+    UNKNOWN_USER,
+    MISSING_PARAMS,
+    PARAMS_NOT_AVAILABLE,
+    PARAMS_TOO_LARGE,
+    DISK_NOT_FOUND,
+    SNAPSHOT_NOT_FOUND,
+    VM_NOT_FOUND,
+    DISK_STATE,
+    SNAPSHOT_STATE,
+    VM_STATE,
+];
+
+/// An error of any code (an injected fault's).
+pub fn with_code(ret_code: i64, message: impl Into<String>) -> UcsError {
+    err(ret_code, message)
+}
 
 pub fn missing_action() -> UcsError {
     err(MISSING_ACTION, "Missing Action")

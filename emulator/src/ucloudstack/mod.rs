@@ -102,6 +102,11 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
         }
     }
 
+    fn injected(&self, _: &Decoded, fault: &crate::core::fault::Injected) -> UcsError {
+        let code = fault.code.parse().unwrap_or(e::PARAMS_NOT_AVAILABLE);
+        e::with_code(code, format!("The request failed {}", fault.note()))
+    }
+
     fn render(&self, _: Option<&Decoded>, out: UcsResult<Fields>) -> Answer {
         let action = self.action.borrow();
         let action = action.as_str();
@@ -127,8 +132,21 @@ fn authenticate<'c>(cfg: &'c Config, mode: AuthMode, params: &Flat) -> UcsResult
             params.get("Signature").filter(|s| !s.is_empty()).ok_or_else(|| e::missing_signature("Signature"))?;
         let user = cfg.ucloudstack.by_public_key(key).ok_or_else(e::unknown_user)?;
         if !sign::verify(params, &user.private_key, signature) {
-            let text = sign::string_to_sign(params, "");
+            // A secret-named parameter (a VM password) would show in the text: masked first.
+            let masked: Flat = params
+                .iter()
+                .map(|(k, v)| {
+                    let v = if crate::core::redact::is_secret(k) { crate::core::redact::MASK } else { v.as_str() };
+                    (k.clone(), v.to_string())
+                })
+                .collect();
+            let text = sign::string_to_sign(&masked, "");
             tracing::debug!(string_to_sign_without_key = %text, "ucloudstack signature mismatch");
+            crate::core::record::refused(
+                "ucloudstack signature mismatch (string to sign shown without the key)",
+                "",
+                &text,
+            );
             return Err(e::bad_signature());
         }
         Ok(user)

@@ -22,6 +22,8 @@ pub mod snapshot_status {
     pub const CREATEING: &str = "Createing";
     pub const NORMAL: &str = "Normal";
     pub const ROLLBACKING: &str = "RollBacking";
+    /// A snapshot that could not be made (only a fault rule's `fail_job` makes one).
+    pub const FAILURE: &str = "Failure";
 }
 
 pub const BOOT: &str = "Boot";
