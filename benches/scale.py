@@ -34,6 +34,8 @@ UCS_KEYS = ("cloudtwinEXAMPLEucsPublicKey000000000000",
 HW_PROJECT = "0123456789abcdef0123456789abcdef"
 GW_TENANT = {"TenantUuid": "system", "ClusterUuid": "72db4b34-1473-418f-ade4-de00b956f16b"}
 REGION = "ap-guangzhou"
+# The server runs on one core and wrk on the other (one core for both on a one-core machine).
+SERVER_CORE, CLIENT_CORE = "0", ("1" if (os.cpu_count() or 1) > 1 else "0")
 
 
 # ---------------------------------------------------------------- requests
@@ -140,7 +142,7 @@ def start(argv, port, probe):
     """Starts a server on core 0; returns (process, ms from exec to the first answered `probe`)."""
     data = raw_request(port, probe)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(["taskset", "-c", "0", *argv], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(["taskset", "-c", SERVER_CORE, *argv], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     while True:
         try:
@@ -185,7 +187,7 @@ def wrk(port, req, secs, warmup, conns=32):
                 's.errors.connect + s.errors.read + s.errors.write + s.errors.timeout)) end\n')
         script = f.name
     try:
-        base = ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", "-s", script, f"http://127.0.0.1:{port}"]
+        base = ["taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{conns}", "-s", script, f"http://127.0.0.1:{port}"]
         if warmup > 0:
             subprocess.run(base[:5] + [f"-d{warmup}s"] + base[5:], capture_output=True, check=True)
         out = subprocess.run(base[:5] + [f"-d{secs}s", "--latency"] + base[5:], capture_output=True,
