@@ -187,21 +187,31 @@ def wrk(port, req, secs, warmup, conns=32):
                 's.errors.connect + s.errors.read + s.errors.write + s.errors.timeout)) end\n')
         script = f.name
     try:
-        base = ["taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{conns}", "-s", script, f"http://127.0.0.1:{port}"]
+        # A long timeout: a slow page is measured as slow, not dropped as a timeout.
+        base = ["taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{conns}", "--timeout", "60s", "-s", script,
+                f"http://127.0.0.1:{port}"]
         if warmup > 0:
             subprocess.run(base[:5] + [f"-d{warmup}s"] + base[5:], capture_output=True, check=True)
+            drain(port, req)
         out = subprocess.run(base[:5] + [f"-d{secs}s", "--latency"] + base[5:], capture_output=True,
                              text=True, check=True).stdout
+        drain(port, req)
     finally:
         os.unlink(script)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    m = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", out)
-    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    m = re.search(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", out)
+    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[m.group(2)] if m else float("nan")
     status_errors, socket_errors = map(int, re.search(r"errors (\d+) (\d+)", out).groups())
     if status_errors or socket_errors:
         print(f"  ! {req.method} {req.path}: {status_errors} non-2xx, {socket_errors} socket errors",
               file=sys.stderr)
     return rate, p99
+
+
+def drain(port, req):
+    """Waits until the server answers `req` again: requests wrk left queued when it stopped must not
+    be counted against the next row."""
+    Client(port).send(req)
 
 
 # ---------------------------------------------------------------- output
@@ -220,6 +230,8 @@ def n(x):
 
 
 def ms(x):
+    if x != x:
+        return "–"
     return f"{x:.2f} ms" if x < 10 else f"{x:,.0f} ms"
 
 
