@@ -21,6 +21,21 @@ echo "== fuzz smoke (cloudtwin fuzz)"
 target/debug/cloudtwin fuzz --requests "${CLOUDTWIN_FUZZ_REQUESTS:-1000}" --seed "${CLOUDTWIN_FUZZ_SEED:-1}"
 # ---- end of fuzz smoke run
 
+# ---- scale bench smoke run (docs/performance.md): benches/scale.sh --smoke builds the release
+# binary and the bench's own axum baseline, and runs every scenario at tiny sizes for a second each
+# (~20 s plus the builds). No timing is asserted: it only must run and print. Needs wrk and taskset;
+# CLOUDTWIN_SKIP_BENCH=1 skips it. Full runs (benches/scale.sh) are never part of the test command.
+echo "== scale bench smoke (benches/scale.sh --smoke)"
+if [ "${CLOUDTWIN_SKIP_BENCH:-}" = 1 ]; then
+  echo "skipped (CLOUDTWIN_SKIP_BENCH=1)"
+elif ! command -v wrk >/dev/null || ! command -v taskset >/dev/null; then
+  echo "wrk and taskset are needed for the bench smoke run (Debian: apt-get install wrk util-linux); set CLOUDTWIN_SKIP_BENCH=1 to skip it" >&2
+  exit 1
+else
+  benches/scale.sh --smoke
+fi
+# ---- end of scale bench smoke run
+
 echo "== python venv (tests/sdk/requirements.txt)"
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

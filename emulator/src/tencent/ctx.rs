@@ -2,7 +2,6 @@
 //! answers (`Output`), and the rows of the operation table (`Action`).
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::error::TcResult;
@@ -63,46 +62,61 @@ impl Ctx<'_> {
     }
 }
 
-/// A handler's response fields, each already serialized (response shapes are serde structs, so
-/// no intermediate `Value` tree is built on the hot path).
-#[derive(Debug, Default)]
-pub struct Output(Vec<(&'static str, Box<RawValue>)>);
+/// A handler's response fields, serialized as they are added straight into the answer's body
+/// (`{"Response":{"Key":value,...`): response shapes are serde structs, so no intermediate `Value`
+/// tree is built, and a page is written once, not serialized apart and copied in
+/// (docs/performance.md).
+#[derive(Debug)]
+pub struct Output {
+    body: Vec<u8>,
+    /// Where the first field starts (after `{"Response":{`).
+    fields_at: usize,
+}
+
+impl Default for Output {
+    fn default() -> Output {
+        Output::new()
+    }
+}
+
+const OPEN: &[u8] = b"{\"Response\":{";
 
 impl Output {
     pub fn new() -> Output {
-        Output(Vec::new())
+        let mut body = Vec::with_capacity(1024);
+        body.extend_from_slice(OPEN);
+        Output { body, fields_at: OPEN.len() }
     }
 
     pub fn with(mut self, key: &'static str, value: &impl Serialize) -> Output {
-        let raw = serde_json::value::to_raw_value(value)
-            .unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is JSON"));
-        self.0.push((key, raw));
+        self.body.push(b'"');
+        self.body.extend_from_slice(key.as_bytes());
+        self.body.extend_from_slice(b"\":");
+        let mark = self.body.len();
+        if serde_json::to_writer(&mut self.body, value).is_err() {
+            self.body.truncate(mark);
+            self.body.extend_from_slice(b"null");
+        }
+        self.body.push(b',');
         self
     }
 
     /// The fields as one JSON object, for surfaces that reshape Tencent answers (the gateway).
     pub fn into_value(self) -> Value {
-        let fields =
-            self.0.into_iter().map(|(k, v)| (k.to_string(), serde_json::from_str(v.get()).unwrap_or(Value::Null)));
-        Value::Object(fields.collect())
+        let fields = &self.body[self.fields_at..];
+        let mut object = Vec::with_capacity(fields.len() + 2);
+        object.push(b'{');
+        object.extend_from_slice(fields.strip_suffix(b",").unwrap_or(fields));
+        object.push(b'}');
+        serde_json::from_slice(&object).unwrap_or_else(|_| Value::Object(Default::default()))
     }
 
     /// `{"Response": {<fields>, "RequestId": "..."}}`
-    pub(super) fn into_body(self, request_id: &str) -> Vec<u8> {
-        let len: usize = self.0.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum();
-        let mut buf = Vec::with_capacity(len + 80);
-        buf.extend_from_slice(b"{\"Response\":{");
-        for (k, v) in &self.0 {
-            buf.push(b'"');
-            buf.extend_from_slice(k.as_bytes());
-            buf.extend_from_slice(b"\":");
-            buf.extend_from_slice(v.get().as_bytes());
-            buf.push(b',');
-        }
-        buf.extend_from_slice(b"\"RequestId\":\"");
-        buf.extend_from_slice(request_id.as_bytes());
-        buf.extend_from_slice(b"\"}}");
-        buf
+    pub(super) fn into_body(mut self, request_id: &str) -> Vec<u8> {
+        self.body.extend_from_slice(b"\"RequestId\":\"");
+        self.body.extend_from_slice(request_id.as_bytes());
+        self.body.extend_from_slice(b"\"}}");
+        self.body
     }
 }
 pub type Handler = fn(&mut Ctx<'_>, &Params) -> TcResult<Output>;

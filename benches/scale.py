@@ -1,0 +1,495 @@
+#!/usr/bin/env python3
+"""The scale bench (issue 14), driven by benches/scale.sh: the release twin against a bare axum
+server answering the same bytes (benches/ceiling), then pages at 100,000 resources per surface, the
+memory per resource and one tenant's reads while another writes. Standard library only.
+
+Each measured read is one request, signed once and replayed by wrk (`-t1 -c32`, on core 1) against
+a server pinned to core 0, after a warm-up. No assertion on any figure: it measures and prints.
+"""
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TWIN = os.path.join(ROOT, "target/release/cloudtwin")
+CEILING = os.path.join(ROOT, "target/ceiling/release/cloudtwin-ceiling")
+
+# The built-in (deliberately fake) credentials: docs/tencent.md, huawei.md, ucloudstack.md.
+TC_DEFAULT = ("AKIDcloudtwinEXAMPLEid000000000000", "cloudtwinEXAMPLEsecretKey00000000")
+TC_PEER = ("AKIDcloudtwinEXAMPLEpeer0000000000", "cloudtwinEXAMPLEpeerSecretKey0000")
+UCS_KEYS = ("cloudtwinEXAMPLEucsPublicKey000000000000",
+            "cloudtwinEXAMPLEucsPrivateKey00000000000000000000000000000000000")
+HW_PROJECT = "0123456789abcdef0123456789abcdef"
+GW_TENANT = {"TenantUuid": "system", "ClusterUuid": "72db4b34-1473-418f-ade4-de00b956f16b"}
+REGION = "ap-guangzhou"
+# The server runs on one core and wrk on the other (one core for both on a one-core machine).
+SERVER_CORE, CLIENT_CORE = "0", ("1" if (os.cpu_count() or 1) > 1 else "0")
+
+
+# ---------------------------------------------------------------- requests
+
+class Req:
+    """One HTTP request as wrk will replay it."""
+
+    def __init__(self, method, path, body="", headers=None):
+        self.method, self.path, self.body, self.headers = method, path, body, dict(headers or {})
+
+
+def tc3(action, params, keys=TC_DEFAULT, port=0):
+    """A TC3-HMAC-SHA256 signed CBS request (as the SDK signs it), valid for the ±300 s window."""
+    body = json.dumps(params, separators=(",", ":"))
+    sid, key = keys
+    host, ts = f"127.0.0.1:{port}", int(time.time())
+    date = time.strftime("%Y-%m-%d", time.gmtime(ts))
+    canonical = (f"POST\n/\n\ncontent-type:application/json\nhost:{host}\n\ncontent-type;host\n"
+                 f"{hashlib.sha256(body.encode()).hexdigest()}")
+    sts = f"TC3-HMAC-SHA256\n{ts}\n{date}/cbs/tc3_request\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    k = ("TC3" + key).encode()
+    for part in (date, "cbs", "tc3_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    return Req("POST", "/", body, {
+        "Authorization": f"TC3-HMAC-SHA256 Credential={sid}/{date}/cbs/tc3_request, "
+                         f"SignedHeaders=content-type;host, Signature={sig}",
+        "Content-Type": "application/json", "Host": host, "X-TC-Action": action,
+        "X-TC-Timestamp": str(ts), "X-TC-Version": "2017-03-12", "X-TC-Region": REGION})
+
+
+def gateway(path, params):
+    body = json.dumps({"Region": REGION, **GW_TENANT, **params})
+    return Req("POST", f"/v1/tencent/{path}", body, {"Content-Type": "application/json"})
+
+
+def ucs(action, params, keys=UCS_KEYS):
+    """A UCloudStack GET: sorted key+value pairs then the private key, SHA-1 (docs/ucloudstack.md)."""
+    q = {"Action": action, "Region": "cn", "PublicKey": keys[0], **{k: str(v) for k, v in params.items()}}
+    plain = "".join(k + q[k] for k in sorted(q)) + keys[1]
+    q["Signature"] = hashlib.sha1(plain.encode()).hexdigest()
+    return Req("GET", "/api?" + urllib.parse.urlencode(q))
+
+
+class Client:
+    """A keep-alive connection for setting the world up (not measured)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def send(self, req):
+        headers = dict(req.headers)
+        headers.pop("Host", None)
+        for attempt in range(3):
+            try:
+                self.conn.request(req.method, req.path, body=req.body.encode() if req.body else None,
+                                  headers=headers)
+                resp = self.conn.getresponse()
+                return resp.status, resp.read(), resp
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt == 2:
+                    raise
+
+    def json(self, req, ok=(200, 201, 202)):
+        status, data, _ = self.send(req)
+        doc = json.loads(data) if data else {}
+        if status not in ok or (isinstance(doc.get("Response"), dict) and "Error" in doc["Response"]):
+            raise SystemExit(f"{req.method} {req.path} {req.body[:200]} -> {status} {data[:400]!r}")
+        return doc
+
+    def tc(self, action, params, keys=TC_DEFAULT):
+        return self.json(tc3(action, params, keys, self.port))["Response"]
+
+    def control(self, path, body):
+        return self.json(Req("POST", f"/_cloudtwin/{path}", json.dumps(body),
+                             {"Content-Type": "application/json"}))
+
+
+# ---------------------------------------------------------------- processes
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def raw_request(port, req):
+    """The request's bytes, as the first-read probe sends them (no Python HTTP stack in the way)."""
+    head = [f"{req.method} {req.path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
+            f"Content-Length: {len(req.body.encode())}"]
+    head += [f"{k}: {v}" for k, v in req.headers.items() if k != "Host"]
+    return ("\r\n".join(head) + "\r\n\r\n" + req.body).encode()
+
+
+def start(argv, port, probe):
+    """Starts a server on core 0; returns (process, ms from exec to the first answered `probe`)."""
+    data = raw_request(port, probe)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(["taskset", "-c", SERVER_CORE, *argv], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(data)
+                answer = b""
+                while chunk := s.recv(65536):
+                    answer += chunk
+                if answer.startswith(b"HTTP/1.1 200"):
+                    return proc, (time.perf_counter() - t0) * 1000
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"{argv[0]} exited with {proc.returncode}")
+        if time.perf_counter() - t0 > 30:
+            raise SystemExit(f"{argv[0]} did not answer in 30 s")
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# ---------------------------------------------------------------- wrk
+
+def lua_string(s):
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\""
+
+
+def wrk(port, req, secs, warmup, conns=32):
+    """reads/s and p99 (ms) of `req` replayed: warm-up, then the measured run."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(f"wrk.method = {lua_string(req.method)}\nwrk.path = {lua_string(req.path)}\n")
+        f.write(f"wrk.body = {lua_string(req.body)}\n")
+        for k, v in req.headers.items():
+            if k != "Host":
+                f.write(f"wrk.headers[{lua_string(k)}] = {lua_string(v)}\n")
+        f.write('done = function(s) io.write(string.format("errors %d %d\\n", s.errors.status, '
+                's.errors.connect + s.errors.read + s.errors.write + s.errors.timeout)) end\n')
+        script = f.name
+    try:
+        # A long timeout: a slow page is measured as slow, not dropped as a timeout.
+        base = ["taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{conns}", "--timeout", "60s", "-s", script,
+                f"http://127.0.0.1:{port}"]
+        if warmup > 0:
+            subprocess.run(base[:5] + [f"-d{warmup}s"] + base[5:], capture_output=True, check=True)
+            drain(port, req)
+        out = subprocess.run(base[:5] + [f"-d{secs}s", "--latency"] + base[5:], capture_output=True,
+                             text=True, check=True).stdout
+        drain(port, req)
+    finally:
+        os.unlink(script)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    m = re.search(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", out)
+    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[m.group(2)] if m else float("nan")
+    status_errors, socket_errors = map(int, re.search(r"errors (\d+) (\d+)", out).groups())
+    if status_errors or socket_errors:
+        print(f"  ! {req.method} {req.path}: {status_errors} non-2xx, {socket_errors} socket errors",
+              file=sys.stderr)
+    return rate, p99
+
+
+def drain(port, req):
+    """Waits until the server answers `req` again: requests wrk left queued when it stopped must not
+    be counted against the next row."""
+    Client(port).send(req)
+
+
+# ---------------------------------------------------------------- output
+
+def table(title, header, rows):
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+    sys.stdout.flush()
+
+
+def n(x):
+    return f"{x:,.0f}"
+
+
+def ms(x):
+    if x != x:
+        return "–"
+    return f"{x:.2f} ms" if x < 10 else f"{x:,.0f} ms"
+
+
+def pct(a, b):
+    return f"{100 * a / b:.0f}%" if b else "–"
+
+
+# ---------------------------------------------------------------- populating
+
+CREATE_50 = {"Placement": {"Zone": "ap-guangzhou-3"}, "DiskChargeType": "POSTPAID_BY_HOUR",
+             "DiskType": "CLOUD_PREMIUM", "DiskSize": 20, "DiskCount": 50}
+
+
+def create_disks(port, count, keys=TC_DEFAULT):
+    """`count` disks (a multiple of 50) by CreateDisks ×50; returns the wall time in seconds."""
+    c = Client(port)
+    body = dict(CREATE_50)
+    t0 = time.perf_counter()
+    for _ in range(count // 50):
+        c.tc("CreateDisks", body, keys)
+    return time.perf_counter() - t0
+
+
+def in_threads(total, threads, work):
+    """Runs work(client_index, i) for i in range(total) over `threads` keep-alive connections."""
+    def run(t):
+        for i in range(t, total, threads):
+            work(t, i)
+    pool = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+
+
+def tencent_snapshots(port, disk_id, count):
+    clients = [Client(port) for _ in range(4)]
+    in_threads(count, 4, lambda t, i: clients[t].tc("CreateSnapshot", {"DiskId": disk_id, "SnapshotName": f"bench-{i}"}))
+
+
+def ucs_snapshots(port, count):
+    clients = [Client(port) for _ in range(4)]
+    disks = ["disk-ucsdata2", "disk-ucsdata1", "disk-ucsboot1", "disk-ucsboot2"]
+
+    def one(t, i):
+        doc = clients[t].json(ucs("CreateSnapshot", {"DiskID": disks[t], "Name": f"bench-{i}"}))
+        if doc.get("RetCode") != 0:
+            raise SystemExit(f"UCloudStack CreateSnapshot: {doc}")
+    in_threads(count, 4, one)
+
+
+def huawei_token(port):
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "cloudtwin-user", "password": "cloudtwin-password", "domain": {"name": "cloudtwin"}}}},
+        "scope": {"project": {"id": HW_PROJECT}}}}
+    _, _, resp = Client(port).send(Req("POST", "/v3/auth/tokens", json.dumps(body),
+                                       {"Content-Type": "application/json"}))
+    token = resp.getheader("X-Subject-Token")
+    if not token:
+        raise SystemExit("no Huawei IAM token")
+    return {"X-Auth-Token": token, "Content-Type": "application/json"}
+
+
+def huawei_backups(port, headers, count):
+    """`count` backups: volumes added through the control plane, vaults of up to 250 of them, and
+    checkpoints of every vault (one backup per resource) until the count is reached."""
+    c = Client(port)
+    per_vault = min(250, count)
+    vaults_needed = min(4, max(1, count // per_vault))
+    rounds = max(1, count // (per_vault * vaults_needed))
+    vaults = []
+    for v in range(vaults_needed):
+        resources = []
+        for r in range(per_vault):
+            vid = f"b0a8{v:04x}-{r:04x}-4000-8000-000000000000"
+            c.control("huawei/volumes", {"project_id": HW_PROJECT,
+                                         "volume": {"id": vid, "name": f"bench-{v}-{r}", "size": 1}})
+            resources.append({"id": vid, "type": "OS::Cinder::Volume"})
+        doc = c.json(Req("POST", f"/v3/{HW_PROJECT}/vaults", json.dumps({"vault": {
+            "billing": {"consistent_level": "crash_consistent", "object_type": "disk",
+                        "protect_type": "backup", "size": 10_000_000 // 1000},
+            "name": f"bench-{v}", "resources": resources}}), headers))
+        vaults.append(doc["vault"]["id"])
+    for i in range(rounds):
+        for vid in vaults:
+            c.json(Req("POST", f"/v3/{HW_PROJECT}/checkpoints", json.dumps({"checkpoint": {
+                "vault_id": vid, "parameters": {"name": f"bench-{i}", "incremental": i > 0}}}), headers))
+    return per_vault * vaults_needed * rounds
+
+
+# ---------------------------------------------------------------- the run
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--smoke", action="store_true", help="tiny sizes, short runs: it only must run and print")
+    p.add_argument("--secs", type=float, default=10, help="measured seconds per row (default 10)")
+    p.add_argument("--warmup", type=float, default=2, help="warm-up seconds per row (default 2)")
+    p.add_argument("--disks", type=int, default=100_000)
+    p.add_argument("--snapshots", type=int, default=100_000, help="Tencent and UCloudStack snapshots")
+    p.add_argument("--backups", type=int, default=100_000, help="Huawei backups")
+    a = p.parse_args()
+    if a.smoke:
+        a.secs, a.warmup, a.disks, a.snapshots, a.backups = 1, 0, 1_000, 200, 500
+    a.secs = max(1, int(a.secs))
+    a.warmup = int(a.warmup)
+    measure = lambda port, req: wrk(port, req, a.secs, a.warmup)
+
+    print(f"# cloudtwin scale bench — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB; "
+          f"server on core 0, wrk -t1 -c32 on core 1, {a.warmup} s warm-up + {a.secs} s"
+          + (" (SMOKE: tiny sizes, figures mean nothing)" if a.smoke else ""))
+
+    cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump({"tencent": {"limits": {"disks_per_region": 10_000_000, "snapshots_per_disk": 10_000_000}}}, cfg)
+    cfg.close()
+    tdir = tempfile.mkdtemp()
+    try:
+        run(a, measure, cfg.name, tdir)
+    finally:
+        os.unlink(cfg.name)
+        for f in os.listdir(tdir):
+            os.unlink(os.path.join(tdir, f))
+        os.rmdir(tdir)
+
+
+def run(a, measure, cfg, tdir):
+    # ---- 1. the twin at 100 disks against the ceiling
+    port = free_port()
+    page = {"Limit": 20}
+    twin_argv = [TWIN, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg]
+    twin, twin_start = start(twin_argv, port, tc3("DescribeDisks", page, port=port))
+    try:
+        twin_idle = rss_kib(twin.pid)
+        c = Client(port)
+        base_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
+        create_disks(port, 100 - base_disks - (100 - base_disks) % 50 + (50 if (100 - base_disks) % 50 else 0))
+        read = tc3("DescribeDisks", page, port=port)
+        status, answer, _ = c.send(read)
+        small_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
+        twin_rate, twin_p99 = measure(port, read)
+
+        # ---- the ceiling, answering the same bytes, pinned the same way
+        body_file = os.path.join(tdir, "page.json")
+        with open(body_file, "wb") as f:
+            f.write(answer)
+        cport = free_port()
+        ceiling, ceil_start = start([CEILING, f"127.0.0.1:{cport}", body_file], cport, read)
+        try:
+            ceil_idle = rss_kib(ceiling.pid)
+            ceil_rate, ceil_p99 = measure(cport, read)
+        finally:
+            stop(ceiling)
+        table(f"Signed TC3 DescribeDisks Limit 20 of {small_disks} disks ({len(answer):,} bytes) — twin vs bare axum",
+              ["", "twin", "bare axum, same bytes", "twin / axum"],
+              [["start → first answered read", ms(twin_start), ms(ceil_start), f"{twin_start / ceil_start:.1f}×"],
+               ["idle RSS", f"{twin_idle / 1024:.1f} MiB", f"{ceil_idle / 1024:.1f} MiB", f"{twin_idle / ceil_idle:.1f}×"],
+               ["reads/s", n(twin_rate), n(ceil_rate), f"**{pct(twin_rate, ceil_rate)}**"],
+               ["p99", ms(twin_p99), ms(ceil_p99), f"{twin_p99 / ceil_p99:.1f}×"]])
+
+        # ---- 2. Tencent at 100,000 disks
+        rss0 = rss_kib(twin.pid)
+        wall = create_disks(port, a.disks - a.disks % 50)
+        rss1 = rss_kib(twin.pid)
+        total = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
+        some = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 100, "Offset": total // 2})["DiskSet"]]
+        big = a.disks // 1000 * 1000
+        rows = [["creating the disks (CreateDisks ×50)", f"{wall:.2f} s", "", ""],
+                ["RSS per disk", f"{(rss1 - rss0) * 1024 / max(1, total - small_disks):,.0f} bytes", "", ""]]
+        pages = [("the same page", page),
+                 ("zone", {"Limit": 20, "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}]}),
+                 ("disk-state", {"Limit": 20, "Filters": [{"Name": "disk-state", "Values": ["ATTACHED"]}]}),
+                 ("instance-id", {"Limit": 20, "Filters": [{"Name": "instance-id", "Values": ["ins-cloudtw1"]}]}),
+                 ("DiskIds (100)", {"Limit": 20, "DiskIds": some}),
+                 *[(f"{f} {o}", {"Limit": 20, "OrderField": f, "Order": o})
+                   for f in ("CREATE_TIME", "DEADLINE") for o in ("ASC", "DESC")],
+                 (f"Offset {total - 20:,}", {"Limit": 20, "Offset": total - 20})]
+        for name, params in pages:
+            c.tc("DescribeDisks", params)
+            rate, p99 = measure(port, tc3("DescribeDisks", params, port=port))
+            rows.append([f"DescribeDisks: {name}", n(rate), ms(p99), pct(rate, twin_rate)])
+        table(f"Tencent with {total:,} disks in the region (100-disk figure: {n(twin_rate)} reads/s)",
+              ["", "reads/s (or figure)", "p99", "% of 100-disk reads/s"], rows)
+
+        # ---- 3. the other surfaces at scale
+        rows = []
+        gw_disks = gateway("disk/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": ""})
+        c.json(gw_disks)
+        rate, p99 = measure(port, gw_disks)
+        rows.append([f"gateway disk/list, page of 20 ({total:,} disks)", n(rate), ms(p99), pct(rate, twin_rate)])
+        fuzzy = gateway("disk/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": "zzz-no-such"})
+        c.json(fuzzy)
+        rate, p99 = measure(port, fuzzy)
+        rows.append([f"gateway disk/list Fuzzy (scans {total:,} disks)", n(rate), ms(p99), pct(rate, twin_rate)])
+
+        t0 = time.perf_counter()
+        tencent_snapshots(port, some[0], a.snapshots)
+        snap_wall = time.perf_counter() - t0
+        gw_snaps = gateway("snapshot/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": ""})
+        c.json(gw_snaps)
+        rate, p99 = measure(port, gw_snaps)
+        rows.append([f"gateway snapshot/list, page of 20 ({a.snapshots:,} snapshots, made in {snap_wall:.1f} s)",
+                     n(rate), ms(p99), pct(rate, twin_rate)])
+
+        t0 = time.perf_counter()
+        ucs_snapshots(port, a.snapshots)
+        ucs_wall = time.perf_counter() - t0
+        ucs_page = ucs("DescribeSnapshot", {"Limit": 20})
+        c.json(ucs_page)
+        rate, p99 = measure(port, ucs_page)
+        rows.append([f"UCloudStack DescribeSnapshot Limit 20 ({a.snapshots:,} snapshots, made in {ucs_wall:.1f} s)",
+                     n(rate), ms(p99), pct(rate, twin_rate)])
+        keyword = ucs("DescribeSnapshot", {"Limit": 20, "Keyword": "zzz-no-such"})
+        c.json(keyword)
+        rate, p99 = measure(port, keyword)
+        rows.append([f"UCloudStack DescribeSnapshot Keyword (scans {a.snapshots:,})", n(rate), ms(p99), pct(rate, twin_rate)])
+
+        hw = huawei_token(port)
+        t0 = time.perf_counter()
+        backups = huawei_backups(port, hw, a.backups)
+        hw_wall = time.perf_counter() - t0
+        for name, path in [("ListBackups limit 20", f"/v3/{HW_PROJECT}/backups?limit=20"),
+                           ("ListVault limit 20", f"/v3/{HW_PROJECT}/vaults?limit=20")]:
+            req = Req("GET", path, "", hw)
+            c.json(req)
+            rate, p99 = measure(port, req)
+            rows.append([f"Huawei {name} ({backups:,} backups, made in {hw_wall:.1f} s)", n(rate), ms(p99),
+                         pct(rate, twin_rate)])
+        table("The other surfaces at scale", ["", "reads/s", "p99", "% of the 100-disk Tencent reads/s"], rows)
+
+        # ---- 4. reads do not wait for other tenants
+        peer_read = tc3("DescribeDisks", page, TC_PEER, port)
+        create_disks(port, 100, TC_PEER)
+        c.json(peer_read)
+        alone_rate, alone_p99 = measure(port, peer_read)
+        stop_writer = threading.Event()
+        written = [0]
+
+        def writer():
+            w = Client(port)
+            while not stop_writer.is_set():
+                w.tc("CreateDisks", CREATE_50)
+                written[0] += 50
+        th = threading.Thread(target=writer)
+        th.start()
+        try:
+            busy_rate, busy_p99 = measure(port, peer_read)
+        finally:
+            stop_writer.set()
+            th.join()
+        table("Account B's DescribeDisks (Limit 20 of 100) while account A runs CreateDisks ×50 in a loop",
+              ["", "B alone", "B while A writes", "while / alone"],
+              [["reads/s", n(alone_rate), n(busy_rate), f"{busy_rate / alone_rate:.2f}×"],
+               ["p99", ms(alone_p99), ms(busy_p99), f"**{busy_p99 / alone_p99:.1f}×**"],
+               ["disks A created meanwhile", "", n(written[0]), ""]])
+        print(f"\nRSS at the end: {rss_kib(twin.pid) / 1024:.0f} MiB")
+    finally:
+        stop(twin)
+
+
+if __name__ == "__main__":
+    main()
