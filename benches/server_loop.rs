@@ -21,7 +21,7 @@ fn env(name: &str, default: u64) -> u64 {
 
 fn app() -> Arc<App> {
     let cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
-    Arc::new(App { twin: Twin::new(cfg, Inventory::builtin(), Clock::real()).unwrap(), auth: AuthMode::Off })
+    Arc::new(App::new(Twin::new(cfg, Inventory::builtin(), Clock::real()).unwrap(), AuthMode::Off))
 }
 
 /// Requests per second of `conns` keep-alive clients for `seconds`, each request a
