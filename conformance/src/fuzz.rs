@@ -546,7 +546,7 @@ mod tests {
 
     #[test]
     fn the_checker_rejects_what_a_client_would_choke_on() {
-        let r = |status, body: &str| HttpReply { status, body: body.as_bytes().to_vec() };
+        let r = |status, body: &str| HttpReply { request_id: None, status, body: body.as_bytes().to_vec() };
         assert!(check("tencent-cbs", "POST", &r(200, r#"{"Response":{"RequestId":"x"}}"#)).is_ok());
         assert!(check("tencent-cbs", "POST", &r(500, r#"{"Response":{"RequestId":"x"}}"#)).is_err());
         assert!(check("tencent-cbs", "POST", &r(200, "<html>")).is_err());

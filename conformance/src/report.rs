@@ -69,6 +69,10 @@ pub struct Failure {
     pub request: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
+    /// The failing answer's request id: on a twin, its journal entry is
+    /// `GET /_cloudtwin/requests?request_id=ID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -190,6 +194,9 @@ impl Failure {
                 lines.push(format!("answer: {r}"));
             }
         }
+        if let Some(id) = &self.request_id {
+            lines.push(format!("request id: {id} (on a twin: GET /_cloudtwin/requests?request_id={id})"));
+        }
         lines
     }
 }
@@ -277,6 +284,23 @@ fn junit(r: &RunReport) -> std::io::Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_failure_names_its_request_id() {
+        let f = Failure {
+            step: Some("step `x`".into()),
+            message: "m".into(),
+            drift: vec![],
+            request: None,
+            response: None,
+            request_id: Some("abc".into()),
+        };
+        assert_eq!(
+            f.text_lines(false).last().unwrap(),
+            "request id: abc (on a twin: GET /_cloudtwin/requests?request_id=abc)"
+        );
+    }
+
     use super::*;
 
     fn report() -> RunReport {
@@ -296,6 +320,7 @@ mod tests {
                     drift: vec![],
                     request: Some("POST /".into()),
                     response: None,
+                    request_id: None,
                 }]
             } else {
                 vec![]

@@ -162,7 +162,14 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
     };
     let fail = |report: StepReport, message: String, request: Option<String>, response: Option<String>| Sent {
         report,
-        failure: Some(Failure { step: Some(label.clone()), message, drift: vec![], request, response }),
+        failure: Some(Failure {
+            step: Some(label.clone()),
+            message,
+            drift: vec![],
+            request,
+            response,
+            request_id: None,
+        }),
         reply: None,
     };
     let mut waited = 0.0;
@@ -182,11 +189,11 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
         let shown_answer = || Some(cut(&String::from_utf8_lossy(&http.body)));
         let reply = match cx.surface.read(&http) {
             Ok(r) => r,
-            Err(e) => return Ok(fail(report, e, shown_request(), shown_answer())),
+            Err(e) => return Ok(tag(&http, fail(report, e, shown_request(), shown_answer()))),
         };
         report.error = reply.error.clone();
         if let Some(p) = outcome_problem(step, &reply) {
-            return Ok(fail(report, p, shown_request(), shown_answer()));
+            return Ok(tag(&http, fail(report, p, shown_request(), shown_answer())));
         }
         // A tolerated error (the thing waited on is already gone) leaves nothing to wait for.
         if let Some(w) = step.wait.as_ref().filter(|_| reply.error.is_none()) {
@@ -195,7 +202,7 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
                 Ok(Some(unmet)) => {
                     if waited + w.every > w.timeout {
                         let message = format!("gave up after waiting {waited} s: still {unmet}");
-                        return Ok(fail(report, message, shown_request(), shown_answer()));
+                        return Ok(tag(&http, fail(report, message, shown_request(), shown_answer())));
                     }
                     cx.target.wait(w.every, cx.session).await?;
                     waited += w.every;
@@ -206,12 +213,20 @@ async fn send_step(cx: &Context<'_>, step: &Step, scope: &mut Scope, cleanup: bo
         }
         match check_fields_and_capture(step, &reply, scope) {
             Ok(()) => {}
-            Err((message, true)) => return Ok(fail(report, message, shown_request(), shown_answer())),
+            Err((message, true)) => return Ok(tag(&http, fail(report, message, shown_request(), shown_answer()))),
             Err((message, false)) => return Ok(fail(report, message, None, None)),
         }
         report.outcome = Outcome::Passed;
         return Ok(Sent { report, failure: None, reply: Some(reply) });
     }
+}
+
+/// A failure after an answer came: it names the answer's request id (the twin's journal entry).
+fn tag(http: &crate::surface::HttpReply, mut sent: Sent) -> Sent {
+    if let Some(f) = sent.failure.as_mut() {
+        f.request_id.clone_from(&http.request_id);
+    }
+    sent
 }
 
 fn skipped(step: &Step, cleanup: bool) -> StepReport {
@@ -445,13 +460,20 @@ fn check_snapshot(s: &Scenario, target: &Target, opts: &RunOptions, content: Val
         content,
     };
     let fail = |report: &mut ScenarioReport, message: String, drift: Vec<DriftReport>| {
-        report.failures.push(Failure { step: None, message, drift, request: None, response: None })
+        report.failures.push(Failure { step: None, message, drift, request: None, response: None, request_id: None })
     };
     let write = |report: &mut ScenarioReport, snap: &Snapshot| -> bool {
         match opts.snapshots.write(&s.surface, &s.name, &snapshot::render(snap)) {
             Ok(_) => true,
             Err(e) => {
-                report.failures.push(Failure { step: None, message: e, drift: vec![], request: None, response: None });
+                report.failures.push(Failure {
+                    step: None,
+                    message: e,
+                    drift: vec![],
+                    request: None,
+                    response: None,
+                    request_id: None,
+                });
                 false
             }
         }

@@ -390,11 +390,13 @@ impl Target {
             Err(e) => return Err(TargetDown(format!("target {} went away: {}", self.label, cause(&e)))),
         };
         let status = reply.status().as_u16();
+        let header = |n: &str| reply.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let request_id = header("x-cloudtwin-request-id").or_else(|| header("x-request-id"));
         let body = reply
             .bytes()
             .await
             .map_err(|e| TargetDown(format!("target {} broke off an answer: {}", self.label, cause(&e))))?;
-        Ok(Ok(HttpReply { status, body: body.to_vec() }))
+        Ok(Ok(HttpReply { request_id, status, body: body.to_vec() }))
     }
 }
 

@@ -150,7 +150,23 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     if app.twin.journal.bounds().bodies && family != Family::Control {
         keep_bodies(&received.bytes, &answer.body);
     }
-    respond(answer)
+    respond(with_request_id(answer))
+}
+
+/// Every answer the families give names the id its journal entry has (`X-Cloudtwin-Request-Id`):
+/// the family's own request id, or one the twin makes for a surface that has none (gateway,
+/// UCloudStack, the control plane). `cloudtwin conform` reports it for a failing step.
+fn with_request_id(mut answer: crate::core::http::Answer) -> crate::core::http::Answer {
+    let id = crate::core::record::peek(|r| r.request_id.clone()).unwrap_or_default();
+    let id = if id.is_empty() {
+        let made = uuid::Uuid::new_v4().to_string();
+        crate::core::record::note(|r| r.request_id.clone_from(&made));
+        made
+    } else {
+        id
+    };
+    answer.headers.push(("x-cloudtwin-request-id", id));
+    answer
 }
 
 /// `--journal-bodies`: both bodies on the request's record, credentials masked (core/redact.rs).

@@ -153,10 +153,10 @@ mod tests {
     #[test]
     fn errors_are_the_envelopes_desc() {
         let ok = br#"{"scode":0,"desc":"","message":"success","message_cn":"","stack":null,"data":{}}"#;
-        assert_eq!(Gateway.read(&HttpReply { status: 200, body: ok.to_vec() }).unwrap().error, None);
+        assert_eq!(Gateway.read(&HttpReply { request_id: None, status: 200, body: ok.to_vec() }).unwrap().error, None);
         let bad =
             br#"{"scode":404,"desc":"InvalidDisk.NotFound","message":"m","message_cn":"","stack":null,"data":null}"#;
-        let r = Gateway.read(&HttpReply { status: 404, body: bad.to_vec() }).unwrap();
+        let r = Gateway.read(&HttpReply { request_id: None, status: 404, body: bad.to_vec() }).unwrap();
         assert_eq!((r.status, r.error.as_deref()), (404, Some("InvalidDisk.NotFound")));
     }
 }

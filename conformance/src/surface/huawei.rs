@@ -327,11 +327,14 @@ mod tests {
 
     #[test]
     fn reading_answers() {
-        let ok = HuaweiCbr.read(&HttpReply { status: 200, body: br#"{"vaults":[],"count":0}"#.to_vec() }).unwrap();
+        let ok = HuaweiCbr
+            .read(&HttpReply { request_id: None, status: 200, body: br#"{"vaults":[],"count":0}"#.to_vec() })
+            .unwrap();
         assert_eq!((ok.status, ok.error), (200, None));
-        let empty = HuaweiCbr.read(&HttpReply { status: 204, body: vec![] }).unwrap();
+        let empty = HuaweiCbr.read(&HttpReply { request_id: None, status: 204, body: vec![] }).unwrap();
         assert_eq!(empty.body, Value::Null);
         let err = HttpReply {
+            request_id: None,
             status: 404,
             body: br#"{"error_code":"BackupService.6105","error_msg":"m","request_id":"r"}"#.to_vec(),
         };

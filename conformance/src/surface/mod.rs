@@ -70,6 +70,9 @@ pub struct HttpRequest {
 
 #[derive(Debug, Clone)]
 pub struct HttpReply {
+    /// The id the twin journals this request under (`X-Cloudtwin-Request-Id`, else a family's
+    /// own `X-Request-Id`), to find it in `GET /_cloudtwin/requests?request_id=`.
+    pub request_id: Option<String>,
     pub status: u16,
     pub body: Vec<u8>,
 }

@@ -288,15 +288,20 @@ mod tests {
 
     #[test]
     fn reading_answers() {
-        let ok = HttpReply { status: 200, body: br#"{"Response":{"TotalCount":0,"RequestId":"x"}}"#.to_vec() };
+        let ok = HttpReply {
+            request_id: None,
+            status: 200,
+            body: br#"{"Response":{"TotalCount":0,"RequestId":"x"}}"#.to_vec(),
+        };
         let r = TencentCbs.read(&ok).unwrap();
         assert_eq!((r.status, r.error), (200, None));
         let err = HttpReply {
+            request_id: None,
             status: 200,
             body: br#"{"Response":{"Error":{"Code":"InvalidDiskId.NotFound","Message":"m"},"RequestId":"x"}}"#.to_vec(),
         };
         assert_eq!(TencentCbs.read(&err).unwrap().error.as_deref(), Some("InvalidDiskId.NotFound"));
-        let html = HttpReply { status: 502, body: b"<html>bad gateway</html>".to_vec() };
+        let html = HttpReply { request_id: None, status: 502, body: b"<html>bad gateway</html>".to_vec() };
         assert!(TencentCbs.read(&html).unwrap_err().starts_with("the answer (HTTP 502) is not JSON"));
     }
 }

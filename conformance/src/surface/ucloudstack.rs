@@ -179,10 +179,17 @@ mod tests {
     #[test]
     fn retcode_is_the_error() {
         let ok = br#"{"Action":"DescribeSnapshotResponse","RetCode":0,"Message":"","TotalCount":0,"Infos":[]}"#;
-        assert_eq!(UCloudStack.read(&HttpReply { status: 200, body: ok.to_vec() }).unwrap().error, None);
+        assert_eq!(
+            UCloudStack.read(&HttpReply { request_id: None, status: 200, body: ok.to_vec() }).unwrap().error,
+            None
+        );
         let bad = br#"{"Action":"DeleteSnapshotResponse","RetCode":8039,"Message":"m"}"#;
         assert_eq!(
-            UCloudStack.read(&HttpReply { status: 200, body: bad.to_vec() }).unwrap().error.as_deref(),
+            UCloudStack
+                .read(&HttpReply { request_id: None, status: 200, body: bad.to_vec() })
+                .unwrap()
+                .error
+                .as_deref(),
             Some("8039")
         );
     }

@@ -55,9 +55,11 @@ pub(super) fn handle(twin: &Twin, method: &Method, route: &str, body: &[u8]) -> 
 }
 
 fn add(twin: &Twin, body: &[u8]) -> Answer {
-    let v = match parse(body) {
-        Ok(v) => v,
-        Err(r) => return *r,
+    let Ok(v) = parse(body) else {
+        return refuse(Bad(
+            "body",
+            "a JSON object is expected (this body is not JSON, or too deep or too large)".into(),
+        ));
     };
     let rule = match check(twin, &v) {
         Ok(r) => r,

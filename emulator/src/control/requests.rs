@@ -40,6 +40,8 @@ pub fn parse(query: &str) -> Result<Filter, String> {
             "operation" => return Err("operation: a name or glob of 1 to 128 characters".into()),
             "account" if !v.is_empty() && v.len() <= 128 => f.account = Some(v),
             "account" => return Err("account: an account name of 1 to 128 characters".into()),
+            "request_id" if !v.is_empty() && v.len() <= 128 => f.request_id = Some(v),
+            "request_id" => return Err("request_id: an id of 1 to 128 characters".into()),
             "error" => {
                 f.error = Some(match v.as_str() {
                     "any" => ErrorFilter::Any,
@@ -56,7 +58,11 @@ pub fn parse(query: &str) -> Result<Filter, String> {
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| format!("limit: `{v}` is not an integer from 1 to {MAX_LIMIT}"))?
             }
-            other => return Err(format!("{other}: unknown filter (surface, operation, account, error, since, limit)")),
+            other => {
+                return Err(format!(
+                    "{other}: unknown filter (surface, operation, account, request_id, error, since, limit)"
+                ))
+            }
         }
     }
     Ok(f)

@@ -144,7 +144,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 fn fires(rule: &Rule) -> bool {
     let k = rule.matches;
     if let Some(n) = rule.every {
-        return k % n == 0;
+        return k.is_multiple_of(n);
     }
     if let Some(p) = rule.probability {
         return draw(rule.seed.unwrap_or(0), k) < p;

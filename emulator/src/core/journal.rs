@@ -98,6 +98,8 @@ pub struct Filter {
     /// A name or a glob (core/fault.rs `glob`).
     pub operation: Option<String>,
     pub account: Option<String>,
+    /// One request, by the id its answer carried.
+    pub request_id: Option<String>,
     pub error: Option<ErrorFilter>,
     /// Only entries after this seq.
     pub since: u64,
@@ -199,6 +201,7 @@ fn keeps(f: &Filter, e: &Entry) -> bool {
     f.surface.as_deref().is_none_or(|s| s == e.surface)
         && f.operation.as_deref().is_none_or(|o| crate::core::fault::glob(o, &e.operation))
         && f.account.as_deref().is_none_or(|a| a == e.account)
+        && f.request_id.as_deref().is_none_or(|id| id == e.request_id)
         && match &f.error {
             None => true,
             Some(ErrorFilter::Any) => e.failed(),

@@ -1,6 +1,6 @@
 //! What one request did, in one small record: the server loop opens it, the provider families fill
 //! in what only they know (operation, account, region, error code, request id) and the loop logs it
-//! once the answer is written. A request journal can keep the same records.
+//! once the answer is written, and keeps it in the request journal (core/journal.rs).
 //!
 //! The record travels in a task-local slot rather than through every handler's signature, so a
 //! family adds one `record::note` call where it learns a fact and nothing else changes.
@@ -18,7 +18,7 @@ pub struct RequestRecord {
     pub method: String,
     /// The URL path without its query (the query can carry a signature).
     pub path: String,
-    /// The action or operation name (`CreateDisks`, `CreateVault`, `snapshot/create`, ...).
+    /// The action or operation name (`CreateDisks`, `CreateVault`, `DiskCreate`, ...).
     pub operation: String,
     pub account: String,
     pub region: String,

@@ -239,7 +239,7 @@ fn bad_rules_are_refused_with_the_field_and_none_is_added() {
         assert_eq!(r.json()["field"], field, "{rule}: {}", r.json());
     }
     let r = common::raw(t.addr, "POST", "/_cloudtwin/faults", &[("Content-Type", "application/json")], b"{not json");
-    assert_eq!(r.status, 400);
+    assert_eq!((r.status, r.json()["field"].as_str()), (400, Some("body")));
     assert!(rules(&t).is_empty());
 }
 
@@ -257,4 +257,24 @@ fn delete_one_clear_all_and_reset_clears() {
     t.control("POST", "/_cloudtwin/reset", None);
     assert!(rules(&t).is_empty());
     t.ok("DescribeDisks", json!({}));
+}
+
+#[test]
+fn a_failed_gateway_job_fails_its_tencent_work() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let before = disk_count(&t);
+    add(&t, json!({"surface": "gateway", "operation": "DiskCreate", "effect": {"fail_job": true}}));
+    t.gw_ok(
+        "/v1/tencent/disk/create",
+        json!({"Placement": {"Zone": "ap-guangzhou-3"}, "DiskSize": 20, "DiskName": "gone",
+        "DiskCount": 1, "DiskType": "CLOUD_PREMIUM"}),
+    );
+    assert_eq!(disk_count(&t), before, "the failed create left no disk");
+    let r = &rules(&t)[0];
+    assert_eq!(r["hits"], 1);
+    // A read starts no job: a fail_job rule on it counts a match, not a hit.
+    add(&t, json!({"surface": "gateway", "operation": "DiskList", "effect": {"fail_job": true}}));
+    t.gw_ok("/v1/tencent/disk/list", json!({"PageNum": 0, "PageSize": 10}));
+    let r = &rules(&t)[1];
+    assert_eq!((r["matches"].as_u64(), r["hits"].as_u64()), (Some(1), Some(0)));
 }

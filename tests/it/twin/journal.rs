@@ -192,3 +192,18 @@ fn bodies_only_when_asked_and_without_credentials() {
     assert!(!text.contains("s3cret-pass"), "{text}");
     assert!(all[1]["request_body"].as_str().unwrap().contains("***"), "{}", all[1]);
 }
+
+#[test]
+fn every_answer_names_its_journal_entry() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let tc = t.call("DescribeDisks", json!({}));
+    let tc_id = tc.json()["Response"]["RequestId"].as_str().unwrap().to_string();
+    assert_eq!(tc.header("x-cloudtwin-request-id"), Some(tc_id.as_str()));
+    let gw = t.gw("/v1/tencent/disk/list", json!({"PageNum": 0, "PageSize": 10}));
+    let gw_id = gw.header("x-cloudtwin-request-id").expect("the twin's id for a surface without one").to_string();
+    for (id, op) in [(tc_id, "DescribeDisks"), (gw_id, "DiskList")] {
+        let found = entries(&t, &format!("?request_id={id}"));
+        assert_eq!(found.len(), 1, "{id}");
+        assert_eq!(found[0]["operation"], op);
+    }
+}
