@@ -202,3 +202,89 @@ impl<'a, K: Ord> Walk<'a, K> {
         Some(self.index(at))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::{Epoch, Undo};
+    use crate::core::index::Indexed;
+    use serde_json::json;
+
+    type Backups = Indexed<String, Backup, BackupIndex>;
+
+    fn backup(i: u64) -> Backup {
+        serde_json::from_value(json!({
+            "id": format!("b{:02}", (i * 7) % 31), "seq": i, "name": format!("n{}", i % 4), "description": null,
+            "checkpoint_id": format!("c{}", i / 3), "vault_id": format!("v{}", i % 2), "project_id": "p",
+            "provider_id": "x", "resource_id": format!("r{}", i % 3), "resource_name": "r", "resource_type": "OS::Cinder::Volume",
+            "resource_size": 10, "resource_az": "az", "image_type": "backup", "status": "available", "parent_id": null,
+            "children": [], "created_ms": (i / 2) as i64, "updated_ms": 0, "protected_ms": null, "expired_ms": null,
+            "incremental": false, "auto_trigger": false, "policy_id": null, "size_mb": 100 + i as i64, "bootable": false,
+            "snapshot_id": null, "replication_records": [], "metadata": {}
+        }))
+        .unwrap()
+    }
+
+    /// Every list and sum of `t`'s index equals that of an index built afresh from its rows.
+    fn assert_in_step(t: &Backups) {
+        let fresh = t.clone();
+        let (a, b) = (t.index(), fresh.index());
+        assert_eq!(a.created.as_slice(), b.created.as_slice());
+        assert_eq!(a.updated.as_slice(), b.updated.as_slice());
+        assert_eq!(a.protected.as_slice(), b.protected.as_slice());
+        assert_eq!(a.name.as_slice(), b.name.as_slice());
+        assert_eq!(a.id.as_slice(), b.id.as_slice());
+        assert_eq!(a.status.as_slice(), b.status.as_slice());
+        assert_eq!(a.ids, b.ids);
+        assert_eq!(a.used_mb, b.used_mb);
+        assert_eq!(a.per_resource, b.per_resource);
+        for g in ["r0", "r1", "r2"] {
+            assert_eq!(a.by_resource.get(g).map(Ordered::as_slice), b.by_resource.get(g).map(Ordered::as_slice));
+        }
+        for g in ["available", "error", "deleting"] {
+            assert_eq!(a.by_status.get(g).map(Ordered::as_slice), b.by_status.get(g).map(Ordered::as_slice));
+        }
+    }
+
+    #[test]
+    fn walks_order_ties_by_seq_descending_in_both_directions() {
+        let t: Backups = (0..12).map(backup).map(|b| (b.id.clone(), b)).collect();
+        for desc in [false, true] {
+            let w = Walk::new(&t.index().created, desc);
+            let mut want: Vec<(i64, u64)> = t.values().map(|b| (b.created_ms, b.seq)).collect();
+            want.sort_by(|x, y| {
+                let o = if desc { y.0.cmp(&x.0) } else { x.0.cmp(&y.0) };
+                o.then(y.1.cmp(&x.1))
+            });
+            let seqs: Vec<u64> = want.iter().map(|e| e.1).collect();
+            assert_eq!(w.page(0, 100), seqs);
+            for (r, e) in want.iter().enumerate() {
+                assert_eq!(w.rank(e), Some(r));
+                assert_eq!(w.page(r, 2), seqs[r..(r + 2).min(seqs.len())]);
+            }
+        }
+    }
+
+    #[test]
+    fn an_undone_request_puts_lists_and_sums_back() {
+        let mut t: Backups = (0..20).map(backup).map(|b| (b.id.clone(), b)).collect();
+        let before = t.clone();
+        let e = Epoch::open();
+        t.get_mut(&backup(3).id).unwrap().status = "error".into();
+        t.get_mut(&backup(4).id).unwrap().name = "zz".into();
+        t.get_mut(&backup(5).id).unwrap().vault_id = "v9".into();
+        t.remove(&backup(6).id);
+        let mut extra = backup(40);
+        extra.id = "new".into();
+        t.insert("new".into(), extra);
+        let id = e.id();
+        drop(e);
+        assert_in_step(&t);
+        assert_eq!(t.index().used_mb("v9"), backup(5).size_mb);
+        t.undo(id);
+        assert_in_step(&t);
+        assert_eq!(t.index().created.as_slice(), before.index().created.as_slice());
+        assert_eq!(t.index().used_mb, before.index().used_mb);
+        assert_eq!(t.index().used_mb("v9"), 0);
+    }
+}
