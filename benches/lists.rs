@@ -48,9 +48,11 @@ impl Client {
         let path_q = path_q.replace("{p}", DEFAULT_PROJECT);
         let (path, query) = path_q.split_once('?').unwrap_or((&path_q, ""));
         let payload = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
-        let headers = [("Host", self.host.as_str()), ("Content-Type", "application/json"), ("X-Project-Id", DEFAULT_PROJECT)];
+        let headers =
+            [("Host", self.host.as_str()), ("Content-Type", "application/json"), ("X-Project-Id", DEFAULT_PROJECT)];
         let date = hw_sign::format_sdk_date(chrono::Utc::now().timestamp());
-        let out = Outgoing { method, raw_path: path, raw_query: query, headers: &headers, body: &payload, sdk_date: &date };
+        let out =
+            Outgoing { method, raw_path: path, raw_query: query, headers: &headers, body: &payload, sdk_date: &date };
         let s = hw_sign::sign(Algorithm::HmacSha256, DEFAULT_AK, DEFAULT_SK, &out);
         let url = format!("http://{}{path_q}", self.host);
         let mut req = self.http.request(method.parse().unwrap(), url).body(payload);
@@ -107,7 +109,8 @@ async fn make_backups(c: &Client, n: u64) {
     }
     for _ in 0..rounds {
         for v in &ids {
-            let (status, out) = c.hw("POST", "/v3/{p}/checkpoints", Some(&json!({"checkpoint": {"vault_id": v}}))).await;
+            let (status, out) =
+                c.hw("POST", "/v3/{p}/checkpoints", Some(&json!({"checkpoint": {"vault_id": v}}))).await;
             assert!(status < 300, "{out}");
         }
     }
