@@ -55,3 +55,7 @@ mod gateway;
 
 /// UCloudStack snapshots.
 mod ucloudstack;
+
+/// Lists read off kept indexes (Huawei backups and vaults, UCloudStack snapshots) against a
+/// plain filter and sort.
+mod indexed_lists;

@@ -69,6 +69,16 @@ impl<T: Ord> Ordered<T> {
         }
     }
 
+    /// The items in ascending order (for rank arithmetic a page cannot express).
+    pub fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+
+    /// Where `item` stands counted from the first, if it is listed.
+    pub fn position(&self, item: &T) -> Option<usize> {
+        self.items.binary_search(item).ok()
+    }
+
     /// Every item in the direction asked.
     pub fn iter(&self, desc: bool) -> Box<dyn Iterator<Item = &T> + '_> {
         self.page(0, usize::MAX, desc)
@@ -112,6 +122,16 @@ impl<G: Ord, T: Ord> Grouped<G, T> {
         Q: Ord + ?Sized,
     {
         self.groups.get(group)
+    }
+
+    /// The values that have entries, in order.
+    pub fn groups(&self) -> impl Iterator<Item = &G> {
+        self.groups.keys()
+    }
+
+    /// How many values have entries.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
     }
 
     /// How many entries have the value.

@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod domain;
 pub mod error;
 pub mod iam;
+pub mod index;
 pub mod jobs;
 pub mod model;
 pub mod protocol;

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::core::change::{Born, Slot, Table, Undo};
+use crate::core::index::Indexed;
 use crate::core::logbook::{Entry, LogBook};
+use crate::huawei::index::BackupIndex;
 
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
 pub const PROVIDER_DISK: &str = "d1603440-187d-4516-af25-121250c7cc97";
@@ -21,7 +23,7 @@ pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 pub struct HwProject {
     pub vaults: Table<String, Vault>,
     pub policies: Table<String, Policy>,
-    pub backups: Table<String, Backup>,
+    pub backups: Indexed<String, Backup, BackupIndex>,
     pub checkpoints: Table<String, Checkpoint>,
     #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::error::HwError;
 use crate::core::http::Answer;
 
-use super::domain::capacity::{mb_to_gb, resource_backups, resource_size, used_mb};
+use super::domain::capacity::{mb_to_gb, resource_size, resource_totals, used_mb};
 use super::model::{Agent, Migration, OrgDeployment, Server, Volume, TYPE_SERVER, TYPE_VOLUME};
 use super::model::{
     Backup, Checkpoint, HwProject, Member, OpLog, OperationDefinition, OrgPolicy, Policy, ReplicationRecord, Tag, Vault,
@@ -44,7 +44,7 @@ pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
         .resources
         .iter()
         .map(|r| {
-            let (count, size_mb) = resource_backups(p, &v.id, &r.id).fold((0, 0), |(c, s), b| (c + 1, s + b.size_mb));
+            let (count, size_mb) = resource_totals(p, &v.id, &r.id);
             json!({
                 "id": r.id,
                 "name": r.name,
@@ -224,7 +224,7 @@ pub fn backup(p: &HwProject, b: &Backup) -> Value {
 pub fn checkpoint_resource(p: &HwProject, vault_id: &str, rid: &str) -> Value {
     let r = p.vaults.get(vault_id).and_then(|v| v.resource(rid));
     let exclude = r.map(|r| r.exclude_volumes.clone()).unwrap_or_default();
-    let (count, size_mb) = resource_backups(p, vault_id, rid).fold((0i64, 0i64), |(n, s), b| (n + 1, s + b.size_mb));
+    let (count, size_mb) = resource_totals(p, vault_id, rid);
     json!({
         "id": rid,
         "name": r.map(|r| r.name.clone()).unwrap_or_default(),
@@ -362,6 +362,11 @@ pub fn one(key: &str, value: impl serde::Serialize) -> Value {
 pub fn page(key: &str, items: Vec<Value>, limit: usize, offset: usize) -> Value {
     let count = items.len();
     let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
+    counted_page(key, page, count, limit, offset)
+}
+
+/// A page already cut from a list of `count` items.
+pub fn counted_page(key: &str, page: Vec<Value>, count: usize, limit: usize, offset: usize) -> Value {
     let mut out = serde_json::Map::new();
     out.insert(key.into(), Value::Array(page));
     out.insert("count".into(), json!(count));

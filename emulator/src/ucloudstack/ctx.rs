@@ -33,17 +33,15 @@ impl Ctx<'_> {
         self.world.schedule(self.account, self.region, gate, work);
     }
 
-    /// A fresh `prefix-xxxxxxxx` not used by any UCloudStack resource of any account.
+    /// A fresh `prefix-xxxxxxxx`, spelled from the world's sequence (deterministic, and one
+    /// lookup per table of this region whatever the world holds). Two generated ids never
+    /// collide: the spelling is a bijection of the sequence number. A seeded id that happens
+    /// to spell the same is skipped in its own region, the only place ids are looked up.
     pub fn new_id(&mut self, prefix: &str) -> String {
         loop {
-            let id = self.ids.short(prefix);
-            let taken = self
-                .world
-                .ucloudstack
-                .values()
-                .flat_map(|r| r.values())
-                .any(|s| s.disks.contains_key(&id) || s.snapshots.contains_key(&id) || s.vms.contains_key(&id));
-            if !taken {
+            let id = format!("{prefix}-{}", spell_seq(self.world.next_seq()));
+            let s = self.world.ucs(self.account, self.region);
+            if !(s.disks.contains_key(&id) || s.snapshots.contains_key(&id) || s.vms.contains_key(&id)) {
                 return id;
             }
         }
@@ -67,3 +65,19 @@ impl Ctx<'_> {
 pub type Fields = Map<String, Value>;
 
 pub type Handler = fn(&mut Ctx<'_>, &Params<'_>) -> UcsResult<Fields>;
+
+/// Eight `[a-z0-9]` characters for sequence number `n`: `n` is scrambled by an affine map
+/// modulo 36^8 whose factor is prime to 36, a bijection, so distinct numbers below 36^8 (some
+/// 2.8 trillion) give distinct spellings while neighbours look unrelated.
+pub fn spell_seq(n: u64) -> String {
+    const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    const M: u128 = 36u128.pow(8);
+    const FACTOR: u128 = 1_779_033_703; // odd, and its digit sum (40) is no multiple of 3
+    let mut x = (u128::from(n) % M * FACTOR + 982_451_653) % M;
+    let mut out = [0u8; 8];
+    for c in out.iter_mut().rev() {
+        *c = ALPHABET[(x % 36) as usize];
+        x /= 36;
+    }
+    out.iter().map(|&c| c as char).collect()
+}

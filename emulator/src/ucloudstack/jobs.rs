@@ -26,7 +26,7 @@ pub fn finish(world: &mut World, account: &str, region: &str, work: UcsWork, fai
             rest(store, &disk_id);
         }
         UcsWork::CreateSnapshot { snapshot_id, disk_id } | UcsWork::RollbackSnapshot { snapshot_id, disk_id } => {
-            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
                 s.status = snapshot_status::NORMAL.into();
             }
             if store

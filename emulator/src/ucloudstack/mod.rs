@@ -10,6 +10,7 @@ pub mod actions;
 pub mod ctx;
 pub mod disks;
 pub mod error;
+pub mod index;
 pub mod jobs;
 pub mod model;
 pub mod protocol;

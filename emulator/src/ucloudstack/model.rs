@@ -2,6 +2,8 @@
 //! disks and snapshots, and the async work on them.
 
 use crate::core::change::{Born, Table, Undo};
+use crate::core::index::Indexed;
+use crate::ucloudstack::index::SnapshotIndex;
 
 use serde::{Deserialize, Serialize};
 
@@ -98,7 +100,7 @@ pub struct UcsSnapshot {
 pub struct UcsRegion {
     pub vms: Table<String, UcsVm>,
     pub disks: Table<String, UcsDisk>,
-    pub snapshots: Table<String, UcsSnapshot>,
+    pub snapshots: Indexed<String, UcsSnapshot, SnapshotIndex>,
     /// Made by a request that failed? Then its undo removes the region again.
     #[serde(skip)]
     pub born: Born,

@@ -5,9 +5,10 @@ use serde_json::Value;
 
 use super::ctx::{Ctx, Fields};
 use super::error::{self as e, UcsResult};
-use super::model::{disk_status, snapshot_status, UcsDisk, UcsSnapshot, UcsWork, VM_STOPPED};
+use super::model::{disk_status, snapshot_status, UcsDisk, UcsRegion, UcsSnapshot, UcsWork, VM_STOPPED};
 use super::protocol::Params;
 use super::render::{self, fields};
+use crate::core::index::Ordered;
 
 /// `Name`: the seed gives no limit; the API guide (v1.16) limits it to 30 characters.
 pub const NAME_MAX: usize = 30;
@@ -75,20 +76,74 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
     let keyword = p.opt("Keyword").filter(|v| !v.is_empty());
     let empty = Default::default();
     let store = ctx.world.ucs_ref(ctx.account, ctx.region).unwrap_or(&empty);
-    let mut hits: Vec<&UcsSnapshot> = store
-        .snapshots
-        .values()
-        .filter(|s| ids.is_empty() || ids.contains(&s.snapshot_id))
-        .filter(|s| projects.is_empty() || projects.contains(&s.project_id))
-        .filter(|s| disk_id.into_iter().all(|d| d == s.disk_id))
-        .filter(|s| keyword.into_iter().all(|k| matches_keyword(s, k)))
-        .collect();
-    // Newest first, as the console lists them.
-    hits.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
-    let total = hits.len();
-    let infos: Vec<render::SnapshotInfo> =
-        hits.into_iter().skip(offset).take(limit).map(|s| render::snapshot(ctx, store, s)).collect();
+    let keeps = |s: &UcsSnapshot| {
+        (ids.is_empty() || ids.contains(&s.snapshot_id))
+            && (projects.is_empty() || projects.contains(&s.project_id))
+            && disk_id.is_none_or(|d| d == s.disk_id)
+            && keyword.is_none_or(|k| matches_keyword(s, k))
+    };
+    let (total, page) = if !ids.is_empty() {
+        // Named snapshots: looked up one by one, then listed newest first as the console does.
+        let mut hits: Vec<&UcsSnapshot> = Vec::new();
+        for id in &ids {
+            if let Some(s) = store.snapshots.get(id.as_str()).filter(|s| keeps(s)) {
+                if !hits.iter().any(|h| h.snapshot_id == s.snapshot_id) {
+                    hits.push(s);
+                }
+            }
+        }
+        hits.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
+        (hits.len(), hits.into_iter().skip(offset).take(limit).collect())
+    } else {
+        newest_first(
+            store,
+            &projects,
+            disk_id,
+            keyword.map(|_| &keeps as &dyn Fn(&UcsSnapshot) -> bool),
+            (offset, limit),
+        )
+    };
+    let infos: Vec<render::SnapshotInfo> = page.into_iter().map(|s| render::snapshot(ctx, store, s)).collect();
     Ok(render::page(total, &infos))
+}
+
+/// The snapshots newest first from the region's index: the disk's list when `DiskID` names
+/// one, else the project's when `ProjectIDs` names one (or names every project that has
+/// snapshots: then all of them), else all. A page of such a list costs the page; what the list
+/// does not decide (more projects, `Keyword`) is checked entry by entry, so it costs the list.
+fn newest_first<'s>(
+    store: &'s UcsRegion,
+    projects: &[String],
+    disk_id: Option<&str>,
+    keyword: Option<&dyn Fn(&UcsSnapshot) -> bool>,
+    (offset, limit): (usize, usize),
+) -> (usize, Vec<&'s UcsSnapshot>) {
+    let ix = store.snapshots.index();
+    let empty = Ordered::default();
+    let every_project = projects.is_empty()
+        || (ix.project_count() <= projects.len() && ix.by_project.groups().all(|g| projects.iter().any(|p| p == g)));
+    let (list, residual_projects) = match (disk_id, projects) {
+        (Some(d), _) => (ix.by_disk.get(d).unwrap_or(&empty), !every_project),
+        (None, _) if every_project => (&ix.all, false),
+        (None, [one]) => (ix.by_project.get(one.as_str()).unwrap_or(&empty), false),
+        (None, _) => (&ix.all, true),
+    };
+    let snapshot = |&(_, seq): &(i64, u64)| ix.id_of(seq).and_then(|id| store.snapshots.get(id));
+    if !residual_projects && keyword.is_none() {
+        return (list.len(), list.page(offset, limit, true).filter_map(snapshot).collect());
+    }
+    let mut total = 0;
+    let mut page = Vec::new();
+    for s in list.iter(true).filter_map(snapshot) {
+        let keep = (!residual_projects || projects.contains(&s.project_id)) && keyword.is_none_or(|k| k(s));
+        if keep {
+            if total >= offset && page.len() < limit {
+                page.push(s);
+            }
+            total += 1;
+        }
+    }
+    (total, page)
 }
 
 // ---------------------------------------------------------------------------- RollbackSnapshot

@@ -4,11 +4,13 @@ use std::cmp::Ordering;
 
 use serde_json::{json, Value};
 
+use crate::core::index::Ordered;
 use crate::huawei::body::Query;
 use crate::huawei::body::{check_description, check_name, Obj};
 use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{backup, capacity, replication, restore, sharing as shares, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
+use crate::huawei::index::Walk;
 use crate::huawei::model::{Backup, HwProject, HwWork, Member, TYPE_SERVER};
 use crate::huawei::render;
 
@@ -190,11 +192,109 @@ fn vaults_at_least(p: Option<&HwProject>, pct: Option<i64>) -> Vec<&str> {
     }
 }
 
+/// The equality filters the backup index keeps a group for.
+const GROUPED: &[&str] = &["vault_id", "resource_id", "resource_type", "image_type", "checkpoint_id", "status"];
+
+/// The filters only a scan answers.
+const SCANNED: &[&str] = &["resource_az", "resource_name"];
+
+/// A page read off the backup index: (the page, `count`, where it starts).
+type IndexedPage<'p> = (Vec<&'p Backup>, usize, usize);
+
+/// ListBackups from the backup index, when the query is one it keeps a list for: the project's
+/// own whole backups in one documented order, with no filter or (in creation order) one
+/// equality filter. `None`: the query needs a scan.
+fn indexed_page<'p>(
+    p: &'p HwProject,
+    f: &BackupFilter<'_>,
+    sort: &[(String, bool)],
+    (offset, limit): (usize, usize),
+) -> Option<HwResult<IndexedPage<'p>>> {
+    let q = f.q;
+    let plain = f.own_type == "private"
+        && f.parent.is_none()
+        && f.used_percent.is_none()
+        && f.name.is_none()
+        && f.incremental.is_none()
+        && f.start.is_none()
+        && f.end.is_none()
+        && f.statuses.len() <= 1
+        && SCANNED.iter().all(|k| q.get(k).is_none());
+    let [(key, desc)] = sort else { return None };
+    if !plain {
+        return None;
+    }
+    let desc = *desc;
+    let filters: Vec<(&str, &str)> = GROUPED.iter().filter_map(|k| q.get(k).map(|v| (*k, v))).collect();
+    let ix = p.backups.index();
+    let marker = q.get("marker");
+    let created = |b: &Backup| (b.created_ms, b.seq);
+    let text = |s: &str, b: &Backup| (Box::<str>::from(s), b.seq);
+    let seqs = match (filters.as_slice(), key.as_str()) {
+        ([], "created_at") => walk(p, &ix.created, desc, marker, created, offset, limit),
+        ([], "updated_at") => walk(p, &ix.updated, desc, marker, |b| (b.updated_ms, b.seq), offset, limit),
+        ([], "protected_at") => {
+            walk(p, &ix.protected, desc, marker, |b| (b.protected_ms.unwrap_or(0), b.seq), offset, limit)
+        }
+        ([], "name") => walk(p, &ix.name, desc, marker, |b| text(&b.name, b), offset, limit),
+        ([], "status") => walk(p, &ix.status, desc, marker, |b| text(&b.status, b), offset, limit),
+        ([], _) => walk(p, &ix.id, desc, marker, |b| text(&b.id, b), offset, limit),
+        ([(filter, value)], "created_at") => {
+            let group = match *filter {
+                "vault_id" => &ix.by_vault,
+                "resource_id" => &ix.by_resource,
+                "resource_type" => &ix.by_resource_type,
+                "image_type" => &ix.by_image_type,
+                "checkpoint_id" => &ix.by_checkpoint,
+                _ => &ix.by_status,
+            };
+            let empty = Default::default();
+            walk(p, group.get(*value).unwrap_or(&empty), desc, marker, created, offset, limit)
+        }
+        _ => return None,
+    };
+    Some(seqs.map(|(seqs, count, start)| {
+        let page = seqs.into_iter().filter_map(|s| p.backups.get(ix.id_of(s)?)).collect();
+        (page, count, start)
+    }))
+}
+
+/// One page of a sorted index list: (its seqs, the list's length, its first rank). `marker`
+/// (the previous page's last backup) starts the page after it, in place of `offset`.
+fn walk<K: Ord>(
+    p: &HwProject,
+    list: &Ordered<(K, u64)>,
+    desc: bool,
+    marker: Option<&str>,
+    entry: impl Fn(&Backup) -> (K, u64),
+    offset: usize,
+    limit: usize,
+) -> HwResult<(Vec<u64>, usize, usize)> {
+    let w = Walk::new(list, desc);
+    let start = match marker {
+        None => offset,
+        Some(m) => p
+            .backups
+            .get(m)
+            .and_then(|b| w.rank(&entry(b)))
+            .map(|r| r + 1)
+            .ok_or_else(|| invalid("marker: no such backup"))?,
+    };
+    Ok((w.page(start, limit), w.len(), start))
+}
+
 pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let q = &req.query;
     let (limit, offset) = q.page(1000)?;
     let sort = parse_sort(q.get("sort"), SORT_KEYS)?;
     let f = BackupFilter::parse(q)?;
+    if let Some(p) = ctx.world.huawei.get(ctx.project) {
+        if let Some(page) = indexed_page(p, &f, &sort, (offset, limit)) {
+            let (page, count, start) = page?;
+            let items = page.into_iter().map(|b| render::listed_backup(p, b, None, f.show_replication)).collect();
+            return Reply::ok(render::backup_list(items, count, limit, start));
+        }
+    }
     let full_vaults = vaults_at_least(ctx.world.huawei.get(ctx.project), f.used_percent);
     let mut list: Vec<Listed<'_>> =
         candidates(ctx, &f).into_iter().filter(|(_, b, m)| f.keeps(b, *m, &full_vaults)).collect();
@@ -236,8 +336,8 @@ pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id").to_string();
     backup::get(ctx.proj_ref(), &id)?;
     let now = ctx.now;
-    let b = ctx.proj().backups.get_mut(&id).expect("backup found");
     if let Some(n) = name {
+        let mut b = ctx.proj().backups.get_mut(&id).expect("backup found");
         b.name = n.into();
         b.updated_ms = now;
     }
@@ -268,7 +368,7 @@ pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let pr = ctx.proj();
     let children = pr.backups[&id].children.clone();
     for bid in std::iter::once(&id).chain(&children) {
-        if let Some(x) = pr.backups.get_mut(bid) {
+        if let Some(mut x) = pr.backups.get_mut(bid) {
             x.status = "deleting".into();
             x.updated_ms = now;
         }

@@ -153,10 +153,8 @@ fn covered_volumes(p: &HwProject, res: &VaultResource) -> Vec<Volume> {
 /// full; full_backup_interval N makes every (N+1)th one full as well (0: always full, -1: never
 /// again).
 fn is_incremental(p: &HwProject, run: &Run<'_>, rid: &str) -> bool {
-    let mut previous: Vec<(u64, bool)> = p
-        .backups
-        .values()
-        .filter(|b| b.vault_id == run.vault.id && b.resource_id == rid && b.parent_id.is_none() && b.status != "error")
+    let mut previous: Vec<(u64, bool)> = capacity::resource_backups(p, &run.vault.id, rid)
+        .filter(|b| b.status != "error")
         .map(|b| (b.seq, b.incremental))
         .collect();
     previous.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
@@ -368,15 +366,16 @@ pub fn backup_done(world: &mut World, project: &str, (checkpoint, backup, oplog)
     };
     let failed = take_fault(world, "backup", &[backup, &resource, oplog, &vault_id]);
     let Some(p) = world.huawei.get_mut(project) else { return };
-    let Some(b) = p.backups.get_mut(backup) else { return };
+    let Some(mut b) = p.backups.get_mut(backup) else { return };
     let status = if failed { "error" } else { "available" };
     b.status = status.into();
     b.updated_ms = at;
     b.protected_ms = (!failed).then_some(at);
     let policy = b.policy_id.clone();
     let children = b.children.clone();
+    drop(b);
     for c in children {
-        if let Some(c) = p.backups.get_mut(&c) {
+        if let Some(mut c) = p.backups.get_mut(&c) {
             c.status = status.into();
             c.updated_ms = at;
             c.protected_ms = (!failed).then_some(at);
@@ -413,12 +412,8 @@ fn prune(world: &mut World, project: &str, (vault, resource): (&str, &str), poli
         year: d.year_backups.unwrap_or(0),
         utc_offset_secs: d.timezone.as_deref().and_then(|t| crate::retention::parse_utc_offset(t).ok()).unwrap_or(0),
     };
-    let mut mine: Vec<&Backup> = p
-        .backups
-        .values()
-        .filter(|b| b.vault_id == vault && b.resource_id == resource && b.parent_id.is_none())
-        .filter(|b| b.auto_trigger && b.status == "available")
-        .collect();
+    let mut mine: Vec<&Backup> =
+        capacity::resource_backups(p, vault, resource).filter(|b| b.auto_trigger && b.status == "available").collect();
     mine.sort_by_key(|b| std::cmp::Reverse((b.created_ms, b.seq)));
     let list: Vec<(String, i64)> = mine.iter().map(|b| (b.id.clone(), b.created_ms)).collect();
     let vault_name = p.vaults.get(vault).map(|v| v.name.clone()).unwrap_or_default();
@@ -454,7 +449,7 @@ pub fn delete_done(world: &mut World, project: &str, backup: &str, oplog: &str, 
     let failed = take_fault(world, "delete", &[backup, oplog]);
     let Some(p) = world.huawei.get_mut(project) else { return };
     if failed {
-        if let Some(b) = p.backups.get_mut(backup) {
+        if let Some(mut b) = p.backups.get_mut(backup) {
             b.status = "error".into();
             b.updated_ms = at;
         }

@@ -28,16 +28,29 @@ pub fn resource_size(p: &HwProject, id: &str, exclude: &[String]) -> i64 {
     }
 }
 
-/// Backups of a resource in a vault (whole backups, not the per-disk children).
+/// Backups of a resource in a vault (whole backups, not the per-disk children), oldest first:
+/// the resource's group of the backup index, so the cost is that resource's backups.
 pub fn resource_backups<'a>(p: &'a HwProject, vault: &'a str, resource: &'a str) -> impl Iterator<Item = &'a Backup> {
-    p.backups.values().filter(move |b| b.vault_id == vault && b.resource_id == resource && b.parent_id.is_none())
+    let index = p.backups.index();
+    index
+        .by_resource
+        .get(resource)
+        .into_iter()
+        .flat_map(|g| g.iter(false))
+        .filter_map(move |&(_, seq)| p.backups.get(index.id_of(seq)?))
+        .filter(move |b| b.vault_id == vault)
+}
+
+/// (backups, MB) of a resource in a vault, kept by the backup index.
+pub fn resource_totals(p: &HwProject, vault: &str, resource: &str) -> (i64, i64) {
+    p.backups.index().resource_totals(vault, resource)
 }
 
 pub fn mb_to_gb(mb: i64) -> i64 {
     (mb + 1023) / 1024
 }
 
-/// MB stored in a vault.
+/// MB stored in a vault (a sum the backup index keeps).
 pub fn used_mb(p: &HwProject, vault: &str) -> i64 {
-    p.backups.values().filter(|b| b.vault_id == vault && b.parent_id.is_none()).map(|b| b.size_mb).sum()
+    p.backups.index().used_mb(vault)
 }

@@ -40,7 +40,7 @@ fn settle_record(
     failed: bool,
 ) -> Option<(ReplicationRecord, Backup, Vec<Backup>)> {
     let p = world.huawei.get_mut(project)?;
-    let src = p.backups.get_mut(backup)?;
+    let mut src = p.backups.get_mut(backup)?;
     let rec = src.replication_records.iter_mut().find(|r| r.id == record)?;
     rec.status = if failed { "fail" } else { "success" }.into();
     rec.progress = if failed { 0 } else { 100 };
@@ -51,6 +51,7 @@ fn settle_record(
     let rec = rec.clone();
     let copy = src.clone();
     let children = src.children.clone();
+    drop(src);
     let child_backups: Vec<Backup> = children.iter().filter_map(|c| p.backups.get(c).cloned()).collect();
     Some((rec, copy, child_backups))
 }

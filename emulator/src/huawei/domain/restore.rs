@@ -45,7 +45,7 @@ pub fn start_restore(ctx: &mut Ctx<'_>, id: &str, to: &RestoreTo<'_>) -> HwResul
     let (checkpoint, provider) = (b.checkpoint_id.clone(), b.provider_id.clone());
     let now = ctx.now;
     let pr = ctx.proj();
-    if let Some(x) = pr.backups.get_mut(id) {
+    if let Some(mut x) = pr.backups.get_mut(id) {
         x.status = "restoring".into();
         x.updated_ms = now;
     }
@@ -124,7 +124,7 @@ pub fn restore_done(world: &mut World, project: &str, backup: &str, oplog: &str,
     let Some(p) = world.huawei.get_mut(project) else { return };
     let target =
         p.oplogs.get(oplog).and_then(|o| o.extra["restore"]["target_resource_id"].as_str().map(str::to_string));
-    if let Some(b) = p.backups.get_mut(backup) {
+    if let Some(mut b) = p.backups.get_mut(backup) {
         b.status = "available".into();
         b.updated_ms = at;
     }

@@ -1,0 +1,290 @@
+//! What a project keeps of its backups besides the backups themselves, so that ListBackups,
+//! ListVault and the capacity rules cost what their answer holds and not what the project
+//! holds: one sorted list per documented sort, one group per common filter, and the sums a vault
+//! shows (used MB; per bound resource, its backup count and MB).
+//!
+//! Only whole backups are indexed (a server backup's per-disk children are listed under their
+//! parent and count toward nothing). Entries are `(sort key, seq)` and one seq → id map turns
+//! a page of entries into backups; a backup's `seq` is unique in its project (the world's
+//! sequence hands it out).
+
+use std::collections::BTreeMap;
+
+use crate::core::index::{Grouped, Indexer, Ordered};
+use crate::huawei::model::Backup;
+
+/// An entry of a list in creation order (`created_ms`, seq).
+pub type ByCreated = (i64, u64);
+
+#[derive(Debug, Default)]
+pub struct BackupIndex {
+    ids: BTreeMap<u64, Box<str>>,
+    pub created: Ordered<(i64, u64)>,
+    pub updated: Ordered<(i64, u64)>,
+    /// `protected_ms`, 0 while unset (as the sort compares it).
+    pub protected: Ordered<(i64, u64)>,
+    pub name: Ordered<(Box<str>, u64)>,
+    pub id: Ordered<(Box<str>, u64)>,
+    pub status: Ordered<(Box<str>, u64)>,
+    /// The groups of the common equality filters, each in creation order.
+    pub by_vault: Grouped<String, ByCreated>,
+    pub by_resource: Grouped<String, ByCreated>,
+    pub by_status: Grouped<String, ByCreated>,
+    pub by_resource_type: Grouped<String, ByCreated>,
+    pub by_image_type: Grouped<String, ByCreated>,
+    pub by_checkpoint: Grouped<String, ByCreated>,
+    /// Vault id → MB stored (`billing.used`).
+    used_mb: BTreeMap<String, i64>,
+    /// (vault id, resource id) → (backups, MB) of that resource in that vault.
+    per_resource: BTreeMap<(String, String), (i64, i64)>,
+}
+
+/// The fields of a whole backup the index keeps; `None` for a per-disk child.
+#[derive(Debug, PartialEq)]
+pub struct BackupKeys {
+    seq: u64,
+    created: i64,
+    updated: i64,
+    protected: i64,
+    size_mb: i64,
+    name: String,
+    status: String,
+    vault: String,
+    resource: String,
+    resource_type: String,
+    image_type: String,
+    checkpoint: String,
+}
+
+impl Indexer<String, Backup> for BackupIndex {
+    type Keys = Option<BackupKeys>;
+
+    fn keys(_: &String, b: &Backup) -> Self::Keys {
+        b.parent_id.is_none().then(|| BackupKeys {
+            seq: b.seq,
+            created: b.created_ms,
+            updated: b.updated_ms,
+            protected: b.protected_ms.unwrap_or(0),
+            size_mb: b.size_mb,
+            name: b.name.clone(),
+            status: b.status.clone(),
+            vault: b.vault_id.clone(),
+            resource: b.resource_id.clone(),
+            resource_type: b.resource_type.clone(),
+            image_type: b.image_type.clone(),
+            checkpoint: b.checkpoint_id.clone(),
+        })
+    }
+
+    fn add(&mut self, id: &String, keys: &Self::Keys) {
+        let Some(k) = keys else { return };
+        let (seq, at) = (k.seq, (k.created, k.seq));
+        self.ids.insert(seq, id.as_str().into());
+        self.created.insert(at);
+        self.updated.insert((k.updated, seq));
+        self.protected.insert((k.protected, seq));
+        self.name.insert((k.name.as_str().into(), seq));
+        self.id.insert((id.as_str().into(), seq));
+        self.status.insert((k.status.as_str().into(), seq));
+        self.by_vault.insert(k.vault.clone(), at);
+        self.by_resource.insert(k.resource.clone(), at);
+        self.by_status.insert(k.status.clone(), at);
+        self.by_resource_type.insert(k.resource_type.clone(), at);
+        self.by_image_type.insert(k.image_type.clone(), at);
+        self.by_checkpoint.insert(k.checkpoint.clone(), at);
+        *self.used_mb.entry(k.vault.clone()).or_default() += k.size_mb;
+        let r = self.per_resource.entry((k.vault.clone(), k.resource.clone())).or_default();
+        r.0 += 1;
+        r.1 += k.size_mb;
+    }
+
+    fn remove(&mut self, id: &String, keys: &Self::Keys) {
+        let Some(k) = keys else { return };
+        let (seq, at) = (k.seq, (k.created, k.seq));
+        if self.ids.get(&seq).is_some_and(|x| **x == **id) {
+            self.ids.remove(&seq);
+        }
+        self.created.remove(&at);
+        self.updated.remove(&(k.updated, seq));
+        self.protected.remove(&(k.protected, seq));
+        self.name.remove(&(k.name.as_str().into(), seq));
+        self.id.remove(&(id.as_str().into(), seq));
+        self.status.remove(&(k.status.as_str().into(), seq));
+        self.by_vault.remove(&k.vault, &at);
+        self.by_resource.remove(&k.resource, &at);
+        self.by_status.remove(&k.status, &at);
+        self.by_resource_type.remove(&k.resource_type, &at);
+        self.by_image_type.remove(&k.image_type, &at);
+        self.by_checkpoint.remove(&k.checkpoint, &at);
+        if let Some(used) = self.used_mb.get_mut(&k.vault) {
+            *used -= k.size_mb;
+            if self.by_vault.get(&k.vault).is_none() {
+                self.used_mb.remove(&k.vault);
+            }
+        }
+        let key = (k.vault.clone(), k.resource.clone());
+        if let Some(r) = self.per_resource.get_mut(&key) {
+            r.0 -= 1;
+            r.1 -= k.size_mb;
+            if r.0 == 0 {
+                self.per_resource.remove(&key);
+            }
+        }
+    }
+}
+
+impl BackupIndex {
+    /// The id of the whole backup numbered `seq`.
+    pub fn id_of(&self, seq: u64) -> Option<&str> {
+        self.ids.get(&seq).map(|s| &**s)
+    }
+
+    /// MB stored in a vault.
+    pub fn used_mb(&self, vault: &str) -> i64 {
+        self.used_mb.get(vault).copied().unwrap_or(0)
+    }
+
+    /// (backups, MB) of one resource in one vault.
+    pub fn resource_totals(&self, vault: &str, resource: &str) -> (i64, i64) {
+        // The key is owned; one lookup per rendered resource is cheap next to its JSON.
+        self.per_resource.get(&(vault.to_string(), resource.to_string())).copied().unwrap_or((0, 0))
+    }
+}
+
+/// How a page walks a sorted list of `(key, seq)` entries: ListBackups orders by the sort key in
+/// the direction asked and then always by `seq` descending, so an ascending walk takes each run
+/// of equal keys backwards.
+pub struct Walk<'a, K> {
+    items: &'a [(K, u64)],
+    desc: bool,
+}
+
+impl<'a, K: Ord> Walk<'a, K> {
+    pub fn new(list: &'a Ordered<(K, u64)>, desc: bool) -> Self {
+        Walk { items: list.as_slice(), desc }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The slice index of the run of keys equal to the one at `at`: [first, end).
+    fn run(&self, at: usize) -> (usize, usize) {
+        let key = &self.items[at].0;
+        (self.items.partition_point(|x| x.0 < *key), self.items.partition_point(|x| x.0 <= *key))
+    }
+
+    /// The slice index of the entry at `rank` in walking order (a mirror image in each
+    /// direction, so it also turns a slice index into a rank).
+    fn index(&self, rank: usize) -> usize {
+        let n = self.items.len();
+        if self.desc {
+            n - 1 - rank
+        } else {
+            let (first, end) = self.run(rank);
+            first + end - 1 - rank
+        }
+    }
+
+    /// The seqs at ranks `start..start + limit`.
+    pub fn page(&self, start: usize, limit: usize) -> Vec<u64> {
+        let end = start.saturating_add(limit).min(self.items.len());
+        (start.min(end)..end).map(|r| self.items[self.index(r)].1).collect()
+    }
+
+    /// The rank of `entry`, if it is listed.
+    pub fn rank(&self, entry: &(K, u64)) -> Option<usize> {
+        let at = self.items.binary_search(entry).ok()?;
+        Some(self.index(at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::{Epoch, Undo};
+    use crate::core::index::Indexed;
+    use serde_json::json;
+
+    type Backups = Indexed<String, Backup, BackupIndex>;
+
+    fn backup(i: u64) -> Backup {
+        serde_json::from_value(json!({
+            "id": format!("b{:02}", (i * 7) % 31), "seq": i, "name": format!("n{}", i % 4), "description": null,
+            "checkpoint_id": format!("c{}", i / 3), "vault_id": format!("v{}", i % 2), "project_id": "p",
+            "provider_id": "x", "resource_id": format!("r{}", i % 3), "resource_name": "r", "resource_type": "OS::Cinder::Volume",
+            "resource_size": 10, "resource_az": "az", "image_type": "backup", "status": "available", "parent_id": null,
+            "children": [], "created_ms": (i / 2) as i64, "updated_ms": 0, "protected_ms": null, "expired_ms": null,
+            "incremental": false, "auto_trigger": false, "policy_id": null, "size_mb": 100 + i as i64, "bootable": false,
+            "snapshot_id": null, "replication_records": [], "metadata": {}
+        }))
+        .unwrap()
+    }
+
+    /// Every list and sum of `t`'s index equals that of an index built afresh from its rows.
+    fn assert_in_step(t: &Backups) {
+        let fresh = t.clone();
+        let (a, b) = (t.index(), fresh.index());
+        assert_eq!(a.created.as_slice(), b.created.as_slice());
+        assert_eq!(a.updated.as_slice(), b.updated.as_slice());
+        assert_eq!(a.protected.as_slice(), b.protected.as_slice());
+        assert_eq!(a.name.as_slice(), b.name.as_slice());
+        assert_eq!(a.id.as_slice(), b.id.as_slice());
+        assert_eq!(a.status.as_slice(), b.status.as_slice());
+        assert_eq!(a.ids, b.ids);
+        assert_eq!(a.used_mb, b.used_mb);
+        assert_eq!(a.per_resource, b.per_resource);
+        for g in ["r0", "r1", "r2"] {
+            assert_eq!(a.by_resource.get(g).map(Ordered::as_slice), b.by_resource.get(g).map(Ordered::as_slice));
+        }
+        for g in ["available", "error", "deleting"] {
+            assert_eq!(a.by_status.get(g).map(Ordered::as_slice), b.by_status.get(g).map(Ordered::as_slice));
+        }
+    }
+
+    #[test]
+    fn walks_order_ties_by_seq_descending_in_both_directions() {
+        let t: Backups = (0..12).map(backup).map(|b| (b.id.clone(), b)).collect();
+        for desc in [false, true] {
+            let w = Walk::new(&t.index().created, desc);
+            let mut want: Vec<(i64, u64)> = t.values().map(|b| (b.created_ms, b.seq)).collect();
+            want.sort_by(|x, y| {
+                let o = if desc { y.0.cmp(&x.0) } else { x.0.cmp(&y.0) };
+                o.then(y.1.cmp(&x.1))
+            });
+            let seqs: Vec<u64> = want.iter().map(|e| e.1).collect();
+            assert_eq!(w.page(0, 100), seqs);
+            for (r, e) in want.iter().enumerate() {
+                assert_eq!(w.rank(e), Some(r));
+                assert_eq!(w.page(r, 2), seqs[r..(r + 2).min(seqs.len())]);
+            }
+        }
+    }
+
+    #[test]
+    fn an_undone_request_puts_lists_and_sums_back() {
+        let mut t: Backups = (0..20).map(backup).map(|b| (b.id.clone(), b)).collect();
+        let before = t.clone();
+        let e = Epoch::open();
+        t.get_mut(&backup(3).id).unwrap().status = "error".into();
+        t.get_mut(&backup(4).id).unwrap().name = "zz".into();
+        t.get_mut(&backup(5).id).unwrap().vault_id = "v9".into();
+        t.remove(&backup(6).id);
+        let mut extra = backup(40);
+        extra.id = "new".into();
+        t.insert("new".into(), extra);
+        let id = e.id();
+        drop(e);
+        assert_in_step(&t);
+        assert_eq!(t.index().used_mb("v9"), backup(5).size_mb);
+        t.undo(id);
+        assert_in_step(&t);
+        assert_eq!(t.index().created.as_slice(), before.index().created.as_slice());
+        assert_eq!(t.index().used_mb, before.index().used_mb);
+        assert_eq!(t.index().used_mb("v9"), 0);
+    }
+}

@@ -1,0 +1,63 @@
+//! What a region keeps of its snapshots besides the snapshots, so that DescribeSnapshot costs
+//! what its page holds: the snapshots newest first, and the same per disk and per project.
+//! Entries are `(created_ms, seq)`; one seq → id map turns a page of entries into snapshots
+//! (a snapshot's `seq` comes from the world's sequence, so it is unique).
+
+use std::collections::BTreeMap;
+
+use crate::core::index::{Grouped, Indexer, Ordered};
+use crate::ucloudstack::model::UcsSnapshot;
+
+/// (`created_ms`, seq): the order DescribeSnapshot lists in, read backwards.
+pub type Entry = (i64, u64);
+
+#[derive(Debug, Default)]
+pub struct SnapshotIndex {
+    ids: BTreeMap<u64, Box<str>>,
+    pub all: Ordered<Entry>,
+    pub by_disk: Grouped<String, Entry>,
+    pub by_project: Grouped<String, Entry>,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct SnapshotKeys {
+    at: Entry,
+    disk: String,
+    project: String,
+}
+
+impl Indexer<String, UcsSnapshot> for SnapshotIndex {
+    type Keys = SnapshotKeys;
+
+    fn keys(_: &String, s: &UcsSnapshot) -> SnapshotKeys {
+        SnapshotKeys { at: (s.created_ms, s.seq), disk: s.disk_id.clone(), project: s.project_id.clone() }
+    }
+
+    fn add(&mut self, id: &String, k: &SnapshotKeys) {
+        self.ids.insert(k.at.1, id.as_str().into());
+        self.all.insert(k.at);
+        self.by_disk.insert(k.disk.clone(), k.at);
+        self.by_project.insert(k.project.clone(), k.at);
+    }
+
+    fn remove(&mut self, id: &String, k: &SnapshotKeys) {
+        if self.ids.get(&k.at.1).is_some_and(|x| **x == **id) {
+            self.ids.remove(&k.at.1);
+        }
+        self.all.remove(&k.at);
+        self.by_disk.remove(&k.disk, &k.at);
+        self.by_project.remove(&k.project, &k.at);
+    }
+}
+
+impl SnapshotIndex {
+    /// The id of the snapshot numbered `seq`.
+    pub fn id_of(&self, seq: u64) -> Option<&str> {
+        self.ids.get(&seq).map(|s| &**s)
+    }
+
+    /// How many projects have snapshots here.
+    pub fn project_count(&self) -> usize {
+        self.by_project.group_count()
+    }
+}
