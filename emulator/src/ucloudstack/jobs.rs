@@ -62,7 +62,7 @@ fn fail(store: &mut super::model::UcsRegion, work: UcsWork) {
         }
         UcsWork::DetachDisk { disk_id } => rest(store, &disk_id),
         UcsWork::CreateSnapshot { snapshot_id, disk_id } | UcsWork::RollbackSnapshot { snapshot_id, disk_id } => {
-            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
                 s.status = if s.status == snapshot_status::CREATEING {
                     snapshot_status::FAILURE
                 } else {
