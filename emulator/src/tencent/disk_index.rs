@@ -9,28 +9,70 @@ use crate::core::index::{Grouped, Indexer, Ordered};
 /// `(sort key, seq)`: the documented order with ties broken by creation order.
 pub type Rank = (i64, u64);
 
+/// One ordering of a set of disks, as one or two sorted lists read one after the other: disks
+/// without a deadline come after every disk with one (their key is i64::MAX) and keep their own
+/// list, in creation order, so that creating them only ever appends; only disks with a deadline
+/// are inserted among others.
+#[derive(Clone, Copy)]
+pub struct List<'a> {
+    first: Option<&'a Ordered<Rank>>,
+    then: Option<&'a Ordered<Rank>>,
+}
+
+impl<'a> List<'a> {
+    pub fn len(&self) -> usize {
+        self.first.map_or(0, Ordered::len) + self.then.map_or(0, Ordered::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `limit` entries from `offset`, ascending or descending.
+    pub fn page(&self, offset: usize, limit: usize, desc: bool) -> impl Iterator<Item = &'a Rank> + 'a {
+        let (one, two) = if desc { (self.then, self.first) } else { (self.first, self.then) };
+        let n = one.map_or(0, Ordered::len);
+        let from_one = n.saturating_sub(offset).min(limit);
+        let head = one.into_iter().flat_map(move |l| l.page(offset, limit, desc));
+        let tail = two.into_iter().flat_map(move |l| l.page(offset.saturating_sub(n), limit - from_one, desc));
+        head.chain(tail)
+    }
+
+    pub fn iter(&self, desc: bool) -> impl Iterator<Item = &'a Rank> + 'a {
+        self.page(0, usize::MAX, desc)
+    }
+}
+
 /// The two orderings of one set of disks.
 #[derive(Debug, Default, Clone)]
 pub struct Orders {
-    pub created: Ordered<Rank>,
-    pub deadline: Ordered<Rank>,
+    created: Ordered<Rank>,
+    dated: Ordered<Rank>,
+    undated: Ordered<Rank>,
 }
 
 impl Orders {
     fn add(&mut self, k: &DiskKeys) {
         self.created.insert((k.created, k.seq));
-        self.deadline.insert((k.deadline, k.seq));
+        self.by_deadline(k).insert((k.deadline, k.seq));
     }
     fn remove(&mut self, k: &DiskKeys) {
         self.created.remove(&(k.created, k.seq));
-        self.deadline.remove(&(k.deadline, k.seq));
+        self.by_deadline(k).remove(&(k.deadline, k.seq));
+    }
+    fn by_deadline(&mut self, k: &DiskKeys) -> &mut Ordered<Rank> {
+        if k.deadline == i64::MAX {
+            &mut self.undated
+        } else {
+            &mut self.dated
+        }
     }
     /// The list in the order asked (`deadline`: OrderField DEADLINE).
-    pub fn by(&self, deadline: bool) -> &Ordered<Rank> {
+    pub fn by(&self, deadline: bool) -> List<'_> {
         if deadline {
-            &self.deadline
+            List { first: Some(&self.dated), then: Some(&self.undated) }
         } else {
-            &self.created
+            List { first: Some(&self.created), then: None }
         }
     }
 }
@@ -39,24 +81,32 @@ impl Orders {
 #[derive(Debug, Default, Clone)]
 pub struct GroupOrders {
     created: Grouped<String, Rank>,
-    deadline: Grouped<String, Rank>,
+    dated: Grouped<String, Rank>,
+    undated: Grouped<String, Rank>,
 }
 
 impl GroupOrders {
     fn add(&mut self, group: &str, k: &DiskKeys) {
         self.created.insert(group.to_string(), (k.created, k.seq));
-        self.deadline.insert(group.to_string(), (k.deadline, k.seq));
+        self.by_deadline(k).insert(group.to_string(), (k.deadline, k.seq));
     }
     fn remove(&mut self, group: &str, k: &DiskKeys) {
         self.created.remove(group, &(k.created, k.seq));
-        self.deadline.remove(group, &(k.deadline, k.seq));
+        self.by_deadline(k).remove(group, &(k.deadline, k.seq));
     }
-    /// The disks with `group` in the order asked (`None`: none has it).
-    pub fn by(&self, group: &str, deadline: bool) -> Option<&Ordered<Rank>> {
-        if deadline {
-            self.deadline.get(group)
+    fn by_deadline(&mut self, k: &DiskKeys) -> &mut Grouped<String, Rank> {
+        if k.deadline == i64::MAX {
+            &mut self.undated
         } else {
-            self.created.get(group)
+            &mut self.dated
+        }
+    }
+    /// The disks with `group` in the order asked (empty: none has it).
+    pub fn by(&self, group: &str, deadline: bool) -> List<'_> {
+        if deadline {
+            List { first: self.dated.get(group), then: self.undated.get(group) }
+        } else {
+            List { first: self.created.get(group), then: None }
         }
     }
 }

@@ -1,14 +1,13 @@
 //! The disk queries: DescribeDisks, DescribeInstancesDiskNum, DescribeDiskOperationLogs.
 
 use super::super::ctx::{Ctx, Output};
-use super::super::disk_index::{DiskIndex, Rank};
+use super::super::disk_index::{DiskIndex, List, Rank};
 use super::super::disk_input::{at_most, time_window};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
 use super::super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
 use super::super::query::{self, Filter};
 use super::super::render::{self, DiskView};
-use crate::core::index::Ordered;
 
 pub const DESCRIBE_DISKS: &[Field] = &[
     opt("DiskIds", STRS),
@@ -94,7 +93,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
 }
 
 /// The filters the indexes answer (one value: that value's list, its length the total).
-fn indexed<'i>(index: &'i DiskIndex, f: &Filter, by_deadline: bool) -> Option<Option<&'i Ordered<Rank>>> {
+fn indexed<'i>(index: &'i DiskIndex, f: &Filter, by_deadline: bool) -> Option<List<'i>> {
     let [value] = f.values.as_slice() else { return None };
     let groups = match f.name.as_str() {
         "zone" => &index.zone,
@@ -106,7 +105,8 @@ fn indexed<'i>(index: &'i DiskIndex, f: &Filter, by_deadline: bool) -> Option<Op
 }
 
 /// A page of the listed disks that pass `filters`. No filter, or one the indexes answer, costs
-/// the page; otherwise the smallest indexed list (or every disk) is walked in order, once.
+/// the page; otherwise the narrowest indexed list is walked in order once, or, when no filter
+/// is indexed, every disk is tested once and the matches sorted.
 fn listed_page<'s>(
     store: &'s TcRegion,
     filters: &[Filter],
@@ -117,20 +117,18 @@ fn listed_page<'s>(
     let index = store.disks.index();
     let disk = |&(_, seq): &Rank| index.id(seq).and_then(|id| store.disks.get(id)).expect("indexed disks exist");
     // A filter value that is not an integer or a boolean is an error once any disk is tested.
-    if let Some(first) = index.all.created.iter(false).next() {
+    if let Some(first) = index.all.by(false).iter(false).next() {
         for f in filters {
             disk_matches(store, disk(first), f)?;
         }
     }
-    // The smallest list an indexed filter gives is where the matches are; `None`: no disk has
-    // that value, so nothing matches.
     let narrowest = (filters.iter().enumerate())
         .filter_map(|(i, f)| Some((i, indexed(index, f, by_deadline)?)))
-        .min_by_key(|(_, list)| list.map_or(0, Ordered::len));
-    let (source, rest): (&Ordered<Rank>, Vec<&Filter>) = match narrowest {
-        None => (index.all.by(by_deadline), filters.iter().collect()),
-        Some((_, None)) => return Ok((0, Vec::new())),
-        Some((i, Some(list))) => (list, filters.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, f)| f).collect()),
+        .min_by_key(|(_, list)| list.len());
+    let (source, rest): (List<'_>, Vec<&Filter>) = match narrowest {
+        None if filters.is_empty() => (index.all.by(by_deadline), Vec::new()),
+        None => return Ok(scan(store, filters, by_deadline, desc, (offset, limit))),
+        Some((i, list)) => (list, filters.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, f)| f).collect()),
     };
     if rest.is_empty() {
         let page = source.page(offset, limit, desc).map(disk).collect();
@@ -150,6 +148,27 @@ fn listed_page<'s>(
     Ok((total, page))
 }
 
+/// Filters no index answers: one pass over the disks, then a sort of the matches.
+fn scan<'s>(
+    store: &'s TcRegion,
+    filters: &[Filter],
+    by_deadline: bool,
+    desc: bool,
+    paging: (usize, usize),
+) -> (usize, Vec<&'s Disk>) {
+    let hits: Vec<&Disk> = (store.disks.values())
+        .filter(|d| !d.creating && filters.iter().all(|f| disk_matches(store, d, f).unwrap_or(false)))
+        .collect();
+    query::sort_page(hits, |d| rank(d, by_deadline), desc, paging)
+}
+
+fn rank(d: &Disk, by_deadline: bool) -> Rank {
+    match by_deadline {
+        true => (d.deadline_ms.unwrap_or(i64::MAX), d.seq),
+        false => (d.created_ms, d.seq),
+    }
+}
+
 /// A page of the listed disks named in `ids` (at most 100, so sorting them is the page's cost).
 fn ids_page<'s>(
     store: &'s TcRegion,
@@ -161,11 +180,7 @@ fn ids_page<'s>(
     let mut hits: Vec<&Disk> = ids.iter().filter_map(|id| store.visible_disk(id)).collect();
     hits.sort_by_key(|d| d.seq);
     hits.dedup_by_key(|d| d.seq);
-    let key = |d: &&Disk| match by_deadline {
-        true => (d.deadline_ms.unwrap_or(i64::MAX), d.seq),
-        false => (d.created_ms, d.seq),
-    };
-    query::sort_page(hits, key, desc, paging)
+    query::sort_page(hits, |d| rank(d, by_deadline), desc, paging)
 }
 
 pub const DESCRIBE_INSTANCES_DISK_NUM: &[Field] = &[req("InstanceIds", STRS)];
