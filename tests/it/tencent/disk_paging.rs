@@ -205,7 +205,7 @@ fn every_page_of_every_order_and_filter_is_what_a_scan_answers() {
     );
     let pre = ids_in(
         &t,
-        json!([{"Name": "disk-charge-type", "Values": ["PREPAID"]}, {"Name": "disk-usage", "Values": ["DATA_DISK"]}]),
+        json!([{"Name": "disk-charge-type", "Values": ["PREPAID"]}, {"Name": "disk-usage", "Values": ["DATA_DISK"]}, {"Name": "disk-state", "Values": ["UNATTACHED"]}]),
         3,
     );
     t.ok("TerminateDisks", json!({"DiskIds": post}));
