@@ -76,8 +76,8 @@ fn fill(twin: &Twin, total: u64) -> Duration {
     let mut calls = 0u64;
     while made < total {
         let n = (total - made).min(50);
-        let zone = if calls % 2 == 0 { "ap-guangzhou-3" } else { "ap-guangzhou-4" };
-        let charge = if calls % 5 == 0 { "PREPAID" } else { "POSTPAID_BY_HOUR" };
+        let zone = if calls.is_multiple_of(2) { "ap-guangzhou-3" } else { "ap-guangzhou-4" };
+        let charge = if calls.is_multiple_of(5) { "PREPAID" } else { "POSTPAID_BY_HOUR" };
         create(twin, n, zone, charge);
         made += n;
         calls += 1;
