@@ -36,6 +36,7 @@ mod twin {
 /// Tencent Cloud CBS (`cbs.tencentcloudapi.com`).
 mod tencent {
     mod captures;
+    mod disk_paging;
     mod disks;
     mod protocol;
     mod snapshots;

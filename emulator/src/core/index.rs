@@ -48,6 +48,11 @@ impl<T: Ord> Ordered<T> {
         }
     }
 
+    /// The item whose `key` (a prefix of the order, e.g. the first field) is `k`.
+    pub fn find<K: Ord>(&self, k: &K, key: impl Fn(&T) -> K) -> Option<&T> {
+        self.items.binary_search_by(|t| key(t).cmp(k)).ok().map(|i| &self.items[i])
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

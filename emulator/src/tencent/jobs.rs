@@ -58,7 +58,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             d.migrating = false;
         }),
         TcWork::RollbackBackup { disk_id, disk_backup_id } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(&disk_id) {
                 d.disk_state = d.resting_state().into();
             }
             if let Some(b) = store.backups.get_mut(&disk_backup_id) {
@@ -82,7 +82,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             end_snapshot_log(store, log, at);
         }
         TcWork::RollbackSnapshot { disk_id, snapshot_id, log } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(&disk_id) {
                 d.disk_state = d.resting_state().into();
             }
             if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
@@ -103,8 +103,8 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
 
 /// Change a disk (if it still exists) and close its operation log as a success.
 fn settle_disk(store: &mut TcRegion, disk_id: &str, log: u64, at: i64, change: impl FnOnce(&mut Disk)) {
-    if let Some(d) = store.disks.get_mut(disk_id) {
-        change(d);
+    if let Some(mut d) = store.disks.get_mut(disk_id) {
+        change(&mut d);
     }
     end_log(store, log, at, true);
 }

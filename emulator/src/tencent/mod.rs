@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod backups;
 pub mod ctx;
+pub mod disk_index;
 pub mod disk_input;
 pub mod disk_rules;
 pub mod disks;

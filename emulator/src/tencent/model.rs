@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::disk_index::DiskIndex;
 use crate::core::change::{Born, Table, Undo};
+use crate::core::index::Indexed;
 use crate::core::logbook::{Entry, LogBook};
 use crate::inventory::SeedInstance;
 
@@ -245,7 +247,8 @@ pub struct SnapshotOpLog {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TcRegion {
     pub instances: Table<String, SeedInstance>,
-    pub disks: Table<String, Disk>,
+    /// By ID, indexed for DescribeDisks (disk_index.rs).
+    pub disks: Indexed<String, Disk, DiskIndex>,
     pub backups: Table<String, DiskBackup>,
     pub snapshots: Table<String, Snapshot>,
     pub policies: Table<String, AutoSnapshotPolicy>,
@@ -270,10 +273,6 @@ impl TcRegion {
         self.disks.get(id).filter(|d| !d.creating)
     }
 
-    pub fn visible_disk_mut(&mut self, id: &str) -> Option<&mut Disk> {
-        self.disks.get_mut(id).filter(|d| !d.creating)
-    }
-
     /// Data disks attached to an instance (what counts against MaxAttachCount).
     pub fn attached_data_disks(&self, instance_id: &str) -> i64 {
         self.disks
@@ -293,7 +292,7 @@ impl TcRegion {
             .values()
             .filter(|s| s.disk_id == disk_id && !s.copy_from_remote)
             .fold((0, 0), |(n, mb), s| (n + 1, mb + s.disk_size * 1024));
-        if let Some(d) = self.disks.get_mut(disk_id) {
+        if let Some(mut d) = self.disks.get_mut(disk_id) {
             d.snapshot_count = n;
             d.snapshot_size_mb = mb;
         }

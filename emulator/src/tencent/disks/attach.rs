@@ -48,15 +48,17 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         )));
     }
     for id in &ids {
-        let d = ctx.store().disks.get_mut(id).expect("checked above");
-        d.attached_to.push(inst_id.clone());
-        d.disk_state = state::ATTACHING.into();
-        d.last_attach_instance = Some(inst_id.clone());
-        if let Some(v) = delete_with_instance {
-            d.delete_with_instance = v;
-        }
-        if attach_mode.is_some() {
-            d.attach_mode = attach_mode.clone();
+        {
+            let mut d = ctx.store().disks.get_mut(id).expect("checked above");
+            d.attached_to.push(inst_id.clone());
+            d.disk_state = state::ATTACHING.into();
+            d.last_attach_instance = Some(inst_id.clone());
+            if let Some(v) = delete_with_instance {
+                d.delete_with_instance = v;
+            }
+            if attach_mode.is_some() {
+                d.attach_mode = attach_mode.clone();
+            }
         }
         let log = ctx.log_disk(id, "CBS_OPERATION_ATTACH", false);
         ctx.schedule(TcWork::Attach { disk_id: id.clone(), instance_id: inst_id.clone(), log });

@@ -1,6 +1,7 @@
 //! The disk queries: DescribeDisks, DescribeInstancesDiskNum, DescribeDiskOperationLogs.
 
 use super::super::ctx::{Ctx, Output};
+use super::super::disk_index::{DiskIndex, List, Rank};
 use super::super::disk_input::{at_most, time_window};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
@@ -73,24 +74,12 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let world: &crate::tencent::world::World = ctx.world;
     let empty = TcRegion::default();
     let store = world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
-    let mut hits: Vec<&Disk> = Vec::new();
-    for d in store.disks.values().filter(|d| !d.creating) {
-        if !ids.is_empty() && !ids.contains(&d.disk_id) {
-            continue;
-        }
-        let mut ok = true;
-        for f in &filters {
-            ok &= disk_matches(store, d, f)?;
-        }
-        if ok {
-            hits.push(d);
-        }
-    }
-    let key = |d: &&Disk| match field {
-        Some("DEADLINE") => (d.deadline_ms.unwrap_or(i64::MAX), d.seq),
-        _ => (d.created_ms, d.seq),
+    let by_deadline = field == Some("DEADLINE");
+    let (total, hits) = if ids.is_empty() {
+        listed_page(store, &filters, by_deadline, desc, paging)?
+    } else {
+        ids_page(store, &ids, by_deadline, desc, paging)
     };
-    let (total, hits) = query::sort_page(hits, key, desc, paging);
     let view = DiskView {
         cfg: ctx.cfg,
         world,
@@ -101,6 +90,97 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     };
     let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
     Ok(Output::new().with("TotalCount", &total).with("DiskSet", &set))
+}
+
+/// The filters the indexes answer (one value: that value's list, its length the total).
+fn indexed<'i>(index: &'i DiskIndex, f: &Filter, by_deadline: bool) -> Option<List<'i>> {
+    let [value] = f.values.as_slice() else { return None };
+    let groups = match f.name.as_str() {
+        "zone" => &index.zone,
+        "disk-state" => &index.state,
+        "instance-id" => &index.instance,
+        _ => return None,
+    };
+    Some(groups.by(value, by_deadline))
+}
+
+/// A page of the listed disks that pass `filters`. No filter, or one the indexes answer, costs
+/// the page; otherwise the narrowest indexed list is walked in order once, or, when no filter
+/// is indexed, every disk is tested once and the matches sorted.
+fn listed_page<'s>(
+    store: &'s TcRegion,
+    filters: &[Filter],
+    by_deadline: bool,
+    desc: bool,
+    (offset, limit): (usize, usize),
+) -> TcResult<(usize, Vec<&'s Disk>)> {
+    let index = store.disks.index();
+    let disk = |&(_, seq): &Rank| index.id(seq).and_then(|id| store.disks.get(id)).expect("indexed disks exist");
+    // A filter value that is not an integer or a boolean is an error once any disk is tested.
+    if let Some(first) = index.all.by(false).iter(false).next() {
+        for f in filters {
+            disk_matches(store, disk(first), f)?;
+        }
+    }
+    let narrowest = (filters.iter().enumerate())
+        .filter_map(|(i, f)| Some((i, indexed(index, f, by_deadline)?)))
+        .min_by_key(|(_, list)| list.len());
+    let (source, rest): (List<'_>, Vec<&Filter>) = match narrowest {
+        None if filters.is_empty() => (index.all.by(by_deadline), Vec::new()),
+        None => return Ok(scan(store, filters, by_deadline, desc, (offset, limit))),
+        Some((i, list)) => (list, filters.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, f)| f).collect()),
+    };
+    if rest.is_empty() {
+        let page = source.page(offset, limit, desc).map(disk).collect();
+        return Ok((source.len(), page));
+    }
+    let mut total = 0;
+    let mut page = Vec::new();
+    for rank in source.iter(desc) {
+        let d = disk(rank);
+        if rest.iter().all(|f| disk_matches(store, d, f).unwrap_or(false)) {
+            if total >= offset && page.len() < limit {
+                page.push(d);
+            }
+            total += 1;
+        }
+    }
+    Ok((total, page))
+}
+
+/// Filters no index answers: one pass over the disks, then a sort of the matches.
+fn scan<'s>(
+    store: &'s TcRegion,
+    filters: &[Filter],
+    by_deadline: bool,
+    desc: bool,
+    paging: (usize, usize),
+) -> (usize, Vec<&'s Disk>) {
+    let hits: Vec<&Disk> = (store.disks.values())
+        .filter(|d| !d.creating && filters.iter().all(|f| disk_matches(store, d, f).unwrap_or(false)))
+        .collect();
+    query::sort_page(hits, |d| rank(d, by_deadline), desc, paging)
+}
+
+fn rank(d: &Disk, by_deadline: bool) -> Rank {
+    match by_deadline {
+        true => (d.deadline_ms.unwrap_or(i64::MAX), d.seq),
+        false => (d.created_ms, d.seq),
+    }
+}
+
+/// A page of the listed disks named in `ids` (at most 100, so sorting them is the page's cost).
+fn ids_page<'s>(
+    store: &'s TcRegion,
+    ids: &[String],
+    by_deadline: bool,
+    desc: bool,
+    paging: (usize, usize),
+) -> (usize, Vec<&'s Disk>) {
+    let mut hits: Vec<&Disk> = ids.iter().filter_map(|id| store.visible_disk(id)).collect();
+    hits.sort_by_key(|d| d.seq);
+    hits.dedup_by_key(|d| d.seq);
+    query::sort_page(hits, |d| rank(d, by_deadline), desc, paging)
 }
 
 pub const DESCRIBE_INSTANCES_DISK_NUM: &[Field] = &[req("InstanceIds", STRS)];

@@ -169,24 +169,28 @@ fn check_modifiable(id: &str, d: &Disk, p: &Params, changes: &Changes<'_>, now: 
 
 /// Change one checked disk; a type change runs as a job, the rest is immediate.
 fn apply_changes(ctx: &mut Ctx<'_>, p: &Params, changes: &Changes<'_>, id: &String) {
-    let d = ctx.store().disks.get_mut(id).expect("checked");
-    if let Some(n) = p.str("DiskName") {
-        d.disk_name = n.to_string();
-    }
-    if p.bool("Portable") == Some(true) {
-        d.portable = true;
-    }
-    if let Some(pid) = p.int("ProjectId") {
-        d.project_id = pid;
-    }
-    if let Some(v) = p.bool("DeleteWithInstance") {
-        d.delete_with_instance = v;
-    }
-    if let Some(b) = changes.burst {
-        d.burst_performance = b;
+    {
+        let mut d = ctx.store().disks.get_mut(id).expect("checked");
+        if let Some(n) = p.str("DiskName") {
+            d.disk_name = n.to_string();
+        }
+        if p.bool("Portable") == Some(true) {
+            d.portable = true;
+        }
+        if let Some(pid) = p.int("ProjectId") {
+            d.project_id = pid;
+        }
+        if let Some(v) = p.bool("DeleteWithInstance") {
+            d.delete_with_instance = v;
+        }
+        if let Some(b) = changes.burst {
+            d.burst_performance = b;
+        }
+        if changes.new_type.is_some() {
+            d.migrating = true;
+        }
     }
     if let Some(t) = changes.new_type {
-        d.migrating = true;
         let log = ctx.log_disk(id, "CBS_OPERATION_MODIFY", false);
         ctx.schedule(TcWork::ChangeType { disk_id: id.clone(), disk_type: t.to_string(), log });
     } else {

@@ -34,9 +34,10 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             delete_temporary_snapshots(ctx, id);
         }
         if disk.disk_charge_type == PREPAID {
-            let d = ctx.store().disks.get_mut(id).expect("checked");
+            let mut d = ctx.store().disks.get_mut(id).expect("checked");
             d.disk_state = state::TORECYCLE.into();
             d.delete_snapshot = delete_snapshot.max(d.delete_snapshot);
+            drop(d);
             ctx.schedule_at(recycle_at, TcWork::Destroy { disk_id: id.clone() });
         } else {
             super::super::jobs::destroy_disk(ctx.world, ctx.account, ctx.region, id);

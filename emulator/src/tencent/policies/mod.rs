@@ -264,7 +264,7 @@ pub fn delete_auto_snapshot_policies(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<
     for id in &ids {
         if let Some(pol) = store.policies.remove(id) {
             for d in pol.disk_ids {
-                if let Some(disk) = store.disks.get_mut(&d) {
+                if let Some(mut disk) = store.disks.get_mut(&d) {
                     disk.auto_snapshot_policy_ids.retain(|x| x != id);
                 }
             }

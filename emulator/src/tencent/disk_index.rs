@@ -1,0 +1,185 @@
+//! What DescribeDisks needs to answer a page without looking at every disk of the region: the
+//! listed (not `creating`) disks in both documented orders (CreateTime, Deadline), and the same
+//! per zone, per state and per instance, so that a page and its TotalCount cost what the page
+//! holds. An entry is `(sort key, seq)`, 16 bytes; one seq → ID list finds the disk.
+
+use super::model::Disk;
+use crate::core::index::{Grouped, Indexer, Ordered};
+
+/// `(sort key, seq)`: the documented order with ties broken by creation order.
+pub type Rank = (i64, u64);
+
+/// One ordering of a set of disks, as one or two sorted lists read one after the other: disks
+/// without a deadline come after every disk with one (their key is i64::MAX) and keep their own
+/// list, in creation order, so that creating them only ever appends; only disks with a deadline
+/// are inserted among others.
+#[derive(Clone, Copy)]
+pub struct List<'a> {
+    first: Option<&'a Ordered<Rank>>,
+    then: Option<&'a Ordered<Rank>>,
+}
+
+impl<'a> List<'a> {
+    pub fn len(&self) -> usize {
+        self.first.map_or(0, Ordered::len) + self.then.map_or(0, Ordered::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `limit` entries from `offset`, ascending or descending.
+    pub fn page(&self, offset: usize, limit: usize, desc: bool) -> impl Iterator<Item = &'a Rank> + 'a {
+        let (one, two) = if desc { (self.then, self.first) } else { (self.first, self.then) };
+        let n = one.map_or(0, Ordered::len);
+        let from_one = n.saturating_sub(offset).min(limit);
+        let head = one.into_iter().flat_map(move |l| l.page(offset, limit, desc));
+        let tail = two.into_iter().flat_map(move |l| l.page(offset.saturating_sub(n), limit - from_one, desc));
+        head.chain(tail)
+    }
+
+    pub fn iter(&self, desc: bool) -> impl Iterator<Item = &'a Rank> + 'a {
+        self.page(0, usize::MAX, desc)
+    }
+}
+
+/// The two orderings of one set of disks.
+#[derive(Debug, Default, Clone)]
+pub struct Orders {
+    created: Ordered<Rank>,
+    dated: Ordered<Rank>,
+    undated: Ordered<Rank>,
+}
+
+impl Orders {
+    fn add(&mut self, k: &DiskKeys) {
+        self.created.insert((k.created, k.seq));
+        self.by_deadline(k).insert((k.deadline, k.seq));
+    }
+    fn remove(&mut self, k: &DiskKeys) {
+        self.created.remove(&(k.created, k.seq));
+        self.by_deadline(k).remove(&(k.deadline, k.seq));
+    }
+    fn by_deadline(&mut self, k: &DiskKeys) -> &mut Ordered<Rank> {
+        if k.deadline == i64::MAX {
+            &mut self.undated
+        } else {
+            &mut self.dated
+        }
+    }
+    /// The list in the order asked (`deadline`: OrderField DEADLINE).
+    pub fn by(&self, deadline: bool) -> List<'_> {
+        if deadline {
+            List { first: Some(&self.dated), then: Some(&self.undated) }
+        } else {
+            List { first: Some(&self.created), then: None }
+        }
+    }
+}
+
+/// The two orderings of each value of one field.
+#[derive(Debug, Default, Clone)]
+pub struct GroupOrders {
+    created: Grouped<String, Rank>,
+    dated: Grouped<String, Rank>,
+    undated: Grouped<String, Rank>,
+}
+
+impl GroupOrders {
+    fn add(&mut self, group: &str, k: &DiskKeys) {
+        self.created.insert(group.to_string(), (k.created, k.seq));
+        self.by_deadline(k).insert(group.to_string(), (k.deadline, k.seq));
+    }
+    fn remove(&mut self, group: &str, k: &DiskKeys) {
+        self.created.remove(group, &(k.created, k.seq));
+        self.by_deadline(k).remove(group, &(k.deadline, k.seq));
+    }
+    fn by_deadline(&mut self, k: &DiskKeys) -> &mut Grouped<String, Rank> {
+        if k.deadline == i64::MAX {
+            &mut self.undated
+        } else {
+            &mut self.dated
+        }
+    }
+    /// The disks with `group` in the order asked (empty: none has it).
+    pub fn by(&self, group: &str, deadline: bool) -> List<'_> {
+        if deadline {
+            List { first: self.dated.get(group), then: self.undated.get(group) }
+        } else {
+            List { first: self.created.get(group), then: None }
+        }
+    }
+}
+
+/// The indexes of a region's disks (only listed disks are in them).
+#[derive(Debug, Default, Clone)]
+pub struct DiskIndex {
+    /// seq → disk ID, by seq.
+    ids: Ordered<(u64, Box<str>)>,
+    pub all: Orders,
+    pub zone: GroupOrders,
+    pub state: GroupOrders,
+    pub instance: GroupOrders,
+}
+
+/// What the indexes know of a disk.
+#[derive(Debug, PartialEq)]
+pub struct DiskKeys {
+    listed: bool,
+    created: i64,
+    /// A disk without a deadline sorts last (i64::MAX), as DescribeDisks has always sorted it.
+    deadline: i64,
+    seq: u64,
+    zone: String,
+    state: String,
+    instances: Vec<String>,
+}
+
+impl DiskIndex {
+    /// The ID of the disk with creation number `seq`.
+    pub fn id(&self, seq: u64) -> Option<&str> {
+        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| &**id)
+    }
+}
+
+impl Indexer<String, Disk> for DiskIndex {
+    type Keys = DiskKeys;
+
+    fn keys(_: &String, d: &Disk) -> DiskKeys {
+        DiskKeys {
+            listed: !d.creating,
+            created: d.created_ms,
+            deadline: d.deadline_ms.unwrap_or(i64::MAX),
+            seq: d.seq,
+            zone: d.zone.to_string(),
+            state: d.disk_state.to_string(),
+            instances: d.attached_to.iter().map(|i| i.to_string()).collect(),
+        }
+    }
+
+    fn add(&mut self, id: &String, k: &DiskKeys) {
+        if !k.listed {
+            return;
+        }
+        self.ids.insert((k.seq, id.as_str().into()));
+        self.all.add(k);
+        self.zone.add(&k.zone, k);
+        self.state.add(&k.state, k);
+        for i in &k.instances {
+            self.instance.add(i, k);
+        }
+    }
+
+    fn remove(&mut self, id: &String, k: &DiskKeys) {
+        if !k.listed {
+            return;
+        }
+        self.ids.remove(&(k.seq, id.as_str().into()));
+        self.all.remove(k);
+        self.zone.remove(&k.zone, k);
+        self.state.remove(&k.state, k);
+        for i in &k.instances {
+            self.instance.remove(i, k);
+        }
+    }
+}
