@@ -160,7 +160,7 @@ fn expire_snapshot(world: &mut World, cfg: &Config, account: &str, region: &str,
 pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: TcWork, at: i64) {
     let store = world.tc(account, region);
     let rest = |store: &mut TcRegion, disk_id: &str| {
-        if let Some(d) = store.disks.get_mut(disk_id) {
+        if let Some(mut d) = store.disks.get_mut(disk_id) {
             d.disk_state = d.resting_state().into();
         }
     };
@@ -170,7 +170,7 @@ pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: 
             destroy_disk(world, account, region, &disk_id);
         }
         TcWork::Attach { disk_id, instance_id, log } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(&disk_id) {
                 d.attached_to.retain(|i| *i != instance_id);
             }
             rest(store, &disk_id);
@@ -181,7 +181,7 @@ pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: 
             end_log(store, log, at, false);
         }
         TcWork::ChangeType { disk_id, log, .. } => {
-            if let Some(d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(&disk_id) {
                 d.migrating = false;
             }
             end_log(store, log, at, false);
