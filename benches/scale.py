@@ -23,8 +23,11 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TWIN = os.path.join(ROOT, "target/release/cloudtwin")
-CEILING = os.path.join(ROOT, "target/ceiling/release/cloudtwin-ceiling")
+# scale.sh builds these; the smoke run in the test command uses debug builds (no release build
+# in the test command's time), which is fine because it only checks that the bench runs.
+PROFILE = os.environ.get("CLOUDTWIN_BENCH_PROFILE", "release")
+TWIN = os.path.join(ROOT, f"target/{PROFILE}/cloudtwin")
+CEILING = os.path.join(ROOT, f"target/ceiling/{PROFILE}/cloudtwin-ceiling")
 
 # The built-in (deliberately fake) credentials: docs/tencent.md, huawei.md, ucloudstack.md.
 TC_DEFAULT = ("AKIDcloudtwinEXAMPLEid000000000000", "cloudtwinEXAMPLEsecretKey00000000")

@@ -7,7 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "taskset is not installed (Debian: util-linux)" >&2; exit 1; }
-cargo build --quiet --release --locked --bin cloudtwin
+# Figures come from release builds; `--smoke` (the test command's check that the bench runs)
+# uses debug builds so that the test command needs no release build.
+PROFILE=release
+FLAG=--release
+for a in "$@"; do [ "$a" = --smoke ] && { PROFILE=debug; FLAG=; }; done
+cargo build --quiet $FLAG --locked --bin cloudtwin
 # The baseline is its own Cargo project with its own target dir: the workspace's tests never build it.
-cargo build --quiet --release --locked --manifest-path benches/ceiling/Cargo.toml --target-dir target/ceiling
-exec python3 benches/scale.py "$@"
+cargo build --quiet $FLAG --locked --manifest-path benches/ceiling/Cargo.toml --target-dir target/ceiling
+CLOUDTWIN_BENCH_PROFILE=$PROFILE exec python3 benches/scale.py "$@"

@@ -5,6 +5,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages some steps need (wrk and taskset for the bench smoke run, Chromium for the
+# console): on a fresh CI machine, which runs as root, they are installed here; elsewhere a
+# missing one is named by its step.
+want=()
+command -v wrk >/dev/null || want+=(wrk)
+command -v taskset >/dev/null || want+=(util-linux)
+[ -x "${CLOUDTWIN_CHROMIUM:-/usr/bin/chromium}" ] || want+=(chromium)
+if [ ${#want[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing ${want[*]} (apt-get)"
+  (apt-get install -y -q --no-install-recommends "${want[@]}" >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends "${want[@]}" >/dev/null 2>&1; }) \
+    || echo "could not install ${want[*]}; the steps that need them say so below" >&2
+fi
+
 echo "== build"
 cargo build --locked --bin cloudtwin
 
@@ -21,9 +35,9 @@ echo "== fuzz smoke (cloudtwin fuzz)"
 target/debug/cloudtwin fuzz --requests "${CLOUDTWIN_FUZZ_REQUESTS:-1000}" --seed "${CLOUDTWIN_FUZZ_SEED:-1}"
 # ---- end of fuzz smoke run
 
-# ---- scale bench smoke run (docs/performance.md): benches/scale.sh --smoke builds the release
-# binary and the bench's own axum baseline, and runs every scenario at tiny sizes for a second each
-# (~20 s plus the builds). No timing is asserted: it only must run and print. Needs wrk and taskset;
+# ---- scale bench smoke run (docs/performance.md): benches/scale.sh --smoke builds the bench's own
+# axum baseline (debug, like the twin here), and runs every scenario at tiny sizes for a second each
+# (~20 s plus the build). No timing is asserted: it only must run and print. Needs wrk and taskset;
 # CLOUDTWIN_SKIP_BENCH=1 skips it. Full runs (benches/scale.sh) are never part of the test command.
 echo "== scale bench smoke (benches/scale.sh --smoke)"
 if [ "${CLOUDTWIN_SKIP_BENCH:-}" = 1 ]; then
