@@ -18,6 +18,7 @@ pub mod tencent;
 pub mod tls;
 pub mod twin;
 pub mod ucloudstack;
+pub mod store;
 pub mod world;
 
 // The core's modules under their earlier names, for the binary and the tests.

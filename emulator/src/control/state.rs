@@ -93,12 +93,14 @@ fn refuse(path: impl Into<String>, reason: impl Into<String>) -> Refusal {
 
 /// The export document of the twin as it is now (caught up to the clock).
 pub fn export(twin: &Twin) -> Value {
-    let clock = ClockDoc { now: Some(twin.clock.now_secs()), now_ms: twin.clock.now_ms(), mode: twin.clock.mode() };
-    twin.change(|st| {
-        let doc = DocOut { format: FORMAT, version: VERSION, clock, ids: &st.ids, world: &st.world };
-        Ok::<_, ()>(serde_json::to_value(doc).unwrap_or(Value::Null))
-    })
-    .unwrap_or(Value::Null)
+    twin.change(|st| Ok::<_, ()>(serde_json::to_value(document(st, &twin.clock)).unwrap_or(Value::Null)))
+        .unwrap_or(Value::Null)
+}
+
+/// The export document of `st` with the clock where it stands (also the durable store's base).
+pub fn document<'a>(st: &'a State, clock: &crate::core::clock::Clock) -> impl Serialize + 'a {
+    let clock = ClockDoc { now: Some(clock.now_secs()), now_ms: clock.now_ms(), mode: clock.mode() };
+    DocOut { format: FORMAT, version: VERSION, clock, ids: &st.ids, world: &st.world }
 }
 
 /// Check a whole document; nothing is changed.
@@ -135,7 +137,14 @@ pub fn check(bytes: &[u8]) -> Result<Import, Refusal> {
         return Err(refuse("clock.now_ms", "out of range (the year 1970 to 9999)"));
     }
     doc.world.timing.validate().map_err(|e| refuse("world.timing", e))?;
-    Ok(Import { state: State { world: doc.world, ids: doc.ids }, clock: doc.clock })
+    Ok(Import { state: State::new(doc.world, doc.ids), clock: doc.clock })
+}
+
+impl Import {
+    /// The state, the clock's mode and its time (loading the durable store).
+    pub fn into_parts(self) -> (State, ClockMode, i64) {
+        (self.state, self.clock.mode, self.clock.now_ms)
+    }
 }
 
 /// The first key of `sent` (by path) that `kept` does not have.
@@ -164,7 +173,7 @@ pub fn apply(twin: &Twin, import: Import) {
     let _ = twin.change(|st| {
         // Tokens are credentials and never exported: the ones issued by this twin stay valid.
         std::mem::swap(&mut state.world.huawei_tokens, &mut st.world.huawei_tokens);
-        *st = state;
+        st.replace(state);
         Ok::<_, ()>(())
     });
 }
@@ -234,7 +243,7 @@ fn entry(name: &str, s: &Saved<State>) -> Value {
 }
 
 /// How many resources a world holds, all surfaces together (for the listing).
-fn resources(w: &World) -> usize {
+pub fn resources(w: &World) -> usize {
     let tc: usize = w.tencent.values().flat_map(|a| a.values()).map(|r| r.disks.len() + r.snapshots.len()).sum();
     let hw: usize = w.huawei.values().map(|p| p.vaults.len() + p.backups.len() + p.policies.len()).sum();
     let ucs: usize = w.ucloudstack.values().flat_map(|a| a.values()).map(|r| r.snapshots.len()).sum();
@@ -274,7 +283,7 @@ fn restore(twin: &Twin, name: &str) -> Answer {
         twin.clock.set_ms(ms);
     }
     let _ = twin.change(|st| {
-        *st = saved.state;
+        st.replace(saved.state);
         Ok::<_, ()>(())
     });
     ok(json!({"restored": name}))

@@ -33,6 +33,13 @@ pub const DISK_STATE: i64 = 17010;
 pub const SNAPSHOT_STATE: i64 = 17011;
 pub const VM_STATE: i64 = 17012;
 
+/// The twin's own failure (its durable store could not be written): UCloud's generic server error.
+pub const INTERNAL: i64 = 100;
+
+pub fn internal(reason: &str) -> UcsError {
+    err(INTERNAL, format!("Internal Error: {reason}"))
+}
+
 pub fn missing_action() -> UcsError {
     err(MISSING_ACTION, "Missing Action")
 }

@@ -102,6 +102,10 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
         }
     }
 
+    fn internal(&self, reason: &str) -> UcsError {
+        e::internal(reason)
+    }
+
     fn render(&self, _: Option<&Decoded>, out: UcsResult<Fields>) -> Answer {
         let action = self.action.borrow();
         let action = action.as_str();
