@@ -28,6 +28,7 @@ mod twin {
     mod history_bounds;
     mod ops;
     mod state;
+    mod store;
 }
 
 /// Tencent Cloud CBS (`cbs.tencentcloudapi.com`).
