@@ -14,11 +14,11 @@ pub mod huawei;
 pub mod inventory;
 pub mod retention;
 pub mod server;
+pub mod store;
 pub mod tencent;
 pub mod tls;
 pub mod twin;
 pub mod ucloudstack;
-pub mod store;
 pub mod world;
 
 // The core's modules under their earlier names, for the binary and the tests.

@@ -111,6 +111,14 @@ fn sql(e: rusqlite::Error) -> String {
 }
 
 impl Durable {
+    /// Let the file grow by at most `pages` more pages: a full disk, for tests.
+    pub fn cap_growth(&self, pages: u64) -> Result<(), String> {
+        let now: u64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(sql)?;
+        let _: u64 =
+            self.conn.query_row(&format!("PRAGMA max_page_count = {}", now + pages), [], |r| r.get(0)).map_err(sql)?;
+        Ok(())
+    }
+
     /// Write what `batch` holds, in one transaction; a failure stops the writes.
     pub fn commit(&mut self, st: &State, batch: Batch) -> Result<(), String> {
         if let Some(r) = &self.degraded {
@@ -186,7 +194,10 @@ impl Durable {
 }
 
 fn now_of(st: &State, clock: &Clock) -> Result<String, String> {
-    let now = Now { ids: st.ids.clone(), mode: clock.mode(), now_ms: clock.now_ms(), timing: st.world.timing };
+    // A real clock's time is not kept (it moves on its own, and a read must write nothing).
+    let mode = clock.mode();
+    let now_ms = if mode == ClockMode::Manual { clock.now_ms() } else { 0 };
+    let now = Now { ids: st.ids.clone(), mode, now_ms, timing: st.world.timing };
     serde_json::to_string(&now).map_err(|e| e.to_string())
 }
 
@@ -223,9 +234,8 @@ pub fn attach(twin: &Twin, path: &Path, sync: Sync) -> Result<(), String> {
     .map_err(explain)?;
     // Take the lock now (a write holds it until the process ends) and read what is there.
     conn.execute_batch("BEGIN IMMEDIATE").map_err(explain)?;
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
-        .map_err(explain)?;
+    let tables: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0)).map_err(explain)?;
     let loaded = if tables == 0 {
         conn.execute_batch(
             "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -240,8 +250,15 @@ pub fn attach(twin: &Twin, path: &Path, sync: Sync) -> Result<(), String> {
         Some(read(&conn).map_err(|e| fail(&e))?)
     };
     conn.execute_batch("COMMIT").map_err(explain)?;
-    let durable =
-        Durable { conn, clock: twin.clock.clone(), generation: u64::MAX, rows: 0, bound: MIN_CHECKPOINT_ROWS, now: String::new(), degraded: None };
+    let durable = Durable {
+        conn,
+        clock: twin.clock.clone(),
+        generation: u64::MAX,
+        rows: 0,
+        bound: MIN_CHECKPOINT_ROWS,
+        now: String::new(),
+        degraded: None,
+    };
     let durable = Arc::new(Mutex::new(durable));
     match loaded {
         None => {
@@ -292,7 +309,7 @@ fn read(conn: &Connection) -> Result<(State, Now, u64), String> {
     let corrupt = |what: String| format!("corrupt store ({what}); move it away and import an export (serve --import)");
     let doc: Vec<u8> =
         conn.query_row("SELECT doc FROM base WHERE id = 1", [], |r| r.get(0)).map_err(|e| corrupt(e.to_string()))?;
-    let import = crate::control::state::check(&doc).map_err(|r| corrupt(format!("base: {r}")))?;
+    let import = crate::control::state::check_own(&doc).map_err(|r| corrupt(format!("base: {r}")))?;
     let (mut state, mode, now_ms) = import.into_parts();
     let mut stmt = conn.prepare("SELECT path, key, value FROM rows").map_err(|e| corrupt(e.to_string()))?;
     let mut rows = stmt.query([]).map_err(|e| corrupt(e.to_string()))?;

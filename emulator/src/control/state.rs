@@ -147,6 +147,19 @@ impl Import {
     }
 }
 
+/// A document this twin wrote itself (the durable store's base): read straight into the model,
+/// without the checks meant for documents from elsewhere (a restart stays fast on a big world).
+pub fn check_own(bytes: &[u8]) -> Result<Import, Refusal> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let doc: DocIn =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| refuse(e.path().to_string(), e.inner().to_string()))?;
+    if doc.format != FORMAT || doc.version != VERSION {
+        return Err(refuse("version", format!("{} {} is not {FORMAT} {VERSION}", doc.format, doc.version)));
+    }
+    doc.world.timing.validate().map_err(|e| refuse("world.timing", e))?;
+    Ok(Import { state: State::new(doc.world, doc.ids), clock: doc.clock })
+}
+
 /// The first key of `sent` (by path) that `kept` does not have.
 fn unknown_key(sent: &Value, kept: &Value, path: &str) -> Option<String> {
     match (sent, kept) {

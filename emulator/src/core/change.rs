@@ -153,7 +153,10 @@ pub fn change_of<K: Serialize, V: Serialize>(key: &K, value: Option<&V>) -> Resu
 }
 
 /// A stored entry read back.
-pub fn entry_of<K: DeserializeOwned, V: DeserializeOwned>(key: &str, value: Option<&str>) -> Result<(K, Option<V>), String> {
+pub fn entry_of<K: DeserializeOwned, V: DeserializeOwned>(
+    key: &str,
+    value: Option<&str>,
+) -> Result<(K, Option<V>), String> {
     let k = serde_json::from_str(key).map_err(|e| format!("key {key}: {e}"))?;
     let v = value.map(serde_json::from_str).transpose().map_err(|e| format!("value at {key}: {e}"))?;
     Ok((k, v))

@@ -134,12 +134,7 @@ impl UcsRegion {
     /// Every container of state in it, by name, once: its undo and the durable store (world.rs)
     /// both walk this list, and a new field does not compile until it is named here.
     pub fn parts(&mut self, f: &mut dyn FnMut(&'static str, &mut dyn Persist)) {
-        let UcsRegion {
-            vms,
-            disks,
-            snapshots,
-            born: _,
-        } = self;
+        let UcsRegion { vms, disks, snapshots, born: _ } = self;
         f("vms", vms);
         f("disks", disks);
         f("snapshots", snapshots);

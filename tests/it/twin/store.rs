@@ -246,3 +246,40 @@ fn reset_import_and_restore_are_kept_by_the_store() {
     assert!(t.disk(&first).is_some() && t.disk(&third).is_some(), "the import and what followed were kept");
     twin.kill();
 }
+
+#[test]
+fn a_commit_that_fails_answers_an_internal_error_and_the_twin_turns_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = common::twin(TimingPolicy::Immediate);
+    let twin = &t.running.app.twin;
+    cloudtwin_emulator::store::attach(twin, &dir.path().join("twin.db"), cloudtwin_emulator::store::Sync::Normal)
+        .unwrap();
+    let kept = create_disk(&t).unwrap();
+    // A full disk: the file may not grow any more.
+    twin.state.lock().durable.as_ref().unwrap().lock().cap_growth(0).unwrap();
+    let mut failed = None;
+    for _ in 0..500 {
+        let r = t.call(
+            "CreateDisks",
+            json!({"Placement": {"Zone": "ap-guangzhou-3"}, "DiskChargeType": "POSTPAID_BY_HOUR", "DiskType": "CLOUD_SSD", "DiskSize": 20, "DiskCount": 50, "DiskName": "x".repeat(60)}),
+        );
+        if let Some(code) = r.tc_code() {
+            failed = Some(code);
+            break;
+        }
+    }
+    assert_eq!(failed.as_deref(), Some("InternalError"), "the file filled up and the write was refused");
+    let health = t.control("GET", "/_cloudtwin/health", None).json();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert!(health["reason"].as_str().unwrap().contains("full"), "{health}");
+    // Reads are served; writes on every surface and the control plane are refused.
+    assert!(t.disk(&kept).is_some());
+    assert_eq!(t.err("ModifyDiskAttributes", json!({"DiskIds": [kept], "DiskName": "n"})), "InternalError");
+    assert_eq!(
+        t.hw_err("POST", "/v3/{p}/vaults", Some(json!({"vault": {"name": "v"}}))),
+        (500, "BackupService.1001".into())
+    );
+    let v = t.ucs("CreateSnapshot", &[("Name", "s"), ("DiskID", "disk-ucsdata2")]);
+    assert_eq!(v["RetCode"], 100, "{v}");
+    assert_eq!(t.control("POST", "/_cloudtwin/reset", None).status, 503);
+}
