@@ -21,7 +21,8 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let built = Instant::now();
     rt.block_on(async {
-        let cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
+        let mut cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
+        cfg.tencent.limits.disks_per_region = usize::MAX;
         let running = cloudtwin_emulator::start(cfg, Inventory::builtin(), Clock::real(), AuthMode::Enforce, "127.0.0.1:0")
             .await
             .unwrap();
