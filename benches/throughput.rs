@@ -3,7 +3,9 @@
 //! and latency percentiles. Run with `cargo bench --bench throughput` (release build).
 //! Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 32), BENCH_DISKS (default 100),
 //! BENCH_WRITE=1 to send ModifyDiskAttributes (a rename of one of the first 20 disks, a write
-//! that goes through the change set) instead of DescribeDisks.
+//! that goes through the change set) instead of DescribeDisks. BENCH_STORE=PATH keeps the world
+//! in a durable store there (`serve --store`; a new file each run), BENCH_STORE_SYNC=full with an
+//! fsync per commit.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -67,6 +69,12 @@ fn main() {
         let running = cloudtwin_emulator::start(cfg, Inventory::builtin(), Clock::real(), AuthMode::Enforce, "127.0.0.1:0")
             .await
             .unwrap();
+        if let Ok(path) = std::env::var("BENCH_STORE") {
+            let _ = std::fs::remove_file(&path);
+            let sync = std::env::var("BENCH_STORE_SYNC").ok().and_then(|s| s.parse().ok());
+            let sync = sync.unwrap_or(cloudtwin_emulator::store::Sync::Normal);
+            cloudtwin_emulator::store::attach(&running.app.twin, std::path::Path::new(&path), sync).unwrap();
+        }
         let started = t0.elapsed();
         let host = running.addr.to_string();
         let url = format!("http://{host}/");

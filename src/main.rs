@@ -196,6 +196,15 @@ struct ServeArgs {
     /// of the seed world; checked whole first (docs/state.md).
     #[arg(long, env = "CLOUDTWIN_IMPORT")]
     import: Option<PathBuf>,
+    /// Keep the world in this SQLite file (made when missing): every acknowledged change
+    /// survives a restart or a `kill -9` (docs/state.md, "Durable store"). Without it the twin
+    /// is memory-only.
+    #[arg(long, value_name = "PATH", env = "CLOUDTWIN_STORE")]
+    store: Option<PathBuf>,
+    /// With --store: `normal` (default; survives a crash of the twin, a power loss may lose the
+    /// last commits) or `full` (an fsync per commit).
+    #[arg(long, value_name = "MODE", env = "CLOUDTWIN_STORE_SYNC", default_value = "normal")]
+    store_sync: cloudtwin_emulator::store::Sync,
     /// Enforce the documented per-action request rates (RequestLimitExceeded).
     #[arg(long, env = "CLOUDTWIN_RATE_LIMITS")]
     rate_limits: bool,
@@ -284,6 +293,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut opts = args.ops.server_options();
     let banner_cfg = cfg.clone();
     let twin = cloudtwin_emulator::Twin::new(cfg, inventory, clock)?;
+    if let Some(path) = &args.store {
+        cloudtwin_emulator::store::attach(&twin, path, args.store_sync)?;
+    }
     if let Some(path) = &args.import {
         let import = cloudtwin_emulator::control::state::read_file(path)?;
         cloudtwin_emulator::control::state::apply(&twin, import);

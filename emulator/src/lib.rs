@@ -14,6 +14,7 @@ pub mod huawei;
 pub mod inventory;
 pub mod retention;
 pub mod server;
+pub mod store;
 pub mod tencent;
 pub mod tls;
 pub mod twin;

@@ -4,6 +4,7 @@
 //! in its own `Host` trait, and world.rs (the state) implements them all.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 
@@ -15,7 +16,8 @@ use crate::inventory::Inventory;
 #[derive(Debug)]
 pub struct Twin<S> {
     pub cfg: Config,
-    pub clock: Clock,
+    /// Shared with the durable store, which keeps where it stands.
+    pub clock: Arc<Clock>,
     pub inventory: Inventory,
     pub state: Mutex<S>,
     pub limiter: Limiter,

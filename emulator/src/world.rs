@@ -5,12 +5,13 @@
 //! the configuration, the clock and the lock that serializes changes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::core::change::{Slot, Table, Undo};
+use crate::core::change::{Change, Persist, Slot, Table, Undo};
 use crate::core::clock::Clock;
 use crate::core::ids::IdGen;
 use crate::core::logbook::LOG_RETENTION_MS;
@@ -19,6 +20,7 @@ use crate::core::timing::TimingPolicy;
 use crate::huawei::model::{Fault, HwProject, HwWork};
 use crate::huawei::tokens::TokenBook;
 use crate::inventory::Inventory;
+use crate::store::{Batch, Durable, Row};
 use crate::tencent::model::{TcRegion, TcWork};
 use crate::ucloudstack::model::{UcsRegion, UcsWork};
 use crate::{huawei, tencent, ucloudstack};
@@ -177,6 +179,75 @@ impl World {
         self.books.undo(epoch);
     }
 
+    /// What `epoch` changed, as store rows (store.rs): a walk over the regions and projects
+    /// (each lists its containers once, in `parts`) and the world-wide books. Each container
+    /// answers from its journal, so the work is what changed plus one look per container.
+    pub fn changed(&mut self, epoch: u64, out: &mut Vec<Row>) -> Result<(), String> {
+        for (account, regions) in self.tencent.iter_mut() {
+            for (region, r) in regions.iter_mut() {
+                let here = ["tencent", account.as_str(), region.as_str()];
+                if r.born.in_epoch(epoch) {
+                    out.push(Row::exists(&here));
+                }
+                let mut res = Ok(());
+                r.parts(&mut |name, part| res = res.clone().and_then(|_| rows_of(&here, name, part, epoch, out)));
+                res?;
+            }
+        }
+        for (project, p) in self.huawei.iter_mut() {
+            let here = ["huawei", project.as_str()];
+            if p.born.in_epoch(epoch) {
+                out.push(Row::exists(&here));
+            }
+            let mut res = Ok(());
+            p.parts(&mut |name, part| res = res.clone().and_then(|_| rows_of(&here, name, part, epoch, out)));
+            res?;
+        }
+        for (account, regions) in self.ucloudstack.iter_mut() {
+            for (region, r) in regions.iter_mut() {
+                let here = ["ucloudstack", account.as_str(), region.as_str()];
+                if r.born.in_epoch(epoch) {
+                    out.push(Row::exists(&here));
+                }
+                let mut res = Ok(());
+                r.parts(&mut |name, part| res = res.clone().and_then(|_| rows_of(&here, name, part, epoch, out)));
+                res?;
+            }
+        }
+        rows_of(&[], "tencent_refunds", &mut self.tencent_refunds, epoch, out)?;
+        rows_of(&[], "huawei_tokens", &mut self.huawei_tokens, epoch, out)?;
+        rows_of(&[], "huawei_faults", &mut self.huawei_faults, epoch, out)?;
+        rows_of(&[], "jobs", &mut self.books.jobs, epoch, out)?;
+        rows_of(&[], "next_id", &mut self.books.next_id, epoch, out)?;
+        Ok(())
+    }
+
+    /// Put one store row back (loading the store, outside any epoch). A row under a region or
+    /// project brings it into being.
+    pub fn put_row(&mut self, path: &[String], key: &str, value: Option<&str>) -> Result<(), String> {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        match path.as_slice() {
+            ["tencent", a, r, rest @ ..] => {
+                let region = self.tencent.entry(a.to_string()).or_default().entry(r.to_string()).or_default();
+                put_part(rest, key, value, |f| region.parts(f))
+            }
+            ["huawei", p, rest @ ..] => {
+                let project = self.huawei.entry(p.to_string()).or_default();
+                put_part(rest, key, value, |f| project.parts(f))
+            }
+            ["ucloudstack", a, r, rest @ ..] => {
+                let region = self.ucloudstack.entry(a.to_string()).or_default().entry(r.to_string()).or_default();
+                put_part(rest, key, value, |f| region.parts(f))
+            }
+            ["tencent_refunds"] => self.tencent_refunds.put_back(key, value),
+            ["huawei_tokens"] => self.huawei_tokens.put_back(key, value),
+            ["huawei_faults"] => self.huawei_faults.put_back(key, value),
+            ["jobs"] => self.books.jobs.put_back(key, value),
+            ["next_id"] => self.books.next_id.put_back(key, value),
+            _ => Err(format!("no such place in the world: {path:?}")),
+        }
+    }
+
     /// Finish every job whose gate is open at `now_ms`, earliest first; a finished job may
     /// schedule more work, which is considered in the same pass. Operation logs and tokens
     /// past their retention go on the way, so a long jump keeps only what the retention keeps.
@@ -292,6 +363,41 @@ impl World {
     }
 }
 
+/// The rows of one container: `here` + its name is the path.
+fn rows_of(here: &[&str], name: &str, part: &mut dyn Persist, epoch: u64, out: &mut Vec<Row>) -> Result<(), String> {
+    let mut changes: Vec<Change> = Vec::new();
+    part.changed(epoch, &mut changes)?;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut path: Vec<&str> = here.to_vec();
+    path.push(name);
+    let path = serde_json::to_string(&path).map_err(|e| e.to_string())?;
+    out.extend(changes.into_iter().map(|c| Row { path: path.clone(), key: c.key, value: c.value }));
+    Ok(())
+}
+
+/// Put a row into the container named `rest` (none: the region or project's existence row).
+fn put_part(
+    rest: &[&str],
+    key: &str,
+    value: Option<&str>,
+    parts: impl FnOnce(&mut dyn FnMut(&'static str, &mut dyn Persist)),
+) -> Result<(), String> {
+    let field = match rest {
+        [] => return Ok(()),
+        [field] => *field,
+        _ => return Err(format!("no such place in a region: {rest:?}")),
+    };
+    let mut done = None;
+    parts(&mut |name, part| {
+        if name == field {
+            done = Some(part.put_back(key, value));
+        }
+    });
+    done.unwrap_or_else(|| Err(format!("no container named `{field}`")))
+}
+
 /// Drop the regions made in `epoch`; whether that left the account with none.
 fn drop_born<R: HasBirth>(regions: &mut BTreeMap<String, R>, epoch: u64) -> bool {
     let before = regions.len();
@@ -324,6 +430,34 @@ pub struct State {
     /// The fault rules (`/_cloudtwin/faults`): not part of the world (no request's undo takes
     /// back a rule's counts), cleared by a reset.
     pub faults: crate::core::fault::FaultBook,
+    /// Counts the times the whole state was replaced (reset, import, restore): the durable
+    /// store then writes the world anew instead of the changes.
+    pub generation: u64,
+    /// The durable store (`serve --store`), when there is one.
+    pub durable: Option<Arc<Mutex<Durable>>>,
+}
+
+impl State {
+    pub fn new(world: World, ids: IdGen) -> State {
+        State { world, ids, faults: Default::default(), generation: 0, durable: None }
+    }
+
+    /// Put `new` in place of the whole state (its store stays, and learns of it). The fault
+    /// rules stay too: they are the tester's, not the world's.
+    pub fn replace(&mut self, new: State) {
+        let generation = self.generation + 1;
+        let durable = self.durable.take();
+        let faults = std::mem::take(&mut self.faults);
+        *self = new;
+        self.generation = generation;
+        self.durable = durable;
+        self.faults = faults;
+    }
+
+    /// Why the state takes no writes (a commit to the store failed), if it does not.
+    pub fn degraded(&self) -> Option<String> {
+        self.durable.as_ref().and_then(|d| d.lock().degraded.clone())
+    }
 }
 
 /// One running twin over this world (twin.rs).
@@ -335,11 +469,11 @@ impl Twin {
         cfg.timing.validate()?;
         let mut world = World::seeded(&cfg, &inventory, clock.now_ms())?;
         world.timing = cfg.timing;
-        let state = State { world, ids: IdGen::new(cfg.id_seed), faults: Default::default() };
+        let state = State::new(world, IdGen::new(cfg.id_seed));
         let journal = std::sync::Arc::new(crate::core::journal::Journal::new(cfg.journal.bounds()));
         Ok(crate::twin::Twin {
             cfg,
-            clock,
+            clock: Arc::new(clock),
             inventory,
             state: Mutex::new(state),
             limiter: Default::default(),
@@ -361,8 +495,7 @@ impl Twin {
         let mut world = World::seeded(&self.cfg, &self.inventory, now).expect("the inventory was valid at start");
         let _ = self.change(|st| -> Result<(), ()> {
             world.timing = st.world.timing;
-            st.world = world;
-            st.ids = IdGen::new(self.cfg.id_seed);
+            st.replace(State::new(world, IdGen::new(self.cfg.id_seed)));
             st.faults.reset();
             Ok(())
         });
@@ -412,6 +545,27 @@ impl crate::core::txn::Store for State {
 
     fn fail_jobs_after(&mut self, mark: u64) -> usize {
         self.world.fail_jobs_after(mark)
+    }
+
+    type Batch = Batch;
+
+    fn collect(&mut self, epoch: u64, batch: &mut Batch) {
+        if self.durable.is_none() || batch.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.world.changed(epoch, &mut batch.rows) {
+            batch.error = Some(e);
+        }
+    }
+
+    fn commit(&mut self, batch: Batch) -> Result<(), String> {
+        let Some(durable) = self.durable.clone() else { return Ok(()) };
+        let mut durable = durable.lock();
+        durable.commit(self, batch)
+    }
+
+    fn degraded(&self) -> Option<String> {
+        State::degraded(self)
     }
 }
 

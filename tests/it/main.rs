@@ -31,6 +31,7 @@ mod twin {
     mod journal;
     mod ops;
     mod state;
+    mod store;
 }
 
 /// Tencent Cloud CBS (`cbs.tencentcloudapi.com`).

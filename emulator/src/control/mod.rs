@@ -49,6 +49,30 @@ pub fn operations_text() -> String {
 }
 
 pub fn handle(twin: &Twin, method: &Method, path: &str, query: &str, body: &[u8]) -> Answer {
+    // With a durable store whose commit failed, the twin is read-only until a restart.
+    let writes = method != Method::GET;
+    if writes {
+        if let Some(reason) = twin.state.lock().degraded() {
+            return reply(StatusCode::SERVICE_UNAVAILABLE, json!({"error": reason, "status": "degraded"}));
+        }
+    }
+    let answer = dispatch(twin, method, path, query, body);
+    if writes {
+        if let Some(reason) = twin.state.lock().degraded() {
+            return reply(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": reason, "status": "degraded"}));
+        }
+    }
+    answer
+}
+
+fn health(twin: &Twin) -> Answer {
+    match twin.state.lock().degraded() {
+        Some(reason) => ok(json!({"status": "degraded", "reason": reason, "version": env!("CARGO_PKG_VERSION")})),
+        None => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
+    }
+}
+
+fn dispatch(twin: &Twin, method: &Method, path: &str, query: &str, body: &[u8]) -> Answer {
     let route = path.trim_end_matches('/');
     crate::core::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
     // The console keeps its trailing slash (`/ui` redirects to `/ui/`, its relative links need it).
@@ -56,7 +80,7 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, query: &str, body: &[u8]
         return ui::handle(twin, method, path, body);
     }
     match (method.as_str(), route) {
-        ("GET", "/_cloudtwin/health") => ok(json!({"status": "ready", "version": env!("CARGO_PKG_VERSION")})),
+        ("GET", "/_cloudtwin/health") => health(twin),
         ("POST", "/_cloudtwin/reset") => {
             twin.reset();
             ok(json!({"reset": true}))

@@ -93,12 +93,14 @@ fn refuse(path: impl Into<String>, reason: impl Into<String>) -> Refusal {
 
 /// The export document of the twin as it is now (caught up to the clock).
 pub fn export(twin: &Twin) -> Value {
-    let clock = ClockDoc { now: Some(twin.clock.now_secs()), now_ms: twin.clock.now_ms(), mode: twin.clock.mode() };
-    twin.change(|st| {
-        let doc = DocOut { format: FORMAT, version: VERSION, clock, ids: &st.ids, world: &st.world };
-        Ok::<_, ()>(serde_json::to_value(doc).unwrap_or(Value::Null))
-    })
-    .unwrap_or(Value::Null)
+    twin.change(|st| Ok::<_, ()>(serde_json::to_value(document(st, &twin.clock)).unwrap_or(Value::Null)))
+        .unwrap_or(Value::Null)
+}
+
+/// The export document of `st` with the clock where it stands (also the durable store's base).
+pub fn document<'a>(st: &'a State, clock: &crate::core::clock::Clock) -> impl Serialize + 'a {
+    let clock = ClockDoc { now: Some(clock.now_secs()), now_ms: clock.now_ms(), mode: clock.mode() };
+    DocOut { format: FORMAT, version: VERSION, clock, ids: &st.ids, world: &st.world }
 }
 
 /// Check a whole document; nothing is changed.
@@ -135,7 +137,27 @@ pub fn check(bytes: &[u8]) -> Result<Import, Refusal> {
         return Err(refuse("clock.now_ms", "out of range (the year 1970 to 9999)"));
     }
     doc.world.timing.validate().map_err(|e| refuse("world.timing", e))?;
-    Ok(Import { state: State { world: doc.world, ids: doc.ids, faults: Default::default() }, clock: doc.clock })
+    Ok(Import { state: State::new(doc.world, doc.ids), clock: doc.clock })
+}
+
+impl Import {
+    /// The state, the clock's mode and its time (loading the durable store).
+    pub fn into_parts(self) -> (State, ClockMode, i64) {
+        (self.state, self.clock.mode, self.clock.now_ms)
+    }
+}
+
+/// A document this twin wrote itself (the durable store's base): read straight into the model,
+/// without the checks meant for documents from elsewhere (a restart stays fast on a big world).
+pub fn check_own(bytes: &[u8]) -> Result<Import, Refusal> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let doc: DocIn =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| refuse(e.path().to_string(), e.inner().to_string()))?;
+    if doc.format != FORMAT || doc.version != VERSION {
+        return Err(refuse("version", format!("{} {} is not {FORMAT} {VERSION}", doc.format, doc.version)));
+    }
+    doc.world.timing.validate().map_err(|e| refuse("world.timing", e))?;
+    Ok(Import { state: State::new(doc.world, doc.ids), clock: doc.clock })
 }
 
 /// The first key of `sent` (by path) that `kept` does not have.
@@ -165,8 +187,7 @@ pub fn apply(twin: &Twin, import: Import) {
         // Tokens are credentials and never exported: the ones issued by this twin stay valid.
         // Fault rules are the tester's, not the world's: they stay too.
         std::mem::swap(&mut state.world.huawei_tokens, &mut st.world.huawei_tokens);
-        std::mem::swap(&mut state.faults, &mut st.faults);
-        *st = state;
+        st.replace(state);
         Ok::<_, ()>(())
     });
 }
@@ -236,7 +257,7 @@ fn entry(name: &str, s: &Saved<State>) -> Value {
 }
 
 /// How many resources a world holds, all surfaces together (for the listing).
-fn resources(w: &World) -> usize {
+pub fn resources(w: &World) -> usize {
     let tc: usize = w.tencent.values().flat_map(|a| a.values()).map(|r| r.disks.len() + r.snapshots.len()).sum();
     let hw: usize = w.huawei.values().map(|p| p.vaults.len() + p.backups.len() + p.policies.len()).sum();
     let ucs: usize = w.ucloudstack.values().flat_map(|a| a.values()).map(|r| r.snapshots.len()).sum();
@@ -276,10 +297,7 @@ fn restore(twin: &Twin, name: &str) -> Answer {
         twin.clock.set_ms(ms);
     }
     let _ = twin.change(|st| {
-        let mut state = saved.state;
-        // Fault rules are the tester's, not the world's: a restore leaves them as they are.
-        std::mem::swap(&mut state.faults, &mut st.faults);
-        *st = state;
+        st.replace(saved.state);
         Ok::<_, ()>(())
     });
     ok(json!({"restored": name}))

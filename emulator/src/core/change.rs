@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 static NEXT_EPOCH: AtomicU64 = AtomicU64::new(1);
@@ -112,6 +113,13 @@ impl<K: Ord + Clone, V> Journal<K, V> {
         }
     }
 
+    /// The keys `epoch` touched (none if another epoch wrote since): what the durable store
+    /// writes after the epoch, with each key's value then.
+    pub fn touched(&self, epoch: u64) -> impl Iterator<Item = &K> {
+        let mine = epoch != 0 && self.epoch == epoch;
+        self.prior.keys().filter(move |_| mine)
+    }
+
     /// What `epoch` changed, to be put back (nothing if another epoch wrote since).
     pub fn take(&mut self, epoch: u64) -> BTreeMap<K, Option<V>> {
         if self.epoch != epoch {
@@ -120,6 +128,38 @@ impl<K: Ord + Clone, V> Journal<K, V> {
         self.epoch = 0;
         std::mem::take(&mut self.prior)
     }
+}
+
+/// One entry an epoch changed, as the durable store (store.rs) keeps it: the key and the value
+/// now as JSON text, `None` when the entry is gone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+/// A container of state as the durable store sees it: what an epoch changed, and one entry put
+/// back when the store is loaded (outside any epoch, keeping the container's own indexes).
+pub trait Persist: Undo {
+    fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String>;
+    fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String>;
+}
+
+/// The change of one entry, serialized.
+pub fn change_of<K: Serialize, V: Serialize>(key: &K, value: Option<&V>) -> Result<Change, String> {
+    let key = serde_json::to_string(key).map_err(|e| e.to_string())?;
+    let value = value.map(serde_json::to_string).transpose().map_err(|e| e.to_string())?;
+    Ok(Change { key, value })
+}
+
+/// A stored entry read back.
+pub fn entry_of<K: DeserializeOwned, V: DeserializeOwned>(
+    key: &str,
+    value: Option<&str>,
+) -> Result<(K, Option<V>), String> {
+    let k = serde_json::from_str(key).map_err(|e| format!("key {key}: {e}"))?;
+    let v = value.map(serde_json::from_str).transpose().map_err(|e| format!("value at {key}: {e}"))?;
+    Ok((k, v))
 }
 
 /// A map of resources by id whose writes are recorded in the change set.
@@ -279,6 +319,40 @@ impl<K: Ord + Clone, V: Clone> Undo for Table<K, V> {
     }
 }
 
+impl<K: Ord + Clone, V: Clone> Table<K, V> {
+    /// The keys `epoch` touched, with their value now.
+    pub(crate) fn touched(&self, epoch: u64) -> impl Iterator<Item = (&K, Option<&V>)> {
+        self.journal.touched(epoch).map(|k| (k, self.map.get(k)))
+    }
+
+    /// Set or drop one entry without recording (loading the store); the value it had.
+    pub(crate) fn put_unrecorded(&mut self, key: K, value: Option<V>) -> Option<V> {
+        match value {
+            Some(v) => self.map.insert(key, v),
+            None => self.map.remove(&key),
+        }
+    }
+}
+
+impl<K, V> Persist for Table<K, V>
+where
+    K: Ord + Clone + Serialize + DeserializeOwned,
+    V: Clone + Serialize + DeserializeOwned,
+{
+    fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
+        for (k, v) in self.touched(epoch) {
+            out.push(change_of(k, v)?);
+        }
+        Ok(())
+    }
+
+    fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
+        let (k, v) = entry_of(key, value)?;
+        self.put_unrecorded(k, v);
+        Ok(())
+    }
+}
+
 impl<K: Serialize, V: Serialize> Serialize for Table<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.map.serialize(s)
@@ -338,6 +412,22 @@ impl<T: Clone> Undo for Slot<T> {
         if let Some(Some(v)) = self.journal.take(epoch).remove(&()) {
             self.value = v;
         }
+    }
+}
+
+impl<T: Clone + Serialize + DeserializeOwned> Persist for Slot<T> {
+    fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
+        if self.journal.touched(epoch).next().is_some() {
+            out.push(change_of(&(), Some(&self.value))?);
+        }
+        Ok(())
+    }
+
+    fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
+        if let (_, Some(v)) = entry_of::<(), T>(key, value)? {
+            self.value = v;
+        }
+        Ok(())
     }
 }
 

@@ -13,7 +13,9 @@ use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::core::change::{Table, Undo};
+use serde::de::DeserializeOwned;
+
+use crate::core::change::{change_of, entry_of, Change, Persist, Table, Undo};
 
 /// A sorted list with rank access: `len` is the count, `page` a slice at any offset in either
 /// direction. Inserting at the end (ascending creation order) is cheap; in the middle it moves
@@ -278,6 +280,33 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Undo for Indexed<K, V, I> {
                 index.add(k, &I::keys(k, v));
             }
         });
+    }
+}
+
+impl<K, V, I> Persist for Indexed<K, V, I>
+where
+    K: Ord + Clone + Serialize + DeserializeOwned,
+    V: Clone + Serialize + DeserializeOwned,
+    I: Indexer<K, V>,
+{
+    fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
+        for (k, v) in self.table.touched(epoch) {
+            out.push(change_of(k, v)?);
+        }
+        Ok(())
+    }
+
+    /// The entry goes in (or out) with its index keys.
+    fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
+        let (k, v): (K, Option<V>) = entry_of(key, value)?;
+        let keys = v.as_ref().map(|v| I::keys(&k, v));
+        if let Some(old) = self.table.put_unrecorded(k.clone(), v) {
+            self.index.remove(&k, &I::keys(&k, &old));
+        }
+        if let Some(keys) = keys {
+            self.index.add(&k, &keys);
+        }
+        Ok(())
     }
 }
 

@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::core::change::{Journal, Undo};
+use serde::de::DeserializeOwned;
+
+use crate::core::change::{change_of, entry_of, Change, Journal, Persist, Undo};
 
 pub const LOG_RETENTION_DAYS: i64 = 90;
 pub const LOG_RETENTION_MS: i64 = LOG_RETENTION_DAYS * 86_400_000;
@@ -52,6 +54,26 @@ impl<V: Entry + Clone> Undo for LogBook<V> {
         for (key, prior) in self.journal.take(epoch) {
             self.put(key, prior);
         }
+    }
+}
+
+impl<V> Persist for LogBook<V>
+where
+    V: Entry + Clone + Serialize + DeserializeOwned,
+    V::Key: Serialize + DeserializeOwned,
+{
+    fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
+        for k in self.journal.touched(epoch) {
+            out.push(change_of(k, self.entries.get(k))?);
+        }
+        Ok(())
+    }
+
+    /// The entry goes in (or out) with its place in `ended`.
+    fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
+        let (k, v) = entry_of(key, value)?;
+        self.put(k, v);
+        Ok(())
     }
 }
 
@@ -135,6 +157,9 @@ impl<V: Entry + Clone> LogBook<V> {
                 break;
             }
             let (_, key) = self.ended.pop_first().expect("just seen");
+            // Recorded like any write, so that the durable store forgets it too.
+            let entries = &self.entries;
+            self.journal.note(&key, || entries.get(&key).cloned());
             self.entries.remove(&key);
             n += 1;
         }

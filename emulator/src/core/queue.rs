@@ -5,9 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::core::change::{Journal, Slot, Undo};
+use crate::core::change::{change_of, entry_of, Change, Journal, Persist, Slot, Undo};
 use crate::core::timing::Gate;
 
 /// What a job does, as the queue needs to know it.
@@ -81,6 +82,30 @@ impl<W: JobWork> Undo for Jobs<W> {
                 self.insert(job);
             }
         }
+    }
+}
+
+impl<W: JobWork + Serialize + DeserializeOwned> Persist for Jobs<W> {
+    fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
+        for id in self.journal.touched(epoch) {
+            out.push(change_of(id, self.by_id.get(id))?);
+        }
+        Ok(())
+    }
+
+    /// The job goes in (or out) with its ready, target and region indexes.
+    fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
+        let (id, job): (u64, Option<Job<W>>) = entry_of(key, value)?;
+        if let Some(old) = self.by_id.remove(&id) {
+            self.unindex(&old);
+        }
+        if let Some(job) = job {
+            if job.id != id {
+                return Err(format!("job {id} says it is job {}", job.id));
+            }
+            self.insert(job);
+        }
+        Ok(())
     }
 }
 

@@ -52,6 +52,16 @@ pub trait Store {
     fn fail_jobs_after(&mut self, _mark: u64) -> usize {
         0
     }
+    /// What the durable store writes for a request: the changes of its epochs, gathered after
+    /// each (a later epoch that writes to a container forgets what the earlier one touched).
+    type Batch: Default;
+    /// Add what `epoch` changed to `batch` (nothing when the state is memory-only).
+    fn collect(&mut self, epoch: u64, batch: &mut Self::Batch);
+    /// Make `batch` durable, in one transaction, before the lock is let go (and so before the
+    /// answer). An error stops the writes until a restart.
+    fn commit(&mut self, batch: Self::Batch) -> Result<(), String>;
+    /// Why the state takes no writes, when a commit failed.
+    fn degraded(&self) -> Option<String>;
 }
 
 /// One family's part of a request.
@@ -76,6 +86,10 @@ pub trait Family<S: Store> {
     /// The error an injected fault answers with: `fault.code` is one of the family's documented
     /// codes (the control plane checked it), to be rendered like any of its errors.
     fn injected(&self, call: &Self::Call, fault: &Injected) -> Self::Error;
+
+    /// The family's internal error (HTTP 500 or its equivalent), for a request whose changes
+    /// could not be made durable, or a write refused after such a failure.
+    fn internal(&self, reason: &str) -> Self::Error;
 
     /// The answer, success or failure, in the family's envelope. `call` is `None` when decoding
     /// failed.
@@ -120,10 +134,12 @@ fn run_call<S: Store, F: Family<S>>(
     text: [&[u8]; 3],
 ) -> Result<F::Output, F::Error> {
     let read = family.access(call) == Access::Read;
-    locked(
+    let (out, failed) = locked(
         lock,
         env,
         now_ms,
+        !read,
+        |reason| family.internal(&reason),
         |state| {
             let mark = state.job_mark();
             let out = family.run(state, call, now_ms);
@@ -135,12 +151,18 @@ fn run_call<S: Store, F: Family<S>>(
             }
         },
         || now_ms,
-    )
+    );
+    match failed {
+        Some(reason) => Err(family.internal(&reason)),
+        None => out,
+    }
 }
 
 /// A change to the state that is no API operation (the control plane's: reset, timing, faults,
 /// inventory, completing jobs, moving the clock): the same lock, clock, epoch and undo as every
 /// request. The clock is caught up again at `settle_ms()` afterwards (the clock may have moved).
+/// The control plane refuses its writes itself while the state is degraded, and answers with an
+/// error when its change made it so.
 pub fn apply<S: Store, T, E>(
     lock: &Mutex<S>,
     env: &S::Env,
@@ -148,7 +170,8 @@ pub fn apply<S: Store, T, E>(
     settle_ms: impl FnOnce() -> i64,
     change: impl FnOnce(&mut S) -> Result<T, E>,
 ) -> Result<T, E> {
-    locked(lock, env, now_ms, change, |_, _| {}, settle_ms)
+    let refuse = |_: String| unreachable!("not guarded");
+    locked(lock, env, now_ms, false, refuse, change, |_, _| {}, settle_ms).0
 }
 
 /// Apply the first fault rule that fires for this request, if any (see the module docs). Only
@@ -196,26 +219,58 @@ fn inject<S: Store, F: Family<S>>(
     out
 }
 
+/// Catch the clock up in an epoch of its own, so that what it finished is persisted too.
+fn catch_up<S: Store>(state: &mut S, env: &S::Env, now_ms: i64, batch: &mut S::Batch) {
+    let epoch = Epoch::open();
+    state.catch_up(env, now_ms);
+    let id = epoch.id();
+    drop(epoch);
+    state.collect(id, batch);
+}
+
+/// The locked part of a request; the second half is why its changes could not be made
+/// durable, if they could not.
+#[allow(clippy::too_many_arguments)]
 fn locked<S: Store, T, E>(
     lock: &Mutex<S>,
     env: &S::Env,
     now_ms: i64,
+    guard: bool,
+    refuse: impl FnOnce(String) -> E,
     run: impl FnOnce(&mut S) -> Result<T, E>,
     seen: impl FnOnce(&mut S, &T),
     settle_ms: impl FnOnce() -> i64,
-) -> Result<T, E> {
+) -> (Result<T, E>, Option<String>) {
     let mut state = lock.lock();
-    state.catch_up(env, now_ms);
+    if let Some(reason) = state.degraded() {
+        // Read-only until a restart: writes are refused, reads are served as the state stands
+        // (the clock finishes nothing, since that could not be kept).
+        if guard {
+            return (Err(refuse(reason)), None);
+        }
+        return (run(&mut state), None);
+    }
+    let mut batch = S::Batch::default();
+    catch_up(&mut *state, env, now_ms, &mut batch);
     let epoch = Epoch::open();
     let out = run(&mut state);
     let id = epoch.id();
     drop(epoch);
     match &out {
         Err(_) => state.undo(id),
-        Ok(done) => seen(&mut state, done),
+        Ok(done) => {
+            state.collect(id, &mut batch);
+            // What a read lets the jobs see is state too (read-gated timing).
+            let observing = Epoch::open();
+            seen(&mut state, done);
+            let observed = observing.id();
+            drop(observing);
+            state.collect(observed, &mut batch);
+        }
     }
-    state.catch_up(env, settle_ms());
-    out
+    catch_up(&mut *state, env, settle_ms(), &mut batch);
+    let failed = state.commit(batch).err();
+    (out, failed)
 }
 
 #[cfg(test)]
@@ -238,6 +293,14 @@ mod tests {
         }
         fn undo(&mut self, epoch: u64) {
             crate::core::change::Undo::undo(&mut self.items, epoch);
+        }
+        type Batch = ();
+        fn collect(&mut self, _: u64, _: &mut ()) {}
+        fn commit(&mut self, _: ()) -> Result<(), String> {
+            Ok(())
+        }
+        fn degraded(&self) -> Option<String> {
+            None
         }
     }
 
@@ -274,6 +337,9 @@ mod tests {
         }
         fn injected(&self, _: &Self::Call, fault: &Injected) -> String {
             fault.code.clone()
+        }
+        fn internal(&self, reason: &str) -> String {
+            reason.to_string()
         }
         fn render(&self, _: Option<&Self::Call>, out: Result<Option<u32>, String>) -> Answer {
             let status = if out.is_ok() { 200 } else { 400 };

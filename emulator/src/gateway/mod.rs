@@ -100,6 +100,10 @@ impl<'t, S: tencent::Host> Family<S> for Gateway<'t, S> {
         GwError::from(tencent::injected_error(&code, &fault.note()))
     }
 
+    fn internal(&self, reason: &str) -> GwError {
+        GwError::new("InternalError", reason.to_string())
+    }
+
     fn render(&self, _: Option<&Decoded>, out: GwResult<(Reply, String)>) -> Answer {
         match out {
             Ok((Reply::Data(v), _)) => Answer::json(200, envelope::ok_body(v)),

@@ -174,6 +174,10 @@ impl<S: Host> Family<S> for Huawei<'_, '_, S> {
         HwError { status, code, message: format!("The request failed {}", fault.note()) }
     }
 
+    fn internal(&self, reason: &str) -> HwError {
+        error::Bs1001(reason.to_string())
+    }
+
     fn render(&self, route: Option<&Route>, out: HwResult<Done>) -> Answer {
         let id = &self.request_id;
         match (route, out) {

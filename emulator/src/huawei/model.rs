@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::core::change::{Born, Slot, Table, Undo};
+use crate::core::change::{Born, Persist, Slot, Table, Undo};
 use crate::core::index::Indexed;
 use crate::core::logbook::{Entry, LogBook};
 use crate::huawei::index::BackupIndex;
@@ -554,9 +554,10 @@ impl Entry for OpLog {
     }
 }
 
-impl Undo for HwProject {
-    // Named one by one so that a new field does not compile until it is rolled back too.
-    fn undo(&mut self, epoch: u64) {
+impl HwProject {
+    /// Every container of state in it, by name, once: its undo and the durable store (world.rs)
+    /// both walk this list, and a new field does not compile until it is named here.
+    pub fn parts(&mut self, f: &mut dyn FnMut(&'static str, &mut dyn Persist)) {
         let HwProject {
             vaults,
             policies,
@@ -572,18 +573,24 @@ impl Undo for HwProject {
             org_policies,
             born: _,
         } = self;
-        vaults.undo(epoch);
-        policies.undo(epoch);
-        backups.undo(epoch);
-        checkpoints.undo(epoch);
-        oplogs.undo(epoch);
-        emptied_checkpoints.undo(epoch);
-        servers.undo(epoch);
-        volumes.undo(epoch);
-        agents.undo(epoch);
-        migration.undo(epoch);
-        members.undo(epoch);
-        org_policies.undo(epoch);
+        f("vaults", vaults);
+        f("policies", policies);
+        f("backups", backups);
+        f("checkpoints", checkpoints);
+        f("oplogs", oplogs);
+        f("emptied_checkpoints", emptied_checkpoints);
+        f("servers", servers);
+        f("volumes", volumes);
+        f("agents", agents);
+        f("migration", migration);
+        f("members", members);
+        f("org_policies", org_policies);
+    }
+}
+
+impl Undo for HwProject {
+    fn undo(&mut self, epoch: u64) {
+        self.parts(&mut |_, part| part.undo(epoch));
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::Token;
-use crate::core::change::{Journal, Undo};
+use crate::core::change::{change_of, entry_of, Change, Journal, Persist, Undo};
 
 #[derive(Debug, Default)]
 pub struct TokenBook {
@@ -35,7 +35,28 @@ impl Undo for TokenBook {
     }
 }
 
+/// The store keeps tokens (credentials) so that clients stay signed in across a restart.
+impl Persist for TokenBook {
+    fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
+        for t in self.journal.touched(epoch) {
+            out.push(change_of(t, self.by_token.get(t))?);
+        }
+        Ok(())
+    }
+
+    fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
+        let (k, v) = entry_of(key, value)?;
+        self.put(k, v);
+        Ok(())
+    }
+}
+
 impl TokenBook {
+    /// Every token, as store rows (the base document never holds them: it is an export).
+    pub fn every(&self) -> Result<Vec<Change>, String> {
+        self.by_token.iter().map(|(k, v)| change_of(k, Some(v))).collect()
+    }
+
     pub fn insert(&mut self, token: String, t: Token) {
         let by_token = &self.by_token;
         self.journal.note(&token, || by_token.get(&token).cloned());

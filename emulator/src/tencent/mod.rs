@@ -131,6 +131,10 @@ impl<S: Host> Family<S> for Tencent<'_, S> {
         injected_error(&fault.code, &fault.note())
     }
 
+    fn internal(&self, reason: &str) -> TcError {
+        TcError::new("InternalError", reason.to_string())
+    }
+
     fn render(&self, _: Option<&Decoded>, out: TcResult<Output>) -> Answer {
         let body = match out {
             Ok(out) => out.into_body(&self.request_id),

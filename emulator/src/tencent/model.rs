@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::disk_index::DiskIndex;
-use crate::core::change::{Born, Table, Undo};
+use crate::core::change::{Born, Persist, Table, Undo};
 use crate::core::index::Indexed;
 use crate::core::logbook::{Entry, LogBook};
 use crate::inventory::SeedInstance;
@@ -412,9 +412,10 @@ impl Entry for SnapshotOpLog {
     }
 }
 
-impl Undo for TcRegion {
-    // Named one by one so that a new field does not compile until it is rolled back too.
-    fn undo(&mut self, epoch: u64) {
+impl TcRegion {
+    /// Every container of state in it, by name, once: its undo and the durable store (world.rs)
+    /// both walk this list, and a new field does not compile until it is named here.
+    pub fn parts(&mut self, f: &mut dyn FnMut(&'static str, &mut dyn Persist)) {
         let TcRegion {
             instances,
             disks,
@@ -426,13 +427,19 @@ impl Undo for TcRegion {
             client_tokens,
             born: _,
         } = self;
-        instances.undo(epoch);
-        disks.undo(epoch);
-        backups.undo(epoch);
-        snapshots.undo(epoch);
-        policies.undo(epoch);
-        disk_logs.undo(epoch);
-        snapshot_logs.undo(epoch);
-        client_tokens.undo(epoch);
+        f("instances", instances);
+        f("disks", disks);
+        f("backups", backups);
+        f("snapshots", snapshots);
+        f("policies", policies);
+        f("disk_logs", disk_logs);
+        f("snapshot_logs", snapshot_logs);
+        f("client_tokens", client_tokens);
+    }
+}
+
+impl Undo for TcRegion {
+    fn undo(&mut self, epoch: u64) {
+        self.parts(&mut |_, part| part.undo(epoch));
     }
 }

@@ -55,6 +55,13 @@ pub fn with_code(ret_code: i64, message: impl Into<String>) -> UcsError {
     err(ret_code, message)
 }
 
+/// The twin's own failure (its durable store could not be written): UCloud's generic server error.
+pub const INTERNAL: i64 = 100;
+
+pub fn internal(reason: &str) -> UcsError {
+    err(INTERNAL, format!("Internal Error: {reason}"))
+}
+
 pub fn missing_action() -> UcsError {
     err(MISSING_ACTION, "Missing Action")
 }

@@ -108,6 +108,10 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
         e::with_code(code, format!("The request failed {}", fault.note()))
     }
 
+    fn internal(&self, reason: &str) -> UcsError {
+        e::internal(reason)
+    }
+
     fn render(&self, _: Option<&Decoded>, out: UcsResult<Fields>) -> Answer {
         let action = self.action.borrow();
         let action = action.as_str();

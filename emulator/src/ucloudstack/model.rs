@@ -1,7 +1,7 @@
 //! Plain data of the UCloudStack twin, per account and region: VMs (from the seed inventory),
 //! disks and snapshots, and the async work on them.
 
-use crate::core::change::{Born, Table, Undo};
+use crate::core::change::{Born, Persist, Table, Undo};
 use crate::core::index::Indexed;
 use crate::ucloudstack::index::SnapshotIndex;
 
@@ -134,12 +134,19 @@ impl UcsWork {
     }
 }
 
-impl Undo for UcsRegion {
-    // Named one by one so that a new field does not compile until it is rolled back too.
-    fn undo(&mut self, epoch: u64) {
+impl UcsRegion {
+    /// Every container of state in it, by name, once: its undo and the durable store (world.rs)
+    /// both walk this list, and a new field does not compile until it is named here.
+    pub fn parts(&mut self, f: &mut dyn FnMut(&'static str, &mut dyn Persist)) {
         let UcsRegion { vms, disks, snapshots, born: _ } = self;
-        vms.undo(epoch);
-        disks.undo(epoch);
-        snapshots.undo(epoch);
+        f("vms", vms);
+        f("disks", disks);
+        f("snapshots", snapshots);
+    }
+}
+
+impl Undo for UcsRegion {
+    fn undo(&mut self, epoch: u64) {
+        self.parts(&mut |_, part| part.undo(epoch));
     }
 }

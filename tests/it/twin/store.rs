@@ -1,0 +1,288 @@
+//! The durable store (`serve --store`): a twin killed with SIGKILL in the middle of concurrent
+//! writes on every surface restarts with every acknowledged write, nothing half-done, its jobs
+//! going on and its ids not colliding; a store of another version, a foreign file and a second
+//! twin on the same store are refused with one line; reset, import and restore are kept.
+
+use std::io::BufReader;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::common;
+
+use cloudtwin_emulator::timing::TimingPolicy;
+use serde_json::{json, Value};
+
+const SERVER: &str = "c0a80001-0000-4000-8000-000000000001";
+
+/// A served twin on `store`, and a client for it. The client is an in-process twin's helper
+/// pointed at the child's address (its helpers only use the address).
+struct Served {
+    child: Child,
+    client: common::Twin,
+}
+
+impl Served {
+    fn start(store: &Path, timing: &str) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--clock", &common::T0.to_string(), "--id-seed", "42"])
+            .args(["--timing", timing, "--store", store.to_str().unwrap()])
+            .env_remove("CLOUDTWIN_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let base = common::ready_url(&mut stdout);
+        let mut client = common::twin(TimingPolicy::Immediate);
+        client.addr = base.trim_start_matches("http://").parse().unwrap();
+        Served { child, client }
+    }
+
+    fn kill(mut self) {
+        // SIGKILL: nothing is flushed or closed on the way out.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+fn refuse(store: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--store", store.to_str().unwrap()])
+        .env_remove("CLOUDTWIN_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
+fn export(t: &common::Twin) -> Value {
+    let r = t.control("GET", "/_cloudtwin/state", None);
+    assert_eq!(r.status, 200);
+    r.json()
+}
+
+fn create_disk(t: &common::Twin) -> Option<String> {
+    let r = t.call(
+        "CreateDisks",
+        json!({"Placement": {"Zone": "ap-guangzhou-3"}, "DiskChargeType": "POSTPAID_BY_HOUR", "DiskType": "CLOUD_SSD", "DiskSize": 20}),
+    );
+    r.json()["Response"]["DiskIdSet"][0].as_str().map(str::to_string)
+}
+
+/// A vault; the first one (`base`) protects the seed server (a server is bound to one vault).
+fn vault(t: &common::Twin, name: &str) -> String {
+    let resources = if name == "base" { json!([{"id": SERVER, "type": "OS::Nova::Server"}]) } else { json!([]) };
+    let v = t.hw_ok(
+        "POST",
+        "/v3/{p}/vaults",
+        Some(json!({"vault": {"name": name, "resources": resources,
+            "billing": {"consistent_level": "crash_consistent", "object_type": "server", "protect_type": "backup", "size": 100}}})),
+    );
+    v["vault"]["id"].as_str().unwrap().to_string()
+}
+
+/// Run `write` in a loop on its own thread until the twin goes; each acknowledged result is
+/// kept. A call to a dead twin panics inside the helpers, which ends the thread.
+fn writer(
+    client: &common::Twin,
+    acked: &Arc<Mutex<Vec<String>>>,
+    count: &Arc<AtomicUsize>,
+    stop: &Arc<AtomicBool>,
+    write: impl Fn(&common::Twin, usize) -> Option<String> + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    let mut c = common::twin(TimingPolicy::Immediate);
+    c.addr = client.addr;
+    let (acked, count, stop) = (acked.clone(), count.clone(), stop.clone());
+    std::thread::spawn(move || {
+        let mut i = 0;
+        while !stop.load(Ordering::Relaxed) {
+            let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&c, i)));
+            match got {
+                Ok(Some(x)) => {
+                    acked.lock().unwrap().push(x);
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(None) => {}
+                Err(_) => return,
+            }
+            i += 1;
+        }
+    })
+}
+
+#[test]
+fn a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "immediate");
+    let vault_id = vault(&twin.client, "base");
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = vec![
+        writer(&twin.client, &acked, &count, &stop, |c, _| create_disk(c)),
+        writer(&twin.client, &acked, &count, &stop, move |c, _| {
+            let r = c.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": vault_id}})));
+            r["checkpoint"]["id"].as_str().map(str::to_string)
+        }),
+        writer(&twin.client, &acked, &count, &stop, |c, i| Some(vault(c, &format!("v{i}")))),
+        writer(&twin.client, &acked, &count, &stop, |c, i| {
+            let v = c.ucs_ok("CreateSnapshot", &[("Name", &format!("s{i}")), ("DiskID", "disk-ucsdata2")]);
+            v["SnapshotID"].as_str().map(str::to_string)
+        }),
+        writer(&twin.client, &acked, &count, &stop, |c, i| {
+            let name = format!("gw-{i}");
+            c.gw_ok(
+                "/v1/tencent/disk/create",
+                json!({"Region": "ap-guangzhou", "Placement": {"Zone": "ap-guangzhou-3"}, "DiskSize": 20, "DiskName": name,
+                       "DiskCount": 1, "DiskType": "CLOUD_PREMIUM", "TenantUuid": common::GW_TENANT, "ClusterUuid": common::GW_CLUSTER}),
+            );
+            Some(format!("\"{name}\""))
+        }),
+    ];
+    // Kill once every writer is well under way (no timing: a count of acknowledged writes).
+    while count.load(Ordering::Relaxed) < 150 {
+        assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
+        std::thread::yield_now();
+    }
+    twin.kill();
+    for t in threads.drain(..) {
+        t.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    let acked = acked.lock().unwrap().clone();
+
+    let again = Served::start(&store, "immediate");
+    let doc = export(&again.client);
+    let text = doc.to_string();
+    for x in &acked {
+        assert!(text.contains(x.as_str()), "acknowledged {x} is gone after the restart");
+    }
+    // Nothing half-done: the document a restart rebuilt passes an import's every check, and
+    // every Tencent disk has its zone's quota and its log (a disk without either was half-made).
+    let r = again.client.control("POST", "/_cloudtwin/state", Some(doc.clone()));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // The id sequence goes on: a new disk's id is none of those seen before.
+    let fresh = create_disk(&again.client).unwrap();
+    assert!(!text.contains(&fresh), "{fresh} collides with an id made before the kill");
+    again.kill();
+}
+
+#[test]
+fn a_job_in_flight_finishes_after_a_restart_and_ids_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "realistic");
+    let id = create_disk(&twin.client).unwrap();
+    twin.client.advance(1.0);
+    assert!(!export(&twin.client)["world"]["jobs"].as_array().unwrap().is_empty(), "the creation is in flight");
+    twin.kill();
+    let again = Served::start(&store, "realistic");
+    assert_eq!(again.client.now(), common::T0 + 1, "the manual clock is where it was");
+    assert!(!export(&again.client)["world"]["jobs"].as_array().unwrap().is_empty(), "still in flight");
+    again.client.settle();
+    assert_eq!(again.client.disk(&id).unwrap()["DiskState"], "UNATTACHED");
+    let next = create_disk(&again.client).unwrap();
+    assert_ne!(next, id);
+    again.kill();
+}
+
+#[test]
+fn a_second_twin_a_foreign_file_and_another_version_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "immediate");
+    let err = refuse(&store);
+    assert!(err.contains("another cloudtwin process"), "{err}");
+    twin.kill();
+
+    let foreign = dir.path().join("notes.txt");
+    std::fs::write(&foreign, "not a database at all, but long enough to look like a header....").unwrap();
+    let err = refuse(&foreign);
+    assert!(err.contains("not a cloudtwin store"), "{err}");
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap().len(), 64, "the file is left as it was");
+
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE t(x)").unwrap();
+    assert!(refuse(&other).contains("not a cloudtwin store"));
+
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    conn.execute("UPDATE meta SET value = '99' WHERE name = 'version'", []).unwrap();
+    drop(conn);
+    let err = refuse(&store);
+    assert!(err.contains("version 99") && err.contains("--import"), "{err}");
+}
+
+#[test]
+fn reset_import_and_restore_are_kept_by_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "immediate");
+    let t = &twin.client;
+    let first = create_disk(t).unwrap();
+    let saved = export(t);
+    let r = t.control("POST", "/_cloudtwin/snapshots", Some(json!({"name": "one"})));
+    assert_eq!(r.status, 200);
+    let second = create_disk(t).unwrap();
+    assert_eq!(t.control("POST", "/_cloudtwin/snapshots/one/restore", None).status, 200);
+    twin.kill();
+
+    let twin = Served::start(&store, "immediate");
+    let t = &twin.client;
+    assert!(t.disk(&first).is_some() && t.disk(&second).is_none(), "the restore was kept");
+    assert_eq!(t.control("POST", "/_cloudtwin/reset", None).status, 200);
+    twin.kill();
+
+    let twin = Served::start(&store, "immediate");
+    let t = &twin.client;
+    assert!(t.disk(&first).is_none(), "the reset was kept");
+    assert_eq!(t.control("POST", "/_cloudtwin/state", Some(saved.clone())).status, 200);
+    let third = create_disk(t).unwrap();
+    twin.kill();
+
+    let twin = Served::start(&store, "immediate");
+    let t = &twin.client;
+    assert!(t.disk(&first).is_some() && t.disk(&third).is_some(), "the import and what followed were kept");
+    twin.kill();
+}
+
+#[test]
+fn a_commit_that_fails_answers_an_internal_error_and_the_twin_turns_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = common::twin(TimingPolicy::Immediate);
+    let twin = &t.running.app.twin;
+    cloudtwin_emulator::store::attach(twin, &dir.path().join("twin.db"), cloudtwin_emulator::store::Sync::Normal)
+        .unwrap();
+    let kept = create_disk(&t).unwrap();
+    // A full disk: the file may not grow any more.
+    twin.state.lock().durable.as_ref().unwrap().lock().cap_growth(0).unwrap();
+    let mut failed = None;
+    for _ in 0..500 {
+        let r = t.call(
+            "CreateDisks",
+            json!({"Placement": {"Zone": "ap-guangzhou-3"}, "DiskChargeType": "POSTPAID_BY_HOUR", "DiskType": "CLOUD_SSD", "DiskSize": 20, "DiskCount": 50, "DiskName": "x".repeat(60)}),
+        );
+        if let Some(code) = r.tc_code() {
+            failed = Some(code);
+            break;
+        }
+    }
+    assert_eq!(failed.as_deref(), Some("InternalError"), "the file filled up and the write was refused");
+    let health = t.control("GET", "/_cloudtwin/health", None).json();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert!(health["reason"].as_str().unwrap().contains("full"), "{health}");
+    // Reads are served; writes on every surface and the control plane are refused.
+    assert!(t.disk(&kept).is_some());
+    assert_eq!(t.err("ModifyDiskAttributes", json!({"DiskIds": [kept], "DiskName": "n"})), "InternalError");
+    assert_eq!(
+        t.hw_err("POST", "/v3/{p}/vaults", Some(json!({"vault": {"name": "v"}}))),
+        (500, "BackupService.1001".into())
+    );
+    let v = t.ucs("CreateSnapshot", &[("Name", "s"), ("DiskID", "disk-ucsdata2")]);
+    assert_eq!(v["RetCode"], 100, "{v}");
+    assert_eq!(t.control("POST", "/_cloudtwin/reset", None).status, 503);
+}
