@@ -31,9 +31,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the twin (in memory) on one HTTP port.
+    /// Run the twin on one HTTP port (in memory, or kept in a store with --store).
     #[command(after_help = ops::SERVE_AFTER_HELP)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Exit 0 when a twin answers ready on its health URL (for HEALTHCHECKs and CI waits).
     Health(health::HealthArgs),
     /// List the implemented operations, one `surface<TAB>name` per line.
@@ -353,7 +353,7 @@ fn main() {
         Command::Serve(args) => {
             ops::init_logs(args.ops.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-            if let Err(e) = rt.block_on(serve(args)) {
+            if let Err(e) = rt.block_on(serve(*args)) {
                 eprintln!("cloudtwin: {e}");
                 std::process::exit(2);
             }

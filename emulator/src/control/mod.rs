@@ -4,8 +4,8 @@
 mod faults;
 mod huawei;
 mod reply;
-pub mod state;
 pub mod requests;
+pub mod state;
 pub mod ui;
 
 use axum::http::{Method, StatusCode};
