@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::clock::{Clock, ClockMode};
 use crate::core::ids::IdGen;
 use crate::core::timing::TimingPolicy;
-use crate::world::{State, Twin};
+use crate::world::{Batch, Keeper, State, Twin};
 
 /// What a store says it is, and the layout's version (a change raises it; an older store is
 /// moved by export and import).
@@ -54,28 +54,6 @@ impl std::str::FromStr for Sync {
             _ => Err(format!("`{s}`: normal or full")),
         }
     }
-}
-
-/// One changed entry: the container's path (a JSON array), the key and the value (JSON).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub path: String,
-    pub key: String,
-    pub value: Option<String>,
-}
-
-impl Row {
-    /// A region or project that came into being (it may hold nothing yet).
-    pub fn exists(here: &[&str]) -> Row {
-        Row { path: serde_json::to_string(here).unwrap_or_default(), key: "null".into(), value: Some("{}".into()) }
-    }
-}
-
-/// What one request leaves to write.
-#[derive(Debug, Default)]
-pub struct Batch {
-    pub rows: Vec<Row>,
-    pub error: Option<String>,
 }
 
 /// The ids, the clock and the timing, rewritten when they move.
@@ -108,6 +86,16 @@ impl std::fmt::Debug for Durable {
 
 fn sql(e: rusqlite::Error) -> String {
     e.to_string()
+}
+
+impl Keeper for Durable {
+    fn commit(&mut self, st: &State, batch: Batch) -> Result<(), String> {
+        Durable::commit(self, st, batch)
+    }
+
+    fn degraded(&self) -> Option<String> {
+        self.degraded.clone()
+    }
 }
 
 impl Durable {
@@ -204,7 +192,8 @@ fn now_of(st: &State, clock: &Clock) -> Result<String, String> {
 /// Open (or make) the store at `path` for `twin`: a new store gets the twin's world as its base;
 /// an existing one replaces the twin's world with what it holds. Errors are one line for the
 /// user.
-pub fn attach(twin: &Twin, path: &Path, sync: Sync) -> Result<(), String> {
+/// The store's handle comes back too (tests use it to make the disk "full").
+pub fn attach(twin: &Twin, path: &Path, sync: Sync) -> Result<Arc<Mutex<Durable>>, String> {
     let shown = path.display();
     let fail = |what: &str| format!("--store {shown}: {what}");
     if path.is_dir() {
@@ -260,6 +249,7 @@ pub fn attach(twin: &Twin, path: &Path, sync: Sync) -> Result<(), String> {
         degraded: None,
     };
     let durable = Arc::new(Mutex::new(durable));
+    let handle = durable.clone();
     match loaded {
         None => {
             // A new store: the world as it is becomes the base (written by the next commit).
@@ -267,7 +257,7 @@ pub fn attach(twin: &Twin, path: &Path, sync: Sync) -> Result<(), String> {
             twin.change(|_| Ok::<_, ()>(())).ok();
             match twin.state.lock().degraded() {
                 Some(reason) => Err(fail(&reason)),
-                None => Ok(()),
+                None => Ok(handle),
             }
         }
         Some((mut state, now, rows)) => {
@@ -285,7 +275,7 @@ pub fn attach(twin: &Twin, path: &Path, sync: Sync) -> Result<(), String> {
             state.generation = 0;
             state.durable = Some(durable);
             *twin.state.lock() = state;
-            Ok(())
+            Ok(handle)
         }
     }
 }

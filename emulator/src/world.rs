@@ -20,7 +20,6 @@ use crate::core::timing::TimingPolicy;
 use crate::huawei::model::{Fault, HwProject, HwWork};
 use crate::huawei::tokens::TokenBook;
 use crate::inventory::Inventory;
-use crate::store::{Batch, Durable, Row};
 use crate::tencent::model::{TcRegion, TcWork};
 use crate::ucloudstack::model::{UcsRegion, UcsWork};
 use crate::{huawei, tencent, ucloudstack};
@@ -422,6 +421,36 @@ impl HasBirth for UcsRegion {
     }
 }
 
+/// One changed entry: the container's path (a JSON array), the key and the value (JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub path: String,
+    pub key: String,
+    pub value: Option<String>,
+}
+
+impl Row {
+    /// A region or project that came into being (it may hold nothing yet).
+    pub fn exists(here: &[&str]) -> Row {
+        Row { path: serde_json::to_string(here).unwrap_or_default(), key: "null".into(), value: Some("{}".into()) }
+    }
+}
+
+/// What one request leaves to write.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub rows: Vec<Row>,
+    pub error: Option<String>,
+}
+
+/// Where a request's changes are kept (the durable store, store.rs), as the state sees it.
+pub trait Keeper: std::fmt::Debug + Send {
+    /// Make `batch` durable in one transaction; an error stops the writes until a restart.
+    fn commit(&mut self, st: &State, batch: Batch) -> Result<(), String>;
+    /// Why the state takes no writes, when a commit failed.
+    fn degraded(&self) -> Option<String>;
+}
+
 /// Mutable runtime state behind the lock.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -434,7 +463,7 @@ pub struct State {
     /// store then writes the world anew instead of the changes.
     pub generation: u64,
     /// The durable store (`serve --store`), when there is one.
-    pub durable: Option<Arc<Mutex<Durable>>>,
+    pub durable: Option<Arc<Mutex<dyn Keeper>>>,
 }
 
 impl State {
@@ -456,7 +485,7 @@ impl State {
 
     /// Why the state takes no writes (a commit to the store failed), if it does not.
     pub fn degraded(&self) -> Option<String> {
-        self.durable.as_ref().and_then(|d| d.lock().degraded.clone())
+        self.durable.as_ref().and_then(|d| d.lock().degraded())
     }
 }
 

@@ -10,8 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::core::index::{Grouped, Indexer, Ordered};
-use crate::huawei::model::Backup;
+use crate::core::index::{Grouped, Ordered};
 
 /// An entry of a list in creation order (`created_ms`, seq).
 pub type ByCreated = (i64, u64);
@@ -42,41 +41,23 @@ pub struct BackupIndex {
 /// The fields of a whole backup the index keeps; `None` for a per-disk child.
 #[derive(Debug, PartialEq)]
 pub struct BackupKeys {
-    seq: u64,
-    created: i64,
-    updated: i64,
-    protected: i64,
-    size_mb: i64,
-    name: String,
-    status: String,
-    vault: String,
-    resource: String,
-    resource_type: String,
-    image_type: String,
-    checkpoint: String,
+    pub seq: u64,
+    pub created: i64,
+    pub updated: i64,
+    pub protected: i64,
+    pub size_mb: i64,
+    pub name: String,
+    pub status: String,
+    pub vault: String,
+    pub resource: String,
+    pub resource_type: String,
+    pub image_type: String,
+    pub checkpoint: String,
 }
 
-impl Indexer<String, Backup> for BackupIndex {
-    type Keys = Option<BackupKeys>;
-
-    fn keys(_: &String, b: &Backup) -> Self::Keys {
-        b.parent_id.is_none().then(|| BackupKeys {
-            seq: b.seq,
-            created: b.created_ms,
-            updated: b.updated_ms,
-            protected: b.protected_ms.unwrap_or(0),
-            size_mb: b.size_mb,
-            name: b.name.clone(),
-            status: b.status.clone(),
-            vault: b.vault_id.clone(),
-            resource: b.resource_id.clone(),
-            resource_type: b.resource_type.clone(),
-            image_type: b.image_type.clone(),
-            checkpoint: b.checkpoint_id.clone(),
-        })
-    }
-
-    fn add(&mut self, id: &String, keys: &Self::Keys) {
+impl BackupIndex {
+    /// Index one entry by its keys (the model's `Indexer` impl calls this).
+    pub fn add_keys(&mut self, id: &String, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
         self.ids.insert(seq, id.as_str().into());
@@ -98,7 +79,8 @@ impl Indexer<String, Backup> for BackupIndex {
         r.1 += k.size_mb;
     }
 
-    fn remove(&mut self, id: &String, keys: &Self::Keys) {
+    /// Take one entry out of the indexes.
+    pub fn remove_keys(&mut self, id: &String, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
         if self.ids.get(&seq).is_some_and(|x| **x == **id) {
@@ -208,6 +190,7 @@ mod tests {
     use super::*;
     use crate::core::change::{Epoch, Undo};
     use crate::core::index::Indexed;
+    use crate::huawei::model::Backup;
     use serde_json::json;
 
     type Backups = Indexed<String, Backup, BackupIndex>;

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::core::change::{Born, Persist, Slot, Table, Undo};
-use crate::core::index::Indexed;
+use crate::core::index::{Indexed, Indexer};
 use crate::core::logbook::{Entry, LogBook};
-use crate::huawei::index::BackupIndex;
+use crate::huawei::index::{BackupIndex, BackupKeys};
 
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
 pub const PROVIDER_DISK: &str = "d1603440-187d-4516-af25-121250c7cc97";
@@ -612,5 +612,35 @@ impl HwProject {
                 self.checkpoints.remove(&id);
             }
         }
+    }
+}
+
+/// What the indexes keep of each entry (BackupIndex holds the lists).
+impl Indexer<String, Backup> for BackupIndex {
+    type Keys = Option<BackupKeys>;
+
+    fn keys(_: &String, b: &Backup) -> Self::Keys {
+        b.parent_id.is_none().then(|| BackupKeys {
+            seq: b.seq,
+            created: b.created_ms,
+            updated: b.updated_ms,
+            protected: b.protected_ms.unwrap_or(0),
+            size_mb: b.size_mb,
+            name: b.name.clone(),
+            status: b.status.clone(),
+            vault: b.vault_id.clone(),
+            resource: b.resource_id.clone(),
+            resource_type: b.resource_type.clone(),
+            image_type: b.image_type.clone(),
+            checkpoint: b.checkpoint_id.clone(),
+        })
+    }
+
+    fn add(&mut self, id: &String, keys: &Self::Keys) {
+        self.add_keys(id, keys);
+    }
+
+    fn remove(&mut self, id: &String, keys: &Self::Keys) {
+        self.remove_keys(id, keys);
     }
 }

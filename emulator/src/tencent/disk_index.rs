@@ -3,8 +3,7 @@
 //! per zone, per state and per instance, so that a page and its TotalCount cost what the page
 //! holds. An entry is `(sort key, seq)`, 16 bytes; one seq → ID list finds the disk.
 
-use super::model::Disk;
-use crate::core::index::{Grouped, Indexer, Ordered};
+use crate::core::index::{Grouped, Ordered};
 
 /// `(sort key, seq)`: the documented order with ties broken by creation order.
 pub type Rank = (i64, u64);
@@ -125,14 +124,14 @@ pub struct DiskIndex {
 /// What the indexes know of a disk.
 #[derive(Debug, PartialEq)]
 pub struct DiskKeys {
-    listed: bool,
-    created: i64,
+    pub listed: bool,
+    pub created: i64,
     /// A disk without a deadline sorts last (i64::MAX), as DescribeDisks has always sorted it.
-    deadline: i64,
-    seq: u64,
-    zone: String,
-    state: String,
-    instances: Vec<String>,
+    pub deadline: i64,
+    pub seq: u64,
+    pub zone: String,
+    pub state: String,
+    pub instances: Vec<String>,
 }
 
 impl DiskIndex {
@@ -142,22 +141,9 @@ impl DiskIndex {
     }
 }
 
-impl Indexer<String, Disk> for DiskIndex {
-    type Keys = DiskKeys;
-
-    fn keys(_: &String, d: &Disk) -> DiskKeys {
-        DiskKeys {
-            listed: !d.creating,
-            created: d.created_ms,
-            deadline: d.deadline_ms.unwrap_or(i64::MAX),
-            seq: d.seq,
-            zone: d.zone.to_string(),
-            state: d.disk_state.to_string(),
-            instances: d.attached_to.iter().map(|i| i.to_string()).collect(),
-        }
-    }
-
-    fn add(&mut self, id: &String, k: &DiskKeys) {
+impl DiskIndex {
+    /// Index one entry by its keys (the model's `Indexer` impl calls this).
+    pub fn add_keys(&mut self, id: &String, k: &DiskKeys) {
         if !k.listed {
             return;
         }
@@ -170,7 +156,8 @@ impl Indexer<String, Disk> for DiskIndex {
         }
     }
 
-    fn remove(&mut self, id: &String, k: &DiskKeys) {
+    /// Take one entry out of the indexes.
+    pub fn remove_keys(&mut self, id: &String, k: &DiskKeys) {
         if !k.listed {
             return;
         }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::disk_index::DiskIndex;
+use super::disk_index::{DiskIndex, DiskKeys};
 use crate::core::change::{Born, Persist, Table, Undo};
-use crate::core::index::Indexed;
+use crate::core::index::{Indexed, Indexer};
 use crate::core::logbook::{Entry, LogBook};
 use crate::inventory::SeedInstance;
 
@@ -441,5 +441,30 @@ impl TcRegion {
 impl Undo for TcRegion {
     fn undo(&mut self, epoch: u64) {
         self.parts(&mut |_, part| part.undo(epoch));
+    }
+}
+
+/// What the indexes keep of each entry (DiskIndex holds the lists).
+impl Indexer<String, Disk> for DiskIndex {
+    type Keys = DiskKeys;
+
+    fn keys(_: &String, d: &Disk) -> DiskKeys {
+        DiskKeys {
+            listed: !d.creating,
+            created: d.created_ms,
+            deadline: d.deadline_ms.unwrap_or(i64::MAX),
+            seq: d.seq,
+            zone: d.zone.to_string(),
+            state: d.disk_state.to_string(),
+            instances: d.attached_to.iter().map(|i| i.to_string()).collect(),
+        }
+    }
+
+    fn add(&mut self, id: &String, k: &DiskKeys) {
+        self.add_keys(id, k);
+    }
+
+    fn remove(&mut self, id: &String, k: &DiskKeys) {
+        self.remove_keys(id, k);
     }
 }

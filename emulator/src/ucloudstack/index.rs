@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::core::index::{Grouped, Indexer, Ordered};
-use crate::ucloudstack::model::UcsSnapshot;
+use crate::core::index::{Grouped, Ordered};
 
 /// (`created_ms`, seq): the order DescribeSnapshot lists in, read backwards.
 pub type Entry = (i64, u64);
@@ -21,26 +20,22 @@ pub struct SnapshotIndex {
 
 #[derive(Debug, PartialEq)]
 pub struct SnapshotKeys {
-    at: Entry,
-    disk: String,
-    project: String,
+    pub at: Entry,
+    pub disk: String,
+    pub project: String,
 }
 
-impl Indexer<String, UcsSnapshot> for SnapshotIndex {
-    type Keys = SnapshotKeys;
-
-    fn keys(_: &String, s: &UcsSnapshot) -> SnapshotKeys {
-        SnapshotKeys { at: (s.created_ms, s.seq), disk: s.disk_id.clone(), project: s.project_id.clone() }
-    }
-
-    fn add(&mut self, id: &String, k: &SnapshotKeys) {
+impl SnapshotIndex {
+    /// Index one entry by its keys (the model's `Indexer` impl calls this).
+    pub fn add_keys(&mut self, id: &String, k: &SnapshotKeys) {
         self.ids.insert(k.at.1, id.as_str().into());
         self.all.insert(k.at);
         self.by_disk.insert(k.disk.clone(), k.at);
         self.by_project.insert(k.project.clone(), k.at);
     }
 
-    fn remove(&mut self, id: &String, k: &SnapshotKeys) {
+    /// Take one entry out of the indexes.
+    pub fn remove_keys(&mut self, id: &String, k: &SnapshotKeys) {
         if self.ids.get(&k.at.1).is_some_and(|x| **x == **id) {
             self.ids.remove(&k.at.1);
         }

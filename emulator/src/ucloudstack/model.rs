@@ -2,8 +2,8 @@
 //! disks and snapshots, and the async work on them.
 
 use crate::core::change::{Born, Persist, Table, Undo};
-use crate::core::index::Indexed;
-use crate::ucloudstack::index::SnapshotIndex;
+use crate::core::index::{Indexed, Indexer};
+use crate::ucloudstack::index::{SnapshotIndex, SnapshotKeys};
 
 use serde::{Deserialize, Serialize};
 
@@ -148,5 +148,22 @@ impl UcsRegion {
 impl Undo for UcsRegion {
     fn undo(&mut self, epoch: u64) {
         self.parts(&mut |_, part| part.undo(epoch));
+    }
+}
+
+/// What the indexes keep of each entry (SnapshotIndex holds the lists).
+impl Indexer<String, UcsSnapshot> for SnapshotIndex {
+    type Keys = SnapshotKeys;
+
+    fn keys(_: &String, s: &UcsSnapshot) -> SnapshotKeys {
+        SnapshotKeys { at: (s.created_ms, s.seq), disk: s.disk_id.clone(), project: s.project_id.clone() }
+    }
+
+    fn add(&mut self, id: &String, k: &SnapshotKeys) {
+        self.add_keys(id, k);
+    }
+
+    fn remove(&mut self, id: &String, k: &SnapshotKeys) {
+        self.remove_keys(id, k);
     }
 }
