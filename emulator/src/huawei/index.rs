@@ -57,15 +57,15 @@ pub struct BackupKeys {
 
 impl BackupIndex {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &String, keys: &Option<BackupKeys>) {
+    pub fn add_keys(&mut self, id: &str, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        self.ids.insert(seq, id.as_str().into());
+        self.ids.insert(seq, id.into());
         self.created.insert(at);
         self.updated.insert((k.updated, seq));
         self.protected.insert((k.protected, seq));
         self.name.insert((k.name.as_str().into(), seq));
-        self.id.insert((id.as_str().into(), seq));
+        self.id.insert((id.into(), seq));
         self.status.insert((k.status.as_str().into(), seq));
         self.by_vault.insert(k.vault.clone(), at);
         self.by_resource.insert(k.resource.clone(), at);
@@ -80,17 +80,17 @@ impl BackupIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &String, keys: &Option<BackupKeys>) {
+    pub fn remove_keys(&mut self, id: &str, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        if self.ids.get(&seq).is_some_and(|x| **x == **id) {
+        if self.ids.get(&seq).is_some_and(|x| **x == *id) {
             self.ids.remove(&seq);
         }
         self.created.remove(&at);
         self.updated.remove(&(k.updated, seq));
         self.protected.remove(&(k.protected, seq));
         self.name.remove(&(k.name.as_str().into(), seq));
-        self.id.remove(&(id.as_str().into(), seq));
+        self.id.remove(&(id.into(), seq));
         self.status.remove(&(k.status.as_str().into(), seq));
         self.by_vault.remove(&k.vault, &at);
         self.by_resource.remove(&k.resource, &at);

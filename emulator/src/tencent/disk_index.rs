@@ -143,11 +143,11 @@ impl DiskIndex {
 
 impl DiskIndex {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &String, k: &DiskKeys) {
+    pub fn add_keys(&mut self, id: &str, k: &DiskKeys) {
         if !k.listed {
             return;
         }
-        self.ids.insert((k.seq, id.as_str().into()));
+        self.ids.insert((k.seq, id.into()));
         self.all.add(k);
         self.zone.add(&k.zone, k);
         self.state.add(&k.state, k);
@@ -157,11 +157,11 @@ impl DiskIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &String, k: &DiskKeys) {
+    pub fn remove_keys(&mut self, id: &str, k: &DiskKeys) {
         if !k.listed {
             return;
         }
-        self.ids.remove(&(k.seq, id.as_str().into()));
+        self.ids.remove(&(k.seq, id.into()));
         self.all.remove(k);
         self.zone.remove(&k.zone, k);
         self.state.remove(&k.state, k);

@@ -27,16 +27,16 @@ pub struct SnapshotKeys {
 
 impl SnapshotIndex {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &String, k: &SnapshotKeys) {
-        self.ids.insert(k.at.1, id.as_str().into());
+    pub fn add_keys(&mut self, id: &str, k: &SnapshotKeys) {
+        self.ids.insert(k.at.1, id.into());
         self.all.insert(k.at);
         self.by_disk.insert(k.disk.clone(), k.at);
         self.by_project.insert(k.project.clone(), k.at);
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &String, k: &SnapshotKeys) {
-        if self.ids.get(&k.at.1).is_some_and(|x| **x == **id) {
+    pub fn remove_keys(&mut self, id: &str, k: &SnapshotKeys) {
+        if self.ids.get(&k.at.1).is_some_and(|x| **x == *id) {
             self.ids.remove(&k.at.1);
         }
         self.all.remove(&k.at);
