@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use parking_lot::Mutex;
 use serde::Serialize;
 
-use crate::core::record::{Refusal, RequestRecord};
+use crate::core::record::RequestRecord;
 
 /// The built-in bounds: entries and bytes.
 pub const DEFAULT_ENTRIES: usize = 5000;
@@ -18,26 +18,20 @@ pub const BODY_MAX: usize = 64 * 1024;
 /// The most entries one query answers.
 pub const MAX_LIMIT: usize = 1000;
 
-/// One journal entry, as `GET /_cloudtwin/requests` shows it (docs/control-plane.md).
+/// One journal entry, as `GET /_cloudtwin/requests` shows it (docs/control-plane.md): the
+/// request's record and its place in the ring.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     pub seq: u64,
-    pub request_id: String,
-    pub wall_ms: i64,
-    pub virtual_ms: i64,
-    pub surface: &'static str,
-    pub method: String,
-    pub path: String,
-    pub operation: String,
-    pub account: String,
-    pub region: String,
-    pub status: u16,
-    pub error_code: Option<String>,
-    pub latency_us: u64,
-    pub fault: Option<u64>,
-    pub refusal: Option<Refusal>,
-    pub request_body: Option<String>,
-    pub response_body: Option<String>,
+    #[serde(flatten)]
+    pub record: RequestRecord,
+}
+
+impl std::ops::Deref for Entry {
+    type Target = RequestRecord;
+    fn deref(&self) -> &RequestRecord {
+        &self.record
+    }
 }
 
 impl Entry {
@@ -142,25 +136,14 @@ impl Journal {
         let mut ring = self.ring.lock();
         ring.last_seq += 1;
         let seq = ring.last_seq;
-        let entry = Entry {
-            seq,
-            request_id: if rec.request_id.is_empty() { format!("ct-{seq}") } else { rec.request_id.clone() },
-            wall_ms: rec.wall_ms,
-            virtual_ms: rec.virtual_ms,
-            surface: rec.surface,
-            method: rec.method.clone(),
-            path: rec.path.clone(),
-            operation: rec.operation.clone(),
-            account: rec.account.clone(),
-            region: rec.region.clone(),
-            status: rec.status,
-            error_code: rec.error_code.clone(),
-            latency_us: rec.latency.as_micros().min(u64::MAX as u128) as u64,
-            fault: rec.fault,
-            refusal: rec.refusal.clone(),
-            request_body: rec.request_body.clone().filter(|_| self.bounds.bodies),
-            response_body: rec.response_body.clone().filter(|_| self.bounds.bodies),
-        };
+        let mut record = rec.clone();
+        if record.request_id.is_empty() {
+            record.request_id = format!("ct-{seq}");
+        }
+        if !self.bounds.bodies {
+            (record.request_body, record.response_body) = (None, None);
+        }
+        let entry = Entry { seq, record };
         let w = entry.weight();
         ring.bytes += w;
         ring.entries.push_back((entry, w));

@@ -9,9 +9,10 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::time::Duration;
 
-/// One request as the operator sees it. Never holds a secret: no header, no query string, no
-/// body, no signature; only names the twin itself resolved.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One request as the operator sees it: the log line and the request journal's entry
+/// (core/journal.rs) are both this record. Never holds a secret: no header, no query string, no
+/// signature; only names the twin itself resolved (bodies, kept only when asked, are cleaned).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RequestRecord {
     /// `tencent-cbs`, `huawei-cbr`, `gateway`, `ucloudstack` or `control`.
     pub surface: &'static str,
@@ -26,6 +27,7 @@ pub struct RequestRecord {
     pub status: u16,
     /// The surface's own error code when the request failed (Tencent codes arrive with HTTP 200).
     pub error_code: Option<String>,
+    #[serde(rename = "latency_us", serialize_with = "micros")]
     pub latency: Duration,
     pub request_id: String,
     /// When the request came: the machine's clock and the twin's virtual clock (unix ms).
@@ -37,10 +39,15 @@ pub struct RequestRecord {
     pub fault: Option<u64>,
     /// Latency an injected fault adds: the server loop waits this long before it answers,
     /// outside any lock.
+    #[serde(skip)]
     pub delay: Duration,
     /// The bodies, kept only with `--journal-bodies` and already cleaned of credentials.
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+}
+
+fn micros<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_micros().min(u128::from(u64::MAX)) as u64)
 }
 
 /// Why the twin refused a signature, with what it computed to check it.
