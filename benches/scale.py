@@ -335,6 +335,9 @@ def main():
     p.add_argument("--disks", type=int, default=100_000)
     p.add_argument("--snapshots", type=int, default=100_000, help="Tencent and UCloudStack snapshots")
     p.add_argument("--backups", type=int, default=100_000, help="Huawei backups")
+    p.add_argument("--only", choices=["read", "memory"],
+                   help="read: only the twin against the ceiling; memory: that, then the resources are "
+                        "made and their RSS measured, without the page rows")
     a = p.parse_args()
     if a.smoke:
         a.secs, a.warmup, a.disks, a.snapshots, a.backups = 1, 0, 1_000, 200, 500
@@ -360,12 +363,37 @@ def main():
         os.rmdir(tdir)
 
 
+def memory_only(a, port, disk_id, total, small_disks, rss0, rss1):
+    """RSS per resource of each kind, made as the full run makes them (no page is measured)."""
+    rows = [["Tencent disk (CreateDisks ×50)", n(total - small_disks),
+             f"{(rss1 - rss0) * 1024 / max(1, total - small_disks):,.0f} bytes"]]
+    before = rss_kib(port_pid[port])
+    tencent_snapshots(port, disk_id, a.snapshots)
+    after = rss_kib(port_pid[port])
+    rows.append(["Tencent snapshot (CreateSnapshot)", n(a.snapshots), f"{(after - before) * 1024 / a.snapshots:,.0f} bytes"])
+    before = after
+    ucs_snapshots(port, a.snapshots)
+    after = rss_kib(port_pid[port])
+    rows.append(["UCloudStack snapshot (CreateSnapshot)", n(a.snapshots), f"{(after - before) * 1024 / a.snapshots:,.0f} bytes"])
+    before = after
+    backups = huawei_backups(port, huawei_token(port), a.backups)
+    after = rss_kib(port_pid[port])
+    rows.append(["Huawei backup (checkpoints)", n(backups), f"{(after - before) * 1024 / max(1, backups):,.0f} bytes"])
+    table("Resident memory per resource (memory-only twin; RSS after − before, over the count)",
+          ["resource", "count", "RSS per resource"], rows)
+
+
+# The twin's process by port, for the RSS of a running twin.
+port_pid = {}
+
+
 def run(a, measure, cfg, tdir):
     # ---- 1. the twin at 100 disks against the ceiling
     port = free_port()
     page = {"Limit": 20}
     twin_argv = [TWIN, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg]
     twin, twin_start = start(twin_argv, port, tc3("DescribeDisks", page, port=port))
+    port_pid[port] = twin.pid
     try:
         twin_idle = rss_kib(twin.pid)
         c = Client(port)
@@ -393,6 +421,9 @@ def run(a, measure, cfg, tdir):
                ["idle RSS", f"{twin_idle / 1024:.1f} MiB", f"{ceil_idle / 1024:.1f} MiB", f"{twin_idle / ceil_idle:.1f}×"],
                ["reads/s", n(twin_rate), n(ceil_rate), f"**{pct(twin_rate, ceil_rate)}**"],
                ["p99", ms(twin_p99), ms(ceil_p99), f"{twin_p99 / ceil_p99:.1f}×"]])
+        if a.only == "read":
+            return
+        pages_too = a.only != "memory"
 
         # ---- 2. Tencent at 100,000 disks
         rss0 = rss_kib(twin.pid)
@@ -411,7 +442,7 @@ def run(a, measure, cfg, tdir):
                  *[(f"{f} {o}", {"Limit": 20, "OrderField": f, "Order": o})
                    for f in ("CREATE_TIME", "DEADLINE") for o in ("ASC", "DESC")],
                  (f"Offset {total - 20:,}", {"Limit": 20, "Offset": total - 20})]
-        for name, params in pages:
+        for name, params in pages if pages_too else []:
             c.tc("DescribeDisks", params)
             rate, p99 = measure(port, tc3("DescribeDisks", params, port=port))
             rows.append([f"DescribeDisks: {name}", n(rate), ms(p99), pct(rate, twin_rate)])
@@ -420,6 +451,9 @@ def run(a, measure, cfg, tdir):
 
         # ---- 3. the other surfaces at scale
         rows = []
+        if not pages_too:
+            memory_only(a, port, some[0], total, small_disks, rss0, rss1)
+            return
         gw_disks = gateway("disk/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": ""})
         c.json(gw_disks)
         rate, p99 = measure(port, gw_disks)

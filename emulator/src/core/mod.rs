@@ -11,6 +11,7 @@ pub mod fault;
 pub mod http;
 pub mod ids;
 pub mod index;
+pub mod intern;
 pub mod journal;
 pub mod limits;
 pub mod logbook;

@@ -10,6 +10,7 @@ use super::params::Params;
 use super::world::World;
 use crate::config::Config;
 use crate::core::ids::IdGen;
+use crate::core::intern::intern;
 use crate::core::timing::{Gate, TimingPolicy};
 use crate::core::txn::Access;
 
@@ -47,8 +48,8 @@ impl Ctx<'_> {
         let entry = DiskOpLog {
             id,
             disk_id: disk_id.into(),
-            operator: self.uin.into(),
-            operation: operation.into(),
+            operator: intern(self.uin),
+            operation: intern(operation),
             operation_state: if done { "SUCCESS" } else { "PROCESSING" }.into(),
             start_ms: self.now,
             end_ms: if done { Some(self.now) } else { None },
@@ -97,6 +98,16 @@ impl Output {
             self.body.truncate(mark);
             self.body.extend_from_slice(b"null");
         }
+        self.body.push(b',');
+        self
+    }
+
+    /// A field whose value `write` appends as JSON itself (hand-written writers: render.rs).
+    pub fn with_json(mut self, key: &'static str, write: impl FnOnce(&mut Vec<u8>)) -> Output {
+        self.body.push(b'"');
+        self.body.extend_from_slice(key.as_bytes());
+        self.body.extend_from_slice(b"\":");
+        write(&mut self.body);
         self.body.push(b',');
         self
     }

@@ -2,6 +2,7 @@
 
 use super::model::{state, Disk, TcRegion, TcWork};
 use crate::config::Config;
+use crate::core::intern::intern;
 use crate::core::timing::Gate;
 use crate::tencent::world::World;
 
@@ -54,7 +55,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             d.disk_state = d.resting_state().into();
         }),
         TcWork::ChangeType { disk_id, disk_type, log } => settle_disk(store, &disk_id, log, at, |d| {
-            d.disk_type = disk_type;
+            d.disk_type = intern(&disk_type);
             d.migrating = false;
         }),
         TcWork::RollbackBackup { disk_id, disk_backup_id } => {

@@ -13,6 +13,7 @@ pub mod disk_rules;
 pub mod disks;
 pub mod error;
 pub mod jobs;
+pub mod json;
 pub mod model;
 pub mod params;
 pub mod policies;

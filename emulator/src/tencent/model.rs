@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::disk_index::{DiskIndex, DiskKeys};
 use crate::core::change::{Born, Persist, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
+use crate::core::intern;
 use crate::core::logbook::{Entry, LogBook};
 use crate::inventory::SeedInstance;
 
@@ -42,21 +43,29 @@ pub const POSTPAID: &str = "POSTPAID_BY_HOUR";
 pub const PRIVATE_SNAPSHOT: &str = "PRIVATE_SNAPSHOT";
 pub const SHARED_SNAPSHOT: &str = "SHARED_SNAPSHOT";
 
+/// A value of a small closed set, kept once per process (core/intern.rs).
+pub type Name = std::borrow::Cow<'static, str>;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Disk {
     pub disk_id: String,
     pub disk_name: String,
-    pub disk_type: String,
-    pub disk_usage: String,
-    pub disk_charge_type: String,
-    pub disk_state: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub disk_type: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub disk_usage: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub disk_charge_type: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub disk_state: Name,
     pub disk_size: i64,
     pub portable: bool,
     /// Instances the disk is attached to (at most one unless the disk is shareable).
     pub attached_to: Vec<String>,
     pub shareable: bool,
     pub attach_mode: Option<String>,
-    pub zone: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub zone: Name,
     pub project_id: i64,
     pub encrypt: bool,
     pub delete_with_instance: bool,
@@ -86,7 +95,7 @@ pub struct Disk {
 
 impl Disk {
     pub fn is_busy(&self) -> bool {
-        matches!(self.disk_state.as_str(), state::ATTACHING | state::DETACHING | state::EXPANDING | state::ROLLBACKING)
+        matches!(&*self.disk_state, state::ATTACHING | state::DETACHING | state::EXPANDING | state::ROLLBACKING)
     }
 
     /// The resting state once an operation that does not change attachment ends.
@@ -108,9 +117,11 @@ pub struct DiskBackup {
     pub disk_backup_id: String,
     pub disk_id: String,
     pub disk_backup_name: String,
-    pub disk_backup_state: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub disk_backup_state: Name,
     pub disk_size: i64,
-    pub disk_usage: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub disk_usage: Name,
     pub encrypt: bool,
     pub created_ms: i64,
     pub seq: u64,
@@ -120,10 +131,13 @@ pub struct DiskBackup {
 pub struct DiskOpLog {
     pub id: u64,
     pub disk_id: String,
-    pub operator: String,
-    pub operation: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub operator: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub operation: Name,
     /// SUCCESS, FAILED or PROCESSING.
-    pub operation_state: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub operation_state: Name,
     pub start_ms: i64,
     pub end_ms: Option<i64>,
 }
@@ -133,11 +147,14 @@ pub struct Snapshot {
     pub snapshot_id: String,
     pub snapshot_name: String,
     /// NORMAL, CREATING, ROLLBACKING, COPYING_FROM_REMOTE, CHECKING_COPIED.
-    pub snapshot_state: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub snapshot_state: Name,
     pub disk_id: String,
     pub disk_size: i64,
-    pub disk_usage: String,
-    pub zone: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub disk_usage: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub zone: Name,
     pub project_id: i64,
     pub encrypt: bool,
     pub is_permanent: bool,
@@ -237,9 +254,12 @@ pub struct AdvancedRetention {
 pub struct SnapshotOpLog {
     pub id: u64,
     pub snapshot_id: String,
-    pub operator: String,
-    pub operation: String,
-    pub operation_state: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub operator: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub operation: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub operation_state: Name,
     pub start_ms: i64,
     pub end_ms: Option<i64>,
 }

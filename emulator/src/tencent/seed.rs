@@ -1,6 +1,7 @@
 //! Turn the seed inventory into Tencent state: instances, their system disks, pre-existing disks.
 
 use crate::config::Config;
+use crate::core::intern::intern;
 use crate::inventory::Inventory;
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID, SYSTEM_DISK};
 use crate::tencent::world::World;
@@ -9,7 +10,7 @@ fn base_disk(id: &str, zone: &str, disk_type: &str, size: i64, now_ms: i64, seq:
     Disk {
         disk_id: id.into(),
         disk_name: "Unnamed".into(),
-        disk_type: disk_type.into(),
+        disk_type: intern(disk_type),
         disk_usage: DATA_DISK.into(),
         disk_charge_type: POSTPAID.into(),
         disk_state: state::UNATTACHED.into(),
@@ -18,7 +19,7 @@ fn base_disk(id: &str, zone: &str, disk_type: &str, size: i64, now_ms: i64, seq:
         attached_to: vec![],
         shareable: false,
         attach_mode: None,
-        zone: zone.into(),
+        zone: intern(zone),
         project_id: 0,
         encrypt: false,
         delete_with_instance: false,
@@ -97,7 +98,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
             let store = world.tc(&seed.account, &seed.region);
             let mut d = base_disk(&sd.disk_id, &sd.zone, &sd.disk_type, sd.disk_size, now_ms, seq);
             d.disk_name = sd.disk_name.clone();
-            d.disk_charge_type = sd.disk_charge_type.clone();
+            d.disk_charge_type = intern(&sd.disk_charge_type);
             d.project_id = sd.project_id;
             if d.disk_charge_type == PREPAID {
                 d.renew_flag = Some("NOTIFY_AND_MANUAL_RENEW".into());

@@ -13,6 +13,7 @@ use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS, TAGS
 use super::query;
 use super::render::{self, DiskView};
 use crate::core::clock::parse_iso8601;
+use crate::core::intern::intern;
 use crate::tencent::world::World;
 
 pub use super::model::{PRIVATE_SNAPSHOT as PRIVATE, SHARED_SNAPSHOT as SHARED};
@@ -26,8 +27,8 @@ pub fn log_snapshot(store: &mut TcRegion, id: u64, snapshot_id: &str, operator: 
     store.snapshot_logs.insert(SnapshotOpLog {
         id,
         snapshot_id: snapshot_id.into(),
-        operator: operator.into(),
-        operation: op.into(),
+        operator: intern(operator),
+        operation: intern(op),
         operation_state: if done { "SUCCESS" } else { "PROCESSING" }.into(),
         start_ms: now,
         end_ms: done.then_some(now),
@@ -243,7 +244,7 @@ pub fn delete_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             return Err(e::InvalidParameterValue(format!("`SnapshotIds` lists `{id}` more than once.")));
         }
         let s = store.snapshots.get(id).ok_or_else(|| not_found(id))?;
-        match s.snapshot_state.as_str() {
+        match &*s.snapshot_state {
             state::NORMAL => {}
             state::CREATING => {
                 return Err(e::TcError::new(
@@ -463,7 +464,7 @@ fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &s
         snapshot_id: id.clone(),
         snapshot_name: name.to_string(),
         snapshot_state: "COPYING_FROM_REMOTE".into(),
-        zone,
+        zone: intern(&zone),
         copy_from_remote: true,
         copying_to: vec![],
         shared_with: Default::default(),

@@ -8,6 +8,7 @@ use super::super::error::{self as e, TcResult};
 use super::super::model::{state, Snapshot, Tag, TcWork, DATA_DISK, POSTPAID, PREPAID};
 use super::super::params::{opt, req, Field, Params, Ty, BOOL, INT, STR, STRS, TAGS};
 use crate::core::clock::add_months_ms;
+use crate::core::intern::intern;
 
 const AUTO_MOUNT: &[Field] = &[req("InstanceId", STRS), req("MountPoint", STRS), req("FileSystemType", STR)];
 
@@ -243,7 +244,7 @@ fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
     let seq = ctx.world.next_seq();
     let mut d = super::super::seed::new_data_disk(&id, &plan.zone, &plan.disk_type, plan.size, ctx.now, seq);
     d.disk_name = plan.name.clone();
-    d.disk_charge_type = plan.charge.clone();
+    d.disk_charge_type = intern(&plan.charge);
     d.project_id = plan.project_id;
     d.encrypt = plan.encrypt;
     d.shareable = plan.shareable;

@@ -89,7 +89,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         with_policies: p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false),
     };
     let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
-    Ok(Output::new().with("TotalCount", &total).with("DiskSet", &set))
+    Ok(Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)))
 }
 
 /// The filters the indexes answer (one value: that value's list, its length the total).

@@ -1,0 +1,114 @@
+//! Writing JSON by hand, byte for byte what serde_json writes (compact form), for the answers
+//! that are hot enough for serde's per-key escaping to show in the profile (docs/performance.md):
+//! keys are written as constants already quoted, and only values are escaped.
+
+/// Appends `s` as a JSON string, escaped exactly as serde_json does: `"` and `\`, the control
+/// characters below 0x20 (the short forms `\b \t \n \f \r`, the rest `\u00xx`), nothing else.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+pub fn int(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+pub fn boolean(out: &mut Vec<u8>, v: bool) {
+    out.extend_from_slice(if v { b"true" } else { b"false" });
+}
+
+pub fn opt_string(out: &mut Vec<u8>, v: Option<&str>) {
+    match v {
+        Some(s) => string(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+pub fn opt_int(out: &mut Vec<u8>, v: Option<i64>) {
+    match v {
+        Some(n) => int(out, n),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+pub fn opt_bool(out: &mut Vec<u8>, v: Option<bool>) {
+    match v {
+        Some(b) => boolean(out, b),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+pub fn strings(out: &mut Vec<u8>, v: &[String]) {
+    out.push(b'[');
+    for (i, s) in v.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, s);
+    }
+    out.push(b']');
+}
+
+pub fn opt_strings(out: &mut Vec<u8>, v: Option<&[String]>) {
+    match v {
+        Some(v) => strings(out, v),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every_byte: String = (0u8..0x80).map(char::from).collect();
+        every_byte.push_str("é中文🙂\u{7f}\u{2028}");
+        for s in ["", "plain", "a\"b\\c", "\u{0}\u{1f}\n\r\t\u{8}\u{c}", "ends with \\", every_byte.as_str()] {
+            let mut out = Vec::new();
+            string(&mut out, s);
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_options_match_serde_json() {
+        for v in [0, -1, 7, i64::MIN, i64::MAX, 1_700_000_000_000] {
+            let mut out = Vec::new();
+            opt_int(&mut out, Some(v));
+            assert_eq!(out, serde_json::to_vec(&v).unwrap());
+        }
+        let mut out = Vec::new();
+        opt_int(&mut out, None);
+        opt_bool(&mut out, Some(false));
+        opt_string(&mut out, None);
+        opt_strings(&mut out, Some(&["a".into(), "\"".into()]));
+        opt_strings(&mut out, Some(&[]));
+        assert_eq!(String::from_utf8(out).unwrap(), "nullfalsenull[\"a\",\"\\\"\"][]");
+    }
+}
