@@ -7,6 +7,12 @@
 pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Nearly every value needs no escape: find that out eight bytes at a time, then copy.
+    if is_clean(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if b >= 0x20 && b != b'"' && b != b'\\' {
@@ -32,6 +38,23 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// True when no byte needs an escape: none below 0x20, none `"` or `\\`. Per 8-byte word, the
+/// classic "has a zero byte" test (`(x - 0x01..) & !x & 0x80..`) on `x`, on `x ^ '"'..` and on
+/// `x ^ '\\'..`, and "has a byte below 0x20" as the same test on `x` with 0x20 for 0x01.
+fn is_clean(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        if below(x, 0x20) | below(x ^ (ONES * u64::from(b'"')), 1) | below(x ^ (ONES * u64::from(b'\\')), 1) != 0 {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 pub fn int(out: &mut Vec<u8>, v: i64) {
@@ -93,6 +116,26 @@ mod tests {
             let mut out = Vec::new();
             string(&mut out, s);
             assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_at_a_time_check_finds_every_byte_that_needs_an_escape() {
+        let specials: Vec<u8> = (0u8..0x20).chain([b'"', b'\\']).collect();
+        for len in 1..20 {
+            for at in 0..len {
+                for &b in &specials {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    assert!(!is_clean(&bytes), "{b:#x} at {at} of {len}");
+                }
+                // Bytes just around the special ones, and high bytes, need nothing.
+                let mut bytes = vec![b'a'; len];
+                for (i, b) in bytes.iter_mut().enumerate() {
+                    *b = [0x20, b'!', b'#', b'[', b']', 0x7f, 0x80, 0xff][(i + at) % 8];
+                }
+                assert!(is_clean(&bytes));
+            }
         }
     }
 

@@ -63,13 +63,13 @@ pub struct Disk {
     /// Instances the disk is attached to (at most one unless the disk is shareable).
     pub attached_to: Vec<String>,
     pub shareable: bool,
-    pub attach_mode: Option<String>,
+    pub attach_mode: Option<Box<str>>,
     #[serde(deserialize_with = "intern::de")]
     pub zone: Name,
     pub project_id: i64,
     pub encrypt: bool,
     pub delete_with_instance: bool,
-    pub renew_flag: Option<String>,
+    pub renew_flag: Option<Box<str>>,
     pub deadline_ms: Option<i64>,
     pub snapshot_ability: bool,
     pub snapshot_count: i64,
@@ -82,10 +82,10 @@ pub struct Disk {
     pub disk_backup_quota: i64,
     pub tags: Vec<Tag>,
     pub created_ms: i64,
-    pub last_attach_instance: Option<String>,
-    pub error_prompt: Option<String>,
+    pub last_attach_instance: Option<Box<str>>,
+    pub error_prompt: Option<Box<str>>,
     /// The snapshot the disk was created from (InitializeDisks rolls back to it).
-    pub source_snapshot_id: Option<String>,
+    pub source_snapshot_id: Option<Box<str>>,
     pub auto_snapshot_policy_ids: Vec<String>,
     /// True while CreateDisks is still in flight: the disk is not listed yet.
     pub creating: bool,
@@ -267,8 +267,10 @@ pub struct SnapshotOpLog {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct TcRegion {
     pub instances: Table<String, SeedInstance>,
-    /// By ID, indexed for DescribeDisks (disk_index.rs).
-    pub disks: Indexed<String, Disk, DiskIndex>,
+    /// By ID, indexed for DescribeDisks (disk_index.rs). Boxed: a map keeps its entries in
+    /// nodes that are about two-thirds full, so a 460-byte disk inline costs ~700 bytes of node
+    /// per disk, boxed ~50 plus the box (docs/performance.md).
+    pub disks: Indexed<String, Box<Disk>, DiskIndex>,
     pub backups: Table<String, DiskBackup>,
     pub snapshots: Table<String, Snapshot>,
     pub policies: Table<String, AutoSnapshotPolicy>,
@@ -290,7 +292,7 @@ impl TcRegion {
 
     /// Disks listed by Describe calls (not those whose creation is still in flight).
     pub fn visible_disk(&self, id: &str) -> Option<&Disk> {
-        self.disks.get(id).filter(|d| !d.creating)
+        self.disks.get(id).map(|d| &**d).filter(|d| !d.creating)
     }
 
     /// Data disks attached to an instance (what counts against MaxAttachCount).
@@ -465,10 +467,10 @@ impl Undo for TcRegion {
 }
 
 /// What the indexes keep of each entry (DiskIndex holds the lists).
-impl Indexer<String, Disk> for DiskIndex {
+impl Indexer<String, Box<Disk>> for DiskIndex {
     type Keys = DiskKeys;
 
-    fn keys(_: &String, d: &Disk) -> DiskKeys {
+    fn keys(_: &String, d: &Box<Disk>) -> DiskKeys {
         DiskKeys {
             listed: !d.creating,
             created: d.created_ms,

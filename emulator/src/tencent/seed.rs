@@ -85,10 +85,10 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 }
                 d.attached_to = vec![inst.instance_id.clone()];
                 d.disk_state = state::ATTACHED.into();
-                d.last_attach_instance = Some(inst.instance_id.clone());
+                d.last_attach_instance = Some(inst.instance_id.as_str().into());
                 d.project_id = inst.project_id;
                 d.delete_with_instance = true;
-                store.disks.insert(d.disk_id.clone(), d);
+                store.disks.insert(d.disk_id.clone(), Box::new(d));
             }
         }
         for sd in &seed.disks {
@@ -114,9 +114,9 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 }
                 d.attached_to = vec![i.clone()];
                 d.disk_state = state::ATTACHED.into();
-                d.last_attach_instance = Some(i.clone());
+                d.last_attach_instance = Some(i.as_str().into());
             }
-            if store.disks.insert(d.disk_id.clone(), d).is_some() {
+            if store.disks.insert(d.disk_id.clone(), Box::new(d)).is_some() {
                 return Err(format!("inventory: disk `{}` appears twice", sd.disk_id));
             }
         }

@@ -52,12 +52,12 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             let mut d = ctx.store().disks.get_mut(id).expect("checked above");
             d.attached_to.push(inst_id.clone());
             d.disk_state = state::ATTACHING.into();
-            d.last_attach_instance = Some(inst_id.clone());
+            d.last_attach_instance = Some(inst_id.as_str().into());
             if let Some(v) = delete_with_instance {
                 d.delete_with_instance = v;
             }
             if attach_mode.is_some() {
-                d.attach_mode = attach_mode.clone();
+                d.attach_mode = attach_mode.as_deref().map(Box::from);
             }
         }
         let log = ctx.log_disk(id, "CBS_OPERATION_ATTACH", false);

@@ -255,19 +255,19 @@ fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
     d.tags = plan.tags.clone();
     d.creating = true;
     if let Some(snap) = &plan.source {
-        d.source_snapshot_id = Some(snap.snapshot_id.clone());
+        d.source_snapshot_id = Some(snap.snapshot_id.as_str().into());
         d.encrypt |= snap.encrypt;
     }
     if let Some((period, renew)) = &plan.prepaid {
-        d.renew_flag = Some(renew.clone());
+        d.renew_flag = Some(renew.as_str().into());
         d.deadline_ms = Some(add_months_ms(ctx.now, *period as u32));
     }
     if let Some(inst) = &plan.mount_to {
         d.attached_to = vec![inst.clone()];
         d.disk_state = state::ATTACHED.into();
-        d.last_attach_instance = Some(inst.clone());
+        d.last_attach_instance = Some(inst.as_str().into());
     }
-    ctx.store().disks.insert(id.clone(), d);
+    ctx.store().disks.insert(id.clone(), Box::new(d));
     let log = ctx.log_disk(&id, "CBS_OPERATION_CREATE", false);
     ctx.schedule(TcWork::CreateDisk { disk_id: id.clone(), log });
     id

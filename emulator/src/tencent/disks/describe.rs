@@ -115,7 +115,9 @@ fn listed_page<'s>(
     (offset, limit): (usize, usize),
 ) -> TcResult<(usize, Vec<&'s Disk>)> {
     let index = store.disks.index();
-    let disk = |&(_, seq): &Rank| index.id(seq).and_then(|id| store.disks.get(id)).expect("indexed disks exist");
+    let disk = |&(_, seq): &Rank| -> &'s Disk {
+        index.id(seq).and_then(|id| store.disks.get(id)).expect("indexed disks exist")
+    };
     // A filter value that is not an integer or a boolean is an error once any disk is tested.
     if let Some(first) = index.all.by(false).iter(false).next() {
         for f in filters {
@@ -157,6 +159,7 @@ fn scan<'s>(
     paging: (usize, usize),
 ) -> (usize, Vec<&'s Disk>) {
     let hits: Vec<&Disk> = (store.disks.values())
+        .map(|d| &**d)
         .filter(|d| !d.creating && filters.iter().all(|f| disk_matches(store, d, f).unwrap_or(false)))
         .collect();
     query::sort_page(hits, |d| rank(d, by_deadline), desc, paging)
