@@ -75,12 +75,12 @@ fn reference(
     hits.iter().map(|(s, _)| s["snapshot_id"].as_str().unwrap().to_string()).collect()
 }
 
+/// Filters (name, values), or an ID list.
+type Query = (Vec<(String, Vec<String>)>, Option<Vec<String>>);
+
 /// Queries drawn from what the region holds: each indexed filter, filters combined, the
 /// snapshot type, a filter no index answers, and ID lists.
-fn queries(
-    all: &[(Value, bool)],
-    pick: &mut impl FnMut(usize) -> usize,
-) -> Vec<(Vec<(String, Vec<String>)>, Option<Vec<String>>)> {
+fn queries(all: &[(Value, bool)], pick: &mut impl FnMut(usize) -> usize) -> Vec<Query> {
     let any = |pick: &mut dyn FnMut(usize) -> usize, k: &str| -> String {
         all.get(pick(all.len().max(1))).map_or("none".into(), |x| x.0[k].as_str().unwrap_or_default().to_string())
     };
