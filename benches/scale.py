@@ -133,6 +133,13 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
+def cpu_secs(pid):
+    """User + system CPU seconds the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raw_request(port, req):
     """The request's bytes, as the first-read probe sends them (no Python HTTP stack in the way)."""
     head = [f"{req.method} {req.path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close",
@@ -270,9 +277,11 @@ def in_threads(total, threads, work):
         th.join()
 
 
-def tencent_snapshots(port, disk_id, count):
-    clients = [Client(port) for _ in range(4)]
-    in_threads(count, 4, lambda t, i: clients[t].tc("CreateSnapshot", {"DiskId": disk_id, "SnapshotName": f"bench-{i}"}))
+def tencent_snapshots(port, disk_ids, count):
+    """`count` CreateSnapshot calls, spread over `disk_ids` (one disk per connection at a time)."""
+    clients = [Client(port) for _ in range(len(disk_ids))]
+    in_threads(count, len(disk_ids), lambda t, i: clients[t].tc(
+        "CreateSnapshot", {"DiskId": disk_ids[t], "SnapshotName": f"bench-{i}"}))
 
 
 def ucs_snapshots(port, count):
@@ -298,17 +307,17 @@ def huawei_token(port):
     return {"X-Auth-Token": token, "Content-Type": "application/json"}
 
 
-def huawei_backups(port, headers, count):
-    """`count` backups: volumes added through the control plane, vaults of up to 250 of them, and
-    checkpoints of every vault (one backup per resource) until the count is reached."""
+HW_VAULTS, HW_PER_VAULT = 4, 25
+
+
+def huawei_vaults(port, headers):
+    """Four disk vaults of 25 volumes each (volumes added through the control plane): the
+    vaults a ListVault page shows are the same at every backup count."""
     c = Client(port)
-    per_vault = min(250, count)
-    vaults_needed = min(4, max(1, count // per_vault))
-    rounds = max(1, count // (per_vault * vaults_needed))
     vaults = []
-    for v in range(vaults_needed):
+    for v in range(HW_VAULTS):
         resources = []
-        for r in range(per_vault):
+        for r in range(HW_PER_VAULT):
             vid = f"b0a8{v:04x}-{r:04x}-4000-8000-000000000000"
             c.control("huawei/volumes", {"project_id": HW_PROJECT,
                                          "volume": {"id": vid, "name": f"bench-{v}-{r}", "size": 1}})
@@ -316,13 +325,66 @@ def huawei_backups(port, headers, count):
         doc = c.json(Req("POST", f"/v3/{HW_PROJECT}/vaults", json.dumps({"vault": {
             "billing": {"consistent_level": "crash_consistent", "object_type": "disk",
                         "protect_type": "backup", "size": 10_000_000 // 1000},
-            "name": f"bench-{v}", "resources": resources}}), headers))
+            "auto_expand": True, "name": f"bench-{v}", "resources": resources}}), headers))
         vaults.append(doc["vault"]["id"])
-    for i in range(rounds):
+    return vaults
+
+
+def huawei_backups(port, headers, vaults, rounds, first=0):
+    """`rounds` checkpoints of every vault (one backup per bound volume each)."""
+    c = Client(port)
+    for i in range(first, first + rounds):
         for vid in vaults:
             c.json(Req("POST", f"/v3/{HW_PROJECT}/checkpoints", json.dumps({"checkpoint": {
                 "vault_id": vid, "parameters": {"name": f"bench-{i}", "incremental": i > 0}}}), headers))
-    return per_vault * vaults_needed * rounds
+    return rounds * len(vaults) * HW_PER_VAULT
+
+
+def surface_reads(c, disk_ids, hw):
+    """The reads of every surface but DescribeDisks, measured at ~100 resources and again at
+    100,000: (name, request, scans?)."""
+    d = disk_ids[0]
+    snaps = [
+        ("page", {"Limit": 20}),
+        ("disk-id", {"Limit": 20, "Filters": [{"Name": "disk-id", "Values": [d]}]}),
+        ("zone", {"Limit": 20, "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}]}),
+        ("snapshot-state", {"Limit": 20, "Filters": [{"Name": "snapshot-state", "Values": ["NORMAL"]}]}),
+        ("CREATE_TIME ASC", {"Limit": 20, "OrderField": "CREATE_TIME", "Order": "ASC"}),
+        ("last page (Offset total−20)", None),
+        ("snapshot-name (no index: scans)", {"Limit": 20, "Filters": [{"Name": "snapshot-name", "Values": ["zzz"]}]}),
+    ]
+    out = []
+    for name, params in snaps:
+        if params is None:
+            total = c.tc("DescribeSnapshots", {"Limit": 1})["TotalCount"]
+            params = {"Limit": 20, "Offset": max(0, total - 20)}
+        out.append((f"Tencent DescribeSnapshots: {name}", lambda port, p=params: tc3("DescribeSnapshots", p, port=port)))
+    out += [
+        ("gateway disk/list, page of 20", lambda port: gateway("disk/list", {"PageNum": 0, "PageSize": 20})),
+        ("gateway disk/list, State + Zone", lambda port: gateway(
+            "disk/list", {"PageNum": 0, "PageSize": 20, "State": "UNATTACHED", "Zone": "ap-guangzhou-3"})),
+        ("gateway disk/list Fuzzy (scans every disk)",
+         lambda port: gateway("disk/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": "zzz-no-such"})),
+        ("gateway snapshot/list, page of 20", lambda port: gateway("snapshot/list", {"PageNum": 0, "PageSize": 20})),
+        ("UCloudStack DescribeSnapshot Limit 20", lambda port: ucs("DescribeSnapshot", {"Limit": 20})),
+        ("UCloudStack DescribeSnapshot Keyword (scans)",
+         lambda port: ucs("DescribeSnapshot", {"Limit": 20, "Keyword": "zzz-no-such"})),
+        ("Huawei ListBackups limit 20", lambda port: Req("GET", f"/v3/{HW_PROJECT}/backups?limit=20", "", hw)),
+        ("Huawei ListBackups status=available, sort name", lambda port: Req(
+            "GET", f"/v3/{HW_PROJECT}/backups?limit=20&status=available&sort=name:asc", "", hw)),
+        ("Huawei ListVault limit 20 (4 vaults × 25 volumes)",
+         lambda port: Req("GET", f"/v3/{HW_PROJECT}/vaults?limit=20", "", hw)),
+    ]
+    return out
+
+
+def measure_reads(port, c, reads, measure):
+    figures = []
+    for name, make in reads:
+        req = make(port)
+        c.json(req)
+        figures.append((name,) + measure(port, req))
+    return figures
 
 
 # ---------------------------------------------------------------- the run
@@ -363,12 +425,12 @@ def main():
         os.rmdir(tdir)
 
 
-def memory_only(a, port, disk_id, total, small_disks, rss0, rss1):
+def memory_only(a, port, disk_ids, hw, vaults, total, small_disks, rss0, rss1):
     """RSS per resource of each kind, made as the full run makes them (no page is measured)."""
     rows = [["Tencent disk (CreateDisks ×50)", n(total - small_disks),
              f"{(rss1 - rss0) * 1024 / max(1, total - small_disks):,.0f} bytes"]]
     before = rss_kib(port_pid[port])
-    tencent_snapshots(port, disk_id, a.snapshots)
+    tencent_snapshots(port, disk_ids, a.snapshots)
     after = rss_kib(port_pid[port])
     rows.append(["Tencent snapshot (CreateSnapshot)", n(a.snapshots), f"{(after - before) * 1024 / a.snapshots:,.0f} bytes"])
     before = after
@@ -376,7 +438,8 @@ def memory_only(a, port, disk_id, total, small_disks, rss0, rss1):
     after = rss_kib(port_pid[port])
     rows.append(["UCloudStack snapshot (CreateSnapshot)", n(a.snapshots), f"{(after - before) * 1024 / a.snapshots:,.0f} bytes"])
     before = after
-    backups = huawei_backups(port, huawei_token(port), a.backups)
+    rounds = max(1, a.backups // (HW_VAULTS * HW_PER_VAULT)) - 1
+    backups = huawei_backups(port, hw, vaults, rounds, first=1)
     after = rss_kib(port_pid[port])
     rows.append(["Huawei backup (checkpoints)", n(backups), f"{(after - before) * 1024 / max(1, backups):,.0f} bytes"])
     table("Resident memory per resource (memory-only twin; RSS after − before, over the count)",
@@ -425,14 +488,27 @@ def run(a, measure, cfg, tdir):
             return
         pages_too = a.only != "memory"
 
+        # ---- the other surfaces at ~100 resources: 100 Tencent snapshots over four disks, 100
+        # UCloudStack snapshots, 100 Huawei backups (four vaults of 25 volumes, one checkpoint each)
+        four = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 4, "Order": "ASC", "Filters": [
+            {"Name": "zone", "Values": ["ap-guangzhou-3"]}]})["DiskSet"]]
+        tencent_snapshots(port, four, 100)
+        ucs_snapshots(port, 100)
+        hw = huawei_token(port)
+        vaults = huawei_vaults(port, hw)
+        small_backups = huawei_backups(port, hw, vaults, 1)
+        small = measure_reads(port, c, surface_reads(c, four, hw), measure) if pages_too else []
+
         # ---- 2. Tencent at 100,000 disks
         rss0 = rss_kib(twin.pid)
+        cpu0 = cpu_secs(twin.pid)
         wall = create_disks(port, a.disks - a.disks % 50)
+        cpu1 = cpu_secs(twin.pid)
         rss1 = rss_kib(twin.pid)
         total = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
         some = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 100, "Offset": total // 2})["DiskSet"]]
         big = a.disks // 1000 * 1000
-        rows = [["creating the disks (CreateDisks ×50)", f"{wall:.2f} s", "", ""],
+        rows = [["creating the disks (CreateDisks ×50)", f"{wall:.2f} s wall, {cpu1 - cpu0:.2f} s twin CPU", "", ""],
                 ["RSS per disk", f"{(rss1 - rss0) * 1024 / max(1, total - small_disks):,.0f} bytes", "", ""]]
         pages = [("the same page", page),
                  ("zone", {"Limit": 20, "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}]}),
@@ -449,54 +525,29 @@ def run(a, measure, cfg, tdir):
         table(f"Tencent with {total:,} disks in the region (100-disk figure: {n(twin_rate)} reads/s)",
               ["", "reads/s (or figure)", "p99", "% of 100-disk reads/s"], rows)
 
-        # ---- 3. the other surfaces at scale
-        rows = []
         if not pages_too:
-            memory_only(a, port, some[0], total, small_disks, rss0, rss1)
+            memory_only(a, port, four, hw, vaults, total, small_disks, rss0, rss1)
             return
-        gw_disks = gateway("disk/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": ""})
-        c.json(gw_disks)
-        rate, p99 = measure(port, gw_disks)
-        rows.append([f"gateway disk/list, page of 20 ({total:,} disks)", n(rate), ms(p99), pct(rate, twin_rate)])
-        fuzzy = gateway("disk/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": "zzz-no-such"})
-        c.json(fuzzy)
-        rate, p99 = measure(port, fuzzy)
-        rows.append([f"gateway disk/list Fuzzy (scans {total:,} disks)", n(rate), ms(p99), pct(rate, twin_rate)])
 
+        # ---- 3. the other surfaces at scale, against their own figures at ~100 resources
         t0 = time.perf_counter()
-        tencent_snapshots(port, some[0], a.snapshots)
+        tencent_snapshots(port, four, a.snapshots - 100)
         snap_wall = time.perf_counter() - t0
-        gw_snaps = gateway("snapshot/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": ""})
-        c.json(gw_snaps)
-        rate, p99 = measure(port, gw_snaps)
-        rows.append([f"gateway snapshot/list, page of 20 ({a.snapshots:,} snapshots, made in {snap_wall:.1f} s)",
-                     n(rate), ms(p99), pct(rate, twin_rate)])
-
         t0 = time.perf_counter()
-        ucs_snapshots(port, a.snapshots)
+        ucs_snapshots(port, a.snapshots - 100)
         ucs_wall = time.perf_counter() - t0
-        ucs_page = ucs("DescribeSnapshot", {"Limit": 20})
-        c.json(ucs_page)
-        rate, p99 = measure(port, ucs_page)
-        rows.append([f"UCloudStack DescribeSnapshot Limit 20 ({a.snapshots:,} snapshots, made in {ucs_wall:.1f} s)",
-                     n(rate), ms(p99), pct(rate, twin_rate)])
-        keyword = ucs("DescribeSnapshot", {"Limit": 20, "Keyword": "zzz-no-such"})
-        c.json(keyword)
-        rate, p99 = measure(port, keyword)
-        rows.append([f"UCloudStack DescribeSnapshot Keyword (scans {a.snapshots:,})", n(rate), ms(p99), pct(rate, twin_rate)])
-
-        hw = huawei_token(port)
         t0 = time.perf_counter()
-        backups = huawei_backups(port, hw, a.backups)
+        rounds = max(1, a.backups // (HW_VAULTS * HW_PER_VAULT)) - 1
+        backups = small_backups + huawei_backups(port, hw, vaults, rounds, first=1)
         hw_wall = time.perf_counter() - t0
-        for name, path in [("ListBackups limit 20", f"/v3/{HW_PROJECT}/backups?limit=20"),
-                           ("ListVault limit 20", f"/v3/{HW_PROJECT}/vaults?limit=20")]:
-            req = Req("GET", path, "", hw)
-            c.json(req)
-            rate, p99 = measure(port, req)
-            rows.append([f"Huawei {name} ({backups:,} backups, made in {hw_wall:.1f} s)", n(rate), ms(p99),
-                         pct(rate, twin_rate)])
-        table("The other surfaces at scale", ["", "reads/s", "p99", "% of the 100-disk Tencent reads/s"], rows)
+        large = measure_reads(port, c, surface_reads(c, four, hw), measure)
+        rows = []
+        for (name, r0, p0), (_, r1, p1) in zip(small, large):
+            rows.append([name, n(r0), ms(p0), n(r1), ms(p1), f"**{pct(r1, r0)}**"])
+        table(f"The other surfaces: ~100 resources against {total:,} disks, {a.snapshots:,} Tencent and UCloudStack "
+              f"snapshots (made in {snap_wall:.1f} s and {ucs_wall:.1f} s), {backups:,} Huawei backups "
+              f"(made in {hw_wall:.1f} s)",
+              ["", "reads/s at ~100", "p99 at ~100", "reads/s at scale", "p99 at scale", "at scale / at ~100"], rows)
 
         # ---- 4. reads do not wait for other tenants
         peer_read = tc3("DescribeDisks", page, TC_PEER, port)

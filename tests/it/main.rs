@@ -40,6 +40,7 @@ mod tencent {
     mod disk_paging;
     mod disks;
     mod protocol;
+    mod snapshot_paging;
     mod snapshots;
 }
 

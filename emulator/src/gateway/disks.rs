@@ -116,21 +116,40 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     listing::default_ascending(&mut input);
     input.insert("ReturnBindAutoSnapshotPolicy".into(), json!(true));
     let region = gw.region.clone();
-    let all = listing::fetch_all(gw, &region, "DescribeDisks", "DiskSet", &input)?;
-    let policy = p.str("AutoSnapshotPolicyId");
-    let hits: Vec<Value> = all
-        .into_iter()
-        .filter(|d| p.str("State").into_iter().all(|s| d["DiskState"] == s))
-        .filter(|d| p.str("Zone").into_iter().all(|z| d["Placement"]["Zone"] == z))
-        .filter(|d| {
-            policy
+    let (total, page) = match window {
+        // State and Zone are DescribeDisks' `disk-state` and `zone` filters (the same fields
+        // compared the same way), so without a search, a policy or an ID list (which Filters
+        // cannot join) DescribeDisks' own paging over its indexes cuts the page.
+        (skip, Some(take)) if !listing::has_fuzzy(p) && !p.has("AutoSnapshotPolicyId") && !p.has("DiskIds") => {
+            let mut filters = p.0.get("Filters").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Some(s) = p.str("State") {
+                filters.push(json!({"Name": "disk-state", "Values": [s]}));
+            }
+            if let Some(z) = p.str("Zone") {
+                filters.push(json!({"Name": "zone", "Values": [z]}));
+            }
+            if !filters.is_empty() {
+                input.insert("Filters".into(), Value::Array(filters));
+            }
+            listing::fetch_window(gw, &region, "DescribeDisks", "DiskSet", &input, (skip, take))?
+        }
+        _ => {
+            let all = listing::fetch_all(gw, &region, "DescribeDisks", "DiskSet", &input)?;
+            let policy = p.str("AutoSnapshotPolicyId");
+            let hits: Vec<Value> = all
                 .into_iter()
-                .all(|id| d["AutoSnapshotPolicyIds"].as_array().is_some_and(|a| a.iter().any(|x| x == id)))
-        })
-        .collect();
-    let hits = listing::fuzzy(hits, p, &["DiskName", "DiskId"]);
-    let total = hits.len();
-    let page = listing::cut(hits, window);
+                .filter(|d| p.str("State").into_iter().all(|s| d["DiskState"] == s))
+                .filter(|d| p.str("Zone").into_iter().all(|z| d["Placement"]["Zone"] == z))
+                .filter(|d| {
+                    policy
+                        .into_iter()
+                        .all(|id| d["AutoSnapshotPolicyIds"].as_array().is_some_and(|a| a.iter().any(|x| x == id)))
+                })
+                .collect();
+            let hits = listing::fuzzy(hits, p, &["DiskName", "DiskId"]);
+            (hits.len(), listing::cut(hits, window))
+        }
+    };
     let with_policies = p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false);
     let store = gw.world().tc_ref(gw.account, &gw.region);
     let props: Vec<Value> = page

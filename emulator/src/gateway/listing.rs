@@ -97,6 +97,43 @@ pub fn fetch_all(
     }
 }
 
+/// The window `(skip, take)` of a Describe action in `region` and the action's TotalCount, asked
+/// of the action itself (Offset/Limit, by 100), so that its indexes answer: the cost is the
+/// window, not every match. Only for lists the gateway does not filter further.
+pub fn fetch_window(
+    gw: &mut Gw<'_>,
+    region: &str,
+    action: &str,
+    set_key: &str,
+    input: &Map<String, Value>,
+    (skip, take): (usize, usize),
+) -> GwResult<(usize, Vec<Value>)> {
+    let mut out: Vec<Value> = Vec::new();
+    loop {
+        let mut page = input.clone();
+        // Offset is an integer parameter; past i64::MAX every list is empty anyway.
+        let offset = skip.saturating_add(out.len()).min(i64::MAX as usize);
+        page.insert("Offset".into(), json!(offset));
+        page.insert("Limit".into(), json!((take - out.len()).min(100)));
+        let v = gw.call_in(region, action, Value::Object(page))?;
+        let total = v["TotalCount"].as_u64().unwrap_or(0) as usize;
+        let items = match v.get(set_key) {
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        let got = items.len();
+        out.extend(items);
+        if got == 0 || out.len() >= take || offset.saturating_add(got) >= total {
+            return Ok((total, out));
+        }
+    }
+}
+
+/// Is a `Fuzzy` search asked for (an empty one matches everything)?
+pub fn has_fuzzy(p: &Params) -> bool {
+    p.str("Fuzzy").is_some_and(|f| !f.is_empty())
+}
+
 /// A plain list endpoint: pass the id list and filters to `action`, then page, fuzzy-match and
 /// reshape its `set` like the seeds print it (snapshot/list, auto_snapshot/policy/list).
 pub struct Plain {
@@ -112,8 +149,20 @@ pub fn plain(gw: &mut Gw<'_>, p: &Params, spec: &Plain) -> GwResult<Reply> {
     let mut input = pass(p, &[spec.ids, "Filters", "Order", "OrderField"]);
     default_ascending(&mut input);
     let region = gw.region.clone();
-    let all = fetch_all(gw, &region, spec.action, spec.set, &input)?;
-    let mut data = list_data(fuzzy(all, p, spec.fuzzy), window);
+    let mut data = match window {
+        // Without a search the Tencent action's own paging (over its indexes) cuts the page.
+        (skip, Some(take)) if !has_fuzzy(p) => {
+            let (total, items) = fetch_window(gw, &region, spec.action, spec.set, &input, (skip, take))?;
+            let mut data = Map::new();
+            data.insert("TotalCount".into(), json!(total));
+            data.insert("List".into(), Value::Array(items));
+            data
+        }
+        _ => {
+            let all = fetch_all(gw, &region, spec.action, spec.set, &input)?;
+            list_data(fuzzy(all, p, spec.fuzzy), window)
+        }
+    };
     if let Some(Value::Array(items)) = data.get_mut("List") {
         for it in items.iter_mut() {
             *it = (spec.shape)(it);

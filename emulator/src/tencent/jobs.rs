@@ -77,7 +77,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             }
         }
         TcWork::CreateSnapshot { snapshot_id, log } => {
-            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
                 s.snapshot_state = state::NORMAL.into();
             }
             end_snapshot_log(store, log, at);
@@ -86,7 +86,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             if let Some(mut d) = store.disks.get_mut(&disk_id) {
                 d.disk_state = d.resting_state().into();
             }
-            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
                 s.snapshot_state = state::NORMAL.into();
             }
             end_snapshot_log(store, log, at);
@@ -123,18 +123,18 @@ fn copy_step(world: &mut World, account: &str, region: &str, copy: Copy, checkin
     let Copy { snapshot_id, source_region, source_snapshot_id } = copy;
     let store = world.tc(account, region);
     if !checking {
-        if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
-            s.snapshot_state = "CHECKING_COPIED".into();
+        let copying = store.snapshots.get_mut(&snapshot_id).map(|mut s| s.snapshot_state = "CHECKING_COPIED".into());
+        if copying.is_some() {
             let gate = Gate::new(world.timing, at);
             let work = TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true };
             world.schedule(account, region, gate, work);
         }
         return;
     }
-    if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+    if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
         s.snapshot_state = state::NORMAL.into();
     }
-    if let Some(src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
+    if let Some(mut src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
         src.copying_to.retain(|r| r != region);
     }
 }
@@ -202,14 +202,14 @@ pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: 
         }
         TcWork::RollbackSnapshot { disk_id, snapshot_id, log } => {
             rest(store, &disk_id);
-            if let Some(s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
                 s.snapshot_state = state::NORMAL.into();
             }
             end_snapshot_log_as(store, log, at, false);
         }
         TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, .. } => {
             super::snapshots::remove_snapshot(store, &snapshot_id);
-            if let Some(src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
+            if let Some(mut src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
                 src.copying_to.retain(|r| r != region);
             }
         }

@@ -23,6 +23,7 @@ pub mod query;
 pub mod render;
 pub mod seed;
 pub mod sign;
+pub mod snapshot_index;
 pub mod snapshots;
 pub mod time;
 pub mod world;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::disk_index::{DiskIndex, DiskKeys};
+use super::snapshot_index::{SnapshotIndex, SnapshotKeys};
 use crate::core::change::{Born, Persist, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
 use crate::core::intern;
@@ -272,7 +273,8 @@ pub struct TcRegion {
     /// per disk, boxed ~50 plus the box (docs/performance.md).
     pub disks: Indexed<String, Box<Disk>, DiskIndex>,
     pub backups: Table<String, DiskBackup>,
-    pub snapshots: Table<String, Snapshot>,
+    /// By ID, indexed for DescribeSnapshots and the per-disk counts (snapshot_index.rs).
+    pub snapshots: Indexed<String, Snapshot, SnapshotIndex>,
     pub policies: Table<String, AutoSnapshotPolicy>,
     pub disk_logs: LogBook<DiskOpLog>,
     pub snapshot_logs: LogBook<SnapshotOpLog>,
@@ -309,11 +311,8 @@ impl TcRegion {
 
     /// Keep a disk's SnapshotCount/SnapshotSize (MB) equal to its snapshots in this region.
     pub fn recount_snapshots(&mut self, disk_id: &str) {
-        let (n, mb) = self
-            .snapshots
-            .values()
-            .filter(|s| s.disk_id == disk_id && !s.copy_from_remote)
-            .fold((0, 0), |(n, mb), s| (n + 1, mb + s.disk_size * 1024));
+        let (n, gb) = self.snapshots.index().disk_totals(disk_id);
+        let mb = gb * 1024;
         if let Some(mut d) = self.disks.get_mut(disk_id) {
             d.snapshot_count = n;
             d.snapshot_size_mb = mb;
@@ -487,6 +486,31 @@ impl Indexer<String, Box<Disk>> for DiskIndex {
     }
 
     fn remove(&mut self, id: &String, k: &DiskKeys) {
+        self.remove_keys(id, k);
+    }
+}
+
+/// What the snapshot indexes keep of each entry (SnapshotIndex holds the lists).
+impl Indexer<String, Snapshot> for SnapshotIndex {
+    type Keys = SnapshotKeys;
+
+    fn keys(_: &String, s: &Snapshot) -> SnapshotKeys {
+        SnapshotKeys {
+            rank: (s.created_ms, s.seq),
+            disk: s.disk_id.clone(),
+            zone: s.zone.clone(),
+            state: s.snapshot_state.clone(),
+            shared: s.shared_with.keys().cloned().collect(),
+            own: !s.copy_from_remote,
+            size_gb: s.disk_size,
+        }
+    }
+
+    fn add(&mut self, id: &String, k: &SnapshotKeys) {
+        self.add_keys(id, k);
+    }
+
+    fn remove(&mut self, id: &String, k: &SnapshotKeys) {
         self.remove_keys(id, k);
     }
 }

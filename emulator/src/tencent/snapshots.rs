@@ -12,6 +12,7 @@ use super::model::{state, Snapshot, SnapshotOpLog, Tag, TcRegion, TcWork, DATA_D
 use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS, TAGS};
 use super::query;
 use super::render::{self, DiskView};
+use super::snapshot_index::{merged_page, Merged, Rank, SnapshotIndex};
 use crate::core::clock::parse_iso8601;
 use crate::core::intern::intern;
 use crate::tencent::world::World;
@@ -111,13 +112,13 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if d.disk_state == state::ROLLBACKING {
         return Err(e::ResourceInUse_DiskRollbacking(format!("`{disk_id}` is rolling back.")));
     }
-    if store.snapshots.values().any(|s| s.disk_id == disk_id && s.snapshot_state == state::CREATING) {
+    if store.snapshots.index().creating(&disk_id) {
         return Err(e::TcError::new(
             "InvalidDisk.SnapshotCreating",
             format!("A snapshot of `{disk_id}` is being created; try again later."),
         ));
     }
-    let taken = store.snapshots.values().filter(|s| s.disk_id == disk_id && !s.copy_from_remote).count() as i64;
+    let taken = store.snapshots.index().disk_totals(&disk_id).0;
     if taken >= quota {
         return Err(e::TcError::new(
             "InsufficientSnapshotQuota",
@@ -197,31 +198,129 @@ pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let (desc, _) = query::order(p, &["CREATE_TIME"])?;
     let ids = p.strs("SnapshotIds");
     let world: &World = ctx.world;
-    let mut hits: Vec<(&Snapshot, bool)> = Vec::new();
-    for (owner, regions) in world.tencent.iter() {
-        let Some(store) = regions.get(ctx.region) else { continue };
-        let own = owner == ctx.account;
-        for s in store.snapshots.values() {
-            if !own && !s.shared_with.contains_key(ctx.uin) {
-                continue;
-            }
-            if !ids.is_empty() && !ids.contains(&s.snapshot_id) {
-                continue;
-            }
-            let mut ok = true;
-            for f in &filters {
-                ok &= snapshot_matches(s, !own, f)?;
-            }
-            if ok {
-                hits.push((s, !own));
-            }
-        }
-    }
-    let (total, hits) = query::sort_page(hits, |(s, _): &(&Snapshot, bool)| (s.created_ms, s.seq), desc, paging);
+    let empty = TcRegion::default();
+    let own = world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
+    let (total, hits) = if ids.is_empty() {
+        listed_snapshots(world, own, ctx.account, ctx.uin, ctx.region, &filters, desc, paging)?
+    } else {
+        named_snapshots(world, ctx.account, ctx.uin, ctx.region, &ids, desc, paging)
+    };
     let view =
         DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
     let set: Vec<_> = hits.into_iter().map(|(s, shared)| render::snapshot(&view, s, shared)).collect();
     Ok(Output::new().with("TotalCount", &total).with("SnapshotSet", &set))
+}
+
+/// A listed snapshot and whether another account shares it with the caller.
+type Seen<'w> = (&'w Snapshot, bool);
+
+/// The snapshots named in `ids` that the caller sees (each looked up, so the cost is the list).
+fn named_snapshots<'w>(
+    world: &'w World,
+    account: &str,
+    uin: &str,
+    region: &str,
+    ids: &[String],
+    desc: bool,
+    paging: (usize, usize),
+) -> (usize, Vec<Seen<'w>>) {
+    let mut hits: Vec<Seen<'w>> = Vec::new();
+    for id in ids.iter().collect::<BTreeSet<_>>() {
+        let Some((owner, shared)) = locate(world, account, uin, region, id) else { continue };
+        if let Some(s) = world.tc_ref(&owner, region).and_then(|r| r.snapshots.get(id.as_str())) {
+            hits.push((s, shared));
+        }
+    }
+    query::sort_page(hits, |(s, _): &Seen<'_>| (s.created_ms, s.seq), desc, paging)
+}
+
+/// The filters the indexes answer (one value: that value's list, its length the total).
+fn indexed_filter<'i>(index: &'i SnapshotIndex, f: &query::Filter) -> Option<&'i [Rank]> {
+    let [value] = f.values.as_slice() else { return None };
+    let groups = match f.name.as_str() {
+        "disk-id" => &index.disk,
+        "zone" => &index.zone,
+        "snapshot-state" => &index.state,
+        _ => return None,
+    };
+    Some(groups.get(value.as_str()).map_or(&[][..], |l| l.as_slice()))
+}
+
+/// A page of the snapshots the caller sees that pass `filters`: its own, from the indexes
+/// (a slice when no filter or one indexed filter applies; else the narrowest indexed list, or
+/// every snapshot, tested once), and those other accounts share with it (their groups of the
+/// caller's UIN, each tested), merged by rank.
+#[allow(clippy::too_many_arguments)]
+fn listed_snapshots<'w>(
+    world: &'w World,
+    own: &'w TcRegion,
+    account: &str,
+    uin: &str,
+    region: &str,
+    filters: &[query::Filter],
+    desc: bool,
+    paging: (usize, usize),
+) -> TcResult<(usize, Vec<Seen<'w>>)> {
+    let index = own.snapshots.index();
+    let snap = |store: &'w TcRegion, seq: u64| store.snapshots.index().id(seq).and_then(|id| store.snapshots.get(id));
+    let mut others: Vec<(Rank, Seen<'w>)> = Vec::new();
+    for (_, regions) in world.tencent.iter().filter(|(o, _)| *o != account) {
+        let Some(store) = regions.get(region) else { continue };
+        let Some(list) = store.snapshots.index().shared.get(uin) else { continue };
+        others.extend(list.iter(false).filter_map(|&(c, seq)| Some(((c, seq), (snap(store, seq)?, true)))));
+    }
+    // A filter value that is not an integer or a boolean is an error once any snapshot is seen.
+    let first =
+        index.all.as_slice().first().and_then(|r| Some((snap(own, r.1)?, false))).or(others.first().map(|o| o.1));
+    if let Some((s, shared)) = first {
+        for f in filters {
+            snapshot_matches(s, shared, f)?;
+        }
+    }
+    let passes = |(s, shared): Seen<'_>, fs: &[&query::Filter]| {
+        fs.iter().all(|f| snapshot_matches(s, shared, f).unwrap_or(false))
+    };
+    let all_filters: Vec<&query::Filter> = filters.iter().collect();
+    others.retain(|o| passes(o.1, &all_filters));
+    // `snapshot-type` decides whether the caller's own snapshots are in at all.
+    let (typed, rest): (Vec<&query::Filter>, Vec<&query::Filter>) =
+        filters.iter().partition(|f| f.name == "snapshot-type");
+    let own_listed = typed.iter().all(|f| f.any(|v| v == PRIVATE));
+    let narrowest = (rest.iter().enumerate())
+        .filter_map(|(i, f)| Some((i, indexed_filter(index, f)?)))
+        .min_by_key(|(_, list)| list.len());
+    let walked: Vec<Rank>;
+    let mine: &[Rank] = match narrowest {
+        _ if !own_listed => &[],
+        None if rest.is_empty() => index.all.as_slice(),
+        Some((_, list)) if rest.len() == 1 => list,
+        Some((i, list)) => {
+            let others_f: Vec<&query::Filter> =
+                (rest.iter().enumerate()).filter(|(j, _)| *j != i).map(|(_, f)| *f).collect();
+            walked = list
+                .iter()
+                .copied()
+                .filter(|r| snap(own, r.1).is_some_and(|s| passes((s, false), &others_f)))
+                .collect();
+            &walked
+        }
+        None => {
+            let mut hits: Vec<Rank> =
+                own.snapshots.values().filter(|s| passes((s, false), &rest)).map(|s| (s.created_ms, s.seq)).collect();
+            hits.sort_unstable();
+            walked = hits;
+            &walked
+        }
+    };
+    let total = mine.len() + others.len();
+    let page = merged_page(mine, &others, paging, desc)
+        .into_iter()
+        .filter_map(|m| match m {
+            Merged::Big((_, seq)) => Some((snap(own, seq)?, false)),
+            Merged::Small(seen) => Some(seen),
+        })
+        .collect();
+    Ok((total, page))
 }
 
 // ------------------------------------------------------------------------------ DeleteSnapshots
@@ -365,20 +464,23 @@ pub fn modify_snapshot_attribute(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
     if permanent == Some(false) && deadline.is_none() && s.deadline_ms.is_none() {
         return Err(e::InvalidParameterValue("A non-permanent snapshot needs a Deadline."));
     }
-    let snap = ctx.store().snapshots.get_mut(&id).expect("checked");
-    if let Some(n) = p.str("SnapshotName") {
-        snap.snapshot_name = n.to_string();
-    }
-    if permanent == Some(true) {
-        snap.is_permanent = true;
-        snap.deadline_ms = None;
-    }
-    if permanent == Some(false) {
-        snap.is_permanent = false;
+    if let Some(mut snap) = ctx.store().snapshots.get_mut(&id) {
+        if let Some(n) = p.str("SnapshotName") {
+            snap.snapshot_name = n.to_string();
+        }
+        if permanent == Some(true) {
+            snap.is_permanent = true;
+            snap.deadline_ms = None;
+        }
+        if permanent == Some(false) {
+            snap.is_permanent = false;
+        }
+        if let Some(dl) = deadline {
+            snap.is_permanent = false;
+            snap.deadline_ms = Some(dl);
+        }
     }
     if let Some(dl) = deadline {
-        snap.is_permanent = false;
-        snap.deadline_ms = Some(dl);
         ctx.schedule_at(dl, TcWork::ExpireSnapshot { snapshot_id: id.clone() });
     }
     ctx.log_snapshot(&id, "SNAP_OPERATION_MODIFY", true);
@@ -554,7 +656,7 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
     }
     let now = ctx.now;
     for id in &ids {
-        let s = ctx.store().snapshots.get_mut(id).expect("checked");
+        let Some(mut s) = ctx.store().snapshots.get_mut(id) else { continue };
         for a in &accounts {
             if share {
                 s.shared_with.entry(a.clone()).or_insert(now);
@@ -568,6 +670,7 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
         if s.shared_with.is_empty() {
             s.time_start_share_ms = None;
         }
+        drop(s);
         ctx.log_snapshot(id, "SNAP_OPERATION_MODIFY", true);
     }
     Ok(Output::new())

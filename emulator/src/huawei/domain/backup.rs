@@ -153,13 +153,20 @@ fn covered_volumes(p: &HwProject, res: &VaultResource) -> Vec<Volume> {
 /// full; full_backup_interval N makes every (N+1)th one full as well (0: always full, -1: never
 /// again).
 fn is_incremental(p: &HwProject, run: &Run<'_>, rid: &str) -> bool {
+    let interval = run.plan.policy.as_ref().and_then(|p| p.definition.full_backup_interval);
+    if !run.plan.incremental {
+        return false;
+    }
+    if !matches!(interval, Some(n) if n >= 0) {
+        // Only whether a previous backup exists matters: stop at the first, not read them all.
+        return capacity::resource_backups(p, &run.vault.id, rid).any(|b| b.status != "error");
+    }
     let mut previous: Vec<(u64, bool)> = capacity::resource_backups(p, &run.vault.id, rid)
         .filter(|b| b.status != "error")
         .map(|b| (b.seq, b.incremental))
         .collect();
     previous.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
     let since_full = previous.iter().take_while(|(_, inc)| *inc).count() as i64;
-    let interval = run.plan.policy.as_ref().and_then(|p| p.definition.full_backup_interval);
     !previous.is_empty()
         && run.plan.incremental
         && match interval {

@@ -39,7 +39,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         if !in_use(store, &d) {
             continue;
         }
-        let taken = store.snapshots.values().filter(|s| s.disk_id == *disk_id && !s.copy_from_remote).count() as i64;
+        let taken = store.snapshots.index().disk_totals(disk_id).0;
         if taken >= cfg.tencent.limits.snapshots_per_disk {
             continue;
         }

@@ -1,0 +1,185 @@
+//! What DescribeSnapshots needs to answer a page without looking at every snapshot of the
+//! region: the snapshots in their one documented order (CreateTime, ties by creation number),
+//! the same per disk, per zone and per state, and per account they are shared with (so that
+//! another account finds what is shared with it without looking at the rest). A disk's
+//! snapshot count and size are kept too, so creating or deleting a snapshot does not count the
+//! region's. Entries are `(created_ms, seq)`; one seq → ID list finds the snapshot.
+
+use std::collections::BTreeMap;
+
+use crate::core::index::{Grouped, Ordered};
+
+/// `(created_ms, seq)`: the documented order with ties broken by creation order.
+pub type Rank = (i64, u64);
+
+#[derive(Debug, Default, Clone)]
+pub struct SnapshotIndex {
+    /// seq → snapshot ID, by seq.
+    ids: Ordered<(u64, Box<str>)>,
+    pub all: Ordered<Rank>,
+    pub disk: Grouped<String, Rank>,
+    pub zone: Grouped<String, Rank>,
+    pub state: Grouped<String, Rank>,
+    /// UIN → the snapshots shared with it.
+    pub shared: Grouped<String, Rank>,
+    /// Disk ID → (snapshots, GB) of the disk's own snapshots (not copies from other regions):
+    /// what SnapshotCount/SnapshotSize and the per-disk quota read.
+    per_disk: BTreeMap<String, (i64, i64)>,
+    /// Disk ID → how many of its snapshots are CREATING.
+    creating: BTreeMap<String, i64>,
+}
+
+/// What the indexes know of a snapshot.
+#[derive(Debug, PartialEq)]
+pub struct SnapshotKeys {
+    pub rank: Rank,
+    pub disk: String,
+    pub zone: String,
+    pub state: String,
+    pub shared: Vec<String>,
+    /// Counts toward its disk (not a copy from another region).
+    pub own: bool,
+    pub size_gb: i64,
+}
+
+impl SnapshotIndex {
+    /// The ID of the snapshot with creation number `seq`.
+    pub fn id(&self, seq: u64) -> Option<&str> {
+        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| &**id)
+    }
+
+    /// (snapshots, GB) of a disk's own snapshots in this region.
+    pub fn disk_totals(&self, disk: &str) -> (i64, i64) {
+        self.per_disk.get(disk).copied().unwrap_or((0, 0))
+    }
+
+    /// Whether a snapshot of the disk is being created.
+    pub fn creating(&self, disk: &str) -> bool {
+        self.creating.get(disk).is_some_and(|n| *n > 0)
+    }
+
+    /// Index one entry by its keys (the model's `Indexer` impl calls this).
+    pub fn add_keys(&mut self, id: &str, k: &SnapshotKeys) {
+        self.ids.insert((k.rank.1, id.into()));
+        self.all.insert(k.rank);
+        self.disk.insert(k.disk.clone(), k.rank);
+        self.zone.insert(k.zone.clone(), k.rank);
+        self.state.insert(k.state.clone(), k.rank);
+        for uin in &k.shared {
+            self.shared.insert(uin.clone(), k.rank);
+        }
+        if k.own {
+            let t = self.per_disk.entry(k.disk.clone()).or_default();
+            t.0 += 1;
+            t.1 += k.size_gb;
+        }
+        if k.state == super::model::state::CREATING {
+            *self.creating.entry(k.disk.clone()).or_default() += 1;
+        }
+    }
+
+    /// Take one entry out of the indexes.
+    pub fn remove_keys(&mut self, id: &str, k: &SnapshotKeys) {
+        self.ids.remove(&(k.rank.1, id.into()));
+        self.all.remove(&k.rank);
+        self.disk.remove(&k.disk, &k.rank);
+        self.zone.remove(&k.zone, &k.rank);
+        self.state.remove(&k.state, &k.rank);
+        for uin in &k.shared {
+            self.shared.remove(uin, &k.rank);
+        }
+        if k.own {
+            if let Some(t) = self.per_disk.get_mut(&k.disk) {
+                t.0 -= 1;
+                t.1 -= k.size_gb;
+                if t.0 == 0 {
+                    self.per_disk.remove(&k.disk);
+                }
+            }
+        }
+        if k.state == super::model::state::CREATING {
+            if let Some(n) = self.creating.get_mut(&k.disk) {
+                *n -= 1;
+                if *n == 0 {
+                    self.creating.remove(&k.disk);
+                }
+            }
+        }
+    }
+}
+
+/// The ranks `offset..offset + limit` (counted in the direction asked) of the union of two
+/// ascending lists with no entry in common: `big`, and `small`, whose length is the cost, each
+/// of its entries placed among `big`'s by a binary search.
+pub fn merged_page<T: Copy>(
+    big: &[Rank],
+    small: &[(Rank, T)],
+    (offset, limit): (usize, usize),
+    desc: bool,
+) -> Vec<Merged<T>> {
+    let n = big.len() + small.len();
+    let (lo, hi) = if desc {
+        (n.saturating_sub(offset.saturating_add(limit)), n.saturating_sub(offset))
+    } else {
+        (offset.min(n), offset.saturating_add(limit).min(n))
+    };
+    // Where each of `small`'s entries stands in the union, ascending.
+    let at: Vec<usize> = small.iter().enumerate().map(|(j, (r, _))| j + big.partition_point(|b| b < r)).collect();
+    let mut j = at.partition_point(|&a| a < lo);
+    let mut out = Vec::with_capacity(hi - lo);
+    for r in lo..hi {
+        if at.get(j) == Some(&r) {
+            out.push(Merged::Small(small[j].1));
+            j += 1;
+        } else {
+            out.push(Merged::Big(big[r - j]));
+        }
+    }
+    if desc {
+        out.reverse();
+    }
+    out
+}
+
+/// An entry of a [`merged_page`]: from the big list (its rank) or the small one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Merged<T> {
+    Big(Rank),
+    Small(T),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every page of the merge is the page of the two lists joined and sorted.
+        #[test]
+        fn a_merged_page_is_a_page_of_the_sorted_union(
+            keys in proptest::collection::btree_set((0i64..40, 0u64..1000), 0..60),
+            split in proptest::collection::vec(any::<bool>(), 60),
+            offset in 0usize..70,
+            limit in 0usize..30,
+            desc in any::<bool>(),
+        ) {
+            let (mut big, mut small) = (Vec::new(), Vec::new());
+            for (i, k) in keys.iter().enumerate() {
+                if split[i] { small.push((*k, *k)) } else { big.push(*k) }
+            }
+            let mut all: Vec<Rank> = keys.iter().copied().collect();
+            if desc {
+                all.reverse();
+            }
+            let want: Vec<Rank> = all.into_iter().skip(offset).take(limit).collect();
+            let got: Vec<Rank> = merged_page(&big, &small, (offset, limit), desc)
+                .into_iter()
+                .map(|m| match m {
+                    Merged::Big(r) => r,
+                    Merged::Small(r) => r,
+                })
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}
