@@ -498,8 +498,8 @@ impl Indexer<String, Snapshot> for SnapshotIndex {
         SnapshotKeys {
             rank: (s.created_ms, s.seq),
             disk: s.disk_id.clone(),
-            zone: s.zone.clone(),
-            state: s.snapshot_state.clone(),
+            zone: s.zone.to_string(),
+            state: s.snapshot_state.to_string(),
             shared: s.shared_with.keys().cloned().collect(),
             own: !s.copy_from_remote,
             size_gb: s.disk_size,
