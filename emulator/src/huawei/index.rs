@@ -79,6 +79,26 @@ impl BackupIndex {
         r.1 += k.size_mb;
     }
 
+    /// Every list in order after a bulk build (core/index.rs).
+    pub fn settle(&mut self) {
+        for list in [&mut self.created, &mut self.updated, &mut self.protected] {
+            list.settle();
+        }
+        for list in [&mut self.name, &mut self.id, &mut self.status] {
+            list.settle();
+        }
+        for group in [
+            &mut self.by_vault,
+            &mut self.by_resource,
+            &mut self.by_status,
+            &mut self.by_resource_type,
+            &mut self.by_image_type,
+            &mut self.by_checkpoint,
+        ] {
+            group.settle();
+        }
+    }
+
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &str, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };

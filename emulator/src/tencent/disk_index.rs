@@ -59,6 +59,11 @@ impl Orders {
         self.created.remove(&(k.created, k.seq));
         self.by_deadline(k).remove(&(k.deadline, k.seq));
     }
+    fn settle(&mut self) {
+        self.created.settle();
+        self.dated.settle();
+        self.undated.settle();
+    }
     fn by_deadline(&mut self, k: &DiskKeys) -> &mut Ordered<Rank> {
         if k.deadline == i64::MAX {
             &mut self.undated
@@ -92,6 +97,11 @@ impl GroupOrders {
     fn remove(&mut self, group: &str, k: &DiskKeys) {
         self.created.remove(group, &(k.created, k.seq));
         self.by_deadline(k).remove(group, &(k.deadline, k.seq));
+    }
+    fn settle(&mut self) {
+        self.created.settle();
+        self.dated.settle();
+        self.undated.settle();
     }
     fn by_deadline(&mut self, k: &DiskKeys) -> &mut Grouped<String, Rank> {
         if k.deadline == i64::MAX {
@@ -154,6 +164,15 @@ impl DiskIndex {
         for i in &k.instances {
             self.instance.add(i, k);
         }
+    }
+
+    /// Every list in order after a bulk build (core/index.rs).
+    pub fn settle(&mut self) {
+        self.ids.settle();
+        self.all.settle();
+        self.zone.settle();
+        self.state.settle();
+        self.instance.settle();
     }
 
     /// Take one entry out of the indexes.

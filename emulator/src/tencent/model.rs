@@ -467,4 +467,8 @@ impl Indexer<String, Disk> for DiskIndex {
     fn remove(&mut self, id: &String, k: &DiskKeys) {
         self.remove_keys(id, k);
     }
+
+    fn settle(&mut self) {
+        DiskIndex::settle(self);
+    }
 }

@@ -34,6 +34,13 @@ impl SnapshotIndex {
         self.by_project.insert(k.project.clone(), k.at);
     }
 
+    /// Every list in order after a bulk build (core/index.rs).
+    pub fn settle(&mut self) {
+        self.all.settle();
+        self.by_disk.settle();
+        self.by_project.settle();
+    }
+
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &str, k: &SnapshotKeys) {
         if self.ids.get(&k.at.1).is_some_and(|x| **x == *id) {
