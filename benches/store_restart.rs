@@ -33,7 +33,7 @@ fn main() {
         let running = cloudtwin_emulator::start(cfg, Inventory::builtin(), Clock::real(), AuthMode::Enforce, "127.0.0.1:0")
             .await
             .unwrap();
-        cloudtwin_emulator::store::attach(&running.app.twin, &path, cloudtwin_emulator::store::Sync::Normal).unwrap();
+        cloudtwin_emulator::store::attach(&running.app.twin, path.to_str().unwrap(), cloudtwin_emulator::store::Sync::Normal).unwrap();
         let host = running.addr.to_string();
         let url = format!("http://{host}/");
         let client = reqwest::Client::new();

@@ -255,9 +255,12 @@ fn a_commit_that_fails_answers_an_internal_error_and_the_twin_turns_read_only() 
     let dir = tempfile::tempdir().unwrap();
     let t = common::twin(TimingPolicy::Immediate);
     let twin = &t.running.app.twin;
-    let store =
-        cloudtwin_emulator::store::attach(twin, &dir.path().join("twin.db"), cloudtwin_emulator::store::Sync::Normal)
-            .unwrap();
+    let store = cloudtwin_emulator::store::attach(
+        twin,
+        dir.path().join("twin.db").to_str().unwrap(),
+        cloudtwin_emulator::store::Sync::Normal,
+    )
+    .unwrap();
     let kept = create_disk(&t).unwrap();
     // A full disk: the file may not grow any more.
     store.lock().cap_growth(0).unwrap();
