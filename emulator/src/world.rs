@@ -247,6 +247,19 @@ impl World {
         }
     }
 
+    /// After a load put rows back (`put_row`): rebuild what each container left for later.
+    pub fn reindex(&mut self) {
+        for r in self.tencent.values_mut().flat_map(|a| a.values_mut()) {
+            r.parts(&mut |_, part| part.reindex());
+        }
+        for p in self.huawei.values_mut() {
+            p.parts(&mut |_, part| part.reindex());
+        }
+        for r in self.ucloudstack.values_mut().flat_map(|a| a.values_mut()) {
+            r.parts(&mut |_, part| part.reindex());
+        }
+    }
+
     /// Finish every job whose gate is open at `now_ms`, earliest first; a finished job may
     /// schedule more work, which is considered in the same pass. Operation logs and tokens
     /// past their retention go on the way, so a long jump keeps only what the retention keeps.

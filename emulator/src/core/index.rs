@@ -240,6 +240,17 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> From<Table<K, V>> for Indexed<K
     }
 }
 
+/// The indexes of `table` built entry by entry, as writes keep them: what a bulk build must
+/// equal (each index's tests compare the two).
+#[cfg(test)]
+pub(crate) fn one_by_one<K: Ord + Clone, V: Clone, I: Indexer<K, V>>(table: &Table<K, V>) -> I {
+    let mut index = I::default();
+    for (k, v) in table.iter() {
+        index.add(k, &I::keys(k, v));
+    }
+    index
+}
+
 /// The indexes of every entry of `table`, built in one go (see [`BULK`]).
 fn build<K: Ord + Clone, V: Clone, I: Indexer<K, V>>(table: &Table<K, V>) -> I {
     let mut index = I::default();
@@ -347,17 +358,15 @@ where
         Ok(())
     }
 
-    /// The entry goes in (or out) with its index keys.
+    /// The entry goes in (or out); the indexes follow in `reindex`, once the load is done.
     fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
         let (k, v): (K, Option<V>) = entry_of(key, value)?;
-        let keys = v.as_ref().map(|v| I::keys(&k, v));
-        if let Some(old) = self.table.put_unrecorded(k.clone(), v) {
-            self.index.remove(&k, &I::keys(&k, &old));
-        }
-        if let Some(keys) = keys {
-            self.index.add(&k, &keys);
-        }
+        self.table.put_unrecorded(k, v);
         Ok(())
+    }
+
+    fn reindex(&mut self) {
+        self.index = build(&self.table);
     }
 }
 
@@ -475,6 +484,20 @@ mod tests {
         t.retain(|k, _| k != "a");
         assert_eq!(order(&t), ["b"]);
         assert!(t.index().colours.get("red").is_none(), "an empty group goes");
+    }
+
+    #[test]
+    fn a_bulk_build_equals_one_by_one() {
+        let colours = ["red", "blue", "green"];
+        let table: Table<String, (u32, &'static str)> =
+            (0..200u32).map(|i| (format!("k{:03}", (i * 37) % 200), ((i * 11) % 23, colours[(i % 3) as usize]))).collect();
+        let by_one: BySize = one_by_one(&table);
+        let bulk = Items::from(table.clone());
+        assert_eq!(bulk.index().sizes.as_slice(), by_one.sizes.as_slice());
+        for c in colours {
+            assert_eq!(bulk.index().colours.get(c).map(Ordered::as_slice), by_one.colours.get(c).map(Ordered::as_slice));
+        }
+        assert!(!BULK.with(Cell::get), "the bulk mode ends with the build");
     }
 
     #[test]

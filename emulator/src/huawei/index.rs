@@ -250,6 +250,21 @@ mod tests {
     }
 
     #[test]
+    fn a_bulk_build_and_a_reindexed_load_equal_one_by_one() {
+        use crate::core::change::Persist;
+        let t: Backups = (0..31).map(backup).map(|b| (b.id.clone(), b)).collect();
+        let table: crate::core::change::Table<String, Backup> = t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let by_one: BackupIndex = crate::core::index::one_by_one(&table);
+        assert_eq!(format!("{:?}", t.index()), format!("{by_one:?}"));
+        let mut loaded = Backups::default();
+        for (k, v) in table.iter() {
+            loaded.put_back(&serde_json::to_string(k).unwrap(), Some(&serde_json::to_string(v).unwrap())).unwrap();
+        }
+        loaded.reindex();
+        assert_eq!(format!("{:?}", loaded.index()), format!("{by_one:?}"));
+    }
+
+    #[test]
     fn walks_order_ties_by_seq_descending_in_both_directions() {
         let t: Backups = (0..12).map(backup).map(|b| (b.id.clone(), b)).collect();
         for desc in [false, true] {

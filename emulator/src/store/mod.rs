@@ -278,6 +278,7 @@ fn rebuild(loaded: Loaded) -> Result<(State, Now, u64), String> {
         let parts: Vec<String> = serde_json::from_str(&path).map_err(|e| corrupt(format!("row path {path}: {e}")))?;
         state.world.put_row(&parts, &key, value.as_deref()).map_err(|e| corrupt(format!("row {path} {key}: {e}")))?;
     }
+    state.world.reindex();
     let now = match loaded.now {
         Some(text) => serde_json::from_str::<Now>(&text).map_err(|e| corrupt(format!("now: {e}")))?,
         None => Now { ids: state.ids.clone(), mode, now_ms, timing: state.world.timing },

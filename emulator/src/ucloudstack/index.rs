@@ -63,3 +63,37 @@ impl SnapshotIndex {
         self.by_project.group_count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SnapshotIndex;
+    use crate::core::change::Table;
+    use crate::core::index::{one_by_one, Indexed};
+    use crate::ucloudstack::model::UcsSnapshot;
+
+    #[test]
+    fn a_bulk_build_equals_one_by_one() {
+        let table: Table<String, UcsSnapshot> = (0..200u64)
+            .map(|i| {
+                let id = format!("snap-{:04}", (i * 37) % 200);
+                let s = UcsSnapshot {
+                    snapshot_id: id.clone(),
+                    name: "s".into(),
+                    remark: String::new(),
+                    status: "Available".into(),
+                    kind: "Manual".into(),
+                    disk_id: format!("disk-{}", i % 7),
+                    disk_type: "Data".into(),
+                    project_id: format!("p{}", i % 3),
+                    size: 10,
+                    created_ms: (i / 4) as i64,
+                    seq: i,
+                };
+                (id, s)
+            })
+            .collect();
+        let by_one: SnapshotIndex = one_by_one(&table);
+        let bulk: Indexed<String, UcsSnapshot, SnapshotIndex> = table.into();
+        assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
+    }
+}
