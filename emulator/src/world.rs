@@ -456,10 +456,15 @@ pub struct Batch {
     pub error: Option<String>,
 }
 
+/// What a request waits for once the state lock is let go: its changes, and all queued
+/// before them, made durable (`None`: nothing to wait for, the state is in memory only).
+pub type Ticket = Option<Box<dyn FnOnce() -> Result<(), String> + Send>>;
+
 /// Where a request's changes are kept (the durable store, store.rs), as the state sees it.
 pub trait Keeper: std::fmt::Debug + Send {
-    /// Make `batch` durable in one transaction; an error stops the writes until a restart.
-    fn commit(&mut self, st: &State, batch: Batch) -> Result<(), String>;
+    /// Queue `batch` to be made durable (under the state lock, so in the order of the
+    /// changes); an error stops the writes until a restart.
+    fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String>;
     /// Why the state takes no writes, when a commit failed.
     fn degraded(&self) -> Option<String>;
 }
@@ -600,10 +605,16 @@ impl crate::core::txn::Store for State {
         }
     }
 
-    fn commit(&mut self, batch: Batch) -> Result<(), String> {
-        let Some(durable) = self.durable.clone() else { return Ok(()) };
+    type Ticket = Ticket;
+
+    fn commit(&mut self, batch: Batch) -> Result<Ticket, String> {
+        let Some(durable) = self.durable.clone() else { return Ok(None) };
         let mut durable = durable.lock();
         durable.commit(self, batch)
+    }
+
+    fn settle(ticket: Ticket) -> Result<(), String> {
+        ticket.map_or(Ok(()), |wait| wait())
     }
 
     fn degraded(&self) -> Option<String> {

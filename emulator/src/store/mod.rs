@@ -16,6 +16,7 @@
 //! never does.
 
 mod sqlite;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,7 +27,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::clock::{Clock, ClockMode};
 use crate::core::ids::IdGen;
 use crate::core::timing::TimingPolicy;
-use crate::world::{Batch, Keeper, Row, State, Twin};
+use crate::world::{Batch, Keeper, Row, State, Ticket, Twin};
+use writer::{Job, Writer};
 
 /// What a store says it is, and the layout's version (a change raises it; an older store is
 /// moved by export and import).
@@ -93,78 +95,85 @@ struct Now {
     timing: TimingPolicy,
 }
 
-/// An open store, held for the life of the twin.
+/// An open store, held for the life of the twin. What it decides (a base or rows, when to
+/// checkpoint) it decides under the state lock, in the order the state changed; the writing is
+/// the writer's (writer.rs).
 pub struct Durable {
-    engine: Box<dyn Engine>,
+    engine: Arc<Mutex<Box<dyn Engine>>>,
+    writer: Arc<Writer>,
     clock: Arc<Clock>,
     /// The state generation the base was written for.
     generation: u64,
     rows: u64,
     bound: u64,
+    /// The "now" row last queued.
     now: String,
-    /// Why writes stopped (a commit failed): until a restart.
-    pub degraded: Option<String>,
 }
 
 impl std::fmt::Debug for Durable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Durable").field("rows", &self.rows).field("degraded", &self.degraded).finish()
+        f.debug_struct("Durable").field("rows", &self.rows).field("degraded", &self.writer.failed()).finish()
     }
 }
 
 impl Keeper for Durable {
-    fn commit(&mut self, st: &State, batch: Batch) -> Result<(), String> {
+    fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String> {
         Durable::commit(self, st, batch)
     }
 
     fn degraded(&self) -> Option<String> {
-        self.degraded.clone()
+        self.writer.failed()
     }
 }
 
 impl Durable {
     /// Let the store grow by at most `pages` more pages: a full disk, for tests.
     pub fn cap_growth(&mut self, pages: u64) -> Result<(), String> {
-        self.engine.cap_growth(pages)
+        self.engine.lock().cap_growth(pages)
     }
 
-    /// Write what `batch` holds, in one transaction; a failure stops the writes.
-    pub fn commit(&mut self, st: &State, batch: Batch) -> Result<(), String> {
-        if let Some(r) = &self.degraded {
-            return Err(r.clone());
-        }
-        self.try_commit(st, batch).map_err(|e| {
-            let reason = format!("the durable store could not be written ({e}); restart the twin");
-            tracing::error!("{reason}");
-            self.degraded = Some(reason.clone());
-            reason
-        })
+    /// Queue what `batch` holds (under the state lock); what the request then waits for,
+    /// without the lock. A failure stops the writes.
+    pub fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String> {
+        let seq = match self.queue(st, batch) {
+            Ok(seq) => seq,
+            Err(e) => {
+                let reason = match self.writer.failed() {
+                    Some(reason) => reason,
+                    None => format!("the durable store could not be written ({e}); restart the twin"),
+                };
+                tracing::error!("{reason}");
+                self.writer.fail(reason.clone());
+                return Err(reason);
+            }
+        };
+        let writer = self.writer.clone();
+        Ok(Some(Box::new(move || writer.wait(seq))))
     }
 
-    fn try_commit(&mut self, st: &State, batch: Batch) -> Result<(), String> {
+    /// The number of the job to wait for: this batch's, or the last one queued when the batch
+    /// holds nothing new.
+    fn queue(&mut self, st: &State, batch: Batch) -> Result<u64, String> {
         if let Some(e) = batch.error {
             return Err(e);
         }
-        if st.generation != self.generation {
-            return self.write_base(st);
+        if st.generation != self.generation || self.rows + batch.rows.len() as u64 > self.bound {
+            return self.base(st);
         }
         let now = now_of(st, &self.clock)?;
         if batch.rows.is_empty() && now == self.now {
-            return Ok(());
+            return Ok(self.writer.last());
         }
-        let moved = (now != self.now).then_some(now.as_str());
-        self.engine.write(&batch.rows, moved)?;
-        self.now = now;
+        let moved = (now != self.now).then(|| now.clone());
         self.rows += batch.rows.len() as u64;
-        if self.rows > self.bound {
-            self.write_base(st)?;
-        }
-        Ok(())
+        self.now = now;
+        self.writer.push(Job::Rows { rows: batch.rows, now: moved })
     }
 
     /// The whole world as the new base, the rows dropped (the tokens, which a base never holds,
-    /// become the first rows).
-    fn write_base(&mut self, st: &State) -> Result<(), String> {
+    /// become the first rows). Serialized here, under the lock, so that it is the state as of
+    /// its place in the queue.
+    fn base(&mut self, st: &State) -> Result<u64, String> {
         let doc = serde_json::to_vec(&crate::control::state::document(st, &self.clock)).map_err(|e| e.to_string())?;
         let resources = crate::control::state::resources(&st.world) as u64;
         let tokens: Vec<Row> = st
@@ -175,12 +184,11 @@ impl Durable {
             .map(|t| Row { path: TOKENS_PATH.into(), key: t.key, value: t.value })
             .collect();
         let now = now_of(st, &self.clock)?;
-        self.engine.write_base(&doc, &tokens, &now)?;
         self.generation = st.generation;
         self.rows = tokens.len() as u64;
         self.bound = MIN_CHECKPOINT_ROWS.max(2 * resources);
-        self.now = now;
-        Ok(())
+        self.now = now.clone();
+        self.writer.push(Job::Base { doc, tokens, now })
     }
 }
 
@@ -225,14 +233,16 @@ pub fn attach(twin: &Twin, store: &str, sync: Sync) -> Result<Arc<Mutex<Durable>
     };
     let fail = |what: &str| format!("--store {shown}: {what}");
     let loaded = engine.load().map_err(|e| fail(&e))?;
+    let engine = Arc::new(Mutex::new(engine));
+    let writer = Writer::start(engine.clone()).map_err(|e| fail(&e))?;
     let durable = Durable {
         engine,
+        writer,
         clock: twin.clock.clone(),
         generation: u64::MAX,
         rows: 0,
         bound: MIN_CHECKPOINT_ROWS,
         now: String::new(),
-        degraded: None,
     };
     let durable = Arc::new(Mutex::new(durable));
     let handle = durable.clone();
