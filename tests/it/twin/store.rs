@@ -173,6 +173,36 @@ fn a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface() {
 }
 
 #[test]
+fn many_concurrent_writers_killed_mid_group_commit_keep_every_acknowledged_write() {
+    // 32 writers at once: their batches are made durable in groups (store/writer.rs), and an
+    // answer must never run ahead of its group's transaction.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "immediate");
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads: Vec<_> =
+        (0..32).map(|_| writer(&twin.client, &acked, &count, &stop, |c, _| create_disk(c))).collect();
+    while count.load(Ordering::Relaxed) < 400 {
+        assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
+        std::thread::yield_now();
+    }
+    twin.kill();
+    for t in threads.drain(..) {
+        t.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    let acked = acked.lock().unwrap().clone();
+    let again = Served::start(&store, "immediate");
+    let text = export(&again.client).to_string();
+    for x in &acked {
+        assert!(text.contains(x.as_str()), "acknowledged {x} is gone after the restart");
+    }
+    again.kill();
+}
+
+#[test]
 fn a_job_in_flight_finishes_after_a_restart_and_ids_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("twin.db");
