@@ -25,6 +25,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::core::clock::{Clock, ClockMode};
+use crate::core::fault::FaultBook;
 use crate::core::ids::IdGen;
 use crate::core::timing::TimingPolicy;
 use crate::world::{Batch, Keeper, Row, State, Ticket, Twin};
@@ -86,13 +87,16 @@ pub trait Engine: Send {
     }
 }
 
-/// The ids, the clock and the timing, rewritten when they move.
+/// The ids, the clock, the timing and the fault rules (with their counts), rewritten when
+/// they move.
 #[derive(Serialize, Deserialize, PartialEq)]
 struct Now {
     ids: IdGen,
     mode: ClockMode,
     now_ms: i64,
     timing: TimingPolicy,
+    #[serde(default)]
+    faults: FaultBook,
 }
 
 /// An open store, held for the life of the twin. What it decides (a base or rows, when to
@@ -196,7 +200,7 @@ fn now_of(st: &State, clock: &Clock) -> Result<String, String> {
     // A real clock's time is not kept (it moves on its own, and a read must write nothing).
     let mode = clock.mode();
     let now_ms = if mode == ClockMode::Manual { clock.now_ms() } else { 0 };
-    let now = Now { ids: st.ids.clone(), mode, now_ms, timing: st.world.timing };
+    let now = Now { ids: st.ids.clone(), mode, now_ms, timing: st.world.timing, faults: st.faults.clone() };
     serde_json::to_string(&now).map_err(|e| e.to_string())
 }
 
@@ -291,9 +295,10 @@ fn rebuild(loaded: Loaded) -> Result<(State, Now, u64), String> {
     state.world.reindex();
     let now = match loaded.now {
         Some(text) => serde_json::from_str::<Now>(&text).map_err(|e| corrupt(format!("now: {e}")))?,
-        None => Now { ids: state.ids.clone(), mode, now_ms, timing: state.world.timing },
+        None => Now { ids: state.ids.clone(), mode, now_ms, timing: state.world.timing, faults: FaultBook::default() },
     };
     state.ids = now.ids.clone();
+    state.faults = now.faults.clone();
     state.world.timing = now.timing;
     Ok((state, now, n))
 }

@@ -203,6 +203,25 @@ fn many_concurrent_writers_killed_mid_group_commit_keep_every_acknowledged_write
 }
 
 #[test]
+fn fault_rules_and_their_counts_survive_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "immediate");
+    let rule = json!({"surface": "tencent-cbs", "operation": "CreateDisks", "effect": {"error": "RequestLimitExceeded"}, "times": 3});
+    assert_eq!(twin.client.control("POST", "/_cloudtwin/faults", Some(rule)).status, 200);
+    assert!(create_disk(&twin.client).is_none(), "the rule fired");
+    twin.kill();
+    let again = Served::start(&store, "immediate");
+    let rules = again.client.control("GET", "/_cloudtwin/faults", None).json()["rules"].clone();
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+    assert_eq!((rules[0]["hits"].as_u64(), rules[0]["spent"].as_bool()), (Some(1), Some(false)), "{rules}");
+    // Two more hits spend it, as before the kill.
+    assert!(create_disk(&again.client).is_none() && create_disk(&again.client).is_none());
+    assert!(create_disk(&again.client).is_some(), "spent after three");
+    again.kill();
+}
+
+#[test]
 fn a_job_in_flight_finishes_after_a_restart_and_ids_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("twin.db");
