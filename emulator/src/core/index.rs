@@ -489,13 +489,17 @@ mod tests {
     #[test]
     fn a_bulk_build_equals_one_by_one() {
         let colours = ["red", "blue", "green"];
-        let table: Table<String, (u32, &'static str)> =
-            (0..200u32).map(|i| (format!("k{:03}", (i * 37) % 200), ((i * 11) % 23, colours[(i % 3) as usize]))).collect();
+        let table: Table<String, (u32, &'static str)> = (0..200u32)
+            .map(|i| (format!("k{:03}", (i * 37) % 200), ((i * 11) % 23, colours[(i % 3) as usize])))
+            .collect();
         let by_one: BySize = one_by_one(&table);
         let bulk = Items::from(table.clone());
         assert_eq!(bulk.index().sizes.as_slice(), by_one.sizes.as_slice());
         for c in colours {
-            assert_eq!(bulk.index().colours.get(c).map(Ordered::as_slice), by_one.colours.get(c).map(Ordered::as_slice));
+            assert_eq!(
+                bulk.index().colours.get(c).map(Ordered::as_slice),
+                by_one.colours.get(c).map(Ordered::as_slice)
+            );
         }
         assert!(!BULK.with(Cell::get), "the bulk mode ends with the build");
     }

@@ -202,12 +202,12 @@ mod tests {
         let id = format!("disk-{:08}", (i * 7919) % 1000);
         let d = serde_json::from_value(json!({
             "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
-            "disk_charge_type": if i % 3 == 0 { "PREPAID" } else { "POSTPAID_BY_HOUR" },
+            "disk_charge_type": if i.is_multiple_of(3) { "PREPAID" } else { "POSTPAID_BY_HOUR" },
             "disk_state": if i % 2 == 1 { "ATTACHED" } else { "UNATTACHED" }, "disk_size": 20, "portable": true,
             "attached_to": if i % 2 == 1 { vec![format!("ins-{}", i % 5)] } else { vec![] }, "shareable": false,
             "attach_mode": null, "zone": format!("zone-{}", i % 4), "project_id": 0, "encrypt": false,
             "delete_with_instance": false, "renew_flag": null,
-            "deadline_ms": if i % 3 == 0 { Some((i * 31 % 17) as i64) } else { None },
+            "deadline_ms": if i.is_multiple_of(3) { Some((i * 31 % 17) as i64) } else { None },
             "snapshot_ability": true, "snapshot_count": 0, "snapshot_size_mb": 0, "migrating": false,
             "throughput_performance": 0, "burst_performance": false, "backup_disk": false, "delete_snapshot": 0,
             "disk_backup_quota": 0, "tags": [], "created_ms": (i / 3) as i64, "last_attach_instance": null,
