@@ -7,8 +7,9 @@
 //! `["tencent","acct","ap-guangzhou","disks"]`, key and value as JSON, NULL when the entry is
 //! gone), upserted so that a key has one row whatever how often it changed. Each request's rows
 //! (its own epoch and the clock's catch-up epochs, txn.rs) and the "now" row (the id generator,
-//! the clock, the timing policy) are written in one transaction while the state lock is held, so
-//! before the answer. The work is what the request changed, never the world's size.
+//! the clock, the timing policy, the fault rules) are queued while the state lock is held and
+//! written by one writer thread, in groups, before the answer (writer.rs). The work is what the
+//! request changed, never the world's size.
 //!
 //! This module is the part both engines share (when to write a base, the "now" row, degraded
 //! mode, putting a loaded store back into a state); an engine only writes rows and bases in one
