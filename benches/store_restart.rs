@@ -1,7 +1,9 @@
 //! Restart on a durable store: builds a world of BENCH_RESOURCES (default 100,000) Tencent disks
 //! through CreateDisks on a twin with `--store`, then starts the `cloudtwin` binary on that store
 //! and prints how long it took to be ready (load the base, put the rows back). Run with
-//! `cargo bench --bench store_restart` (release build).
+//! `cargo bench --bench store_restart` (release build). BENCH_STORE_AT=PATH keeps the store
+//! there (made when missing, reused when present) and BENCH_BIN=PATH starts another build of
+//! the binary on it, so two builds can be timed on the same file, side by side.
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -16,8 +18,13 @@ use cloudtwin_emulator::{AuthMode, Config, Inventory};
 fn main() {
     let total: u64 = std::env::var("BENCH_RESOURCES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let dir = std::env::temp_dir().join(format!("cloudtwin-store-bench-{}", std::process::id()));
+    let kept = std::env::var_os("BENCH_STORE_AT").map(std::path::PathBuf::from);
+    let path = kept.clone().unwrap_or_else(|| dir.join("twin.db"));
+    if kept.as_ref().is_some_and(|p| p.exists()) {
+        restart(&path, total);
+        return;
+    }
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("twin.db");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let built = Instant::now();
     rt.block_on(async {
@@ -26,7 +33,7 @@ fn main() {
         let running = cloudtwin_emulator::start(cfg, Inventory::builtin(), Clock::real(), AuthMode::Enforce, "127.0.0.1:0")
             .await
             .unwrap();
-        cloudtwin_emulator::store::attach(&running.app.twin, &path, cloudtwin_emulator::store::Sync::Normal).unwrap();
+        cloudtwin_emulator::store::attach(&running.app.twin, path.to_str().unwrap(), cloudtwin_emulator::store::Sync::Normal).unwrap();
         let host = running.addr.to_string();
         let url = format!("http://{host}/");
         let client = reqwest::Client::new();
@@ -60,9 +67,18 @@ fn main() {
     // The process still holds the store: let the child in by ending this twin's runtime.
     drop(rt);
     println!("built {total} disks through the store in {:.1}s", built.elapsed().as_secs_f64());
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    restart(&path, total);
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Start the binary on the store and time it until it is ready.
+fn restart(path: &std::path::Path, total: u64) {
+    let bin = std::env::var("BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cloudtwin").to_string());
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let t0 = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
+    let mut child = Command::new(&bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--store", path.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -83,5 +99,4 @@ fn main() {
         size / 1_000_000,
         ready.as_secs_f64() * 1e3
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

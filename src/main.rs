@@ -196,11 +196,12 @@ struct ServeArgs {
     /// of the seed world; checked whole first (docs/state.md).
     #[arg(long, env = "CLOUDTWIN_IMPORT")]
     import: Option<PathBuf>,
-    /// Keep the world in this SQLite file (made when missing): every acknowledged change
-    /// survives a restart or a `kill -9` (docs/state.md, "Durable store"). Without it the twin
-    /// is memory-only.
-    #[arg(long, value_name = "PATH", env = "CLOUDTWIN_STORE")]
-    store: Option<PathBuf>,
+    /// Keep the world in this SQLite file (made when missing) or PostgreSQL database
+    /// (`postgres://USER:PASSWORD@HOST:PORT/DB`): every acknowledged change survives a restart
+    /// or a `kill -9` (docs/state.md, "Durable store"). Without it the twin is memory-only.
+    // The value may hold a database password: never shown in --help.
+    #[arg(long, value_name = "PATH|URL", env = "CLOUDTWIN_STORE", hide_env_values = true)]
+    store: Option<String>,
     /// With --store: `normal` (default; survives a crash of the twin, a power loss may lose the
     /// last commits) or `full` (an fsync per commit).
     #[arg(long, value_name = "MODE", env = "CLOUDTWIN_STORE_SYNC", default_value = "normal")]
@@ -293,8 +294,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut opts = args.ops.server_options();
     let banner_cfg = cfg.clone();
     let twin = cloudtwin_emulator::Twin::new(cfg, inventory, clock)?;
-    if let Some(path) = &args.store {
-        cloudtwin_emulator::store::attach(&twin, path, args.store_sync)?;
+    if let Some(store) = &args.store {
+        cloudtwin_emulator::store::attach(&twin, store, args.store_sync)?;
     }
     if let Some(path) = &args.import {
         let import = cloudtwin_emulator::control::state::read_file(path)?;

@@ -247,6 +247,19 @@ impl World {
         }
     }
 
+    /// After a load put rows back (`put_row`): rebuild what each container left for later.
+    pub fn reindex(&mut self) {
+        for r in self.tencent.values_mut().flat_map(|a| a.values_mut()) {
+            r.parts(&mut |_, part| part.reindex());
+        }
+        for p in self.huawei.values_mut() {
+            p.parts(&mut |_, part| part.reindex());
+        }
+        for r in self.ucloudstack.values_mut().flat_map(|a| a.values_mut()) {
+            r.parts(&mut |_, part| part.reindex());
+        }
+    }
+
     /// Finish every job whose gate is open at `now_ms`, earliest first; a finished job may
     /// schedule more work, which is considered in the same pass. Operation logs and tokens
     /// past their retention go on the way, so a long jump keeps only what the retention keeps.
@@ -443,10 +456,15 @@ pub struct Batch {
     pub error: Option<String>,
 }
 
+/// What a request waits for once the state lock is let go: its changes, and all queued
+/// before them, made durable (`None`: nothing to wait for, the state is in memory only).
+pub type Ticket = Option<Box<dyn FnOnce() -> Result<(), String> + Send>>;
+
 /// Where a request's changes are kept (the durable store, store.rs), as the state sees it.
 pub trait Keeper: std::fmt::Debug + Send {
-    /// Make `batch` durable in one transaction; an error stops the writes until a restart.
-    fn commit(&mut self, st: &State, batch: Batch) -> Result<(), String>;
+    /// Queue `batch` to be made durable (under the state lock, so in the order of the
+    /// changes); an error stops the writes until a restart.
+    fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String>;
     /// Why the state takes no writes, when a commit failed.
     fn degraded(&self) -> Option<String>;
 }
@@ -587,10 +605,16 @@ impl crate::core::txn::Store for State {
         }
     }
 
-    fn commit(&mut self, batch: Batch) -> Result<(), String> {
-        let Some(durable) = self.durable.clone() else { return Ok(()) };
+    type Ticket = Ticket;
+
+    fn commit(&mut self, batch: Batch) -> Result<Ticket, String> {
+        let Some(durable) = self.durable.clone() else { return Ok(None) };
         let mut durable = durable.lock();
         durable.commit(self, batch)
+    }
+
+    fn settle(ticket: Ticket) -> Result<(), String> {
+        ticket.map_or(Ok(()), |wait| wait())
     }
 
     fn degraded(&self) -> Option<String> {

@@ -150,9 +150,18 @@ impl Import {
 /// A document this twin wrote itself (the durable store's base): read straight into the model,
 /// without the checks meant for documents from elsewhere (a restart stays fast on a big world).
 pub fn check_own(bytes: &[u8]) -> Result<Import, Refusal> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let doc: DocIn =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| refuse(e.path().to_string(), e.inner().to_string()))?;
+    // Straight into the model; only a base that fails is read again to say where (tracking
+    // the path of every value would cost a restart a good part of its time).
+    let doc: DocIn = match serde_json::from_slice(bytes) {
+        Ok(doc) => doc,
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            return Err(match serde_path_to_error::deserialize::<_, DocIn>(&mut de) {
+                Ok(_) => refuse("", "unreadable"),
+                Err(e) => refuse(e.path().to_string(), e.inner().to_string()),
+            });
+        }
+    };
     if doc.format != FORMAT || doc.version != VERSION {
         return Err(refuse("version", format!("{} {} is not {FORMAT} {VERSION}", doc.format, doc.version)));
     }

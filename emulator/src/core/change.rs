@@ -143,6 +143,9 @@ pub struct Change {
 pub trait Persist: Undo {
     fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String>;
     fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String>;
+    /// Once every row of a load is back: rebuild what `put_back` leaves for later (an index,
+    /// built in one go rather than entry by entry).
+    fn reindex(&mut self) {}
 }
 
 /// The change of one entry, serialized.

@@ -3,22 +3,22 @@
 //! against that surface's own tables before a rule got here; the request transaction
 //! (txn.rs) asks [`FaultBook::check`] once per request and applies what fires.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The most rules kept at once.
 pub const MAX_RULES: usize = 1000;
 
 /// What a firing rule does to the request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Effect {
     /// Answer with this documented error code instead (the family renders it).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<serde_json::Value>,
     /// Answer this much later (wall time).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     /// Let the request run, but fail the async work it starts.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fail_job: bool,
 }
 
@@ -38,7 +38,7 @@ impl Injected {
 }
 
 /// One rule, as stored and as `GET /_cloudtwin/faults` shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     pub id: u64,
     pub surface: String,
@@ -68,8 +68,8 @@ pub struct Key<'a> {
     pub text: [&'a [u8]; 3],
 }
 
-/// The rules in id order, and the next id.
-#[derive(Debug, Default, Clone)]
+/// The rules in id order, and the next id (kept by the durable store with the clock).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultBook {
     rules: Vec<Rule>,
     next_id: u64,

@@ -8,6 +8,7 @@
 //! they are derived data: not serialized, rebuilt when a table is loaded or cloned, and put back
 //! in step when a failed request is undone.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 
@@ -31,8 +32,35 @@ impl<T> Default for Ordered<T> {
     }
 }
 
+thread_local! {
+    /// Set while an index is built in one go (`Indexed::rebuild`): lists then take entries as
+    /// they come and are sorted once at the end, instead of moving their tail for every entry
+    /// that lands in the middle (a load in key order would be quadratic otherwise).
+    static BULK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The bulk mode for as long as it lives (also when a build unwinds).
+struct Bulk;
+
+impl Bulk {
+    fn on() -> Bulk {
+        BULK.with(|b| b.set(true));
+        Bulk
+    }
+}
+
+impl Drop for Bulk {
+    fn drop(&mut self) {
+        BULK.with(|b| b.set(false));
+    }
+}
+
 impl<T: Ord> Ordered<T> {
     pub fn insert(&mut self, item: T) {
+        if BULK.with(Cell::get) {
+            self.items.push(item);
+            return;
+        }
         let at = match self.items.last() {
             Some(last) if *last < item => self.items.len(),
             _ => self.items.binary_search(&item).unwrap_or_else(|i| i),
@@ -90,6 +118,11 @@ impl<T: Ord> Ordered<T> {
     pub fn iter(&self, desc: bool) -> Box<dyn Iterator<Item = &T> + '_> {
         self.page(0, usize::MAX, desc)
     }
+
+    /// Put the items in order after a bulk build.
+    pub fn settle(&mut self) {
+        self.items.sort_unstable();
+    }
 }
 
 /// One [`Ordered`] list per value of a field (a zone, a state, an instance), each its count.
@@ -120,6 +153,11 @@ impl<G: Ord, T: Ord> Grouped<G, T> {
                 self.groups.remove(group);
             }
         }
+    }
+
+    /// Put every group in order after a bulk build.
+    pub fn settle(&mut self) {
+        self.groups.values_mut().for_each(Ordered::settle);
     }
 
     /// The list of one value (`None`: no entry has it).
@@ -158,6 +196,10 @@ pub trait Indexer<K, V>: Default {
     fn keys(key: &K, value: &V) -> Self::Keys;
     fn add(&mut self, key: &K, keys: &Self::Keys);
     fn remove(&mut self, key: &K, keys: &Self::Keys);
+    /// After a bulk build, in which every [`Ordered`] and [`Grouped`] list took its entries as
+    /// they came: put each of them in order (`settle`). A list left out stays unsorted, which
+    /// the `bulk_build_equals_one_by_one` tests of each index catch.
+    fn settle(&mut self);
 }
 
 /// A [`Table`] with indexes that follow every write (and every undo).
@@ -194,12 +236,32 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Clone for Indexed<K, V, I> {
 
 impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> From<Table<K, V>> for Indexed<K, V, I> {
     fn from(table: Table<K, V>) -> Self {
-        let mut index = I::default();
+        Indexed { index: build(&table), table }
+    }
+}
+
+/// The indexes of `table` built entry by entry, as writes keep them: what a bulk build must
+/// equal (each index's tests compare the two).
+#[cfg(test)]
+pub(crate) fn one_by_one<K: Ord + Clone, V: Clone, I: Indexer<K, V>>(table: &Table<K, V>) -> I {
+    let mut index = I::default();
+    for (k, v) in table.iter() {
+        index.add(k, &I::keys(k, v));
+    }
+    index
+}
+
+/// The indexes of every entry of `table`, built in one go (see [`BULK`]).
+fn build<K: Ord + Clone, V: Clone, I: Indexer<K, V>>(table: &Table<K, V>) -> I {
+    let mut index = I::default();
+    {
+        let _bulk = Bulk::on();
         for (k, v) in table.iter() {
             index.add(k, &I::keys(k, v));
         }
-        Indexed { table, index }
     }
+    index.settle();
+    index
 }
 
 impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> FromIterator<(K, V)> for Indexed<K, V, I> {
@@ -296,17 +358,15 @@ where
         Ok(())
     }
 
-    /// The entry goes in (or out) with its index keys.
+    /// The entry goes in (or out); the indexes follow in `reindex`, once the load is done.
     fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
         let (k, v): (K, Option<V>) = entry_of(key, value)?;
-        let keys = v.as_ref().map(|v| I::keys(&k, v));
-        if let Some(old) = self.table.put_unrecorded(k.clone(), v) {
-            self.index.remove(&k, &I::keys(&k, &old));
-        }
-        if let Some(keys) = keys {
-            self.index.add(&k, &keys);
-        }
+        self.table.put_unrecorded(k, v);
         Ok(())
+    }
+
+    fn reindex(&mut self) {
+        self.index = build(&self.table);
     }
 }
 
@@ -384,6 +444,10 @@ mod tests {
             self.sizes.remove(&(size, k.clone()));
             self.colours.remove(colour, &(size, k.clone()));
         }
+        fn settle(&mut self) {
+            self.sizes.settle();
+            self.colours.settle();
+        }
     }
 
     type Items = Indexed<String, (u32, &'static str), BySize>;
@@ -420,6 +484,24 @@ mod tests {
         t.retain(|k, _| k != "a");
         assert_eq!(order(&t), ["b"]);
         assert!(t.index().colours.get("red").is_none(), "an empty group goes");
+    }
+
+    #[test]
+    fn a_bulk_build_equals_one_by_one() {
+        let colours = ["red", "blue", "green"];
+        let table: Table<String, (u32, &'static str)> = (0..200u32)
+            .map(|i| (format!("k{:03}", (i * 37) % 200), ((i * 11) % 23, colours[(i % 3) as usize])))
+            .collect();
+        let by_one: BySize = one_by_one(&table);
+        let bulk = Items::from(table.clone());
+        assert_eq!(bulk.index().sizes.as_slice(), by_one.sizes.as_slice());
+        for c in colours {
+            assert_eq!(
+                bulk.index().colours.get(c).map(Ordered::as_slice),
+                by_one.colours.get(c).map(Ordered::as_slice)
+            );
+        }
+        assert!(!BULK.with(Cell::get), "the bulk mode ends with the build");
     }
 
     #[test]

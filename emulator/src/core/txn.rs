@@ -57,9 +57,15 @@ pub trait Store {
     type Batch: Default;
     /// Add what `epoch` changed to `batch` (nothing when the state is memory-only).
     fn collect(&mut self, epoch: u64, batch: &mut Self::Batch);
-    /// Make `batch` durable, in one transaction, before the lock is let go (and so before the
-    /// answer). An error stops the writes until a restart.
-    fn commit(&mut self, batch: Self::Batch) -> Result<(), String>;
+    /// What a request waits for after the lock is let go (its changes made durable).
+    type Ticket;
+    /// Hand `batch` to the durable store, under the lock (so in the order of the changes). An
+    /// error stops the writes until a restart.
+    fn commit(&mut self, batch: Self::Batch) -> Result<Self::Ticket, String>;
+    /// Wait, without the lock, until what `ticket` stands for is durable: the request's own
+    /// changes, or for one that changed nothing, every change it could have seen. Only then
+    /// is the request answered.
+    fn settle(ticket: Self::Ticket) -> Result<(), String>;
     /// Why the state takes no writes, when a commit failed.
     fn degraded(&self) -> Option<String>;
 }
@@ -250,10 +256,30 @@ fn locked<S: Store, T, E>(
         }
         return (run(&mut state), None);
     }
+    let (out, ticket) = changed(&mut *state, env, now_ms, run, seen, settle_ms);
+    drop(state);
+    // Group commit (store/writer.rs): the lock is free while the store writes, and the answer
+    // waits for it.
+    let failed = match ticket {
+        Ok(ticket) => S::settle(ticket).err(),
+        Err(reason) => Some(reason),
+    };
+    (out, failed)
+}
+
+/// The part of [`locked`] that changes the state: the epochs, the undo, the batch queued.
+fn changed<S: Store, T, E>(
+    state: &mut S,
+    env: &S::Env,
+    now_ms: i64,
+    run: impl FnOnce(&mut S) -> Result<T, E>,
+    seen: impl FnOnce(&mut S, &T),
+    settle_ms: impl FnOnce() -> i64,
+) -> (Result<T, E>, Result<S::Ticket, String>) {
     let mut batch = S::Batch::default();
-    catch_up(&mut *state, env, now_ms, &mut batch);
+    catch_up(state, env, now_ms, &mut batch);
     let epoch = Epoch::open();
-    let out = run(&mut state);
+    let out = run(state);
     let id = epoch.id();
     drop(epoch);
     match &out {
@@ -262,15 +288,15 @@ fn locked<S: Store, T, E>(
             state.collect(id, &mut batch);
             // What a read lets the jobs see is state too (read-gated timing).
             let observing = Epoch::open();
-            seen(&mut state, done);
+            seen(state, done);
             let observed = observing.id();
             drop(observing);
             state.collect(observed, &mut batch);
         }
     }
-    catch_up(&mut *state, env, settle_ms(), &mut batch);
-    let failed = state.commit(batch).err();
-    (out, failed)
+    catch_up(state, env, settle_ms(), &mut batch);
+    let ticket = state.commit(batch);
+    (out, ticket)
 }
 
 #[cfg(test)]
@@ -296,7 +322,11 @@ mod tests {
         }
         type Batch = ();
         fn collect(&mut self, _: u64, _: &mut ()) {}
+        type Ticket = ();
         fn commit(&mut self, _: ()) -> Result<(), String> {
+            Ok(())
+        }
+        fn settle(_: ()) -> Result<(), String> {
             Ok(())
         }
         fn degraded(&self) -> Option<String> {

@@ -79,6 +79,26 @@ impl BackupIndex {
         r.1 += k.size_mb;
     }
 
+    /// Every list in order after a bulk build (core/index.rs).
+    pub fn settle(&mut self) {
+        for list in [&mut self.created, &mut self.updated, &mut self.protected] {
+            list.settle();
+        }
+        for list in [&mut self.name, &mut self.id, &mut self.status] {
+            list.settle();
+        }
+        for group in [
+            &mut self.by_vault,
+            &mut self.by_resource,
+            &mut self.by_status,
+            &mut self.by_resource_type,
+            &mut self.by_image_type,
+            &mut self.by_checkpoint,
+        ] {
+            group.settle();
+        }
+    }
+
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &str, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
@@ -227,6 +247,21 @@ mod tests {
         for g in ["available", "error", "deleting"] {
             assert_eq!(a.by_status.get(g).map(Ordered::as_slice), b.by_status.get(g).map(Ordered::as_slice));
         }
+    }
+
+    #[test]
+    fn a_bulk_build_and_a_reindexed_load_equal_one_by_one() {
+        use crate::core::change::Persist;
+        let t: Backups = (0..31).map(backup).map(|b| (b.id.clone(), b)).collect();
+        let table: crate::core::change::Table<String, Backup> = t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let by_one: BackupIndex = crate::core::index::one_by_one(&table);
+        assert_eq!(format!("{:?}", t.index()), format!("{by_one:?}"));
+        let mut loaded = Backups::default();
+        for (k, v) in table.iter() {
+            loaded.put_back(&serde_json::to_string(k).unwrap(), Some(&serde_json::to_string(v).unwrap())).unwrap();
+        }
+        loaded.reindex();
+        assert_eq!(format!("{:?}", loaded.index()), format!("{by_one:?}"));
     }
 
     #[test]

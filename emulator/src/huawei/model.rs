@@ -643,4 +643,8 @@ impl Indexer<String, Backup> for BackupIndex {
     fn remove(&mut self, id: &String, keys: &Self::Keys) {
         self.remove_keys(id, keys);
     }
+
+    fn settle(&mut self) {
+        BackupIndex::settle(self);
+    }
 }

@@ -59,6 +59,11 @@ impl Orders {
         self.created.remove(&(k.created, k.seq));
         self.by_deadline(k).remove(&(k.deadline, k.seq));
     }
+    fn settle(&mut self) {
+        self.created.settle();
+        self.dated.settle();
+        self.undated.settle();
+    }
     fn by_deadline(&mut self, k: &DiskKeys) -> &mut Ordered<Rank> {
         if k.deadline == i64::MAX {
             &mut self.undated
@@ -92,6 +97,11 @@ impl GroupOrders {
     fn remove(&mut self, group: &str, k: &DiskKeys) {
         self.created.remove(group, &(k.created, k.seq));
         self.by_deadline(k).remove(group, &(k.deadline, k.seq));
+    }
+    fn settle(&mut self) {
+        self.created.settle();
+        self.dated.settle();
+        self.undated.settle();
     }
     fn by_deadline(&mut self, k: &DiskKeys) -> &mut Grouped<String, Rank> {
         if k.deadline == i64::MAX {
@@ -156,6 +166,15 @@ impl DiskIndex {
         }
     }
 
+    /// Every list in order after a bulk build (core/index.rs).
+    pub fn settle(&mut self) {
+        self.ids.settle();
+        self.all.settle();
+        self.zone.settle();
+        self.state.settle();
+        self.instance.settle();
+    }
+
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &str, k: &DiskKeys) {
         if !k.listed {
@@ -168,5 +187,42 @@ impl DiskIndex {
         for i in &k.instances {
             self.instance.remove(i, k);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DiskIndex;
+    use crate::core::change::Table;
+    use crate::core::index::{one_by_one, Indexed};
+    use crate::tencent::model::Disk;
+    use serde_json::json;
+
+    fn disk(i: u64) -> (String, Disk) {
+        let id = format!("disk-{:08}", (i * 7919) % 1000);
+        let d = serde_json::from_value(json!({
+            "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
+            "disk_charge_type": if i.is_multiple_of(3) { "PREPAID" } else { "POSTPAID_BY_HOUR" },
+            "disk_state": if i % 2 == 1 { "ATTACHED" } else { "UNATTACHED" }, "disk_size": 20, "portable": true,
+            "attached_to": if i % 2 == 1 { vec![format!("ins-{}", i % 5)] } else { vec![] }, "shareable": false,
+            "attach_mode": null, "zone": format!("zone-{}", i % 4), "project_id": 0, "encrypt": false,
+            "delete_with_instance": false, "renew_flag": null,
+            "deadline_ms": if i.is_multiple_of(3) { Some((i * 31 % 17) as i64) } else { None },
+            "snapshot_ability": true, "snapshot_count": 0, "snapshot_size_mb": 0, "migrating": false,
+            "throughput_performance": 0, "burst_performance": false, "backup_disk": false, "delete_snapshot": 0,
+            "disk_backup_quota": 0, "tags": [], "created_ms": (i / 3) as i64, "last_attach_instance": null,
+            "error_prompt": null, "source_snapshot_id": null, "auto_snapshot_policy_ids": [], "creating": i % 10 == 9,
+            "seq": i
+        }))
+        .unwrap();
+        (id, d)
+    }
+
+    #[test]
+    fn a_bulk_build_equals_one_by_one() {
+        let table: Table<String, Disk> = (0..300).map(disk).collect();
+        let by_one: DiskIndex = one_by_one(&table);
+        let bulk: Indexed<String, Disk, DiskIndex> = table.into();
+        assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

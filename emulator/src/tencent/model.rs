@@ -488,6 +488,10 @@ impl Indexer<String, Box<Disk>> for DiskIndex {
     fn remove(&mut self, id: &String, k: &DiskKeys) {
         self.remove_keys(id, k);
     }
+
+    fn settle(&mut self) {
+        DiskIndex::settle(self);
+    }
 }
 
 /// What the snapshot indexes keep of each entry (SnapshotIndex holds the lists).

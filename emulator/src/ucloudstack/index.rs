@@ -34,6 +34,13 @@ impl SnapshotIndex {
         self.by_project.insert(k.project.clone(), k.at);
     }
 
+    /// Every list in order after a bulk build (core/index.rs).
+    pub fn settle(&mut self) {
+        self.all.settle();
+        self.by_disk.settle();
+        self.by_project.settle();
+    }
+
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &str, k: &SnapshotKeys) {
         if self.ids.get(&k.at.1).is_some_and(|x| **x == *id) {
@@ -54,5 +61,39 @@ impl SnapshotIndex {
     /// How many projects have snapshots here.
     pub fn project_count(&self) -> usize {
         self.by_project.group_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SnapshotIndex;
+    use crate::core::change::Table;
+    use crate::core::index::{one_by_one, Indexed};
+    use crate::ucloudstack::model::UcsSnapshot;
+
+    #[test]
+    fn a_bulk_build_equals_one_by_one() {
+        let table: Table<String, UcsSnapshot> = (0..200u64)
+            .map(|i| {
+                let id = format!("snap-{:04}", (i * 37) % 200);
+                let s = UcsSnapshot {
+                    snapshot_id: id.clone(),
+                    name: "s".into(),
+                    remark: String::new(),
+                    status: "Available".into(),
+                    kind: "Manual".into(),
+                    disk_id: format!("disk-{}", i % 7),
+                    disk_type: "Data".into(),
+                    project_id: format!("p{}", i % 3),
+                    size: 10,
+                    created_ms: (i / 4) as i64,
+                    seq: i,
+                };
+                (id, s)
+            })
+            .collect();
+        let by_one: SnapshotIndex = one_by_one(&table);
+        let bulk: Indexed<String, UcsSnapshot, SnapshotIndex> = table.into();
+        assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

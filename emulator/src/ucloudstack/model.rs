@@ -166,4 +166,8 @@ impl Indexer<String, UcsSnapshot> for SnapshotIndex {
     fn remove(&mut self, id: &String, k: &SnapshotKeys) {
         self.remove_keys(id, k);
     }
+
+    fn settle(&mut self) {
+        SnapshotIndex::settle(self);
+    }
 }

@@ -173,6 +173,55 @@ fn a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface() {
 }
 
 #[test]
+fn many_concurrent_writers_killed_mid_group_commit_keep_every_acknowledged_write() {
+    // 32 writers at once: their batches are made durable in groups (store/writer.rs), and an
+    // answer must never run ahead of its group's transaction.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "immediate");
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads: Vec<_> =
+        (0..32).map(|_| writer(&twin.client, &acked, &count, &stop, |c, _| create_disk(c))).collect();
+    while count.load(Ordering::Relaxed) < 400 {
+        assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
+        std::thread::yield_now();
+    }
+    twin.kill();
+    for t in threads.drain(..) {
+        t.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    let acked = acked.lock().unwrap().clone();
+    let again = Served::start(&store, "immediate");
+    let text = export(&again.client).to_string();
+    for x in &acked {
+        assert!(text.contains(x.as_str()), "acknowledged {x} is gone after the restart");
+    }
+    again.kill();
+}
+
+#[test]
+fn fault_rules_and_their_counts_survive_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("twin.db");
+    let twin = Served::start(&store, "immediate");
+    let rule = json!({"surface": "tencent-cbs", "operation": "CreateDisks", "effect": {"error": "RequestLimitExceeded"}, "times": 3});
+    assert_eq!(twin.client.control("POST", "/_cloudtwin/faults", Some(rule)).status, 200);
+    assert!(create_disk(&twin.client).is_none(), "the rule fired");
+    twin.kill();
+    let again = Served::start(&store, "immediate");
+    let rules = again.client.control("GET", "/_cloudtwin/faults", None).json()["rules"].clone();
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+    assert_eq!((rules[0]["hits"].as_u64(), rules[0]["spent"].as_bool()), (Some(1), Some(false)), "{rules}");
+    // Two more hits spend it, as before the kill.
+    assert!(create_disk(&again.client).is_none() && create_disk(&again.client).is_none());
+    assert!(create_disk(&again.client).is_some(), "spent after three");
+    again.kill();
+}
+
+#[test]
 fn a_job_in_flight_finishes_after_a_restart_and_ids_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("twin.db");
@@ -255,9 +304,12 @@ fn a_commit_that_fails_answers_an_internal_error_and_the_twin_turns_read_only() 
     let dir = tempfile::tempdir().unwrap();
     let t = common::twin(TimingPolicy::Immediate);
     let twin = &t.running.app.twin;
-    let store =
-        cloudtwin_emulator::store::attach(twin, &dir.path().join("twin.db"), cloudtwin_emulator::store::Sync::Normal)
-            .unwrap();
+    let store = cloudtwin_emulator::store::attach(
+        twin,
+        dir.path().join("twin.db").to_str().unwrap(),
+        cloudtwin_emulator::store::Sync::Normal,
+    )
+    .unwrap();
     let kept = create_disk(&t).unwrap();
     // A full disk: the file may not grow any more.
     store.lock().cap_growth(0).unwrap();

@@ -1,0 +1,168 @@
+//! Group commit: requests hand their writes to one writer thread and wait, without the state
+//! lock, until the writer has made them durable. Whatever queued up while the engine was busy
+//! goes in the next transaction, so 32 writers pay for a few transactions, not 32.
+//!
+//! Each write gets a sequence number when it is queued (under the state lock, so in the order
+//! the state changed); the writer raises the durable mark to the last number of each
+//! transaction it commits. A request is answered once the mark has reached its number; a read
+//! waits for the number that was last handed out when it read, so it never shows what could
+//! still be lost. A failed transaction stops the writer: every request still waiting, and
+//! every later one, gets the reason.
+
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::Engine;
+use crate::world::Row;
+
+/// One write, as queued.
+pub enum Job {
+    /// Rows to upsert and, when it moved, the "now" row.
+    Rows { rows: Vec<Row>, now: Option<String> },
+    /// A new base: every row before it is dropped (the base holds their effect).
+    Base { doc: Vec<u8>, tokens: Vec<Row>, now: String },
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    /// The number of the last job queued, and of the last one made durable.
+    queued: u64,
+    durable: u64,
+    /// Why writing stopped, once a transaction failed.
+    failed: Option<String>,
+}
+
+/// The queue between the requests and the writer thread.
+pub struct Writer {
+    queue: Mutex<Queue>,
+    /// Wakes the writer (a job was queued).
+    work: Condvar,
+    /// Wakes the waiting requests (the durable mark moved, or writing stopped).
+    done: Condvar,
+    engine: Arc<Mutex<Box<dyn Engine>>>,
+}
+
+impl Writer {
+    /// A writer over `engine`, with its thread running.
+    pub fn start(engine: Arc<Mutex<Box<dyn Engine>>>) -> Result<Arc<Writer>, String> {
+        let writer = Arc::new(Writer { queue: Mutex::default(), work: Condvar::new(), done: Condvar::new(), engine });
+        let w = writer.clone();
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || w.run())
+            .map_err(|e| format!("cannot start the store's writer: {e}"))?;
+        Ok(writer)
+    }
+
+    /// Queue `job` (called under the state lock); its number.
+    pub fn push(&self, job: Job) -> Result<u64, String> {
+        let mut q = self.queue.lock();
+        if let Some(reason) = &q.failed {
+            return Err(reason.clone());
+        }
+        q.jobs.push(job);
+        q.queued += 1;
+        let seq = q.queued;
+        drop(q);
+        self.work.notify_one();
+        Ok(seq)
+    }
+
+    /// The number of the last job queued (what a request that wrote nothing waits for).
+    pub fn last(&self) -> u64 {
+        self.queue.lock().queued
+    }
+
+    /// Stop taking writes with `reason` (a batch that could not even be gathered).
+    pub fn fail(&self, reason: String) {
+        let mut q = self.queue.lock();
+        q.failed.get_or_insert(reason);
+        drop(q);
+        self.done.notify_all();
+    }
+
+    /// Why writing stopped, if it did.
+    pub fn failed(&self) -> Option<String> {
+        self.queue.lock().failed.clone()
+    }
+
+    /// Wait until job `seq` is durable (at once when it is already); the reason when it could
+    /// not be made so. Blocks the calling thread: on a multi-threaded runtime its worker hands
+    /// its other tasks on first, so the requests of one group can all wait together.
+    pub fn wait(&self, seq: u64) -> Result<(), String> {
+        {
+            let q = self.queue.lock();
+            if q.durable >= seq {
+                return Ok(());
+            }
+            if let Some(reason) = &q.failed {
+                return Err(reason.clone());
+            }
+        }
+        let block = || {
+            let mut q = self.queue.lock();
+            loop {
+                if q.durable >= seq {
+                    return Ok(());
+                }
+                if let Some(reason) = &q.failed {
+                    return Err(reason.clone());
+                }
+                self.done.wait(&mut q);
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(block)
+            }
+            _ => block(),
+        }
+    }
+
+    fn run(&self) {
+        loop {
+            let (jobs, upto) = {
+                let mut q = self.queue.lock();
+                while q.jobs.is_empty() || q.failed.is_some() {
+                    self.work.wait(&mut q);
+                }
+                (std::mem::take(&mut q.jobs), q.queued)
+            };
+            let written = write(&mut **self.engine.lock(), jobs);
+            let mut q = self.queue.lock();
+            match written {
+                Ok(()) => q.durable = upto,
+                Err(e) => {
+                    let reason = format!("the durable store could not be written ({e}); restart the twin");
+                    tracing::error!("{reason}");
+                    q.failed.get_or_insert(reason);
+                }
+            }
+            drop(q);
+            self.done.notify_all();
+        }
+    }
+}
+
+/// Write a group of jobs: from the last base on (what came before it is in it), the rows in
+/// one transaction.
+fn write(engine: &mut dyn Engine, mut jobs: Vec<Job>) -> Result<(), String> {
+    let from = jobs.iter().rposition(|j| matches!(j, Job::Base { .. })).unwrap_or(0);
+    let mut rows: Vec<Row> = Vec::new();
+    let mut now: Option<String> = None;
+    for job in jobs.drain(from..) {
+        match job {
+            Job::Base { doc, tokens, now: at } => engine.write_base(&doc, &tokens, &at)?,
+            Job::Rows { rows: mut more, now: moved } => {
+                rows.append(&mut more);
+                now = moved.or(now);
+            }
+        }
+    }
+    if rows.is_empty() && now.is_none() {
+        return Ok(());
+    }
+    engine.write(&rows, now.as_deref())
+}
