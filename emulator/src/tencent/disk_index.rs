@@ -198,7 +198,7 @@ mod tests {
     use crate::tencent::model::Disk;
     use serde_json::json;
 
-    fn disk(i: u64) -> (String, Disk) {
+    fn disk(i: u64) -> (String, Box<Disk>) {
         let id = format!("disk-{:08}", (i * 7919) % 1000);
         let d = serde_json::from_value(json!({
             "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
@@ -215,14 +215,14 @@ mod tests {
             "seq": i
         }))
         .unwrap();
-        (id, d)
+        (id, Box::new(d))
     }
 
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<String, Disk> = (0..300).map(disk).collect();
+        let table: Table<String, Box<Disk>> = (0..300).map(disk).collect();
         let by_one: DiskIndex = one_by_one(&table);
-        let bulk: Indexed<String, Disk, DiskIndex> = table.into();
+        let bulk: Indexed<String, Box<Disk>, DiskIndex> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

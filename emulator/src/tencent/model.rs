@@ -517,4 +517,8 @@ impl Indexer<String, Snapshot> for SnapshotIndex {
     fn remove(&mut self, id: &String, k: &SnapshotKeys) {
         self.remove_keys(id, k);
     }
+
+    fn settle(&mut self) {
+        SnapshotIndex::settle(self);
+    }
 }
