@@ -1,7 +1,8 @@
 //! Restart on a durable store: builds a world of BENCH_RESOURCES (default 100,000) Tencent disks
 //! through CreateDisks on a twin with `--store`, then starts the `cloudtwin` binary on that store
 //! and prints how long it took to be ready (load the base, put the rows back). Run with
-//! `cargo bench --bench store_restart` (release build).
+//! `cargo bench --bench store_restart` (release build) for an SQLite file, or with
+//! `BENCH_STORE=postgres://…` for an empty PostgreSQL database (docs/postgres.md).
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -18,6 +19,7 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("cloudtwin-store-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("twin.db");
+    let store = std::env::var("BENCH_STORE").unwrap_or_else(|_| path.to_str().unwrap().to_string());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let built = Instant::now();
     rt.block_on(async {
@@ -26,7 +28,7 @@ fn main() {
         let running = cloudtwin_emulator::start(cfg, Inventory::builtin(), Clock::real(), AuthMode::Enforce, "127.0.0.1:0")
             .await
             .unwrap();
-        cloudtwin_emulator::store::attach(&running.app.twin, path.to_str().unwrap(), cloudtwin_emulator::store::Sync::Normal).unwrap();
+        cloudtwin_emulator::store::attach(&running.app.twin, &store, cloudtwin_emulator::store::Sync::Normal).unwrap();
         let host = running.addr.to_string();
         let url = format!("http://{host}/");
         let client = reqwest::Client::new();
@@ -63,7 +65,7 @@ fn main() {
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let t0 = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--store", path.to_str().unwrap()])
+        .args(["serve", "--listen", "127.0.0.1:0", "--store", &store])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -79,8 +81,12 @@ fn main() {
     let _ = child.kill();
     let _ = child.wait();
     println!(
-        "restart on a store of {total} disks ({} MB): ready in {:.0} ms",
-        size / 1_000_000,
+        "restart on {} of {total} disks: ready in {:.0} ms",
+        if store.starts_with("postgres") {
+            "PostgreSQL".to_string()
+        } else {
+            format!("an SQLite file ({} MB)", size / 1_000_000)
+        },
         ready.as_secs_f64() * 1e3
     );
     let _ = std::fs::remove_dir_all(&dir);
