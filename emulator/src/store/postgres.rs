@@ -21,7 +21,7 @@ use super::{check_format, Engine, Loaded, Sync, FORMAT, VERSION};
 use crate::world::Row;
 
 /// The advisory lock's key: any fixed number, the same for every twin ("cloudtw" in ASCII).
-const LOCK_KEY: i64 = 0x636c_6f75_6474_77;
+const LOCK_KEY: i64 = 0x0063_6c6f_7564_7477;
 /// Tries at the lock, 100 ms apart.
 const LOCK_TRIES: u32 = 30;
 const FOREIGN: &str = "not a cloudtwin store (its cloudtwin_meta table is something else's); give another database";
