@@ -73,7 +73,7 @@ fn main() {
             let _ = std::fs::remove_file(&path);
             let sync = std::env::var("BENCH_STORE_SYNC").ok().and_then(|s| s.parse().ok());
             let sync = sync.unwrap_or(cloudtwin_emulator::store::Sync::Normal);
-            cloudtwin_emulator::store::attach(&running.app.twin, std::path::Path::new(&path), sync).unwrap();
+            cloudtwin_emulator::store::attach(&running.app.twin, &path, sync).unwrap();
         }
         let started = t0.elapsed();
         let host = running.addr.to_string();
