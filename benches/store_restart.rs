@@ -1,9 +1,11 @@
 //! Restart on a durable store: builds a world of BENCH_RESOURCES (default 100,000) Tencent disks
 //! through CreateDisks on a twin with `--store`, then starts the `cloudtwin` binary on that store
 //! and prints how long it took to be ready (load the base, put the rows back). Run with
-//! `cargo bench --bench store_restart` (release build). BENCH_STORE_AT=PATH keeps the store
-//! there (made when missing, reused when present) and BENCH_BIN=PATH starts another build of
-//! the binary on it, so two builds can be timed on the same file, side by side.
+//! `cargo bench --bench store_restart` (release build) for an SQLite file, or with
+//! `BENCH_STORE=postgres://…` for an empty PostgreSQL database (docs/postgres.md).
+//! BENCH_STORE_AT=PATH keeps the SQLite store there (made when missing, reused when present)
+//! and BENCH_BIN=PATH starts another build of the binary on it, so two builds can be timed on
+//! the same file, side by side.
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -21,10 +23,11 @@ fn main() {
     let kept = std::env::var_os("BENCH_STORE_AT").map(std::path::PathBuf::from);
     let path = kept.clone().unwrap_or_else(|| dir.join("twin.db"));
     if kept.as_ref().is_some_and(|p| p.exists()) {
-        restart(&path, total);
+        restart(path.to_str().unwrap(), &path, total);
         return;
     }
     std::fs::create_dir_all(&dir).unwrap();
+    let store = std::env::var("BENCH_STORE").unwrap_or_else(|_| path.to_str().unwrap().to_string());
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let built = Instant::now();
     rt.block_on(async {
@@ -33,7 +36,7 @@ fn main() {
         let running = cloudtwin_emulator::start(cfg, Inventory::builtin(), Clock::real(), AuthMode::Enforce, "127.0.0.1:0")
             .await
             .unwrap();
-        cloudtwin_emulator::store::attach(&running.app.twin, path.to_str().unwrap(), cloudtwin_emulator::store::Sync::Normal).unwrap();
+        cloudtwin_emulator::store::attach(&running.app.twin, &store, cloudtwin_emulator::store::Sync::Normal).unwrap();
         let host = running.addr.to_string();
         let url = format!("http://{host}/");
         let client = reqwest::Client::new();
@@ -67,19 +70,19 @@ fn main() {
     // The process still holds the store: let the child in by ending this twin's runtime.
     drop(rt);
     println!("built {total} disks through the store in {:.1}s", built.elapsed().as_secs_f64());
-    restart(&path, total);
+    restart(&store, &path, total);
     if kept.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
 /// Start the binary on the store and time it until it is ready.
-fn restart(path: &std::path::Path, total: u64) {
+fn restart(store: &str, path: &std::path::Path, total: u64) {
     let bin = std::env::var("BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cloudtwin").to_string());
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let t0 = Instant::now();
     let mut child = Command::new(&bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--store", path.to_str().unwrap()])
+        .args(["serve", "--listen", "127.0.0.1:0", "--store", store])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -95,8 +98,12 @@ fn restart(path: &std::path::Path, total: u64) {
     let _ = child.kill();
     let _ = child.wait();
     println!(
-        "restart on a store of {total} disks ({} MB): ready in {:.0} ms",
-        size / 1_000_000,
+        "restart on {} of {total} disks: ready in {:.0} ms",
+        if store.starts_with("postgres") {
+            "PostgreSQL".to_string()
+        } else {
+            format!("an SQLite file ({} MB)", size / 1_000_000)
+        },
         ready.as_secs_f64() * 1e3
     );
 }

@@ -22,8 +22,23 @@ fi
 echo "== build"
 cargo build --locked --bin cloudtwin
 
+# A throwaway PostgreSQL server for the PostgreSQL store's tests (scripts/pg-test-server.sh; they
+# are skipped in a plain `cargo test` without CLOUDTWIN_TEST_PG, never here): stopped at exit.
+echo "== postgresql for the store tests (scripts/pg-test-server.sh)"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y -q --no-install-recommends postgresql >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends postgresql >/dev/null 2>&1; } || true
+fi
+PG_ENV=$(scripts/pg-test-server.sh start) || { echo "PostgreSQL could not be started for the store tests" >&2; exit 1; }
+eval "$PG_ENV"
+trap 'scripts/pg-test-server.sh stop "$CLOUDTWIN_TEST_PG_DIR"' EXIT
+
 echo "== rust tests"
 cargo test --workspace --locked
+
+scripts/pg-test-server.sh stop "$CLOUDTWIN_TEST_PG_DIR"
+trap - EXIT
+unset CLOUDTWIN_TEST_PG CLOUDTWIN_TEST_PG_DIR
 
 echo "== conformance suite (embedded twin)"
 target/debug/cloudtwin conform --target embedded --junit target/conformance-junit.xml

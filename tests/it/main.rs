@@ -32,6 +32,7 @@ mod twin {
     mod ops;
     mod state;
     mod store;
+    mod store_pg;
 }
 
 /// Tencent Cloud CBS (`cbs.tencentcloudapi.com`).

@@ -16,6 +16,7 @@
 //! transaction each and reads them back. The store holds IAM tokens (credentials); the base
 //! never does.
 
+mod postgres;
 mod sqlite;
 mod writer;
 
@@ -230,7 +231,8 @@ fn check_format(format: Option<&str>, version: Option<&str>, foreign: &str) -> R
 /// The store's handle comes back too (tests use it to make the disk "full").
 pub fn attach(twin: &Twin, store: &str, sync: Sync) -> Result<Arc<Mutex<Durable>>, String> {
     let (mut engine, shown): (Box<dyn Engine>, String) = if is_url(store) {
-        return Err("--store: PostgreSQL is not supported yet".into());
+        let shown = postgres::redact(store);
+        (Box::new(postgres::Postgres::connect(store, sync).map_err(|e| format!("--store {shown}: {e}"))?), shown)
     } else {
         let path = Path::new(store);
         let shown = path.display().to_string();
