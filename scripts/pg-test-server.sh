@@ -7,7 +7,8 @@
 # initdb and postgres refuse to run as root (which CI is): as root the server runs as an
 # unprivileged user made here when missing (cloudtwin-pg). Its data, socket and log are in a new
 # temporary directory; it listens on a free loopback port and requires a password over TCP, so
-# the tests can check wrong credentials. Needs PostgreSQL's server binaries (Debian: postgresql).
+# the tests can check wrong credentials, and takes TLS with a certificate signed by a CA made
+# here. Needs PostgreSQL's server binaries (Debian: postgresql) and openssl.
 set -euo pipefail
 
 PG_USER=${CLOUDTWIN_PG_OS_USER:-cloudtwin-pg}
@@ -52,13 +53,25 @@ start() {
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   rm -f "$dir/pwfile"
+  # TLS for the sslmode=require tests: a CA made here signs the server's certificate for
+  # 127.0.0.1; the tests trust it through sslrootcert (CLOUDTWIN_TEST_PG_CA).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=cloudtwin-test-ca -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/san.ext" -out "$dir/server.crt" >/dev/null 2>&1
+  chmod 600 "$dir/server.key"
+  [ "$(id -u)" = 0 ] && chown "$PG_USER" "$dir/server.key" "$dir/server.crt"
   port=$(free_port)
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" start >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
   as_pg "$bin/createdb" -h "$dir" -p "$port" -U "$DB_USER" "$DB_NAME"
   echo "export CLOUDTWIN_TEST_PG=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$port/$DB_NAME"
   echo "export CLOUDTWIN_TEST_PG_DIR=$dir"
+  echo "export CLOUDTWIN_TEST_PG_CA=$dir/ca.pem"
 }
 
 stop() {

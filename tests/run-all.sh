@@ -38,7 +38,7 @@ cargo test --workspace --locked
 
 scripts/pg-test-server.sh stop "$CLOUDTWIN_TEST_PG_DIR"
 trap - EXIT
-unset CLOUDTWIN_TEST_PG CLOUDTWIN_TEST_PG_DIR
+unset CLOUDTWIN_TEST_PG CLOUDTWIN_TEST_PG_DIR CLOUDTWIN_TEST_PG_CA
 
 echo "== conformance suite (embedded twin)"
 target/debug/cloudtwin conform --target embedded --junit target/conformance-junit.xml

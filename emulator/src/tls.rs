@@ -24,7 +24,7 @@ pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, Stri
         .map_err(|e| format!("--tls-cert {} / --tls-key {}: {e}", cert.display(), key.display()))
 }
 
-fn pem_error(e: rustls_pki_types::pem::Error) -> String {
+pub(crate) fn pem_error(e: rustls_pki_types::pem::Error) -> String {
     match e {
         rustls_pki_types::pem::Error::Io(io) => io.to_string(),
         rustls_pki_types::pem::Error::NoItemsFound => "no PEM item of the expected kind in the file".into(),

@@ -10,12 +10,21 @@
 //!
 //! The sync `postgres` client runs a runtime of its own and must not be driven from a tokio
 //! worker, so one thread owns the connection and runs the store's calls sent to it.
+//!
+//! TLS: `sslmode=require` connects over TLS (rustls) and always verifies the server's
+//! certificate and name, against the system's CA certificates and `sslrootcert=PATH` when given
+//! (what libpq calls `verify-full`; a database that asks for TLS is one worth checking).
+//! `disable` and `prefer` (the driver's default) connect without TLS.
 
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use postgres::config::SslMode;
 use postgres::{Client, Config, NoTls};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{check_format, Engine, Loaded, Sync, FORMAT, VERSION};
 use crate::world::Row;
@@ -72,20 +81,82 @@ fn db(e: postgres::Error) -> String {
             Some(detail) => format!("{} ({detail})", d.message()),
             None => d.message().to_string(),
         },
-        None => e.to_string(),
+        // The cause (a refused certificate, a refused connection) is in the source chain.
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                let more = cause.to_string();
+                if !text.contains(&more) {
+                    text = format!("{text}: {more}");
+                }
+                source = cause.source();
+            }
+            text
+        }
     }
+}
+
+/// `url` without libpq's `sslrootcert=PATH` (the driver does not know it), and that path.
+fn take_root_cert(url: &str) -> (String, Option<String>) {
+    let Some((head, query)) = url.split_once('?') else { return (url.to_string(), None) };
+    let mut root = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.strip_prefix("sslrootcert=") {
+            Some(path) => {
+                root = Some(path.to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() { head.to_string() } else { format!("{head}?{}", kept.join("&")) };
+    (url, root)
+}
+
+/// A TLS client that trusts the system's CA certificates and the PEM file `root_cert`.
+fn tls(root_cert: Option<&str>) -> Result<MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    // A system without a CA bundle still connects with sslrootcert alone.
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = root_cert {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(|it| it.collect::<Result<_, _>>())
+            .map_err(|e| format!("sslrootcert {path}: {}", crate::tls::pem_error(e)))?;
+        if certs.is_empty() {
+            return Err(format!("sslrootcert {path}: no certificate in the file"));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 impl Postgres {
     /// Connect to `url` and take the database: one line for the user when it cannot be had.
     pub fn connect(url: &str, sync: Sync) -> Result<Postgres, String> {
+        let (url, root_cert) = take_root_cert(url);
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| format!("not a PostgreSQL URL ({})", clean(&e.to_string(), None)))?;
         let password = config.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
-        if config.get_ssl_mode() == postgres::config::SslMode::Require {
-            return Err("sslmode=require: this build talks to PostgreSQL without TLS; use sslmode=disable over a trusted network, a Unix socket or a tunnel (docs/postgres.md)".into());
-        }
+        let tls = match config.get_ssl_mode() {
+            SslMode::Require => Some(tls(root_cert.as_deref())?),
+            _ if root_cert.is_some() => {
+                return Err("sslrootcert is given but TLS is not asked for: add sslmode=require".into());
+            }
+            _ => None,
+        };
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -99,7 +170,7 @@ impl Postgres {
         std::thread::Builder::new()
             .name("cloudtwin-postgres".into())
             .spawn(move || {
-                let mut client = match open(&config, sync) {
+                let mut client = match open(&config, tls, sync) {
                     Ok(c) => c,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -135,8 +206,12 @@ impl Postgres {
 }
 
 /// Connect and take the database's lock (or say who holds it).
-fn open(config: &Config, sync: Sync) -> Result<Client, String> {
-    let mut client = config.connect(NoTls).map_err(|e| format!("cannot connect: {}", db(e)))?;
+fn open(config: &Config, tls: Option<MakeRustlsConnect>, sync: Sync) -> Result<Client, String> {
+    let connected = match tls {
+        Some(tls) => config.connect(tls),
+        None => config.connect(NoTls),
+    };
+    let mut client = connected.map_err(|e| format!("cannot connect: {}", db(e)))?;
     // A twin killed a moment ago may still hold the lock: its server process lets go once it
     // reads the closed socket, which takes a moment; so a few tries before refusing.
     let mut tries = 0;

@@ -1,7 +1,8 @@
 //! The PostgreSQL store (`serve --store postgres://…`) beyond what both engines promise
 //! (store.rs): one twin per database (a second one names the owner; the owner's death frees
 //! it), bad input at start as one line and no password in it, a connection lost at run time
-//! turning the twin read-only, and a world moved from SQLite to PostgreSQL and back unchanged.
+//! turning the twin read-only, a world moved from SQLite to PostgreSQL and back unchanged, and
+//! TLS to the database with the server's certificate checked.
 //! Each test skips itself when no server is given (CLOUDTWIN_TEST_PG; tests/run-all.sh sets it).
 
 use serde_json::json;
@@ -54,8 +55,14 @@ fn on_postgres_bad_input_at_start_is_one_line_without_the_password() {
     assert!(err.contains("password authentication failed"), "{err}");
     assert!(!err.contains("wrong-password"), "{err}");
 
+    // TLS asked for: a server certificate no trusted CA signed is refused, and so is an
+    // unreadable sslrootcert or one without TLS asked for.
     let err = refuse(&format!("{}?sslmode=require", store.spec));
-    assert!(err.contains("sslmode=require"), "{err}");
+    assert!(err.contains("certificate") && err.contains("UnknownIssuer"), "{err}");
+    let err = refuse(&format!("{}?sslmode=require&sslrootcert=/nonexistent/ca.pem", store.spec));
+    assert!(err.contains("sslrootcert /nonexistent/ca.pem"), "{err}");
+    let err = refuse(&format!("{}?sslrootcert=/nonexistent/ca.pem", store.spec));
+    assert!(err.contains("add sslmode=require"), "{err}");
 
     // A store of another version, then a table of that name that is something else's.
     let twin = Served::start(&store.spec, "immediate");
@@ -122,4 +129,36 @@ fn a_world_exported_from_sqlite_and_imported_into_postgres_and_back_is_the_same(
     let twin = Served::start(&back.spec, "immediate");
     assert_eq!(export(&twin.client), doc, "PostgreSQL → SQLite changed the world");
     twin.kill();
+}
+
+#[test]
+fn on_postgres_sslmode_require_talks_tls_and_checks_the_certificate() {
+    let Some(store) = postgres("ct_tls") else { return };
+    let ca = std::env::var("CLOUDTWIN_TEST_PG_CA").expect("scripts/pg-test-server.sh sets CLOUDTWIN_TEST_PG_CA");
+    let url = format!("{}?sslmode=require&sslrootcert={ca}", store.spec);
+    let twin = Served::start(&url, "immediate");
+    let id = create_disk(&twin.client).unwrap();
+    // The server says the twin's session is encrypted.
+    let mut admin = postgres::Client::connect(&store.spec, postgres::NoTls).unwrap();
+    let row = admin
+        .query_one(
+            "SELECT bool_and(s.ssl), count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.datname = 'ct_tls' AND a.application_name = 'cloudtwin'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, Option<bool>>(0), row.get::<_, i64>(1)), (Some(true), 1));
+    twin.kill();
+    let again = Served::start(&url, "immediate");
+    assert!(again.client.disk(&id).is_some(), "the write made over TLS is kept");
+    again.kill();
+    // The certificate names 127.0.0.1 and localhost, not another host name (the same server,
+    // reached through hostaddr under a name it does not have).
+    let (head, host) = store.spec.split_once('@').unwrap();
+    let other = format!(
+        "{head}@{}?hostaddr=127.0.0.1&sslmode=require&sslrootcert={ca}",
+        host.replacen("127.0.0.1", "db.cloudtwin.invalid", 1)
+    );
+    let err = refuse(&other);
+    assert!(err.contains("certificate"), "{err}");
 }
