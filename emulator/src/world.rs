@@ -465,6 +465,9 @@ pub trait Keeper: std::fmt::Debug + Send {
     /// Queue `batch` to be made durable (under the state lock, so in the order of the
     /// changes); an error stops the writes until a restart.
     fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String>;
+    /// Queue a named snapshot (`/_cloudtwin/snapshots`) to be kept beside the world: `doc` is
+    /// its export document, `None` removes it. A base rewrite leaves it.
+    fn keep_snapshot(&mut self, name: &str, doc: Option<String>) -> Result<Ticket, String>;
     /// Why the state takes no writes, when a commit failed.
     fn degraded(&self) -> Option<String>;
 }

@@ -232,10 +232,7 @@ pub fn snapshots(twin: &Twin, method: &Method, rest: &str, body: &[u8]) -> Answe
         ("GET", []) => ok(json!({"snapshots": listing(&twin.snapshots.lock())})),
         ("POST", []) => save(twin, body),
         ("POST", [name, "restore"]) => restore(twin, name),
-        ("DELETE", [name]) => match twin.snapshots.lock().remove(*name) {
-            Some(_) => ok(json!({"deleted": name})),
-            None => not_found(name),
-        },
+        ("DELETE", [name]) => delete(twin, name),
         ("GET", [name]) => match twin.snapshots.lock().get(*name) {
             Some(s) => ok(entry(name, s)),
             None => not_found(name),
@@ -295,9 +292,71 @@ fn save(twin: &Twin, body: &[u8]) -> Answer {
             json!({"error": format!("{MAX_SNAPSHOTS} snapshots are kept at most; delete one first")}),
         );
     }
+    if let Err(reason) = keep(twin, &name, Some(&saved)) {
+        return internal(reason);
+    }
     let answer = entry(&name, &saved);
     all.insert(name, saved);
     ok(answer)
+}
+
+fn delete(twin: &Twin, name: &str) -> Answer {
+    let mut all = twin.snapshots.lock();
+    if !all.contains_key(name) {
+        return not_found(name);
+    }
+    if let Err(reason) = keep(twin, name, None) {
+        return internal(reason);
+    }
+    all.remove(name);
+    ok(json!({"deleted": name}))
+}
+
+fn internal(reason: String) -> Answer {
+    reply(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": reason}))
+}
+
+/// A named snapshot as the durable store keeps it beside the world.
+#[derive(Serialize)]
+struct SnapshotOut<'a> {
+    saved_at_ms: i64,
+    manual_ms: Option<i64>,
+    ids: &'a crate::core::ids::IdGen,
+    world: &'a World,
+}
+
+#[derive(Deserialize)]
+struct SnapshotIn {
+    saved_at_ms: i64,
+    manual_ms: Option<i64>,
+    ids: crate::core::ids::IdGen,
+    world: World,
+}
+
+/// Make the save (`Some`) or the removal (`None`) of snapshot `name` durable when the twin
+/// has a store; it is answered once it is.
+fn keep(twin: &Twin, name: &str, saved: Option<&Saved<State>>) -> Result<(), String> {
+    let doc = match saved {
+        Some(s) => Some(
+            serde_json::to_string(&SnapshotOut {
+                saved_at_ms: s.saved_at_ms,
+                manual_ms: s.manual_ms,
+                ids: &s.state.ids,
+                world: &s.state.world,
+            })
+            .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    let Some(durable) = twin.state.lock().durable.clone() else { return Ok(()) };
+    let ticket = durable.lock().keep_snapshot(name, doc)?;
+    ticket.map_or(Ok(()), |wait| wait())
+}
+
+/// A snapshot the durable store kept (`keep`), read back at start.
+pub fn saved_of(text: &str) -> Result<Saved<State>, String> {
+    let s: SnapshotIn = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(Saved { state: State::new(s.world, s.ids), manual_ms: s.manual_ms, saved_at_ms: s.saved_at_ms })
 }
 
 fn restore(twin: &Twin, name: &str) -> Answer {

@@ -30,6 +30,7 @@ use crate::core::clock::{Clock, ClockMode};
 use crate::core::fault::FaultBook;
 use crate::core::ids::IdGen;
 use crate::core::timing::TimingPolicy;
+use crate::twin::Saved;
 use crate::world::{Batch, Keeper, Row, State, Ticket, Twin};
 use writer::{Job, Writer};
 
@@ -42,6 +43,9 @@ pub const VERSION: u32 = 1;
 const MIN_CHECKPOINT_ROWS: u64 = 100_000;
 /// The path of the IAM tokens' rows (a base never holds them).
 const TOKENS_PATH: &str = "[\"huawei_tokens\"]";
+/// The rows of the named snapshots (key: the name, value: its export document). A base
+/// rewrite drops every row but these: they are not part of the world.
+pub const SNAPSHOTS_PATH: &str = "[\"_snapshots\"]";
 
 /// How hard each commit is pushed to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +129,13 @@ impl std::fmt::Debug for Durable {
 impl Keeper for Durable {
     fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String> {
         Durable::commit(self, st, batch)
+    }
+
+    fn keep_snapshot(&mut self, name: &str, doc: Option<String>) -> Result<Ticket, String> {
+        let row = Row { path: SNAPSHOTS_PATH.into(), key: name.to_string(), value: doc };
+        let seq = self.writer.push(Job::Rows { rows: vec![row], now: None })?;
+        let writer = self.writer.clone();
+        Ok(Some(Box::new(move || writer.wait(seq))))
     }
 
     fn degraded(&self) -> Option<String> {
@@ -264,7 +275,8 @@ pub fn attach(twin: &Twin, store: &str, sync: Sync) -> Result<Arc<Mutex<Durable>
             }
         }
         Some(loaded) => {
-            let (mut state, now, rows) = rebuild(loaded).map_err(|e| fail(&e))?;
+            let (mut state, now, rows, snapshots) = rebuild(loaded).map_err(|e| fail(&e))?;
+            twin.snapshots.lock().extend(snapshots);
             match now.mode {
                 ClockMode::Manual => twin.clock.set_ms(now.now_ms),
                 ClockMode::Real => twin.clock.set_real(),
@@ -285,13 +297,22 @@ pub fn attach(twin: &Twin, store: &str, sync: Sync) -> Result<Arc<Mutex<Durable>
 }
 
 /// The state a store holds: its base with the rows put back, the "now" row applied.
-fn rebuild(loaded: Loaded) -> Result<(State, Now, u64), String> {
+fn rebuild(loaded: Loaded) -> Result<(State, Now, u64, Vec<(String, Saved<State>)>), String> {
     let corrupt = |what: String| format!("corrupt store ({what}); move it away and import an export (serve --import)");
     let import = crate::control::state::check_own(&loaded.doc).map_err(|r| corrupt(format!("base: {r}")))?;
     let (mut state, mode, now_ms) = import.into_parts();
     let n = loaded.rows.len() as u64;
+    let mut snapshots = Vec::new();
     for row in loaded.rows {
         let Row { path, key, value } = row;
+        if path == SNAPSHOTS_PATH {
+            if let Some(doc) = value {
+                let saved = crate::control::state::saved_of(&doc)
+                    .map_err(|r| corrupt(format!("snapshot {key}: {r}")))?;
+                snapshots.push((key, saved));
+            }
+            continue;
+        }
         let parts: Vec<String> = serde_json::from_str(&path).map_err(|e| corrupt(format!("row path {path}: {e}")))?;
         state.world.put_row(&parts, &key, value.as_deref()).map_err(|e| corrupt(format!("row {path} {key}: {e}")))?;
     }
@@ -303,5 +324,5 @@ fn rebuild(loaded: Loaded) -> Result<(State, Now, u64), String> {
     state.ids = now.ids.clone();
     state.faults = now.faults.clone();
     state.world.timing = now.timing;
-    Ok((state, now, n))
+    Ok((state, now, n, snapshots))
 }

@@ -299,7 +299,7 @@ impl Engine for Postgres {
         let (doc, now) = (doc.to_vec(), now.to_string());
         self.call(move |c| {
             let mut tx = c.transaction().map_err(db)?;
-            tx.batch_execute("TRUNCATE cloudtwin_rows").map_err(db)?;
+            tx.execute("DELETE FROM cloudtwin_rows WHERE path <> $1", &[&super::SNAPSHOTS_PATH]).map_err(db)?;
             tx.execute(
                 "INSERT INTO cloudtwin_base(id, doc) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
                 &[&doc],

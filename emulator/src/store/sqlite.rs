@@ -82,7 +82,7 @@ impl Engine for Sqlite {
 
     fn write_base(&mut self, doc: &[u8], tokens: &[Row], now: &str) -> Result<(), String> {
         let tx = self.conn.transaction().map_err(sql)?;
-        tx.execute("DELETE FROM rows", []).map_err(sql)?;
+        tx.execute("DELETE FROM rows WHERE path <> ?1", [super::SNAPSHOTS_PATH]).map_err(sql)?;
         tx.execute("INSERT OR REPLACE INTO base(id, doc) VALUES (1, ?1)", [doc]).map_err(sql)?;
         {
             let mut put = tx.prepare_cached("INSERT INTO rows(path, key, value) VALUES (?1, ?2, ?3)").map_err(sql)?;

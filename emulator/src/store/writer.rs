@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::Engine;
+use super::{Engine, SNAPSHOTS_PATH};
 use crate::world::Row;
 
 /// One write, as queued.
@@ -147,12 +147,19 @@ impl Writer {
 }
 
 /// Write a group of jobs: from the last base on (what came before it is in it), the rows in
-/// one transaction.
+/// one transaction. Named snapshots queued before that base are not in it: they are kept.
 fn write(engine: &mut dyn Engine, mut jobs: Vec<Job>) -> Result<(), String> {
     let from = jobs.iter().rposition(|j| matches!(j, Job::Base { .. })).unwrap_or(0);
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<Row> = jobs
+        .drain(..from)
+        .flat_map(|job| match job {
+            Job::Rows { rows, .. } => rows,
+            Job::Base { .. } => Vec::new(),
+        })
+        .filter(|r| r.path == SNAPSHOTS_PATH)
+        .collect();
     let mut now: Option<String> = None;
-    for job in jobs.drain(from..) {
+    for job in jobs {
         match job {
             Job::Base { doc, tokens, now: at } => engine.write_base(&doc, &tokens, &at)?,
             Job::Rows { rows: mut more, now: moved } => {
@@ -165,4 +172,49 @@ fn write(engine: &mut dyn Engine, mut jobs: Vec<Job>) -> Result<(), String> {
         return Ok(());
     }
     engine.write(&rows, now.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Loaded;
+
+    /// An engine that remembers what it was asked to write.
+    #[derive(Default)]
+    struct Recorder {
+        calls: Vec<String>,
+    }
+
+    impl Engine for Recorder {
+        fn write(&mut self, rows: &[Row], now: Option<&str>) -> Result<(), String> {
+            let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+            self.calls.push(format!("rows {keys:?} now {now:?}"));
+            Ok(())
+        }
+        fn write_base(&mut self, doc: &[u8], _: &[Row], _: &str) -> Result<(), String> {
+            self.calls.push(format!("base {}", String::from_utf8_lossy(doc)));
+            Ok(())
+        }
+        fn load(&mut self) -> Result<Option<Loaded>, String> {
+            Ok(None)
+        }
+    }
+
+    fn rows(keys: &[&str], path: &str) -> Job {
+        let rows = keys.iter().map(|k| Row { path: path.into(), key: k.to_string(), value: None }).collect();
+        Job::Rows { rows, now: None }
+    }
+
+    #[test]
+    fn a_base_in_a_group_drops_the_rows_before_it_but_not_the_named_snapshots() {
+        let mut engine = Recorder::default();
+        let jobs = vec![
+            rows(&["disk-1"], "[\"tencent\"]"),
+            rows(&["before-suite"], SNAPSHOTS_PATH),
+            Job::Base { doc: b"world".to_vec(), tokens: Vec::new(), now: "t1".into() },
+            rows(&["disk-2"], "[\"tencent\"]"),
+        ];
+        write(&mut engine, jobs).unwrap();
+        assert_eq!(engine.calls, ["base world", "rows [\"before-suite\", \"disk-2\"] now None"]);
+    }
 }

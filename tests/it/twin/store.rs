@@ -396,6 +396,44 @@ fn reset_import_and_restore_are_kept(store: &str) {
 }
 
 #[test]
+fn named_snapshots_are_kept_by_the_store() {
+    named_snapshots_are_kept(&sqlite().spec);
+}
+
+#[test]
+fn on_postgres_named_snapshots_are_kept_by_the_store() {
+    if let Some(store) = postgres("ct_snapshots") {
+        named_snapshots_are_kept(&store.spec);
+    }
+}
+
+fn named_snapshots_are_kept(store: &str) {
+    let twin = Served::start(store, "immediate");
+    let t = &twin.client;
+    let first = create_disk(t).unwrap();
+    assert_eq!(t.control("POST", "/_cloudtwin/snapshots", Some(json!({"name": "before-suite"}))).status, 200);
+    let second = create_disk(t).unwrap();
+    assert_eq!(t.control("POST", "/_cloudtwin/snapshots", Some(json!({"name": "gone"}))).status, 200);
+    assert_eq!(t.control("DELETE", "/_cloudtwin/snapshots/gone", None).status, 200);
+    // A reset writes the world anew (a new base): the snapshots are not the world's and stay.
+    assert_eq!(t.control("POST", "/_cloudtwin/reset", None).status, 200);
+    twin.kill();
+
+    let twin = Served::start(store, "immediate");
+    let t = &twin.client;
+    let listed = t.control("GET", "/_cloudtwin/snapshots", None).json()["snapshots"].clone();
+    let names: Vec<&str> = listed.as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["before-suite"], "{listed}");
+    assert!(t.disk(&first).is_none(), "the reset was kept");
+    assert_eq!(t.control("POST", "/_cloudtwin/snapshots/before-suite/restore", None).status, 200);
+    assert!(t.disk(&first).is_some() && t.disk(&second).is_none(), "the snapshot holds the world it saved");
+    // Its id generator came back too, where the save left it: the next disk gets the id the
+    // disk made after the save got (as a restore in memory does; the world no longer has it).
+    assert_eq!(create_disk(t).unwrap(), second);
+    twin.kill();
+}
+
+#[test]
 fn a_commit_that_fails_answers_an_internal_error_and_the_twin_turns_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let t = common::twin(TimingPolicy::Immediate);
