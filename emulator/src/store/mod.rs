@@ -297,7 +297,10 @@ pub fn attach(twin: &Twin, store: &str, sync: Sync) -> Result<Arc<Mutex<Durable>
 }
 
 /// The state a store holds: its base with the rows put back, the "now" row applied.
-fn rebuild(loaded: Loaded) -> Result<(State, Now, u64, Vec<(String, Saved<State>)>), String> {
+/// What a store holds, put back: the state, the "now" row, how many rows, the named snapshots.
+type Rebuilt = (State, Now, u64, Vec<(String, Saved<State>)>);
+
+fn rebuild(loaded: Loaded) -> Result<Rebuilt, String> {
     let corrupt = |what: String| format!("corrupt store ({what}); move it away and import an export (serve --import)");
     let import = crate::control::state::check_own(&loaded.doc).map_err(|r| corrupt(format!("base: {r}")))?;
     let (mut state, mode, now_ms) = import.into_parts();
@@ -307,8 +310,8 @@ fn rebuild(loaded: Loaded) -> Result<(State, Now, u64, Vec<(String, Saved<State>
         let Row { path, key, value } = row;
         if path == SNAPSHOTS_PATH {
             if let Some(doc) = value {
-                let saved = crate::control::state::saved_of(&doc)
-                    .map_err(|r| corrupt(format!("snapshot {key}: {r}")))?;
+                let saved =
+                    crate::control::state::saved_of(&doc).map_err(|r| corrupt(format!("snapshot {key}: {r}")))?;
                 snapshots.push((key, saved));
             }
             continue;
