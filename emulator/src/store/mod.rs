@@ -126,6 +126,12 @@ impl std::fmt::Debug for Durable {
     }
 }
 
+impl Drop for Durable {
+    fn drop(&mut self) {
+        self.writer.stop();
+    }
+}
+
 impl Keeper for Durable {
     fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String> {
         Durable::commit(self, st, batch)

@@ -32,6 +32,8 @@ struct Queue {
     durable: u64,
     /// Why writing stopped, once a transaction failed.
     failed: Option<String>,
+    /// The store was let go (its `Durable` dropped): write what is queued, then end.
+    stopping: bool,
 }
 
 /// The queue between the requests and the writer thread.
@@ -42,17 +44,26 @@ pub struct Writer {
     /// Wakes the waiting requests (the durable mark moved, or writing stopped).
     done: Condvar,
     engine: Arc<Mutex<Box<dyn Engine>>>,
+    /// The writer thread, joined by `stop`.
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Writer {
     /// A writer over `engine`, with its thread running.
     pub fn start(engine: Arc<Mutex<Box<dyn Engine>>>) -> Result<Arc<Writer>, String> {
-        let writer = Arc::new(Writer { queue: Mutex::default(), work: Condvar::new(), done: Condvar::new(), engine });
+        let writer = Arc::new(Writer {
+            queue: Mutex::default(),
+            work: Condvar::new(),
+            done: Condvar::new(),
+            engine,
+            thread: Mutex::new(None),
+        });
         let w = writer.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || w.run())
             .map_err(|e| format!("cannot start the store's writer: {e}"))?;
+        *writer.thread.lock() = Some(thread);
         Ok(writer)
     }
 
@@ -81,6 +92,17 @@ impl Writer {
         q.failed.get_or_insert(reason);
         drop(q);
         self.done.notify_all();
+    }
+
+    /// End the thread once what is queued is written, so that the engine (and with it the
+    /// file's lock or the database's connection) is let go: a twin embedded in a process
+    /// that goes on (a test, a bench) releases its store when it is dropped.
+    pub fn stop(&self) {
+        self.queue.lock().stopping = true;
+        self.work.notify_one();
+        if let Some(thread) = self.thread.lock().take() {
+            let _ = thread.join();
+        }
     }
 
     /// Why writing stopped, if it did.
@@ -126,6 +148,9 @@ impl Writer {
             let (jobs, upto) = {
                 let mut q = self.queue.lock();
                 while q.jobs.is_empty() || q.failed.is_some() {
+                    if q.stopping {
+                        return;
+                    }
                     self.work.wait(&mut q);
                 }
                 (std::mem::take(&mut q.jobs), q.queued)

@@ -434,6 +434,24 @@ fn named_snapshots_are_kept(store: &str) {
 }
 
 #[test]
+fn a_store_let_go_by_an_embedded_twin_is_free_for_the_next_one() {
+    // A twin embedded in a process that goes on (a test, a bench) releases its file once the
+    // store is dropped: the writer thread ends and the connection with its lock closes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twin.db");
+    let t = common::twin(TimingPolicy::Immediate);
+    let twin = &t.running.app.twin;
+    let store = path.to_str().unwrap();
+    let handle = cloudtwin_emulator::store::attach(twin, store, cloudtwin_emulator::store::Sync::Normal).unwrap();
+    let kept = create_disk(&t).unwrap();
+    twin.state.lock().durable = None;
+    drop(handle);
+    let again = Served::start(store, "immediate");
+    assert!(again.client.disk(&kept).is_some(), "the write made before the store was let go is there");
+    again.kill();
+}
+
+#[test]
 fn a_commit_that_fails_answers_an_internal_error_and_the_twin_turns_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let t = common::twin(TimingPolicy::Immediate);
