@@ -506,6 +506,7 @@ impl Indexer<String, Snapshot> for SnapshotIndex {
             state: s.snapshot_state.to_string(),
             shared: s.shared_with.keys().cloned().collect(),
             own: !s.copy_from_remote,
+            creating: s.snapshot_state == state::CREATING,
             size_gb: s.disk_size,
         }
     }

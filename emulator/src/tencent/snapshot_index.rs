@@ -39,6 +39,8 @@ pub struct SnapshotKeys {
     pub shared: Vec<String>,
     /// Counts toward its disk (not a copy from another region).
     pub own: bool,
+    /// Still being made (state CREATING): the disk has a snapshot in progress.
+    pub creating: bool,
     pub size_gb: i64,
 }
 
@@ -83,7 +85,7 @@ impl SnapshotIndex {
             t.0 += 1;
             t.1 += k.size_gb;
         }
-        if k.state == super::model::state::CREATING {
+        if k.creating {
             *self.creating.entry(k.disk.clone()).or_default() += 1;
         }
     }
@@ -107,7 +109,7 @@ impl SnapshotIndex {
                 }
             }
         }
-        if k.state == super::model::state::CREATING {
+        if k.creating {
             if let Some(n) = self.creating.get_mut(&k.disk) {
                 *n -= 1;
                 if *n == 0 {
