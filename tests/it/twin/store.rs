@@ -165,17 +165,30 @@ fn writer(
     })
 }
 
-#[test]
-fn a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface() {
-    every_acknowledged_write_survives_a_kill(&sqlite().spec);
+/// The same test on each engine: an SQLite file, and PostgreSQL when a server is given (its
+/// own new database `$db`).
+macro_rules! on_both_engines {
+    ($on_sqlite:ident, $on_postgres:ident, $db:literal, $body:ident) => {
+        #[test]
+        fn $on_sqlite() {
+            $body(&sqlite().spec);
+        }
+
+        #[test]
+        fn $on_postgres() {
+            if let Some(store) = postgres($db) {
+                $body(&store.spec);
+            }
+        }
+    };
 }
 
-#[test]
-fn on_postgres_a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface() {
-    if let Some(store) = postgres("ct_kill") {
-        every_acknowledged_write_survives_a_kill(&store.spec);
-    }
-}
+on_both_engines!(
+    a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface,
+    on_postgres_a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface,
+    "ct_kill",
+    every_acknowledged_write_survives_a_kill
+);
 
 fn every_acknowledged_write_survives_a_kill(store: &str) {
     let twin = Served::start(store, "immediate");
@@ -232,17 +245,12 @@ fn every_acknowledged_write_survives_a_kill(store: &str) {
     again.kill();
 }
 
-#[test]
-fn many_concurrent_writers_killed_mid_group_commit_keep_every_acknowledged_write() {
-    many_writers_killed_keep_every_acknowledged_write(&sqlite().spec);
-}
-
-#[test]
-fn on_postgres_many_concurrent_writers_killed_mid_group_commit_keep_every_acknowledged_write() {
-    if let Some(store) = postgres("ct_group") {
-        many_writers_killed_keep_every_acknowledged_write(&store.spec);
-    }
-}
+on_both_engines!(
+    many_concurrent_writers_killed_mid_group_commit_keep_every_acknowledged_write,
+    on_postgres_many_concurrent_writers_killed_mid_group_commit_keep_every_acknowledged_write,
+    "ct_group",
+    many_writers_killed_keep_every_acknowledged_write
+);
 
 fn many_writers_killed_keep_every_acknowledged_write(store: &str) {
     // 32 writers at once: their batches are made durable in groups (store/writer.rs), and an
@@ -271,17 +279,12 @@ fn many_writers_killed_keep_every_acknowledged_write(store: &str) {
     again.kill();
 }
 
-#[test]
-fn fault_rules_and_their_counts_survive_a_kill() {
-    fault_rules_survive_a_kill(&sqlite().spec);
-}
-
-#[test]
-fn on_postgres_fault_rules_and_their_counts_survive_a_kill() {
-    if let Some(store) = postgres("ct_faults") {
-        fault_rules_survive_a_kill(&store.spec);
-    }
-}
+on_both_engines!(
+    fault_rules_and_their_counts_survive_a_kill,
+    on_postgres_fault_rules_and_their_counts_survive_a_kill,
+    "ct_faults",
+    fault_rules_survive_a_kill
+);
 
 fn fault_rules_survive_a_kill(store: &str) {
     let twin = Served::start(store, "immediate");
@@ -299,17 +302,12 @@ fn fault_rules_survive_a_kill(store: &str) {
     again.kill();
 }
 
-#[test]
-fn a_job_in_flight_finishes_after_a_restart_and_ids_go_on() {
-    a_job_in_flight_goes_on(&sqlite().spec);
-}
-
-#[test]
-fn on_postgres_a_job_in_flight_finishes_after_a_restart_and_ids_go_on() {
-    if let Some(store) = postgres("ct_job") {
-        a_job_in_flight_goes_on(&store.spec);
-    }
-}
+on_both_engines!(
+    a_job_in_flight_finishes_after_a_restart_and_ids_go_on,
+    on_postgres_a_job_in_flight_finishes_after_a_restart_and_ids_go_on,
+    "ct_job",
+    a_job_in_flight_goes_on
+);
 
 fn a_job_in_flight_goes_on(store: &str) {
     let twin = Served::start(store, "realistic");
@@ -353,17 +351,12 @@ fn a_second_twin_a_foreign_file_and_another_version_are_refused() {
     assert!(err.contains("version 99") && err.contains("--import"), "{err}");
 }
 
-#[test]
-fn reset_import_and_restore_are_kept_by_the_store() {
-    reset_import_and_restore_are_kept(&sqlite().spec);
-}
-
-#[test]
-fn on_postgres_reset_import_and_restore_are_kept_by_the_store() {
-    if let Some(store) = postgres("ct_reset") {
-        reset_import_and_restore_are_kept(&store.spec);
-    }
-}
+on_both_engines!(
+    reset_import_and_restore_are_kept_by_the_store,
+    on_postgres_reset_import_and_restore_are_kept_by_the_store,
+    "ct_reset",
+    reset_import_and_restore_are_kept
+);
 
 fn reset_import_and_restore_are_kept(store: &str) {
     let twin = Served::start(store, "immediate");
@@ -395,17 +388,12 @@ fn reset_import_and_restore_are_kept(store: &str) {
     twin.kill();
 }
 
-#[test]
-fn named_snapshots_are_kept_by_the_store() {
-    named_snapshots_are_kept(&sqlite().spec);
-}
-
-#[test]
-fn on_postgres_named_snapshots_are_kept_by_the_store() {
-    if let Some(store) = postgres("ct_snapshots") {
-        named_snapshots_are_kept(&store.spec);
-    }
-}
+on_both_engines!(
+    named_snapshots_are_kept_by_the_store,
+    on_postgres_named_snapshots_are_kept_by_the_store,
+    "ct_snapshots",
+    named_snapshots_are_kept
+);
 
 fn named_snapshots_are_kept(store: &str) {
     let twin = Served::start(store, "immediate");
