@@ -78,23 +78,7 @@ pub fn fetch_all(
     set_key: &str,
     input: &Map<String, Value>,
 ) -> GwResult<Vec<Value>> {
-    let mut out: Vec<Value> = Vec::new();
-    loop {
-        let mut page = input.clone();
-        page.insert("Offset".into(), json!(out.len()));
-        page.insert("Limit".into(), json!(100));
-        let v = gw.call_in(region, action, Value::Object(page))?;
-        let total = v["TotalCount"].as_u64().unwrap_or(0) as usize;
-        let items = match v.get(set_key) {
-            Some(Value::Array(a)) => a.clone(),
-            _ => Vec::new(),
-        };
-        let got = items.len();
-        out.extend(items);
-        if got == 0 || out.len() >= total {
-            return Ok(out);
-        }
-    }
+    fetch_window(gw, region, action, set_key, input, (0, usize::MAX)).map(|(_, items)| items)
 }
 
 /// The window `(skip, take)` of a Describe action in `region` and the action's TotalCount, asked

@@ -183,6 +183,30 @@ macro_rules! on_both_engines {
     };
 }
 
+/// Kill the twin under its writers, restart it on `store` and check that every write it
+/// acknowledged is there; the restarted twin and its export.
+fn kill_and_restart(
+    twin: Served,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    stop: &AtomicBool,
+    acked: &Mutex<Vec<String>>,
+    store: &str,
+) -> (Served, Value) {
+    twin.kill();
+    for t in threads {
+        t.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    let acked = acked.lock().unwrap().clone();
+    let again = Served::start(store, "immediate");
+    let doc = export(&again.client);
+    let text = doc.to_string();
+    for x in &acked {
+        assert!(text.contains(x.as_str()), "acknowledged {x} is gone after the restart");
+    }
+    (again, doc)
+}
+
 on_both_engines!(
     a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface,
     on_postgres_a_killed_twin_restarts_with_every_acknowledged_write_on_every_surface,
@@ -196,7 +220,7 @@ fn every_acknowledged_write_survives_a_kill(store: &str) {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let mut threads = vec![
+    let threads = vec![
         writer(&twin.client, &acked, &count, &stop, |c, _| create_disk(c)),
         writer(&twin.client, &acked, &count, &stop, move |c, _| {
             let r = c.hw_ok("POST", "/v3/{p}/checkpoints", Some(json!({"checkpoint": {"vault_id": vault_id}})));
@@ -222,19 +246,8 @@ fn every_acknowledged_write_survives_a_kill(store: &str) {
         assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
         std::thread::yield_now();
     }
-    twin.kill();
-    for t in threads.drain(..) {
-        t.join().unwrap();
-    }
-    stop.store(true, Ordering::Relaxed);
-    let acked = acked.lock().unwrap().clone();
-
-    let again = Served::start(store, "immediate");
-    let doc = export(&again.client);
+    let (again, doc) = kill_and_restart(twin, threads, &stop, &acked, store);
     let text = doc.to_string();
-    for x in &acked {
-        assert!(text.contains(x.as_str()), "acknowledged {x} is gone after the restart");
-    }
     // Nothing half-done: the document a restart rebuilt passes an import's every check, and
     // every Tencent disk has its zone's quota and its log (a disk without either was half-made).
     let r = again.client.control("POST", "/_cloudtwin/state", Some(doc.clone()));
@@ -259,23 +272,12 @@ fn many_writers_killed_keep_every_acknowledged_write(store: &str) {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let mut threads: Vec<_> =
-        (0..32).map(|_| writer(&twin.client, &acked, &count, &stop, |c, _| create_disk(c))).collect();
+    let threads: Vec<_> = (0..32).map(|_| writer(&twin.client, &acked, &count, &stop, |c, _| create_disk(c))).collect();
     while count.load(Ordering::Relaxed) < 400 {
         assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
         std::thread::yield_now();
     }
-    twin.kill();
-    for t in threads.drain(..) {
-        t.join().unwrap();
-    }
-    stop.store(true, Ordering::Relaxed);
-    let acked = acked.lock().unwrap().clone();
-    let again = Served::start(store, "immediate");
-    let text = export(&again.client).to_string();
-    for x in &acked {
-        assert!(text.contains(x.as_str()), "acknowledged {x} is gone after the restart");
-    }
+    let (again, _) = kill_and_restart(twin, threads, &stop, &acked, store);
     again.kill();
 }
 
