@@ -79,6 +79,14 @@ impl Served {
     }
 }
 
+impl Drop for Served {
+    /// A test that fails half-way leaves no twin running (after `kill` this finds it gone).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A twin started on `store` that refuses to start: its one line.
 pub(super) fn refuse(store: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cloudtwin"))
