@@ -191,15 +191,21 @@ macro_rules! on_both_engines {
     };
 }
 
-/// Kill the twin under its writers, restart it on `store` and check that every write it
-/// acknowledged is there; the restarted twin and its export.
+/// Kill the twin under its writers once `count` has reached `after` acknowledged writes (no
+/// timing: every writer is well under way), restart it on `store` and check that every write
+/// it acknowledged is there; the restarted twin and its export.
 fn kill_and_restart(
     twin: Served,
     threads: Vec<std::thread::JoinHandle<()>>,
+    (count, after): (&AtomicUsize, usize),
     stop: &AtomicBool,
     acked: &Mutex<Vec<String>>,
     store: &str,
 ) -> (Served, Value) {
+    while count.load(Ordering::Relaxed) < after {
+        assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
+        std::thread::yield_now();
+    }
     twin.kill();
     for t in threads {
         t.join().unwrap();
@@ -249,12 +255,7 @@ fn every_acknowledged_write_survives_a_kill(store: &str) {
             Some(format!("\"{name}\""))
         }),
     ];
-    // Kill once every writer is well under way (no timing: a count of acknowledged writes).
-    while count.load(Ordering::Relaxed) < 150 {
-        assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
-        std::thread::yield_now();
-    }
-    let (again, doc) = kill_and_restart(twin, threads, &stop, &acked, store);
+    let (again, doc) = kill_and_restart(twin, threads, (&count, 150), &stop, &acked, store);
     let text = doc.to_string();
     // Nothing half-done: the document a restart rebuilt passes an import's every check, and
     // every Tencent disk has its zone's quota and its log (a disk without either was half-made).
@@ -281,11 +282,7 @@ fn many_writers_killed_keep_every_acknowledged_write(store: &str) {
     let count = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let threads: Vec<_> = (0..32).map(|_| writer(&twin.client, &acked, &count, &stop, |c, _| create_disk(c))).collect();
-    while count.load(Ordering::Relaxed) < 400 {
-        assert!(threads.iter().all(|t| !t.is_finished()), "a writer stopped before the kill");
-        std::thread::yield_now();
-    }
-    let (again, _) = kill_and_restart(twin, threads, &stop, &acked, store);
+    let (again, _) = kill_and_restart(twin, threads, (&count, 400), &stop, &acked, store);
     again.kill();
 }
 
