@@ -142,10 +142,10 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         HttpIn { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &received.bytes };
     let answer = match family {
         Family::Control => crate::control::handle(&app.twin, &parts.method, &path, &query, &received.bytes),
-        Family::Tencent => tencent::handle(&app.twin, app.auth, &req),
-        Family::Huawei => huawei::handle(&app.twin, app.auth, &req),
-        Family::Gateway => crate::gateway::handle(&app.twin, &req),
-        Family::UCloudStack => crate::ucloudstack::handle(&app.twin, app.auth, &req),
+        Family::Tencent => tencent::handle(&app.twin, app.auth, &req).await,
+        Family::Huawei => huawei::handle(&app.twin, app.auth, &req).await,
+        Family::Gateway => crate::gateway::handle(&app.twin, &req).await,
+        Family::UCloudStack => crate::ucloudstack::handle(&app.twin, app.auth, &req).await,
     };
     if app.twin.journal.bounds().bodies && family != Family::Control {
         keep_bodies(&received.bytes, &answer.body);

@@ -457,17 +457,18 @@ pub struct Batch {
 }
 
 /// What a request waits for once the state lock is let go: its changes, and all queued
-/// before them, made durable (`None`: nothing to wait for, the state is in memory only).
-pub type Ticket = Option<Box<dyn FnOnce() -> Result<(), String> + Send>>;
+/// before them, made durable.
+pub use crate::core::durable::Ticket;
 
 /// Where a request's changes are kept (the durable store, store.rs), as the state sees it.
 pub trait Keeper: std::fmt::Debug + Send {
     /// Queue `batch` to be made durable (under the state lock, so in the order of the
-    /// changes); an error stops the writes until a restart.
-    fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String>;
+    /// changes); `None` when there is nothing to wait for. An error stops the writes until a
+    /// restart.
+    fn commit(&mut self, st: &State, batch: Batch) -> Result<Option<Ticket>, String>;
     /// Queue a named snapshot (`/_cloudtwin/snapshots`) to be kept beside the world: `doc` is
     /// its export document, `None` removes it. A base rewrite leaves it.
-    fn keep_snapshot(&mut self, name: &str, doc: Option<String>) -> Result<Ticket, String>;
+    fn keep_snapshot(&mut self, name: &str, doc: Option<String>) -> Result<Option<Ticket>, String>;
     /// Why the state takes no writes, when a commit failed.
     fn degraded(&self) -> Option<String>;
 }
@@ -608,16 +609,10 @@ impl crate::core::txn::Store for State {
         }
     }
 
-    type Ticket = Ticket;
-
-    fn commit(&mut self, batch: Batch) -> Result<Ticket, String> {
+    fn commit(&mut self, batch: Batch) -> Result<Option<Ticket>, String> {
         let Some(durable) = self.durable.clone() else { return Ok(None) };
         let mut durable = durable.lock();
         durable.commit(self, batch)
-    }
-
-    fn settle(ticket: Ticket) -> Result<(), String> {
-        ticket.map_or(Ok(()), |wait| wait())
     }
 
     fn degraded(&self) -> Option<String> {

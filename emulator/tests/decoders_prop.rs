@@ -18,6 +18,16 @@ use serde_json::{Map, Value};
 
 const T0: i64 = 1_795_384_433;
 
+/// The answer of a request to the in-memory twin, which has nothing to wait for before it
+/// answers (no store).
+fn served(answer: impl std::future::Future<Output = cloudtwin_emulator::core::http::Answer>) -> cloudtwin_emulator::core::http::Answer {
+    let waker = std::task::Waker::noop();
+    match std::future::Future::poll(std::pin::pin!(answer), &mut std::task::Context::from_waker(waker)) {
+        std::task::Poll::Ready(answer) => answer,
+        std::task::Poll::Pending => panic!("an in-memory twin waited before it answered"),
+    }
+}
+
 fn twin() -> &'static Twin {
     static TWIN: OnceLock<Twin> = OnceLock::new();
     TWIN.get_or_init(|| Twin::new(Config::default(), Inventory::builtin(), Clock::manual(T0)).unwrap())
@@ -125,7 +135,7 @@ proptest! {
     ) {
         let req = tencent::protocol::HttpIn { method: &method, path: "/", query: &query, headers: &headers, body: &body };
         let auth = if off { AuthMode::Off } else { AuthMode::Enforce };
-        let out = json_of(&tencent::handle(twin(), auth, &req).body);
+        let out = json_of(&served(tencent::handle(twin(), auth, &req)).body);
         prop_assert!(out["Response"]["RequestId"].is_string(), "{}", out);
         if let Ok(call) = tencent::protocol::decode(&twin().cfg, AuthMode::Off, T0, &req) {
             let (depth, values, items, ..) = metrics(&Value::Object(call.params));
@@ -145,7 +155,7 @@ proptest! {
     ) {
         let req = huawei::protocol::HttpIn { method: &method, path, query: &query, headers: &headers, body: &body };
         let auth = if off { AuthMode::Off } else { AuthMode::Enforce };
-        let out = huawei::handle(twin(), auth, &req);
+        let out = served(huawei::handle(twin(), auth, &req));
         prop_assert!(out.status < 500, "{} {}", out.status, String::from_utf8_lossy(&out.body));
         if !out.body.is_empty() {
             let v = json_of(&out.body);
@@ -165,7 +175,7 @@ proptest! {
         headers.insert("content-type", HeaderValue::from_static(ct));
         let req = ucloudstack::protocol::HttpIn { method: &method, path: "/api", query: &query, headers: &headers, body: &body };
         let auth = if off { AuthMode::Off } else { AuthMode::Enforce };
-        let v = json_of(&ucloudstack::handle(twin(), auth, &req).body);
+        let v = json_of(&served(ucloudstack::handle(twin(), auth, &req)).body);
         prop_assert!(v["RetCode"].is_i64(), "{}", v);
         if let Ok(flat) = ucloudstack::protocol::decode(&req) {
             prop_assert!(flat.len() <= 2 * limits::MAX_PARAMS);
@@ -183,7 +193,7 @@ proptest! {
     ) {
         let headers = HeaderMap::new();
         let req = tencent::protocol::HttpIn { method: &method, path, query: "", headers: &headers, body: &body };
-        let out = cloudtwin_emulator::gateway::handle(twin(), &req);
+        let out = served(cloudtwin_emulator::gateway::handle(twin(), &req));
         prop_assert!(out.status < 500);
         let v = json_of(&out.body);
         prop_assert!(v["scode"].is_u64(), "{}", v);

@@ -350,7 +350,7 @@ fn keep(twin: &Twin, name: &str, saved: Option<&Saved<State>>) -> Result<(), Str
     };
     let Some(durable) = twin.state.lock().durable.clone() else { return Ok(()) };
     let ticket = durable.lock().keep_snapshot(name, doc)?;
-    ticket.map_or(Ok(()), |wait| wait())
+    ticket.map_or(Ok(()), crate::world::Ticket::wait)
 }
 
 /// A snapshot the durable store kept (`keep`), read back at start.

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod change;
 pub mod clock;
+pub mod durable;
 pub mod fault;
 pub mod http;
 pub mod ids;

@@ -18,9 +18,12 @@
 //! the epoch like any failure and the family renders it in its own envelope; a latency is noted
 //! for the server loop to wait outside the lock; a failed job marks the work the request queued.
 
+use std::marker::PhantomData;
+
 use parking_lot::Mutex;
 
 use crate::core::change::Epoch;
+use crate::core::durable::Ticket;
 use crate::core::fault::{FaultBook, Injected, Key};
 use crate::core::http::{Answer, HttpIn};
 use crate::core::record;
@@ -57,15 +60,11 @@ pub trait Store {
     type Batch: Default;
     /// Add what `epoch` changed to `batch` (nothing when the state is memory-only).
     fn collect(&mut self, epoch: u64, batch: &mut Self::Batch);
-    /// What a request waits for after the lock is let go (its changes made durable).
-    type Ticket;
-    /// Hand `batch` to the durable store, under the lock (so in the order of the changes). An
-    /// error stops the writes until a restart.
-    fn commit(&mut self, batch: Self::Batch) -> Result<Self::Ticket, String>;
-    /// Wait, without the lock, until what `ticket` stands for is durable: the request's own
-    /// changes, or for one that changed nothing, every change it could have seen. Only then
-    /// is the request answered.
-    fn settle(ticket: Self::Ticket) -> Result<(), String>;
+    /// Hand `batch` to the durable store, under the lock (so in the order of the changes).
+    /// The ticket is what the request waits for, without the lock, before it is answered: its
+    /// own changes durable, or for one that changed nothing, every change it could have seen
+    /// (`None`: nothing to wait for, as in memory). An error stops the writes until a restart.
+    fn commit(&mut self, batch: Self::Batch) -> Result<Option<Ticket>, String>;
     /// Why the state takes no writes, when a commit failed.
     fn degraded(&self) -> Option<String>;
 }
@@ -102,35 +101,54 @@ pub trait Family<S: Store> {
     fn render(&self, call: Option<&Self::Call>, out: Result<Self::Output, Self::Error>) -> Answer;
 }
 
-/// Serve one request of `family` against the state behind `lock` at `now_ms`.
+/// Serve one request of `family` against the state behind `lock` at `now_ms`: everything
+/// under the lock happens here; the answer waits for durability in [`Pending::finish`].
 pub fn serve<S: Store, F: Family<S>>(
     lock: &Mutex<S>,
     env: &S::Env,
-    family: &F,
+    family: F,
     req: &HttpIn<'_>,
     now_ms: i64,
-) -> Answer {
+) -> Pending<S, F> {
     let call = match family.decode(req, now_ms) {
         Ok(call) => call,
-        Err(e) => return family.render(None, Err(e)),
+        Err(e) => return Pending { family, call: None, out: Err(e), ticket: None, state: PhantomData },
     };
-    let out = run_call(lock, env, family, &call, now_ms, [req.path.as_bytes(), req.query.as_bytes(), req.body]);
-    family.render(Some(&call), out)
+    let text = [req.path.as_bytes(), req.query.as_bytes(), req.body];
+    let (out, ticket) = run_call(lock, env, &family, &call, now_ms, text);
+    Pending { family, call: Some(call), out, ticket, state: PhantomData }
 }
 
-/// The locked part of [`serve`], for a family that decodes on its own.
-pub fn transact<S: Store, F: Family<S>>(
-    lock: &Mutex<S>,
-    env: &S::Env,
-    family: &F,
-    call: &F::Call,
-    now_ms: i64,
-) -> Result<F::Output, F::Error> {
-    run_call(lock, env, family, call, now_ms, [b"", b"", b""])
+/// A request that went through the state: its outcome, and what it waits for before the
+/// outcome may be told (its changes durable, with a store).
+pub struct Pending<S, F: Family<S>>
+where
+    S: Store,
+{
+    family: F,
+    call: Option<F::Call>,
+    out: Result<F::Output, F::Error>,
+    ticket: Option<Ticket>,
+    state: PhantomData<fn() -> S>,
 }
 
-/// [`transact`] with the request's path, query and body, where a fault rule looks for a
-/// resource id.
+impl<S: Store, F: Family<S>> Pending<S, F> {
+    /// Wait (without blocking the thread) until the request's changes are durable, then
+    /// render. A request whose changes could not be made durable gets the family's internal
+    /// error. Without a store there is nothing to wait for.
+    pub async fn finish(self) -> Answer {
+        let Pending { family, call, mut out, ticket, .. } = self;
+        if let Some(ticket) = ticket {
+            if let Err(reason) = ticket.settle().await {
+                out = Err(family.internal(&reason));
+            }
+        }
+        family.render(call.as_ref(), out)
+    }
+}
+
+/// The locked part of [`serve`]: the outcome, and what to wait for. `text` is the request's
+/// path, query and body, where a fault rule looks for a resource id.
 fn run_call<S: Store, F: Family<S>>(
     lock: &Mutex<S>,
     env: &S::Env,
@@ -138,9 +156,9 @@ fn run_call<S: Store, F: Family<S>>(
     call: &F::Call,
     now_ms: i64,
     text: [&[u8]; 3],
-) -> Result<F::Output, F::Error> {
+) -> (Result<F::Output, F::Error>, Option<Ticket>) {
     let read = family.access(call) == Access::Read;
-    let (out, failed) = locked(
+    let (out, ticket) = locked(
         lock,
         env,
         now_ms,
@@ -158,9 +176,9 @@ fn run_call<S: Store, F: Family<S>>(
         },
         || now_ms,
     );
-    match failed {
-        Some(reason) => Err(family.internal(&reason)),
-        None => out,
+    match ticket {
+        Ok(ticket) => (out, ticket),
+        Err(reason) => (Err(family.internal(&reason)), None),
     }
 }
 
@@ -177,7 +195,13 @@ pub fn apply<S: Store, T, E>(
     change: impl FnOnce(&mut S) -> Result<T, E>,
 ) -> Result<T, E> {
     let refuse = |_: String| unreachable!("not guarded");
-    locked(lock, env, now_ms, false, refuse, change, |_, _| {}, settle_ms).0
+    let (out, ticket) = locked(lock, env, now_ms, false, refuse, change, |_, _| {}, settle_ms);
+    // A few writes, rare next to the API's: a blocking wait (off the worker) is enough. A
+    // failure shows as the state's degraded mark, which the control plane reads.
+    if let Ok(Some(ticket)) = ticket {
+        let _ = ticket.wait();
+    }
+    out
 }
 
 /// Apply the first fault rule that fires for this request, if any (see the module docs). Only
@@ -234,8 +258,8 @@ fn catch_up<S: Store>(state: &mut S, env: &S::Env, now_ms: i64, batch: &mut S::B
     state.collect(id, batch);
 }
 
-/// The locked part of a request; the second half is why its changes could not be made
-/// durable, if they could not.
+/// The locked part of a request; the second half is what to wait for before answering, or
+/// why the request's changes could not be queued to be made durable.
 #[allow(clippy::too_many_arguments)]
 fn locked<S: Store, T, E>(
     lock: &Mutex<S>,
@@ -246,25 +270,19 @@ fn locked<S: Store, T, E>(
     run: impl FnOnce(&mut S) -> Result<T, E>,
     seen: impl FnOnce(&mut S, &T),
     settle_ms: impl FnOnce() -> i64,
-) -> (Result<T, E>, Option<String>) {
+) -> (Result<T, E>, Result<Option<Ticket>, String>) {
     let mut state = lock.lock();
     if let Some(reason) = state.degraded() {
         // Read-only until a restart: writes are refused, reads are served as the state stands
         // (the clock finishes nothing, since that could not be kept).
         if guard {
-            return (Err(refuse(reason)), None);
+            return (Err(refuse(reason)), Ok(None));
         }
-        return (run(&mut state), None);
+        return (run(&mut state), Ok(None));
     }
-    let (out, ticket) = changed(&mut *state, env, now_ms, run, seen, settle_ms);
-    drop(state);
-    // Group commit (store/writer.rs): the lock is free while the store writes, and the answer
-    // waits for it.
-    let failed = match ticket {
-        Ok(ticket) => S::settle(ticket).err(),
-        Err(reason) => Some(reason),
-    };
-    (out, failed)
+    // Group commit (store/writer.rs): the lock is let go when this returns, while the store
+    // writes, and the answer waits for it.
+    changed(&mut *state, env, now_ms, run, seen, settle_ms)
 }
 
 /// The part of [`locked`] that changes the state: the epochs, the undo, the batch queued.
@@ -275,7 +293,7 @@ fn changed<S: Store, T, E>(
     run: impl FnOnce(&mut S) -> Result<T, E>,
     seen: impl FnOnce(&mut S, &T),
     settle_ms: impl FnOnce() -> i64,
-) -> (Result<T, E>, Result<S::Ticket, String>) {
+) -> (Result<T, E>, Result<Option<Ticket>, String>) {
     let mut batch = S::Batch::default();
     catch_up(state, env, now_ms, &mut batch);
     let epoch = Epoch::open();
@@ -303,6 +321,11 @@ fn changed<S: Store, T, E>(
 mod tests {
     use super::*;
     use crate::core::change::Table;
+    use crate::core::durable::Mark;
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
 
     /// A state of one table, and what the pipeline did to it.
     #[derive(Default)]
@@ -310,6 +333,8 @@ mod tests {
         items: Table<String, u32>,
         caught_up: Vec<i64>,
         seen: Vec<String>,
+        /// A store's durable mark, and the number of the last write queued to it.
+        durable: Option<(Arc<Mark>, u64)>,
     }
 
     impl Store for Toy {
@@ -322,12 +347,10 @@ mod tests {
         }
         type Batch = ();
         fn collect(&mut self, _: u64, _: &mut ()) {}
-        type Ticket = ();
-        fn commit(&mut self, _: ()) -> Result<(), String> {
-            Ok(())
-        }
-        fn settle(_: ()) -> Result<(), String> {
-            Ok(())
+        fn commit(&mut self, _: ()) -> Result<Option<Ticket>, String> {
+            let Some((mark, queued)) = &mut self.durable else { return Ok(None) };
+            *queued += 1;
+            Ok(mark.ticket(*queued))
         }
         fn degraded(&self) -> Option<String> {
             None
@@ -380,7 +403,15 @@ mod tests {
     fn send(lock: &Mutex<Toy>, path: &str) -> u16 {
         let headers = axum::http::HeaderMap::new();
         let req = HttpIn { method: &axum::http::Method::POST, path, query: "", headers: &headers, body: b"" };
-        serve(lock, &(), &ToyFamily, &req, 7).status
+        at_once(serve(lock, &(), ToyFamily, &req, 7).finish()).status
+    }
+
+    /// The output of a future that must not wait (nothing to make durable).
+    fn at_once<F: Future>(fut: F) -> F::Output {
+        match pin!(fut).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => panic!("waited with nothing to wait for"),
+        }
     }
 
     #[test]
@@ -394,6 +425,37 @@ mod tests {
         assert_eq!(st.items.keys().collect::<Vec<_>>(), ["good"], "the failed write left nothing");
         assert_eq!(st.seen, ["good"], "only the successful read was observed");
         assert_eq!(st.caught_up, [7; 6], "catch-up before and after each request that decoded");
+    }
+
+    fn request(path: &str) -> HttpIn<'_> {
+        static HEADERS: std::sync::LazyLock<axum::http::HeaderMap> = std::sync::LazyLock::new(Default::default);
+        HttpIn { method: &axum::http::Method::POST, path, query: "", headers: &HEADERS, body: b"" }
+    }
+
+    fn poll<F: Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        fut.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn an_answer_waits_until_its_write_is_durable_without_the_lock() {
+        let mark = Arc::new(Mark::default());
+        let lock = Mutex::new(Toy { durable: Some((mark.clone(), 0)), ..Toy::default() });
+        let mut first = pin!(serve(&lock, &(), ToyFamily, &request("put a"), 7).finish());
+        assert!(poll(first.as_mut()).is_pending(), "answered before its write was durable");
+        // The lock is free while the first waits: a second write goes through and waits too.
+        let mut second = pin!(serve(&lock, &(), ToyFamily, &request("put b"), 7).finish());
+        assert!(poll(second.as_mut()).is_pending());
+        mark.raise(1);
+        match poll(first.as_mut()) {
+            Poll::Ready(answer) => assert_eq!((answer.status, answer.body), (200, b"Ok(Some(1))".to_vec())),
+            Poll::Pending => panic!("the first write is durable"),
+        }
+        assert!(poll(second.as_mut()).is_pending(), "only the first write is durable");
+        mark.fail("disk full".into());
+        match poll(second.as_mut()) {
+            Poll::Ready(answer) => assert_eq!((answer.status, answer.body), (400, b"Err(\"disk full\")".to_vec())),
+            Poll::Pending => panic!("writing stopped"),
+        }
     }
 
     #[test]

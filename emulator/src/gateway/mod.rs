@@ -33,8 +33,8 @@ pub use session::{Gw, Reply};
 
 /// Serve one gateway request through the request transaction. The status is 200 for successes
 /// and the error's `scode` otherwise.
-pub fn handle<S: tencent::Host>(twin: &Twin<S>, req: &HttpIn<'_>) -> Answer {
-    txn::serve(&twin.state, &twin.cfg, &Gateway { twin }, req, twin.clock.now_ms())
+pub async fn handle<S: tencent::Host>(twin: &Twin<S>, req: &HttpIn<'_>) -> Answer {
+    txn::serve(&twin.state, &twin.cfg, Gateway { twin }, req, twin.clock.now_ms()).finish().await
 }
 
 /// What only the gateway knows of a request: its endpoints, tenants and envelope.

@@ -83,10 +83,10 @@ pub fn answer_before_body<S: Host>(
 }
 
 /// Serve one Huawei request (CBR or IAM) through the request transaction.
-pub fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+pub async fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
     let family = Huawei { twin, auth, req, request_id: uuid::Uuid::new_v4().simple().to_string() };
     crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
-    txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
+    txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }
 
 /// What only Huawei knows of a request: its routes, AK/SK and token authentication, projects.

@@ -133,15 +133,13 @@ impl Drop for Durable {
 }
 
 impl Keeper for Durable {
-    fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String> {
+    fn commit(&mut self, st: &State, batch: Batch) -> Result<Option<Ticket>, String> {
         Durable::commit(self, st, batch)
     }
 
-    fn keep_snapshot(&mut self, name: &str, doc: Option<String>) -> Result<Ticket, String> {
+    fn keep_snapshot(&mut self, name: &str, doc: Option<String>) -> Result<Option<Ticket>, String> {
         let row = Row { path: SNAPSHOTS_PATH.into(), key: name.to_string(), value: doc };
-        let seq = self.writer.push(Job::Rows { rows: vec![row], now: None })?;
-        let writer = self.writer.clone();
-        Ok(Some(Box::new(move || writer.wait(seq))))
+        self.writer.push(Job::Rows { rows: vec![row], now: None })
     }
 
     fn degraded(&self) -> Option<String> {
@@ -157,9 +155,9 @@ impl Durable {
 
     /// Queue what `batch` holds (under the state lock); what the request then waits for,
     /// without the lock. A failure stops the writes.
-    pub fn commit(&mut self, st: &State, batch: Batch) -> Result<Ticket, String> {
-        let seq = match self.queue(st, batch) {
-            Ok(seq) => seq,
+    pub fn commit(&mut self, st: &State, batch: Batch) -> Result<Option<Ticket>, String> {
+        match self.queue(st, batch) {
+            Ok(ticket) => Ok(ticket),
             Err(e) => {
                 let reason = match self.writer.failed() {
                     Some(reason) => reason,
@@ -167,16 +165,14 @@ impl Durable {
                 };
                 tracing::error!("{reason}");
                 self.writer.fail(reason.clone());
-                return Err(reason);
+                Err(reason)
             }
-        };
-        let writer = self.writer.clone();
-        Ok(Some(Box::new(move || writer.wait(seq))))
+        }
     }
 
-    /// The number of the job to wait for: this batch's, or the last one queued when the batch
-    /// holds nothing new.
-    fn queue(&mut self, st: &State, batch: Batch) -> Result<u64, String> {
+    /// What to wait for: this batch's job, or the last one queued when the batch holds
+    /// nothing new.
+    fn queue(&mut self, st: &State, batch: Batch) -> Result<Option<Ticket>, String> {
         if let Some(e) = batch.error {
             return Err(e);
         }
@@ -196,7 +192,7 @@ impl Durable {
     /// The whole world as the new base, the rows dropped (the tokens, which a base never holds,
     /// become the first rows). Serialized here, under the lock, so that it is the state as of
     /// its place in the queue.
-    fn base(&mut self, st: &State) -> Result<u64, String> {
+    fn base(&mut self, st: &State) -> Result<Option<Ticket>, String> {
         let doc = serde_json::to_vec(&crate::control::state::document(st, &self.clock)).map_err(|e| e.to_string())?;
         let resources = crate::control::state::resources(&st.world) as u64;
         let tokens: Vec<Row> = st

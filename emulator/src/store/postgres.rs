@@ -21,7 +21,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use postgres::config::SslMode;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, Statement};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -35,7 +35,13 @@ const LOCK_KEY: i64 = 0x0063_6c6f_7564_7477;
 const LOCK_TRIES: u32 = 30;
 const FOREIGN: &str = "not a cloudtwin store (its cloudtwin_meta table is something else's); give another database";
 
-type Job = Box<dyn FnOnce(&mut Client) + Send>;
+type Job = Box<dyn FnOnce(&mut Conn) + Send>;
+
+/// The connection, owned by its thread, with the group write prepared once.
+struct Conn {
+    client: Client,
+    write: Option<Statement>,
+}
 
 pub struct Postgres {
     jobs: mpsc::Sender<Job>,
@@ -170,7 +176,7 @@ impl Postgres {
         std::thread::Builder::new()
             .name("cloudtwin-postgres".into())
             .spawn(move || {
-                let mut client = match open(&config, tls, sync) {
+                let client = match open(&config, tls, sync) {
                     Ok(c) => c,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -178,8 +184,9 @@ impl Postgres {
                     }
                 };
                 let _ = ready_tx.send(Ok(()));
+                let mut conn = Conn { client, write: None };
                 for job in inbox {
-                    job(&mut client);
+                    job(&mut conn);
                 }
             })
             .map_err(|e| format!("cannot start the store's thread: {e}"))?;
@@ -193,7 +200,7 @@ impl Postgres {
     /// Run `f` on the connection's thread and wait for its answer.
     fn call<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Client) -> Result<T, String> + Send + 'static,
+        f: impl FnOnce(&mut Conn) -> Result<T, String> + Send + 'static,
     ) -> Result<T, String> {
         let (tx, rx) = mpsc::sync_channel(1);
         let job: Job = Box::new(move |c| {
@@ -274,23 +281,28 @@ fn last_of_each(rows: &[Row]) -> (Vec<String>, Vec<String>, Vec<Option<String>>)
 const UPSERT: &str = "INSERT INTO cloudtwin_rows(path, key, value) \
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
      ON CONFLICT (path, key) DO UPDATE SET value = excluded.value";
+/// A group's rows and "now" row in one statement, so in one transaction of its own and one
+/// round trip (the statement prepared once): data-modifying `WITH` parts all run, whatever
+/// the main part reads. An empty array upserts nothing; a NULL "now" leaves the row.
+const WRITE: &str = "WITH put AS (INSERT INTO cloudtwin_rows(path, key, value) \
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
+     ON CONFLICT (path, key) DO UPDATE SET value = excluded.value) \
+     INSERT INTO cloudtwin_meta(name, value) SELECT 'now', $4::text WHERE $4::text IS NOT NULL \
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 const PUT_NOW: &str = "INSERT INTO cloudtwin_meta(name, value) VALUES ('now', $1) \
      ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 impl Engine for Postgres {
     fn write(&mut self, rows: &[Row], now: Option<&str>) -> Result<(), String> {
-        // One statement for all the rows: a round trip per commit, not per row.
+        // One statement for the whole group: a round trip per commit, not per row.
         let (paths, keys, values) = last_of_each(rows);
         let now = now.map(str::to_string);
         self.call(move |c| {
-            let mut tx = c.transaction().map_err(db)?;
-            if !paths.is_empty() {
-                tx.execute(UPSERT, &[&paths, &keys, &values]).map_err(db)?;
-            }
-            if let Some(now) = &now {
-                tx.execute(PUT_NOW, &[now]).map_err(db)?;
-            }
-            tx.commit().map_err(db)
+            let write = match &c.write {
+                Some(write) => write.clone(),
+                None => c.write.insert(c.client.prepare(WRITE).map_err(db)?).clone(),
+            };
+            c.client.execute(&write, &[&paths, &keys, &values, &now]).map(|_| ()).map_err(db)
         })
     }
 
@@ -298,7 +310,7 @@ impl Engine for Postgres {
         let (paths, keys, values) = last_of_each(tokens);
         let (doc, now) = (doc.to_vec(), now.to_string());
         self.call(move |c| {
-            let mut tx = c.transaction().map_err(db)?;
+            let mut tx = c.client.transaction().map_err(db)?;
             tx.execute("DELETE FROM cloudtwin_rows WHERE path <> $1", &[&super::SNAPSHOTS_PATH]).map_err(db)?;
             tx.execute(
                 "INSERT INTO cloudtwin_base(id, doc) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
@@ -315,7 +327,7 @@ impl Engine for Postgres {
 
     fn load(&mut self) -> Result<Option<Loaded>, String> {
         self.call(|c| {
-            let mut tx = c.transaction().map_err(db)?;
+            let mut tx = c.client.transaction().map_err(db)?;
             let made: bool = tx
                 .query_one("SELECT to_regclass('cloudtwin_meta') IS NOT NULL", &[])
                 .and_then(|r| r.try_get(0))

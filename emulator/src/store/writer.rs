@@ -3,17 +3,18 @@
 //! goes in the next transaction, so 32 writers pay for a few transactions, not 32.
 //!
 //! Each write gets a sequence number when it is queued (under the state lock, so in the order
-//! the state changed); the writer raises the durable mark to the last number of each
-//! transaction it commits. A request is answered once the mark has reached its number; a read
-//! waits for the number that was last handed out when it read, so it never shows what could
-//! still be lost. A failed transaction stops the writer: every request still waiting, and
-//! every later one, gets the reason.
+//! the state changed); the writer raises the durable mark (core/durable.rs) to the last number
+//! of each transaction it commits, which answers the requests of that group and no others. A
+//! read waits for the number that was last handed out when it read, so it never shows what
+//! could still be lost. A failed transaction stops the writer: every request still waiting,
+//! and every later one, gets the reason.
 
 use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
 use super::{Engine, SNAPSHOTS_PATH};
+use crate::core::durable::{Mark, Ticket};
 use crate::world::Row;
 
 /// One write, as queued.
@@ -27,11 +28,8 @@ pub enum Job {
 #[derive(Default)]
 struct Queue {
     jobs: Vec<Job>,
-    /// The number of the last job queued, and of the last one made durable.
+    /// The number of the last job queued.
     queued: u64,
-    durable: u64,
-    /// Why writing stopped, once a transaction failed.
-    failed: Option<String>,
     /// The store was let go (its `Durable` dropped): write what is queued, then end.
     stopping: bool,
 }
@@ -41,8 +39,8 @@ pub struct Writer {
     queue: Mutex<Queue>,
     /// Wakes the writer (a job was queued).
     work: Condvar,
-    /// Wakes the waiting requests (the durable mark moved, or writing stopped).
-    done: Condvar,
+    /// How far the queued jobs are durable; what the requests wait on.
+    mark: Arc<Mark>,
     engine: Arc<Mutex<Box<dyn Engine>>>,
     /// The writer thread, joined by `stop`.
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -54,7 +52,7 @@ impl Writer {
         let writer = Arc::new(Writer {
             queue: Mutex::default(),
             work: Condvar::new(),
-            done: Condvar::new(),
+            mark: Arc::default(),
             engine,
             thread: Mutex::new(None),
         });
@@ -67,31 +65,30 @@ impl Writer {
         Ok(writer)
     }
 
-    /// Queue `job` (called under the state lock); its number.
-    pub fn push(&self, job: Job) -> Result<u64, String> {
+    /// Queue `job` (called under the state lock); what to wait for until it is durable.
+    pub fn push(&self, job: Job) -> Result<Option<Ticket>, String> {
         let mut q = self.queue.lock();
-        if let Some(reason) = &q.failed {
-            return Err(reason.clone());
+        if let Some(reason) = self.mark.failed() {
+            return Err(reason);
         }
         q.jobs.push(job);
         q.queued += 1;
         let seq = q.queued;
         drop(q);
         self.work.notify_one();
-        Ok(seq)
+        Ok(self.mark.ticket(seq))
     }
 
-    /// The number of the last job queued (what a request that wrote nothing waits for).
-    pub fn last(&self) -> u64 {
-        self.queue.lock().queued
+    /// What a request that wrote nothing waits for: every job queued so far (nothing when
+    /// they are all durable).
+    pub fn last(&self) -> Option<Ticket> {
+        let seq = self.queue.lock().queued;
+        self.mark.ticket(seq)
     }
 
     /// Stop taking writes with `reason` (a batch that could not even be gathered).
     pub fn fail(&self, reason: String) {
-        let mut q = self.queue.lock();
-        q.failed.get_or_insert(reason);
-        drop(q);
-        self.done.notify_all();
+        self.mark.fail(reason);
     }
 
     /// End the thread once what is queued is written, so that the engine (and with it the
@@ -107,47 +104,14 @@ impl Writer {
 
     /// Why writing stopped, if it did.
     pub fn failed(&self) -> Option<String> {
-        self.queue.lock().failed.clone()
-    }
-
-    /// Wait until job `seq` is durable (at once when it is already); the reason when it could
-    /// not be made so. Blocks the calling thread: on a multi-threaded runtime its worker hands
-    /// its other tasks on first, so the requests of one group can all wait together.
-    pub fn wait(&self, seq: u64) -> Result<(), String> {
-        {
-            let q = self.queue.lock();
-            if q.durable >= seq {
-                return Ok(());
-            }
-            if let Some(reason) = &q.failed {
-                return Err(reason.clone());
-            }
-        }
-        let block = || {
-            let mut q = self.queue.lock();
-            loop {
-                if q.durable >= seq {
-                    return Ok(());
-                }
-                if let Some(reason) = &q.failed {
-                    return Err(reason.clone());
-                }
-                self.done.wait(&mut q);
-            }
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(block)
-            }
-            _ => block(),
-        }
+        self.mark.failed()
     }
 
     fn run(&self) {
         loop {
             let (jobs, upto) = {
                 let mut q = self.queue.lock();
-                while q.jobs.is_empty() || q.failed.is_some() {
+                while q.jobs.is_empty() || self.mark.failed().is_some() {
                     if q.stopping {
                         return;
                     }
@@ -155,18 +119,14 @@ impl Writer {
                 }
                 (std::mem::take(&mut q.jobs), q.queued)
             };
-            let written = write(&mut **self.engine.lock(), jobs);
-            let mut q = self.queue.lock();
-            match written {
-                Ok(()) => q.durable = upto,
+            match write(&mut **self.engine.lock(), jobs) {
+                Ok(()) => self.mark.raise(upto),
                 Err(e) => {
                     let reason = format!("the durable store could not be written ({e}); restart the twin");
                     tracing::error!("{reason}");
-                    q.failed.get_or_insert(reason);
+                    self.mark.fail(reason);
                 }
             }
-            drop(q);
-            self.done.notify_all();
         }
     }
 }

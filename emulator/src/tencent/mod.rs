@@ -75,10 +75,10 @@ fn region_from_host(host: &str) -> Option<&str> {
 
 /// Serve one Tencent request through the request transaction. Always a `{"Response": ...}`
 /// body (HTTP 200).
-pub fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+pub async fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
     let family = Tencent { twin, auth, request_id: uuid::Uuid::new_v4().to_string() };
     crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
-    txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
+    txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }
 
 /// What only Tencent knows of a request: TC3/v1 decoding, its operation table, its envelope.

@@ -43,9 +43,9 @@ pub trait Host: txn::Store<Env = Config> {
 
 /// Serve one UCloudStack request through the request transaction: always HTTP 200 with the
 /// `<Action>Response` envelope.
-pub fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
+pub async fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
     let family = UCloudStack { twin, auth, action: RefCell::new(String::new()) };
-    txn::serve(&twin.state, &twin.cfg, &family, req, twin.clock.now_ms())
+    txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }
 
 /// What only UCloudStack knows of a request: three transports, the SHA-1 signature, its table.
