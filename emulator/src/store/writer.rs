@@ -190,6 +190,46 @@ mod tests {
         Job::Rows { rows, now: None }
     }
 
+    /// An engine that writes a group only when the test lets it, or fails it.
+    struct Gated {
+        go: std::sync::mpsc::Receiver<Result<(), String>>,
+    }
+
+    impl Engine for Gated {
+        fn write(&mut self, _: &[Row], _: Option<&str>) -> Result<(), String> {
+            self.go.recv().unwrap_or(Err("the test ended".into()))
+        }
+        fn write_base(&mut self, _: &[u8], _: &[Row], _: &str) -> Result<(), String> {
+            self.go.recv().unwrap_or(Err("the test ended".into()))
+        }
+        fn load(&mut self) -> Result<Option<Loaded>, String> {
+            Ok(None)
+        }
+    }
+
+    #[test]
+    fn a_request_waits_until_the_engine_has_written_its_group_and_hears_a_failure() {
+        use std::future::Future;
+        use std::task::{Context, Waker};
+        let (go, gate) = std::sync::mpsc::channel();
+        let writer = Writer::start(Arc::new(Mutex::new(Box::new(Gated { go: gate })))).unwrap();
+        let ticket = writer.push(rows(&["disk-1"], "[\"tencent\"]")).unwrap().expect("not durable yet");
+        let mut settle = std::pin::pin!(ticket.settle());
+        // The writer holds the group in `write` until the test lets it go: still waiting.
+        assert!(settle.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+        assert!(writer.last().is_some(), "a read waits for it too");
+        go.send(Ok(())).unwrap();
+        writer.last().map_or(Ok(()), Ticket::wait).unwrap();
+        assert!(settle.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready());
+        assert!(writer.last().is_none(), "nothing left to wait for");
+        let ticket = writer.push(rows(&["disk-2"], "[\"tencent\"]")).unwrap().expect("not durable yet");
+        go.send(Err("disk full".into())).unwrap();
+        let reason = ticket.wait().unwrap_err();
+        assert!(reason.contains("disk full"), "{reason}");
+        assert!(writer.push(rows(&["disk-3"], "[\"tencent\"]")).is_err(), "no write after a failure");
+        writer.stop();
+    }
+
     #[test]
     fn a_base_in_a_group_drops_the_rows_before_it_but_not_the_named_snapshots() {
         let mut engine = Recorder::default();
