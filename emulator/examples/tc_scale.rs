@@ -54,7 +54,14 @@ fn call(twin: &Twin, action: &str, body: &str) -> serde_json::Value {
         headers.insert(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
     }
     let req = HttpIn { method: &Method::POST, path: "/", query: "", headers: &headers, body: body.as_bytes() };
+    // An in-memory twin has nothing to make durable: the answer is ready at the first poll.
     let answer = cloudtwin_emulator::tencent::handle(twin, AuthMode::Enforce, &req);
+    let waker = std::task::Waker::noop();
+    let std::task::Poll::Ready(answer) =
+        std::future::Future::poll(std::pin::pin!(answer), &mut std::task::Context::from_waker(waker))
+    else {
+        panic!("an in-memory twin waited before it answered");
+    };
     let v: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
     assert!(v["Response"]["Error"].is_null(), "{action} {body}: {v}");
     v

@@ -20,7 +20,9 @@ const T0: i64 = 1_795_384_433;
 
 /// The answer of a request to the in-memory twin, which has nothing to wait for before it
 /// answers (no store).
-fn served(answer: impl std::future::Future<Output = cloudtwin_emulator::core::http::Answer>) -> cloudtwin_emulator::core::http::Answer {
+fn served(
+    answer: impl std::future::Future<Output = cloudtwin_emulator::core::http::Answer>,
+) -> cloudtwin_emulator::core::http::Answer {
     let waker = std::task::Waker::noop();
     match std::future::Future::poll(std::pin::pin!(answer), &mut std::task::Context::from_waker(waker)) {
         std::task::Poll::Ready(answer) => answer,

@@ -323,8 +323,8 @@ mod tests {
     use crate::core::change::Table;
     use crate::core::durable::Mark;
     use std::future::Future;
-    use std::sync::Arc;
     use std::pin::pin;
+    use std::sync::Arc;
     use std::task::{Context, Poll, Waker};
 
     /// A state of one table, and what the pipeline did to it.
