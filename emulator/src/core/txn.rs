@@ -6,7 +6,8 @@
 //!
 //! decode (no lock) → lock → catch the clock up → open an epoch → run → on error undo exactly
 //! what the epoch changed (change.rs) → on a successful read, let the family note what the read
-//! saw → catch up again → unlock → render.
+//! saw → catch up again → queue the changes to the durable store → unlock → wait (a future,
+//! [`Pending::finish`]) until they are durable → render.
 //!
 //! The control plane's state changes take the same locked path through [`apply`].
 //!
