@@ -207,7 +207,7 @@ impl Server {
                 rec.latency = started.elapsed();
                 rec.log();
                 if let Some(j) = journal.as_deref().filter(|_| Journal::wants(&rec)) {
-                    j.push(&rec);
+                    j.push(rec);
                 }
                 conn.end();
                 Ok::<_, Infallible>(resp)
