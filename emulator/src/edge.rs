@@ -137,8 +137,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     } else {
         body::Received::empty()
     };
-    let req =
-        HttpIn { method: &parts.method, path, query, headers: &parts.headers, body: &received.bytes };
+    let req = HttpIn { method: &parts.method, path, query, headers: &parts.headers, body: &received.bytes };
     let answer = match family {
         Family::Control => crate::control::handle(&app.twin, &parts.method, path, query, &received.bytes),
         Family::Tencent => tencent::handle(&app.twin, app.auth, &req),

@@ -57,7 +57,8 @@ const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
 const X_TC_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-tc-content-sha256");
 
 /// The headers that may be given at most once.
-const SINGLE: [HeaderName; 7] = [HOST, CONTENT_TYPE, X_TC_TIMESTAMP, X_TC_VERSION, X_TC_REGION, X_TC_TOKEN, AUTHORIZATION];
+const SINGLE: [HeaderName; 7] =
+    [HOST, CONTENT_TYPE, X_TC_TIMESTAMP, X_TC_VERSION, X_TC_REGION, X_TC_TOKEN, AUTHORIZATION];
 
 fn header(headers: &HeaderMap, name: HeaderName) -> TcResult<Option<&str>> {
     let mut it = headers.get_all(&name).iter();
