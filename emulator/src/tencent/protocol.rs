@@ -302,7 +302,7 @@ fn verify_tc3(
     is_get: bool,
 ) -> TcResult<()> {
     for needed in ["content-type", "host"] {
-        if !a.signed_headers.iter().any(|h| *h == needed) {
+        if !a.signed_headers.contains(&needed) {
             return Err(e::AuthFailure_InvalidAuthorization(format!("SignedHeaders must include `{needed}`.")));
         }
     }

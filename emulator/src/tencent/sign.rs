@@ -385,8 +385,8 @@ mod tests {
             &[("content-type", "application/json"), ("host", "127.0.0.1:4599")],
             &sha256_hex(body),
         );
-        let sts = tc3_string_to_sign("1795384433", &auth.date, "cbs", &canonical);
-        assert!(constant_time_eq(&tc3_signature("key", &auth.date, "cbs", &sts), &auth.signature));
+        let sts = tc3_string_to_sign("1795384433", auth.date, "cbs", &canonical);
+        assert!(constant_time_eq(&tc3_signature("key", auth.date, "cbs", &sts), &auth.signature));
     }
 
     /// The kept signing keys answer exactly what deriving them anew does, for every secret,
