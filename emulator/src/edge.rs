@@ -98,9 +98,8 @@ fn early(resp: Response, body: axum::body::Body, unread: bool, headers: &HeaderM
 async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     crate::core::record::note(|r| r.virtual_ms = app.twin.clock.now_ms());
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let family = classify(&path, &parts.headers);
+    let (path, query) = (parts.uri.path(), parts.uri.query().unwrap_or(""));
+    let family = classify(path, &parts.headers);
     let unread = has_body(&parts.headers);
     if let Err(refusal) = guard::check(&app.twin.cfg.edge, family, &parts.method, &parts.uri, &parts.headers) {
         tracing::info!(?family, reason = %refusal.message(), "request refused at the edge");
@@ -113,7 +112,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         return early(unreadable(family, body::BodyError::TooLarge), body, true, &parts.headers);
     }
     if family == Family::Huawei {
-        if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, &path, &parts.headers) {
+        if let Some(out) = huawei::answer_before_body(&app.twin, app.auth, &parts.method, path, &parts.headers) {
             return early(respond(out), body, unread, &parts.headers);
         }
     }
@@ -138,10 +137,9 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     } else {
         body::Received::empty()
     };
-    let req =
-        HttpIn { method: &parts.method, path: &path, query: &query, headers: &parts.headers, body: &received.bytes };
+    let req = HttpIn { method: &parts.method, path, query, headers: &parts.headers, body: &received.bytes };
     let answer = match family {
-        Family::Control => crate::control::handle(&app.twin, &parts.method, &path, &query, &received.bytes),
+        Family::Control => crate::control::handle(&app.twin, &parts.method, path, query, &received.bytes),
         Family::Tencent => tencent::handle(&app.twin, app.auth, &req).await,
         Family::Huawei => huawei::handle(&app.twin, app.auth, &req).await,
         Family::Gateway => crate::gateway::handle(&app.twin, &req).await,
@@ -159,7 +157,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
 fn with_request_id(mut answer: crate::core::http::Answer) -> crate::core::http::Answer {
     let id = crate::core::record::peek(|r| r.request_id.clone()).unwrap_or_default();
     let id = if id.is_empty() {
-        let made = uuid::Uuid::new_v4().to_string();
+        let made = crate::core::ids::request_uuid();
         crate::core::record::note(|r| r.request_id.clone_from(&made));
         made
     } else {

@@ -207,7 +207,7 @@ impl Server {
                 rec.latency = started.elapsed();
                 rec.log();
                 if let Some(j) = journal.as_deref().filter(|_| Journal::wants(&rec)) {
-                    j.push(&rec);
+                    j.push(rec);
                 }
                 conn.end();
                 Ok::<_, Infallible>(resp)
@@ -246,7 +246,6 @@ impl Server {
                     draining = true;
                     served.as_mut().graceful_shutdown();
                 }
-                _ = conn.progress.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }
@@ -275,8 +274,6 @@ struct Conn {
     head_started_ms: AtomicU64,
     /// Set when the cap closes this connection.
     evict: Notify,
-    /// A head started or a request ended: the deadlines moved.
-    progress: Notify,
 }
 
 enum Verdict {
@@ -288,6 +285,11 @@ impl Conn {
     fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64 + 1
     }
+    // Neither a request nor a head wakes the connection's watch (that was two wake-ups and two
+    // timer re-arms per request: docs/performance.md). The watch looks again at least every
+    // `recheck` instead, which is never later than a deadline: a head that starts at h was
+    // last looked at before h, so by h + header_read_timeout at the latest; a request that
+    // ends at t moves the idle deadline to t + idle_timeout, past that next look.
     fn begin(&self) {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         self.head_started_ms.store(0, Ordering::SeqCst);
@@ -296,21 +298,19 @@ impl Conn {
         self.last_done_ms.store(self.now_ms(), Ordering::SeqCst);
         self.head_started_ms.store(0, Ordering::SeqCst);
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        self.progress.notify_one();
     }
     fn bytes_arrived(&self) {
         if self.in_flight.load(Ordering::SeqCst) == 0 && self.head_started_ms.load(Ordering::SeqCst) == 0 {
             self.head_started_ms.store(self.now_ms(), Ordering::SeqCst);
-            self.progress.notify_one();
         }
     }
     fn waiting_since(&self) -> Option<u64> {
         (self.in_flight.load(Ordering::SeqCst) == 0).then(|| self.last_done_ms.load(Ordering::SeqCst))
     }
     fn verdict(&self, opts: &ServerOptions) -> Verdict {
-        let busy_recheck = opts.header_read_timeout.min(opts.idle_timeout);
+        let recheck = opts.header_read_timeout.min(opts.idle_timeout);
         if self.in_flight.load(Ordering::SeqCst) > 0 {
-            return Verdict::Wait(busy_recheck);
+            return Verdict::Wait(recheck);
         }
         let now = self.now_ms();
         let (from, limit, why) = match self.head_started_ms.load(Ordering::SeqCst) {
@@ -321,7 +321,7 @@ impl Conn {
         if now >= deadline {
             Verdict::Expired(why)
         } else {
-            Verdict::Wait(Duration::from_millis(deadline - now))
+            Verdict::Wait(Duration::from_millis(deadline - now).min(recheck))
         }
     }
 }
@@ -356,7 +356,6 @@ impl Registry {
             last_done_ms: AtomicU64::new(0),
             head_started_ms: AtomicU64::new(0),
             evict: Notify::new(),
-            progress: Notify::new(),
         });
         conn.last_done_ms.store(conn.now_ms(), Ordering::SeqCst);
         self.live.lock().insert(id, conn.clone());

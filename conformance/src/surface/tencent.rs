@@ -254,7 +254,9 @@ mod tests {
         let t = Map::new();
         let valid = TencentCbs.build(&call(&params, &t, SignMode::Valid), &creds(), HOST).unwrap();
         let bad = TencentCbs.build(&call(&params, &t, SignMode::BadSignature), &creds(), HOST).unwrap();
-        let sig = |r: &HttpRequest| sign::parse_tc3_authorization(header(r, "Authorization").unwrap()).unwrap();
+        fn sig(r: &HttpRequest) -> sign::Tc3Authorization<'_> {
+            sign::parse_tc3_authorization(header(r, "Authorization").unwrap()).unwrap()
+        }
         assert_eq!(sig(&valid).secret_id, sig(&bad).secret_id);
         assert_ne!(sig(&valid).signature, sig(&bad).signature);
         let unknown = TencentCbs.build(&call(&params, &t, SignMode::UnknownKey), &creds(), HOST).unwrap();

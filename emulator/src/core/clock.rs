@@ -116,7 +116,45 @@ pub fn add_months_ms(ms: i64, months: u32) -> i64 {
 
 /// UTC calendar date of a unix time, `YYYY-MM-DD` (the TC3 credential scope date).
 pub fn utc_date(unix_secs: i64) -> String {
-    at(unix_secs * 1000).format("%Y-%m-%d").to_string()
+    // Every signed TC3 request checks its scope date: the common range skips chrono's
+    // formatting (docs/performance.md).
+    if (0..=FAST_DATE_UNTIL).contains(&unix_secs) {
+        let (y, m, d) = civil_from_days(unix_secs.div_euclid(86_400));
+        let digit = |v: i64| char::from(b'0' + (v % 10) as u8);
+        let s: String = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            '-',
+            digit(m / 10),
+            digit(m),
+            '-',
+            digit(d / 10),
+            digit(d),
+        ]
+        .into_iter()
+        .collect();
+        return s;
+    }
+    at(unix_secs.saturating_mul(1000)).format("%Y-%m-%d").to_string()
+}
+
+/// The last second of 9999-12-31 UTC: past it a year has five digits.
+const FAST_DATE_UNTIL: i64 = 253_402_300_799;
+
+/// (year, month, day) of a day count since 1970-01-01 in the proleptic Gregorian calendar
+/// (H. Hinnant, "civil_from_days").
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]
@@ -132,5 +170,20 @@ mod tests {
         c.set(5);
         assert_eq!(c.now_secs(), 5);
         assert_eq!(c.mode(), ClockMode::Manual);
+    }
+
+    #[test]
+    fn utc_date_matches_chrono() {
+        let chrono_date = |secs: i64| at(secs * 1000).format("%Y-%m-%d").to_string();
+        let mut secs = 0i64;
+        while secs <= FAST_DATE_UNTIL {
+            for probe in [secs, secs + 86_399, secs + 86_400 - 1] {
+                assert_eq!(utc_date(probe), chrono_date(probe), "{probe}");
+            }
+            secs += 86_400 * 13 + 7_777;
+        }
+        for edge in [0, 86_399, 86_400, 951_782_400, 4_107_542_399, FAST_DATE_UNTIL, FAST_DATE_UNTIL + 1, -1] {
+            assert_eq!(utc_date(edge), chrono_date(edge), "{edge}");
+        }
     }
 }

@@ -78,6 +78,15 @@ pub fn is_short_id(id: &str, prefix: &str) -> bool {
         && id[prefix.len() + 1..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
+/// A random (v4) UUID in its hyphenated form, for request ids. Drawn from the thread's
+/// generator (ChaCha, seeded once from the OS) rather than one `getrandom` system call per id:
+/// every answered request makes one (docs/performance.md). Not from [`IdGen`]: request ids are
+/// not part of the state and must not move its deterministic sequence.
+pub fn request_uuid() -> String {
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +115,15 @@ mod tests {
         let mut back: IdGen = serde_json::from_str(&saved).unwrap();
         assert_eq!(back.short("disk"), ours.short("disk"));
         assert_eq!(back.uuid(), ours.uuid());
+    }
+
+    #[test]
+    fn request_uuids_are_version_4_and_differ() {
+        let (a, b) = (request_uuid(), request_uuid());
+        let parsed = uuid::Uuid::parse_str(&a).expect("a hyphenated UUID");
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+        assert_eq!(a.len(), 36);
+        assert_ne!(a, b);
     }
 }

@@ -16,7 +16,7 @@ use crate::{huawei, tencent, ucloudstack};
 
 fn tencent_error(code: &'static str, message: &str) -> Response {
     let err = tencent::error::TcError { code, message: message.to_string() };
-    let body = tencent::error_body(&err, &uuid::Uuid::new_v4().to_string());
+    let body = tencent::error_body(&err, &crate::core::ids::request_uuid());
     respond(Answer::json(200, serde_json::to_vec(&body).unwrap_or_default()))
 }
 

@@ -76,7 +76,7 @@ fn region_from_host(host: &str) -> Option<&str> {
 /// Serve one Tencent request through the request transaction. Always a `{"Response": ...}`
 /// body (HTTP 200).
 pub async fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
-    let family = Tencent { twin, auth, request_id: uuid::Uuid::new_v4().to_string() };
+    let family = Tencent { twin, auth, request_id: crate::core::ids::request_uuid() };
     crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
     txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }
@@ -161,7 +161,7 @@ pub fn answer_before_body<S>(
 ) -> Option<Answer> {
     let now_secs = twin.clock.now_ms().div_euclid(1000);
     let err = protocol::tc3_head_refusal(&twin.cfg, auth, now_secs, method, headers)?;
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = crate::core::ids::request_uuid();
     crate::core::record::note(|r| {
         r.request_id.clone_from(&request_id);
         r.error_code = Some(err.code.to_string());

@@ -2,7 +2,8 @@
 //! it: TC3-HMAC-SHA256 with `X-TC-*` headers (POST JSON or GET query), or signature v1 with
 //! common parameters in the query or form body. Nothing here knows what a disk is.
 
-use axum::http::{HeaderMap, Method};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderName, Method};
 use serde_json::{Map, Value};
 
 use super::error::{self as e, TcError, TcResult};
@@ -46,13 +47,26 @@ pub struct Call {
 /// Outcome of the protocol layer: an error still names the action when it was known, for logs.
 pub type Decoded = Result<Call, TcError>;
 
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> TcResult<Option<&'h str>> {
-    let mut it = headers.get_all(name).iter();
+// Header names as `HeaderName`s: a lookup by `&str` parses and hashes the name anew on every
+// call, and a signed request looks up a dozen (docs/performance.md).
+const X_TC_ACTION: HeaderName = HeaderName::from_static("x-tc-action");
+const X_TC_VERSION: HeaderName = HeaderName::from_static("x-tc-version");
+const X_TC_TIMESTAMP: HeaderName = HeaderName::from_static("x-tc-timestamp");
+const X_TC_REGION: HeaderName = HeaderName::from_static("x-tc-region");
+const X_TC_TOKEN: HeaderName = HeaderName::from_static("x-tc-token");
+const X_TC_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-tc-content-sha256");
+
+/// The headers that may be given at most once.
+const SINGLE: [HeaderName; 7] =
+    [HOST, CONTENT_TYPE, X_TC_TIMESTAMP, X_TC_VERSION, X_TC_REGION, X_TC_TOKEN, AUTHORIZATION];
+
+fn header(headers: &HeaderMap, name: HeaderName) -> TcResult<Option<&str>> {
+    let mut it = headers.get_all(&name).iter();
     let Some(first) = it.next() else {
         return Ok(None);
     };
     if it.next().is_some() {
-        return Err(if name == "authorization" {
+        return Err(if name == AUTHORIZATION {
             e::AuthFailure_InvalidAuthorization("The Authorization header is given more than once.")
         } else {
             e::InvalidParameter(format!("The header `{name}` is given more than once."))
@@ -160,10 +174,10 @@ pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
     if req.method == Method::GET && req.query.len() > GET_LIMIT {
         return Err(e::RequestSizeLimitExceeded("A GET request may be at most 32 KB."));
     }
-    for h in ["host", "content-type", "x-tc-timestamp", "x-tc-version", "x-tc-region", "x-tc-token", "authorization"] {
+    for h in SINGLE {
         header(req.headers, h)?;
     }
-    if header(req.headers, "x-tc-action")?.is_some() {
+    if header(req.headers, X_TC_ACTION)?.is_some() {
         decode_tc3(cfg, mode, now_secs, req)
     } else {
         decode_v1(cfg, mode, now_secs, req)
@@ -186,24 +200,22 @@ pub fn tc3_head_refusal(
         return None;
     }
     let check = || -> TcResult<()> {
-        for h in
-            ["host", "content-type", "x-tc-timestamp", "x-tc-version", "x-tc-region", "x-tc-token", "authorization"]
-        {
+        for h in SINGLE {
             header(headers, h)?;
         }
-        let h = |n: &str| header(headers, n);
-        if h("x-tc-action")?.is_none() {
+        let h = |n: HeaderName| header(headers, n);
+        let Some(action) = h(X_TC_ACTION)? else {
             return Ok(());
-        }
-        required(h("x-tc-action")?, "X-TC-Action")?;
-        required(h("x-tc-version")?, "X-TC-Version")?;
-        let timestamp = required(h("x-tc-timestamp")?, "X-TC-Timestamp")?;
-        let raw = h("authorization")?
+        };
+        required(Some(action), "X-TC-Action")?;
+        required(h(X_TC_VERSION)?, "X-TC-Version")?;
+        let timestamp = required(h(X_TC_TIMESTAMP)?, "X-TC-Timestamp")?;
+        let raw = h(AUTHORIZATION)?
             .ok_or_else(|| e::AuthFailure_InvalidAuthorization("The Authorization header is missing."))?;
         let a = sign::parse_tc3_authorization(raw).ok_or_else(|| {
             e::AuthFailure_InvalidAuthorization("Authorization in the request header is invalid; expected `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.")
         })?;
-        let claim = Claim { secret_id: &a.secret_id, timestamp, token: h("x-tc-token")? };
+        let claim = Claim { secret_id: a.secret_id, timestamp, token: h(X_TC_TOKEN)? };
         authenticate(cfg, mode, now_secs, &claim, |_| Ok(())).map(|_| ())
     };
     check().err()
@@ -215,15 +227,15 @@ fn required<'a>(v: Option<&'a str>, name: &str) -> TcResult<&'a str> {
 }
 
 fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> Decoded {
-    let h = |n: &str| header(req.headers, n);
-    let action = required(h("x-tc-action")?, "X-TC-Action")?;
-    let version = required(h("x-tc-version")?, "X-TC-Version")?;
-    let timestamp = required(h("x-tc-timestamp")?, "X-TC-Timestamp")?;
-    let region = h("x-tc-region")?.filter(|r| !r.is_empty());
-    let content_type = h("content-type")?.unwrap_or("");
+    let h = |n: HeaderName| header(req.headers, n);
+    let action = required(h(X_TC_ACTION)?, "X-TC-Action")?;
+    let version = required(h(X_TC_VERSION)?, "X-TC-Version")?;
+    let timestamp = required(h(X_TC_TIMESTAMP)?, "X-TC-Timestamp")?;
+    let region = h(X_TC_REGION)?.filter(|r| !r.is_empty());
+    let content_type = h(CONTENT_TYPE)?.unwrap_or("");
     let is_get = req.method == Method::GET;
 
-    let auth_header = h("authorization")?;
+    let auth_header = h(AUTHORIZATION)?;
     let mut parsed = None;
     if mode == AuthMode::Enforce || auth_header.is_some() {
         let raw =
@@ -233,9 +245,9 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
         })?;
         parsed = Some(a);
     }
-    let secret_id = parsed.as_ref().map(|a| a.secret_id.clone()).unwrap_or_default();
-    let token = h("x-tc-token")?;
-    let claim = Claim { secret_id: &secret_id, timestamp, token };
+    let secret_id = parsed.as_ref().map_or("", |a| a.secret_id);
+    let token = h(X_TC_TOKEN)?;
+    let claim = Claim { secret_id, timestamp, token };
     let key = authenticate(cfg, mode, now_secs, &claim, |secret| {
         let Some(a) = parsed.as_ref() else {
             return Err(e::AuthFailure_InvalidAuthorization("The Authorization header is missing."));
@@ -284,13 +296,13 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
 
 fn verify_tc3(
     req: &HttpIn<'_>,
-    a: &sign::Tc3Authorization,
+    a: &sign::Tc3Authorization<'_>,
     timestamp: &str,
     secret: &str,
     is_get: bool,
 ) -> TcResult<()> {
     for needed in ["content-type", "host"] {
-        if !a.signed_headers.iter().any(|h| h == needed) {
+        if !a.signed_headers.contains(&needed) {
             return Err(e::AuthFailure_InvalidAuthorization(format!("SignedHeaders must include `{needed}`.")));
         }
     }
@@ -310,13 +322,18 @@ fn verify_tc3(
         )));
     }
     let mut values: Vec<(&str, &str)> = Vec::with_capacity(a.signed_headers.len());
-    for name in &a.signed_headers {
-        let v = header(req.headers, name)?.ok_or_else(|| {
+    for &name in &a.signed_headers {
+        // A name that is no valid header name cannot be in the request.
+        let given = match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(n) => header(req.headers, n)?,
+            Err(_) => None,
+        };
+        let v = given.ok_or_else(|| {
             e::AuthFailure_SignatureFailure(format!("The signed header `{name}` is not in the request."))
         })?;
-        values.push((name.as_str(), v));
+        values.push((name, v));
     }
-    let unsigned = header(req.headers, "x-tc-content-sha256")?.is_some_and(|v| v == "UNSIGNED-PAYLOAD");
+    let unsigned = header(req.headers, X_TC_CONTENT_SHA256)?.is_some_and(|v| v == "UNSIGNED-PAYLOAD");
     let payload_hash = if unsigned {
         sign::sha256_hex(b"UNSIGNED-PAYLOAD")
     } else if is_get {
@@ -325,27 +342,25 @@ fn verify_tc3(
         sign::sha256_hex(req.body)
     };
     // The official SDKs sign header values as sent; the documentation describes them lowercased.
-    // Both forms are accepted.
-    let lowered: Vec<(String, String)> = values.iter().map(|(n, v)| (n.to_string(), v.to_ascii_lowercase())).collect();
-    let lowered_ref: Vec<(&str, &str)> = lowered.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let mut variants = vec![values];
-    if lowered_ref != variants[0] {
-        variants.push(lowered_ref);
-    }
-    let mut last = None;
-    for headers in &variants {
+    // Both forms are accepted; the lowercased one is only built when the first does not match
+    // and differs.
+    let check = |headers: &[(&str, &str)]| {
         let canonical = sign::tc3_canonical_request(req.method.as_str(), req.query, headers, &payload_hash);
-        let sts = sign::tc3_string_to_sign(timestamp.trim(), &a.date, &a.service, &canonical);
-        let mine = sign::tc3_signature(secret, &a.date, &a.service, &sts);
-        if sign::constant_time_eq(&mine, &a.signature) {
-            return Ok(());
-        }
-        last = Some((canonical, sts));
+        let sts = sign::tc3_string_to_sign(timestamp.trim(), a.date, a.service, &canonical);
+        let mine = sign::tc3_signature(secret, a.date, a.service, &sts);
+        (sign::constant_time_eq(&mine, &a.signature), canonical, sts)
+    };
+    let (mut ok, mut canonical, mut sts) = check(&values);
+    if !ok && values.iter().any(|(_, v)| v.bytes().any(|b| b.is_ascii_uppercase())) {
+        let lowered: Vec<(&str, String)> = values.iter().map(|(n, v)| (*n, v.to_ascii_lowercase())).collect();
+        let lowered_ref: Vec<(&str, &str)> = lowered.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        (ok, canonical, sts) = check(&lowered_ref);
     }
-    if let Some((canonical, sts)) = last {
-        tracing::debug!(canonical_request = %canonical, string_to_sign = %sts, "TC3 signature mismatch");
-        crate::core::record::refused("TC3 signature mismatch", &canonical, &sts);
+    if ok {
+        return Ok(());
     }
+    tracing::debug!(canonical_request = %canonical, string_to_sign = %sts, "TC3 signature mismatch");
+    crate::core::record::refused("TC3 signature mismatch", &canonical, &sts);
     Err(e::AuthFailure_SignatureFailure(
         "The provided credentials could not be validated. Please check your signature is correct.",
     ))
@@ -355,7 +370,7 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
     let raw: &[u8] = if req.method == Method::GET {
         req.query.as_bytes()
     } else {
-        let ct = header(req.headers, "content-type")?.map(media_type).unwrap_or_default();
+        let ct = header(req.headers, CONTENT_TYPE)?.map(media_type).unwrap_or_default();
         if ct != "application/x-www-form-urlencoded" {
             return Err(e::MissingParameter(
                 "The request is missing a required parameter `Action` (send X-TC-Action with TC3, or a form body with v1).",
@@ -387,7 +402,7 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
     } else {
         get("SecretId").unwrap_or("")
     };
-    let host = header(req.headers, "host")?.unwrap_or("");
+    let host = header(req.headers, HOST)?.unwrap_or("");
     let claim = Claim { secret_id, timestamp, token: get("Token") };
     let key = authenticate(cfg, mode, now_secs, &claim, |secret| {
         let sent = get("Signature").unwrap_or("");

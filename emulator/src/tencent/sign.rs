@@ -2,6 +2,9 @@
 //! query signature. Signers and verifiers share the same canonical-form builders, so the
 //! conformance client signs exactly what the twin verifies.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -22,19 +25,21 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
 
 pub use crate::core::auth::constant_time_eq;
 
-/// The parts of a TC3 `Authorization` header.
+/// The parts of a TC3 `Authorization` header, borrowed from it (a signed request parses it
+/// twice: the edge's check of the head, then the decoding).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tc3Authorization {
-    pub secret_id: String,
-    pub date: String,
-    pub service: String,
+pub struct Tc3Authorization<'h> {
+    pub secret_id: &'h str,
+    pub date: &'h str,
+    pub service: &'h str,
     /// Lowercase header names, in the order the client listed them.
-    pub signed_headers: Vec<String>,
-    pub signature: String,
+    pub signed_headers: Vec<&'h str>,
+    /// Lowercase hex.
+    pub signature: Cow<'h, str>,
 }
 
 /// Parse `TC3-HMAC-SHA256 Credential=ID/DATE/SERVICE/tc3_request, SignedHeaders=a;b, Signature=HEX`.
-pub fn parse_tc3_authorization(header: &str) -> Option<Tc3Authorization> {
+pub fn parse_tc3_authorization(header: &str) -> Option<Tc3Authorization<'_>> {
     let rest = header.strip_prefix(TC3_ALGORITHM)?.strip_prefix(' ')?;
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
@@ -51,7 +56,7 @@ pub fn parse_tc3_authorization(header: &str) -> Option<Tc3Authorization> {
     if terminator != "tc3_request" || scope.next().is_some() || secret_id.is_empty() {
         return None;
     }
-    let signed_headers: Vec<String> = signed?.split(';').map(str::to_string).collect();
+    let signed_headers: Vec<&str> = signed?.split(';').collect();
     if signed_headers.iter().any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase())) {
         return None;
     }
@@ -59,28 +64,40 @@ pub fn parse_tc3_authorization(header: &str) -> Option<Tc3Authorization> {
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    Some(Tc3Authorization {
-        secret_id: secret_id.to_string(),
-        date: date.to_string(),
-        service: service.to_string(),
-        signed_headers,
-        signature: signature.to_ascii_lowercase(),
-    })
+    let signature = match signature.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => Cow::Owned(signature.to_ascii_lowercase()),
+        false => Cow::Borrowed(signature),
+    };
+    Some(Tc3Authorization { secret_id, date, service, signed_headers, signature })
 }
 
 /// CanonicalRequest: method, `/`, the raw query (GET) or "" (POST), `name:value\n` per signed
 /// header, the signed header list and the hex SHA-256 of the payload.
 pub fn tc3_canonical_request(method: &str, query: &str, headers: &[(&str, &str)], payload_hash: &str) -> String {
-    let mut canonical_headers = String::new();
-    for (name, value) in headers {
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(value.trim());
-        canonical_headers.push('\n');
-    }
-    let signed: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
     let query = if method == "GET" { query } else { "" };
-    format!("{method}\n/\n{query}\n{canonical_headers}\n{}\n{payload_hash}", signed.join(";"))
+    // One buffer, sized once: this runs for every signed request.
+    let names: usize = headers.iter().map(|(n, v)| 2 * n.len() + v.len() + 2).sum();
+    let mut s = String::with_capacity(method.len() + query.len() + names + payload_hash.len() + 8);
+    s.push_str(method);
+    s.push_str("\n/\n");
+    s.push_str(query);
+    s.push('\n');
+    for (name, value) in headers {
+        s.push_str(name);
+        s.push(':');
+        s.push_str(value.trim());
+        s.push('\n');
+    }
+    s.push('\n');
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            s.push(';');
+        }
+        s.push_str(name);
+    }
+    s.push('\n');
+    s.push_str(payload_hash);
+    s
 }
 
 pub fn tc3_string_to_sign(timestamp: &str, date: &str, service: &str, canonical_request: &str) -> String {
@@ -90,10 +107,37 @@ pub fn tc3_string_to_sign(timestamp: &str, date: &str, service: &str, canonical_
 /// Hex HMAC-SHA256 over the string to sign, with the key chain TC3+SecretKey → date → service →
 /// "tc3_request".
 pub fn tc3_signature(secret_key: &str, date: &str, service: &str, string_to_sign: &str) -> String {
-    let k_date = hmac_sha256(format!("TC3{secret_key}").as_bytes(), date.as_bytes());
-    let k_service = hmac_sha256(&k_date, service.as_bytes());
-    let k_signing = hmac_sha256(&k_service, b"tc3_request");
-    hex::encode(hmac_sha256(&k_signing, string_to_sign.as_bytes()))
+    hex::encode(hmac_sha256(&signing_key(secret_key, date, service), string_to_sign.as_bytes()))
+}
+
+/// The key the chain derives: three HMACs that depend only on the secret, the date and the
+/// service, so the last few are kept per thread (docs/performance.md).
+fn signing_key(secret_key: &str, date: &str, service: &str) -> [u8; 32] {
+    /// (secret, date, service, key); a handful covers the accounts a test run signs with.
+    type Kept = Vec<(String, String, String, [u8; 32])>;
+    const KEEP: usize = 8;
+    thread_local! {
+        static KEYS: RefCell<Kept> = const { RefCell::new(Vec::new()) };
+    }
+    let derive = || {
+        let k_date = hmac_sha256(format!("TC3{secret_key}").as_bytes(), date.as_bytes());
+        let k_service = hmac_sha256(&k_date, service.as_bytes());
+        hmac_sha256(&k_service, b"tc3_request")
+    };
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        // Both sides of this comparison are configured secrets (the caller chose which by its
+        // SecretId, not by sending one), so its timing tells nothing a caller can use.
+        if let Some((.., key)) = keys.iter().find(|(s, d, v, _)| s == secret_key && d == date && v == service) {
+            return *key;
+        }
+        let key = derive();
+        if keys.len() == KEEP {
+            keys.remove(0);
+        }
+        keys.push((secret_key.to_string(), date.to_string(), service.to_string(), key));
+        key
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,7 +385,34 @@ mod tests {
             &[("content-type", "application/json"), ("host", "127.0.0.1:4599")],
             &sha256_hex(body),
         );
-        let sts = tc3_string_to_sign("1795384433", &auth.date, "cbs", &canonical);
-        assert!(constant_time_eq(&tc3_signature("key", &auth.date, "cbs", &sts), &auth.signature));
+        let sts = tc3_string_to_sign("1795384433", auth.date, "cbs", &canonical);
+        assert!(constant_time_eq(&tc3_signature("key", auth.date, "cbs", &sts), &auth.signature));
+    }
+
+    /// The kept signing keys answer exactly what deriving them anew does, for every secret,
+    /// date and service, in any order and past the number kept.
+    #[test]
+    fn kept_signing_keys_match_the_chain() {
+        let fresh = |secret: &str, date: &str, service: &str, sts: &str| {
+            let k_date = hmac_sha256(format!("TC3{secret}").as_bytes(), date.as_bytes());
+            let k_service = hmac_sha256(&k_date, service.as_bytes());
+            let k_signing = hmac_sha256(&k_service, b"tc3_request");
+            hex::encode(hmac_sha256(&k_signing, sts.as_bytes()))
+        };
+        let mut cases = Vec::new();
+        for secret in ["key-a", "key-b", "key-c"] {
+            for date in ["2026-12-02", "2026-12-03", "2026-12-04", "2027-01-01"] {
+                for service in ["cbs", "cvm"] {
+                    cases.push((secret, date, service));
+                }
+            }
+        }
+        for round in 0..3 {
+            for (i, (secret, date, service)) in cases.iter().enumerate() {
+                let sts = format!("string {i} {round}");
+                assert_eq!(tc3_signature(secret, date, service, &sts), fresh(secret, date, service, &sts));
+            }
+            cases.reverse();
+        }
     }
 }
