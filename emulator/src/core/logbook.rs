@@ -9,37 +9,115 @@
 //! chosen for Huawei's task list); an entry still in progress is kept until it ends.
 
 use std::borrow::Borrow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::fmt::Debug;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use serde::de::DeserializeOwned;
 
 use crate::core::change::{change_of, entry_of, Change, Journal, Persist, Undo};
+use crate::core::sorted::SortedDeque;
 
 pub const LOG_RETENTION_DAYS: i64 = 90;
 pub const LOG_RETENTION_MS: i64 = LOG_RETENTION_DAYS * 86_400_000;
 
 /// An entry of an operation log.
-pub trait Entry {
-    type Key: Ord + Clone;
+pub trait Entry: Sized {
+    type Key: Ord + Clone + Debug;
+    /// Where the book keeps its entries: a [`SortedDeque`] when keys grow with time (it costs
+    /// an entry's size, a map about twice that), a `BTreeMap` when they come in any order.
+    type Shelf: Shelf<Self::Key, Self>;
     fn key(&self) -> Self::Key;
     /// When the operation ended; None while it is in progress.
     fn ended_ms(&self) -> Option<i64>;
 }
 
+/// The entries of a book by key: the few map operations a book needs.
+pub trait Shelf<K, V>: Default + Clone + Debug {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>;
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>;
+    fn insert(&mut self, key: K, value: V) -> Option<V>;
+    fn remove(&mut self, key: &K) -> Option<V>;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Every entry, in key order.
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_>;
+}
+
+impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for BTreeMap<K, V> {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        BTreeMap::get_key_value(self, key)
+    }
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        BTreeMap::get_mut(self, key)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        BTreeMap::insert(self, key, value)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        BTreeMap::remove(self, key)
+    }
+    fn len(&self) -> usize {
+        BTreeMap::len(self)
+    }
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
+        Box::new(BTreeMap::iter(self))
+    }
+}
+
+impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for SortedDeque<K, V> {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        SortedDeque::get_key_value(self, key)
+    }
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        SortedDeque::get_mut(self, key)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        SortedDeque::insert(self, key, value)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        SortedDeque::remove(self, key)
+    }
+    fn len(&self) -> usize {
+        SortedDeque::len(self)
+    }
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
+        Box::new(SortedDeque::iter(self))
+    }
+}
+
 /// An operation log: entries by key, and the finished ones by when they ended. Entries change
-/// only through `update`, which keeps the two in step.
+/// only through `update`, which keeps the two in step. End times grow with the clock, so the
+/// finished ones are a [`SortedDeque`] whatever the keys.
 #[derive(Debug)]
 pub struct LogBook<V: Entry> {
-    entries: BTreeMap<V::Key, V>,
-    ended: BTreeSet<(i64, V::Key)>,
+    entries: V::Shelf,
+    ended: SortedDeque<(i64, V::Key), ()>,
     journal: Journal<V::Key, V>,
 }
 
 impl<V: Entry> Default for LogBook<V> {
     fn default() -> Self {
-        LogBook { entries: BTreeMap::new(), ended: BTreeSet::new(), journal: Journal::default() }
+        LogBook { entries: V::Shelf::default(), ended: SortedDeque::default(), journal: Journal::default() }
     }
 }
 
@@ -64,7 +142,7 @@ where
 {
     fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
         for k in self.journal.touched(epoch) {
-            out.push(change_of(k, self.entries.get(k))?);
+            out.push(change_of(k, self.entries.get_key_value(k).map(|(_, v)| v))?);
         }
         Ok(())
     }
@@ -79,7 +157,7 @@ where
 
 impl<V: Entry + PartialEq> PartialEq for LogBook<V> {
     fn eq(&self, other: &Self) -> bool {
-        self.entries == other.entries
+        self.entries.len() == other.entries.len() && self.entries.iter().eq(other.entries.iter())
     }
 }
 
@@ -87,7 +165,7 @@ impl<V: Entry + Clone> LogBook<V> {
     pub fn insert(&mut self, entry: V) {
         let key = entry.key();
         let entries = &self.entries;
-        self.journal.note(&key, || entries.get(&key).cloned());
+        self.journal.note(&key, || entries.get_key_value(&key).map(|(_, v)| v.clone()));
         self.put(key, Some(entry));
     }
 
@@ -100,7 +178,7 @@ impl<V: Entry + Clone> LogBook<V> {
         }
         if let Some(entry) = entry {
             if let Some(end) = entry.ended_ms() {
-                self.ended.insert((end, key.clone()));
+                self.ended.insert((end, key.clone()), ());
             }
             self.entries.insert(key, entry);
         }
@@ -110,7 +188,7 @@ impl<V: Entry + Clone> LogBook<V> {
     where
         V::Key: Borrow<Q>,
     {
-        self.entries.get(key)
+        self.entries.get_key_value(key).map(|(_, v)| v)
     }
 
     /// Change one entry (a no-op when it is gone).
@@ -131,14 +209,14 @@ impl<V: Entry + Clone> LogBook<V> {
                 self.ended.remove(&(end, key.clone()));
             }
             if let Some(end) = after {
-                self.ended.insert((end, key));
+                self.ended.insert((end, key), ());
             }
         }
     }
 
     /// Every entry, in key order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.entries.values()
+        self.entries.iter().map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
@@ -152,14 +230,14 @@ impl<V: Entry + Clone> LogBook<V> {
     /// Forget the entries that ended before `cutoff_ms`; returns how many went.
     pub fn forget_before(&mut self, cutoff_ms: i64) -> usize {
         let mut n = 0;
-        while let Some((end, _)) = self.ended.first() {
+        while let Some(((end, _), _)) = self.ended.first() {
             if *end >= cutoff_ms {
                 break;
             }
-            let (_, key) = self.ended.pop_first().expect("just seen");
+            let Some(((_, key), _)) = self.ended.pop_first() else { break };
             // Recorded like any write, so that the durable store forgets it too.
             let entries = &self.entries;
-            self.journal.note(&key, || entries.get(&key).cloned());
+            self.journal.note(&key, || entries.get_key_value(&key).map(|(_, v)| v.clone()));
             self.entries.remove(&key);
             n += 1;
         }
@@ -170,7 +248,7 @@ impl<V: Entry + Clone> LogBook<V> {
 /// Tencent logs are shown as a list in `/_cloudtwin/state`, oldest first (ids grow with time).
 impl<V: Entry + Serialize> Serialize for LogBook<V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.entries.values())
+        s.collect_seq(self.entries.iter().map(|(_, v)| v))
     }
 }
 
@@ -221,6 +299,7 @@ mod tests {
 
     impl Entry for Log {
         type Key = u64;
+        type Shelf = SortedDeque<u64, Log>;
         fn key(&self) -> u64 {
             self.id
         }
