@@ -9,7 +9,7 @@
 //! chosen for Huawei's task list); an entry still in progress is kept until it ends.
 
 use std::borrow::Borrow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -106,24 +106,38 @@ impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for SortedDeque<K, V>
 }
 
 /// An operation log: entries by key, and the finished ones by when they ended. Entries change
-/// only through `update`, which keeps the two in step. End times grow with the clock, so the
-/// finished ones are a [`SortedDeque`] whatever the keys.
+/// only through `update`, which keeps the two in step. (The end times stay a set: a book read
+/// back in key order, Huawei's by UUID, hands them over in no order at all.)
 #[derive(Debug)]
 pub struct LogBook<V: Entry> {
     entries: V::Shelf,
-    ended: SortedDeque<(i64, V::Key), ()>,
+    ended: BTreeSet<(i64, V::Key)>,
     journal: Journal<V::Key, V>,
+    /// Rows of a store being loaded (`put_back`), put in by `reindex` in key order: the store
+    /// hands them in any order (PostgreSQL by the key's text, so "10" before "9"), and on a
+    /// `SortedDeque` each out-of-order insert would move up to half of the book.
+    loading: Vec<(V::Key, Option<V>)>,
 }
 
 impl<V: Entry> Default for LogBook<V> {
     fn default() -> Self {
-        LogBook { entries: V::Shelf::default(), ended: SortedDeque::default(), journal: Journal::default() }
+        LogBook {
+            entries: V::Shelf::default(),
+            ended: BTreeSet::new(),
+            journal: Journal::default(),
+            loading: Vec::new(),
+        }
     }
 }
 
 impl<V: Entry + Clone> Clone for LogBook<V> {
     fn clone(&self) -> Self {
-        LogBook { entries: self.entries.clone(), ended: self.ended.clone(), journal: Journal::default() }
+        LogBook {
+            entries: self.entries.clone(),
+            ended: self.ended.clone(),
+            journal: Journal::default(),
+            loading: Vec::new(),
+        }
     }
 }
 
@@ -147,11 +161,19 @@ where
         Ok(())
     }
 
-    /// The entry goes in (or out) with its place in `ended`.
+    /// Kept until `reindex`, which puts the rows in (or out) in key order.
     fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
         let (k, v) = entry_of(key, value)?;
-        self.put(k, v);
+        self.loading.push((k, v));
         Ok(())
+    }
+
+    fn reindex(&mut self) {
+        let mut rows = std::mem::take(&mut self.loading);
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, v) in rows {
+            self.put(k, v);
+        }
     }
 }
 
@@ -178,7 +200,7 @@ impl<V: Entry + Clone> LogBook<V> {
         }
         if let Some(entry) = entry {
             if let Some(end) = entry.ended_ms() {
-                self.ended.insert((end, key.clone()), ());
+                self.ended.insert((end, key.clone()));
             }
             self.entries.insert(key, entry);
         }
@@ -209,7 +231,7 @@ impl<V: Entry + Clone> LogBook<V> {
                 self.ended.remove(&(end, key.clone()));
             }
             if let Some(end) = after {
-                self.ended.insert((end, key), ());
+                self.ended.insert((end, key));
             }
         }
     }
@@ -230,11 +252,11 @@ impl<V: Entry + Clone> LogBook<V> {
     /// Forget the entries that ended before `cutoff_ms`; returns how many went.
     pub fn forget_before(&mut self, cutoff_ms: i64) -> usize {
         let mut n = 0;
-        while let Some(((end, _), _)) = self.ended.first() {
+        while let Some((end, _)) = self.ended.first() {
             if *end >= cutoff_ms {
                 break;
             }
-            let Some(((_, key), _)) = self.ended.pop_first() else { break };
+            let Some((_, key)) = self.ended.pop_first() else { break };
             // Recorded like any write, so that the durable store forgets it too.
             let entries = &self.entries;
             self.journal.note(&key, || entries.get_key_value(&key).map(|(_, v)| v.clone()));
@@ -291,7 +313,7 @@ pub mod by_key {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     struct Log {
         id: u64,
         end_ms: Option<i64>,
@@ -323,5 +345,26 @@ mod tests {
         b.update(&2u64, |l| l.end_ms = Some(70));
         assert_eq!(b.forget_before(1_000), 2);
         assert!(b.is_empty() && b.ended.is_empty());
+    }
+
+    /// A store hands its rows in any order (PostgreSQL sorts keys as text: "10" before "9");
+    /// the book takes them in key order once the load is done, a removal included.
+    #[test]
+    fn the_rows_of_a_load_go_in_by_key_once_it_is_done() {
+        let mut b = LogBook::default();
+        b.insert(log(1, Some(5)));
+        b.insert(log(3, None));
+        for (k, v) in [("1", None), ("10", Some(40)), ("2", Some(20)), ("3", Some(30)), ("9", None)] {
+            let value = serde_json::to_string(&Log { id: k.parse().unwrap(), end_ms: v }).unwrap();
+            let value = if k == "1" { None } else { Some(value) };
+            b.put_back(k, value.as_deref()).unwrap();
+        }
+        b.reindex();
+        assert_eq!(
+            b.values().map(|l| (l.id, l.end_ms)).collect::<Vec<_>>(),
+            [(2, Some(20)), (3, Some(30)), (9, None), (10, Some(40))]
+        );
+        assert_eq!(b.forget_before(35), 2);
+        assert_eq!(b.values().map(|l| l.id).collect::<Vec<_>>(), [9, 10]);
     }
 }
