@@ -1,10 +1,10 @@
 //! A map kept as one run of entries in key order, for keys that mostly arrive in ascending order
-//! and leave from the front (operation logs keyed by a growing sequence number, end times).
+//! and leave from the front (operation logs keyed by a growing sequence number).
 //! A `BTreeMap` fed ascending keys leaves its nodes about half full, so each entry costs about
 //! twice its size; here an entry costs its size (the unused capacity of a large buffer is never
 //! touched, so it is not resident). Inserting at the back and removing at the front are cheap;
-//! elsewhere they move the shorter side, so out-of-order keys (an undo, a load) stay correct
-//! but cost a `memmove` each.
+//! elsewhere they move the shorter side, so out-of-order keys (an undo) stay correct but cost a
+//! `memmove` each: a caller with many keys in no order sorts them first (logbook.rs's load).
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
