@@ -26,7 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # scale.sh builds these; the smoke run in the test command uses debug builds (no release build
 # in the test command's time), which is fine because it only checks that the bench runs.
 PROFILE = os.environ.get("CLOUDTWIN_BENCH_PROFILE", "release")
-TWIN = os.path.join(ROOT, f"target/{PROFILE}/cloudtwin")
+# CLOUDTWIN_BENCH_TWIN: another build of the twin (a "before" binary, for side-by-side runs).
+TWIN = os.environ.get("CLOUDTWIN_BENCH_TWIN") or os.path.join(ROOT, f"target/{PROFILE}/cloudtwin")
 CEILING = os.path.join(ROOT, f"target/ceiling/{PROFILE}/cloudtwin-ceiling")
 
 # The built-in (deliberately fake) credentials: docs/tencent.md, huawei.md, ucloudstack.md.

@@ -10,42 +10,134 @@
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use serde::de::DeserializeOwned;
 
 use crate::core::change::{change_of, entry_of, Change, Journal, Persist, Undo};
+use crate::core::sorted::SortedDeque;
 
 pub const LOG_RETENTION_DAYS: i64 = 90;
 pub const LOG_RETENTION_MS: i64 = LOG_RETENTION_DAYS * 86_400_000;
 
 /// An entry of an operation log.
-pub trait Entry {
-    type Key: Ord + Clone;
+pub trait Entry: Sized {
+    type Key: Ord + Clone + Debug;
+    /// Where the book keeps its entries: a [`SortedDeque`] when keys grow with time (it costs
+    /// an entry's size, a map about twice that), a `BTreeMap` when they come in any order.
+    type Shelf: Shelf<Self::Key, Self>;
     fn key(&self) -> Self::Key;
     /// When the operation ended; None while it is in progress.
     fn ended_ms(&self) -> Option<i64>;
 }
 
+/// The entries of a book by key: the few map operations a book needs.
+pub trait Shelf<K, V>: Default + Clone + Debug {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>;
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>;
+    fn insert(&mut self, key: K, value: V) -> Option<V>;
+    fn remove(&mut self, key: &K) -> Option<V>;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Every entry, in key order.
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_>;
+}
+
+impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for BTreeMap<K, V> {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        BTreeMap::get_key_value(self, key)
+    }
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        BTreeMap::get_mut(self, key)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        BTreeMap::insert(self, key, value)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        BTreeMap::remove(self, key)
+    }
+    fn len(&self) -> usize {
+        BTreeMap::len(self)
+    }
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
+        Box::new(BTreeMap::iter(self))
+    }
+}
+
+impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for SortedDeque<K, V> {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        SortedDeque::get_key_value(self, key)
+    }
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        SortedDeque::get_mut(self, key)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        SortedDeque::insert(self, key, value)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        SortedDeque::remove(self, key)
+    }
+    fn len(&self) -> usize {
+        SortedDeque::len(self)
+    }
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
+        Box::new(SortedDeque::iter(self))
+    }
+}
+
 /// An operation log: entries by key, and the finished ones by when they ended. Entries change
-/// only through `update`, which keeps the two in step.
+/// only through `update`, which keeps the two in step. (The end times stay a set: a book read
+/// back in key order, Huawei's by UUID, hands them over in no order at all.)
 #[derive(Debug)]
 pub struct LogBook<V: Entry> {
-    entries: BTreeMap<V::Key, V>,
+    entries: V::Shelf,
     ended: BTreeSet<(i64, V::Key)>,
     journal: Journal<V::Key, V>,
+    /// Rows of a store being loaded (`put_back`), put in by `reindex` in key order: the store
+    /// hands them in any order (PostgreSQL by the key's text, so "10" before "9"), and on a
+    /// `SortedDeque` each out-of-order insert would move up to half of the book.
+    loading: Vec<(V::Key, Option<V>)>,
 }
 
 impl<V: Entry> Default for LogBook<V> {
     fn default() -> Self {
-        LogBook { entries: BTreeMap::new(), ended: BTreeSet::new(), journal: Journal::default() }
+        LogBook {
+            entries: V::Shelf::default(),
+            ended: BTreeSet::new(),
+            journal: Journal::default(),
+            loading: Vec::new(),
+        }
     }
 }
 
 impl<V: Entry + Clone> Clone for LogBook<V> {
     fn clone(&self) -> Self {
-        LogBook { entries: self.entries.clone(), ended: self.ended.clone(), journal: Journal::default() }
+        LogBook {
+            entries: self.entries.clone(),
+            ended: self.ended.clone(),
+            journal: Journal::default(),
+            loading: Vec::new(),
+        }
     }
 }
 
@@ -64,22 +156,30 @@ where
 {
     fn changed(&self, epoch: u64, out: &mut Vec<Change>) -> Result<(), String> {
         for k in self.journal.touched(epoch) {
-            out.push(change_of(k, self.entries.get(k))?);
+            out.push(change_of(k, self.entries.get_key_value(k).map(|(_, v)| v))?);
         }
         Ok(())
     }
 
-    /// The entry goes in (or out) with its place in `ended`.
+    /// Kept until `reindex`, which puts the rows in (or out) in key order.
     fn put_back(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
         let (k, v) = entry_of(key, value)?;
-        self.put(k, v);
+        self.loading.push((k, v));
         Ok(())
+    }
+
+    fn reindex(&mut self) {
+        let mut rows = std::mem::take(&mut self.loading);
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, v) in rows {
+            self.put(k, v);
+        }
     }
 }
 
 impl<V: Entry + PartialEq> PartialEq for LogBook<V> {
     fn eq(&self, other: &Self) -> bool {
-        self.entries == other.entries
+        self.entries.len() == other.entries.len() && self.entries.iter().eq(other.entries.iter())
     }
 }
 
@@ -87,7 +187,7 @@ impl<V: Entry + Clone> LogBook<V> {
     pub fn insert(&mut self, entry: V) {
         let key = entry.key();
         let entries = &self.entries;
-        self.journal.note(&key, || entries.get(&key).cloned());
+        self.journal.note(&key, || entries.get_key_value(&key).map(|(_, v)| v.clone()));
         self.put(key, Some(entry));
     }
 
@@ -110,7 +210,7 @@ impl<V: Entry + Clone> LogBook<V> {
     where
         V::Key: Borrow<Q>,
     {
-        self.entries.get(key)
+        self.entries.get_key_value(key).map(|(_, v)| v)
     }
 
     /// Change one entry (a no-op when it is gone).
@@ -138,7 +238,7 @@ impl<V: Entry + Clone> LogBook<V> {
 
     /// Every entry, in key order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.entries.values()
+        self.entries.iter().map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
@@ -156,10 +256,10 @@ impl<V: Entry + Clone> LogBook<V> {
             if *end >= cutoff_ms {
                 break;
             }
-            let (_, key) = self.ended.pop_first().expect("just seen");
+            let Some((_, key)) = self.ended.pop_first() else { break };
             // Recorded like any write, so that the durable store forgets it too.
             let entries = &self.entries;
-            self.journal.note(&key, || entries.get(&key).cloned());
+            self.journal.note(&key, || entries.get_key_value(&key).map(|(_, v)| v.clone()));
             self.entries.remove(&key);
             n += 1;
         }
@@ -170,7 +270,7 @@ impl<V: Entry + Clone> LogBook<V> {
 /// Tencent logs are shown as a list in `/_cloudtwin/state`, oldest first (ids grow with time).
 impl<V: Entry + Serialize> Serialize for LogBook<V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.entries.values())
+        s.collect_seq(self.entries.iter().map(|(_, v)| v))
     }
 }
 
@@ -213,7 +313,7 @@ pub mod by_key {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     struct Log {
         id: u64,
         end_ms: Option<i64>,
@@ -221,6 +321,7 @@ mod tests {
 
     impl Entry for Log {
         type Key = u64;
+        type Shelf = SortedDeque<u64, Log>;
         fn key(&self) -> u64 {
             self.id
         }
@@ -244,5 +345,26 @@ mod tests {
         b.update(&2u64, |l| l.end_ms = Some(70));
         assert_eq!(b.forget_before(1_000), 2);
         assert!(b.is_empty() && b.ended.is_empty());
+    }
+
+    /// A store hands its rows in any order (PostgreSQL sorts keys as text: "10" before "9");
+    /// the book takes them in key order once the load is done, a removal included.
+    #[test]
+    fn the_rows_of_a_load_go_in_by_key_once_it_is_done() {
+        let mut b = LogBook::default();
+        b.insert(log(1, Some(5)));
+        b.insert(log(3, None));
+        for (k, v) in [("1", None), ("10", Some(40)), ("2", Some(20)), ("3", Some(30)), ("9", None)] {
+            let value = serde_json::to_string(&Log { id: k.parse().unwrap(), end_ms: v }).unwrap();
+            let value = if k == "1" { None } else { Some(value) };
+            b.put_back(k, value.as_deref()).unwrap();
+        }
+        b.reindex();
+        assert_eq!(
+            b.values().map(|l| (l.id, l.end_ms)).collect::<Vec<_>>(),
+            [(2, Some(20)), (3, Some(30)), (9, None), (10, Some(40))]
+        );
+        assert_eq!(b.forget_before(35), 2);
+        assert_eq!(b.values().map(|l| l.id).collect::<Vec<_>>(), [9, 10]);
     }
 }

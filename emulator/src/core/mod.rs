@@ -20,5 +20,6 @@ pub mod queue;
 pub mod ratelimit;
 pub mod record;
 pub mod redact;
+pub mod sorted;
 pub mod timing;
 pub mod txn;

@@ -546,6 +546,8 @@ pub struct Fault {
 
 impl Entry for OpLog {
     type Key = String;
+    /// Task ids are random UUIDs: a map takes them in any order.
+    type Shelf = BTreeMap<String, OpLog>;
     fn key(&self) -> String {
         self.id.clone()
     }

@@ -225,9 +225,9 @@ mod bulk {
     /// entry would (a list `settle` forgets stays unsorted and fails this).
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<String, Snapshot> = (0..300).map(snapshot).collect();
+        let table: Table<String, Box<Snapshot>> = (0..300).map(snapshot).map(|(id, s)| (id, Box::new(s))).collect();
         let by_one: SnapshotIndex = one_by_one(&table);
-        let bulk: Indexed<String, Snapshot, SnapshotIndex> = table.into();
+        let bulk: Indexed<String, Box<Snapshot>, SnapshotIndex> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

@@ -144,7 +144,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if let Some(b) = p.str("DiskBackupId") {
         store.backups.remove(b);
     }
-    store.snapshots.insert(id.clone(), snap);
+    store.snapshots.insert(id.clone(), Box::new(snap));
     store.recount_snapshots(&disk_id);
     let log = ctx.log_snapshot(&id, "SNAP_OPERATION_CREATE", false);
     ctx.schedule(TcWork::CreateSnapshot { snapshot_id: id.clone(), log });
@@ -262,7 +262,9 @@ fn listed_snapshots<'w>(
     paging: (usize, usize),
 ) -> TcResult<(usize, Vec<Seen<'w>>)> {
     let index = own.snapshots.index();
-    let snap = |store: &'w TcRegion, seq: u64| store.snapshots.index().id(seq).and_then(|id| store.snapshots.get(id));
+    let snap = |store: &'w TcRegion, seq: u64| {
+        store.snapshots.index().id(seq).and_then(|id| store.snapshots.get(id)).map(|s| &**s)
+    };
     let mut others: Vec<(Rank, Seen<'w>)> = Vec::new();
     for (_, regions) in world.tencent.iter().filter(|(o, _)| *o != account) {
         let Some(store) = regions.get(region) else { continue };
@@ -305,8 +307,13 @@ fn listed_snapshots<'w>(
             &walked
         }
         None => {
-            let mut hits: Vec<Rank> =
-                own.snapshots.values().filter(|s| passes((s, false), &rest)).map(|s| (s.created_ms, s.seq)).collect();
+            let mut hits: Vec<Rank> = own
+                .snapshots
+                .values()
+                .map(|s| &**s)
+                .filter(|s| passes((s, false), &rest))
+                .map(|s| (s.created_ms, s.seq))
+                .collect();
             hits.sort_unstable();
             walked = hits;
             &walked
@@ -576,7 +583,7 @@ fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &s
         seq,
         ..src.clone()
     };
-    ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), copy);
+    ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), Box::new(copy));
     let gate = crate::core::timing::Gate::new(ctx.timing, ctx.now);
     ctx.world.schedule(
         ctx.account,
@@ -720,7 +727,7 @@ pub fn describe_snapshot_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResu
         .store()
         .snapshot_logs
         .values()
-        .filter(|l| ids.contains(&l.snapshot_id) && l.start_ms >= begin && l.start_ms <= end)
+        .filter(|l| ids.iter().any(|i| **i == *l.snapshot_id) && l.start_ms >= begin && l.start_ms <= end)
         .map(render::snapshot_log)
         .collect();
     Ok(Output::new().with("SnapshotOperationLogSet", &set))
@@ -738,5 +745,5 @@ pub fn source_for_disk(ctx: &Ctx<'_>, id: &str) -> TcResult<Snapshot> {
             "The snapshot `{id}` is a system disk snapshot; disks are created from data disk snapshots."
         )));
     }
-    Ok(s.clone())
+    Ok(Snapshot::clone(s))
 }

@@ -228,7 +228,7 @@ pub fn describe_disk_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<O
         .store()
         .disk_logs
         .values()
-        .filter(|l| ids.contains(&l.disk_id) && l.start_ms >= begin && l.start_ms <= end)
+        .filter(|l| ids.iter().any(|i| **i == *l.disk_id) && l.start_ms >= begin && l.start_ms <= end)
         .map(render::disk_log)
         .collect();
     Ok(Output::new().with("DiskOperationLogSet", &logs))

@@ -59,7 +59,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         };
         let log = world.next_seq();
         let store = world.tc(account, region);
-        store.snapshots.insert(id.clone(), snap);
+        store.snapshots.insert(id.clone(), Box::new(snap));
         store.recount_snapshots(disk_id);
         super::super::snapshots::log_snapshot(store, log, &id, &uin, "ASP_OPERATION_CREATE_SNAP", at, false);
         planned.push((id, log, deadline));
