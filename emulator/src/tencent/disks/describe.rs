@@ -1,7 +1,7 @@
 //! The disk queries: DescribeDisks, DescribeInstancesDiskNum, DescribeDiskOperationLogs.
 
 use super::super::ctx::{Ctx, Output};
-use super::super::disk_index::{DiskIndex, List, Rank};
+use super::super::disk_index::{DiskIndex, Rank, Union};
 use super::super::disk_input::{at_most, time_window};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
@@ -92,21 +92,31 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     Ok(Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)))
 }
 
-/// The filters the indexes answer (one value: that value's list, its length the total).
-fn indexed<'i>(index: &'i DiskIndex, f: &Filter, by_deadline: bool) -> Option<List<'i>> {
-    let [value] = f.values.as_slice() else { return None };
-    let groups = match f.name.as_str() {
-        "zone" => &index.zone,
-        "disk-state" => &index.state,
-        "instance-id" => &index.instance,
-        _ => return None,
-    };
-    Some(groups.by(value, by_deadline))
+/// The sources the indexes give for `filters`, each with the filters it answers: every `zone`
+/// and `disk-state` filter together (any number of values: the union of the (zone, state)
+/// pairs they allow), and each one-value `instance-id` filter.
+fn indexed<'i>(index: &'i DiskIndex, filters: &[Filter], by_deadline: bool) -> Vec<(Union<'i>, Vec<usize>)> {
+    let mut out = Vec::new();
+    let pair: Vec<usize> =
+        (0..filters.len()).filter(|&i| matches!(filters[i].name.as_str(), "zone" | "disk-state")).collect();
+    if !pair.is_empty() {
+        let allows = |name: &str, v: &str| {
+            pair.iter().map(|&i| &filters[i]).filter(|f| f.name == name).all(|f| f.values.iter().any(|x| x == v))
+        };
+        let union = index.zone_state.union(|(z, s)| allows("zone", z) && allows("disk-state", s), by_deadline);
+        out.push((union, pair));
+    }
+    for (i, f) in filters.iter().enumerate() {
+        if let ("instance-id", [value]) = (f.name.as_str(), f.values.as_slice()) {
+            out.push((index.instance.by(value.as_str(), by_deadline).into(), vec![i]));
+        }
+    }
+    out
 }
 
-/// A page of the listed disks that pass `filters`. No filter, or one the indexes answer, costs
-/// the page; otherwise the narrowest indexed list is walked in order once, or, when no filter
-/// is indexed, every disk is tested once and the matches sorted.
+/// A page of the listed disks that pass `filters`. No filter, or only filters the indexes
+/// answer together, costs the page; otherwise the narrowest indexed source is walked in order
+/// once, or, when no filter is indexed, every disk is tested once and the matches sorted.
 fn listed_page<'s>(
     store: &'s TcRegion,
     filters: &[Filter],
@@ -124,16 +134,16 @@ fn listed_page<'s>(
             disk_matches(store, disk(first), f)?;
         }
     }
-    let narrowest = (filters.iter().enumerate())
-        .filter_map(|(i, f)| Some((i, indexed(index, f, by_deadline)?)))
-        .min_by_key(|(_, list)| list.len());
-    let (source, rest): (List<'_>, Vec<&Filter>) = match narrowest {
-        None if filters.is_empty() => (index.all.by(by_deadline), Vec::new()),
+    let narrowest = indexed(index, filters, by_deadline).into_iter().min_by_key(|(source, _)| source.len());
+    let (source, rest): (Union<'_>, Vec<&Filter>) = match narrowest {
+        None if filters.is_empty() => (index.all.by(by_deadline).into(), Vec::new()),
         None => return Ok(scan(store, filters, by_deadline, desc, (offset, limit))),
-        Some((i, list)) => (list, filters.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, f)| f).collect()),
+        Some((source, answered)) => {
+            (source, filters.iter().enumerate().filter(|(j, _)| !answered.contains(j)).map(|(_, f)| f).collect())
+        }
     };
     if rest.is_empty() {
-        let page = source.page(offset, limit, desc).map(disk).collect();
+        let page = source.page(offset, limit, desc).into_iter().map(disk).collect();
         return Ok((source.len(), page));
     }
     let mut total = 0;
@@ -224,4 +234,78 @@ pub fn describe_disk_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<O
         .map(render::disk_log)
         .collect();
     Ok(Output::new().with("DiskOperationLogSet", &logs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{listed_page, scan};
+    use crate::core::change::Table;
+    use crate::tencent::model::{Disk, TcRegion};
+    use crate::tencent::query::Filter;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];
+    const STATES: [&str; 3] = ["UNATTACHED", "ATTACHED", "EXPANDING"];
+
+    fn disk(i: u64, zone: usize, state: usize, dated: bool, creating: bool) -> (String, Box<Disk>) {
+        let id = format!("disk-{:08}", (i * 7919) % 100_000);
+        let d = serde_json::from_value(json!({
+            "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
+            "disk_charge_type": "POSTPAID_BY_HOUR", "disk_state": STATES[state], "disk_size": 20,
+            "portable": true, "attached_to": if state == 1 { vec![format!("ins-{}", i % 2)] } else { vec![] },
+            "shareable": false, "attach_mode": null, "zone": ZONES[zone], "project_id": 0, "encrypt": false,
+            "delete_with_instance": false, "renew_flag": null,
+            "deadline_ms": if dated { Some((i * 31 % 7) as i64) } else { None },
+            "snapshot_ability": true, "snapshot_count": 0, "snapshot_size_mb": 0, "migrating": false,
+            "throughput_performance": 0, "burst_performance": false, "backup_disk": false, "delete_snapshot": 0,
+            "disk_backup_quota": 0, "tags": [], "created_ms": (i / 3) as i64, "last_attach_instance": null,
+            "error_prompt": null, "source_snapshot_id": null, "auto_snapshot_policy_ids": [], "creating": creating,
+            "seq": i
+        }))
+        .unwrap();
+        (id, Box::new(d))
+    }
+
+    fn filter(name: &str, pick: &[bool], names: &[&str]) -> Filter {
+        let values = names.iter().zip(pick).filter(|(_, p)| **p).map(|(n, _)| n.to_string()).collect();
+        Filter { name: name.into(), values }
+    }
+
+    proptest! {
+        /// Every page the indexes answer (zone and state together, with any values, alone or
+        /// with an instance) is the page of testing every disk and sorting the matches.
+        #[test]
+        fn an_indexed_page_equals_a_plain_scan(
+            disks in proptest::collection::vec((0usize..3, 0usize..3, any::<bool>(), 0u8..10), 0..120),
+            zones in proptest::collection::vec(any::<bool>(), 3),
+            states in proptest::collection::vec(any::<bool>(), 3),
+            which in 0u8..6,
+            offset in 0usize..130,
+            limit in 0usize..40,
+            desc in any::<bool>(),
+            by_deadline in any::<bool>(),
+        ) {
+            let table: Table<String, Box<Disk>> = (disks.iter().enumerate())
+                .map(|(i, &(z, s, dated, c))| disk(i as u64, z, s, dated, c == 0))
+                .collect();
+            let store = TcRegion { disks: table.into(), ..TcRegion::default() };
+            let zone = filter("zone", &zones, &ZONES);
+            let state = filter("disk-state", &states, &STATES);
+            let instance = Filter { name: "instance-id".into(), values: vec!["ins-1".into()] };
+            let usage = Filter { name: "disk-usage".into(), values: vec!["DATA_DISK".into()] };
+            let filters = match which {
+                0 => vec![zone],
+                1 => vec![state],
+                2 => vec![zone, state],
+                3 => vec![state, instance, zone],
+                4 => vec![zone, usage, state.clone(), state],
+                _ => vec![],
+            };
+            let seqs = |(n, page): (usize, Vec<&Disk>)| (n, page.iter().map(|d| d.seq).collect::<Vec<_>>());
+            let want = seqs(scan(&store, &filters, by_deadline, desc, (offset, limit)));
+            let got = seqs(listed_page(&store, &filters, by_deadline, desc, (offset, limit)).unwrap());
+            prop_assert_eq!(got, want);
+        }
+    }
 }
