@@ -19,5 +19,6 @@ pub mod queue;
 pub mod ratelimit;
 pub mod record;
 pub mod redact;
+pub mod search;
 pub mod timing;
 pub mod txn;
