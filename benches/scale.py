@@ -87,9 +87,9 @@ def ucs(action, params, keys=UCS_KEYS):
 class Client:
     """A keep-alive connection for setting the world up (not measured)."""
 
-    def __init__(self, port):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    def __init__(self, port, timeout=120):
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def send(self, req):
         headers = dict(req.headers)
@@ -102,7 +102,7 @@ class Client:
                 return resp.status, resp.read(), resp
             except (ConnectionError, http.client.HTTPException):
                 self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
                 if attempt == 2:
                     raise
 
@@ -221,8 +221,9 @@ def wrk(port, req, secs, warmup, conns=32):
 
 def drain(port, req):
     """Waits until the server answers `req` again: requests wrk left queued when it stopped must not
-    be counted against the next row."""
-    Client(port).send(req)
+    be counted against the next row. A row of seconds-long requests leaves up to 32 of them queued,
+    hence the long timeout."""
+    Client(port, timeout=1200).send(req)
 
 
 # ---------------------------------------------------------------- output

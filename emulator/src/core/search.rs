@@ -20,7 +20,9 @@ impl Needle {
             return hay.to_lowercase().contains(&self.lower);
         }
         let (h, n) = (hay.as_bytes(), self.lower.as_bytes());
-        n.is_empty() || n.len() <= h.len() && h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+        n.is_empty()
+            || n.len() <= h.len()
+                && h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
     }
 }
 

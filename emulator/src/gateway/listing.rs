@@ -5,8 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use super::envelope::{GwError, GwResult};
-use crate::core::search::Needle;
 use super::session::{Gw, Reply};
+use crate::core::search::Needle;
 use crate::tencent::params::Params;
 
 fn bad(msg: String) -> GwError {

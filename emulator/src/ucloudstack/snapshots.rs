@@ -132,7 +132,8 @@ fn newest_first<'s>(
     if !residual_projects && keyword.is_none() {
         return (list.len(), list.page(offset, limit, true).filter_map(snapshot).collect());
     }
-    let keep = |s: &UcsSnapshot| (!residual_projects || projects.contains(&s.project_id)) && keyword.is_none_or(|k| k(s));
+    let keep =
+        |s: &UcsSnapshot| (!residual_projects || projects.contains(&s.project_id)) && keyword.is_none_or(|k| k(s));
     if std::ptr::eq(list, &ix.all) {
         // Every snapshot is tested: read them where they are kept (no lookup by id per entry),
         // then sort the matches.
