@@ -2,7 +2,7 @@
 # The scale bench (issue 14; docs/performance.md): the release twin against a bare axum server that
 # answers the same bytes, then every surface's pages at 100,000 resources, memory per resource and
 # one tenant's reads under another's writes. Builds what it needs; needs wrk, taskset, python3.
-# Usage: benches/scale.sh [--smoke] [--only read|memory] [--secs N] [--warmup N] [--disks N] [--snapshots N] [--backups N]
+# Usage: benches/scale.sh [--smoke] [--only read|memory|lists] [--secs N] [--warmup N] [--disks N] [--snapshots N] [--backups N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)" >&2; exit 1; }

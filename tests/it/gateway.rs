@@ -411,6 +411,50 @@ fn gateway_and_native_api_share_one_state_both_ways() {
     assert_eq!(peer("/v1/tencent/snapshot/list")["TotalCount"], 0);
 }
 
+/// `Fuzzy` searches the kept disks before anything is rendered: its answer must be the whole
+/// list (no search) with the disks the search does not find left out, for every option beside.
+#[test]
+fn a_fuzzy_list_is_the_whole_list_searched() {
+    let t = immediate();
+    for (name, zone) in [("gw-alpha-1", 3), ("GW-ALPHA-2", 4), ("gw-beta-3", 3)] {
+        t.gw_ok(
+            "/v1/tencent/disk/create",
+            json!({"Placement": {"Zone": format!("ap-guangzhou-{zone}")}, "DiskSize": 10, "DiskName": name,
+                   "DiskType": "CLOUD_BASIC"}),
+        );
+    }
+    let found = |d: &Value, needle: &str| {
+        ["DiskName", "DiskId"].iter().any(|k| d[*k].as_str().unwrap().to_lowercase().contains(&needle.to_lowercase()))
+    };
+    let options = [
+        json!({}),
+        json!({"Order": "DESC", "OrderField": "DEADLINE"}),
+        json!({"Filters": [{"Name": "disk-type", "Values": ["CLOUD_BASIC"]}]}),
+        json!({"State": "UNATTACHED", "Zone": "ap-guangzhou-3"}),
+        json!({"ReturnBindAutoSnapshotPolicy": true, "Order": "ASC"}),
+    ];
+    for extra in options {
+        let whole = t.gw_ok("/v1/tencent/disk/list", extra.clone());
+        let (list, props) = (whole["List"].as_array().unwrap(), whole["Properties"].as_array().unwrap());
+        for needle in ["alpha", "ALPHA", "disk-", "a-", "-2", "CLOUDtw", "zzz"] {
+            let mut q = extra.clone();
+            q["Fuzzy"] = json!(needle);
+            let got = t.gw_ok("/v1/tencent/disk/list", q);
+            let keep: Vec<usize> = (0..list.len()).filter(|&i| found(&list[i], needle)).collect();
+            let want: Vec<&Value> = keep.iter().map(|&i| &list[i]).collect();
+            let want_props: Vec<&Value> = keep.iter().map(|&i| &props[i]).collect();
+            assert_eq!(got["List"].as_array().unwrap().iter().collect::<Vec<_>>(), want, "{extra} {needle}");
+            assert_eq!(got["Properties"].as_array().unwrap().iter().collect::<Vec<_>>(), want_props);
+            assert_eq!(got["TotalCount"], json!(want.len()), "{extra} {needle}");
+        }
+    }
+    // A bad filter is refused the same way with a search.
+    let bad = json!({"Filters": [{"Name": "portable", "Values": ["maybe"]}]});
+    let mut searched = bad.clone();
+    searched["Fuzzy"] = json!("alpha");
+    assert_eq!(t.gw_err("/v1/tencent/disk/list", searched), t.gw_err("/v1/tencent/disk/list", bad));
+}
+
 #[test]
 fn paging_fuzzy_and_the_list_filters() {
     let t = immediate();

@@ -102,6 +102,7 @@ fn check_everything(t: &common::Twin) {
         check_query(t, &all, &[(f, v)], None);
         check_query(t, &all, &[(f, v)], Some(("created_at", false)));
         check_query(t, &all, &[(f, v)], Some(("name", false)));
+        check_query(t, &all, &[(f, v)], Some(("name", true)));
     }
     let vault = all[0]["vault_id"].as_str().unwrap();
     check_query(t, &all, &[("vault_id", vault), ("status", "available")], Some(("updated_at", true)));

@@ -20,6 +20,7 @@ pub mod queue;
 pub mod ratelimit;
 pub mod record;
 pub mod redact;
+pub mod search;
 pub mod sorted;
 pub mod timing;
 pub mod txn;

@@ -8,7 +8,8 @@ use super::listing::{self, pass};
 use super::session::{Gw, Reply};
 use super::shape;
 use crate::config::Config;
-use crate::tencent::disks::{size_range, DISK_CHARGE_PREPAID, PLACEMENT};
+use crate::core::search::Needle;
+use crate::tencent::disks::{describe_disks_where, size_range, DISK_CHARGE_PREPAID, PLACEMENT};
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID};
 use crate::tencent::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, STR, STRS, TAGS};
 
@@ -134,7 +135,16 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
             listing::fetch_window(gw, &region, "DescribeDisks", "DiskSet", &input, (skip, take))?
         }
         _ => {
-            let all = listing::fetch_all(gw, &region, "DescribeDisks", "DiskSet", &input)?;
+            let all = match p.str("Fuzzy").and_then(Needle::new) {
+                // The search is tested on the kept disks, so only the disks it finds are
+                // rendered; `listing::fuzzy` below then sees the same disks it would have kept.
+                Some(needle) => {
+                    let keep = |d: &Disk| needle.found_in(&d.disk_name) || needle.found_in(&d.disk_id);
+                    let input = Value::Object(input.clone());
+                    gw.with_action(&region, "DescribeDisks", input, |ctx, p| describe_disks_where(ctx, p, &keep))?.1
+                }
+                None => listing::fetch_all(gw, &region, "DescribeDisks", "DiskSet", &input)?,
+            };
             let policy = p.str("AutoSnapshotPolicyId");
             let hits: Vec<Value> = all
                 .into_iter()

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::envelope::{GwError, GwResult};
 use super::session::{Gw, Reply};
+use crate::core::search::Needle;
 use crate::tencent::params::Params;
 
 fn bad(msg: String) -> GwError {
@@ -53,11 +54,8 @@ pub fn cut<T>(items: Vec<T>, (skip, take): (usize, Option<usize>)) -> Vec<T> {
 
 /// `Fuzzy`: a case-insensitive substring of any of `fields` (the name and the ID).
 pub fn fuzzy(items: Vec<Value>, p: &Params, fields: &[&str]) -> Vec<Value> {
-    let Some(needle) = p.str("Fuzzy").filter(|f| !f.is_empty()).map(str::to_lowercase) else { return items };
-    items
-        .into_iter()
-        .filter(|v| fields.iter().any(|f| v[*f].as_str().is_some_and(|s| s.to_lowercase().contains(&needle))))
-        .collect()
+    let Some(needle) = p.str("Fuzzy").and_then(Needle::new) else { return items };
+    items.into_iter().filter(|v| fields.iter().any(|f| v[*f].as_str().is_some_and(|s| needle.found_in(s)))).collect()
 }
 
 /// Copy the parameters a Tencent action takes under the same names.

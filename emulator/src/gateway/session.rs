@@ -52,6 +52,23 @@ impl<'a> Gw<'a> {
     }
 
     pub fn call_in(&mut self, region: &str, action: &str, input: Value) -> GwResult<Value> {
+        let handler = tencent::actions::find(action).map(|a| a.handler);
+        self.with_action(region, action, input, |ctx, params| match handler {
+            Some(run) => Ok(run(ctx, params)?.into_value()),
+            None => Ok(Value::Null),
+        })
+    }
+
+    /// Run `work` as the Tencent action `action` in `region`: admitted against its rate limit
+    /// and given its parameters checked against its schema, as [`Gw::call_in`] runs the action
+    /// itself (for a gateway search that asks more of the action than its parameters can say).
+    pub fn with_action<T>(
+        &mut self,
+        region: &str,
+        action: &str,
+        input: Value,
+        work: impl FnOnce(&mut Ctx<'_>, &Params) -> tencent::error::TcResult<T>,
+    ) -> GwResult<T> {
         let act = tencent::actions::find(action)
             .ok_or_else(|| GwError::new("InternalError", format!("no Tencent action {action}")))?;
         if self.cfg.tencent.rate_limits && !self.admitted.contains(&act.name) {
@@ -83,7 +100,7 @@ impl<'a> Gw<'a> {
             region,
             uin: &self.uin,
         };
-        Ok((act.handler)(&mut ctx, &params)?.into_value())
+        Ok(work(&mut ctx, &params)?)
     }
 
     /// Run `action` once for each id, all or none: the first failure fails the request, and the

@@ -32,6 +32,9 @@ pub struct BackupIndex {
     pub by_resource_type: Grouped<String, ByCreated>,
     pub by_image_type: Grouped<String, ByCreated>,
     pub by_checkpoint: Grouped<String, ByCreated>,
+    /// Each status's backups by name: a console lists one status sorted by name, and walking
+    /// the whole name list for it costs every backup of the other statuses.
+    pub status_name: Grouped<String, (Box<str>, u64)>,
     /// Vault id → MB stored (`billing.used`).
     used_mb: BTreeMap<String, i64>,
     /// (vault id, resource id) → (backups, MB) of that resource in that vault.
@@ -73,6 +76,7 @@ impl BackupIndex {
         self.by_resource_type.insert(k.resource_type.clone(), at);
         self.by_image_type.insert(k.image_type.clone(), at);
         self.by_checkpoint.insert(k.checkpoint.clone(), at);
+        self.status_name.insert(k.status.clone(), (k.name.as_str().into(), seq));
         *self.used_mb.entry(k.vault.clone()).or_default() += k.size_mb;
         let r = self.per_resource.entry((k.vault.clone(), k.resource.clone())).or_default();
         r.0 += 1;
@@ -97,6 +101,7 @@ impl BackupIndex {
         ] {
             group.settle();
         }
+        self.status_name.settle();
     }
 
     /// Take one entry out of the indexes.
@@ -118,6 +123,7 @@ impl BackupIndex {
         self.by_resource_type.remove(&k.resource_type, &at);
         self.by_image_type.remove(&k.image_type, &at);
         self.by_checkpoint.remove(&k.checkpoint, &at);
+        self.status_name.remove(&k.status, &(k.name.as_str().into(), seq));
         if let Some(used) = self.used_mb.get_mut(&k.vault) {
             *used -= k.size_mb;
             if self.by_vault.get(&k.vault).is_none() {
@@ -246,6 +252,7 @@ mod tests {
         }
         for g in ["available", "error", "deleting"] {
             assert_eq!(a.by_status.get(g).map(Ordered::as_slice), b.by_status.get(g).map(Ordered::as_slice));
+            assert_eq!(a.status_name.get(g).map(Ordered::as_slice), b.status_name.get(g).map(Ordered::as_slice));
         }
     }
 

@@ -1,7 +1,12 @@
 //! What DescribeDisks needs to answer a page without looking at every disk of the region: the
 //! listed (not `creating`) disks in both documented orders (CreateTime, Deadline), and the same
-//! per zone, per state and per instance, so that a page and its TotalCount cost what the page
+//! per (zone, state) pair and per instance, so that a page and its TotalCount cost what the page
 //! holds. An entry is `(sort key, seq)`, 16 bytes; one seq → ID list finds the disk.
+//!
+//! Zone and state are kept as one group per pair, not one group per zone and one per state: a
+//! disk is then in one list of the pair instead of two, and a `zone` filter, a `disk-state`
+//! filter or both (with any number of values) are each the [`Union`] of a few pair lists (at
+//! most zones × states, closed sets), whose page is found by rank without walking them.
 
 use crate::core::index::{Grouped, Ordered};
 
@@ -39,6 +44,106 @@ impl<'a> List<'a> {
 
     pub fn iter(&self, desc: bool) -> impl Iterator<Item = &'a Rank> + 'a {
         self.page(0, usize::MAX, desc)
+    }
+
+    fn parts(&self) -> (&'a [Rank], &'a [Rank]) {
+        (self.first.map_or(&[][..], Ordered::as_slice), self.then.map_or(&[][..], Ordered::as_slice))
+    }
+
+    /// The entry at rank `i` (the two lists read as one sorted list: every key of the first is
+    /// below every key of the second).
+    fn get(&self, i: usize) -> Option<&'a Rank> {
+        let (a, b) = self.parts();
+        a.get(i).or_else(|| b.get(i.checked_sub(a.len())?))
+    }
+
+    /// How many entries are below `x`.
+    fn below(&self, x: &Rank) -> usize {
+        let (a, b) = self.parts();
+        let n = a.partition_point(|r| r < x);
+        if n < a.len() {
+            n
+        } else {
+            n + b.partition_point(|r| r < x)
+        }
+    }
+}
+
+/// Several lists of disjoint entries (no disk is in two of them) read as one sorted list: the
+/// disks of several (zone, state) pairs. A page finds where it starts in each list by binary
+/// search on the rank, then merges only the page; the total is the sum of the lengths.
+#[derive(Clone)]
+pub struct Union<'a> {
+    lists: Vec<List<'a>>,
+}
+
+impl<'a> From<List<'a>> for Union<'a> {
+    fn from(list: List<'a>) -> Self {
+        Union { lists: vec![list] }
+    }
+}
+
+impl<'a> Union<'a> {
+    pub fn len(&self) -> usize {
+        self.lists.iter().map(List::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `limit` entries from `offset`, ascending or descending.
+    pub fn page(&self, offset: usize, limit: usize, desc: bool) -> Vec<&'a Rank> {
+        if let [one] = self.lists.as_slice() {
+            return one.page(offset, limit, desc).collect();
+        }
+        let n = self.len();
+        let (lo, hi) = match desc {
+            true => (n.saturating_sub(offset.saturating_add(limit)), n.saturating_sub(offset)),
+            false => (offset.min(n), offset.saturating_add(limit).min(n)),
+        };
+        let mut at = self.select(lo);
+        let mut out = Vec::with_capacity(hi - lo);
+        for _ in lo..hi {
+            let next = (self.lists.iter().zip(&at).enumerate())
+                .filter_map(|(j, (l, &p))| Some((l.get(p)?, j)))
+                .min_by_key(|(r, _)| *r);
+            let Some((r, j)) = next else { break };
+            out.push(r);
+            at[j] += 1;
+        }
+        if desc {
+            out.reverse();
+        }
+        out
+    }
+
+    pub fn iter(&self, desc: bool) -> impl Iterator<Item = &'a Rank> + 'a {
+        self.page(0, usize::MAX, desc).into_iter()
+    }
+
+    /// Where rank `r` of the union falls in each list: the count of each list's entries below
+    /// the union's `r`-th entry. The rank of a list's entry in the union grows with its place
+    /// in its list, so each list is searched for an entry of rank `r` (lists × log² work).
+    fn select(&self, r: usize) -> Vec<usize> {
+        if r == 0 {
+            return vec![0; self.lists.len()];
+        }
+        let rank = |x: &Rank| self.lists.iter().map(|l| l.below(x)).sum::<usize>();
+        for list in &self.lists {
+            let (mut lo, mut hi) = (0, list.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let Some(x) = list.get(mid) else { break };
+                match rank(x).cmp(&r) {
+                    std::cmp::Ordering::Equal => return self.lists.iter().map(|l| l.below(x)).collect(),
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                }
+            }
+        }
+        // Past the last entry.
+        self.lists.iter().map(List::len).collect()
     }
 }
 
@@ -82,19 +187,25 @@ impl Orders {
 }
 
 /// The two orderings of each value of one field.
-#[derive(Debug, Default, Clone)]
-pub struct GroupOrders {
-    created: Grouped<String, Rank>,
-    dated: Grouped<String, Rank>,
-    undated: Grouped<String, Rank>,
+#[derive(Debug, Clone)]
+pub struct GroupOrders<G = String> {
+    created: Grouped<G, Rank>,
+    dated: Grouped<G, Rank>,
+    undated: Grouped<G, Rank>,
 }
 
-impl GroupOrders {
-    fn add(&mut self, group: &str, k: &DiskKeys) {
-        self.created.insert(group.to_string(), (k.created, k.seq));
-        self.by_deadline(k).insert(group.to_string(), (k.deadline, k.seq));
+impl<G> Default for GroupOrders<G> {
+    fn default() -> Self {
+        GroupOrders { created: Grouped::default(), dated: Grouped::default(), undated: Grouped::default() }
     }
-    fn remove(&mut self, group: &str, k: &DiskKeys) {
+}
+
+impl<G: Ord + Clone> GroupOrders<G> {
+    fn add(&mut self, group: &G, k: &DiskKeys) {
+        self.created.insert(group.clone(), (k.created, k.seq));
+        self.by_deadline(k).insert(group.clone(), (k.deadline, k.seq));
+    }
+    fn remove(&mut self, group: &G, k: &DiskKeys) {
         self.created.remove(group, &(k.created, k.seq));
         self.by_deadline(k).remove(group, &(k.deadline, k.seq));
     }
@@ -103,7 +214,7 @@ impl GroupOrders {
         self.dated.settle();
         self.undated.settle();
     }
-    fn by_deadline(&mut self, k: &DiskKeys) -> &mut Grouped<String, Rank> {
+    fn by_deadline(&mut self, k: &DiskKeys) -> &mut Grouped<G, Rank> {
         if k.deadline == i64::MAX {
             &mut self.undated
         } else {
@@ -111,14 +222,28 @@ impl GroupOrders {
         }
     }
     /// The disks with `group` in the order asked (empty: none has it).
-    pub fn by(&self, group: &str, deadline: bool) -> List<'_> {
+    pub fn by<Q>(&self, group: &Q, deadline: bool) -> List<'_>
+    where
+        G: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         if deadline {
             List { first: self.dated.get(group), then: self.undated.get(group) }
         } else {
             List { first: self.created.get(group), then: None }
         }
     }
+
+    /// The disks of every value `pick` says yes to, in the order asked.
+    pub fn union(&self, pick: impl Fn(&G) -> bool, deadline: bool) -> Union<'_> {
+        // Every disk is in `created`, so its values are every value that has disks.
+        let lists = self.created.groups().filter(|g| pick(g)).map(|g| self.by(g, deadline)).collect();
+        Union { lists }
+    }
 }
+
+/// A (zone, state) pair.
+pub type ZoneState = (String, String);
 
 /// The indexes of a region's disks (only listed disks are in them).
 #[derive(Debug, Default, Clone)]
@@ -126,8 +251,7 @@ pub struct DiskIndex {
     /// seq → disk ID, by seq.
     ids: Ordered<(u64, Box<str>)>,
     pub all: Orders,
-    pub zone: GroupOrders,
-    pub state: GroupOrders,
+    pub zone_state: GroupOrders<ZoneState>,
     pub instance: GroupOrders,
 }
 
@@ -159,8 +283,7 @@ impl DiskIndex {
         }
         self.ids.insert((k.seq, id.into()));
         self.all.add(k);
-        self.zone.add(&k.zone, k);
-        self.state.add(&k.state, k);
+        self.zone_state.add(&(k.zone.clone(), k.state.clone()), k);
         for i in &k.instances {
             self.instance.add(i, k);
         }
@@ -170,8 +293,7 @@ impl DiskIndex {
     pub fn settle(&mut self) {
         self.ids.settle();
         self.all.settle();
-        self.zone.settle();
-        self.state.settle();
+        self.zone_state.settle();
         self.instance.settle();
     }
 
@@ -182,8 +304,7 @@ impl DiskIndex {
         }
         self.ids.remove(&(k.seq, id.into()));
         self.all.remove(k);
-        self.zone.remove(&k.zone, k);
-        self.state.remove(&k.state, k);
+        self.zone_state.remove(&(k.zone.clone(), k.state.clone()), k);
         for i in &k.instances {
             self.instance.remove(i, k);
         }

@@ -509,6 +509,7 @@ impl Indexer<String, Box<Snapshot>> for SnapshotIndex {
             disk: s.disk_id.clone(),
             zone: s.zone.to_string(),
             state: s.snapshot_state.to_string(),
+            name: s.snapshot_name.to_string(),
             shared: s.shared_with.keys().cloned().collect(),
             own: !s.copy_from_remote,
             creating: s.snapshot_state == state::CREATING,

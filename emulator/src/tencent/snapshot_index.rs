@@ -1,6 +1,7 @@
 //! What DescribeSnapshots needs to answer a page without looking at every snapshot of the
 //! region: the snapshots in their one documented order (CreateTime, ties by creation number),
-//! the same per disk, per zone and per state, and per account they are shared with (so that
+//! the same per disk, per zone, per state and per name (`snapshot-name` is an exact match),
+//! and per account they are shared with (so that
 //! another account finds what is shared with it without looking at the rest). A disk's
 //! snapshot count and size are kept too, so creating or deleting a snapshot does not count the
 //! region's. Entries are `(created_ms, seq)`; one seq → ID list finds the snapshot.
@@ -20,6 +21,7 @@ pub struct SnapshotIndex {
     pub disk: Grouped<String, Rank>,
     pub zone: Grouped<String, Rank>,
     pub state: Grouped<String, Rank>,
+    pub name: Grouped<String, Rank>,
     /// UIN → the snapshots shared with it.
     pub shared: Grouped<String, Rank>,
     /// Disk ID → (snapshots, GB) of the disk's own snapshots (not copies from other regions):
@@ -36,6 +38,7 @@ pub struct SnapshotKeys {
     pub disk: String,
     pub zone: String,
     pub state: String,
+    pub name: String,
     pub shared: Vec<String>,
     /// Counts toward its disk (not a copy from another region).
     pub own: bool,
@@ -52,6 +55,7 @@ impl SnapshotIndex {
         self.disk.settle();
         self.zone.settle();
         self.state.settle();
+        self.name.settle();
         self.shared.settle();
     }
 
@@ -77,6 +81,7 @@ impl SnapshotIndex {
         self.disk.insert(k.disk.clone(), k.rank);
         self.zone.insert(k.zone.clone(), k.rank);
         self.state.insert(k.state.clone(), k.rank);
+        self.name.insert(k.name.clone(), k.rank);
         for uin in &k.shared {
             self.shared.insert(uin.clone(), k.rank);
         }
@@ -97,6 +102,7 @@ impl SnapshotIndex {
         self.disk.remove(&k.disk, &k.rank);
         self.zone.remove(&k.zone, &k.rank);
         self.state.remove(&k.state, &k.rank);
+        self.name.remove(&k.name, &k.rank);
         for uin in &k.shared {
             self.shared.remove(uin, &k.rank);
         }
@@ -219,6 +225,43 @@ mod bulk {
         }))
         .unwrap();
         (id, s)
+    }
+
+    proptest::proptest! {
+        /// After any inserts, renames and removals, the snapshots of a name are those a scan
+        /// finds with that name, in rank order.
+        #[test]
+        fn a_name_list_equals_a_scan(
+            names in proptest::collection::vec(0u8..4, 1..60),
+            renames in proptest::collection::vec((0usize..60, 0u8..4), 0..20),
+            gone in proptest::collection::vec(0usize..60, 0..10),
+        ) {
+            let name = |n: u8| ["a", "b", "A", ""][n as usize].to_string();
+            let mut table: Indexed<String, Snapshot, SnapshotIndex> = Indexed::default();
+            for (i, n) in names.iter().enumerate() {
+                let (id, mut s) = snapshot(i as u64);
+                s.snapshot_name = name(*n);
+                table.insert(id, s);
+            }
+            let ids: Vec<String> = table.keys().cloned().collect();
+            for (i, n) in renames {
+                if let Some(mut row) = ids.get(i).and_then(|id| table.get_mut(id)) {
+                    row.snapshot_name = name(n);
+                }
+            }
+            for i in gone {
+                if let Some(id) = ids.get(i) {
+                    table.remove(id);
+                }
+            }
+            for n in 0..4 {
+                let mut want: Vec<(i64, u64)> =
+                    table.values().filter(|s| s.snapshot_name == name(n)).map(|s| (s.created_ms, s.seq)).collect();
+                want.sort_unstable();
+                let got = table.index().name.get(name(n).as_str()).map_or(vec![], |l| l.as_slice().to_vec());
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
     }
 
     /// A restart builds the indexes in one go; every list must come out as one built entry by

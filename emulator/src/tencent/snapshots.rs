@@ -241,6 +241,7 @@ fn indexed_filter<'i>(index: &'i SnapshotIndex, f: &query::Filter) -> Option<&'i
         "disk-id" => &index.disk,
         "zone" => &index.zone,
         "snapshot-state" => &index.state,
+        "snapshot-name" => &index.name,
         _ => return None,
     };
     Some(groups.get(value.as_str()).map_or(&[][..], |l| l.as_slice()))

@@ -9,6 +9,7 @@ use super::model::{disk_status, snapshot_status, UcsDisk, UcsRegion, UcsSnapshot
 use super::protocol::Params;
 use super::render::{self, fields};
 use crate::core::index::Ordered;
+use crate::core::search::Needle;
 
 /// `Name`: the seed gives no limit; the API guide (v1.16) limits it to 30 characters.
 pub const NAME_MAX: usize = 30;
@@ -63,9 +64,8 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
 
 // ---------------------------------------------------------------------------- DescribeSnapshot
 
-fn matches_keyword(s: &UcsSnapshot, keyword: &str) -> bool {
-    let k = keyword.to_lowercase();
-    s.name.to_lowercase().contains(&k) || s.snapshot_id.to_lowercase().contains(&k)
+fn matches_keyword(s: &UcsSnapshot, keyword: &Needle) -> bool {
+    keyword.found_in(&s.name) || keyword.found_in(&s.snapshot_id)
 }
 
 pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
@@ -73,14 +73,14 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
     let ids = p.list("SnapshotIDs")?;
     let projects = p.list("ProjectIDs")?;
     let disk_id = p.opt("DiskID").filter(|v| !v.is_empty());
-    let keyword = p.opt("Keyword").filter(|v| !v.is_empty());
+    let keyword = p.opt("Keyword").and_then(Needle::new);
     let empty = Default::default();
     let store = ctx.world.ucs_ref(ctx.account, ctx.region).unwrap_or(&empty);
     let keeps = |s: &UcsSnapshot| {
         (ids.is_empty() || ids.contains(&s.snapshot_id))
             && (projects.is_empty() || projects.contains(&s.project_id))
             && disk_id.is_none_or(|d| d == s.disk_id)
-            && keyword.is_none_or(|k| matches_keyword(s, k))
+            && keyword.as_ref().is_none_or(|k| matches_keyword(s, k))
     };
     let (total, page) = if !ids.is_empty() {
         // Named snapshots: looked up one by one, then listed newest first as the console does.
@@ -99,7 +99,7 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
             store,
             &projects,
             disk_id,
-            keyword.map(|_| &keeps as &dyn Fn(&UcsSnapshot) -> bool),
+            keyword.as_ref().map(|_| &keeps as &dyn Fn(&UcsSnapshot) -> bool),
             (offset, limit),
         )
     };
@@ -132,10 +132,19 @@ fn newest_first<'s>(
     if !residual_projects && keyword.is_none() {
         return (list.len(), list.page(offset, limit, true).filter_map(snapshot).collect());
     }
+    let keep =
+        |s: &UcsSnapshot| (!residual_projects || projects.contains(&s.project_id)) && keyword.is_none_or(|k| k(s));
+    if std::ptr::eq(list, &ix.all) {
+        // Every snapshot is tested: read them where they are kept (no lookup by id per entry),
+        // then sort the matches.
+        let mut hits: Vec<&UcsSnapshot> = store.snapshots.values().filter(|s| keep(s)).collect();
+        hits.sort_unstable_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
+        return (hits.len(), hits.into_iter().skip(offset).take(limit).collect());
+    }
     let mut total = 0;
     let mut page = Vec::new();
     for s in list.iter(true).filter_map(snapshot) {
-        let keep = (!residual_projects || projects.contains(&s.project_id)) && keyword.is_none_or(|k| k(s));
+        let keep = keep(s);
         if keep {
             if total >= offset && page.len() < limit {
                 page.push(s);
@@ -200,4 +209,57 @@ pub fn delete_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
     }
     store.snapshots.remove(&snap_id);
     Ok(Fields::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{matches_keyword, newest_first};
+    use crate::core::change::Table;
+    use crate::core::search::Needle;
+    use crate::ucloudstack::model::{UcsRegion, UcsSnapshot};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A `Keyword` page (with or without disk and projects) is the page of testing every
+        /// snapshot and sorting the matches newest first.
+        #[test]
+        fn a_keyword_page_equals_a_plain_scan(
+            snaps in proptest::collection::vec((0i64..20, 0usize..3, 0usize..3, "[aAbB]{0,3}"), 0..80),
+            keyword in "[aAbB]{1,2}",
+            projects in proptest::collection::vec(0usize..3, 0..3),
+            disk in proptest::option::of(0usize..3),
+            offset in 0usize..90,
+            limit in 0usize..30,
+        ) {
+            let table: Table<String, UcsSnapshot> = (snaps.iter().enumerate())
+                .map(|(i, (at, d, p, name))| {
+                    let id = format!("snap-{:04}", (i * 37) % 1000);
+                    let s = UcsSnapshot {
+                        snapshot_id: id.clone(), name: name.clone(), remark: String::new(),
+                        status: "Available".into(), kind: "Manual".into(), disk_id: format!("disk-{d}"),
+                        disk_type: "Data".into(), project_id: format!("p{p}"), size: 10, created_ms: *at,
+                        seq: i as u64,
+                    };
+                    (id, s)
+                })
+                .collect();
+            let store = UcsRegion { snapshots: table.into(), ..UcsRegion::default() };
+            let projects: Vec<String> = projects.iter().map(|p| format!("p{p}")).collect();
+            let disk = disk.map(|d| format!("disk-{d}"));
+            let needle = Needle::new(&keyword).unwrap();
+            let keep = |s: &UcsSnapshot| {
+                (projects.is_empty() || projects.contains(&s.project_id))
+                    && disk.as_ref().is_none_or(|d| *d == s.disk_id)
+                    && matches_keyword(s, &needle)
+            };
+            let mut want: Vec<&UcsSnapshot> = store.snapshots.values().filter(|s| keep(s)).collect();
+            want.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
+            let want_total = want.len();
+            let want: Vec<u64> = want.into_iter().skip(offset).take(limit).map(|s| s.seq).collect();
+            let (total, page) =
+                newest_first(&store, &projects, disk.as_deref(), Some(&keep), (offset, limit));
+            prop_assert_eq!(total, want_total);
+            prop_assert_eq!(page.iter().map(|s| s.seq).collect::<Vec<_>>(), want);
+        }
+    }
 }

@@ -239,6 +239,11 @@ fn indexed_page<'p>(
         ([], "name") => walk(p, &ix.name, desc, marker, |b| text(&b.name, b), offset, limit),
         ([], "status") => walk(p, &ix.status, desc, marker, |b| text(&b.status, b), offset, limit),
         ([], _) => walk(p, &ix.id, desc, marker, |b| text(&b.id, b), offset, limit),
+        ([("status", value)], "name") => {
+            let empty = Default::default();
+            let list = ix.status_name.get(*value).unwrap_or(&empty);
+            walk(p, list, desc, marker, |b| text(&b.name, b), offset, limit)
+        }
         ([(filter, value)], "created_at") => {
             let group = match *filter {
                 "vault_id" => &ix.by_vault,
