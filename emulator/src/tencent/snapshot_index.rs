@@ -237,11 +237,11 @@ mod bulk {
             gone in proptest::collection::vec(0usize..60, 0..10),
         ) {
             let name = |n: u8| ["a", "b", "A", ""][n as usize].to_string();
-            let mut table: Indexed<String, Snapshot, SnapshotIndex> = Indexed::default();
+            let mut table: Indexed<String, Box<Snapshot>, SnapshotIndex> = Indexed::default();
             for (i, n) in names.iter().enumerate() {
                 let (id, mut s) = snapshot(i as u64);
                 s.snapshot_name = name(*n);
-                table.insert(id, s);
+                table.insert(id, Box::new(s));
             }
             let ids: Vec<String> = table.keys().cloned().collect();
             for (i, n) in renames {
