@@ -145,7 +145,7 @@ const FAST_DATE_UNTIL: i64 = 253_402_300_799;
 
 /// (year, month, day) of a day count since 1970-01-01 in the proleptic Gregorian calendar
 /// (H. Hinnant, "civil_from_days").
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -32,16 +32,7 @@ fn fast_tc_timestamp(ms: i64) -> Option<String> {
     }
     let secs = ms.div_euclid(1000) + 8 * 3600;
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days since 0000-03-01, in 400-year eras (H. Hinnant, "civil_from_days").
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::core::clock::civil_from_days(days);
     let mut out = [0u8; 19];
     let mut put = |at: usize, v: i64, width: usize| {
         let mut v = v;

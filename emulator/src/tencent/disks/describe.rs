@@ -88,16 +88,21 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     } else {
         ids_page(store, &ids, by_deadline, desc, paging)
     };
-    let view = DiskView {
+    let view = disk_view(ctx, world, p);
+    let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
+    Ok(Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)))
+}
+
+/// How DescribeDisks renders a disk for this request.
+fn disk_view<'v>(ctx: &'v Ctx<'_>, world: &'v crate::tencent::world::World<'v>, p: &Params) -> DiskView<'v> {
+    DiskView {
         cfg: ctx.cfg,
         world,
         account: ctx.account,
         region: ctx.region,
         now: ctx.now,
         with_policies: p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false),
-    };
-    let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
-    Ok(Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)))
+    }
 }
 
 /// Every disk DescribeDisks would list for `p` (its ID list or Filters, its order; paging aside)
@@ -132,14 +137,7 @@ pub fn describe_disks_where(
         ids_page(store, &ids, by_deadline, desc, everything)
     };
     hits.retain(|d| keep(d));
-    let view = DiskView {
-        cfg: ctx.cfg,
-        world,
-        account: ctx.account,
-        region: ctx.region,
-        now: ctx.now,
-        with_policies: p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false),
-    };
+    let view = disk_view(ctx, world, p);
     let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
     let mut bytes = Vec::new();
     render::write_disk_set(&mut bytes, &set);
