@@ -187,7 +187,10 @@ def lua_string(s):
 
 
 def wrk(port, req, secs, warmup, conns=32):
-    """reads/s and p99 (ms) of `req` replayed: warm-up, then the measured run."""
+    """reads/s, p99 (ms) and the server's CPU µs per request of `req` replayed: warm-up, then the
+    measured run. The CPU figure (the server's user + system time over the requests wrk counted)
+    moves much less than the rate on a shared machine: other processes take the core away, but
+    they do not make the server's own work larger."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(f"wrk.method = {lua_string(req.method)}\nwrk.path = {lua_string(req.path)}\n")
         f.write(f"wrk.body = {lua_string(req.body)}\n")
@@ -204,8 +207,11 @@ def wrk(port, req, secs, warmup, conns=32):
         if warmup > 0:
             subprocess.run(base[:5] + [f"-d{warmup}s"] + base[5:], capture_output=True, check=True)
             drain(port, req)
+        pid = port_pid.get(port)
+        cpu0 = cpu_secs(pid) if pid else 0
         out = subprocess.run(base[:5] + [f"-d{secs}s", "--latency"] + base[5:], capture_output=True,
                              text=True, check=True).stdout
+        cpu1 = cpu_secs(pid) if pid else 0
         drain(port, req)
     finally:
         os.unlink(script)
@@ -216,7 +222,9 @@ def wrk(port, req, secs, warmup, conns=32):
     if status_errors or socket_errors:
         print(f"  ! {req.method} {req.path}: {status_errors} non-2xx, {socket_errors} socket errors",
               file=sys.stderr)
-    return rate, p99
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu_us = (cpu1 - cpu0) * 1e6 / done if pid and done else float("nan")
+    return rate, p99, cpu_us
 
 
 def drain(port, req):
@@ -248,7 +256,11 @@ def ms(x):
 
 
 def pct(a, b):
-    return f"{100 * a / b:.0f}%" if b else "–"
+    return f"{100 * a / b:.0f}%" if b and a == a and b == b else "–"
+
+
+def us(x):
+    return "–" if x != x else f"{x:,.1f} µs"
 
 
 # ---------------------------------------------------------------- populating
@@ -450,7 +462,7 @@ def memory_only(a, port, disk_ids, hw, vaults, total, small_disks, rss0, rss1):
           ["resource", "count", "RSS per resource"], rows)
 
 
-def ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, twin_rate, twin_p99):
+def ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, twin_rate, twin_p99, twin_cpu):
     """The ceiling, answering the twin's same bytes, pinned the same way; the table of both."""
     # ---- the ceiling, answering the same bytes, pinned the same way
     body_file = os.path.join(tdir, "page.json")
@@ -458,9 +470,10 @@ def ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_i
         f.write(answer)
     cport = free_port()
     ceiling, ceil_start = start([CEILING, f"127.0.0.1:{cport}", body_file], cport, read)
+    port_pid[cport] = ceiling.pid
     try:
         ceil_idle = rss_kib(ceiling.pid)
-        ceil_rate, ceil_p99 = measure(cport, read)
+        ceil_rate, ceil_p99, ceil_cpu = measure(cport, read)
     finally:
         stop(ceiling)
     table(f"Signed TC3 DescribeDisks Limit 20 of {small_disks} disks ({len(answer):,} bytes) — twin vs bare axum",
@@ -468,7 +481,8 @@ def ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_i
           [["start → first answered read", ms(twin_start), ms(ceil_start), f"{twin_start / ceil_start:.1f}×"],
            ["idle RSS", f"{twin_idle / 1024:.1f} MiB", f"{ceil_idle / 1024:.1f} MiB", f"{twin_idle / ceil_idle:.1f}×"],
            ["reads/s", n(twin_rate), n(ceil_rate), f"**{pct(twin_rate, ceil_rate)}**"],
-           ["p99", ms(twin_p99), ms(ceil_p99), f"{twin_p99 / ceil_p99:.1f}×"]])
+           ["p99", ms(twin_p99), ms(ceil_p99), f"{twin_p99 / ceil_p99:.1f}×"],
+           ["server CPU per read (ceiling / twin)", us(twin_cpu), us(ceil_cpu), f"**{pct(ceil_cpu, twin_cpu)}**"]])
 
 
 # The twin's process by port, for the RSS of a running twin.
@@ -490,13 +504,14 @@ def run(a, measure, cfg, tdir):
         read = tc3("DescribeDisks", page, port=port)
         status, answer, _ = c.send(read)
         small_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
-        twin_rate, twin_p99 = measure(port, read)
+        twin_rate, twin_p99, twin_cpu = measure(port, read)
 
         if a.only == "lists":
             table(f"Signed TC3 DescribeDisks Limit 20 of {small_disks} disks (the 100-disk figure)",
-                  ["", "twin"], [["reads/s", n(twin_rate)], ["p99", ms(twin_p99)]])
+                  ["", "twin"], [["reads/s", n(twin_rate)], ["p99", ms(twin_p99)], ["CPU per read", us(twin_cpu)]])
         else:
-            ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, twin_rate, twin_p99)
+            ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, twin_rate, twin_p99,
+                         twin_cpu)
         if a.only == "read":
             return
         pages_too = a.only != "memory"
@@ -521,8 +536,8 @@ def run(a, measure, cfg, tdir):
         total = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
         some = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 100, "Offset": total // 2})["DiskSet"]]
         big = a.disks // 1000 * 1000
-        rows = [["creating the disks (CreateDisks ×50)", f"{wall:.2f} s wall, {cpu1 - cpu0:.2f} s twin CPU", "", ""],
-                ["RSS per disk", f"{(rss1 - rss0) * 1024 / max(1, total - small_disks):,.0f} bytes", "", ""]]
+        rows = [["creating the disks (CreateDisks ×50)", f"{wall:.2f} s wall, {cpu1 - cpu0:.2f} s twin CPU", "", "", "", ""],
+                ["RSS per disk", f"{(rss1 - rss0) * 1024 / max(1, total - small_disks):,.0f} bytes", "", "", "", ""]]
         pages = [("the same page", page),
                  ("zone", {"Limit": 20, "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}]}),
                  ("disk-state", {"Limit": 20, "Filters": [{"Name": "disk-state", "Values": ["ATTACHED"]}]}),
@@ -538,10 +553,13 @@ def run(a, measure, cfg, tdir):
                                                    "DiskIds (100)")]
         for name, params in pages if pages_too else []:
             c.tc("DescribeDisks", params)
-            rate, p99 = measure(port, tc3("DescribeDisks", params, port=port))
-            rows.append([f"DescribeDisks: {name}", n(rate), ms(p99), pct(rate, twin_rate)])
-        table(f"Tencent with {total:,} disks in the region (100-disk figure: {n(twin_rate)} reads/s)",
-              ["", "reads/s (or figure)", "p99", "% of 100-disk reads/s"], rows)
+            rate, p99, cpu = measure(port, tc3("DescribeDisks", params, port=port))
+            rows.append([f"DescribeDisks: {name}", n(rate), ms(p99), pct(rate, twin_rate), us(cpu),
+                         f"**{pct(twin_cpu, cpu)}**"])
+        table(f"Tencent with {total:,} disks in the region (100-disk figure: {n(twin_rate)} reads/s, "
+              f"{us(twin_cpu)} CPU a read)",
+              ["", "reads/s (or figure)", "p99", "% of 100-disk reads/s", "CPU per read",
+               "100-disk CPU / this CPU"], rows)
 
         if not pages_too:
             memory_only(a, port, four, hw, vaults, total, small_disks, rss0, rss1)
@@ -560,18 +578,19 @@ def run(a, measure, cfg, tdir):
         hw_wall = time.perf_counter() - t0
         large = measure_reads(port, c, surface_reads(c, four, hw), measure)
         rows = []
-        for (name, r0, p0), (_, r1, p1) in zip(small, large):
-            rows.append([name, n(r0), ms(p0), n(r1), ms(p1), f"**{pct(r1, r0)}**"])
+        for (name, r0, p0, c0), (_, r1, p1, c1) in zip(small, large):
+            rows.append([name, n(r0), ms(p0), us(c0), n(r1), ms(p1), us(c1), pct(r1, r0), f"**{pct(c0, c1)}**"])
         table(f"The other surfaces: ~100 resources against {total:,} disks, {a.snapshots:,} Tencent and UCloudStack "
               f"snapshots (made in {snap_wall:.1f} s and {ucs_wall:.1f} s), {backups:,} Huawei backups "
               f"(made in {hw_wall:.1f} s)",
-              ["", "reads/s at ~100", "p99 at ~100", "reads/s at scale", "p99 at scale", "at scale / at ~100"], rows)
+              ["", "reads/s at ~100", "p99 at ~100", "CPU at ~100", "reads/s at scale", "p99 at scale", "CPU at scale",
+               "reads/s: scale / ~100", "CPU: ~100 / scale"], rows)
 
         # ---- 4. reads do not wait for other tenants
         peer_read = tc3("DescribeDisks", page, TC_PEER, port)
         create_disks(port, 100, TC_PEER)
         c.json(peer_read)
-        alone_rate, alone_p99 = measure(port, peer_read)
+        alone_rate, alone_p99, _ = measure(port, peer_read)
         stop_writer = threading.Event()
         written = [0]
 
@@ -583,7 +602,7 @@ def run(a, measure, cfg, tdir):
         th = threading.Thread(target=writer)
         th.start()
         try:
-            busy_rate, busy_p99 = measure(port, peer_read)
+            busy_rate, busy_p99, _ = measure(port, peer_read)
         finally:
             stop_writer.set()
             th.join()
