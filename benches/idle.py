@@ -8,7 +8,8 @@ Each round starts every binary in turn (A B A B ...) as benches/scale.py does (p
 {"Limit": 20}` as raw bytes until it is answered (the start figure), then reads the process's
 VmRSS and sums /proc/PID/smaps by what is mapped: anonymous memory, the binary's code (r-x), its
 read-only data (r--), its writable data, libc, libm, the rest. With --perf each start also runs
-under `perf stat` for the CPU time and page faults from exec to the first answer.
+under `perf stat` for the CPU time and page faults from exec to the first answer (the twin
+is killed right after the RSS is read).
 
 Binaries compared must sit in the page cache the same way (copy each with `dd bs=4096`):
 docs/performance.md, "Idle RSS", says why. Standard library only; no figure is asserted.
@@ -75,13 +76,13 @@ def one(binary, cfg, use_perf):
         parts = smaps(pid, binary)
     finally:
         if use_perf:
-            os.kill(pid, 15)
+            # Killed, not stopped: perf's count then ends at the first answer, not after a shutdown.
+            os.kill(pid, 9)
             proc.wait(10)
         else:
             scale.stop(proc)
     cpu = faults = None
     if perf_out:
-        # Counted until the twin exits, so it includes the shutdown: small next to the start.
         for line in open(perf_out):
             f = line.split(",")
             if len(f) > 2 and f[2].startswith("task-clock"):
