@@ -11,9 +11,9 @@ use crate::config::Config;
 use crate::core::search::Needle;
 use crate::tencent::disks::{describe_disks_where, disk_page, size_range, DISK_CHARGE_PREPAID, PLACEMENT};
 use crate::tencent::json;
-use crate::tencent::render::DiskView;
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID};
 use crate::tencent::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, STR, STRS, TAGS};
+use crate::tencent::render::DiskView;
 
 fn done() -> GwResult<Reply> {
     Ok(Reply::Data(shape::empty()))

@@ -46,20 +46,25 @@ pub fn snapshot_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
         listing::default_ascending(&mut input);
         let region = gw.region.clone();
         let body = gw.with_action(&region, "DescribeSnapshots", Value::Object(input), |ctx, p| {
-            snapshot_page(ctx, p, |_| Ok((skip, take.unwrap_or(usize::MAX))), |view, total, page| {
-                envelope::ok_with(page.len() * 700 + 64, |out| {
-                    out.extend_from_slice(b"{\"TotalCount\":");
-                    json::int(out, i64::try_from(total).unwrap_or(i64::MAX));
-                    out.extend_from_slice(b",\"List\":[");
-                    for (i, (s, shared)) in page.into_iter().enumerate() {
-                        if i > 0 {
-                            out.push(b',');
+            snapshot_page(
+                ctx,
+                p,
+                |_| Ok((skip, take.unwrap_or(usize::MAX))),
+                |view, total, page| {
+                    envelope::ok_with(page.len() * 700 + 64, |out| {
+                        out.extend_from_slice(b"{\"TotalCount\":");
+                        json::int(out, i64::try_from(total).unwrap_or(i64::MAX));
+                        out.extend_from_slice(b",\"List\":[");
+                        for (i, (s, shared)) in page.into_iter().enumerate() {
+                            if i > 0 {
+                                out.push(b',');
+                            }
+                            shape::write_snapshot(out, &render::snapshot(view, s, shared));
                         }
-                        shape::write_snapshot(out, &render::snapshot(view, s, shared));
-                    }
-                    out.extend_from_slice(b"]}");
-                })
-            })
+                        out.extend_from_slice(b"]}");
+                    })
+                },
+            )
         })?;
         return Ok(Reply::Body(body));
     }

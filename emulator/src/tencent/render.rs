@@ -665,7 +665,12 @@ pub(crate) mod tests {
 
     /// A disk whose every field is picked from `i`: strings that need escaping, unicode, nulls
     /// and present options, empty and full lists, negative and large numbers.
-    pub(crate) fn disk_out<'a>(i: usize, texts: &'a [&'a str], lists: &'a [Vec<String>], tags: &'a [Vec<Tag>]) -> DiskOut<'a> {
+    pub(crate) fn disk_out<'a>(
+        i: usize,
+        texts: &'a [&'a str],
+        lists: &'a [Vec<String>],
+        tags: &'a [Vec<Tag>],
+    ) -> DiskOut<'a> {
         let t = |k: usize| texts[(i + k) % texts.len()];
         let flag = |k: usize| (i >> k) & 1 == 1;
         let num = |k: usize| [0, 1, -1, 100, i64::MAX, i64::MIN, 1_733_000_000_000][(i + k) % 7];
