@@ -37,6 +37,7 @@ fn no_duplicates(field: &str, ids: &[String]) -> GwResult<()> {
 /// - `IsExpand`: usable, elastic, and below its type's largest size;
 /// - `IsDetach`: usable elastic data disk that is ATTACHED;
 /// - `IsDelete`: usable elastic data disk that is UNATTACHED (what TerminateDisks accepts).
+///
 /// Returns (`IsModify`, `IsExpand`, `IsDetach`, `IsDelete`).
 pub fn properties(cfg: &Config, d: &Disk, now: i64) -> (bool, bool, bool, bool) {
     let usable = !d.is_busy() && !d.migrating && d.disk_state != state::TORECYCLE && !d.is_expired(now);

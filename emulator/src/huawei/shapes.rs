@@ -502,7 +502,7 @@ mod tests {
             "source_backup_id": t(3), "source_checkpoint_id": t(4), "source_project_id": t(5), "source_region": t(0),
             "destination_backup_id": t(1), "destination_checkpoint_id": t(2), "destination_project_id": t(3),
             "destination_region": t(4), "destination_vault_id": t(5), "progress": i as i64 - 3,
-            "fail_code": t(1), "fail_reason": t(2), "auto_trigger": i % 2 == 0})
+            "fail_code": t(1), "fail_reason": t(2), "auto_trigger": i.is_multiple_of(2)})
     }
 
     fn model_backup(i: usize, children: Vec<String>, parent: Option<String>) -> Backup {
@@ -526,10 +526,13 @@ mod tests {
 
     fn project() -> HwProject {
         let mut backups: Vec<Backup> = Vec::new();
-        for i in 0..64 {
+        for i in 0..64usize {
             // Every fourth backup has two per-disk children.
-            let kids =
-                if i % 4 == 0 { vec![format!("b{}", 1000 + 2 * i), format!("b{}", 1001 + 2 * i)] } else { vec![] };
+            let kids = if i.is_multiple_of(4) {
+                vec![format!("b{}", 1000 + 2 * i), format!("b{}", 1001 + 2 * i)]
+            } else {
+                vec![]
+            };
             for (k, kid) in kids.iter().enumerate() {
                 let mut c = model_backup(i + 7 + k, vec![], Some(format!("b{i}")));
                 c.id = kid.clone();
@@ -543,10 +546,10 @@ mod tests {
                 let t = |k: usize| TEXTS[(i + k) % TEXTS.len()];
                 let tag = |k: usize| json!({"key": t(k), "value": t(k + 1)});
                 let v: Vault = serde_json::from_value(json!({
-                    "id": format!("v{i}"), "seq": i, "name": t(0), "description": (i % 2 == 0).then(|| t(1)),
+                    "id": format!("v{i}"), "seq": i, "name": t(0), "description": (i.is_multiple_of(2)).then(|| t(1)),
                     "user_id": t(2), "created_ms": TIMES[i], "updated_ms": 0, "provider_id": t(3),
                     "resources": (0..i + 1).map(|r| json!({"id": format!("r{r}"), "name": t(r), "type": t(r + 1),
-                        "exclude_volumes": if r % 2 == 0 { vec![] } else { vec!["vol-1", "x\""] },
+                        "exclude_volumes": if r.is_multiple_of(2) { vec![] } else { vec!["vol-1", "x\""] },
                         "protect_status": t(r + 2), "suspended": false})).collect::<Vec<_>>(),
                     "tags": (0..i).map(tag).collect::<Vec<_>>(), "enterprise_project_id": t(4), "auto_bind": i % 2 == 1,
                     "bind_rules": (0..i % 3).map(tag).collect::<Vec<_>>(), "auto_expand": i > 1, "smn_notify": i == 2,
