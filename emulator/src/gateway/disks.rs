@@ -3,15 +3,17 @@
 
 use serde_json::{json, Value};
 
-use super::envelope::{GwError, GwResult};
+use super::envelope::{self, GwError, GwResult};
 use super::listing::{self, pass};
 use super::session::{Gw, Reply};
 use super::shape;
 use crate::config::Config;
 use crate::core::search::Needle;
-use crate::tencent::disks::{describe_disks_where, size_range, DISK_CHARGE_PREPAID, PLACEMENT};
+use crate::tencent::disks::{describe_disks_where, disk_page, size_range, DISK_CHARGE_PREPAID, PLACEMENT};
+use crate::tencent::json;
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID};
 use crate::tencent::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, STR, STRS, TAGS};
+use crate::tencent::render::DiskView;
 
 fn done() -> GwResult<Reply> {
     Ok(Reply::Data(shape::empty()))
@@ -35,11 +37,13 @@ fn no_duplicates(field: &str, ids: &[String]) -> GwResult<()> {
 /// - `IsExpand`: usable, elastic, and below its type's largest size;
 /// - `IsDetach`: usable elastic data disk that is ATTACHED;
 /// - `IsDelete`: usable elastic data disk that is UNATTACHED (what TerminateDisks accepts).
-pub fn properties(cfg: &Config, d: &Disk, now: i64) -> Value {
+///
+/// Returns (`IsModify`, `IsExpand`, `IsDetach`, `IsDelete`).
+pub fn properties(cfg: &Config, d: &Disk, now: i64) -> (bool, bool, bool, bool) {
     let usable = !d.is_busy() && !d.migrating && d.disk_state != state::TORECYCLE && !d.is_expired(now);
     let elastic_data = d.portable && d.disk_usage == DATA_DISK;
     let max = cfg.disk_type(&d.disk_type).map_or(0, |s| size_range(s, &d.disk_usage).1);
-    shape::properties(
+    (
         usable && d.disk_charge_type == PREPAID,
         usable && d.portable && d.disk_size < max,
         usable && elastic_data && d.disk_state == state::ATTACHED,
@@ -117,7 +121,32 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     listing::default_ascending(&mut input);
     input.insert("ReturnBindAutoSnapshotPolicy".into(), json!(true));
     let region = gw.region.clone();
-    let (total, page) = match window {
+    let with_policies = p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false);
+    let (cfg, now) = (gw.cfg, gw.now);
+    // The page is written straight from the disks DescribeDisks picks, in the shape shape::disk
+    // gives their DescribeDisks JSON (docs/performance.md).
+    let write = |view: &DiskView<'_>, total: usize, page: &[&Disk]| {
+        envelope::ok_with(page.len() * 1100 + 96, |out| {
+            out.extend_from_slice(b"{\"TotalCount\":");
+            json::int(out, i64::try_from(total).unwrap_or(i64::MAX));
+            out.extend_from_slice(b",\"List\":[");
+            for (i, d) in page.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                shape::write_disk(out, &view.disk(d), with_policies);
+            }
+            out.extend_from_slice(b"],\"Properties\":[");
+            for (i, d) in page.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                shape::write_properties(out, properties(cfg, d, now));
+            }
+            out.extend_from_slice(b"]}");
+        })
+    };
+    let body = match window {
         // State and Zone are DescribeDisks' `disk-state` and `zone` filters (the same fields
         // compared the same way), so without a search, a policy or an ID list (which Filters
         // cannot join) DescribeDisks' own paging over its indexes cuts the page.
@@ -132,48 +161,30 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
             if !filters.is_empty() {
                 input.insert("Filters".into(), Value::Array(filters));
             }
-            listing::fetch_window(gw, &region, "DescribeDisks", "DiskSet", &input, (skip, take))?
+            gw.with_action(&region, "DescribeDisks", Value::Object(input), |ctx, p| {
+                disk_page(ctx, p, |_| Ok((skip, take)), |view, total, page| write(view, total, &page))
+            })?
         }
         _ => {
-            let all = match p.str("Fuzzy").and_then(Needle::new) {
-                // The search is tested on the kept disks, so only the disks it finds are
-                // rendered; `listing::fuzzy` below then sees the same disks it would have kept.
-                Some(needle) => {
-                    let keep = |d: &Disk| needle.found_in(&d.disk_name) || needle.found_in(&d.disk_id);
-                    let input = Value::Object(input.clone());
-                    gw.with_action(&region, "DescribeDisks", input, |ctx, p| describe_disks_where(ctx, p, &keep))?.1
-                }
-                None => listing::fetch_all(gw, &region, "DescribeDisks", "DiskSet", &input)?,
+            // The gateway's own filters are tested on the kept disks, so only the page is
+            // rendered; a search tests every listed disk (no index answers a substring).
+            let (state, zone, policy) = (p.str("State"), p.str("Zone"), p.str("AutoSnapshotPolicyId"));
+            let needle = p.str("Fuzzy").and_then(Needle::new);
+            let keep = |d: &Disk| {
+                state.is_none_or(|s| *d.disk_state == *s)
+                    && zone.is_none_or(|z| *d.zone == *z)
+                    && policy.is_none_or(|id| d.auto_snapshot_policy_ids.iter().any(|x| x == id))
+                    && needle.as_ref().is_none_or(|n| n.found_in(&d.disk_name) || n.found_in(&d.disk_id))
             };
-            let policy = p.str("AutoSnapshotPolicyId");
-            let hits: Vec<Value> = all
-                .into_iter()
-                .filter(|d| p.str("State").into_iter().all(|s| d["DiskState"] == s))
-                .filter(|d| p.str("Zone").into_iter().all(|z| d["Placement"]["Zone"] == z))
-                .filter(|d| {
-                    policy
-                        .into_iter()
-                        .all(|id| d["AutoSnapshotPolicyIds"].as_array().is_some_and(|a| a.iter().any(|x| x == id)))
+            gw.with_action(&region, "DescribeDisks", Value::Object(input), |ctx, p| {
+                describe_disks_where(ctx, p, &keep, |view, hits| {
+                    let total = hits.len();
+                    write(view, total, &listing::cut(hits, window))
                 })
-                .collect();
-            let hits = listing::fuzzy(hits, p, &["DiskName", "DiskId"]);
-            (hits.len(), listing::cut(hits, window))
+            })?
         }
     };
-    let with_policies = p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false);
-    let store = gw.world().tc_ref(gw.account, &gw.region);
-    let props: Vec<Value> = page
-        .iter()
-        .map(|d| {
-            let id = d["DiskId"].as_str().unwrap_or_default();
-            match store.and_then(|s| s.disks.get(id)) {
-                Some(disk) => properties(gw.cfg, disk, gw.now),
-                None => shape::properties(false, false, false, false),
-            }
-        })
-        .collect();
-    let list: Vec<Value> = page.iter().map(|d| shape::disk(d, with_policies)).collect();
-    Ok(Reply::Data(shape::disk_list(total, list, props)))
+    Ok(Reply::Body(body))
 }
 
 // --------------------------------------------------------------------------------- disk/inspect

@@ -114,6 +114,19 @@ pub fn ok_body(data: Value) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
+/// The bytes `ok_body` writes before `data`.
+const OK_HEAD: &str = r#"{"scode":0,"desc":"","message":"success","message_cn":"成功","stack":null,"data":"#;
+
+/// A success whose `data` `write` appends as JSON itself: the same bytes as `ok_body` of that
+/// data, in one buffer of about `capacity` bytes.
+pub fn ok_with(capacity: usize, write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(OK_HEAD.len() + capacity + 1);
+    out.extend_from_slice(OK_HEAD.as_bytes());
+    write(&mut out);
+    out.push(b'}');
+    out
+}
+
 pub fn error_body(err: &GwError) -> Vec<u8> {
     let body = json!({
         "scode": err.scode,
@@ -151,5 +164,13 @@ mod tests {
         let e = GwError::from(crate::tencent::error::InvalidDiskId_NotFound("gone"));
         assert_eq!((e.scode, e.desc.as_str(), e.message_cn.as_str()), (404, "InvalidDiskId.NotFound", "云硬盘不存在"));
         assert_eq!(GwError::new("InsufficientSnapshotQuota", "x").message_cn, "超出配额限制");
+    }
+
+    #[test]
+    fn a_written_success_is_the_serialized_one() {
+        for data in [json!({}), json!({"TotalCount": 2, "List": [{"a": "\"中\""}, null]}), json!([1, 2.5, "x"])] {
+            let bytes = serde_json::to_vec(&data).unwrap();
+            assert_eq!(ok_with(0, |out| out.extend_from_slice(&bytes)), ok_body(data));
+        }
     }
 }

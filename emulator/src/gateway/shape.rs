@@ -4,6 +4,10 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::tencent::json;
+use crate::tencent::model::Tag;
+use crate::tencent::render::{DiskOut, PlacementOut, SnapshotOut};
+
 fn copy(out: &mut Map<String, Value>, v: &Value, keys: &[&str]) {
     for k in keys {
         out.insert(k.to_string(), v.get(*k).cloned().unwrap_or(Value::Null));
@@ -109,6 +113,171 @@ pub fn snapshot(v: &Value) -> Value {
     Value::Object(m)
 }
 
+/// `Placement` as [`placement`] prints it, from Tencent's typed placement.
+fn write_placement(out: &mut Vec<u8>, p: &PlacementOut<'_>) {
+    out.extend_from_slice(b"\"Placement\":{\"Zone\":");
+    json::string(out, p.zone);
+    out.extend_from_slice(b",\"ProjectId\":");
+    json::int(out, p.project_id);
+    out.extend_from_slice(b",\"CdcId\":");
+    json::string(out, p.cdc_id);
+    out.extend_from_slice(b",\"CageId\":");
+    json::string(out, p.cage_id);
+    out.extend_from_slice(b",\"CdcName\":");
+    json::string(out, p.cdc_name);
+    out.push(b'}');
+}
+
+fn write_tags(out: &mut Vec<u8>, tags: &[Tag]) {
+    out.push(b'[');
+    for (i, t) in tags.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"{\"Key\":" } else { b",{\"Key\":" });
+        json::string(out, &t.key);
+        out.extend_from_slice(b",\"Value\":");
+        json::string(out, &t.value);
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+/// Appends the bytes `disk(<DescribeDisks' JSON of d>, with_policies)` serializes to, written
+/// straight from the typed disk: a list page neither renders Tencent's JSON nor reads it back
+/// into a `Value` tree (docs/performance.md). The tests compare the two on varied disks.
+pub fn write_disk(out: &mut Vec<u8>, d: &DiskOut<'_>, with_policies: bool) {
+    out.extend_from_slice(b"{\"DiskId\":");
+    json::string(out, d.disk_id);
+    out.extend_from_slice(b",\"DiskUsage\":");
+    json::string(out, d.disk_usage);
+    out.extend_from_slice(b",\"DiskChargeType\":");
+    json::string(out, d.disk_charge_type);
+    out.extend_from_slice(b",\"Portable\":");
+    json::boolean(out, d.portable);
+    out.push(b',');
+    write_placement(out, &d.placement);
+    out.extend_from_slice(b",\"SnapshotAbility\":");
+    json::boolean(out, d.snapshot_ability);
+    out.extend_from_slice(b",\"DiskName\":");
+    json::string(out, d.disk_name);
+    out.extend_from_slice(b",\"DiskSize\":");
+    json::int(out, d.disk_size);
+    out.extend_from_slice(b",\"DiskState\":");
+    json::string(out, d.disk_state);
+    out.extend_from_slice(b",\"DiskType\":");
+    json::string(out, d.disk_type);
+    out.extend_from_slice(b",\"Attached\":");
+    json::boolean(out, d.attached);
+    out.extend_from_slice(b",\"InstanceId\":");
+    json::string(out, d.instance_id);
+    out.extend_from_slice(b",\"CreateTime\":");
+    json::string(out, &d.create_time);
+    out.extend_from_slice(b",\"DeadlineTime\":");
+    json::string(out, &d.deadline_time);
+    out.extend_from_slice(b",\"Rollbacking\":");
+    json::boolean(out, d.rollbacking);
+    out.extend_from_slice(b",\"RollbackPercent\":");
+    json::int(out, if d.rollbacking { d.rollback_percent } else { 0 });
+    out.extend_from_slice(b",\"Encrypt\":");
+    json::boolean(out, d.encrypt);
+    out.extend_from_slice(b",\"AutoRenewFlagError\":");
+    json::boolean(out, d.auto_renew_flag_error);
+    out.extend_from_slice(b",\"RenewFlag\":");
+    json::string(out, d.renew_flag.unwrap_or(""));
+    out.extend_from_slice(b",\"DeadlineError\":");
+    json::boolean(out, d.deadline_error);
+    out.extend_from_slice(b",\"IsReturnable\":");
+    json::boolean(out, d.is_returnable.unwrap_or(false));
+    out.extend_from_slice(b",\"ReturnFailCode\":");
+    json::int(out, d.return_fail_code.unwrap_or(10));
+    if with_policies {
+        out.extend_from_slice(b",\"AutoSnapshotPolicyIds\":");
+        json::strings(out, d.auto_snapshot_policy_ids.unwrap_or(&[]));
+    }
+    if !d.tags.is_empty() {
+        out.extend_from_slice(b",\"Tags\":");
+        write_tags(out, d.tags);
+    }
+    out.extend_from_slice(b",\"DeleteWithInstance\":");
+    json::boolean(out, d.delete_with_instance);
+    if let Some(days) = d.differ_days_of_deadline {
+        out.extend_from_slice(b",\"DifferDaysOfDeadline\":");
+        json::int(out, days);
+    }
+    out.extend_from_slice(b",\"Migrating\":");
+    json::boolean(out, d.migrating);
+    out.extend_from_slice(b",\"MigratePercent\":");
+    json::int(out, if d.migrating { d.migrate_percent } else { 0 });
+    out.extend_from_slice(b",\"Shareable\":");
+    json::boolean(out, d.shareable);
+    if let Some(list) = d.instance_id_list.filter(|l| !l.is_empty()) {
+        out.extend_from_slice(b",\"InstanceIdList\":");
+        json::strings(out, list);
+    }
+    out.extend_from_slice(b",\"SnapshotCount\":");
+    json::int(out, d.snapshot_count);
+    out.extend_from_slice(b",\"SnapshotSize\":");
+    json::int(out, d.snapshot_size);
+    out.extend_from_slice(b",\"BackupDisk\":");
+    json::boolean(out, d.backup_disk);
+    out.push(b'}');
+}
+
+/// Appends the bytes `snapshot(<DescribeSnapshots' JSON of s>)` serializes to (see
+/// [`write_disk`]).
+pub fn write_snapshot(out: &mut Vec<u8>, s: &SnapshotOut<'_>) {
+    out.extend_from_slice(b"{\"SnapshotId\":");
+    json::string(out, s.snapshot_id);
+    out.push(b',');
+    write_placement(out, &s.placement);
+    out.extend_from_slice(b",\"DiskUsage\":");
+    json::string(out, s.disk_usage);
+    out.extend_from_slice(b",\"DiskId\":");
+    json::string(out, s.disk_id);
+    out.extend_from_slice(b",\"DiskSize\":");
+    json::int(out, s.disk_size);
+    out.extend_from_slice(b",\"SnapshotState\":");
+    json::string(out, s.snapshot_state);
+    out.extend_from_slice(b",\"SnapshotName\":");
+    json::string(out, s.snapshot_name);
+    out.extend_from_slice(b",\"Percent\":");
+    json::int(out, s.percent);
+    out.extend_from_slice(b",\"CreateTime\":");
+    json::string(out, &s.create_time);
+    out.extend_from_slice(b",\"DeadlineTime\":");
+    json::string(out, &s.deadline_time);
+    out.extend_from_slice(b",\"Encrypt\":");
+    json::boolean(out, s.encrypt);
+    out.extend_from_slice(b",\"IsPermanent\":");
+    json::boolean(out, s.is_permanent);
+    if !s.copying_to_regions.is_empty() {
+        out.extend_from_slice(b",\"CopyingToRegions\":");
+        json::strings(out, s.copying_to_regions);
+    }
+    out.extend_from_slice(b",\"CopyFromRemote\":");
+    json::boolean(out, s.copy_from_remote);
+    // `Images` is always empty, so never printed (as `copy_if_set` leaves it out).
+    out.extend_from_slice(b",\"ImageCount\":");
+    json::int(out, s.image_count);
+    out.extend_from_slice(b",\"SnapshotType\":");
+    json::string(out, s.snapshot_type);
+    out.extend_from_slice(b",\"ShareReference\":");
+    json::int(out, i64::try_from(s.share_reference).unwrap_or(i64::MAX));
+    out.push(b'}');
+}
+
+/// Appends one disk's `Properties` entry (the console operations of disk/list: see
+/// `disks::properties` for the rules).
+pub fn write_properties(out: &mut Vec<u8>, (modify, expand, detach, delete): (bool, bool, bool, bool)) {
+    out.extend_from_slice(b"{\"IsModify\":");
+    json::boolean(out, modify);
+    out.extend_from_slice(b",\"IsExpand\":");
+    json::boolean(out, expand);
+    out.extend_from_slice(b",\"IsDetach\":");
+    json::boolean(out, detach);
+    out.extend_from_slice(b",\"IsDelete\":");
+    json::boolean(out, delete);
+    out.push(b'}');
+}
+
 /// A policy of auto_snapshot/policy/list.
 pub fn policy(v: &Value) -> Value {
     let mut m = Map::new();
@@ -134,16 +303,6 @@ pub fn policy(v: &Value) -> Value {
 /// The `data` of an endpoint that answers nothing but success.
 pub fn empty() -> Value {
     json!({})
-}
-
-/// The console operations of one disk of disk/list (see `disks::properties` for the rules).
-pub fn properties(modify: bool, expand: bool, detach: bool, delete: bool) -> Value {
-    json!({"IsModify": modify, "IsExpand": expand, "IsDetach": detach, "IsDelete": delete})
-}
-
-/// The `data` of disk/list: the page, and the console operations of each disk on it.
-pub fn disk_list(total: usize, list: Vec<Value>, props: Vec<Value>) -> Value {
-    json!({"TotalCount": total, "List": list, "Properties": props})
 }
 
 /// One operation log of disk/logs/list, in the seed's field order.
@@ -178,6 +337,92 @@ pub fn list(list: Vec<Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tencent::render::tests::{disk_out, placement};
+
+    /// Values that need escaping, unicode, and plain ones (as the Tencent writer's test has).
+    fn texts(controls: &str) -> Vec<&str> {
+        vec![
+            "",
+            "disk-abc123",
+            "a \"quoted\" name",
+            "back\\slash\\",
+            "line\nbreak\ttab\r",
+            controls,
+            "云硬盘-中文",
+            "emoji 🙂 and \u{7f} and \u{2028}",
+            "2026-12-03 08:00:00",
+            "ap-guangzhou-3",
+        ]
+    }
+
+    #[test]
+    fn the_disk_writer_writes_what_disk_makes_of_the_describe_disks_json() {
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let texts = texts(&controls);
+        let lists = [vec![], vec!["ins-1".to_string()], vec!["a\"b".to_string(), "中".to_string(), String::new()]];
+        let tag = |k: &str, v: &str| Tag { key: k.into(), value: v.into() };
+        let tags = [vec![], vec![tag("env", "prod")], vec![tag("k\"1", "v\n1"), tag("名", ""), tag("", "🙂")]];
+        for i in 0..4096 {
+            let d = disk_out(i, &texts, &lists, &tags);
+            let tencent = serde_json::to_value(&d).unwrap();
+            for with_policies in [false, true] {
+                let mut got = Vec::new();
+                write_disk(&mut got, &d, with_policies);
+                let want = serde_json::to_vec(&disk(&tencent, with_policies)).unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "disk {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_snapshot_writer_writes_what_snapshot_makes_of_the_describe_snapshots_json() {
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let texts = texts(&controls);
+        let lists = [vec![], vec!["ap-beijing".to_string()], vec!["a\"b".to_string(), "中".to_string()]];
+        let tags = [vec![], vec![Tag { key: "k".into(), value: "v".into() }]];
+        for i in 0..2048 {
+            let t = |k: usize| texts[(i + k) % texts.len()];
+            let flag = |k: usize| (i >> k) & 1 == 1;
+            let num = |k: usize| [0, 1, -1, 100, i64::MAX, i64::MIN, 1_733_000_000_000][(i + k) % 7];
+            let s = SnapshotOut {
+                snapshot_id: t(0),
+                snapshot_name: t(1),
+                snapshot_state: t(2),
+                snapshot_type: if flag(0) { "SHARED_SNAPSHOT" } else { "PRIVATE_SNAPSHOT" },
+                disk_id: t(3),
+                disk_size: num(0),
+                disk_usage: t(4),
+                placement: placement(t(5), t(6), num(1)),
+                percent: num(2),
+                is_permanent: flag(1),
+                deadline_time: t(7).to_string(),
+                create_time: t(8).to_string(),
+                encrypt: flag(2),
+                copy_from_remote: flag(3),
+                copying_to_regions: &lists[i % lists.len()],
+                images: [],
+                image_count: num(3),
+                share_reference: [0, 1, 7, usize::MAX >> 1][i % 4],
+                time_start_share: t(9).to_string(),
+                tags: &tags[i % tags.len()],
+            };
+            let mut got = Vec::new();
+            write_snapshot(&mut got, &s);
+            let want = serde_json::to_vec(&snapshot(&serde_json::to_value(&s).unwrap())).unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "snapshot {i}");
+        }
+    }
+
+    #[test]
+    fn the_properties_writer_writes_the_seed_shape() {
+        for bits in 0..16 {
+            let b = |k: u32| (bits >> k) & 1 == 1;
+            let mut got = Vec::new();
+            write_properties(&mut got, (b(0), b(1), b(2), b(3)));
+            let want = json!({"IsModify": b(0), "IsExpand": b(1), "IsDetach": b(2), "IsDelete": b(3)});
+            assert_eq!(got, serde_json::to_vec(&want).unwrap());
+        }
+    }
 
     #[test]
     fn idle_percents_and_postpaid_return_fields_print_as_the_seed_does() {

@@ -2,11 +2,14 @@
 
 use serde_json::{json, Value};
 
-use super::envelope::{GwError, GwResult};
+use super::envelope::{self, GwError, GwResult};
 use super::listing;
 use super::session::{Gw, Reply};
 use super::shape;
+use crate::tencent::json;
 use crate::tencent::params::{opt, req, Field, Params, FILTERS, INT, STR, STRS};
+use crate::tencent::render;
+use crate::tencent::snapshots::snapshot_page;
 
 pub const SNAPSHOT_CREATE: &[Field] = &[req("DiskIds", STRS), req("SnapshotName", STR)];
 
@@ -34,6 +37,37 @@ pub const SNAPSHOT_LIST: &[Field] = &[
 ];
 
 pub fn snapshot_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
+    if !listing::has_fuzzy(p) {
+        // Without a search DescribeSnapshots' own paging (over its indexes) cuts the page, and
+        // the page is written straight from the snapshots it picks, in the shape
+        // shape::snapshot gives their DescribeSnapshots JSON.
+        let (skip, take) = listing::window(p, false)?;
+        let mut input = listing::pass(p, &["SnapshotIds", "Filters", "Order", "OrderField"]);
+        listing::default_ascending(&mut input);
+        let region = gw.region.clone();
+        let body = gw.with_action(&region, "DescribeSnapshots", Value::Object(input), |ctx, p| {
+            snapshot_page(
+                ctx,
+                p,
+                |_| Ok((skip, take.unwrap_or(usize::MAX))),
+                |view, total, page| {
+                    envelope::ok_with(page.len() * 700 + 64, |out| {
+                        out.extend_from_slice(b"{\"TotalCount\":");
+                        json::int(out, i64::try_from(total).unwrap_or(i64::MAX));
+                        out.extend_from_slice(b",\"List\":[");
+                        for (i, (s, shared)) in page.into_iter().enumerate() {
+                            if i > 0 {
+                                out.push(b',');
+                            }
+                            shape::write_snapshot(out, &render::snapshot(view, s, shared));
+                        }
+                        out.extend_from_slice(b"]}");
+                    })
+                },
+            )
+        })?;
+        return Ok(Reply::Body(body));
+    }
     let spec = listing::Plain {
         ids: "SnapshotIds",
         action: "DescribeSnapshots",

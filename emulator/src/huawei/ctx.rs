@@ -97,12 +97,23 @@ impl Req<'_> {
 /// A handler's answer: the documented success status and body (none for 202/204).
 pub struct Reply {
     pub status: u16,
-    pub body: Option<Value>,
+    pub body: Option<Body>,
+}
+
+pub enum Body {
+    Json(Value),
+    /// Already serialized: the list pages, written from typed shapes (shapes.rs).
+    Bytes(Vec<u8>),
 }
 
 impl Reply {
     pub fn ok(body: Value) -> HwResult<Reply> {
-        Ok(Reply { status: 200, body: Some(body) })
+        Ok(Reply { status: 200, body: Some(Body::Json(body)) })
+    }
+
+    /// A 200 whose JSON body is already written.
+    pub fn ok_bytes(body: Vec<u8>) -> HwResult<Reply> {
+        Ok(Reply { status: 200, body: Some(Body::Bytes(body)) })
     }
 
     pub fn status(status: u16) -> HwResult<Reply> {

@@ -21,6 +21,7 @@ pub mod routes;
 pub mod rrule;
 pub mod seed;
 pub mod settings;
+pub mod shapes;
 pub mod sign;
 pub mod tokens;
 pub mod world;
@@ -186,7 +187,11 @@ impl<S: Host> Family<S> for Huawei<'_, '_, S> {
             }
             (Some(Route::Iam(_)), Err(e)) => iam::error_answer(&e, id),
             (_, Ok(Done::Cbr { reply, .. })) => {
-                let body = reply.body.map(|b| serde_json::to_vec(&b).unwrap_or_default()).unwrap_or_default();
+                let body = match reply.body {
+                    Some(ctx::Body::Json(v)) => serde_json::to_vec(&v).unwrap_or_default(),
+                    Some(ctx::Body::Bytes(b)) => b,
+                    None => Vec::new(),
+                };
                 answer(reply.status, body, id, None)
             }
             (_, Err(e)) => error_answer(&e, id),

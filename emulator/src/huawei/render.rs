@@ -8,15 +8,14 @@ use serde_json::{json, Map, Value};
 use super::error::HwError;
 use crate::core::http::Answer;
 
-use super::domain::capacity::{mb_to_gb, resource_size, resource_totals, used_mb};
+use super::domain::capacity::{mb_to_gb, resource_size, resource_totals};
 use super::model::{Agent, Migration, OrgDeployment, Server, Volume, TYPE_SERVER, TYPE_VOLUME};
-use super::model::{
-    Backup, Checkpoint, HwProject, Member, OpLog, OperationDefinition, OrgPolicy, Policy, ReplicationRecord, Tag, Vault,
-};
+use super::model::{Backup, Checkpoint, HwProject, Member, OpLog, OperationDefinition, OrgPolicy, Policy, Tag, Vault};
 use super::settings::{HuaweiIdentity, HwProjectCfg};
+use super::shapes;
 
 pub fn time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
+    super::shapes::Time(ms).text().as_str().to_string()
 }
 
 pub fn opt_time(ms: Option<i64>) -> Value {
@@ -40,62 +39,13 @@ pub fn spec_code(protect_type: &str, object_type: &str) -> String {
 }
 
 pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
-    let resources: Vec<Value> = v
-        .resources
-        .iter()
-        .map(|r| {
-            let (count, size_mb) = resource_totals(p, &v.id, &r.id);
-            json!({
-                "id": r.id,
-                "name": r.name,
-                "type": r.kind,
-                "protect_status": r.protect_status,
-                "size": resource_size(p, &r.id, &r.exclude_volumes),
-                "backup_size": mb_to_gb(size_mb),
-                "backup_count": count,
-                "extra_info": {"exclude_volumes": r.exclude_volumes},
-            })
-        })
-        .collect();
-    let allocated: i64 = v.resources.iter().map(|r| resource_size(p, &r.id, &r.exclude_volumes)).sum();
-    let b = &v.billing;
-    json!({
-        "id": v.id,
-        "name": v.name,
-        "description": v.description,
-        "project_id": project_id,
-        "provider_id": v.provider_id,
-        "resources": resources,
-        "tags": tags(&v.tags),
-        "enterprise_project_id": v.enterprise_project_id,
-        "auto_bind": v.auto_bind,
-        "bind_rules": if v.bind_rules.is_empty() { json!({}) } else { json!({"tags": tags(&v.bind_rules)}) },
-        "user_id": v.user_id,
-        "created_at": time(v.created_ms),
-        "auto_expand": v.auto_expand,
-        "smn_notify": v.smn_notify,
-        "threshold": v.threshold,
-        "sys_lock_source_service": v.sys_lock_source_service,
-        "locked": v.locked,
-        "availability_zone": v.availability_zone,
-        "billing": {
-            "allocated": allocated,
-            "charging_mode": b.charging_mode,
-            "cloud_type": b.cloud_type,
-            "consistent_level": b.consistent_level,
-            "object_type": b.object_type,
-            "order_id": b.orders.last(),
-            "product_id": b.product_id,
-            "protect_type": b.protect_type,
-            "size": b.size,
-            "spec_code": spec_code(&b.protect_type, &b.object_type),
-            "status": b.status,
-            "storage_unit": null,
-            "used": used_mb(p, &v.id),
-            "frozen_scene": null,
-            "is_multi_az": b.is_multi_az,
-        },
-    })
+    to_value(&shapes::vault(p, project_id, v))
+}
+
+/// A typed shape as a `Value`, for the answers that add fields to it (the keys keep their
+/// order: serde_json preserves it).
+fn to_value(shape: &impl serde::Serialize) -> Value {
+    serde_json::to_value(shape).unwrap_or(Value::Null)
 }
 
 /// PolicyODCreate as stored: the fields that were given.
@@ -151,72 +101,8 @@ pub fn policy(p: &HwProject, pol: &Policy) -> Value {
     })
 }
 
-fn replication_record(r: &ReplicationRecord) -> Value {
-    json!({
-        "id": r.id,
-        "created_at": time(r.created_ms),
-        "status": r.status,
-        "vault_id": r.vault_id,
-        "source_backup_id": r.source_backup_id,
-        "source_checkpoint_id": r.source_checkpoint_id,
-        "source_project_id": r.source_project_id,
-        "source_region": r.source_region,
-        "destination_backup_id": r.destination_backup_id,
-        "destination_checkpoint_id": r.destination_checkpoint_id,
-        "destination_project_id": r.destination_project_id,
-        "destination_region": r.destination_region,
-        "destination_vault_id": r.destination_vault_id,
-        "extra_info": {
-            "progress": r.progress,
-            "fail_code": r.fail_code,
-            "fail_reason": r.fail_reason,
-            "auto_trigger": r.auto_trigger,
-            "destination_vault_id": r.destination_vault_id,
-        },
-    })
-}
-
 pub fn backup(p: &HwProject, b: &Backup) -> Value {
-    let children: Vec<Value> = b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| backup(p, c)).collect();
-    let is_server = b.resource_type == TYPE_SERVER;
-    json!({
-        "id": b.id,
-        "name": b.name,
-        "description": b.description,
-        "checkpoint_id": b.checkpoint_id,
-        "vault_id": b.vault_id,
-        "project_id": b.project_id,
-        "enterprise_project_id": "0",
-        "provider_id": b.provider_id,
-        "resource_id": b.resource_id,
-        "resource_name": b.resource_name,
-        "resource_type": b.resource_type,
-        "resource_size": b.resource_size,
-        "resource_az": b.resource_az,
-        "image_type": b.image_type,
-        "status": b.status,
-        "parent_id": b.parent_id,
-        "children": children,
-        "created_at": time(b.created_ms),
-        "updated_at": time(b.updated_ms),
-        "protected_at": opt_time(b.protected_ms),
-        "expired_at": opt_time(b.expired_ms),
-        "incremental": b.incremental,
-        "version": 0,
-        "replication_records": b.replication_records.iter().map(replication_record).collect::<Vec<_>>(),
-        "extend_info": {
-            "auto_trigger": b.auto_trigger,
-            "bootable": b.bootable,
-            "support_lld": false,
-            "contain_system_disk": is_server,
-            "encrypted": false,
-            "system_disk": b.bootable && !is_server,
-            "is_multi_az": false,
-            "snapshot_id": b.snapshot_id,
-            "supported_restore_mode": if is_server { "backup" } else { "snapshot" },
-            "os_images_data": null,
-        },
-    })
+    to_value(&shapes::backup(p, b, None, true))
 }
 
 /// One CheckpointResourceResp: a vault resource with its backups in that vault. The doc types
@@ -301,20 +187,18 @@ pub fn oplog(project_id: &str, o: &OpLog) -> Value {
 
 /// One ListBackups entry: the backup as its owner or (shared) its receiver sees it; the
 /// replication records only when `show_replication` asks for them.
-pub fn listed_backup(p: &HwProject, b: &Backup, m: Option<&Member>, show_replication: bool) -> Value {
-    let mut v = match m {
-        Some(m) => backup_view(p, b, m),
-        None => backup(p, b),
-    };
-    if !show_replication {
-        v["replication_records"] = json!([]);
-    }
-    v
+pub fn listed_backup<'a>(
+    p: &'a HwProject,
+    b: &'a Backup,
+    m: Option<&'a Member>,
+    show_replication: bool,
+) -> shapes::BackupOut<'a> {
+    shapes::backup(p, b, m.and_then(|m| m.vault_id.as_deref()), show_replication)
 }
 
 /// ListBackups' answer: `offset` is where the page starts (after `marker`, when given).
-pub fn backup_list(items: Vec<Value>, count: usize, limit: usize, offset: usize) -> Value {
-    json!({"backups": items, "count": count, "limit": limit, "offset": offset})
+pub fn backup_list(items: &[shapes::BackupOut<'_>], count: usize, limit: usize, offset: usize) -> Vec<u8> {
+    shapes::counted_page("backups", items, count, limit, offset)
 }
 
 /// One ImportBackup result: the backup and its sync task.
@@ -377,17 +261,7 @@ pub fn counted_page(key: &str, page: Vec<Value>, count: usize, limit: usize, off
 
 /// A shared backup as its receiver sees it (per-disk backups in the same vault as their parent).
 pub fn backup_view(owner: &HwProject, b: &Backup, m: &Member) -> Value {
-    fn put_vault(v: &mut Value, vault: &str) {
-        v["vault_id"] = json!(vault);
-        for c in v["children"].as_array_mut().into_iter().flatten() {
-            put_vault(c, vault);
-        }
-    }
-    let mut v = backup(owner, b);
-    if let Some(vault) = m.vault_id.as_deref() {
-        put_vault(&mut v, vault);
-    }
-    v
+    to_value(&shapes::backup(owner, b, m.vault_id.as_deref(), true))
 }
 
 /// The Member object in the examples' key order; fields without a value are left out, as the

@@ -28,64 +28,64 @@ pub struct DiskView<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PlacementOut<'a> {
-    zone: &'a str,
-    cage_id: &'static str,
-    project_id: i64,
-    project_name: &'a str,
-    cdc_name: &'static str,
-    cdc_id: &'static str,
-    dedicated_cluster_id: &'static str,
+    pub(crate) zone: &'a str,
+    pub(crate) cage_id: &'static str,
+    pub(crate) project_id: i64,
+    pub(crate) project_name: &'a str,
+    pub(crate) cdc_name: &'static str,
+    pub(crate) cdc_id: &'static str,
+    pub(crate) dedicated_cluster_id: &'static str,
 }
 
 /// `Disk`: all 42 documented fields, in the documented order.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DiskOut<'a> {
-    disk_id: &'a str,
-    disk_name: &'a str,
-    disk_type: &'a str,
-    disk_usage: &'a str,
-    disk_charge_type: &'a str,
-    disk_state: &'a str,
-    disk_size: i64,
-    portable: bool,
-    attached: bool,
-    instance_id: &'a str,
-    instance_id_list: Option<&'a [String]>,
-    instance_type: &'static str,
-    shareable: bool,
-    attach_mode: Option<&'a str>,
-    placement: PlacementOut<'a>,
-    encrypt: bool,
-    delete_with_instance: bool,
-    renew_flag: Option<&'a str>,
-    deadline_time: String,
-    differ_days_of_deadline: Option<i64>,
-    auto_renew_flag_error: bool,
-    deadline_error: bool,
-    is_returnable: Option<bool>,
-    return_fail_code: Option<i64>,
-    snapshot_ability: bool,
-    snapshot_count: i64,
-    snapshot_size: i64,
-    rollbacking: bool,
-    rollback_percent: i64,
-    migrating: bool,
-    migrate_percent: i64,
-    throughput_performance: i64,
-    burst_performance: bool,
-    auto_snapshot_policy_ids: Option<&'a [String]>,
-    backup_disk: bool,
-    delete_snapshot: i64,
-    disk_backup_quota: i64,
-    disk_backup_count: i64,
-    tags: &'a [Tag],
-    create_time: String,
+    pub(crate) disk_id: &'a str,
+    pub(crate) disk_name: &'a str,
+    pub(crate) disk_type: &'a str,
+    pub(crate) disk_usage: &'a str,
+    pub(crate) disk_charge_type: &'a str,
+    pub(crate) disk_state: &'a str,
+    pub(crate) disk_size: i64,
+    pub(crate) portable: bool,
+    pub(crate) attached: bool,
+    pub(crate) instance_id: &'a str,
+    pub(crate) instance_id_list: Option<&'a [String]>,
+    pub(crate) instance_type: &'static str,
+    pub(crate) shareable: bool,
+    pub(crate) attach_mode: Option<&'a str>,
+    pub(crate) placement: PlacementOut<'a>,
+    pub(crate) encrypt: bool,
+    pub(crate) delete_with_instance: bool,
+    pub(crate) renew_flag: Option<&'a str>,
+    pub(crate) deadline_time: String,
+    pub(crate) differ_days_of_deadline: Option<i64>,
+    pub(crate) auto_renew_flag_error: bool,
+    pub(crate) deadline_error: bool,
+    pub(crate) is_returnable: Option<bool>,
+    pub(crate) return_fail_code: Option<i64>,
+    pub(crate) snapshot_ability: bool,
+    pub(crate) snapshot_count: i64,
+    pub(crate) snapshot_size: i64,
+    pub(crate) rollbacking: bool,
+    pub(crate) rollback_percent: i64,
+    pub(crate) migrating: bool,
+    pub(crate) migrate_percent: i64,
+    pub(crate) throughput_performance: i64,
+    pub(crate) burst_performance: bool,
+    pub(crate) auto_snapshot_policy_ids: Option<&'a [String]>,
+    pub(crate) backup_disk: bool,
+    pub(crate) delete_snapshot: i64,
+    pub(crate) disk_backup_quota: i64,
+    pub(crate) disk_backup_count: i64,
+    pub(crate) tags: &'a [Tag],
+    pub(crate) create_time: String,
     /// The Data Types table prints `LastAttachInstId`; the release history and the official SDKs
     /// (generated from the live API) use `LastAttachInsId`, which is what the cloud sends.
     #[serde(rename = "LastAttachInsId")]
-    last_attach_ins_id: Option<&'a str>,
-    error_prompt: Option<&'a str>,
+    pub(crate) last_attach_ins_id: Option<&'a str>,
+    pub(crate) error_prompt: Option<&'a str>,
 }
 
 impl DiskOut<'_> {
@@ -554,26 +554,26 @@ pub fn policy<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<'a> 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SnapshotOut<'a> {
-    snapshot_id: &'a str,
-    snapshot_name: &'a str,
-    snapshot_state: &'a str,
-    snapshot_type: &'static str,
-    disk_id: &'a str,
-    disk_size: i64,
-    disk_usage: &'a str,
-    placement: PlacementOut<'a>,
-    percent: i64,
-    is_permanent: bool,
-    deadline_time: String,
-    create_time: String,
-    encrypt: bool,
-    copy_from_remote: bool,
-    copying_to_regions: &'a [String],
-    images: [(); 0],
-    image_count: i64,
-    share_reference: usize,
-    time_start_share: String,
-    tags: &'a [Tag],
+    pub(crate) snapshot_id: &'a str,
+    pub(crate) snapshot_name: &'a str,
+    pub(crate) snapshot_state: &'a str,
+    pub(crate) snapshot_type: &'static str,
+    pub(crate) disk_id: &'a str,
+    pub(crate) disk_size: i64,
+    pub(crate) disk_usage: &'a str,
+    pub(crate) placement: PlacementOut<'a>,
+    pub(crate) percent: i64,
+    pub(crate) is_permanent: bool,
+    pub(crate) deadline_time: String,
+    pub(crate) create_time: String,
+    pub(crate) encrypt: bool,
+    pub(crate) copy_from_remote: bool,
+    pub(crate) copying_to_regions: &'a [String],
+    pub(crate) images: [(); 0],
+    pub(crate) image_count: i64,
+    pub(crate) share_reference: usize,
+    pub(crate) time_start_share: String,
+    pub(crate) tags: &'a [Tag],
 }
 
 pub fn snapshot<'a>(view: &DiskView<'a>, s: &'a Snapshot, shared: bool) -> SnapshotOut<'a> {
@@ -656,16 +656,21 @@ pub fn snapshot_log(l: &SnapshotOpLog) -> SnapLogOut<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn placement<'a>(zone: &'a str, project_name: &'a str, project_id: i64) -> PlacementOut<'a> {
+    pub(crate) fn placement<'a>(zone: &'a str, project_name: &'a str, project_id: i64) -> PlacementOut<'a> {
         PlacementOut { zone, cage_id: "", project_id, project_name, cdc_name: "", cdc_id: "", dedicated_cluster_id: "" }
     }
 
     /// A disk whose every field is picked from `i`: strings that need escaping, unicode, nulls
     /// and present options, empty and full lists, negative and large numbers.
-    fn disk_out<'a>(i: usize, texts: &'a [&'a str], lists: &'a [Vec<String>], tags: &'a [Vec<Tag>]) -> DiskOut<'a> {
+    pub(crate) fn disk_out<'a>(
+        i: usize,
+        texts: &'a [&'a str],
+        lists: &'a [Vec<String>],
+        tags: &'a [Vec<Tag>],
+    ) -> DiskOut<'a> {
         let t = |k: usize| texts[(i + k) % texts.len()];
         let flag = |k: usize| (i >> k) & 1 == 1;
         let num = |k: usize| [0, 1, -1, 100, i64::MAX, i64::MIN, 1_733_000_000_000][(i + k) % 7];

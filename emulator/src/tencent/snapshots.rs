@@ -192,14 +192,35 @@ fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<b
 }
 
 pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    snapshot_page(ctx, p, query::paging, |view, total, hits| {
+        let set: Vec<_> = hits.into_iter().map(|(s, shared)| render::snapshot(view, s, shared)).collect();
+        Output::new().with("TotalCount", &total).with("SnapshotSet", &set)
+    })
+}
+
+/// DescribeSnapshots' page for `p`, cut where `paging` says, handed to `answer` with its
+/// TotalCount and the view that renders it: each snapshot with whether another account shares
+/// it with the caller (the gateway writes its own shape of the same page from here).
+pub fn snapshot_page<T>(
+    ctx: &mut Ctx<'_>,
+    p: &Params,
+    paging: impl FnOnce(&Params) -> TcResult<(usize, usize)>,
+    answer: impl FnOnce(&DiskView<'_>, usize, Vec<(&Snapshot, bool)>) -> T,
+) -> TcResult<T> {
     query::ids_xor_filters(p, "SnapshotIds")?;
     let filters = query::filters(p, SNAPSHOT_FILTERS, false)?;
-    let paging = query::paging(p)?;
+    let paging = paging(p)?;
     let (desc, _) = query::order(p, &["CREATE_TIME"])?;
     let ids = p.strs("SnapshotIds");
     let world: &World = ctx.world;
-    let empty = TcRegion::default();
-    let own = world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
+    let empty;
+    let own = match world.tc_ref(ctx.account, ctx.region) {
+        Some(own) => own,
+        None => {
+            empty = TcRegion::default();
+            &empty
+        }
+    };
     let (total, hits) = if ids.is_empty() {
         listed_snapshots(world, own, ctx.account, ctx.uin, ctx.region, &filters, desc, paging)?
     } else {
@@ -207,8 +228,7 @@ pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     };
     let view =
         DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
-    let set: Vec<_> = hits.into_iter().map(|(s, shared)| render::snapshot(&view, s, shared)).collect();
-    Ok(Output::new().with("TotalCount", &total).with("SnapshotSet", &set))
+    Ok(answer(&view, total, hits))
 }
 
 /// A listed snapshot and whether another account shares it with the caller.

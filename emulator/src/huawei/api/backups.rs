@@ -296,8 +296,9 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if let Some(p) = ctx.world.huawei.get(ctx.project) {
         if let Some(page) = indexed_page(p, &f, &sort, (offset, limit)) {
             let (page, count, start) = page?;
-            let items = page.into_iter().map(|b| render::listed_backup(p, b, None, f.show_replication)).collect();
-            return Reply::ok(render::backup_list(items, count, limit, start));
+            let items: Vec<_> =
+                page.into_iter().map(|b| render::listed_backup(p, b, None, f.show_replication)).collect();
+            return Reply::ok_bytes(render::backup_list(&items, count, limit, start));
         }
     }
     let full_vaults = vaults_at_least(ctx.world.huawei.get(ctx.project), f.used_percent);
@@ -315,13 +316,13 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
             .ok_or_else(|| invalid("marker: no such backup"))?,
     };
     // Only the page is rendered; `count` is the whole list.
-    let items: Vec<Value> = list
+    let items: Vec<_> = list
         .iter()
         .skip(start)
         .take(limit)
         .map(|(p, b, m)| render::listed_backup(p, b, *m, f.show_replication))
         .collect();
-    Reply::ok(render::backup_list(items, list.len(), limit, start))
+    Reply::ok_bytes(render::backup_list(&items, list.len(), limit, start))
 }
 
 pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

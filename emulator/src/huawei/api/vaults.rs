@@ -8,6 +8,7 @@ use crate::huawei::domain::{backup, billing, capacity, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
 use crate::huawei::render;
+use crate::huawei::shapes;
 
 pub const OBJECT_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "vmware", "rds", "file"];
 pub const RESOURCE_TYPES: &[&str] =
@@ -387,9 +388,11 @@ pub fn list_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let p = ctx.proj_ref();
     let vaults = filter_vaults(p, req, false)?;
     // Only the page is rendered: a vault's JSON reads its kept sums, but not for nothing.
-    let items =
-        vaults.iter().skip(offset).take(limit).map(|v| render::vault(p.expect("listed vaults exist"), ctx.project, v));
-    Reply::ok(render::counted_page("vaults", items.collect(), vaults.len(), limit, offset))
+    let items: Vec<_> = match p {
+        Some(p) => vaults.iter().skip(offset).take(limit).map(|v| shapes::vault(p, ctx.project, v)).collect(),
+        None => Vec::new(),
+    };
+    Reply::ok_bytes(shapes::counted_page("vaults", &items, vaults.len(), limit, offset))
 }
 
 pub fn list_external_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

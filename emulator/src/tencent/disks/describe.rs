@@ -63,9 +63,24 @@ fn disk_matches(store: &TcRegion, d: &Disk, f: &Filter) -> TcResult<bool> {
 }
 
 pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    disk_page(ctx, p, query::paging, |view, total, hits| {
+        let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
+        Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set))
+    })
+}
+
+/// DescribeDisks' page for `p` (its ID list or Filters, its order), cut where `paging` says,
+/// handed to `answer` with its TotalCount and the view that renders its disks. The gateway
+/// writes its own shape of the same disks from here, without DescribeDisks' JSON in between.
+pub fn disk_page<T>(
+    ctx: &mut Ctx<'_>,
+    p: &Params,
+    paging: impl FnOnce(&Params) -> TcResult<(usize, usize)>,
+    answer: impl FnOnce(&DiskView<'_>, usize, Vec<&Disk>) -> T,
+) -> TcResult<T> {
     query::ids_xor_filters(p, "DiskIds")?;
     let filters = query::filters(p, DISK_FILTERS, true)?;
-    let paging = query::paging(p)?;
+    let paging = paging(p)?;
     let (desc, field) = query::order(p, &["CREATE_TIME", "DEADLINE"])?;
     let ids = p.strs("DiskIds");
     if ids.len() > 100 {
@@ -89,8 +104,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         ids_page(store, &ids, by_deadline, desc, paging)
     };
     let view = disk_view(ctx, world, p);
-    let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
-    Ok(Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)))
+    Ok(answer(&view, total, hits))
 }
 
 /// How DescribeDisks renders a disk for this request.
@@ -106,14 +120,15 @@ fn disk_view<'v>(ctx: &'v Ctx<'_>, world: &'v crate::tencent::world::World<'v>, 
 }
 
 /// Every disk DescribeDisks would list for `p` (its ID list or Filters, its order; paging aside)
-/// that `keep` also says yes to, rendered as DescribeDisks renders them. For a search the
-/// indexes cannot answer (the gateway's `Fuzzy`): `keep` is tested on the kept disks first, so
-/// only the disks that pass it are rendered, not every disk of the region.
-pub fn describe_disks_where(
+/// that `keep` also says yes to, handed to `answer` with the view that renders them. For a
+/// search the indexes cannot answer (the gateway's `Fuzzy`): `keep` is tested on the kept disks
+/// first, in the order the map keeps them, and only the disks that pass are sorted.
+pub fn describe_disks_where<T>(
     ctx: &mut Ctx<'_>,
     p: &Params,
     keep: &dyn Fn(&Disk) -> bool,
-) -> TcResult<(usize, Vec<serde_json::Value>)> {
+    answer: impl FnOnce(&DiskView<'_>, Vec<&Disk>) -> T,
+) -> TcResult<T> {
     query::ids_xor_filters(p, "DiskIds")?;
     let filters = query::filters(p, DISK_FILTERS, true)?;
     let (desc, field) = query::order(p, &["CREATE_TIME", "DEADLINE"])?;
@@ -122,8 +137,14 @@ pub fn describe_disks_where(
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
     let world: &crate::tencent::world::World = ctx.world;
-    let empty = TcRegion::default();
-    let store = world.tc_ref(ctx.account, ctx.region).unwrap_or(&empty);
+    let empty;
+    let store = match world.tc_ref(ctx.account, ctx.region) {
+        Some(store) => store,
+        None => {
+            empty = TcRegion::default();
+            &empty
+        }
+    };
     let by_deadline = field == Some("DEADLINE");
     let everything = (0, usize::MAX);
     let (_, mut hits) = if ids.is_empty() {
@@ -138,11 +159,7 @@ pub fn describe_disks_where(
     };
     hits.retain(|d| keep(d));
     let view = disk_view(ctx, world, p);
-    let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
-    let mut bytes = Vec::new();
-    render::write_disk_set(&mut bytes, &set);
-    let set: Vec<serde_json::Value> = serde_json::from_slice(&bytes).unwrap_or_default();
-    Ok((set.len(), set))
+    Ok(answer(&view, hits))
 }
 
 /// A filter value that is not an integer or a boolean is an error once any disk is tested.

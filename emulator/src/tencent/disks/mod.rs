@@ -17,8 +17,8 @@ pub use super::disk_rules::{check_name, check_size, find, size_range, valid_peri
 pub use attach::{attach_disks, detach_disks, ATTACH_DISKS, DETACH_DISKS};
 pub use create::{create_disks, CREATE_DISKS};
 pub use describe::{
-    describe_disk_operation_logs, describe_disks, describe_disks_where, describe_instances_disk_num, DESCRIBE_DISKS,
-    DESCRIBE_DISK_OPERATION_LOGS, DESCRIBE_INSTANCES_DISK_NUM,
+    describe_disk_operation_logs, describe_disks, describe_disks_where, describe_instances_disk_num, disk_page,
+    DESCRIBE_DISKS, DESCRIBE_DISK_OPERATION_LOGS, DESCRIBE_INSTANCES_DISK_NUM,
 };
 pub use modify::{
     check_extra_performance, initialize_disks, modify_disk_attributes, modify_disk_extra_performance, resize_disk,

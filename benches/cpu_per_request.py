@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Side-by-side CPU µs a request (the twin's user+system time over the requests wrk counted), reads/s
+and p99 of the gateway, Huawei and Tencent list reads, for two or more binaries, rounds alternating
+which goes first. Uses scale.py's request builders and setup (~100 resources of each; more with
+--disks/--backups/--snaps).
+
+    python3 benches/cpu_per_request.py --bin base=/tmp/base --bin new=target/release/cloudtwin \
+        [--disks 100000 --backups 100000 --snaps 20000] [--reads gw-page,hw-vaults] [--rounds 2]
+"""
+import argparse, os, re, subprocess, sys, tempfile, time, json
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scale as S
+
+def wrk_cpu(port, pid, req, secs, warmup, conns=32):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(f"wrk.method = {S.lua_string(req.method)}\nwrk.path = {S.lua_string(req.path)}\n")
+        f.write(f"wrk.body = {S.lua_string(req.body)}\n")
+        for k, v in req.headers.items():
+            if k != "Host":
+                f.write(f"wrk.headers[{S.lua_string(k)}] = {S.lua_string(v)}\n")
+        script = f.name
+    base = ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", "--timeout", "60s", "-s", script, f"http://127.0.0.1:{port}"]
+    try:
+        if warmup > 0:
+            subprocess.run(base[:5] + [f"-d{warmup}s"] + base[5:], capture_output=True, check=True)
+            S.drain(port, req)
+        c0 = S.cpu_secs(pid)
+        out = subprocess.run(base[:5] + [f"-d{secs}s", "--latency"] + base[5:], capture_output=True, text=True, check=True).stdout
+        S.drain(port, req)
+        c1 = S.cpu_secs(pid)
+    finally:
+        os.unlink(script)
+    reqs = int(re.search(r"(\d+) requests in", out).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    m = re.search(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", out)
+    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[m.group(2)] if m else float("nan")
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        print(f"  ! non-2xx {non2xx.group(1)} for {req.path}", file=sys.stderr)
+    return rate, p99, (c1 - c0) * 1e6 / max(1, reqs + 1)
+
+def setup(binary, big_disks, big_backups, snaps):
+    port = S.free_port()
+    cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump({"tencent": {"limits": {"disks_per_region": 10_000_000, "snapshots_per_disk": 10_000_000}}}, cfg)
+    cfg.close()
+    argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg.name]
+    proc, _ = S.start(argv, port, S.tc3("DescribeDisks", {"Limit": 20}, port=port))
+    c = S.Client(port)
+    base = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
+    S.create_disks(port, 100 - base - (100 - base) % 50 + (50 if (100 - base) % 50 else 0))
+    four = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 4, "Order": "ASC", "Filters": [
+        {"Name": "zone", "Values": ["ap-guangzhou-3"]}]})["DiskSet"]]
+    S.tencent_snapshots(port, four, 100)
+    hw = S.huawei_token(port)
+    vaults = S.huawei_vaults(port, hw)
+    S.huawei_backups(port, hw, vaults, 1)
+    if big_disks:
+        S.create_disks(port, big_disks)
+    if snaps:
+        S.tencent_snapshots(port, four, snaps)
+    if big_backups:
+        rounds = big_backups // 100 - 1
+        S.huawei_backups(port, hw, vaults, rounds, first=1)
+    return proc, port, c, hw
+
+READS = {
+    "gw-page": lambda hw: S.gateway("disk/list", {"PageNum": 0, "PageSize": 20}),
+    "gw-statezone": lambda hw: S.gateway("disk/list", {"PageNum": 0, "PageSize": 20, "State": "UNATTACHED", "Zone": "ap-guangzhou-3"}),
+    "gw-fuzzy": lambda hw: S.gateway("disk/list", {"PageNum": 0, "PageSize": 20, "Fuzzy": "zzz-no-such"}),
+    "gw-snap": lambda hw: S.gateway("snapshot/list", {"PageNum": 0, "PageSize": 20}),
+    "hw-backups": lambda hw: S.Req("GET", f"/v3/{S.HW_PROJECT}/backups?limit=20", "", hw),
+    "hw-status-name": lambda hw: S.Req("GET", f"/v3/{S.HW_PROJECT}/backups?limit=20&status=available&sort=name:asc", "", hw),
+    "hw-vaults": lambda hw: S.Req("GET", f"/v3/{S.HW_PROJECT}/vaults?limit=20", "", hw),
+    "tc-page": None,
+}
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", action="append", required=True, help="name=path")
+    p.add_argument("--disks", type=int, default=0)
+    p.add_argument("--backups", type=int, default=0)
+    p.add_argument("--snaps", type=int, default=0)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--secs", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--reads", default=",".join(READS))
+    p.add_argument("--hold", action="store_true", help="after setup print ports/pids and wait")
+    a = p.parse_args()
+    twins = []
+    for spec in a.bin:
+        name, path = spec.split("=", 1)
+        t0 = time.time()
+        proc, port, c, hw = setup(path, a.disks, a.backups, a.snaps)
+        print(f"# {name}: port {port} pid {proc.pid} set up in {time.time()-t0:.1f}s rss {S.rss_kib(proc.pid)/1024:.0f} MiB", flush=True)
+        twins.append((name, proc, port, c, hw))
+    try:
+        if a.hold:
+            print(json.dumps({n: {"port": port, "pid": proc.pid, "hw": hw} for n, proc, port, c, hw in twins}), flush=True)
+            while True:
+                time.sleep(3600)
+        print("| round | read | " + " | ".join(f"{n} r/s | {n} p99 ms | {n} CPU µs/req" for n, *_ in twins) + " |", flush=True)
+        for r in range(a.rounds):
+            for read in a.reads.split(","):
+                cells = []
+                for name, proc, port, c, hw in (twins if r % 2 == 0 else twins[::-1]):
+                    req = S.tc3("DescribeDisks", {"Limit": 20}, port=port) if read == "tc-page" else READS[read](hw)
+                    st, body, _ = c.send(req)
+                    if st != 200:
+                        print(f"  ! {name} {read} -> {st} {body[:200]!r}", file=sys.stderr)
+                    rate, p99, cpu = wrk_cpu(port, proc.pid, req, a.secs, a.warmup)
+                    cells.append((name, f"{rate:,.0f} | {p99:.2f} | {cpu:.0f}"))
+                cells.sort(key=lambda x: [t[0] for t in twins].index(x[0]))
+                print(f"| {r+1} | {read} | " + " | ".join(c for _, c in cells) + " |", flush=True)
+    finally:
+        for _, proc, *_ in twins:
+            S.stop(proc)
+
+main()

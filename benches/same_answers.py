@@ -1,0 +1,67 @@
+"""Same requests to two twins started alike (manual clock, id seed): every answer byte-compared.
+
+    python3 benches/same_answers.py BEFORE_BINARY AFTER_BINARY
+
+For a change that must keep the answers' bytes (gateway disk/list and snapshot/list, Huawei
+ListBackups and ListVault, errors included). Uses scale.py's request builders."""
+import json, os, sys, tempfile
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scale as S
+
+def up(binary):
+    port = S.free_port()
+    argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--clock", "1733000000", "--id-seed", "7"]
+    proc, _ = S.start(argv, port, S.tc3("DescribeDisks", {"Limit": 1}, port=port))
+    c = S.Client(port)
+    c.tc("CreateDisks", {**S.CREATE_50, "DiskCount": 30, "DiskName": "gw-\"q\"-名"})
+    c.tc("CreateDisks", {**S.CREATE_50, "DiskCount": 5, "Placement": {"Zone": "ap-guangzhou-4"}, "DiskName": "other",
+                         "Tags": [{"Key": "env", "Value": "p\\rod"}]})
+    c.tc("CreateDisks", {"Placement": {"Zone": "ap-guangzhou-3"}, "DiskChargeType": "PREPAID", "DiskType": "CLOUD_SSD",
+                         "DiskSize": 100, "DiskCount": 3, "DiskChargePrepaid": {"Period": 1, "RenewFlag": "NOTIFY_AND_AUTO_RENEW"}})
+    disks = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 100, "Order": "ASC"})["DiskSet"]]
+    pol = c.tc("CreateAutoSnapshotPolicy", {"Policy": [{"DayOfWeek": [1], "Hour": [2]}], "AutoSnapshotPolicyName": "p"})["AutoSnapshotPolicyId"]
+    c.tc("BindAutoSnapshotPolicy", {"AutoSnapshotPolicyId": pol, "DiskIds": disks[:3]})
+    for i in range(12):
+        c.tc("CreateSnapshot", {"DiskId": disks[i % 3], "SnapshotName": f"s-{i}\t"})
+    hw = S.huawei_token(port)
+    vaults = S.huawei_vaults(port, hw)
+    S.huawei_backups(port, hw, vaults, 3)
+    return proc, port, c, hw, disks, pol
+
+def reqs(port, hw, disks, pol):
+    g = lambda path, body: S.gateway(path, body)
+    out = []
+    for body in [{}, {"PageNum": 0, "PageSize": 20}, {"PageNum": 1, "PageSize": 7}, {"Offset": 5, "Limit": 9},
+                 {"Offset": 0, "Limit": 0}, {"State": "UNATTACHED"}, {"Zone": "ap-guangzhou-4", "PageSize": 3},
+                 {"State": "UNATTACHED", "Zone": "ap-guangzhou-3", "PageNum": 1, "PageSize": 10}, {"Fuzzy": "GW-", "PageSize": 4},
+                 {"Fuzzy": "名"}, {"AutoSnapshotPolicyId": pol, "ReturnBindAutoSnapshotPolicy": True},
+                 {"DiskIds": disks[:5], "State": "UNATTACHED"}, {"ReturnBindAutoSnapshotPolicy": True, "PageSize": 2},
+                 {"Order": "DESC", "OrderField": "DEADLINE", "PageSize": 6}, {"PageSize": 150}, {"PageNum": 99, "PageSize": 10},
+                 {"Filters": [{"Name": "disk-charge-type", "Values": ["PREPAID"]}], "PageSize": 5}, {"State": "bad"}, {"Limit": 101}]:
+        out.append(g("disk/list", body))
+    for body in [{}, {"PageNum": 0, "PageSize": 20}, {"PageNum": 2, "PageSize": 5}, {"Order": "DESC", "PageSize": 4},
+                 {"Filters": [{"Name": "disk-id", "Values": [disks[1]]}], "PageSize": 3}, {"Fuzzy": "S-1"}, {"PageSize": -1}]:
+        out.append(g("snapshot/list", body))
+    P = S.HW_PROJECT
+    for q in ["limit=20", "limit=5&offset=3", "limit=20&status=available&sort=name:asc", "sort=name:desc&limit=7",
+              "show_replication=true&limit=3", "limit=1000", "limit=4&sort=created_at:asc", "resource_name=bench&limit=3"]:
+        out.append(S.Req("GET", f"/v3/{P}/backups?{q}", "", hw))
+    for q in ["limit=20", "limit=2&offset=1", "limit=1000"]:
+        out.append(S.Req("GET", f"/v3/{P}/vaults?{q}", "", hw))
+    return out
+
+a = up(sys.argv[1]); b = up(sys.argv[2])
+try:
+    same = diff = 0
+    ra, rb = reqs(a[1], a[3], *a[4:]), reqs(b[1], b[3], *b[4:])
+    for x, y in zip(ra, rb):
+        sa, ba, _ = a[2].send(x); sb, bb, _ = b[2].send(y)
+        if (sa, ba) == (sb, bb):
+            same += 1
+        else:
+            diff += 1
+            print("DIFF", x.method, x.path, x.body[:120], sa, sb, ba[:300], bb[:300])
+    # a marker page (ids equal by the seed)
+    print(f"{same} answers byte-identical, {diff} differ")
+finally:
+    S.stop(a[0]); S.stop(b[0])
