@@ -37,8 +37,9 @@ pub struct BackupIndex {
     pub status_name: Grouped<String, (Box<str>, u64)>,
     /// Vault id → MB stored (`billing.used`).
     used_mb: BTreeMap<String, i64>,
-    /// (vault id, resource id) → (backups, MB) of that resource in that vault.
-    per_resource: BTreeMap<(String, String), (i64, i64)>,
+    /// Vault id → resource id → (backups, MB) of that resource in that vault. Nested rather than
+    /// keyed by a pair so that ListVault looks each of its resources up by `&str`.
+    per_resource: BTreeMap<String, BTreeMap<String, (i64, i64)>>,
 }
 
 /// The fields of a whole backup the index keeps; `None` for a per-disk child.
@@ -78,7 +79,7 @@ impl BackupIndex {
         self.by_checkpoint.insert(k.checkpoint.clone(), at);
         self.status_name.insert(k.status.clone(), (k.name.as_str().into(), seq));
         *self.used_mb.entry(k.vault.clone()).or_default() += k.size_mb;
-        let r = self.per_resource.entry((k.vault.clone(), k.resource.clone())).or_default();
+        let r = self.per_resource.entry(k.vault.clone()).or_default().entry(k.resource.clone()).or_default();
         r.0 += 1;
         r.1 += k.size_mb;
     }
@@ -130,12 +131,16 @@ impl BackupIndex {
                 self.used_mb.remove(&k.vault);
             }
         }
-        let key = (k.vault.clone(), k.resource.clone());
-        if let Some(r) = self.per_resource.get_mut(&key) {
-            r.0 -= 1;
-            r.1 -= k.size_mb;
-            if r.0 == 0 {
-                self.per_resource.remove(&key);
+        if let Some(vault) = self.per_resource.get_mut(&k.vault) {
+            if let Some(r) = vault.get_mut(&k.resource) {
+                r.0 -= 1;
+                r.1 -= k.size_mb;
+                if r.0 == 0 {
+                    vault.remove(&k.resource);
+                }
+            }
+            if vault.is_empty() {
+                self.per_resource.remove(&k.vault);
             }
         }
     }
@@ -154,8 +159,7 @@ impl BackupIndex {
 
     /// (backups, MB) of one resource in one vault.
     pub fn resource_totals(&self, vault: &str, resource: &str) -> (i64, i64) {
-        // The key is owned; one lookup per rendered resource is cheap next to its JSON.
-        self.per_resource.get(&(vault.to_string(), resource.to_string())).copied().unwrap_or((0, 0))
+        self.per_resource.get(vault).and_then(|v| v.get(resource)).copied().unwrap_or((0, 0))
     }
 }
 
