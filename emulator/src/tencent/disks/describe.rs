@@ -3,6 +3,7 @@
 use super::super::ctx::{Ctx, Output};
 use super::super::disk_index::{DiskIndex, Rank, Union};
 use super::super::disk_input::{at_most, time_window};
+use super::super::disk_pages::{self, Ask};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
 use super::super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
@@ -63,6 +64,14 @@ fn disk_matches(store: &TcRegion, d: &Disk, f: &Filter) -> TcResult<bool> {
 }
 
 pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
+    let world: &crate::tencent::world::World = ctx.world;
+    // A page asked before of the same state is served as it was rendered (disk_pages.rs); an
+    // error is never kept, so a kept page's parameters were checked when it was rendered.
+    let region = world.tc_ref(ctx.account, ctx.region);
+    let ask = region.map(|store| Ask::new(world, store, ctx.account, ctx.region, p));
+    if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now)) {
+        return Ok(out);
+    }
     query::ids_xor_filters(p, "DiskIds")?;
     let filters = query::filters(p, DISK_FILTERS, true)?;
     let paging = query::paging(p)?;
@@ -71,11 +80,10 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if ids.len() > 100 {
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
-    let world: &crate::tencent::world::World = ctx.world;
     // An empty region is only built when there is none (building and dropping one showed in
     // the profile of every page: docs/performance.md).
     let empty;
-    let store = match world.tc_ref(ctx.account, ctx.region) {
+    let store = match region {
         Some(store) => store,
         None => {
             empty = TcRegion::default();
@@ -89,8 +97,13 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         ids_page(store, &ids, by_deadline, desc, paging)
     };
     let view = disk_view(ctx, world, p);
+    let steady = disk_pages::overlap(hits.iter().map(|d| view.steady(d)));
     let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
-    Ok(Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)))
+    let out = Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set));
+    if let Some(ask) = ask {
+        world.pages.keep(ask, steady, &out);
+    }
+    Ok(out)
 }
 
 /// How DescribeDisks renders a disk for this request.
