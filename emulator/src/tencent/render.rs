@@ -775,7 +775,8 @@ mod tests {
     fn bytes_at(cfg: &Config, d: &Disk, now: i64) -> Vec<u8> {
         let mut world = crate::world::World::default();
         let world = world.tencent_part();
-        let view = DiskView { cfg, world: &world, account: "default", region: "ap-guangzhou", now, with_policies: true };
+        let view =
+            DiskView { cfg, world: &world, account: "default", region: "ap-guangzhou", now, with_policies: true };
         let mut out = Vec::new();
         view.disk(d).write_json(&mut out);
         out

@@ -73,7 +73,8 @@ fn ids(v: &Value) -> Vec<String> {
 
 #[test]
 fn a_kept_page_is_what_a_fresh_rendering_answers_across_every_kind_of_change() {
-    let mut cfg = cloudtwin_emulator::Config { timing: TimingPolicy::Immediate, id_seed: Some(42), ..Default::default() };
+    let mut cfg =
+        cloudtwin_emulator::Config { timing: TimingPolicy::Immediate, id_seed: Some(42), ..Default::default() };
     // One prepaid disk returned uses the quota up: the others' IsReturnable moves with it.
     cfg.tencent.limits.refund_quota = 1;
     let t = common::twin_with(
@@ -127,10 +128,9 @@ fn a_kept_page_is_what_a_fresh_rendering_answers_across_every_kind_of_change() {
         t.settle();
     });
     r.across(ME, GZ, "a policy bound", || {
-        let p = t.ok(
-            "CreateAutoSnapshotPolicy",
-            json!({"Policy": [{"DayOfWeek": [1], "Hour": [3]}], "RetentionDays": 1}),
-        )["AutoSnapshotPolicyId"]
+        let p = t
+            .ok("CreateAutoSnapshotPolicy", json!({"Policy": [{"DayOfWeek": [1], "Hour": [3]}], "RetentionDays": 1}))
+            ["AutoSnapshotPolicyId"]
             .clone();
         t.ok("BindAutoSnapshotPolicy", json!({"AutoSnapshotPolicyId": p, "DiskIds": [post[0], pre[0]]}));
     });
