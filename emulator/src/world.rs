@@ -117,6 +117,9 @@ pub struct World {
     /// account name → UCloudStack region → state.
     #[serde(default)]
     pub ucloudstack: BTreeMap<String, BTreeMap<String, UcsRegion>>,
+    /// DescribeDisks pages kept as rendered: a cache, never stored or compared.
+    #[serde(skip)]
+    pub tencent_pages: tencent::disk_pages::DiskPages,
 }
 
 impl World {
@@ -135,6 +138,7 @@ impl World {
             tencent_refunds: &mut self.tencent_refunds,
             timing: self.timing,
             jobs: &mut self.books,
+            pages: &self.tencent_pages,
         }
     }
 

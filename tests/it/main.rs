@@ -40,6 +40,7 @@ mod tencent {
     mod captures;
     mod disk_paging;
     mod disks;
+    mod kept_pages;
     mod protocol;
     mod snapshot_paging;
     mod snapshots;

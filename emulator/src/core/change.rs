@@ -165,22 +165,38 @@ pub fn entry_of<K: DeserializeOwned, V: DeserializeOwned>(
     Ok((k, v))
 }
 
+static NEXT_STAMP: AtomicU64 = AtomicU64::new(1);
+
+/// A number no container of state had before: a [`Table`] takes one when it is made and each
+/// time a mutable borrow of its map is handed out.
+fn fresh_stamp() -> u64 {
+    NEXT_STAMP.fetch_add(1, Ordering::Relaxed)
+}
+
 /// A map of resources by id whose writes are recorded in the change set.
+///
+/// Its *stamp* names the map's contents: a table takes a fresh one when it is made (new,
+/// cloned, read back) and whenever its map may change, because the one way to its map's
+/// mutable borrow is [`Table::map_mut`], which takes a new stamp first. So two equal stamps
+/// mean the same table, unchanged in between: what was computed from it then still holds (the
+/// rendered pages of tencent/disk_pages.rs rely on this). A change through any path (request,
+/// job, undo, load, reset) cannot keep the stamp.
 #[derive(Debug)]
 pub struct Table<K, V> {
     map: BTreeMap<K, V>,
     journal: Journal<K, V>,
+    stamp: u64,
 }
 
 impl<K, V> Default for Table<K, V> {
     fn default() -> Self {
-        Table { map: BTreeMap::new(), journal: Journal::default() }
+        Table::with_map(BTreeMap::new())
     }
 }
 
 impl<K: Clone, V: Clone> Clone for Table<K, V> {
     fn clone(&self) -> Self {
-        Table { map: self.map.clone(), journal: Journal::default() }
+        Table::with_map(self.map.clone())
     }
 }
 
@@ -199,7 +215,24 @@ impl<K, V> Deref for Table<K, V> {
 
 impl<K: Ord + Clone, V: Clone> From<BTreeMap<K, V>> for Table<K, V> {
     fn from(map: BTreeMap<K, V>) -> Self {
-        Table { map, journal: Journal::default() }
+        Table::with_map(map)
+    }
+}
+
+impl<K, V> Table<K, V> {
+    fn with_map(map: BTreeMap<K, V>) -> Self {
+        Table { map, journal: Journal::default(), stamp: fresh_stamp() }
+    }
+
+    /// What names this table's contents now (see the type's docs).
+    pub fn stamp(&self) -> u64 {
+        self.stamp
+    }
+
+    /// The map, for a change: the only mutable way to it, so every change takes a new stamp.
+    fn map_mut(&mut self) -> &mut BTreeMap<K, V> {
+        self.stamp = fresh_stamp();
+        &mut self.map
     }
 }
 
@@ -236,12 +269,12 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.note_present(key).then(|| self.map.get_mut(key)).flatten()
+        self.note_present(key).then(|| self.map_mut().get_mut(key)).flatten()
     }
 
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         self.note(&key);
-        self.map.insert(key, value)
+        self.map_mut().insert(key, value)
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
@@ -249,13 +282,13 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.note_present(key).then(|| self.map.remove(key)).flatten()
+        self.note_present(key).then(|| self.map_mut().remove(key)).flatten()
     }
 
     /// The value at `key`, made with `make` when there is none.
     pub fn entry_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         self.note(&key);
-        self.map.entry(key).or_insert_with(make)
+        self.map_mut().entry(key).or_insert_with(make)
     }
 
     pub fn entry_or_default(&mut self, key: K) -> &mut V
@@ -277,7 +310,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
                 self.note(k);
             }
         }
-        self.map.iter_mut()
+        self.map_mut().iter_mut()
     }
 
     /// Keep the entries `keep` says yes to (it only looks: a change to a value goes through
@@ -286,7 +319,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         let gone: Vec<K> = self.map.iter().filter(|(k, v)| !keep(k, v)).map(|(k, _)| k.clone()).collect();
         for k in &gone {
             self.note(k);
-            self.map.remove(k);
+            self.map_mut().remove(k);
         }
     }
 
@@ -301,7 +334,7 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         Q: Ord + ?Sized,
     {
         use std::ops::Bound::Included;
-        self.map.range_mut::<Q, _>((Included(key), Included(key))).next()
+        self.map_mut().range_mut::<Q, _>((Included(key), Included(key))).next()
     }
 
     /// Undo `epoch`, telling `seen` each key with its value now and the prior it gets back.
@@ -309,8 +342,8 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         for (k, prior) in self.journal.take(epoch) {
             seen(&k, self.map.get(&k), prior.as_ref());
             match prior {
-                Some(v) => self.map.insert(k, v),
-                None => self.map.remove(&k),
+                Some(v) => self.map_mut().insert(k, v),
+                None => self.map_mut().remove(&k),
             };
         }
     }
@@ -331,8 +364,8 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
     /// Set or drop one entry without recording (loading the store); the value it had.
     pub(crate) fn put_unrecorded(&mut self, key: K, value: Option<V>) -> Option<V> {
         match value {
-            Some(v) => self.map.insert(key, v),
-            None => self.map.remove(&key),
+            Some(v) => self.map_mut().insert(key, v),
+            None => self.map_mut().remove(&key),
         }
     }
 }
@@ -364,7 +397,7 @@ impl<K: Serialize, V: Serialize> Serialize for Table<K, V> {
 
 impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for Table<K, V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Table { map: BTreeMap::deserialize(d)?, journal: Journal::default() })
+        Ok(Table::with_map(BTreeMap::deserialize(d)?))
     }
 }
 
@@ -483,6 +516,51 @@ mod tests {
         t.undo(first_id);
         assert_eq!(t.len(), 3, "a later epoch wrote since: the first one's record is gone");
         assert_eq!(current(), 0);
+    }
+
+    /// Every way to change a table takes a new stamp (inside a request or not, undo and load
+    /// included); reading keeps it; a copy or a table read back is never taken for another.
+    #[test]
+    fn every_change_takes_a_new_stamp() {
+        let mut t: Table<u32, u32> = (0..5).map(|i| (i, i)).collect();
+        let first = t.stamp();
+        let _ = (t.get(&1), t.len(), t.iter().count());
+        assert_eq!(t.stamp(), first, "reads keep the stamp");
+        let mut seen = vec![first];
+        let mut fresh = |t: &Table<u32, u32>, what: &str| {
+            assert!(!seen.contains(&t.stamp()), "{what} kept a stamp");
+            seen.push(t.stamp());
+        };
+        let e = Epoch::open();
+        *t.get_mut(&1).unwrap() += 1;
+        fresh(&t, "get_mut");
+        t.insert(9, 9);
+        fresh(&t, "insert");
+        t.remove(&9);
+        fresh(&t, "remove");
+        *t.entry_or_default(7) += 1;
+        fresh(&t, "entry_or_default");
+        t.values_mut().for_each(|v| *v += 1);
+        fresh(&t, "values_mut");
+        t.retain(|k, _| *k != 0);
+        fresh(&t, "retain");
+        let _ = t.entry_mut_unrecorded(&1);
+        fresh(&t, "entry_mut_unrecorded");
+        let id = e.id();
+        drop(e);
+        t.undo(id);
+        fresh(&t, "undo");
+        t.put_back("3", Some("30")).unwrap();
+        fresh(&t, "put_back");
+        *t.get_mut(&3).unwrap() += 1;
+        fresh(&t, "get_mut outside a request");
+        t.clear();
+        fresh(&t, "clear");
+        let copy = t.clone();
+        fresh(&copy, "a copy");
+        let back: Table<u32, u32> = serde_json::from_str("{}").unwrap();
+        fresh(&back, "a table read back");
+        fresh(&Table::default(), "a new table");
     }
 
     #[test]

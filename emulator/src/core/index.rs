@@ -276,6 +276,11 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Indexed<K, V, I> {
         &self.index
     }
 
+    /// The table's stamp (core/change.rs): it changes with every change to the entries.
+    pub fn stamp(&self) -> u64 {
+        self.table.stamp()
+    }
+
     /// The entry at `key`, for a change; it is re-indexed when the guard goes.
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<RowMut<'_, K, V, I>>
     where

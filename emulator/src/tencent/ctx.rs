@@ -112,6 +112,21 @@ impl Output {
         self
     }
 
+    /// The fields written so far (`"Key":value,` each), as a kept page holds them
+    /// (disk_pages.rs).
+    pub fn fields(&self) -> &[u8] {
+        &self.body[self.fields_at..]
+    }
+
+    /// An answer whose fields are `fields` (what [`Output::fields`] gave).
+    pub fn from_fields(fields: &[u8]) -> Output {
+        // Room for the request id that `into_body` adds.
+        let mut body = Vec::with_capacity(OPEN.len() + fields.len() + 64);
+        body.extend_from_slice(OPEN);
+        body.extend_from_slice(fields);
+        Output { body, fields_at: OPEN.len() }
+    }
+
     /// The fields as one JSON object, for surfaces that reshape Tencent answers (the gateway).
     pub fn into_value(self) -> Value {
         let fields = &self.body[self.fields_at..];

@@ -9,6 +9,7 @@ pub mod backups;
 pub mod ctx;
 pub mod disk_index;
 pub mod disk_input;
+pub mod disk_pages;
 pub mod disk_rules;
 pub mod disks;
 pub mod error;

@@ -322,6 +322,29 @@ impl<'a> DiskView<'a> {
         }
     }
 
+    /// The virtual times around `self.now` (from inclusive, until exclusive) over which `disk(d)`
+    /// renders the same bytes, for the kept pages (disk_pages.rs); `None` when it changes by
+    /// the moment (progress in flight). Every field `disk` computes from `self.now` must narrow
+    /// this: a test renders disks at times inside the window and compares the bytes.
+    pub fn steady(&self, d: &Disk) -> Option<(i64, i64)> {
+        if d.disk_state == state::ROLLBACKING || d.migrating {
+            return None;
+        }
+        let always = Some((i64::MIN, i64::MAX));
+        let Some(deadline) = d.deadline_ms.filter(|_| d.disk_charge_type == PREPAID) else { return always };
+        if deadline <= self.now {
+            // Expired (IsReturnable false, code 2) and no days left from the deadline on.
+            return Some((deadline, i64::MAX));
+        }
+        // DifferDaysOfDeadline is `days` while the time left is in ((days-1) days, days days];
+        // the deadline itself (expiry) is never inside that.
+        let day = i128::from(DAY_MS);
+        let left = i128::from(deadline) - i128::from(self.now);
+        let days = (left + day - 1).div_euclid(day);
+        let at = |n: i128| i64::try_from(i128::from(deadline) - n * day).unwrap_or(i64::MIN);
+        Some((at(days), at(days - 1)))
+    }
+
     /// IsReturnable / ReturnFailCode of a prepaid disk: 1 already returned, 2 expired,
     /// 3 not returnable (system disks), 8 the account's return quota is used up.
     fn return_status(&self, d: &Disk) -> (Option<bool>, Option<i64>) {
@@ -752,6 +775,89 @@ pub(crate) mod tests {
             write_disk_set(&mut mine, &set[..n]);
             assert_eq!(mine, serde_json::to_vec(&set[..n]).unwrap());
         }
+    }
+
+    fn bytes_at(cfg: &Config, d: &Disk, now: i64) -> Vec<u8> {
+        let mut world = crate::world::World::default();
+        let world = world.tencent_part();
+        let view =
+            DiskView { cfg, world: &world, account: "default", region: "ap-guangzhou", now, with_policies: true };
+        let mut out = Vec::new();
+        view.disk(d).write_json(&mut out);
+        out
+    }
+
+    fn steady_at(cfg: &Config, d: &Disk, now: i64) -> Option<(i64, i64)> {
+        let mut world = crate::world::World::default();
+        let world = world.tencent_part();
+        DiskView { cfg, world: &world, account: "default", region: "ap-guangzhou", now, with_policies: true }.steady(d)
+    }
+
+    proptest::proptest! {
+        /// A disk renders the same bytes at every time of its steady window (a kept page is
+        /// served over that window: disk_pages.rs), and differs just outside a finite edge.
+        #[test]
+        fn a_disk_renders_the_same_over_its_steady_window(
+            prepaid in proptest::prelude::any::<bool>(),
+            state in 0usize..4,
+            deadline in proptest::option::of(-3i64 * DAY_MS..40 * DAY_MS),
+            now in -2i64 * DAY_MS..45 * DAY_MS,
+            pick in 0u64..u64::MAX,
+        ) {
+            let cfg = Config::default();
+            let states = [state::UNATTACHED, state::ATTACHED, state::TORECYCLE, state::EXPANDING];
+            let d: Disk = serde_json::from_value(serde_json::json!({
+                "disk_id": "disk-1", "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
+                "disk_charge_type": if prepaid { PREPAID } else { "POSTPAID_BY_HOUR" },
+                "disk_state": states[state], "disk_size": 20, "portable": true, "attached_to": [],
+                "shareable": false, "attach_mode": null, "zone": "ap-guangzhou-3", "project_id": 0,
+                "encrypt": false, "delete_with_instance": false, "renew_flag": null, "deadline_ms": deadline,
+                "snapshot_ability": true, "snapshot_count": 0, "snapshot_size_mb": 0, "migrating": false,
+                "throughput_performance": 0, "burst_performance": false, "backup_disk": false,
+                "delete_snapshot": 0, "disk_backup_quota": 0, "tags": [], "created_ms": 0,
+                "last_attach_instance": null, "error_prompt": null, "source_snapshot_id": null,
+                "auto_snapshot_policy_ids": [], "creating": false, "seq": 1
+            }))
+            .unwrap();
+            let (from, until) = steady_at(&cfg, &d, now).expect("no progress in flight");
+            proptest::prop_assert!(from <= now && now < until);
+            let here = bytes_at(&cfg, &d, now);
+            // Anywhere in the window (bounded to ±60 days around now, where the disks live).
+            let lo = from.max(now - 60 * DAY_MS);
+            let hi = until.min(now + 60 * DAY_MS);
+            for at in [lo, hi - 1, lo + (pick % (hi - lo) as u64) as i64] {
+                proptest::prop_assert_eq!(&bytes_at(&cfg, &d, at), &here, "at {} (window {}..{})", at, from, until);
+            }
+            if until != i64::MAX {
+                proptest::prop_assert_ne!(&bytes_at(&cfg, &d, until), &here);
+            }
+            if from != i64::MIN {
+                proptest::prop_assert_ne!(&bytes_at(&cfg, &d, from - 1), &here);
+            }
+        }
+    }
+
+    #[test]
+    fn a_disk_with_progress_in_flight_is_never_steady() {
+        let cfg = Config::default();
+        let mut d: Disk = serde_json::from_value(serde_json::json!({
+            "disk_id": "disk-1", "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
+            "disk_charge_type": "POSTPAID_BY_HOUR", "disk_state": state::ROLLBACKING, "disk_size": 20,
+            "portable": true, "attached_to": [], "shareable": false, "attach_mode": null, "zone": "z",
+            "project_id": 0, "encrypt": false, "delete_with_instance": false, "renew_flag": null,
+            "deadline_ms": null, "snapshot_ability": true, "snapshot_count": 0, "snapshot_size_mb": 0,
+            "migrating": false, "throughput_performance": 0, "burst_performance": false, "backup_disk": false,
+            "delete_snapshot": 0, "disk_backup_quota": 0, "tags": [], "created_ms": 0,
+            "last_attach_instance": null, "error_prompt": null, "source_snapshot_id": null,
+            "auto_snapshot_policy_ids": [], "creating": false, "seq": 1
+        }))
+        .unwrap();
+        assert_eq!(steady_at(&cfg, &d, 0), None);
+        d.disk_state = state::UNATTACHED.into();
+        d.migrating = true;
+        assert_eq!(steady_at(&cfg, &d, 0), None);
+        d.migrating = false;
+        assert_eq!(steady_at(&cfg, &d, 0), Some((i64::MIN, i64::MAX)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::disk_pages::DiskPages;
 use super::model::{TcRegion, TcWork};
 use crate::core::change::Table;
 use crate::core::queue::{Books, JobRef};
@@ -17,6 +18,8 @@ pub struct World<'w> {
     pub tencent_refunds: &'w mut Table<String, u32>,
     pub timing: TimingPolicy,
     pub jobs: &'w mut (dyn Books<TcWork> + 'static),
+    /// DescribeDisks pages kept as rendered (disk_pages.rs).
+    pub pages: &'w DiskPages,
 }
 
 impl World<'_> {
@@ -27,6 +30,7 @@ impl World<'_> {
             tencent_refunds: &mut *self.tencent_refunds,
             timing: self.timing,
             jobs: &mut *self.jobs,
+            pages: self.pages,
         }
     }
 

@@ -3,6 +3,7 @@
 use super::super::ctx::{Ctx, Output};
 use super::super::disk_index::{DiskIndex, Rank, Union};
 use super::super::disk_input::{at_most, time_window};
+use super::super::disk_pages::{self, Ask};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
 use super::super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
@@ -63,10 +64,25 @@ fn disk_matches(store: &TcRegion, d: &Disk, f: &Filter) -> TcResult<bool> {
 }
 
 pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
-    disk_page(ctx, p, query::paging, |view, total, hits| {
+    // A page asked before of the same state is served as it was rendered (disk_pages.rs); an
+    // error is never kept, so a kept page's parameters were checked when it was rendered.
+    let ask = {
+        let world: &crate::tencent::world::World = ctx.world;
+        let ask = world.tc_ref(ctx.account, ctx.region).map(|store| Ask::new(world, store, ctx.account, ctx.region, p));
+        if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now)) {
+            return Ok(out);
+        }
+        ask
+    };
+    let (out, steady) = disk_page(ctx, p, query::paging, |view, total, hits| {
+        let steady = disk_pages::overlap(hits.iter().map(|d| view.steady(d)));
         let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
-        Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set))
-    })
+        (Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)), steady)
+    })?;
+    if let Some(ask) = ask {
+        ctx.world.pages.keep(ask, steady, &out);
+    }
+    Ok(out)
 }
 
 /// DescribeDisks' page for `p` (its ID list or Filters, its order), cut where `paging` says,
