@@ -316,8 +316,8 @@ impl DiskIndex {
 mod tests {
     use super::DiskIndex;
     use crate::core::change::Table;
-    use crate::core::key::Key;
     use crate::core::index::{one_by_one, Indexed};
+    use crate::core::key::Key;
     use crate::tencent::model::Disk;
     use serde_json::json;
 

@@ -123,7 +123,8 @@ fn copy_step(world: &mut World, account: &str, region: &str, copy: Copy, checkin
     let Copy { snapshot_id, source_region, source_snapshot_id } = copy;
     let store = world.tc(account, region);
     if !checking {
-        let copying = store.snapshots.get_mut(snapshot_id.as_str()).map(|mut s| s.snapshot_state = "CHECKING_COPIED".into());
+        let copying =
+            store.snapshots.get_mut(snapshot_id.as_str()).map(|mut s| s.snapshot_state = "CHECKING_COPIED".into());
         if copying.is_some() {
             let gate = Gate::new(world.timing, at);
             let work = TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true };

@@ -207,8 +207,8 @@ mod tests {
 mod bulk {
     use super::SnapshotIndex;
     use crate::core::change::Table;
-    use crate::core::key::Key;
     use crate::core::index::{one_by_one, Indexed};
+    use crate::core::key::Key;
     use crate::tencent::model::Snapshot;
     use serde_json::json;
 

@@ -2,13 +2,13 @@
 
 use super::super::ctx::{Ctx, Output};
 use super::super::disk_index::{DiskIndex, Rank, Union};
-use crate::core::key::Key;
 use super::super::disk_input::{at_most, time_window};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
 use super::super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
 use super::super::query::{self, Filter};
 use super::super::render::{self, DiskView};
+use crate::core::key::Key;
 
 pub const DESCRIBE_DISKS: &[Field] = &[
     opt("DiskIds", STRS),

@@ -168,9 +168,9 @@ fn check_modifiable(id: &str, d: &Disk, p: &Params, changes: &Changes<'_>, now: 
 }
 
 /// Change one checked disk; a type change runs as a job, the rest is immediate.
-fn apply_changes(ctx: &mut Ctx<'_>, p: &Params, changes: &Changes<'_>, id: &String) {
+fn apply_changes(ctx: &mut Ctx<'_>, p: &Params, changes: &Changes<'_>, id: &str) {
     {
-        let mut d = ctx.store().disks.get_mut(id.as_str()).expect("checked");
+        let mut d = ctx.store().disks.get_mut(id).expect("checked");
         if let Some(n) = p.str("DiskName") {
             d.disk_name = n.to_string();
         }
@@ -192,7 +192,7 @@ fn apply_changes(ctx: &mut Ctx<'_>, p: &Params, changes: &Changes<'_>, id: &Stri
     }
     if let Some(t) = changes.new_type {
         let log = ctx.log_disk(id, "CBS_OPERATION_MODIFY", false);
-        ctx.schedule(TcWork::ChangeType { disk_id: id.clone(), disk_type: t.to_string(), log });
+        ctx.schedule(TcWork::ChangeType { disk_id: id.to_string(), disk_type: t.to_string(), log });
     } else {
         ctx.log_disk(id, "CBS_OPERATION_MODIFY", true);
     }
