@@ -13,7 +13,9 @@ pub mod http;
 pub mod ids;
 pub mod index;
 pub mod intern;
+
 pub mod journal;
+pub mod key;
 pub mod limits;
 pub mod logbook;
 pub mod queue;

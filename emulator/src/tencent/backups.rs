@@ -172,7 +172,7 @@ pub fn apply_disk_backup(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             )));
         }
     }
-    store.disks.get_mut(&disk_id).expect("checked").disk_state = state::ROLLBACKING.into();
+    store.disks.get_mut(disk_id.as_str()).expect("checked").disk_state = state::ROLLBACKING.into();
     store.backups.get_mut(&backup_id).expect("checked").disk_backup_state = state::ROLLBACKING.into();
     ctx.schedule(TcWork::RollbackBackup { disk_id, disk_backup_id: backup_id });
     Ok(Output::new())
@@ -203,7 +203,7 @@ pub fn check_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<super::mode
 pub fn modify_disk_backup_quota(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let d = check_backup_quota(ctx, p)?;
     let quota = p.int("DiskBackupQuota").unwrap_or_default();
-    ctx.store().disks.get_mut(&d.disk_id).expect("checked").disk_backup_quota = quota;
+    ctx.store().disks.get_mut(d.disk_id.as_str()).expect("checked").disk_backup_quota = quota;
     ctx.log_disk(&d.disk_id, "CBS_OPERATION_MODIFY", true);
     Ok(Output::new())
 }

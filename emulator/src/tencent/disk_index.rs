@@ -9,6 +9,7 @@
 //! most zones × states, closed sets), whose page is found by rank without walking them.
 
 use crate::core::index::{Grouped, Ordered};
+use crate::core::key::Key;
 
 /// `(sort key, seq)`: the documented order with ties broken by creation order.
 pub type Rank = (i64, u64);
@@ -249,7 +250,7 @@ pub type ZoneState = (String, String);
 #[derive(Debug, Default, Clone)]
 pub struct DiskIndex {
     /// seq → disk ID, by seq.
-    ids: Ordered<(u64, Box<str>)>,
+    ids: Ordered<(u64, Key)>,
     pub all: Orders,
     pub zone_state: GroupOrders<ZoneState>,
     pub instance: GroupOrders,
@@ -270,18 +271,18 @@ pub struct DiskKeys {
 
 impl DiskIndex {
     /// The ID of the disk with creation number `seq`.
-    pub fn id(&self, seq: u64) -> Option<&str> {
-        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| &**id)
+    pub fn id(&self, seq: u64) -> Option<&Key> {
+        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| id)
     }
 }
 
 impl DiskIndex {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &str, k: &DiskKeys) {
+    pub fn add_keys(&mut self, id: &Key, k: &DiskKeys) {
         if !k.listed {
             return;
         }
-        self.ids.insert((k.seq, id.into()));
+        self.ids.insert((k.seq, id.clone()));
         self.all.add(k);
         self.zone_state.add(&(k.zone.clone(), k.state.clone()), k);
         for i in &k.instances {
@@ -298,11 +299,11 @@ impl DiskIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &str, k: &DiskKeys) {
+    pub fn remove_keys(&mut self, id: &Key, k: &DiskKeys) {
         if !k.listed {
             return;
         }
-        self.ids.remove(&(k.seq, id.into()));
+        self.ids.remove(&(k.seq, id.clone()));
         self.all.remove(k);
         self.zone_state.remove(&(k.zone.clone(), k.state.clone()), k);
         for i in &k.instances {
@@ -316,10 +317,11 @@ mod tests {
     use super::DiskIndex;
     use crate::core::change::Table;
     use crate::core::index::{one_by_one, Indexed};
+    use crate::core::key::Key;
     use crate::tencent::model::Disk;
     use serde_json::json;
 
-    fn disk(i: u64) -> (String, Box<Disk>) {
+    fn disk(i: u64) -> (Key, Box<Disk>) {
         let id = format!("disk-{:08}", (i * 7919) % 1000);
         let d = serde_json::from_value(json!({
             "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
@@ -336,14 +338,14 @@ mod tests {
             "seq": i
         }))
         .unwrap();
-        (id, Box::new(d))
+        (Key::from(id), Box::new(d))
     }
 
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<String, Box<Disk>> = (0..300).map(disk).collect();
+        let table: Table<Key, Box<Disk>> = (0..300).map(disk).collect();
         let by_one: DiskIndex = one_by_one(&table);
-        let bulk: Indexed<String, Box<Disk>, DiskIndex> = table.into();
+        let bulk: Indexed<Key, Box<Disk>, DiskIndex> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

@@ -59,7 +59,7 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             d.migrating = false;
         }),
         TcWork::RollbackBackup { disk_id, disk_backup_id } => {
-            if let Some(mut d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(disk_id.as_str()) {
                 d.disk_state = d.resting_state().into();
             }
             if let Some(b) = store.backups.get_mut(&disk_backup_id) {
@@ -72,21 +72,21 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             }
         }
         TcWork::Destroy { disk_id } => {
-            if store.disks.get(&disk_id).is_some_and(|d| d.disk_state == state::TORECYCLE) {
+            if store.disks.get(disk_id.as_str()).is_some_and(|d| d.disk_state == state::TORECYCLE) {
                 destroy_disk(world, account, region, &disk_id);
             }
         }
         TcWork::CreateSnapshot { snapshot_id, log } => {
-            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(snapshot_id.as_str()) {
                 s.snapshot_state = state::NORMAL.into();
             }
             end_snapshot_log(store, log, at);
         }
         TcWork::RollbackSnapshot { disk_id, snapshot_id, log } => {
-            if let Some(mut d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(disk_id.as_str()) {
                 d.disk_state = d.resting_state().into();
             }
-            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(snapshot_id.as_str()) {
                 s.snapshot_state = state::NORMAL.into();
             }
             end_snapshot_log(store, log, at);
@@ -123,7 +123,8 @@ fn copy_step(world: &mut World, account: &str, region: &str, copy: Copy, checkin
     let Copy { snapshot_id, source_region, source_snapshot_id } = copy;
     let store = world.tc(account, region);
     if !checking {
-        let copying = store.snapshots.get_mut(&snapshot_id).map(|mut s| s.snapshot_state = "CHECKING_COPIED".into());
+        let copying =
+            store.snapshots.get_mut(snapshot_id.as_str()).map(|mut s| s.snapshot_state = "CHECKING_COPIED".into());
         if copying.is_some() {
             let gate = Gate::new(world.timing, at);
             let work = TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, checking: true };
@@ -131,10 +132,10 @@ fn copy_step(world: &mut World, account: &str, region: &str, copy: Copy, checkin
         }
         return;
     }
-    if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
+    if let Some(mut s) = store.snapshots.get_mut(snapshot_id.as_str()) {
         s.snapshot_state = state::NORMAL.into();
     }
-    if let Some(mut src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
+    if let Some(mut src) = world.tc(account, &source_region).snapshots.get_mut(source_snapshot_id.as_str()) {
         src.copying_to.retain(|r| r != region);
     }
 }
@@ -171,7 +172,7 @@ pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: 
             destroy_disk(world, account, region, &disk_id);
         }
         TcWork::Attach { disk_id, instance_id, log } => {
-            if let Some(mut d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(disk_id.as_str()) {
                 d.attached_to.retain(|i| *i != instance_id);
             }
             rest(store, &disk_id);
@@ -182,7 +183,7 @@ pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: 
             end_log(store, log, at, false);
         }
         TcWork::ChangeType { disk_id, log, .. } => {
-            if let Some(mut d) = store.disks.get_mut(&disk_id) {
+            if let Some(mut d) = store.disks.get_mut(disk_id.as_str()) {
                 d.migrating = false;
             }
             end_log(store, log, at, false);
@@ -202,14 +203,14 @@ pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: 
         }
         TcWork::RollbackSnapshot { disk_id, snapshot_id, log } => {
             rest(store, &disk_id);
-            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(snapshot_id.as_str()) {
                 s.snapshot_state = state::NORMAL.into();
             }
             end_snapshot_log_as(store, log, at, false);
         }
         TcWork::CopySnapshot { snapshot_id, source_region, source_snapshot_id, .. } => {
             super::snapshots::remove_snapshot(store, &snapshot_id);
-            if let Some(mut src) = world.tc(account, &source_region).snapshots.get_mut(&source_snapshot_id) {
+            if let Some(mut src) = world.tc(account, &source_region).snapshots.get_mut(source_snapshot_id.as_str()) {
                 src.copying_to.retain(|r| r != region);
             }
         }

@@ -11,6 +11,7 @@ use super::snapshot_index::{SnapshotIndex, SnapshotKeys};
 use crate::core::change::{Born, Persist, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
 use crate::core::intern;
+use crate::core::key::Key;
 use crate::core::logbook::{Entry, LogBook};
 use crate::core::sorted::SortedDeque;
 use crate::inventory::SeedInstance;
@@ -273,11 +274,11 @@ pub struct TcRegion {
     /// By ID, indexed for DescribeDisks (disk_index.rs). Boxed: a map keeps its entries in
     /// nodes that are about two-thirds full, so a 460-byte disk inline costs ~700 bytes of node
     /// per disk, boxed ~50 plus the box (docs/performance.md).
-    pub disks: Indexed<String, Box<Disk>, DiskIndex>,
+    pub disks: Indexed<Key, Box<Disk>, DiskIndex>,
     pub backups: Table<String, DiskBackup>,
     /// By ID, indexed for DescribeSnapshots and the per-disk counts (snapshot_index.rs). Boxed
     /// like the disks: ~330 bytes inline would sit in half-empty map nodes.
-    pub snapshots: Indexed<String, Box<Snapshot>, SnapshotIndex>,
+    pub snapshots: Indexed<Key, Box<Snapshot>, SnapshotIndex>,
     pub policies: Table<String, AutoSnapshotPolicy>,
     pub disk_logs: LogBook<DiskOpLog>,
     pub snapshot_logs: LogBook<SnapshotOpLog>,
@@ -471,10 +472,10 @@ impl Undo for TcRegion {
 }
 
 /// What the indexes keep of each entry (DiskIndex holds the lists).
-impl Indexer<String, Box<Disk>> for DiskIndex {
+impl Indexer<Key, Box<Disk>> for DiskIndex {
     type Keys = DiskKeys;
 
-    fn keys(_: &String, d: &Box<Disk>) -> DiskKeys {
+    fn keys(_: &Key, d: &Box<Disk>) -> DiskKeys {
         DiskKeys {
             listed: !d.creating,
             created: d.created_ms,
@@ -486,11 +487,11 @@ impl Indexer<String, Box<Disk>> for DiskIndex {
         }
     }
 
-    fn add(&mut self, id: &String, k: &DiskKeys) {
+    fn add(&mut self, id: &Key, k: &DiskKeys) {
         self.add_keys(id, k);
     }
 
-    fn remove(&mut self, id: &String, k: &DiskKeys) {
+    fn remove(&mut self, id: &Key, k: &DiskKeys) {
         self.remove_keys(id, k);
     }
 
@@ -500,10 +501,10 @@ impl Indexer<String, Box<Disk>> for DiskIndex {
 }
 
 /// What the snapshot indexes keep of each entry (SnapshotIndex holds the lists).
-impl Indexer<String, Box<Snapshot>> for SnapshotIndex {
+impl Indexer<Key, Box<Snapshot>> for SnapshotIndex {
     type Keys = SnapshotKeys;
 
-    fn keys(_: &String, s: &Box<Snapshot>) -> SnapshotKeys {
+    fn keys(_: &Key, s: &Box<Snapshot>) -> SnapshotKeys {
         SnapshotKeys {
             rank: (s.created_ms, s.seq),
             disk: s.disk_id.clone(),
@@ -517,11 +518,11 @@ impl Indexer<String, Box<Snapshot>> for SnapshotIndex {
         }
     }
 
-    fn add(&mut self, id: &String, k: &SnapshotKeys) {
+    fn add(&mut self, id: &Key, k: &SnapshotKeys) {
         self.add_keys(id, k);
     }
 
-    fn remove(&mut self, id: &String, k: &SnapshotKeys) {
+    fn remove(&mut self, id: &Key, k: &SnapshotKeys) {
         self.remove_keys(id, k);
     }
 

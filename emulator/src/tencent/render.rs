@@ -543,8 +543,12 @@ pub struct PolicyOut<'a> {
 }
 
 pub fn policy<'a>(store: &TcRegion, p: &'a AutoSnapshotPolicy) -> PolicyOut<'a> {
-    let mut instances: Vec<String> =
-        p.disk_ids.iter().filter_map(|d| store.disks.get(d)).flat_map(|d| d.attached_to.iter().cloned()).collect();
+    let mut instances: Vec<String> = p
+        .disk_ids
+        .iter()
+        .filter_map(|d| store.disks.get(d.as_str()))
+        .flat_map(|d| d.attached_to.iter().cloned())
+        .collect();
     instances.sort();
     instances.dedup();
     PolicyOut {

@@ -88,7 +88,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 d.last_attach_instance = Some(inst.instance_id.as_str().into());
                 d.project_id = inst.project_id;
                 d.delete_with_instance = true;
-                store.disks.insert(d.disk_id.clone(), Box::new(d));
+                store.disks.insert(d.disk_id.as_str().into(), Box::new(d));
             }
         }
         for sd in &seed.disks {
@@ -116,7 +116,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 d.disk_state = state::ATTACHED.into();
                 d.last_attach_instance = Some(i.as_str().into());
             }
-            if store.disks.insert(d.disk_id.clone(), Box::new(d)).is_some() {
+            if store.disks.insert(d.disk_id.as_str().into(), Box::new(d)).is_some() {
                 return Err(format!("inventory: disk `{}` appears twice", sd.disk_id));
             }
         }

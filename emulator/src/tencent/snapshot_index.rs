@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
+use crate::core::key::Key;
 
 /// `(created_ms, seq)`: the documented order with ties broken by creation order.
 pub type Rank = (i64, u64);
@@ -16,7 +17,7 @@ pub type Rank = (i64, u64);
 #[derive(Debug, Default, Clone)]
 pub struct SnapshotIndex {
     /// seq → snapshot ID, by seq.
-    ids: Ordered<(u64, Box<str>)>,
+    ids: Ordered<(u64, Key)>,
     pub all: Ordered<Rank>,
     pub disk: Grouped<String, Rank>,
     pub zone: Grouped<String, Rank>,
@@ -60,8 +61,8 @@ impl SnapshotIndex {
     }
 
     /// The ID of the snapshot with creation number `seq`.
-    pub fn id(&self, seq: u64) -> Option<&str> {
-        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| &**id)
+    pub fn id(&self, seq: u64) -> Option<&Key> {
+        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| id)
     }
 
     /// (snapshots, GB) of a disk's own snapshots in this region.
@@ -75,8 +76,8 @@ impl SnapshotIndex {
     }
 
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &str, k: &SnapshotKeys) {
-        self.ids.insert((k.rank.1, id.into()));
+    pub fn add_keys(&mut self, id: &Key, k: &SnapshotKeys) {
+        self.ids.insert((k.rank.1, id.clone()));
         self.all.insert(k.rank);
         self.disk.insert(k.disk.clone(), k.rank);
         self.zone.insert(k.zone.clone(), k.rank);
@@ -96,8 +97,8 @@ impl SnapshotIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &str, k: &SnapshotKeys) {
-        self.ids.remove(&(k.rank.1, id.into()));
+    pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
+        self.ids.remove(&(k.rank.1, id.clone()));
         self.all.remove(&k.rank);
         self.disk.remove(&k.disk, &k.rank);
         self.zone.remove(&k.zone, &k.rank);
@@ -207,6 +208,7 @@ mod bulk {
     use super::SnapshotIndex;
     use crate::core::change::Table;
     use crate::core::index::{one_by_one, Indexed};
+    use crate::core::key::Key;
     use crate::tencent::model::Snapshot;
     use serde_json::json;
 
@@ -237,13 +239,13 @@ mod bulk {
             gone in proptest::collection::vec(0usize..60, 0..10),
         ) {
             let name = |n: u8| ["a", "b", "A", ""][n as usize].to_string();
-            let mut table: Indexed<String, Box<Snapshot>, SnapshotIndex> = Indexed::default();
+            let mut table: Indexed<Key, Box<Snapshot>, SnapshotIndex> = Indexed::default();
             for (i, n) in names.iter().enumerate() {
                 let (id, mut s) = snapshot(i as u64);
                 s.snapshot_name = name(*n);
-                table.insert(id, Box::new(s));
+                table.insert(id.into(), Box::new(s));
             }
-            let ids: Vec<String> = table.keys().cloned().collect();
+            let ids: Vec<Key> = table.keys().cloned().collect();
             for (i, n) in renames {
                 if let Some(mut row) = ids.get(i).and_then(|id| table.get_mut(id)) {
                     row.snapshot_name = name(n);
@@ -268,9 +270,9 @@ mod bulk {
     /// entry would (a list `settle` forgets stays unsorted and fails this).
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<String, Box<Snapshot>> = (0..300).map(snapshot).map(|(id, s)| (id, Box::new(s))).collect();
+        let table: Table<Key, Box<Snapshot>> = (0..300).map(snapshot).map(|(id, s)| (id.into(), Box::new(s))).collect();
         let by_one: SnapshotIndex = one_by_one(&table);
-        let bulk: Indexed<String, Box<Snapshot>, SnapshotIndex> = table.into();
+        let bulk: Indexed<Key, Box<Snapshot>, SnapshotIndex> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

@@ -47,7 +47,7 @@ impl Ctx<'_> {
     fn new_snapshot_id(&mut self) -> String {
         loop {
             let id = self.ids.short("snap");
-            if !self.world.tencent.values().flat_map(|r| r.values()).any(|s| s.snapshots.contains_key(&id)) {
+            if !self.world.tencent.values().flat_map(|r| r.values()).any(|s| s.snapshots.contains_key(id.as_str())) {
                 return id;
             }
         }
@@ -144,7 +144,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if let Some(b) = p.str("DiskBackupId") {
         store.backups.remove(b);
     }
-    store.snapshots.insert(id.clone(), Box::new(snap));
+    store.snapshots.insert(id.as_str().into(), Box::new(snap));
     store.recount_snapshots(&disk_id);
     let log = ctx.log_snapshot(&id, "SNAP_OPERATION_CREATE", false);
     ctx.schedule(TcWork::CreateSnapshot { snapshot_id: id.clone(), log });
@@ -370,7 +370,7 @@ pub fn delete_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         if !seen.insert(id) {
             return Err(e::InvalidParameterValue(format!("`SnapshotIds` lists `{id}` more than once.")));
         }
-        let s = store.snapshots.get(id).ok_or_else(|| not_found(id))?;
+        let s = store.snapshots.get(id.as_str()).ok_or_else(|| not_found(id))?;
         match &*s.snapshot_state {
             state::NORMAL => {}
             state::CREATING => {
@@ -416,7 +416,7 @@ pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let disk_id = p.str("DiskId").unwrap_or_default().to_string();
     let auto_stop = p.bool("AutoStopInstance").unwrap_or(false);
     let store = ctx.store();
-    let s = store.snapshots.get(&snap_id).ok_or_else(|| not_found(&snap_id))?.clone();
+    let s = store.snapshots.get(snap_id.as_str()).ok_or_else(|| not_found(&snap_id))?.clone();
     let d = find(store, &disk_id)?.clone();
     if s.disk_id != disk_id {
         return Err(e::InvalidParameterValue(format!(
@@ -460,8 +460,8 @@ pub fn apply_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
             )));
         }
     }
-    store.disks.get_mut(&disk_id).expect("checked").disk_state = state::ROLLBACKING.into();
-    store.snapshots.get_mut(&snap_id).expect("checked").snapshot_state = state::ROLLBACKING.into();
+    store.disks.get_mut(disk_id.as_str()).expect("checked").disk_state = state::ROLLBACKING.into();
+    store.snapshots.get_mut(snap_id.as_str()).expect("checked").snapshot_state = state::ROLLBACKING.into();
     let log = ctx.log_snapshot(&snap_id, "SNAP_OPERATION_ROLLBACK", false);
     ctx.schedule(TcWork::RollbackSnapshot { disk_id, snapshot_id: snap_id, log });
     Ok(Output::new())
@@ -482,7 +482,7 @@ pub fn modify_snapshot_attribute(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
     if permanent == Some(true) && deadline.is_some() {
         return Err(e::InvalidParameterValue("IsPermanent=TRUE cannot be combined with a Deadline."));
     }
-    let s = ctx.store().snapshots.get(&id).ok_or_else(|| not_found(&id))?.clone();
+    let s = ctx.store().snapshots.get(id.as_str()).ok_or_else(|| not_found(&id))?.clone();
     if !s.shared_with.is_empty() {
         return Err(e::TcError::new(
             "UnsupportedOperation.SnapHasShared",
@@ -492,7 +492,7 @@ pub fn modify_snapshot_attribute(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
     if permanent == Some(false) && deadline.is_none() && s.deadline_ms.is_none() {
         return Err(e::InvalidParameterValue("A non-permanent snapshot needs a Deadline."));
     }
-    if let Some(mut snap) = ctx.store().snapshots.get_mut(&id) {
+    if let Some(mut snap) = ctx.store().snapshots.get_mut(id.as_str()) {
         if let Some(n) = p.str("SnapshotName") {
             snap.snapshot_name = n.to_string();
         }
@@ -531,7 +531,7 @@ pub fn copy_snapshot_cross_regions(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
     if let Some(n) = p.str("SnapshotName") {
         check_name("SnapshotName", n, 60)?;
     }
-    let src = ctx.store().snapshots.get(&src_id).ok_or_else(|| not_found(&src_id))?.clone();
+    let src = ctx.store().snapshots.get(src_id.as_str()).ok_or_else(|| not_found(&src_id))?.clone();
     check_copyable(&src_id, &src, &regions)?;
     let region_name = ctx.cfg.region(ctx.region).map(|r| r.name.clone()).unwrap_or_default();
     let name = p.str("SnapshotName").map_or_else(|| format!("Copied {src_id} from {region_name}"), str::to_string);
@@ -604,7 +604,7 @@ fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &s
         seq,
         ..src.clone()
     };
-    ctx.world.tc(ctx.account, r).snapshots.insert(id.clone(), Box::new(copy));
+    ctx.world.tc(ctx.account, r).snapshots.insert(id.as_str().into(), Box::new(copy));
     let gate = crate::core::timing::Gate::new(ctx.timing, ctx.now);
     ctx.world.schedule(
         ctx.account,
@@ -651,7 +651,7 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
     }
     let store = ctx.store();
     for id in &ids {
-        let s = store.snapshots.get(id).ok_or_else(|| not_found(id))?;
+        let s = store.snapshots.get(id.as_str()).ok_or_else(|| not_found(id))?;
         if !share {
             continue;
         }
@@ -684,7 +684,7 @@ pub fn modify_snapshots_share_permission(ctx: &mut Ctx<'_>, p: &Params) -> TcRes
     }
     let now = ctx.now;
     for id in &ids {
-        let Some(mut s) = ctx.store().snapshots.get_mut(id) else { continue };
+        let Some(mut s) = ctx.store().snapshots.get_mut(id.as_str()) else { continue };
         for a in &accounts {
             if share {
                 s.shared_with.entry(a.clone()).or_insert(now);

@@ -41,7 +41,7 @@ impl Ctx<'_> {
         loop {
             let id = format!("{prefix}-{}", spell_seq(self.world.next_seq()));
             let s = self.world.ucs(self.account, self.region);
-            if !(s.disks.contains_key(&id) || s.snapshots.contains_key(&id) || s.vms.contains_key(&id)) {
+            if !(s.disks.contains_key(&id) || s.snapshots.contains_key(id.as_str()) || s.vms.contains_key(&id)) {
                 return id;
             }
         }

@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
+use crate::core::key::Key;
 
 /// (`created_ms`, seq): the order DescribeSnapshot lists in, read backwards.
 pub type Entry = (i64, u64);
 
 #[derive(Debug, Default)]
 pub struct SnapshotIndex {
-    ids: BTreeMap<u64, Box<str>>,
+    ids: BTreeMap<u64, Key>,
     pub all: Ordered<Entry>,
     pub by_disk: Grouped<String, Entry>,
     pub by_project: Grouped<String, Entry>,
@@ -27,8 +28,8 @@ pub struct SnapshotKeys {
 
 impl SnapshotIndex {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &str, k: &SnapshotKeys) {
-        self.ids.insert(k.at.1, id.into());
+    pub fn add_keys(&mut self, id: &Key, k: &SnapshotKeys) {
+        self.ids.insert(k.at.1, id.clone());
         self.all.insert(k.at);
         self.by_disk.insert(k.disk.clone(), k.at);
         self.by_project.insert(k.project.clone(), k.at);
@@ -42,8 +43,8 @@ impl SnapshotIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &str, k: &SnapshotKeys) {
-        if self.ids.get(&k.at.1).is_some_and(|x| **x == *id) {
+    pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
+        if self.ids.get(&k.at.1).is_some_and(|x| x == id) {
             self.ids.remove(&k.at.1);
         }
         self.all.remove(&k.at);
@@ -54,8 +55,8 @@ impl SnapshotIndex {
 
 impl SnapshotIndex {
     /// The id of the snapshot numbered `seq`.
-    pub fn id_of(&self, seq: u64) -> Option<&str> {
-        self.ids.get(&seq).map(|s| &**s)
+    pub fn id_of(&self, seq: u64) -> Option<&Key> {
+        self.ids.get(&seq)
     }
 
     /// How many projects have snapshots here.
@@ -69,11 +70,12 @@ mod tests {
     use super::SnapshotIndex;
     use crate::core::change::Table;
     use crate::core::index::{one_by_one, Indexed};
+    use crate::core::key::Key;
     use crate::ucloudstack::model::UcsSnapshot;
 
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<String, UcsSnapshot> = (0..200u64)
+        let table: Table<Key, UcsSnapshot> = (0..200u64)
             .map(|i| {
                 let id = format!("snap-{:04}", (i * 37) % 200);
                 let s = UcsSnapshot {
@@ -89,11 +91,11 @@ mod tests {
                     created_ms: (i / 4) as i64,
                     seq: i,
                 };
-                (id, s)
+                (Key::from(id), s)
             })
             .collect();
         let by_one: SnapshotIndex = one_by_one(&table);
-        let bulk: Indexed<String, UcsSnapshot, SnapshotIndex> = table.into();
+        let bulk: Indexed<Key, UcsSnapshot, SnapshotIndex> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

@@ -26,7 +26,7 @@ pub fn finish(world: &mut World, account: &str, region: &str, work: UcsWork, fai
             rest(store, &disk_id);
         }
         UcsWork::CreateSnapshot { snapshot_id, disk_id } | UcsWork::RollbackSnapshot { snapshot_id, disk_id } => {
-            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(snapshot_id.as_str()) {
                 s.status = snapshot_status::NORMAL.into();
             }
             if store
@@ -62,7 +62,7 @@ fn fail(store: &mut super::model::UcsRegion, work: UcsWork) {
         }
         UcsWork::DetachDisk { disk_id } => rest(store, &disk_id),
         UcsWork::CreateSnapshot { snapshot_id, disk_id } | UcsWork::RollbackSnapshot { snapshot_id, disk_id } => {
-            if let Some(mut s) = store.snapshots.get_mut(&snapshot_id) {
+            if let Some(mut s) = store.snapshots.get_mut(snapshot_id.as_str()) {
                 s.status = if s.status == snapshot_status::CREATEING {
                     snapshot_status::FAILURE
                 } else {

@@ -3,6 +3,7 @@
 
 use crate::core::change::{Born, Persist, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
+use crate::core::key::Key;
 use crate::ucloudstack::index::{SnapshotIndex, SnapshotKeys};
 
 use serde::{Deserialize, Serialize};
@@ -100,7 +101,7 @@ pub struct UcsSnapshot {
 pub struct UcsRegion {
     pub vms: Table<String, UcsVm>,
     pub disks: Table<String, UcsDisk>,
-    pub snapshots: Indexed<String, UcsSnapshot, SnapshotIndex>,
+    pub snapshots: Indexed<Key, UcsSnapshot, SnapshotIndex>,
     /// Made by a request that failed? Then its undo removes the region again.
     #[serde(skip)]
     pub born: Born,
@@ -152,18 +153,18 @@ impl Undo for UcsRegion {
 }
 
 /// What the indexes keep of each entry (SnapshotIndex holds the lists).
-impl Indexer<String, UcsSnapshot> for SnapshotIndex {
+impl Indexer<Key, UcsSnapshot> for SnapshotIndex {
     type Keys = SnapshotKeys;
 
-    fn keys(_: &String, s: &UcsSnapshot) -> SnapshotKeys {
+    fn keys(_: &Key, s: &UcsSnapshot) -> SnapshotKeys {
         SnapshotKeys { at: (s.created_ms, s.seq), disk: s.disk_id.clone(), project: s.project_id.clone() }
     }
 
-    fn add(&mut self, id: &String, k: &SnapshotKeys) {
+    fn add(&mut self, id: &Key, k: &SnapshotKeys) {
         self.add_keys(id, k);
     }
 
-    fn remove(&mut self, id: &String, k: &SnapshotKeys) {
+    fn remove(&mut self, id: &Key, k: &SnapshotKeys) {
         self.remove_keys(id, k);
     }
 

@@ -56,7 +56,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
         seq,
     };
     let store = ctx.store();
-    store.snapshots.insert(id.clone(), snap);
+    store.snapshots.insert(id.as_str().into(), snap);
     store.disks.get_mut(&disk_id).expect("checked").status = disk_status::SNAPSHOTING.into();
     ctx.schedule(UcsWork::CreateSnapshot { snapshot_id: id.clone(), disk_id });
     Ok(fields([("SnapshotID", Value::String(id))]))
@@ -161,7 +161,7 @@ pub fn rollback_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
     let disk_id = p.req("DiskID")?.to_string();
     let snap_id = p.req("SnapshotID")?.to_string();
     let store = ctx.store();
-    let s = store.snapshots.get(&snap_id).ok_or_else(|| e::snapshot_not_found(&snap_id))?;
+    let s = store.snapshots.get(snap_id.as_str()).ok_or_else(|| e::snapshot_not_found(&snap_id))?;
     let d = store.disks.get(&disk_id).ok_or_else(|| e::disk_not_found(&disk_id))?;
     if s.disk_id != disk_id {
         return Err(e::invalid(
@@ -187,7 +187,7 @@ pub fn rollback_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
             )));
         }
     }
-    store.snapshots.get_mut(&snap_id).expect("checked").status = snapshot_status::ROLLBACKING.into();
+    store.snapshots.get_mut(snap_id.as_str()).expect("checked").status = snapshot_status::ROLLBACKING.into();
     store.disks.get_mut(&disk_id).expect("checked").status = disk_status::ROLLBACKING.into();
     ctx.schedule(UcsWork::RollbackSnapshot { snapshot_id: snap_id, disk_id });
     Ok(Fields::new())
@@ -200,14 +200,14 @@ pub fn rollback_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
 pub fn delete_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
     let snap_id = p.req("SnapshotID")?.to_string();
     let store = ctx.store();
-    let s = store.snapshots.get(&snap_id).ok_or_else(|| e::snapshot_not_found(&snap_id))?;
+    let s = store.snapshots.get(snap_id.as_str()).ok_or_else(|| e::snapshot_not_found(&snap_id))?;
     if s.status != snapshot_status::NORMAL {
         return Err(e::snapshot_state(format!(
             "Snapshot [{snap_id}] is {}; only Normal snapshots can be deleted",
             s.status
         )));
     }
-    store.snapshots.remove(&snap_id);
+    store.snapshots.remove(snap_id.as_str());
     Ok(Fields::new())
 }
 
@@ -215,6 +215,7 @@ pub fn delete_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
 mod tests {
     use super::{matches_keyword, newest_first};
     use crate::core::change::Table;
+    use crate::core::key::Key;
     use crate::core::search::Needle;
     use crate::ucloudstack::model::{UcsRegion, UcsSnapshot};
     use proptest::prelude::*;
@@ -231,7 +232,7 @@ mod tests {
             offset in 0usize..90,
             limit in 0usize..30,
         ) {
-            let table: Table<String, UcsSnapshot> = (snaps.iter().enumerate())
+            let table: Table<Key, UcsSnapshot> = (snaps.iter().enumerate())
                 .map(|(i, (at, d, p, name))| {
                     let id = format!("snap-{:04}", (i * 37) % 1000);
                     let s = UcsSnapshot {
@@ -240,7 +241,7 @@ mod tests {
                         disk_type: "Data".into(), project_id: format!("p{p}"), size: 10, created_ms: *at,
                         seq: i as u64,
                     };
-                    (id, s)
+                    (Key::from(id), s)
                 })
                 .collect();
             let store = UcsRegion { snapshots: table.into(), ..UcsRegion::default() };

@@ -49,7 +49,7 @@ pub fn attach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     }
     for id in &ids {
         {
-            let mut d = ctx.store().disks.get_mut(id).expect("checked above");
+            let mut d = ctx.store().disks.get_mut(id.as_str()).expect("checked above");
             d.attached_to.push(inst_id.clone());
             d.disk_state = state::ATTACHING.into();
             d.last_attach_instance = Some(inst_id.as_str().into());
@@ -137,7 +137,7 @@ pub fn detach_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         plan.push((id.clone(), inst));
     }
     for (id, inst) in plan {
-        ctx.store().disks.get_mut(&id).expect("checked").disk_state = state::DETACHING.into();
+        ctx.store().disks.get_mut(id.as_str()).expect("checked").disk_state = state::DETACHING.into();
         let log = ctx.log_disk(&id, "CBS_OPERATION_DETACH", false);
         ctx.schedule(TcWork::Detach { disk_id: id, instance_id: inst, log });
     }

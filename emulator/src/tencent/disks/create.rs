@@ -237,7 +237,7 @@ fn check_region_room(ctx: &mut Ctx<'_>, count: i64) -> TcResult<()> {
 fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
     let id = loop {
         let id = ctx.ids.short("disk");
-        if !ctx.store().disks.contains_key(&id) {
+        if !ctx.store().disks.contains_key(id.as_str()) {
             break id;
         }
     };
@@ -267,7 +267,7 @@ fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
         d.disk_state = state::ATTACHED.into();
         d.last_attach_instance = Some(inst.as_str().into());
     }
-    ctx.store().disks.insert(id.clone(), Box::new(d));
+    ctx.store().disks.insert(id.as_str().into(), Box::new(d));
     let log = ctx.log_disk(&id, "CBS_OPERATION_CREATE", false);
     ctx.schedule(TcWork::CreateDisk { disk_id: id.clone(), log });
     id

@@ -9,6 +9,7 @@ use super::super::model::{Disk, TcRegion};
 use super::super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
 use super::super::query::{self, Filter};
 use super::super::render::{self, DiskView};
+use crate::core::key::Key;
 
 pub const DESCRIBE_DISKS: &[Field] = &[
     opt("DiskIds", STRS),
@@ -285,10 +286,11 @@ fn ids_page<'s>(
 ) -> (usize, Vec<&'s Disk>) {
     // Looked up in key order: neighbouring lookups share the upper nodes of the map, which a
     // region of 100,000 disks does not keep in cache otherwise.
-    let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut sorted: Vec<Key> = ids.iter().map(Key::from).collect();
     sorted.sort_unstable();
     sorted.dedup();
-    let hits: Vec<&Disk> = sorted.into_iter().filter_map(|id| store.visible_disk(id)).collect();
+    let hits: Vec<&Disk> =
+        sorted.iter().filter_map(|id| store.disks.get(id)).map(|d| &**d).filter(|d| !d.creating).collect();
     query::sort_page(hits, |d| rank(d, by_deadline), desc, paging)
 }
 
@@ -334,8 +336,9 @@ pub fn describe_disk_operation_logs(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<O
 
 #[cfg(test)]
 mod tests {
-    use super::{listed_page, scan};
+    use super::{ids_page, listed_page, scan};
     use crate::core::change::Table;
+    use crate::core::key::Key;
     use crate::tencent::model::{Disk, TcRegion};
     use crate::tencent::query::Filter;
     use proptest::prelude::*;
@@ -344,7 +347,7 @@ mod tests {
     const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];
     const STATES: [&str; 3] = ["UNATTACHED", "ATTACHED", "EXPANDING"];
 
-    fn disk(i: u64, zone: usize, state: usize, dated: bool, creating: bool) -> (String, Box<Disk>) {
+    fn disk(i: u64, zone: usize, state: usize, dated: bool, creating: bool) -> (Key, Box<Disk>) {
         let id = format!("disk-{:08}", (i * 7919) % 100_000);
         let d = serde_json::from_value(json!({
             "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
@@ -360,7 +363,7 @@ mod tests {
             "seq": i
         }))
         .unwrap();
-        (id, Box::new(d))
+        (Key::from(id), Box::new(d))
     }
 
     fn filter(name: &str, pick: &[bool], names: &[&str]) -> Filter {
@@ -382,7 +385,7 @@ mod tests {
             desc in any::<bool>(),
             by_deadline in any::<bool>(),
         ) {
-            let table: Table<String, Box<Disk>> = (disks.iter().enumerate())
+            let table: Table<Key, Box<Disk>> = (disks.iter().enumerate())
                 .map(|(i, &(z, s, dated, c))| disk(i as u64, z, s, dated, c == 0))
                 .collect();
             let store = TcRegion { disks: table.into(), ..TcRegion::default() };
@@ -401,6 +404,30 @@ mod tests {
             let seqs = |(n, page): (usize, Vec<&Disk>)| (n, page.iter().map(|d| d.seq).collect::<Vec<_>>());
             let want = seqs(scan(&store, &filters, by_deadline, desc, (offset, limit)));
             let got = seqs(listed_page(&store, &filters, by_deadline, desc, (offset, limit)).unwrap());
+            prop_assert_eq!(got, want);
+        }
+
+        /// A `DiskIds` page (looked up by key, in key order) is the page of testing every disk
+        /// for one of the IDs and sorting the matches: unknown and repeated IDs, disks still
+        /// being created, both orders.
+        #[test]
+        fn an_ids_page_equals_a_plain_scan(
+            disks in proptest::collection::vec((0usize..3, any::<bool>(), 0u8..10), 0..80),
+            picks in proptest::collection::vec(0u64..100, 0..40),
+            offset in 0usize..50,
+            limit in 0usize..30,
+            desc in any::<bool>(),
+            by_deadline in any::<bool>(),
+        ) {
+            let table: Table<Key, Box<Disk>> = (disks.iter().enumerate())
+                .map(|(i, &(s, dated, c))| disk(i as u64, i % 3, s, dated, c == 0))
+                .collect();
+            let store = TcRegion { disks: table.into(), ..TcRegion::default() };
+            let ids: Vec<String> = picks.iter().map(|&i| disk(i, 0, 0, false, false).0.to_string()).collect();
+            let by_id = Filter { name: "disk-id".into(), values: ids.clone() };
+            let seqs = |(n, page): (usize, Vec<&Disk>)| (n, page.iter().map(|d| d.seq).collect::<Vec<_>>());
+            let want = seqs(scan(&store, &[by_id], by_deadline, desc, (offset, limit)));
+            let got = seqs(ids_page(&store, &ids, by_deadline, desc, (offset, limit)));
             prop_assert_eq!(got, want);
         }
     }

@@ -38,7 +38,7 @@ pub fn resize_disk(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         )));
     }
     check_size(ctx, &d.disk_type, &d.disk_usage, size)?;
-    ctx.store().disks.get_mut(&id).expect("exists").disk_state = state::EXPANDING.into();
+    ctx.store().disks.get_mut(id.as_str()).expect("exists").disk_state = state::EXPANDING.into();
     let log = ctx.log_disk(&id, "CBS_OPERATION_EXPAND", false);
     ctx.schedule(TcWork::Resize { disk_id: id, size, log });
     Ok(Output::new())
@@ -168,7 +168,7 @@ fn check_modifiable(id: &str, d: &Disk, p: &Params, changes: &Changes<'_>, now: 
 }
 
 /// Change one checked disk; a type change runs as a job, the rest is immediate.
-fn apply_changes(ctx: &mut Ctx<'_>, p: &Params, changes: &Changes<'_>, id: &String) {
+fn apply_changes(ctx: &mut Ctx<'_>, p: &Params, changes: &Changes<'_>, id: &str) {
     {
         let mut d = ctx.store().disks.get_mut(id).expect("checked");
         if let Some(n) = p.str("DiskName") {
@@ -192,7 +192,7 @@ fn apply_changes(ctx: &mut Ctx<'_>, p: &Params, changes: &Changes<'_>, id: &Stri
     }
     if let Some(t) = changes.new_type {
         let log = ctx.log_disk(id, "CBS_OPERATION_MODIFY", false);
-        ctx.schedule(TcWork::ChangeType { disk_id: id.clone(), disk_type: t.to_string(), log });
+        ctx.schedule(TcWork::ChangeType { disk_id: id.to_string(), disk_type: t.to_string(), log });
     } else {
         ctx.log_disk(id, "CBS_OPERATION_MODIFY", true);
     }
@@ -226,7 +226,7 @@ pub fn modify_disk_extra_performance(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<
         return Err(e::InvalidDisk_Busy(format!("`{}` is {}; try again later.", d.disk_id, d.disk_state)));
     }
     let value = p.int("ThroughputPerformance").unwrap_or_default();
-    ctx.store().disks.get_mut(&d.disk_id).expect("checked").throughput_performance = value;
+    ctx.store().disks.get_mut(d.disk_id.as_str()).expect("checked").throughput_performance = value;
     ctx.log_disk(&d.disk_id, "CBS_OPERATION_MODIFY", true);
     Ok(Output::new())
 }

@@ -29,12 +29,12 @@ pub fn terminate_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     let recycle_at = now + ctx.cfg.tencent.limits.recycle_days * 86_400_000;
     for id in &ids {
         ctx.log_disk(id, "CBS_OPERATION_ISOLATE", true);
-        let disk = ctx.store().disks[id].clone();
+        let disk = ctx.store().disks[id.as_str()].clone();
         if delete_snapshot == 1 || disk.delete_snapshot == 1 {
             delete_temporary_snapshots(ctx, id);
         }
         if disk.disk_charge_type == PREPAID {
-            let mut d = ctx.store().disks.get_mut(id).expect("checked");
+            let mut d = ctx.store().disks.get_mut(id.as_str()).expect("checked");
             d.disk_state = state::TORECYCLE.into();
             d.delete_snapshot = delete_snapshot.max(d.delete_snapshot);
             drop(d);

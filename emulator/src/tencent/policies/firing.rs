@@ -35,7 +35,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
     let mut planned = Vec::new();
     for disk_id in &pol.disk_ids {
         let store = world.tc(account, region);
-        let Some(d) = store.disks.get(disk_id).cloned() else { continue };
+        let Some(d) = store.disks.get(disk_id.as_str()).cloned() else { continue };
         if !in_use(store, &d) {
             continue;
         }
@@ -46,7 +46,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         let id = loop {
             let n = world.next_seq();
             let candidate = format!("snap-{}", crate::core::ids::short_from(n ^ 0x5eed_5eed, 8));
-            if !world.tencent.values().flat_map(|r| r.values()).any(|s| s.snapshots.contains_key(&candidate)) {
+            if !world.tencent.values().flat_map(|r| r.values()).any(|s| s.snapshots.contains_key(candidate.as_str())) {
                 break candidate;
             }
         };
@@ -59,7 +59,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         };
         let log = world.next_seq();
         let store = world.tc(account, region);
-        store.snapshots.insert(id.clone(), Box::new(snap));
+        store.snapshots.insert(id.as_str().into(), Box::new(snap));
         store.recount_snapshots(disk_id);
         super::super::snapshots::log_snapshot(store, log, &id, &uin, "ASP_OPERATION_CREATE_SNAP", at, false);
         planned.push((id, log, deadline));

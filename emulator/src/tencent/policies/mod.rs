@@ -264,7 +264,7 @@ pub fn delete_auto_snapshot_policies(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<
     for id in &ids {
         if let Some(pol) = store.policies.remove(id) {
             for d in pol.disk_ids {
-                if let Some(mut disk) = store.disks.get_mut(&d) {
+                if let Some(mut disk) = store.disks.get_mut(d.as_str()) {
                     disk.auto_snapshot_policy_ids.retain(|x| x != id);
                 }
             }
@@ -310,7 +310,7 @@ pub fn bind_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Outp
     for d in &disks {
         let store = ctx.store();
         store.policies.get_mut(&id).expect("checked").disk_ids.push(d.clone());
-        store.disks.get_mut(d).expect("checked").auto_snapshot_policy_ids.push(id.clone());
+        store.disks.get_mut(d.as_str()).expect("checked").auto_snapshot_policy_ids.push(id.clone());
         ctx.log_disk(d, "ASP_OPERATION_BIND", true);
     }
     Ok(Output::new())
@@ -337,7 +337,7 @@ pub fn unbind_auto_snapshot_policy(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Ou
         if bound {
             let store = ctx.store();
             store.policies.get_mut(&id).expect("checked").disk_ids.retain(|x| x != d);
-            store.disks.get_mut(d).expect("checked").auto_snapshot_policy_ids.retain(|x| *x != id);
+            store.disks.get_mut(d.as_str()).expect("checked").auto_snapshot_policy_ids.retain(|x| *x != id);
             ctx.log_disk(d, "ASP_OPERATION_UNBIND", true);
         }
     }
