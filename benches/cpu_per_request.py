@@ -7,37 +7,15 @@ which goes first. Uses scale.py's request builders and setup (~100 resources of 
     python3 benches/cpu_per_request.py --bin base=/tmp/base --bin new=target/release/cloudtwin \
         [--disks 100000 --backups 100000 --snaps 20000] [--reads gw-page,hw-vaults] [--rounds 2]
 """
-import argparse, os, re, subprocess, sys, tempfile, time, json
+import argparse, os, re, sys, tempfile, time, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scale as S
 
-def wrk_cpu(port, pid, req, secs, warmup, conns=32):
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(f"wrk.method = {S.lua_string(req.method)}\nwrk.path = {S.lua_string(req.path)}\n")
-        f.write(f"wrk.body = {S.lua_string(req.body)}\n")
-        for k, v in req.headers.items():
-            if k != "Host":
-                f.write(f"wrk.headers[{S.lua_string(k)}] = {S.lua_string(v)}\n")
-        script = f.name
-    base = ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", "--timeout", "60s", "-s", script, f"http://127.0.0.1:{port}"]
-    try:
-        if warmup > 0:
-            subprocess.run(base[:5] + [f"-d{warmup}s"] + base[5:], capture_output=True, check=True)
-            S.drain(port, req)
-        c0 = S.cpu_secs(pid)
-        out = subprocess.run(base[:5] + [f"-d{secs}s", "--latency"] + base[5:], capture_output=True, text=True, check=True).stdout
-        S.drain(port, req)
-        c1 = S.cpu_secs(pid)
-    finally:
-        os.unlink(script)
-    reqs = int(re.search(r"(\d+) requests in", out).group(1))
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    m = re.search(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", out)
-    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[m.group(2)] if m else float("nan")
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        print(f"  ! non-2xx {non2xx.group(1)} for {req.path}", file=sys.stderr)
-    return rate, p99, (c1 - c0) * 1e6 / max(1, reqs + 1)
+def wrk_cpu(port, pid, req, secs, warmup):
+    """(reads/s, p99 ms, CPU µs a request) of `req` replayed at the server `pid` (S.wrk)."""
+    S.port_pid[port] = pid
+    return S.wrk(port, req, secs, warmup)
+
 
 def setup(binary, big_disks, big_backups, snaps):
     port = S.free_port()

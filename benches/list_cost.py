@@ -14,7 +14,6 @@ printed. Uses scale.py's request builders; standard library only.
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import json
@@ -22,38 +21,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scale  # noqa: E402
-from scale import Client, tc3, ucs, lua_string  # noqa: E402
+from scale import Client, tc3, ucs  # noqa: E402
 
 
-def wrk_cpu(port, pid, req, secs, warmup, conns=32):
-    """(reads/s, p99 ms, CPU µs per request) of `req` replayed against the twin `pid`."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(f"wrk.method = {lua_string(req.method)}\nwrk.path = {lua_string(req.path)}\n")
-        f.write(f"wrk.body = {lua_string(req.body)}\n")
-        for k, v in req.headers.items():
-            if k != "Host":
-                f.write(f"wrk.headers[{lua_string(k)}] = {lua_string(v)}\n")
-        script = f.name
-    try:
-        base = ["taskset", "-c", scale.CLIENT_CORE, "wrk", "-t1", f"-c{conns}", "--timeout", "60s", "-s", script,
-                f"http://127.0.0.1:{port}"]
-        if warmup > 0:
-            subprocess.run(base[:5] + [f"-d{warmup}s"] + base[5:], capture_output=True, check=True)
-            scale.drain(port, req)
-        cpu0 = scale.cpu_secs(pid)
-        out = subprocess.run(base[:5] + [f"-d{secs}s", "--latency"] + base[5:], capture_output=True,
-                             text=True, check=True).stdout
-        scale.drain(port, req)
-        cpu1 = scale.cpu_secs(pid)
-    finally:
-        os.unlink(script)
-    count = int(re.search(r"(\d+) requests in", out).group(1)) + 1
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    m = re.search(r"\s99%\s+([\d.]+)(us|ms|s|m)\b", out)
-    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[m.group(2)] if m else float("nan")
-    if re.search(r"Non-2xx|Socket errors", out):
-        print(f"  ! errors: {out}", file=sys.stderr)
-    return rate, p99, (cpu1 - cpu0) * 1e6 / count
+def wrk_cpu(port, pid, req, secs, warmup):
+    """(reads/s, p99 ms, CPU µs a request) of `req` replayed at the server `pid` (scale.wrk)."""
+    scale.port_pid[port] = pid
+    return scale.wrk(port, req, secs, warmup)
 
 
 def rows(c, port, stage):
@@ -120,7 +94,7 @@ def main():
     p.add_argument("--hold", action="store_true", help="after populating to full size, print the ports and wait")
     a = p.parse_args()
     cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-    json.dump({"tencent": {"limits": {"disks_per_region": 10_000_000, "snapshots_per_disk": 10_000_000}}}, cfg)
+    json.dump({"tencent": {"kept_pages": False, "limits": {"disks_per_region": 10_000_000, "snapshots_per_disk": 10_000_000}}}, cfg)
     cfg.close()
     twins = []
     try:

@@ -130,6 +130,10 @@ pub struct TencentSettings {
     /// Enforce the documented per-action request rates (`RequestLimitExceeded`). Off by default,
     /// so tests and benchmarks can go as fast as they like.
     pub rate_limits: bool,
+    /// Keep recently rendered DescribeDisks pages and serve a repeated one again while nothing
+    /// it shows has changed (tencent/disk_pages.rs). On by default; off, every read renders (the
+    /// scale bench turns it off to measure the lists themselves).
+    pub kept_pages: bool,
 }
 
 impl Default for TencentSettings {
@@ -140,6 +144,7 @@ impl Default for TencentSettings {
             disk_types: default_disk_types(),
             limits: TencentLimits::default(),
             rate_limits: false,
+            kept_pages: true,
         }
     }
 }

@@ -30,13 +30,7 @@ pub fn tags(tags: &[Tag]) -> Value {
     Value::Array(tags.iter().map(|t| json!({"key": t.key, "value": t.value})).collect())
 }
 
-pub fn spec_code(protect_type: &str, object_type: &str) -> String {
-    let object = match object_type {
-        "disk" => "volume",
-        other => other,
-    };
-    format!("vault.{protect_type}.{object}.normal")
-}
+pub use super::shapes::spec_code;
 
 pub fn vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
     to_value(&shapes::vault(p, project_id, v))
@@ -667,4 +661,229 @@ pub fn error_answer(e: &HwError, request_id: &str) -> Answer {
     crate::core::record::note(|r| r.error_code = Some(e.code.to_string()));
     tracing::debug!(status = e.status, code = e.code, message = %e.message, "huawei request failed");
     answer(e.status, error_body(e, request_id), request_id, None)
+}
+
+#[cfg(test)]
+mod shapes_match {
+    //! The shapes (shapes.rs) against the `json!` builders they replaced (kept here as the reference): the
+    //! same bytes for varied backups and vaults.
+    use super::{spec_code, tags, time};
+    use crate::core::change::Table;
+    use crate::huawei::domain::capacity::{mb_to_gb, resource_size, resource_totals, used_mb};
+    use crate::huawei::model::{Backup, HwProject, ReplicationRecord, Vault, TYPE_SERVER};
+    use crate::huawei::shapes::*;
+    use serde_json::{json, Value};
+
+    fn opt_time(ms: Option<i64>) -> Value {
+        ms.map(|m| Value::String(time(m))).unwrap_or(Value::Null)
+    }
+
+    fn old_record(r: &ReplicationRecord) -> Value {
+        json!({
+            "id": r.id, "created_at": time(r.created_ms), "status": r.status, "vault_id": r.vault_id,
+            "source_backup_id": r.source_backup_id, "source_checkpoint_id": r.source_checkpoint_id,
+            "source_project_id": r.source_project_id, "source_region": r.source_region,
+            "destination_backup_id": r.destination_backup_id, "destination_checkpoint_id": r.destination_checkpoint_id,
+            "destination_project_id": r.destination_project_id, "destination_region": r.destination_region,
+            "destination_vault_id": r.destination_vault_id,
+            "extra_info": {"progress": r.progress, "fail_code": r.fail_code, "fail_reason": r.fail_reason,
+                "auto_trigger": r.auto_trigger, "destination_vault_id": r.destination_vault_id},
+        })
+    }
+
+    fn old_backup(p: &HwProject, b: &Backup) -> Value {
+        let children: Vec<Value> =
+            b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| old_backup(p, c)).collect();
+        let is_server = b.resource_type == TYPE_SERVER;
+        json!({
+            "id": b.id, "name": b.name, "description": b.description, "checkpoint_id": b.checkpoint_id,
+            "vault_id": b.vault_id, "project_id": b.project_id, "enterprise_project_id": "0",
+            "provider_id": b.provider_id, "resource_id": b.resource_id, "resource_name": b.resource_name,
+            "resource_type": b.resource_type, "resource_size": b.resource_size, "resource_az": b.resource_az,
+            "image_type": b.image_type, "status": b.status, "parent_id": b.parent_id, "children": children,
+            "created_at": time(b.created_ms), "updated_at": time(b.updated_ms),
+            "protected_at": opt_time(b.protected_ms), "expired_at": opt_time(b.expired_ms),
+            "incremental": b.incremental, "version": 0,
+            "replication_records": b.replication_records.iter().map(old_record).collect::<Vec<_>>(),
+            "extend_info": {
+                "auto_trigger": b.auto_trigger, "bootable": b.bootable, "support_lld": false,
+                "contain_system_disk": is_server, "encrypted": false, "system_disk": b.bootable && !is_server,
+                "is_multi_az": false, "snapshot_id": b.snapshot_id,
+                "supported_restore_mode": if is_server { "backup" } else { "snapshot" }, "os_images_data": null,
+            },
+        })
+    }
+
+    /// The old ListBackups entry: `backup_view` for a shared one, records emptied unless asked.
+    fn old_listed(p: &HwProject, b: &Backup, vault: Option<&str>, show_replication: bool) -> Value {
+        fn put_vault(v: &mut Value, vault: &str) {
+            v["vault_id"] = json!(vault);
+            for c in v["children"].as_array_mut().into_iter().flatten() {
+                put_vault(c, vault);
+            }
+        }
+        let mut v = old_backup(p, b);
+        if let Some(vault) = vault {
+            put_vault(&mut v, vault);
+        }
+        if !show_replication {
+            v["replication_records"] = json!([]);
+        }
+        v
+    }
+
+    fn old_vault(p: &HwProject, project_id: &str, v: &Vault) -> Value {
+        let resources: Vec<Value> = v
+            .resources
+            .iter()
+            .map(|r| {
+                let (count, size_mb) = resource_totals(p, &v.id, &r.id);
+                json!({"id": r.id, "name": r.name, "type": r.kind, "protect_status": r.protect_status,
+                "size": resource_size(p, &r.id, &r.exclude_volumes), "backup_size": mb_to_gb(size_mb),
+                "backup_count": count, "extra_info": {"exclude_volumes": r.exclude_volumes}})
+            })
+            .collect();
+        let allocated: i64 = v.resources.iter().map(|r| resource_size(p, &r.id, &r.exclude_volumes)).sum();
+        let b = &v.billing;
+        json!({
+            "id": v.id, "name": v.name, "description": v.description, "project_id": project_id,
+            "provider_id": v.provider_id, "resources": resources, "tags": tags(&v.tags),
+            "enterprise_project_id": v.enterprise_project_id, "auto_bind": v.auto_bind,
+            "bind_rules": if v.bind_rules.is_empty() { json!({}) } else { json!({"tags": tags(&v.bind_rules)}) },
+            "user_id": v.user_id, "created_at": time(v.created_ms), "auto_expand": v.auto_expand,
+            "smn_notify": v.smn_notify, "threshold": v.threshold, "sys_lock_source_service": v.sys_lock_source_service,
+            "locked": v.locked, "availability_zone": v.availability_zone,
+            "billing": {
+                "allocated": allocated, "charging_mode": b.charging_mode, "cloud_type": b.cloud_type,
+                "consistent_level": b.consistent_level, "object_type": b.object_type, "order_id": b.orders.last(),
+                "product_id": b.product_id, "protect_type": b.protect_type, "size": b.size,
+                "spec_code": spec_code(&b.protect_type, &b.object_type), "status": b.status, "storage_unit": null,
+                "used": used_mb(p, &v.id), "frozen_scene": null, "is_multi_az": b.is_multi_az,
+            },
+        })
+    }
+
+    const TEXTS: [&str; 6] = ["", "plain", "a \"q\" \\ b", "line\nbreak\u{1}", "中文 🙂", "2026-12-03"];
+    const TIMES: [i64; 6] = [0, 1, 1_733_000_000_123, 253_402_300_799_999, -1, 253_402_300_800_000];
+
+    fn record(i: usize) -> Value {
+        let t = |k: usize| TEXTS[(i + k) % TEXTS.len()];
+        json!({"id": t(0), "created_ms": TIMES[i % TIMES.len()], "status": t(1), "vault_id": t(2),
+            "source_backup_id": t(3), "source_checkpoint_id": t(4), "source_project_id": t(5), "source_region": t(0),
+            "destination_backup_id": t(1), "destination_checkpoint_id": t(2), "destination_project_id": t(3),
+            "destination_region": t(4), "destination_vault_id": t(5), "progress": i as i64 - 3,
+            "fail_code": t(1), "fail_reason": t(2), "auto_trigger": i.is_multiple_of(2)})
+    }
+
+    fn model_backup(i: usize, children: Vec<String>, parent: Option<String>) -> Backup {
+        let t = |k: usize| TEXTS[(i + k) % TEXTS.len()];
+        let flag = |k: usize| (i >> k) & 1 == 1;
+        let time = |k: usize| TIMES[(i + k) % TIMES.len()];
+        serde_json::from_value(json!({
+            "id": format!("b{i}"), "seq": i, "name": t(0), "description": flag(0).then(|| t(1)),
+            "checkpoint_id": t(2), "vault_id": format!("v{}", i % 2), "project_id": "p", "provider_id": t(3),
+            "resource_id": format!("r{}", i % 3), "resource_name": t(4),
+            "resource_type": if flag(1) { TYPE_SERVER } else { "OS::Cinder::Volume" },
+            "resource_size": ([0, 10, i64::MAX, -5][i % 4]), "resource_az": t(5), "image_type": t(1), "status": t(2),
+            "parent_id": parent, "children": children, "created_ms": time(0), "updated_ms": time(1),
+            "protected_ms": flag(2).then(|| time(2)), "expired_ms": flag(3).then(|| time(3)),
+            "incremental": flag(4), "auto_trigger": flag(5), "policy_id": null, "size_mb": 100 + i as i64,
+            "bootable": flag(6), "snapshot_id": flag(7).then(|| t(3)),
+            "replication_records": (0..i % 3).map(|k| record(i + k)).collect::<Vec<_>>(), "metadata": {}
+        }))
+        .unwrap()
+    }
+
+    fn project() -> HwProject {
+        let mut backups: Vec<Backup> = Vec::new();
+        for i in 0..64usize {
+            // Every fourth backup has two per-disk children.
+            let kids = if i.is_multiple_of(4) {
+                vec![format!("b{}", 1000 + 2 * i), format!("b{}", 1001 + 2 * i)]
+            } else {
+                vec![]
+            };
+            for (k, kid) in kids.iter().enumerate() {
+                let mut c = model_backup(i + 7 + k, vec![], Some(format!("b{i}")));
+                c.id = kid.clone();
+                c.seq = 10_000 + (2 * i + k) as u64;
+                backups.push(c);
+            }
+            backups.push(model_backup(i, kids, None));
+        }
+        let vaults: Table<String, Vault> = (0..4)
+            .map(|i| {
+                let t = |k: usize| TEXTS[(i + k) % TEXTS.len()];
+                let tag = |k: usize| json!({"key": t(k), "value": t(k + 1)});
+                let v: Vault = serde_json::from_value(json!({
+                    "id": format!("v{i}"), "seq": i, "name": t(0), "description": (i.is_multiple_of(2)).then(|| t(1)),
+                    "user_id": t(2), "created_ms": TIMES[i], "updated_ms": 0, "provider_id": t(3),
+                    "resources": (0..i + 1).map(|r| json!({"id": format!("r{r}"), "name": t(r), "type": t(r + 1),
+                        "exclude_volumes": if r.is_multiple_of(2) { vec![] } else { vec!["vol-1", "x\""] },
+                        "protect_status": t(r + 2), "suspended": false})).collect::<Vec<_>>(),
+                    "tags": (0..i).map(tag).collect::<Vec<_>>(), "enterprise_project_id": t(4), "auto_bind": i % 2 == 1,
+                    "bind_rules": (0..i % 3).map(tag).collect::<Vec<_>>(), "auto_expand": i > 1, "smn_notify": i == 2,
+                    "threshold": 80, "sys_lock_source_service": t(5), "locked": i == 3,
+                    "availability_zone": (i % 2 == 1).then(|| t(0)), "backup_name_prefix": null, "demand_billing": true,
+                    "billing": {"cloud_type": "public", "consistent_level": t(1), "object_type": (["disk", "server", "turbo", "x"][i]),
+                        "protect_type": t(2), "size": 100, "charging_mode": t(3), "status": t(4), "is_multi_az": i == 1,
+                        "orders": (0..i).map(|o| format!("o{o}")).collect::<Vec<_>>(), "product_id": (i == 2).then_some("prod")},
+                    "policies": []
+                }))
+                .unwrap();
+                (v.id.clone(), v)
+            })
+            .collect();
+        let volumes: Table<String, crate::huawei::model::Volume> = (0..3)
+            .map(|r| {
+                let v = serde_json::from_value(json!({"id": format!("r{r}"), "name": "n", "size": 10 * r + 1,
+                    "status": "available", "volume_type": "SSD", "availability_zone": "az", "bootable": false,
+                    "server_id": null, "device": null, "tags": [], "created_ms": 0}))
+                .unwrap();
+                (format!("r{r}"), v)
+            })
+            .collect();
+        HwProject {
+            backups: backups.into_iter().map(|b| (b.id.clone(), b)).collect(),
+            vaults,
+            volumes,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn backups_serialize_as_the_json_builders_did() {
+        let p = project();
+        let listed: Vec<&Backup> = p.backups.values().filter(|b| b.parent_id.is_none()).collect();
+        for b in &listed {
+            assert_eq!(
+                serde_json::to_vec(&super::backup(&p, b)).unwrap(),
+                serde_json::to_vec(&old_backup(&p, b)).unwrap()
+            );
+            for (vault, show) in [(None, false), (None, true), (Some("v9\""), false), (Some("v9"), true)] {
+                let got = serde_json::to_vec(&backup(&p, b, vault, show)).unwrap();
+                let want = serde_json::to_vec(&old_listed(&p, b, vault, show)).unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "{}", b.id);
+            }
+        }
+        // A page written into a body: the bytes of the old `{"backups": [...], "count", ...}`.
+        let page: Vec<BackupOut<'_>> = listed.iter().take(7).map(|b| backup(&p, b, None, false)).collect();
+        let old: Vec<Value> = listed.iter().take(7).map(|b| old_listed(&p, b, None, false)).collect();
+        let want = json!({"backups": old, "count": 64, "limit": 7, "offset": 3});
+        assert_eq!(counted_page("backups", &page, 64, 7, 3), serde_json::to_vec(&want).unwrap());
+    }
+
+    #[test]
+    fn vaults_serialize_as_the_json_builders_did() {
+        let p = project();
+        for v in p.vaults.values() {
+            let got = serde_json::to_vec(&vault(&p, "proj\"1", v)).unwrap();
+            let want = serde_json::to_vec(&old_vault(&p, "proj\"1", v)).unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "{}", v.id);
+        }
+        let page: Vec<VaultOut<'_>> = p.vaults.values().map(|v| vault(&p, "p", v)).collect();
+        let old: Vec<Value> = p.vaults.values().map(|v| old_vault(&p, "p", v)).collect();
+        let want = serde_json::to_vec(&crate::huawei::render::counted_page("vaults", old, 9, 20, 0)).unwrap();
+        assert_eq!(counted_page("vaults", &page, 9, 20, 0), want);
+    }
 }

@@ -22,10 +22,7 @@ use std::fmt;
 
 use parking_lot::Mutex;
 
-use super::ctx::Output;
-use super::model::TcRegion;
 use super::params::Params;
-use super::world::World;
 
 /// How many pages a twin keeps.
 pub const PAGES: usize = 8;
@@ -40,7 +37,7 @@ struct Page {
     ask: Ask,
     from_ms: i64,
     until_ms: i64,
-    /// The answer's fields, as `Output` holds them.
+    /// The answer's fields, as `Output::fields` gave them.
     fields: Vec<u8>,
 }
 
@@ -52,7 +49,9 @@ pub struct Ask {
 }
 
 impl Ask {
-    pub fn new(world: &World<'_>, store: &TcRegion, account: &str, region: &str, p: &Params) -> Ask {
+    /// `stamps`: those of the tables the page reads, now (DescribeDisks: the region's disks,
+    /// backups and instances, the world's returned prepaid disks).
+    pub fn new(account: &str, region: &str, p: &Params, stamps: [u64; 4]) -> Ask {
         let mut key = Vec::with_capacity(account.len() + region.len() + 64);
         for part in [account, region] {
             key.extend_from_slice(part.as_bytes());
@@ -60,31 +59,29 @@ impl Ask {
         }
         // Serializing a JSON map cannot fail; the key is then only longer than it could be.
         let _ = serde_json::to_writer(&mut key, &p.0);
-        let stamps =
-            [store.disks.stamp(), store.backups.stamp(), store.instances.stamp(), world.tencent_refunds.stamp()];
         Ask { key, stamps }
     }
 }
 
 impl DiskPages {
-    /// The kept answer to `ask` at `now_ms`, if it still holds. One that no longer does goes.
-    pub fn lookup(&self, ask: &Ask, now_ms: i64) -> Option<Output> {
+    /// The kept answer to `ask` at `now_ms`, if it still holds, handed to `answer`. One that no
+    /// longer does goes.
+    pub fn lookup<T>(&self, ask: &Ask, now_ms: i64, answer: impl FnOnce(&[u8]) -> T) -> Option<T> {
         let mut pages = self.0.lock();
         let at = pages.iter().position(|page| page.ask.key == ask.key)?;
         let page = pages.remove(at);
         if page.ask.stamps != ask.stamps || now_ms < page.from_ms || now_ms >= page.until_ms {
             return None;
         }
-        let out = Output::from_fields(&page.fields);
+        let out = answer(&page.fields);
         pages.push(page);
         Some(out)
     }
 
-    /// Keep `out` as the answer to `ask` for the virtual times `window` (from inclusive, until
-    /// exclusive); `None`: it changes by the moment, so it is not kept.
-    pub fn keep(&self, ask: Ask, window: Option<(i64, i64)>, out: &Output) {
+    /// Keep `fields` as the answer to `ask` for the virtual times `window` (from inclusive,
+    /// until exclusive); `None`: it changes by the moment, so it is not kept.
+    pub fn keep(&self, ask: Ask, window: Option<(i64, i64)>, fields: &[u8]) {
         let Some((from_ms, until_ms)) = window else { return };
-        let fields = out.fields();
         if fields.len() > PAGE_BYTES {
             return;
         }
@@ -134,19 +131,19 @@ mod tests {
         Ask { key: key.as_bytes().to_vec(), stamps: [stamp, 1, 1, 1] }
     }
 
-    fn output(text: &str) -> Output {
-        Output::new().with("X", &text)
+    fn output(text: &str) -> Vec<u8> {
+        format!("\"X\":{text:?}").into_bytes()
     }
 
     fn fields(pages: &DiskPages, a: &Ask, now: i64) -> Option<Vec<u8>> {
-        pages.lookup(a, now).map(|o| o.fields().to_vec())
+        pages.lookup(a, now, <[u8]>::to_vec)
     }
 
     #[test]
     fn a_page_is_served_only_for_its_key_stamps_and_window() {
         let pages = DiskPages::default();
         pages.keep(ask("a", 7), Some((10, 20)), &output("a"));
-        let kept = output("a").fields().to_vec();
+        let kept = output("a");
         assert_eq!(fields(&pages, &ask("a", 7), 10).as_ref(), Some(&kept));
         assert_eq!(fields(&pages, &ask("a", 7), 19).as_ref(), Some(&kept));
         assert_eq!(fields(&pages, &ask("b", 7), 15), None, "another question");

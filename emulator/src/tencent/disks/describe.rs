@@ -69,8 +69,13 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     // error is never kept, so a kept page's parameters were checked when it was rendered.
     let ask = {
         let world: &crate::tencent::world::World = ctx.world;
-        let ask = world.tc_ref(ctx.account, ctx.region).map(|store| Ask::new(world, store, ctx.account, ctx.region, p));
-        if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now)) {
+        let region = world.tc_ref(ctx.account, ctx.region).filter(|_| ctx.cfg.tencent.kept_pages);
+        let ask = region.map(|store| {
+            let stamps =
+                [store.disks.stamp(), store.backups.stamp(), store.instances.stamp(), world.tencent_refunds.stamp()];
+            Ask::new(ctx.account, ctx.region, p, stamps)
+        });
+        if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now, Output::from_fields)) {
             return Ok(out);
         }
         ask
@@ -81,7 +86,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         (Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)), steady)
     })?;
     if let Some(ask) = ask {
-        ctx.world.pages.keep(ask, steady, &out);
+        ctx.world.pages.keep(ask, steady, out.fields());
     }
     Ok(out)
 }
