@@ -2,6 +2,7 @@
 //! and retain, share with other accounts, copy to other regions, the account overview and the
 //! snapshot operation log.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use super::ctx::{Ctx, Output};
@@ -213,14 +214,8 @@ pub fn snapshot_page<T>(
     let (desc, _) = query::order(p, &["CREATE_TIME"])?;
     let ids = p.strs("SnapshotIds");
     let world: &World = ctx.world;
-    let empty;
-    let own = match world.tc_ref(ctx.account, ctx.region) {
-        Some(own) => own,
-        None => {
-            empty = TcRegion::default();
-            &empty
-        }
-    };
+    let empty = OnceCell::new();
+    let own = world.tc_or_empty(ctx.account, ctx.region, &empty);
     let (total, hits) = if ids.is_empty() {
         listed_snapshots(world, own, ctx.account, ctx.uin, ctx.region, &filters, desc, paging)?
     } else {

@@ -3,6 +3,7 @@
 //! queue and sequence through `Books` (Tencent sees only its own jobs). Handlers reach it as
 //! `ctx.world`.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use super::disk_pages::DiskPages;
@@ -40,6 +41,13 @@ impl World<'_> {
 
     pub fn tc_ref(&self, account: &str, region: &str) -> Option<&TcRegion> {
         self.tencent.get(account).and_then(|r| r.get(region))
+    }
+
+    /// The caller's region for a read, or an empty one kept in `empty` when it has none (a read
+    /// creates no region; an empty one is only built then: building and dropping one on every
+    /// page showed in a profile, docs/performance.md).
+    pub fn tc_or_empty<'a>(&'a self, account: &str, region: &str, empty: &'a OnceCell<TcRegion>) -> &'a TcRegion {
+        self.tc_ref(account, region).unwrap_or_else(|| empty.get_or_init(TcRegion::default))
     }
 
     /// A fresh number for ordering and log ids.

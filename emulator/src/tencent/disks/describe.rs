@@ -1,5 +1,7 @@
 //! The disk queries: DescribeDisks, DescribeInstancesDiskNum, DescribeDiskOperationLogs.
 
+use std::cell::OnceCell;
+
 use super::super::ctx::{Ctx, Output};
 use super::super::disk_index::{DiskIndex, Rank, Union};
 use super::super::disk_input::{at_most, time_window};
@@ -109,16 +111,8 @@ pub fn disk_page<T>(
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
     let world: &crate::tencent::world::World = ctx.world;
-    // An empty region is only built when there is none (building and dropping one showed in
-    // the profile of every page: docs/performance.md).
-    let empty;
-    let store = match world.tc_ref(ctx.account, ctx.region) {
-        Some(store) => store,
-        None => {
-            empty = TcRegion::default();
-            &empty
-        }
-    };
+    let empty = OnceCell::new();
+    let store = world.tc_or_empty(ctx.account, ctx.region, &empty);
     let by_deadline = field == Some("DEADLINE");
     let (total, hits) = if ids.is_empty() {
         listed_page(store, &filters, by_deadline, desc, paging)?
@@ -159,14 +153,8 @@ pub fn describe_disks_where<T>(
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
     let world: &crate::tencent::world::World = ctx.world;
-    let empty;
-    let store = match world.tc_ref(ctx.account, ctx.region) {
-        Some(store) => store,
-        None => {
-            empty = TcRegion::default();
-            &empty
-        }
-    };
+    let empty = OnceCell::new();
+    let store = world.tc_or_empty(ctx.account, ctx.region, &empty);
     let by_deadline = field == Some("DEADLINE");
     let everything = (0, usize::MAX);
     let (_, mut hits) = if ids.is_empty() {
