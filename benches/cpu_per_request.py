@@ -7,7 +7,7 @@ which goes first. Uses scale.py's request builders and setup (~100 resources of 
     python3 benches/cpu_per_request.py --bin base=/tmp/base --bin new=target/release/cloudtwin \
         [--disks 100000 --backups 100000 --snaps 20000] [--reads gw-page,hw-vaults] [--rounds 2]
 """
-import argparse, os, re, sys, tempfile, time, json
+import argparse, os, re, sys, time, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scale as S
 
@@ -18,17 +18,9 @@ def wrk_cpu(port, pid, req, secs, warmup):
 
 
 def setup(binary, big_disks, big_backups, snaps):
-    port = S.free_port()
-    cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-    json.dump({"tencent": {"limits": {"disks_per_region": 10_000_000, "snapshots_per_disk": 10_000_000}}}, cfg)
-    cfg.close()
-    argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg.name]
-    proc, _ = S.start(argv, port, S.tc3("DescribeDisks", {"Limit": 20}, port=port))
+    proc, port, _ = S.start_twin(binary, S.write_config())
     c = S.Client(port)
-    base = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
-    S.create_disks(port, 100 - base - (100 - base) % 50 + (50 if (100 - base) % 50 else 0))
-    four = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 4, "Order": "ASC", "Filters": [
-        {"Name": "zone", "Values": ["ap-guangzhou-3"]}]})["DiskSet"]]
+    four = S.first_disks(port)
     S.tencent_snapshots(port, four, 100)
     hw = S.huawei_token(port)
     vaults = S.huawei_vaults(port, hw)

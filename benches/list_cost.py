@@ -15,7 +15,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 import json
 import time
 
@@ -59,11 +58,7 @@ def rows(c, port, stage):
 
 
 def populate_small(port):
-    c = Client(port)
-    base = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
-    scale.create_disks(port, 100 - base - (100 - base) % 50 + (50 if (100 - base) % 50 else 0))
-    four = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 4, "Order": "ASC", "Filters": [
-        {"Name": "zone", "Values": ["ap-guangzhou-3"]}]})["DiskSet"]]
+    four = scale.first_disks(port)
     scale.tencent_snapshots(port, four, 100)
     scale.ucs_snapshots(port, 100)
     return four
@@ -93,16 +88,12 @@ def main():
     p.add_argument("--only", help="a regular expression: only the rows whose name matches")
     p.add_argument("--hold", action="store_true", help="after populating to full size, print the ports and wait")
     a = p.parse_args()
-    cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-    json.dump({"tencent": {"kept_pages": False, "limits": {"disks_per_region": 10_000_000, "snapshots_per_disk": 10_000_000}}}, cfg)
-    cfg.close()
+    cfg = scale.write_config(kept_pages=False)
     twins = []
     try:
         for spec in a.twin:
             label, binary = spec.split("=", 1)
-            port = scale.free_port()
-            argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg.name]
-            proc, _ = scale.start(argv, port, tc3("DescribeDisks", {"Limit": 1}, port=port))
+            proc, port, _ = scale.start_twin(binary, cfg)
             twins.append((label, port, proc))
         print(f"# list_cost — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, server on core 0, wrk -t1 -c32 "
               f"on core 1, {a.warmup} s warm-up + {a.secs} s, {a.rounds} rounds; load {os.getloadavg()}")
@@ -158,7 +149,7 @@ def main():
     finally:
         for _, _, proc in twins:
             scale.stop(proc)
-        os.unlink(cfg.name)
+        os.unlink(cfg)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ wrk counted (less disturbed by a shared machine than the rate). Same pinning as 
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -27,10 +26,8 @@ def measured(port, pid, req, secs, warmup):
 
 
 def twin_round(binary, cfg, secs, warmup):
-    port = scale.free_port()
     page = {"Limit": 20}
-    argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg]
-    proc, _ = scale.start(argv, port, scale.tc3("DescribeDisks", page, port=port))
+    proc, port, _ = scale.start_twin(binary, cfg)
     try:
         c = scale.Client(port)
         have = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
@@ -61,9 +58,7 @@ def main():
     p.add_argument("--secs", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
     a = p.parse_args()
-    cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-    json.dump({"tencent": {"limits": {"disks_per_region": 10_000_000}}}, cfg)
-    cfg.close()
+    cfg = scale.write_config()
     tdir = tempfile.mkdtemp()
     names = [os.path.basename(b) for b in a.binaries] + ["ceiling"]
     print("| round | " + " | ".join(f"{n}: reads/s | CPU µs/req" for n in names)
@@ -73,7 +68,7 @@ def main():
         for r in range(1, a.rounds + 1):
             rows, answer, read = [], None, None
             for b in a.binaries:
-                row, ans, rq = twin_round(b, cfg.name, a.secs, a.warmup)
+                row, ans, rq = twin_round(b, cfg, a.secs, a.warmup)
                 if answer is not None and len(ans) != len(answer):
                     print(f"  ! {b} answers {len(ans)} bytes, the first {len(answer)}", file=sys.stderr)
                 answer, read = answer or ans, read or rq
@@ -83,7 +78,7 @@ def main():
             ratios = [f"{rows[i][0] / rows[-1][0]:.0%}" for i in range(len(a.binaries))]
             print(f"| {r} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |", flush=True)
     finally:
-        os.unlink(cfg.name)
+        os.unlink(cfg)
         for f in os.listdir(tdir):
             os.unlink(os.path.join(tdir, f))
         os.rmdir(tdir)

@@ -172,6 +172,33 @@ def start(argv, port, probe):
             raise SystemExit(f"{argv[0]} did not answer in 30 s")
 
 
+def write_config(kept_pages=True):
+    """A twin configuration for the bench: quotas raised out of the way; its path."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
+        json.dump({"tencent": {"kept_pages": kept_pages, "limits": {"disks_per_region": 10_000_000,
+                                                                    "snapshots_per_disk": 10_000_000}}}, cfg)
+    return cfg.name
+
+
+def start_twin(binary, cfg):
+    """A twin on a free port, answering a signed read: (process, port, ms to that first answer)."""
+    port = free_port()
+    argv = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg]
+    proc, start_ms = start(argv, port, tc3("DescribeDisks", {"Limit": 20}, port=port))
+    port_pid[port] = proc.pid
+    return proc, port, start_ms
+
+
+def first_disks(port):
+    """Disks up to a multiple of 50 past 100 (with the seed's); four of them, oldest first, to hang
+    snapshots on."""
+    c = Client(port)
+    base = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
+    create_disks(port, 100 - base - (100 - base) % 50 + (50 if (100 - base) % 50 else 0))
+    return [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 4, "Order": "ASC", "Filters": [
+        {"Name": "zone", "Values": ["ap-guangzhou-3"]}]})["DiskSet"]]
+
+
 def stop(proc):
     proc.terminate()
     try:
@@ -431,13 +458,7 @@ def main():
     # The list rows measure the indexes and the rendering, so the twin renders every read
     # (`kept_pages` off: wrk replays one request, which a kept page would answer); the read
     # against the ceiling is measured both ways.
-    cfgs = []
-    for kept in (False, True):
-        cfg = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-        json.dump({"tencent": {"kept_pages": kept, "limits": {"disks_per_region": 10_000_000,
-                                                              "snapshots_per_disk": 10_000_000}}}, cfg)
-        cfg.close()
-        cfgs.append(cfg.name)
+    cfgs = [write_config(kept_pages=False), write_config(kept_pages=True)]
     tdir = tempfile.mkdtemp()
     try:
         run(a, measure, cfgs[0], cfgs[1], tdir)
@@ -472,10 +493,7 @@ def memory_only(a, port, disk_ids, hw, vaults, total, small_disks, rss0, rss1):
 
 def kept_read(measure, cfg_kept, disks):
     """The same read from a twin that keeps rendered pages: (reads/s, p99, CPU µs)."""
-    port = free_port()
-    argv = [TWIN, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg_kept]
-    twin, _ = start(argv, port, tc3("DescribeDisks", {"Limit": 20}, port=port))
-    port_pid[port] = twin.pid
+    twin, port, _ = start_twin(TWIN, cfg_kept)
     try:
         have = Client(port).tc("DescribeDisks", {"Limit": 1})["TotalCount"]
         create_disks(port, max(0, disks - have))
@@ -520,16 +538,12 @@ port_pid = {}
 
 def run(a, measure, cfg, cfg_kept, tdir):
     # ---- 1. the twin at 100 disks against the ceiling
-    port = free_port()
     page = {"Limit": 20}
-    twin_argv = [TWIN, "serve", "--listen", f"127.0.0.1:{port}", "--timing", "immediate", "--config", cfg]
-    twin, twin_start = start(twin_argv, port, tc3("DescribeDisks", page, port=port))
-    port_pid[port] = twin.pid
+    twin, port, twin_start = start_twin(TWIN, cfg)
     try:
         twin_idle = rss_kib(twin.pid)
         c = Client(port)
-        base_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
-        create_disks(port, 100 - base_disks - (100 - base_disks) % 50 + (50 if (100 - base_disks) % 50 else 0))
+        four = first_disks(port)
         read = tc3("DescribeDisks", page, port=port)
         status, answer, _ = c.send(read)
         small_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
@@ -548,8 +562,6 @@ def run(a, measure, cfg, cfg_kept, tdir):
 
         # ---- the other surfaces at ~100 resources: 100 Tencent snapshots over four disks, 100
         # UCloudStack snapshots, 100 Huawei backups (four vaults of 25 volumes, one checkpoint each)
-        four = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 4, "Order": "ASC", "Filters": [
-            {"Name": "zone", "Values": ["ap-guangzhou-3"]}]})["DiskSet"]]
         tencent_snapshots(port, four, 100)
         ucs_snapshots(port, 100)
         hw = huawei_token(port)
