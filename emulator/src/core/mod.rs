@@ -17,6 +17,7 @@ pub mod intern;
 pub mod journal;
 pub mod key;
 pub mod limits;
+pub mod logline;
 pub mod logbook;
 pub mod queue;
 pub mod ratelimit;
