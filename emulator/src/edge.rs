@@ -116,9 +116,11 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
             return early(respond(out), body, unread, &parts.headers);
         }
     }
+    let mut tc3_head = None;
     if family == Family::Tencent {
-        if let Some(out) = tencent::answer_before_body(&app.twin, app.auth, &parts.method, &parts.headers) {
-            return early(respond(out), body, unread, &parts.headers);
+        match tencent::head_before_body(&app.twin, app.auth, &parts.method, &parts.headers) {
+            Ok(head) => tc3_head = head,
+            Err(out) => return early(respond(out), body, unread, &parts.headers),
         }
     }
     // HTTP/1.1 without Content-Length or Transfer-Encoding has no body: nothing to wait for.
@@ -140,7 +142,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let req = HttpIn { method: &parts.method, path, query, headers: &parts.headers, body: &received.bytes };
     let answer = match family {
         Family::Control => crate::control::handle(&app.twin, &parts.method, path, query, &received.bytes),
-        Family::Tencent => tencent::handle(&app.twin, app.auth, &req).await,
+        Family::Tencent => tencent::handle_after_head(&app.twin, app.auth, &req, tc3_head).await,
         Family::Huawei => huawei::handle(&app.twin, app.auth, &req).await,
         Family::Gateway => crate::gateway::handle(&app.twin, &req).await,
         Family::UCloudStack => crate::ucloudstack::handle(&app.twin, app.auth, &req).await,
