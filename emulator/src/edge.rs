@@ -47,8 +47,14 @@ impl App {
     }
 }
 
+/// The edge as an axum Router (benches/server_loop.rs serves it with `axum::serve`).
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(entry).with_state(app)
+}
+
+/// Answer one request: what the server loop (server.rs) calls for every request.
+pub async fn serve(app: Arc<App>, req: Request) -> Response {
+    entry(State(app), req).await
 }
 
 /// The largest body a request of `family` may carry.

@@ -138,7 +138,7 @@ fn timestamp(out: &mut [u8; 27], at: SystemTime) -> bool {
     let Ok(since) = at.duration_since(SystemTime::UNIX_EPOCH) else { return false };
     let secs = since.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil(days as i64);
+    let (y, m, d) = super::clock::civil_from_days(days as i64);
     if !(0..=9999).contains(&y) {
         return false;
     }
@@ -149,8 +149,8 @@ fn timestamp(out: &mut [u8; 27], at: SystemTime) -> bool {
         }
     };
     put(0, 4, y as u64);
-    put(5, 2, m);
-    put(8, 2, d);
+    put(5, 2, m as u64);
+    put(8, 2, d as u64);
     put(11, 2, rem / 3600);
     put(14, 2, rem % 3600 / 60);
     put(17, 2, rem % 60);
@@ -159,20 +159,6 @@ fn timestamp(out: &mut [u8; 27], at: SystemTime) -> bool {
         out[i] = c;
     }
     true
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil(days: i64) -> (i64, u64, u64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u64;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u64;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]
