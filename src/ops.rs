@@ -70,13 +70,19 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
 pub fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CLOUDTWIN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
+    let ansi = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
+    }
+    // The request line, the one logged per request, is written without the formatter: the same
+    // bytes as this subscriber's (emulator/src/core/logline.rs); on a terminal it paints them.
+    if !ansi {
+        cloudtwin_emulator::core::logline::use_stderr(match format {
+            LogFormat::Text => cloudtwin_emulator::core::logline::Format::Text,
+            LogFormat::Json => cloudtwin_emulator::core::logline::Format::Json,
+        });
     }
 }
 

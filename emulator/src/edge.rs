@@ -47,8 +47,14 @@ impl App {
     }
 }
 
+/// The edge as an axum Router (benches/server_loop.rs serves it with `axum::serve`).
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(entry).with_state(app)
+}
+
+/// Answer one request: what the server loop (server.rs) calls for every request.
+pub async fn serve(app: Arc<App>, req: Request) -> Response {
+    entry(State(app), req).await
 }
 
 /// The largest body a request of `family` may carry.
@@ -116,9 +122,11 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
             return early(respond(out), body, unread, &parts.headers);
         }
     }
+    let mut tc3_head = None;
     if family == Family::Tencent {
-        if let Some(out) = tencent::answer_before_body(&app.twin, app.auth, &parts.method, &parts.headers) {
-            return early(respond(out), body, unread, &parts.headers);
+        match tencent::head_before_body(&app.twin, app.auth, &parts.method, &parts.headers) {
+            Ok(head) => tc3_head = head,
+            Err(out) => return early(respond(out), body, unread, &parts.headers),
         }
     }
     // HTTP/1.1 without Content-Length or Transfer-Encoding has no body: nothing to wait for.
@@ -140,7 +148,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
     let req = HttpIn { method: &parts.method, path, query, headers: &parts.headers, body: &received.bytes };
     let answer = match family {
         Family::Control => crate::control::handle(&app.twin, &parts.method, path, query, &received.bytes),
-        Family::Tencent => tencent::handle(&app.twin, app.auth, &req).await,
+        Family::Tencent => tencent::handle_after_head(&app.twin, app.auth, &req, tc3_head).await,
         Family::Huawei => huawei::handle(&app.twin, app.auth, &req).await,
         Family::Gateway => crate::gateway::handle(&app.twin, &req).await,
         Family::UCloudStack => crate::ucloudstack::handle(&app.twin, app.auth, &req).await,

@@ -60,7 +60,7 @@ pub fn spawn_with(
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     opts.journal.get_or_insert_with(|| app.twin.journal.clone());
-    let (shutdown, serving) = server::start(edge::router(app.clone()), listener, opts);
+    let (shutdown, serving) = server::start(app.clone(), listener, opts);
     let task = tokio::spawn(serving);
     Ok(Running { addr, app, task, shutdown })
 }

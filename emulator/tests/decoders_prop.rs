@@ -115,6 +115,55 @@ fn metrics(v: &Value) -> (usize, usize, usize, usize, usize) {
     }
 }
 
+/// A TC3 POST signed with the default key, then changed by `edit`: (header index or a new
+/// header, value); `None` leaves it signed as it is.
+fn arb_signed_tc3() -> impl Strategy<Value = (HeaderMap, Vec<u8>)> {
+    let edit = prop::option::of((0usize..8, prop::sample::select(TENCENT_HEADERS), "[ -~]{0,40}", any::<bool>()));
+    (arb_body(), prop_oneof![Just("application/json"), Just("application/x-www-form-urlencoded")], edit, -400i64..400)
+        .prop_map(|(body, ct, edit, skew)| {
+            let signed = tencent::sign::sign_tc3(&tencent::sign::Tc3Request {
+                secret_id: cloudtwin_emulator::config::DEFAULT_SECRET_ID,
+                secret_key: cloudtwin_emulator::config::DEFAULT_SECRET_KEY,
+                host: "cbs.tencentcloudapi.com",
+                method: "POST",
+                query: "",
+                content_type: ct,
+                action: "DescribeDisks",
+                version: "2017-03-12",
+                region: Some("ap-guangzhou"),
+                timestamp: T0 + skew,
+                payload: &body,
+            });
+            let mut m = HeaderMap::new();
+            for (k, v) in &signed.headers {
+                m.append(
+                    HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                );
+            }
+            if let Some((at, name, value, append)) = edit {
+                let name = match m.keys().nth(at) {
+                    Some(k) if !append => k.clone(),
+                    _ => HeaderName::from_static(name),
+                };
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    if append {
+                        m.append(name, v);
+                    } else {
+                        m.insert(name, v);
+                    }
+                }
+            }
+            (m, body)
+        })
+}
+
+/// The outcome of decoding, comparable: the call's parts or the error's code and message.
+fn outcome(d: tencent::protocol::Decoded) -> Result<String, String> {
+    d.map(|c| format!("{} {} {:?} {} {} {:?}", c.account, c.uin, c.region, c.action, c.version, c.params))
+        .map_err(|e| format!("{} {}", e.code, e.message))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -128,6 +177,23 @@ proptest! {
             && string <= b.value_bytes;
         let text = serde_json::to_vec(&v).unwrap();
         prop_assert_eq!(limits::check_json_with(&text, &b).is_ok(), within, "{}", String::from_utf8_lossy(&text));
+    }
+
+    /// The edge checks a TC3 head before the body and hands it to the decoder: together they
+    /// decide every request as the decoder alone does (signed, tampered with, or made up).
+    #[test]
+    fn a_head_checked_at_the_edge_decodes_as_the_whole_request(
+        signed in arb_signed_tc3(), made_up in arb_headers(TENCENT_HEADERS), pick in any::<bool>(),
+    ) {
+        let (headers, body) = if pick { signed } else { (made_up, b"{}".to_vec()) };
+        let req = tencent::protocol::HttpIn { method: &Method::POST, path: "/", query: "", headers: &headers, body: &body };
+        let cfg = &twin().cfg;
+        let whole = outcome(tencent::protocol::decode(cfg, AuthMode::Enforce, T0, &req));
+        match tencent::protocol::tc3_head(cfg, AuthMode::Enforce, T0, &Method::POST, &headers) {
+            Err(e) => prop_assert_eq!(Err(format!("{} {}", e.code, e.message)), whole),
+            Ok(Some(head)) => prop_assert_eq!(outcome(tencent::protocol::decode_after_head(&req, head)), whole),
+            Ok(None) => {}
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod journal;
 pub mod key;
 pub mod limits;
 pub mod logbook;
+pub mod logline;
 pub mod queue;
 pub mod ratelimit;
 pub mod record;

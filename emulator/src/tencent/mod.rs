@@ -29,6 +29,8 @@ pub mod snapshots;
 pub mod time;
 pub mod world;
 
+use std::cell::Cell;
+
 use serde_json::{json, Value};
 
 use crate::config::{AuthMode, Config};
@@ -77,16 +79,28 @@ fn region_from_host(host: &str) -> Option<&str> {
 /// Serve one Tencent request through the request transaction. Always a `{"Response": ...}`
 /// body (HTTP 200).
 pub async fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
-    let family = Tencent { twin, auth, request_id: crate::core::ids::request_uuid() };
+    handle_after_head(twin, auth, req, None).await
+}
+
+/// `handle`, for a request whose head the edge has already checked (`head_before_body`).
+pub async fn handle_after_head<S: Host>(
+    twin: &Twin<S>,
+    auth: AuthMode,
+    req: &HttpIn<'_>,
+    head: Option<protocol::Tc3Head<'_>>,
+) -> Answer {
+    let family = Tencent { twin, auth, request_id: crate::core::ids::request_uuid(), head: Cell::new(head) };
     crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
     txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }
 
 /// What only Tencent knows of a request: TC3/v1 decoding, its operation table, its envelope.
-struct Tencent<'t, S> {
+struct Tencent<'t, 'h, S> {
     twin: &'t Twin<S>,
     auth: AuthMode,
     request_id: String,
+    /// The head the edge checked, taken by `decode`.
+    head: Cell<Option<protocol::Tc3Head<'h>>>,
 }
 
 /// A request past the protocol layer and the checks that need no state.
@@ -97,13 +111,13 @@ struct Decoded {
     params: Params,
 }
 
-impl<S: Host> Family<S> for Tencent<'_, S> {
+impl<S: Host> Family<S> for Tencent<'_, '_, S> {
     type Call = Decoded;
     type Output = Output;
     type Error = TcError;
 
     fn decode(&self, req: &HttpIn<'_>, now: i64) -> TcResult<Decoded> {
-        decode(self.twin, self.auth, req, now)
+        decode(self.twin, self.auth, req, now, self.head.take())
     }
 
     fn access(&self, d: &Decoded) -> Access {
@@ -151,28 +165,39 @@ impl<S: Host> Family<S> for Tencent<'_, S> {
     }
 }
 
-/// The answer a TC3 call gets whatever its body says, when its head already fails
-/// authentication (`protocol::tc3_head_refusal`): the edge sends it without reading the body,
-/// so an unauthenticated body costs no memory.
-pub fn answer_before_body<S>(
-    twin: &Twin<S>,
+/// A TC3 call's head, checked before its body is read (`protocol::tc3_head`): `Err` is the
+/// answer it gets whatever its body says, which the edge sends without reading the body, so an
+/// unauthenticated body costs no memory; `Ok` carries what was read of the head on to
+/// `handle_after_head`, so it is not read twice.
+pub fn head_before_body<'r, S>(
+    twin: &'r Twin<S>,
     auth: AuthMode,
     method: &axum::http::Method,
-    headers: &axum::http::HeaderMap,
-) -> Option<Answer> {
+    headers: &'r axum::http::HeaderMap,
+) -> Result<Option<protocol::Tc3Head<'r>>, Answer> {
     let now_secs = twin.clock.now_ms().div_euclid(1000);
-    let err = protocol::tc3_head_refusal(&twin.cfg, auth, now_secs, method, headers)?;
-    let request_id = crate::core::ids::request_uuid();
-    crate::core::record::note(|r| {
-        r.request_id.clone_from(&request_id);
-        r.error_code = Some(err.code.to_string());
-    });
-    Some(Answer::json(200, serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default()))
+    protocol::tc3_head(&twin.cfg, auth, now_secs, method, headers).map_err(|err| {
+        let request_id = crate::core::ids::request_uuid();
+        crate::core::record::note(|r| {
+            r.request_id.clone_from(&request_id);
+            r.error_code = Some(err.code.to_string());
+        });
+        Answer::json(200, serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default())
+    })
 }
 
-fn decode<S>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>, now: i64) -> TcResult<Decoded> {
+fn decode<S>(
+    twin: &Twin<S>,
+    auth: AuthMode,
+    req: &HttpIn<'_>,
+    now: i64,
+    head: Option<protocol::Tc3Head<'_>>,
+) -> TcResult<Decoded> {
     let cfg = &twin.cfg;
-    let mut call = protocol::decode(cfg, auth, now.div_euclid(1000), req)?;
+    let mut call = match head {
+        Some(head) => protocol::decode_after_head(req, head)?,
+        None => protocol::decode(cfg, auth, now.div_euclid(1000), req)?,
+    };
     crate::core::record::note(|r| (r.operation, r.account) = (call.action.clone(), call.account.clone()));
     let action = actions::find(&call.action).ok_or_else(|| {
         error::InvalidAction(format!("The action `{}` does not exist in CBS API {}.", call.action, protocol::VERSION))

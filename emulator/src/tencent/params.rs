@@ -277,14 +277,16 @@ fn check(prefix: &str, fields: &[Field], input: Map<String, Value>) -> TcResult<
     let mut out = Map::new();
     let mut input = input;
     for f in fields {
-        let path = join(f.name);
-        // The SDKs drop unset fields; an explicit JSON null means the same thing.
+        // The SDKs drop unset fields; an explicit JSON null means the same thing. The field's
+        // path is only spelled out for a field given or missing (a schema has a dozen).
         match input.remove(f.name).filter(|v| !v.is_null()) {
             None if f.required => {
-                return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")))
+                let path = join(f.name);
+                return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")));
             }
             None => {}
             Some(v) => {
+                let path = join(f.name);
                 let v = coerce(&path, &f.ty, v)?;
                 if f.required && matches!(&v, Value::Array(a) if a.is_empty()) {
                     return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")));

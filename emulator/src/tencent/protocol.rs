@@ -184,11 +184,57 @@ pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
     }
 }
 
-/// The refusal an enforcing twin gives a TC3 POST from its head alone, in the order `decode`
-/// checks (duplicated headers, the required X-TC-* headers, the Authorization form, the SecretId,
-/// a token, the timestamp window): the edge then answers without reading the body. None when
-/// only the body can tell (the signature covers it), and for v1, whose signature travels in the
-/// parameters.
+/// A TC3 request's head as an enforcing twin checked it before the body came: every check
+/// `decode` makes of the headers passed, the caller's key is found; only the signature over
+/// the body is left. The edge hands it to the decoder, so the head is read once.
+pub struct Tc3Head<'r> {
+    action: &'r str,
+    version: &'r str,
+    timestamp: &'r str,
+    region: Option<&'r str>,
+    content_type: &'r str,
+    auth: sign::Tc3Authorization<'r>,
+    key: Key<'r>,
+}
+
+/// What an enforcing twin makes of a TC3 POST's head alone, in the order `decode` checks
+/// (duplicated headers, the required X-TC-* headers, the Authorization form, the SecretId, a
+/// token, the timestamp window): `Err` is the refusal, answered without reading the body.
+/// `Ok(None)` when only the body can tell: another auth mode or method, or v1, whose signature
+/// travels in the parameters.
+pub fn tc3_head<'r>(
+    cfg: &'r Config,
+    mode: AuthMode,
+    now_secs: i64,
+    method: &Method,
+    headers: &'r HeaderMap,
+) -> TcResult<Option<Tc3Head<'r>>> {
+    if mode != AuthMode::Enforce || method != Method::POST {
+        return Ok(None);
+    }
+    for h in SINGLE {
+        header(headers, h)?;
+    }
+    let h = |n: HeaderName| header(headers, n);
+    let Some(action) = h(X_TC_ACTION)? else {
+        return Ok(None);
+    };
+    let action = required(Some(action), "X-TC-Action")?;
+    let version = required(h(X_TC_VERSION)?, "X-TC-Version")?;
+    let timestamp = required(h(X_TC_TIMESTAMP)?, "X-TC-Timestamp")?;
+    let region = h(X_TC_REGION)?.filter(|r| !r.is_empty());
+    let content_type = h(CONTENT_TYPE)?.unwrap_or("");
+    let raw =
+        h(AUTHORIZATION)?.ok_or_else(|| e::AuthFailure_InvalidAuthorization("The Authorization header is missing."))?;
+    let auth = sign::parse_tc3_authorization(raw).ok_or_else(|| {
+        e::AuthFailure_InvalidAuthorization("Authorization in the request header is invalid; expected `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.")
+    })?;
+    let claim = Claim { secret_id: auth.secret_id, timestamp, token: h(X_TC_TOKEN)? };
+    let key = authenticate(cfg, mode, now_secs, &claim, |_| Ok(()))?;
+    Ok(Some(Tc3Head { action, version, timestamp, region, content_type, auth, key }))
+}
+
+/// The refusal `tc3_head` gives, if any.
 pub fn tc3_head_refusal(
     cfg: &Config,
     mode: AuthMode,
@@ -196,29 +242,14 @@ pub fn tc3_head_refusal(
     method: &Method,
     headers: &HeaderMap,
 ) -> Option<TcError> {
-    if mode != AuthMode::Enforce || method != Method::POST {
-        return None;
-    }
-    let check = || -> TcResult<()> {
-        for h in SINGLE {
-            header(headers, h)?;
-        }
-        let h = |n: HeaderName| header(headers, n);
-        let Some(action) = h(X_TC_ACTION)? else {
-            return Ok(());
-        };
-        required(Some(action), "X-TC-Action")?;
-        required(h(X_TC_VERSION)?, "X-TC-Version")?;
-        let timestamp = required(h(X_TC_TIMESTAMP)?, "X-TC-Timestamp")?;
-        let raw = h(AUTHORIZATION)?
-            .ok_or_else(|| e::AuthFailure_InvalidAuthorization("The Authorization header is missing."))?;
-        let a = sign::parse_tc3_authorization(raw).ok_or_else(|| {
-            e::AuthFailure_InvalidAuthorization("Authorization in the request header is invalid; expected `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.")
-        })?;
-        let claim = Claim { secret_id: a.secret_id, timestamp, token: h(X_TC_TOKEN)? };
-        authenticate(cfg, mode, now_secs, &claim, |_| Ok(())).map(|_| ())
-    };
-    check().err()
+    tc3_head(cfg, mode, now_secs, method, headers).err()
+}
+
+/// `decode` of a request whose head `tc3_head` passed: the signature over the body, then the
+/// parameters.
+pub fn decode_after_head(req: &HttpIn<'_>, head: Tc3Head<'_>) -> Decoded {
+    verify_tc3(req, &head.auth, head.timestamp, head.key.secret, false)?;
+    call_of(req, head.key, head.action, head.version, head.region, head.content_type)
 }
 
 fn required<'a>(v: Option<&'a str>, name: &str) -> TcResult<&'a str> {
@@ -254,8 +285,19 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
         };
         verify_tc3(req, a, timestamp, secret, is_get)
     })?;
+    call_of(req, key, action, version, region, content_type)
+}
 
-    let params = if is_get {
+/// The call of an authenticated TC3 request: its parameters from the query or the body.
+fn call_of(
+    req: &HttpIn<'_>,
+    key: Key<'_>,
+    action: &str,
+    version: &str,
+    region: Option<&str>,
+    content_type: &str,
+) -> Decoded {
+    let params = if req.method == Method::GET {
         Value::Object(fold_flat(form_pairs(req.query.as_bytes())?)?)
     } else {
         match media_type(content_type).as_str() {
