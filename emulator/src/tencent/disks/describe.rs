@@ -376,8 +376,8 @@ mod tests {
     /// writes but B's (issue 14, "reads do not wait for other tenants").
     #[test]
     fn another_accounts_writes_keep_a_kept_page() {
-        use crate::tencent::disk_pages::{Ask, DiskPages};
         use super::page_stamps;
+        use crate::tencent::disk_pages::{Ask, DiskPages};
         use crate::tencent::params::Params;
 
         let mut whole = crate::world::World::default();
@@ -388,7 +388,8 @@ mod tests {
         }
         let pages = DiskPages::default();
         let page = Params(serde_json::Map::new());
-        let ask = |world: &crate::tencent::World<'_>| Ask::new("b", "gz", &page, page_stamps(world, "b", "gz").unwrap());
+        let ask =
+            |world: &crate::tencent::World<'_>| Ask::new("b", "gz", &page, page_stamps(world, "b", "gz").unwrap());
         let served = |world: &crate::tencent::World<'_>| pages.lookup(&ask(world), 0, <[u8]>::to_vec).is_some();
         pages.keep(ask(&world), Some((0, 1)), b"\"TotalCount\":1");
         assert!(served(&world));
