@@ -22,20 +22,45 @@ impl<K, V> Default for SortedDeque<K, V> {
 }
 
 impl<K: Ord, V> SortedDeque<K, V> {
+    /// Where `key` is (`Ok`) or would go (`Err`). The keys looked for are mostly the newest: a
+    /// request opens a log at the back and its job closes it moments later. So the search
+    /// starts at the back and widens (1, 2, 4, ... from the end) before halving: a key near
+    /// the back costs a few neighbouring entries, not the ~17 scattered ones of halving
+    /// 100,000 (a profile of CreateDisks ×50 at 100,000 disks put 7% of it there), and one at
+    /// the front at most twice that.
     fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,
     {
-        self.items.binary_search_by(|(k, _)| k.borrow().cmp(key))
+        let at = |i: usize| self.items[i].0.borrow().cmp(key);
+        let n = self.items.len();
+        let (mut lo, mut hi, mut span) = (0, n, 1);
+        while span <= n {
+            let i = n - span;
+            match at(i) {
+                Ordering::Equal => return Ok(i),
+                Ordering::Greater => hi = i,
+                Ordering::Less => {
+                    lo = i + 1;
+                    break;
+                }
+            }
+            span *= 2;
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match at(mid) {
+                Ordering::Equal => return Ok(mid),
+                Ordering::Greater => hi = mid,
+                Ordering::Less => lo = mid + 1,
+            }
+        }
+        Err(lo)
     }
 
     /// Set `key` to `value`; returns the value it replaces.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        let at = match self.items.back() {
-            Some((last, _)) if last.cmp(&key) == Ordering::Less => Err(self.items.len()),
-            None => Err(0),
-            _ => self.find(&key),
-        };
+        let at = self.find(&key);
         match at {
             Ok(i) => Some(std::mem::replace(&mut self.items[i].1, value)),
             Err(i) => {

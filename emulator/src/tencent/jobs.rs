@@ -3,6 +3,7 @@
 use super::model::{state, Disk, TcRegion, TcWork};
 use crate::config::Config;
 use crate::core::intern::intern;
+use crate::core::key::Key;
 use crate::core::timing::Gate;
 use crate::tencent::world::World;
 
@@ -104,7 +105,9 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
 
 /// Change a disk (if it still exists) and close its operation log as a success.
 fn settle_disk(store: &mut TcRegion, disk_id: &str, log: u64, at: i64, change: impl FnOnce(&mut Disk)) {
-    if let Some(mut d) = store.disks.get_mut(disk_id) {
+    // Looked up by `Key`, not `&str`: a `&str` lookup reads every key it passes as a `str`,
+    // checking it is UTF-8 (6% of a CreateDisks ×50 at 100,000 disks, with the creation below).
+    if let Some(mut d) = store.disks.get_mut(&Key::from(disk_id)) {
         change(&mut d);
     }
     end_log(store, log, at, true);

@@ -9,6 +9,7 @@ use super::super::model::{state, Snapshot, Tag, TcWork, DATA_DISK, POSTPAID, PRE
 use super::super::params::{opt, req, Field, Params, Ty, BOOL, INT, STR, STRS, TAGS};
 use crate::core::clock::add_months_ms;
 use crate::core::intern::intern;
+use crate::core::key::Key;
 
 const AUTO_MOUNT: &[Field] = &[req("InstanceId", STRS), req("MountPoint", STRS), req("FileSystemType", STR)];
 
@@ -235,10 +236,12 @@ fn check_region_room(ctx: &mut Ctx<'_>, count: i64) -> TcResult<()> {
 
 /// Build one disk of the plan, store it and schedule the end of its creation.
 fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
-    let id = loop {
+    // A `Key` lookup compares bytes; a `&str` one checks each key it passes is UTF-8 (jobs.rs).
+    let (id, key) = loop {
         let id = ctx.ids.short("disk");
-        if !ctx.store().disks.contains_key(id.as_str()) {
-            break id;
+        let key = Key::from(id.as_str());
+        if !ctx.store().disks.contains_key(&key) {
+            break (id, key);
         }
     };
     let seq = ctx.world.next_seq();
@@ -267,7 +270,7 @@ fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
         d.disk_state = state::ATTACHED.into();
         d.last_attach_instance = Some(inst.as_str().into());
     }
-    ctx.store().disks.insert(id.as_str().into(), Box::new(d));
+    ctx.store().disks.insert(key, Box::new(d));
     let log = ctx.log_disk(&id, "CBS_OPERATION_CREATE", false);
     ctx.schedule(TcWork::CreateDisk { disk_id: id.clone(), log });
     id

@@ -71,12 +71,8 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     // error is never kept, so a kept page's parameters were checked when it was rendered.
     let ask = {
         let world: &crate::tencent::world::World = ctx.world;
-        let region = world.tc_ref(ctx.account, ctx.region).filter(|_| ctx.cfg.tencent.kept_pages);
-        let ask = region.map(|store| {
-            let stamps =
-                [store.disks.stamp(), store.backups.stamp(), store.instances.stamp(), world.tencent_refunds.stamp()];
-            Ask::new(ctx.account, ctx.region, p, stamps)
-        });
+        let stamps = page_stamps(world, ctx.account, ctx.region).filter(|_| ctx.cfg.tencent.kept_pages);
+        let ask = stamps.map(|stamps| Ask::new(ctx.account, ctx.region, p, stamps));
         if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now, Output::from_fields)) {
             return Ok(out);
         }
@@ -91,6 +87,17 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         ctx.world.pages.keep(ask, steady, out.fields());
     }
     Ok(out)
+}
+
+/// What a kept page of `account` in `region` is checked against (disk_pages.rs): the stamps of
+/// the region's disks, backups and instances, and the account's own count of returned prepaid
+/// disks (IsReturnable reads only that). The count, not the refunds table's stamp: the table
+/// holds every account's, and another tenant's return must not throw this page away. `None`
+/// when the account has no such region (nothing to keep).
+fn page_stamps(world: &crate::tencent::world::World, account: &str, region: &str) -> Option<[u64; 4]> {
+    let store = world.tc_ref(account, region)?;
+    let returned = world.tencent_refunds.get(account).copied().unwrap_or(0);
+    Some([store.disks.stamp(), store.backups.stamp(), store.instances.stamp(), u64::from(returned)])
 }
 
 /// DescribeDisks' page for `p` (its ID list or Filters, its order), cut where `paging` says,
@@ -362,6 +369,43 @@ mod tests {
     fn filter(name: &str, pick: &[bool], names: &[&str]) -> Filter {
         let values = names.iter().zip(pick).filter(|(_, p)| **p).map(|(n, _)| n.to_string()).collect();
         Filter { name: name.into(), values }
+    }
+
+    /// Account B's kept page survives account A's writes in the same region (a new disk, a
+    /// returned prepaid disk) and goes with B's own: what makes B's reads wait for nobody's
+    /// writes but B's (issue 14, "reads do not wait for other tenants").
+    #[test]
+    fn another_accounts_writes_keep_a_kept_page() {
+        use super::page_stamps;
+        use crate::tencent::disk_pages::{Ask, DiskPages};
+        use crate::tencent::params::Params;
+
+        let mut whole = crate::world::World::default();
+        let mut world = whole.tencent_part();
+        for (i, account) in ["a", "b"].into_iter().enumerate() {
+            let (id, d) = disk(i as u64, 0, 0, false, false);
+            world.tc(account, "gz").disks.insert(id, d);
+        }
+        let pages = DiskPages::default();
+        let page = Params(serde_json::Map::new());
+        let ask =
+            |world: &crate::tencent::World<'_>| Ask::new("b", "gz", &page, page_stamps(world, "b", "gz").unwrap());
+        let served = |world: &crate::tencent::World<'_>| pages.lookup(&ask(world), 0, <[u8]>::to_vec).is_some();
+        pages.keep(ask(&world), Some((0, 1)), b"\"TotalCount\":1");
+        assert!(served(&world));
+
+        let (id, d) = disk(7, 1, 1, true, true);
+        world.tc("a", "gz").disks.insert(id, d);
+        assert!(served(&world), "A's new disk threw B's page away");
+        *world.tencent_refunds.entry_or_default("a".into()) += 1;
+        assert!(served(&world), "A's returned disk threw B's page away");
+
+        *world.tencent_refunds.entry_or_default("b".into()) += 1;
+        assert!(!served(&world), "B's own returned disk changes IsReturnable on B's page");
+        pages.keep(ask(&world), Some((0, 1)), b"\"TotalCount\":1");
+        let (id, d) = disk(8, 1, 1, true, true);
+        world.tc("b", "gz").disks.insert(id, d);
+        assert!(!served(&world), "B's new disk is on B's page");
     }
 
     proptest! {
