@@ -282,9 +282,26 @@ fn ids_page<'s>(
     let mut sorted: Vec<Key> = ids.iter().map(Key::from).collect();
     sorted.sort_unstable();
     sorted.dedup();
-    let hits: Vec<&Disk> =
-        sorted.iter().filter_map(|id| store.disks.get(id)).map(|d| &**d).filter(|d| !d.creating).collect();
-    query::sort_page(hits, |d| rank(d, by_deadline), desc, paging)
+    let mut hits: Vec<(Rank, &Disk)> = (sorted.iter())
+        .filter_map(|id| store.disks.get(id))
+        .filter(|d| !d.creating)
+        .map(|d| (rank(d, by_deadline), &**d))
+        .collect();
+    let total = hits.len();
+    let (offset, limit) = paging;
+    let end = offset.saturating_add(limit).min(total);
+    if offset >= end {
+        return (total, Vec::new());
+    }
+    // Only the first `end` in the order asked are sorted, by their ranks (no two disks share
+    // one: the seq breaks ties), so a page of 20 out of 100 IDs sorts 20.
+    let order = |a: &(Rank, &Disk), b: &(Rank, &Disk)| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) };
+    if end < total {
+        hits.select_nth_unstable_by(end, order);
+        hits.truncate(end);
+    }
+    hits.sort_unstable_by(order);
+    (total, hits.drain(offset..).map(|(_, d)| d).collect())
 }
 
 pub const DESCRIBE_INSTANCES_DISK_NUM: &[Field] = &[req("InstanceIds", STRS)];
