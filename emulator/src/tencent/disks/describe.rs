@@ -106,7 +106,7 @@ pub fn disk_page<T>(
     let filters = query::filters(p, DISK_FILTERS, true)?;
     let paging = paging(p)?;
     let (desc, field) = query::order(p, &["CREATE_TIME", "DEADLINE"])?;
-    let ids = p.strs("DiskIds");
+    let ids = p.str_items("DiskIds");
     if ids.len() > 100 {
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
@@ -148,7 +148,7 @@ pub fn describe_disks_where<T>(
     query::ids_xor_filters(p, "DiskIds")?;
     let filters = query::filters(p, DISK_FILTERS, true)?;
     let (desc, field) = query::order(p, &["CREATE_TIME", "DEADLINE"])?;
-    let ids = p.strs("DiskIds");
+    let ids = p.str_items("DiskIds");
     if ids.len() > 100 {
         return Err(e::InvalidParameterValue_LimitExceeded("DiskIds may list at most 100 disks."));
     }
@@ -272,14 +272,14 @@ fn rank(d: &Disk, by_deadline: bool) -> Rank {
 /// A page of the listed disks named in `ids` (at most 100, so sorting them is the page's cost).
 fn ids_page<'s>(
     store: &'s TcRegion,
-    ids: &[String],
+    ids: &[&str],
     by_deadline: bool,
     desc: bool,
     paging: (usize, usize),
 ) -> (usize, Vec<&'s Disk>) {
     // Looked up in key order: neighbouring lookups share the upper nodes of the map, which a
     // region of 100,000 disks does not keep in cache otherwise.
-    let mut sorted: Vec<Key> = ids.iter().map(Key::from).collect();
+    let mut sorted: Vec<Key> = ids.iter().map(|&id| Key::from(id)).collect();
     sorted.sort_unstable();
     sorted.dedup();
     let mut hits: Vec<(Rank, &Disk)> = (sorted.iter())
@@ -437,6 +437,7 @@ mod tests {
             let by_id = Filter { name: "disk-id".into(), values: ids.clone() };
             let seqs = |(n, page): (usize, Vec<&Disk>)| (n, page.iter().map(|d| d.seq).collect::<Vec<_>>());
             let want = seqs(scan(&store, &[by_id], by_deadline, desc, (offset, limit)));
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             let got = seqs(ids_page(&store, &ids, by_deadline, desc, (offset, limit)));
             prop_assert_eq!(got, want);
         }
