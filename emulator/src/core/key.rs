@@ -97,8 +97,29 @@ impl AsRef<str> for Key {
 /// Byte order, which is `str`'s order (`Borrow<str>` needs the two to agree).
 impl Ord for Key {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.as_bytes().cmp(other.as_bytes())
+        match (&self.0, &other.0) {
+            // A map's walk compares keys at every level: two inline keys are compared as three
+            // big-endian words of their zero-padded bytes, then by length, without a call to
+            // `memcmp`. That is byte order: where one key is a prefix of the other, the shorter
+            // one's padding is zeros, never above the longer one's bytes, and the length breaks
+            // the tie when those bytes are zeros too.
+            (Repr::Inline { len: a, bytes: x }, Repr::Inline { len: b, bytes: y }) => {
+                words(x).cmp(&words(y)).then(a.cmp(b))
+            }
+            _ => self.as_bytes().cmp(other.as_bytes()),
+        }
     }
+}
+
+/// An inline key's bytes as words that order as the bytes do.
+fn words(b: &[u8; INLINE]) -> [u64; 3] {
+    let word = |at: usize| {
+        let mut w = [0; 8];
+        let end = INLINE.min(at + 8);
+        w[..end - at].copy_from_slice(&b[at..end]);
+        u64::from_be_bytes(w)
+    };
+    [word(0), word(8), word(16)]
 }
 
 impl PartialOrd for Key {
@@ -109,7 +130,11 @@ impl PartialOrd for Key {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
+        match (&self.0, &other.0) {
+            // The padding is zeros (`From<&str>`), so equal keys have equal arrays.
+            (Repr::Inline { len: a, bytes: x }, Repr::Inline { len: b, bytes: y }) => a == b && x == y,
+            _ => self.as_bytes() == other.as_bytes(),
+        }
     }
 }
 

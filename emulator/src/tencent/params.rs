@@ -328,6 +328,13 @@ impl Params {
             _ => vec![],
         }
     }
+    /// [`Params::strs`] without copying them: a 100-ID list is read once, where it is used.
+    pub fn str_items(&self, k: &str) -> Vec<&str> {
+        match self.0.get(k) {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        }
+    }
     pub fn ints(&self, k: &str) -> Vec<i64> {
         match self.0.get(k) {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_i64).collect(),
