@@ -5,6 +5,7 @@
 //! through `Ctx`; render.rs shapes every response.
 
 pub mod actions;
+pub mod backup_index;
 pub mod backups;
 pub mod ctx;
 pub mod disk_index;
