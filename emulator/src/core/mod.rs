@@ -1,6 +1,6 @@
 //! The provider-neutral bottom of the house: the clock, ids, timing of async work, the HTTP
 //! request and answer types, authentication modes and the constant-time compare, the job queue,
-//! bounded logs, the client-input bounds, the request record and the journal that keeps it, fault
+//! bounded logs, hand-written JSON, the client-input bounds, the request record and the journal that keeps it, fault
 //! rules, credential masking, and the request transaction
 //! (`txn`) every request of every surface goes through. Nothing here names a provider.
 
@@ -13,6 +13,7 @@ pub mod http;
 pub mod ids;
 pub mod index;
 pub mod intern;
+pub mod json;
 
 pub mod journal;
 pub mod key;

@@ -863,6 +863,9 @@ mod shapes_match {
             for (vault, show) in [(None, false), (None, true), (Some("v9\""), false), (Some("v9"), true)] {
                 let got = serde_json::to_vec(&backup(&p, b, vault, show)).unwrap();
                 let want = serde_json::to_vec(&old_listed(&p, b, vault, show)).unwrap();
+                let mut written = Vec::new();
+                backup(&p, b, vault, show).write_json(&mut written);
+                assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(want.clone()).unwrap(), "{}", b.id);
                 assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "{}", b.id);
             }
         }
@@ -879,6 +882,9 @@ mod shapes_match {
         for v in p.vaults.values() {
             let got = serde_json::to_vec(&vault(&p, "proj\"1", v)).unwrap();
             let want = serde_json::to_vec(&old_vault(&p, "proj\"1", v)).unwrap();
+            let mut written = Vec::new();
+            vault(&p, "proj\"1", v).write_json(&mut written);
+            assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(want.clone()).unwrap(), "{}", v.id);
             assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "{}", v.id);
         }
         let page: Vec<VaultOut<'_>> = p.vaults.values().map(|v| vault(&p, "p", v)).collect();

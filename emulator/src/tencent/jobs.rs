@@ -63,12 +63,12 @@ pub fn finish(world: &mut World, cfg: &Config, account: &str, region: &str, work
             if let Some(mut d) = store.disks.get_mut(disk_id.as_str()) {
                 d.disk_state = d.resting_state().into();
             }
-            if let Some(b) = store.backups.get_mut(&disk_backup_id) {
+            if let Some(mut b) = store.backups.get_mut(&disk_backup_id) {
                 b.disk_backup_state = state::NORMAL.into();
             }
         }
         TcWork::CreateBackup { disk_backup_id } => {
-            if let Some(b) = store.backups.get_mut(&disk_backup_id) {
+            if let Some(mut b) = store.backups.get_mut(&disk_backup_id) {
                 b.disk_backup_state = state::NORMAL.into();
             }
         }
@@ -193,7 +193,7 @@ pub fn fail(world: &mut World, cfg: &Config, account: &str, region: &str, work: 
         }
         TcWork::RollbackBackup { disk_id, disk_backup_id } => {
             rest(store, &disk_id);
-            if let Some(b) = store.backups.get_mut(&disk_backup_id) {
+            if let Some(mut b) = store.backups.get_mut(&disk_backup_id) {
                 b.disk_backup_state = state::NORMAL.into();
             }
         }

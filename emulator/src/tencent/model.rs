@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::backup_index::BackupCounts;
 use super::disk_index::{DiskIndex, DiskKeys};
 use super::snapshot_index::{SnapshotIndex, SnapshotKeys};
 use crate::core::change::{Born, Persist, Table, Undo};
@@ -275,7 +276,8 @@ pub struct TcRegion {
     /// nodes that are about two-thirds full, so a 460-byte disk inline costs ~700 bytes of node
     /// per disk, boxed ~50 plus the box (docs/performance.md).
     pub disks: Indexed<Key, Box<Disk>, DiskIndex>,
-    pub backups: Table<String, DiskBackup>,
+    /// By ID, counted per disk for each listed disk's DiskBackupCount (backup_index.rs).
+    pub backups: Indexed<String, DiskBackup, BackupCounts>,
     /// By ID, indexed for DescribeSnapshots and the per-disk counts (snapshot_index.rs). Boxed
     /// like the disks: ~330 bytes inline would sit in half-empty map nodes.
     pub snapshots: Indexed<Key, Box<Snapshot>, SnapshotIndex>,
@@ -310,7 +312,7 @@ impl TcRegion {
     }
 
     pub fn backup_count(&self, disk_id: &str) -> i64 {
-        self.backups.values().filter(|b| b.disk_id == disk_id).count() as i64
+        self.backups.index().of(disk_id)
     }
 
     /// Keep a disk's SnapshotCount/SnapshotSize (MB) equal to its snapshots in this region.
