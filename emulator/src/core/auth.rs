@@ -61,12 +61,12 @@ impl SignatureClock {
     /// The earliest accepted clock: whatever has expired by it has expired on every clock that
     /// counts (expired tokens are forgotten then, not before).
     pub fn earliest_ms(self, virtual_ms: i64) -> i64 {
-        self.clocks_ms(virtual_ms).into_iter().min().unwrap_or(virtual_ms)
+        self.clocks_ms(virtual_ms).min().unwrap_or(virtual_ms)
     }
 
     /// Whether `signed_at` (unix seconds) is within `window_secs` of an accepted clock.
     pub fn accepts(self, signed_at: i64, virtual_ms: i64, window_secs: i64) -> bool {
-        self.clocks_ms(virtual_ms).into_iter().any(|now| (now.div_euclid(1000) - signed_at).abs() <= window_secs)
+        self.clocks_ms(virtual_ms).any(|now| (now.div_euclid(1000) - signed_at).abs() <= window_secs)
     }
 }
 

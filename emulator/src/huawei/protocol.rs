@@ -122,7 +122,7 @@ pub fn aksk_head_refusal(cfg: &Config, mode: AuthMode, now_ms: i64, headers: &He
 
 fn check_token(cfg: &Config, tokens: &TokenBook, now_ms: i64, token: &str) -> HwResult<Caller> {
     let t = tokens.get(token).ok_or_else(|| iam_error("decrypt token fail"))?;
-    if !cfg.signature_clock.clocks_ms(now_ms).into_iter().any(|now| now < t.expires_ms) {
+    if !cfg.signature_clock.clocks_ms(now_ms).any(|now| now < t.expires_ms) {
         return Err(iam_error("token expires"));
     }
     Ok(Caller { account: t.account.clone(), token_project: Some(t.project_id.clone()) })

@@ -447,6 +447,25 @@ fn error_codes_are_logged_and_text_logs_have_no_colour_in_a_file() {
     assert!(iam.contains("operation=KeystoneCreateUserTokenByPassword") && iam.contains("error_code=400"), "{iam}");
 }
 
+/// The request line is written without tracing's formatter (core/logline.rs), but the level
+/// filter still decides: off for its target alone, off under `warn`, on by default.
+#[test]
+fn the_log_filter_still_governs_the_request_line() {
+    let dir = tmpdir();
+    for (filter, logged) in [(None, true), (Some("info,cloudtwin::request=off"), false), (Some("warn"), false)] {
+        let env: Vec<(&str, &str)> = filter.iter().map(|f| ("CLOUDTWIN_LOG", *f)).collect();
+        let mut twin = serve_with_env(&[], &env, dir.path());
+        let (status, _) = get(twin.addr, "/_cloudtwin/health").unwrap();
+        assert_eq!(status, 200);
+        assert!(twin.term().success());
+        let log = twin.stderr();
+        let lines = log.lines().filter(|l| l.contains(" INFO cloudtwin::request: request surface=control")).count();
+        assert_eq!(lines, usize::from(logged), "CLOUDTWIN_LOG={filter:?}:\n{log}");
+        // Other events keep their own filtering: `stopped` is at info level.
+        assert_eq!(log.contains("stopped"), filter != Some("warn"), "CLOUDTWIN_LOG={filter:?}:\n{log}");
+    }
+}
+
 #[test]
 fn serve_help_names_the_log_and_connection_settings() {
     let out = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
