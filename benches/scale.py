@@ -673,6 +673,9 @@ def run(a, measure, cfg, cfg_kept, tdir):
         written = [0]
 
         def writer():
+            # On the client's core, like wrk: unpinned, the kernel may run it on the server's core,
+            # and B would wait for the bench's own client, not for the twin.
+            os.sched_setaffinity(0, {int(CLIENT_CORE)})
             w = Client(port)
             while not stop_writer.is_set():
                 w.tc("CreateDisks", CREATE_50)
