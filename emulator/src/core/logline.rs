@@ -64,18 +64,20 @@ pub(crate) fn line(out: &mut Vec<u8>, rec: &RequestRecord, format: Format, at: S
     let error_code = rec.error_code.as_deref().unwrap_or("-");
     let latency_ms = latency_ms(rec.latency);
     let mut num = itoa::Buffer::new();
+    // The string fields before `status`, in the order both formats write them.
+    let leading = [
+        ("surface", rec.surface),
+        ("method", rec.method.as_str()),
+        ("path", rec.path.as_str()),
+        ("operation", rec.operation.as_str()),
+        ("account", rec.account.as_str()),
+        ("region", rec.region.as_str()),
+    ];
     match format {
         Format::Text => {
             out.extend_from_slice(&stamp);
             out.extend_from_slice(b"  INFO cloudtwin::request: request");
-            for (name, value) in [
-                ("surface", rec.surface),
-                ("method", &rec.method),
-                ("path", &rec.path),
-                ("operation", &rec.operation),
-                ("account", &rec.account),
-                ("region", &rec.region),
-            ] {
+            for (name, value) in leading {
                 text_field(out, name, value);
             }
             text_field(out, "status", num.format(rec.status));
@@ -88,14 +90,7 @@ pub(crate) fn line(out: &mut Vec<u8>, rec: &RequestRecord, format: Format, at: S
             out.extend_from_slice(b"{\"timestamp\":\"");
             out.extend_from_slice(&stamp);
             out.extend_from_slice(b"\",\"level\":\"INFO\",\"message\":\"request\"");
-            for (name, value) in [
-                ("surface", rec.surface),
-                ("method", &rec.method),
-                ("path", &rec.path),
-                ("operation", &rec.operation),
-                ("account", &rec.account),
-                ("region", &rec.region),
-            ] {
+            for (name, value) in leading {
                 json_field(out, name, value);
             }
             out.extend_from_slice(b",\"status\":");
@@ -159,6 +154,47 @@ fn timestamp(out: &mut [u8; 27], at: SystemTime) -> bool {
         out[i] = c;
     }
     true
+}
+
+// The record's one log line: here rather than in record.rs, so the record knows nothing of
+// how it is written.
+impl RequestRecord {
+    /// Log the record as one line at info level (`cloudtwin::request` target), every field named,
+    /// so `--log-format json` gives one object per request. An empty field is logged empty;
+    /// `error_code` is `-` for a success. The level filter decides as for any event; `serve`
+    /// has the line written without `tracing`'s formatter (below), same bytes.
+    pub fn log(&self) {
+        let on = tracing::enabled!(
+            kind: tracing::metadata::Kind::EVENT,
+            target: "cloudtwin::request",
+            tracing::Level::INFO,
+            { message, surface, method, path, operation, account, region, status, error_code, latency_ms, request_id }
+        );
+        if !on {
+            return;
+        }
+        match stderr_format() {
+            Some(format) if write(self, format) => {}
+            _ => self.log_by_tracing(),
+        }
+    }
+
+    pub(crate) fn log_by_tracing(&self) {
+        tracing::info!(
+            target: "cloudtwin::request",
+            surface = %self.surface,
+            method = %self.method,
+            path = %self.path,
+            operation = %self.operation,
+            account = %self.account,
+            region = %self.region,
+            status = self.status,
+            error_code = %self.error_code.as_deref().unwrap_or("-"),
+            latency_ms = latency_ms(self.latency),
+            request_id = %self.request_id,
+            "request"
+        );
+    }
 }
 
 #[cfg(test)]

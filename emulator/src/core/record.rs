@@ -96,45 +96,6 @@ pub fn note(f: impl FnOnce(&mut RequestRecord)) {
     let _ = CURRENT.try_with(|r| f(&mut r.borrow_mut()));
 }
 
-impl RequestRecord {
-    /// Log the record as one line at info level (`cloudtwin::request` target), every field named,
-    /// so `--log-format json` gives one object per request. An empty field is logged empty;
-    /// `error_code` is `-` for a success. The level filter decides as for any event; `serve`
-    /// has the line written without `tracing`'s formatter (core/logline.rs), same bytes.
-    pub fn log(&self) {
-        let on = tracing::enabled!(
-            kind: tracing::metadata::Kind::EVENT,
-            target: "cloudtwin::request",
-            tracing::Level::INFO,
-            { message, surface, method, path, operation, account, region, status, error_code, latency_ms, request_id }
-        );
-        if !on {
-            return;
-        }
-        match super::logline::stderr_format() {
-            Some(format) if super::logline::write(self, format) => {}
-            _ => self.log_by_tracing(),
-        }
-    }
-
-    pub(crate) fn log_by_tracing(&self) {
-        tracing::info!(
-            target: "cloudtwin::request",
-            surface = %self.surface,
-            method = %self.method,
-            path = %self.path,
-            operation = %self.operation,
-            account = %self.account,
-            region = %self.region,
-            status = self.status,
-            error_code = %self.error_code.as_deref().unwrap_or("-"),
-            latency_ms = super::logline::latency_ms(self.latency),
-            request_id = %self.request_id,
-            "request"
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
