@@ -154,7 +154,7 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
         Family::UCloudStack => crate::ucloudstack::handle(&app.twin, app.auth, &req).await,
     };
     if app.twin.journal.bounds().bodies && family != Family::Control {
-        keep_bodies(&received.bytes, &answer.body);
+        keep_bodies(&received.bytes, &answer.whole_body());
     }
     respond(with_request_id(answer))
 }

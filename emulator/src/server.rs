@@ -198,7 +198,10 @@ impl Server {
                 };
                 // The edge's one handler, called as it is: an axum Router around it (its
                 // routing, request extensions and boxed futures) was ~1 µs of a kept read.
-                let (resp, mut rec) = record::scope(rec, edge::serve(app, req.map(axum::body::Body::new))).await;
+                // Boxed: the edge's future is ~3 KB, and handing it on by value copied it
+                // several times a request (docs/performance.md, sixth pass).
+                let served = Box::pin(edge::serve(app, req.map(axum::body::Body::new)));
+                let (resp, mut rec) = record::scope(rec, served).await;
                 // An injected latency (a fault rule): waited here, with no lock held.
                 if !rec.delay.is_zero() {
                     tokio::time::sleep(rec.delay).await;

@@ -104,7 +104,7 @@ fn dispatch(twin: &Twin, method: &Method, path: &str, query: &str, body: &[u8]) 
         (_, r) if r.starts_with("/_cloudtwin/huawei/") => huawei::handle(twin, method, r, body),
         ("GET", "/_cloudtwin/operations") => {
             let text = operations_text().into_bytes();
-            Answer { status: 200, content_type: "text/plain; charset=utf-8", headers: Vec::new(), body: text }
+            Answer::with_type(200, "text/plain; charset=utf-8", text)
         }
         (_, r)
             if [

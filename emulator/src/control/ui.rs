@@ -98,7 +98,7 @@ fn hardened(mut a: Answer, cache: &'static str) -> Answer {
 }
 
 fn file(content_type: &'static str, body: &[u8], cache: &'static str) -> Answer {
-    hardened(Answer { status: 200, content_type, headers: Vec::new(), body: body.to_vec() }, cache)
+    hardened(Answer::with_type(200, content_type, body.to_vec()), cache)
 }
 
 /// Whether a request is one the console serves without the control token: its static files
@@ -120,7 +120,7 @@ pub fn handle(twin: &Twin, method: &Method, path: &str, body: &[u8]) -> Answer {
     match (method.as_str(), rest) {
         ("GET", "") => {
             let body = format!("the console is at {PREFIX}/\n").into_bytes();
-            let mut a = Answer { status: 308, content_type: "text/plain; charset=utf-8", headers: Vec::new(), body };
+            let mut a = Answer::with_type(308, "text/plain; charset=utf-8", body);
             a.headers.push(("location", format!("{PREFIX}/")));
             a
         }

@@ -3,6 +3,7 @@
 //! for memory — each in the envelope of the family the request was for, with the codes
 //! docs/security.md lists.
 
+use axum::body::Bytes;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -144,16 +145,46 @@ pub(super) fn json_response(status: StatusCode, content_type: &'static str, body
 /// `Content-Type`, for 202/204.
 pub(crate) fn respond(a: Answer) -> Response {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let empty = a.body.is_empty();
-    let mut resp = (status, a.body).into_response();
+    let empty = a.body.is_empty() && a.lead.as_ref().is_none_or(|l| l.is_empty());
+    let mut resp = match a.lead {
+        None => (status, a.body).into_response(),
+        Some(lead) => (status, axum::body::Body::new(Chunks([lead, Bytes::from(a.body)]))).into_response(),
+    };
     let h = resp.headers_mut();
     if !empty {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
     }
     for (name, value) in a.headers {
-        if let Ok(v) = HeaderValue::from_str(&value) {
+        // From the `String` itself: its bytes are taken over, not copied.
+        if let Ok(v) = HeaderValue::try_from(value) {
             h.insert(name, v);
         }
     }
     resp
+}
+
+/// A body of two chunks sent one after the other, its length known (so it goes with
+/// `Content-Length`, and hyper writes both in one `writev` with the head): a kept page is
+/// answered from the cache's own bytes, with no copy into a new buffer.
+struct Chunks([Bytes; 2]);
+
+impl hyper::body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        let next = self.0.iter_mut().find(|c| !c.is_empty()).map(std::mem::take);
+        std::task::Poll::Ready(next.map(|c| Ok(hyper::body::Frame::data(c))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.iter().all(Bytes::is_empty)
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.0.iter().map(|c| c.len() as u64).sum())
+    }
 }

@@ -15,7 +15,7 @@ pub enum Family {
 /// Route by path first, then by the Host prefix SDKs send with a root-domain override.
 pub fn classify(path: &str, headers: &HeaderMap) -> Family {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let host = host.trim_start_matches("http://").trim_start_matches("https://");
+    let host = trim_all(trim_all(host, "http://"), "https://");
     if path.starts_with("/_cloudtwin/") || path == "/_cloudtwin" {
         Family::Control
     } else if path.starts_with("/v1/") {
@@ -29,6 +29,15 @@ pub fn classify(path: &str, headers: &HeaderMap) -> Family {
     } else {
         Family::Tencent
     }
+}
+
+/// `s.trim_start_matches(prefix)` without building a substring searcher (it showed in the profile
+/// of a read: this runs for every request, twice).
+fn trim_all<'s>(mut s: &'s str, prefix: &str) -> &'s str {
+    while let Some(rest) = s.strip_prefix(prefix) {
+        s = rest;
+    }
+    s
 }
 
 #[cfg(test)]
@@ -47,5 +56,9 @@ mod tests {
         assert_eq!(classify("/api", &h), Family::UCloudStack);
         h.insert(header::HOST, HeaderValue::from_static("cbr.cn-north-4.myhuaweicloud.com"));
         assert_eq!(classify("/", &h), Family::Huawei);
+        h.insert(header::HOST, HeaderValue::from_static("http://https://iam.cn-north-4.myhuaweicloud.com"));
+        assert_eq!(classify("/", &h), Family::Huawei);
+        h.insert(header::HOST, HeaderValue::from_static("http://127.0.0.1:4599"));
+        assert_eq!(classify("/", &h), Family::Tencent);
     }
 }

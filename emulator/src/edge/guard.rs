@@ -3,6 +3,8 @@
 //! Content-Type rule (against cross-site requests from a web page), the optional control token,
 //! and the methods no surface serves (CONNECT). docs/security.md describes the rules.
 
+use std::borrow::Cow;
+
 use std::net::IpAddr;
 
 use axum::http::{header, HeaderMap, Method, Uri};
@@ -50,9 +52,10 @@ impl EdgeSettings {
 
 /// The host part of a Host header, URI authority or allowlist entry: no scheme (tccli sends
 /// `Host: http://127.0.0.1:4599`), no path, no port, no trailing dot, lower case.
-pub fn host_of(raw: &str) -> String {
+pub fn host_of(raw: &str) -> Cow<'_, str> {
     let raw = raw.trim();
-    let raw = raw.split_once("://").map_or(raw, |(_, r)| r);
+    // `find` by bytes: a `&str` pattern builds a substring searcher, which showed in the profile.
+    let raw = raw.as_bytes().windows(3).position(|w| w == b"://").map_or(raw, |at| &raw[at + 3..]);
     let raw = raw.split('/').next().unwrap_or("");
     let raw = raw.rsplit_once('@').map_or(raw, |(_, h)| h);
     let host = if let Some(v6) = raw.strip_prefix('[') {
@@ -63,7 +66,12 @@ pub fn host_of(raw: &str) -> String {
             _ => raw,
         }
     };
-    host.trim_end_matches('.').to_ascii_lowercase()
+    let host = host.trim_end_matches('.');
+    // Borrowed when already lower case, as a client's Host nearly always is: no allocation.
+    match host.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => Cow::Owned(host.to_ascii_lowercase()),
+        false => Cow::Borrowed(host),
+    }
 }
 
 fn is_unspecified(host: &str) -> bool {

@@ -644,7 +644,7 @@ pub fn summary(size: i64, used_mb: i64) -> Value {
 /// Huawei's answer: the API gateway's `X-Request-Id` on every response, JSON bodies as
 /// `application/json;charset=utf8`, no body at all for 202/204, IAM's `X-Subject-Token`.
 pub fn answer(status: u16, body: Vec<u8>, request_id: &str, subject_token: Option<String>) -> Answer {
-    let mut a = Answer { status, content_type: "application/json;charset=utf8", headers: Vec::new(), body };
+    let mut a = Answer::with_type(status, "application/json;charset=utf8", body);
     a.headers.push(("x-request-id", request_id.to_string()));
     if let Some(t) = subject_token {
         a.headers.push(("x-subject-token", t));

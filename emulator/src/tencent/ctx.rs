@@ -1,6 +1,7 @@
 //! What a Tencent handler works with (`Ctx`: the world, and who is asking where), what it
 //! answers (`Output`), and the rows of the operation table (`Action`).
 
+use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -69,6 +70,10 @@ impl Ctx<'_> {
 /// (docs/performance.md).
 #[derive(Debug)]
 pub struct Output {
+    /// A kept page's opening and fields (disk_pages.rs), shared with the cache rather than
+    /// copied: the answer then goes out as these bytes followed by `body`, which holds only
+    /// what comes after them. `None` for everything rendered now.
+    kept: Option<Bytes>,
     body: Vec<u8>,
     /// Where the first field starts (after `{"Response":{`).
     fields_at: usize,
@@ -86,50 +91,74 @@ impl Output {
     pub fn new() -> Output {
         let mut body = Vec::with_capacity(1024);
         body.extend_from_slice(OPEN);
-        Output { body, fields_at: OPEN.len() }
+        Output { kept: None, body, fields_at: OPEN.len() }
     }
 
-    pub fn with(mut self, key: &'static str, value: &impl Serialize) -> Output {
-        self.body.push(b'"');
-        self.body.extend_from_slice(key.as_bytes());
-        self.body.extend_from_slice(b"\":");
-        let mark = self.body.len();
-        if serde_json::to_writer(&mut self.body, value).is_err() {
-            self.body.truncate(mark);
-            self.body.extend_from_slice(b"null");
+    /// A kept page's bytes copied into the body, for a handler that adds to it.
+    fn owned(mut self) -> Output {
+        if let Some(kept) = self.kept.take() {
+            let mut body = Vec::with_capacity(kept.len() + 1024);
+            body.extend_from_slice(&kept);
+            body.extend_from_slice(&self.body);
+            (self.body, self.fields_at) = (body, OPEN.len());
         }
-        self.body.push(b',');
         self
+    }
+
+    pub fn with(self, key: &'static str, value: &impl Serialize) -> Output {
+        let mut this = self.owned();
+        this.body.push(b'"');
+        this.body.extend_from_slice(key.as_bytes());
+        this.body.extend_from_slice(b"\":");
+        let mark = this.body.len();
+        if serde_json::to_writer(&mut this.body, value).is_err() {
+            this.body.truncate(mark);
+            this.body.extend_from_slice(b"null");
+        }
+        this.body.push(b',');
+        this
     }
 
     /// A field whose value `write` appends as JSON itself (hand-written writers: render.rs).
-    pub fn with_json(mut self, key: &'static str, write: impl FnOnce(&mut Vec<u8>)) -> Output {
-        self.body.push(b'"');
-        self.body.extend_from_slice(key.as_bytes());
-        self.body.extend_from_slice(b"\":");
-        write(&mut self.body);
-        self.body.push(b',');
-        self
+    pub fn with_json(self, key: &'static str, write: impl FnOnce(&mut Vec<u8>)) -> Output {
+        let mut this = self.owned();
+        this.body.push(b'"');
+        this.body.extend_from_slice(key.as_bytes());
+        this.body.extend_from_slice(b"\":");
+        write(&mut this.body);
+        this.body.push(b',');
+        this
     }
 
     /// The fields written so far (`"Key":value,` each), as a kept page holds them
     /// (disk_pages.rs).
     pub fn fields(&self) -> &[u8] {
-        &self.body[self.fields_at..]
+        match &self.kept {
+            // Nothing is added to a kept page's body but by `owned`, which ends the sharing.
+            Some(kept) => &kept[OPEN.len()..],
+            None => &self.body[self.fields_at..],
+        }
     }
 
-    /// An answer whose fields are `fields` (what [`Output::fields`] gave).
-    pub fn from_fields(fields: &[u8]) -> Output {
+    /// An answer's opening and fields as a kept page holds them (`{"Response":{` and what
+    /// [`Output::fields`] gave).
+    pub fn kept_bytes(fields: &[u8]) -> Bytes {
+        let mut bytes = Vec::with_capacity(OPEN.len() + fields.len());
+        bytes.extend_from_slice(OPEN);
+        bytes.extend_from_slice(fields);
+        Bytes::from(bytes)
+    }
+
+    /// The answer of a kept page (what [`Output::kept_bytes`] made), sharing its bytes.
+    pub fn from_kept(kept: &Bytes) -> Output {
         // Room for the request id that `into_body` adds.
-        let mut body = Vec::with_capacity(OPEN.len() + fields.len() + 64);
-        body.extend_from_slice(OPEN);
-        body.extend_from_slice(fields);
-        Output { body, fields_at: OPEN.len() }
+        Output { kept: Some(kept.clone()), body: Vec::with_capacity(64), fields_at: 0 }
     }
 
     /// The fields as one JSON object, for surfaces that reshape Tencent answers (the gateway).
     pub fn into_value(self) -> Value {
-        let fields = &self.body[self.fields_at..];
+        let this = self.owned();
+        let fields = &this.body[this.fields_at..];
         let mut object = Vec::with_capacity(fields.len() + 2);
         object.push(b'{');
         object.extend_from_slice(fields.strip_suffix(b",").unwrap_or(fields));
@@ -137,12 +166,13 @@ impl Output {
         serde_json::from_slice(&object).unwrap_or_else(|_| Value::Object(Default::default()))
     }
 
-    /// `{"Response": {<fields>, "RequestId": "..."}}`
-    pub(super) fn into_body(mut self, request_id: &str) -> Vec<u8> {
+    /// `{"Response": {<fields>, "RequestId": "..."}}`, as the kept bytes it starts with, if
+    /// any, and the rest.
+    pub(super) fn into_body(mut self, request_id: &str) -> (Option<Bytes>, Vec<u8>) {
         self.body.extend_from_slice(b"\"RequestId\":\"");
         self.body.extend_from_slice(request_id.as_bytes());
         self.body.extend_from_slice(b"\"}}");
-        self.body
+        (self.kept, self.body)
     }
 }
 pub type Handler = fn(&mut Ctx<'_>, &Params) -> TcResult<Output>;

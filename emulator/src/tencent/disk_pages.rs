@@ -20,8 +20,10 @@
 
 use std::fmt;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 
+use super::ctx::Output;
 use super::params::Params;
 
 /// How many pages a twin keeps.
@@ -37,8 +39,9 @@ struct Page {
     ask: Ask,
     from_ms: i64,
     until_ms: i64,
-    /// The answer's fields, as `Output::fields` gave them.
-    fields: Vec<u8>,
+    /// The answer's opening and fields (`Output::kept_bytes`), shared with each answer made of
+    /// them rather than copied into it.
+    bytes: Bytes,
 }
 
 /// A request for a page, with the stamps of the tables it reads now.
@@ -66,14 +69,14 @@ impl Ask {
 impl DiskPages {
     /// The kept answer to `ask` at `now_ms`, if it still holds, handed to `answer`. One that no
     /// longer does goes.
-    pub fn lookup<T>(&self, ask: &Ask, now_ms: i64, answer: impl FnOnce(&[u8]) -> T) -> Option<T> {
+    pub fn lookup<T>(&self, ask: &Ask, now_ms: i64, answer: impl FnOnce(&Bytes) -> T) -> Option<T> {
         let mut pages = self.0.lock();
         let at = pages.iter().position(|page| page.ask.key == ask.key)?;
         let page = pages.remove(at);
         if page.ask.stamps != ask.stamps || now_ms < page.from_ms || now_ms >= page.until_ms {
             return None;
         }
-        let out = answer(&page.fields);
+        let out = answer(&page.bytes);
         pages.push(page);
         Some(out)
     }
@@ -85,12 +88,13 @@ impl DiskPages {
         if fields.len() > PAGE_BYTES {
             return;
         }
+        let bytes = Output::kept_bytes(fields);
         let mut pages = self.0.lock();
         pages.retain(|page| page.ask.key != ask.key);
         if pages.len() >= PAGES {
             pages.remove(0);
         }
-        pages.push(Page { ask, from_ms, until_ms, fields: fields.to_vec() });
+        pages.push(Page { ask, from_ms, until_ms, bytes });
     }
 }
 
@@ -136,7 +140,7 @@ mod tests {
     }
 
     fn fields(pages: &DiskPages, a: &Ask, now: i64) -> Option<Vec<u8>> {
-        pages.lookup(a, now, <[u8]>::to_vec)
+        pages.lookup(a, now, |kept| Output::from_kept(kept).fields().to_vec())
     }
 
     #[test]

@@ -155,15 +155,15 @@ impl<S: Host> Family<S> for Tencent<'_, '_, S> {
     }
 
     fn render(&self, _: Option<&Decoded>, out: TcResult<Output>) -> Answer {
-        let body = match out {
+        let (lead, body) = match out {
             Ok(out) => out.into_body(&self.request_id),
             Err(err) => {
                 crate::core::record::note(|r| r.error_code = Some(err.code.to_string()));
                 tracing::debug!(code = err.code, message = %err.message, "tencent request failed");
-                serde_json::to_vec(&error_body(&err, &self.request_id)).unwrap_or_default()
+                (None, serde_json::to_vec(&error_body(&err, &self.request_id)).unwrap_or_default())
             }
         };
-        Answer::json(200, body)
+        Answer { lead, ..Answer::json(200, body) }
     }
 }
 

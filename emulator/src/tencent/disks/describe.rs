@@ -73,7 +73,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         let world: &crate::tencent::world::World = ctx.world;
         let stamps = page_stamps(world, ctx.account, ctx.region).filter(|_| ctx.cfg.tencent.kept_pages);
         let ask = stamps.map(|stamps| Ask::new(ctx.account, ctx.region, p, stamps));
-        if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now, Output::from_fields)) {
+        if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now, Output::from_kept)) {
             return Ok(out);
         }
         ask
@@ -407,7 +407,7 @@ mod tests {
         let page = Params(serde_json::Map::new());
         let ask =
             |world: &crate::tencent::World<'_>| Ask::new("b", "gz", &page, page_stamps(world, "b", "gz").unwrap());
-        let served = |world: &crate::tencent::World<'_>| pages.lookup(&ask(world), 0, <[u8]>::to_vec).is_some();
+        let served = |world: &crate::tencent::World<'_>| pages.lookup(&ask(world), 0, |_| ()).is_some();
         pages.keep(ask(&world), Some((0, 1)), b"\"TotalCount\":1");
         assert!(served(&world));
 
