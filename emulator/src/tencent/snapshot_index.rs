@@ -6,9 +6,7 @@
 //! snapshot count and size are kept too, so creating or deleting a snapshot does not count the
 //! region's. Entries are `(created_ms, seq)`; one seq → ID list finds the snapshot.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::Key;
@@ -18,9 +16,8 @@ pub type Rank = (i64, u64);
 
 #[derive(Debug, Default, Clone)]
 pub struct SnapshotIndex {
-    /// seq → snapshot ID: a page's every entry is looked up here, so a hash (one probe) rather
-    /// than a binary search of the region (~17 steps at 100,000).
-    ids: SeqIds,
+    /// seq → snapshot ID, by seq.
+    ids: Ordered<(u64, Key)>,
     pub all: Ordered<Rank>,
     pub disk: Grouped<String, Rank>,
     pub zone: Grouped<String, Rank>,
@@ -33,19 +30,6 @@ pub struct SnapshotIndex {
     per_disk: BTreeMap<String, (i64, i64)>,
     /// Disk ID → how many of its snapshots are CREATING.
     creating: BTreeMap<String, i64>,
-}
-
-/// seq → ID. The hasher is SipHash with fixed keys: no random state to seed per map, and
-/// two indexes built alike print alike (`Debug` lists the entries by seq).
-#[derive(Default, Clone)]
-struct SeqIds(HashMap<u64, Key, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>);
-
-impl fmt::Debug for SeqIds {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut all: Vec<_> = self.0.iter().collect();
-        all.sort_unstable();
-        f.debug_map().entries(all).finish()
-    }
 }
 
 /// What the indexes know of a snapshot.
@@ -67,6 +51,7 @@ pub struct SnapshotKeys {
 impl SnapshotIndex {
     /// Every list in order after a bulk build (core/index.rs).
     pub fn settle(&mut self) {
+        self.ids.settle();
         self.all.settle();
         self.disk.settle();
         self.zone.settle();
@@ -77,7 +62,7 @@ impl SnapshotIndex {
 
     /// The ID of the snapshot with creation number `seq`.
     pub fn id(&self, seq: u64) -> Option<&Key> {
-        self.ids.0.get(&seq)
+        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| id)
     }
 
     /// (snapshots, GB) of a disk's own snapshots in this region.
@@ -92,7 +77,7 @@ impl SnapshotIndex {
 
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
     pub fn add_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.ids.0.insert(k.rank.1, id.clone());
+        self.ids.insert((k.rank.1, id.clone()));
         self.all.insert(k.rank);
         self.disk.insert(k.disk.clone(), k.rank);
         self.zone.insert(k.zone.clone(), k.rank);
@@ -113,9 +98,7 @@ impl SnapshotIndex {
 
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        if self.ids.0.get(&k.rank.1) == Some(id) {
-            self.ids.0.remove(&k.rank.1);
-        }
+        self.ids.remove(&(k.rank.1, id.clone()));
         self.all.remove(&k.rank);
         self.disk.remove(&k.disk, &k.rank);
         self.zone.remove(&k.zone, &k.rank);
