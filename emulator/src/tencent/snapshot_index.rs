@@ -266,6 +266,38 @@ mod bulk {
         }
     }
 
+    proptest::proptest! {
+        /// After any inserts, renames and removals, a seq finds the ID a scan finds with that
+        /// seq, and a removed seq finds nothing.
+        #[test]
+        fn a_seq_finds_the_id_a_scan_finds(
+            count in 1usize..80,
+            renames in proptest::collection::vec((0usize..80, 0u8..3), 0..20),
+            gone in proptest::collection::vec(0usize..80, 0..30),
+        ) {
+            let mut table: Indexed<Key, Box<Snapshot>, SnapshotIndex> = Indexed::default();
+            for i in 0..count {
+                let (id, s) = snapshot(i as u64);
+                table.insert(id.into(), Box::new(s));
+            }
+            let ids: Vec<Key> = table.keys().cloned().collect();
+            for (i, n) in renames {
+                if let Some(mut row) = ids.get(i).and_then(|id| table.get_mut(id)) {
+                    row.snapshot_name = format!("n{n}");
+                }
+            }
+            for i in gone {
+                if let Some(id) = ids.get(i) {
+                    table.remove(id);
+                }
+            }
+            for seq in 0..count as u64 + 1 {
+                let want = table.iter().find(|(_, s)| s.seq == seq).map(|(id, _)| id);
+                proptest::prop_assert_eq!(table.index().id(seq), want);
+            }
+        }
+    }
+
     /// A restart builds the indexes in one go; every list must come out as one built entry by
     /// entry would (a list `settle` forgets stays unsorted and fails this).
     #[test]
