@@ -31,7 +31,12 @@ impl Default for Clock {
 }
 
 fn system_ms() -> i64 {
-    Utc::now().timestamp_millis()
+    // From `SystemTime` directly: going through a chrono `DateTime` and back computes a
+    // calendar date twice, and a request reads the clock several times.
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => since.as_millis() as i64,
+        Err(before) => -(before.duration().as_millis() as i64),
+    }
 }
 
 impl Clock {
@@ -160,6 +165,12 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_system_clock_reads_as_chrono_reads_it() {
+        let (before, ms, after) = (Utc::now().timestamp_millis(), system_ms(), Utc::now().timestamp_millis());
+        assert!(before <= ms && ms <= after, "{before} <= {ms} <= {after}");
+    }
 
     #[test]
     fn manual_clock_moves_only_when_told() {

@@ -5,6 +5,7 @@
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderName, Method};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 use super::error::{self as e, TcError, TcResult};
 use super::params::fold_flat;
@@ -82,8 +83,13 @@ fn form_pairs(raw: &[u8]) -> TcResult<Vec<(String, String)>> {
     crate::core::limits::form_pairs(raw).map_err(super::params::exceeded)
 }
 
-fn media_type(ct: &str) -> String {
-    ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+fn media_type(ct: &str) -> Cow<'_, str> {
+    let t = ct.split(';').next().unwrap_or("").trim();
+    // Borrowed when already lower case, as SDKs send it: no allocation per request.
+    match t.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => Cow::Owned(t.to_ascii_lowercase()),
+        false => Cow::Borrowed(t),
+    }
 }
 
 struct Key<'c> {
@@ -300,7 +306,7 @@ fn call_of(
     let params = if req.method == Method::GET {
         Value::Object(fold_flat(form_pairs(req.query.as_bytes())?)?)
     } else {
-        match media_type(content_type).as_str() {
+        match &*media_type(content_type) {
             "application/json" => {
                 if req.body.iter().all(u8::is_ascii_whitespace) {
                     Value::Object(Map::new())
