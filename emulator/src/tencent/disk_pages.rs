@@ -23,7 +23,6 @@ use std::fmt;
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use super::ctx::Output;
 use super::params::Params;
 
 /// How many pages a twin keeps.
@@ -81,14 +80,13 @@ impl DiskPages {
         Some(out)
     }
 
-    /// Keep `fields` as the answer to `ask` for the virtual times `window` (from inclusive,
-    /// until exclusive); `None`: it changes by the moment, so it is not kept.
-    pub fn keep(&self, ask: Ask, window: Option<(i64, i64)>, fields: &[u8]) {
+    /// Keep `bytes` (`Output::kept_bytes`) as the answer to `ask` for the virtual times `window`
+    /// (from inclusive, until exclusive); `None`: it changes by the moment, so it is not kept.
+    pub fn keep(&self, ask: Ask, window: Option<(i64, i64)>, bytes: Bytes) {
         let Some((from_ms, until_ms)) = window else { return };
-        if fields.len() > PAGE_BYTES {
+        if bytes.len() > PAGE_BYTES {
             return;
         }
-        let bytes = Output::kept_bytes(fields);
         let mut pages = self.0.lock();
         pages.retain(|page| page.ask.key != ask.key);
         if pages.len() >= PAGES {
@@ -135,30 +133,30 @@ mod tests {
         Ask { key: key.as_bytes().to_vec(), stamps: [stamp, 1, 1, 1] }
     }
 
-    fn output(text: &str) -> Vec<u8> {
-        format!("\"X\":{text:?}").into_bytes()
+    fn output(text: &str) -> Bytes {
+        Bytes::from(format!("\"X\":{text:?}"))
     }
 
-    fn fields(pages: &DiskPages, a: &Ask, now: i64) -> Option<Vec<u8>> {
-        pages.lookup(a, now, |kept| Output::from_kept(kept).fields().to_vec())
+    fn fields(pages: &DiskPages, a: &Ask, now: i64) -> Option<Bytes> {
+        pages.lookup(a, now, Bytes::clone)
     }
 
     #[test]
     fn a_page_is_served_only_for_its_key_stamps_and_window() {
         let pages = DiskPages::default();
-        pages.keep(ask("a", 7), Some((10, 20)), &output("a"));
+        pages.keep(ask("a", 7), Some((10, 20)), output("a"));
         let kept = output("a");
         assert_eq!(fields(&pages, &ask("a", 7), 10).as_ref(), Some(&kept));
         assert_eq!(fields(&pages, &ask("a", 7), 19).as_ref(), Some(&kept));
         assert_eq!(fields(&pages, &ask("b", 7), 15), None, "another question");
         assert_eq!(fields(&pages, &ask("a", 7), 9), None, "before its window");
         // A miss for a stale page drops it: the same question at a good time misses too.
-        pages.keep(ask("a", 7), Some((10, 20)), &output("a"));
+        pages.keep(ask("a", 7), Some((10, 20)), output("a"));
         assert_eq!(fields(&pages, &ask("a", 7), 20), None, "at its end");
         assert_eq!(fields(&pages, &ask("a", 7), 15), None);
-        pages.keep(ask("a", 7), Some((10, 20)), &output("a"));
+        pages.keep(ask("a", 7), Some((10, 20)), output("a"));
         assert_eq!(fields(&pages, &ask("a", 8), 15), None, "a table changed");
-        pages.keep(ask("a", 7), None, &output("a"));
+        pages.keep(ask("a", 7), None, output("a"));
         assert_eq!(fields(&pages, &ask("a", 7), 15), None, "changes by the moment: not kept");
     }
 
@@ -166,15 +164,15 @@ mod tests {
     fn pages_are_bounded_and_the_least_recently_used_goes() {
         let pages = DiskPages::default();
         for i in 0..PAGES {
-            pages.keep(ask(&i.to_string(), 1), Some((0, 9)), &output("x"));
+            pages.keep(ask(&i.to_string(), 1), Some((0, 9)), output("x"));
         }
         assert!(fields(&pages, &ask("0", 1), 1).is_some(), "0 is now the most recent");
-        pages.keep(ask("new", 1), Some((0, 9)), &output("x"));
+        pages.keep(ask("new", 1), Some((0, 9)), output("x"));
         assert!(fields(&pages, &ask("1", 1), 1).is_none(), "the least recent went");
         assert!(fields(&pages, &ask("0", 1), 1).is_some());
         assert!(fields(&pages, &ask("new", 1), 1).is_some());
         assert_eq!(pages.0.lock().len(), PAGES);
-        pages.keep(ask("big", 1), Some((0, 9)), &output(&"x".repeat(PAGE_BYTES)));
+        pages.keep(ask("big", 1), Some((0, 9)), output(&"x".repeat(PAGE_BYTES)));
         assert!(fields(&pages, &ask("big", 1), 1).is_none(), "too large to keep");
     }
 

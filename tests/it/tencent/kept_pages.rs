@@ -182,3 +182,29 @@ fn a_kept_page_is_what_a_fresh_rendering_answers_across_every_kind_of_change() {
         assert_eq!(t.control("POST", "/_cloudtwin/reset", None).status, 200);
     });
 }
+
+/// A kept page goes out as the cache's own bytes followed by the request id (`Answer::lead`):
+/// on the wire it is the rendered answer, byte for byte, with a `Content-Length` that counts both
+/// parts and no chunked framing.
+#[test]
+fn a_kept_page_is_sent_as_the_same_bytes_with_its_length() {
+    let t = common::twin(TimingPolicy::Immediate);
+    for zone in ["ap-guangzhou-3", "ap-guangzhou-4"] {
+        t.new_disk(zone, 20);
+    }
+    let without_id = |body: &[u8]| {
+        let text = std::str::from_utf8(body).unwrap();
+        let at = text.rfind("\"RequestId\":\"").unwrap();
+        (text[..at].to_string(), text[at..].len())
+    };
+    let answers: Vec<_> = (0..3).map(|_| t.call("DescribeDisks", json!({"Limit": 20}))).collect();
+    let (first, id_len) = without_id(&answers[0].body);
+    assert!(first.starts_with("{\"Response\":{\"TotalCount\":") && first.contains("disk-"), "{first}");
+    for reply in &answers {
+        assert_eq!(reply.header("content-length"), Some(reply.body.len().to_string().as_str()));
+        assert_eq!(reply.header("transfer-encoding"), None);
+        assert_eq!(without_id(&reply.body), (first.clone(), id_len), "a kept answer differs from the rendered one");
+    }
+    let ids: Vec<_> = answers.iter().map(|r| r.json()["Response"]["RequestId"].clone()).collect();
+    assert!(ids[0] != ids[1] && ids[1] != ids[2], "each answer has its own request id: {ids:?}");
+}

@@ -84,7 +84,7 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
         (Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)), steady)
     })?;
     if let Some(ask) = ask {
-        ctx.world.pages.keep(ask, steady, out.fields());
+        ctx.world.pages.keep(ask, steady, Output::kept_bytes(out.fields()));
     }
     Ok(out)
 }
@@ -408,7 +408,7 @@ mod tests {
         let ask =
             |world: &crate::tencent::World<'_>| Ask::new("b", "gz", &page, page_stamps(world, "b", "gz").unwrap());
         let served = |world: &crate::tencent::World<'_>| pages.lookup(&ask(world), 0, |_| ()).is_some();
-        pages.keep(ask(&world), Some((0, 1)), b"\"TotalCount\":1");
+        pages.keep(ask(&world), Some((0, 1)), bytes::Bytes::from_static(b"\"TotalCount\":1"));
         assert!(served(&world));
 
         let (id, d) = disk(7, 1, 1, true, true);
@@ -419,7 +419,7 @@ mod tests {
 
         *world.tencent_refunds.entry_or_default("b".into()) += 1;
         assert!(!served(&world), "B's own returned disk changes IsReturnable on B's page");
-        pages.keep(ask(&world), Some((0, 1)), b"\"TotalCount\":1");
+        pages.keep(ask(&world), Some((0, 1)), bytes::Bytes::from_static(b"\"TotalCount\":1"));
         let (id, d) = disk(8, 1, 1, true, true);
         world.tc("b", "gz").disks.insert(id, d);
         assert!(!served(&world), "B's new disk is on B's page");
