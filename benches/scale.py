@@ -419,13 +419,49 @@ def surface_reads(c, disk_ids, hw):
     return out
 
 
-def measure_reads(port, c, reads, measure):
-    figures = []
-    for name, make in reads:
-        req = make(port)
-        c.json(req)
-        figures.append((name,) + measure(port, req))
-    return figures
+def median(xs):
+    xs = sorted(x for x in xs if x == x)
+    if not xs:
+        return float("nan")
+    m = len(xs) // 2
+    return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2
+
+
+def side_by_side(measure, pairs, rounds):
+    """Each row on the small twin and on the large one in turn, `rounds` times (S L S L …), so a
+    drift of the machine falls on both sides of the ratio. `pairs`: [((port, request) at ~100,
+    (port, request) at scale)]. Returns [(small, large)], each (reads/s, p99, CPU µs, CPU of
+    every round): the medians of its rounds, and the rounds' CPU for the spread."""
+    out = []
+    for sides in pairs:
+        runs = ([], [])
+        for _ in range(rounds):
+            for side, (port, req) in zip(runs, sides):
+                side.append(measure(port, req))
+        out.append(tuple((*(median(f) for f in zip(*r)), [x[2] for x in r]) for r in runs))
+    return out
+
+
+def cpu_cell(fig):
+    """The median CPU a read, with the rounds' range when there were several."""
+    cpus = [x for x in fig[3] if x == x]
+    if len(cpus) < 2:
+        return us(fig[2])
+    return f"{us(fig[2])} ({min(cpus):,.1f}–{max(cpus):,.1f})"
+
+
+def checked(port, req):
+    """`req` once, answered 2xx (a row must measure answers, not errors): (port, req)."""
+    Client(port).json(req)
+    return port, req
+
+
+def surface_pairs(small, large):
+    """Every other surface's read on both twins: [(name, pair)]. `small`/`large`: (port, client,
+    four disk IDs, Huawei headers)."""
+    reads = [surface_reads(c, four, hw) for _, c, four, hw in (small, large)]
+    return [(name, (checked(small[0], s(small[0])), checked(large[0], l(large[0]))))
+            for (name, s), (_, l) in zip(*reads)]
 
 
 # ---------------------------------------------------------------- the run
@@ -438,6 +474,8 @@ def main():
     p.add_argument("--disks", type=int, default=100_000)
     p.add_argument("--snapshots", type=int, default=100_000, help="Tencent and UCloudStack snapshots")
     p.add_argument("--backups", type=int, default=100_000, help="Huawei backups")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds of each row at ~100 and at scale, alternated; the median is shown (default 3)")
     p.add_argument("--only", choices=["read", "memory", "lists"],
                    help="read: only the twin against the ceiling; memory: that, then the resources are "
                         "made and their RSS measured, without the page rows; lists: no ceiling, the "
@@ -445,9 +483,10 @@ def main():
                         "and the tenants table")
     a = p.parse_args()
     if a.smoke:
-        a.secs, a.warmup, a.disks, a.snapshots, a.backups = 1, 0, 1_000, 200, 500
+        a.secs, a.warmup, a.disks, a.snapshots, a.backups, a.rounds = 1, 0, 1_000, 200, 500, 1
     a.secs = max(1, int(a.secs))
     a.warmup = int(a.warmup)
+    a.rounds = max(1, a.rounds)
     measure = lambda port, req: wrk(port, req, a.secs, a.warmup)
 
     print(f"# cloudtwin scale bench — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
@@ -554,26 +593,45 @@ def disk_pages(c, total, lists_only):
     return pages
 
 
-def kept_pages_rows(measure, cfg_kept, total):
-    """The rows of `disk_pages` on a twin keeping rendered pages: [(at ~100 disks, at `total`)]."""
-    twin, port, _ = start_twin(TWIN, cfg_kept)
+def disk_pairs(small, large, lists_only):
+    """DescribeDisks' rows on both twins (each built from its own disks): [(name, pair)], the
+    name as at scale. `small`/`large`: (port, client)."""
+    built = [disk_pages(c, c.tc("DescribeDisks", {"Limit": 1})["TotalCount"], lists_only) for _, c in (small, large)]
+    return [(name, (checked(small[0], tc3("DescribeDisks", sp, port=small[0])),
+                    checked(large[0], tc3("DescribeDisks", lp, port=large[0]))))
+            for (_, sp), (name, lp) in zip(*built)]
+
+
+def kept_pages_rows(measure, cfg_kept, total, lists_only, rounds):
+    """The rows of `disk_pages` on two twins keeping rendered pages, one at ~100 disks and one at
+    `total`, side by side: [(small, large)] as `side_by_side` gives them."""
+    twins = []
     try:
-        c = Client(port)
-        first_disks(port)
-
-        def rows():
-            now = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
-            out = []
-            for _, params in disk_pages(c, now, False):
-                c.tc("DescribeDisks", params)
-                out.append(measure(port, tc3("DescribeDisks", params, port=port)))
-            return out
-
-        small = rows()
+        for _ in range(2):
+            proc, port, _ = start_twin(TWIN, cfg_kept)
+            twins.append((proc, port, Client(port)))
+            first_disks(port)
+        _, port, c = twins[1]
         create_disks(port, total - c.tc("DescribeDisks", {"Limit": 1})["TotalCount"])
-        return list(zip(small, rows()))
+        pairs = disk_pairs(*((port, c) for _, port, c in twins), lists_only)
+        return side_by_side(measure, [pair for _, pair in pairs], rounds)
     finally:
-        stop(twin)
+        for proc, _, _ in twins:
+            stop(proc)
+
+
+def seed_surfaces(port):
+    """~100 of every other resource: 100 Tencent snapshots over four disks, 100 UCloudStack
+    snapshots, 100 Huawei backups (four vaults of 25 volumes, one checkpoint each). Returns
+    (the four disk IDs, Huawei headers, the vaults, the backups made)."""
+    c = Client(port)
+    four = [d["DiskId"] for d in c.tc("DescribeDisks", {"Limit": 4, "Order": "ASC", "Filters": [
+        {"Name": "zone", "Values": ["ap-guangzhou-3"]}]})["DiskSet"]]
+    tencent_snapshots(port, four, 100)
+    ucs_snapshots(port, 100)
+    hw = huawei_token(port)
+    vaults = huawei_vaults(port, hw)
+    return four, hw, vaults, huawei_backups(port, hw, vaults, 1)
 
 
 # The twin's process by port, for the RSS of a running twin.
@@ -584,10 +642,11 @@ def run(a, measure, cfg, cfg_kept, tdir):
     # ---- 1. the twin at 100 disks against the ceiling
     page = {"Limit": 20}
     twin, port, twin_start = start_twin(TWIN, cfg)
+    big = None
     try:
         twin_idle = rss_kib(twin.pid)
         c = Client(port)
-        four = first_disks(port)
+        first_disks(port)
         read = tc3("DescribeDisks", page, port=port)
         status, answer, _ = c.send(read)
         small_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
@@ -605,80 +664,75 @@ def run(a, measure, cfg, cfg_kept, tdir):
             return
         pages_too = a.only != "memory"
 
-        # ---- each DescribeDisks row at ~100 disks: the figure its row at scale is compared with
-        # (the same question, so "cost follows the page" compares like with like)
-        small_rows = []
-        for _, params in disk_pages(c, small_disks, a.only == "lists") if pages_too else []:
-            c.tc("DescribeDisks", params)
-            small_rows.append(measure(port, tc3("DescribeDisks", params, port=port)))
+        # ---- 2. a second twin made alike, then grown; the first stays at ~100 resources, and each
+        # row is measured on both in turn (the same question at both sizes: "cost follows the page")
+        big, bport, _ = start_twin(TWIN, cfg)
+        bc = Client(bport)
+        first_disks(bport)
+        four, hw, vaults, small_backups = seed_surfaces(bport)
+        if pages_too:
+            small_world = (port, c, *seed_surfaces(port)[:2])
+        else:
+            stop(twin)
 
-        # ---- the other surfaces at ~100 resources: 100 Tencent snapshots over four disks, 100
-        # UCloudStack snapshots, 100 Huawei backups (four vaults of 25 volumes, one checkpoint each)
-        tencent_snapshots(port, four, 100)
-        ucs_snapshots(port, 100)
-        hw = huawei_token(port)
-        vaults = huawei_vaults(port, hw)
-        small_backups = huawei_backups(port, hw, vaults, 1)
-        small = measure_reads(port, c, surface_reads(c, four, hw), measure) if pages_too else []
-
-        # ---- 2. Tencent at 100,000 disks
-        rss0 = rss_kib(twin.pid)
-        cpu0 = cpu_secs(twin.pid)
-        wall = create_disks(port, a.disks - a.disks % 50)
-        cpu1 = cpu_secs(twin.pid)
-        rss1 = rss_kib(twin.pid)
-        total = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
+        # ---- Tencent at 100,000 disks
+        rss0 = rss_kib(big.pid)
+        cpu0 = cpu_secs(big.pid)
+        wall = create_disks(bport, a.disks - a.disks % 50)
+        cpu1 = cpu_secs(big.pid)
+        rss1 = rss_kib(big.pid)
+        total = bc.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
         rows = [["creating the disks (CreateDisks ×50)", f"{wall:.2f} s wall, {cpu1 - cpu0:.2f} s twin CPU"],
                 ["RSS per disk", f"{(rss1 - rss0) * 1024 / max(1, total - small_disks):,.0f} bytes"]]
-        pages = disk_pages(c, total, a.only == "lists")
-        measured = []
-        for name, params in pages if pages_too else []:
-            c.tc("DescribeDisks", params)
-            measured.append(measure(port, tc3("DescribeDisks", params, port=port)))
-        # The same rows on a twin that keeps rendered pages (as it runs by default): wrk replays one
-        # request, so these show a poller's repeated page, not the indexes.
-        kept_rows = kept_pages_rows(measure, cfg_kept, total) if pages_too and kept else None
-        for i, ((name, _), (rate, p99, cpu), (s_rate, _, s_cpu)) in enumerate(zip(pages, measured, small_rows)):
-            row = [f"DescribeDisks: {name}", n(s_rate), us(s_cpu), n(rate), ms(p99), pct(rate, s_rate), us(cpu),
-                   f"**{pct(s_cpu, cpu)}**"]
+        if not pages_too:
+            table(f"Tencent with {total:,} disks in the region", ["", "figure"], rows)
+            memory_only(a, bport, four, hw, vaults, total, small_disks, rss0, rss1)
+            return
+        lists_only = a.only == "lists"
+        pairs = disk_pairs((port, c), (bport, bc), lists_only)
+        measured = side_by_side(measure, [pair for _, pair in pairs], a.rounds)
+        # The same rows on two twins that keep rendered pages (as the twin runs by default): wrk
+        # replays one request, so these show a poller's repeated page, not the indexes.
+        kept_rows = kept_pages_rows(measure, cfg_kept, total, lists_only, a.rounds) if kept else None
+        for i, ((name, _), (small, large)) in enumerate(zip(pairs, measured)):
+            row = [f"DescribeDisks: {name}", n(small[0]), cpu_cell(small), n(large[0]), ms(large[1]),
+                   pct(large[0], small[0]), cpu_cell(large), f"**{pct(small[2], large[2])}**"]
             if kept_rows:
-                (s_rate, _, _), (k_rate, k_p99, _) = kept_rows[i]
-                row += [n(s_rate), n(k_rate), ms(k_p99), f"**{pct(k_rate, s_rate)}**"]
+                ks, kl = kept_rows[i]
+                row += [n(ks[0]), n(kl[0]), ms(kl[1]), f"**{pct(kl[0], ks[0])}**"]
             rows.append(row)
         header = ["", "reads/s at ~100 disks (or figure)", "CPU at ~100", "reads/s", "p99", "reads/s: scale / ~100",
                   "CPU per read", "CPU: ~100 / scale"]
         if kept_rows:
             header += ["kept pages: reads/s at ~100", "reads/s", "p99", "scale / ~100"]
         rows = [r + [""] * (len(header) - len(r)) for r in rows]
-        table(f"Tencent with {total:,} disks in the region, each row against the same request at {small_disks} disks "
-              f"(the plain page there: {n(twin_rate)} reads/s, {us(twin_cpu)} CPU a read"
-              + (f"; keeping pages: {n(kept[0])} reads/s" if kept_rows else "") + ")",
+        table(f"Tencent with {total:,} disks in the region against a twin with {small_disks}, each row the same "
+              f"request on both, alternated, median of {a.rounds} round(s) (CPU: the rounds' range in brackets)",
               header, rows)
 
-        if not pages_too:
-            memory_only(a, port, four, hw, vaults, total, small_disks, rss0, rss1)
-            return
-
-        # ---- 3. the other surfaces at scale, against their own figures at ~100 resources
+        # ---- 3. the other surfaces at scale, against the same reads on the twin at ~100
         t0 = time.perf_counter()
-        tencent_snapshots(port, four, a.snapshots - 100)
+        tencent_snapshots(bport, four, a.snapshots - 100)
         snap_wall = time.perf_counter() - t0
         t0 = time.perf_counter()
-        ucs_snapshots(port, a.snapshots - 100)
+        ucs_snapshots(bport, a.snapshots - 100)
         ucs_wall = time.perf_counter() - t0
         t0 = time.perf_counter()
         rounds = max(1, a.backups // (HW_VAULTS * HW_PER_VAULT)) - 1
-        backups = small_backups + huawei_backups(port, hw, vaults, rounds, first=1)
+        backups = small_backups + huawei_backups(bport, hw, vaults, rounds, first=1)
         hw_wall = time.perf_counter() - t0
-        large = measure_reads(port, c, surface_reads(c, four, hw), measure)
+        pairs = surface_pairs(small_world, (bport, bc, four, hw))
         rows = []
-        for (name, r0, p0, c0), (_, r1, p1, c1) in zip(small, large):
-            rows.append([name, n(r0), ms(p0), us(c0), n(r1), ms(p1), us(c1), pct(r1, r0), f"**{pct(c0, c1)}**"])
+        for (name, _), (s, l) in zip(pairs, side_by_side(measure, [pair for _, pair in pairs], a.rounds)):
+            rows.append([name, n(s[0]), ms(s[1]), cpu_cell(s), n(l[0]), ms(l[1]), cpu_cell(l), pct(l[0], s[0]),
+                         f"**{pct(s[2], l[2])}**"])
         table(f"The other surfaces: ~100 resources against {total:,} disks, {a.snapshots:,} Tencent and UCloudStack "
               f"snapshots (made in {snap_wall:.1f} s and {ucs_wall:.1f} s), {backups:,} Huawei backups "
-              f"(made in {hw_wall:.1f} s)",
+              f"(made in {hw_wall:.1f} s); two twins, alternated, median of {a.rounds} round(s)",
               ["", "reads/s at ~100", "p99 at ~100", "CPU at ~100", "reads/s at scale", "p99 at scale", "CPU at scale",
                "reads/s: scale / ~100", "CPU: ~100 / scale"], rows)
+        stop(twin)
+        port, c = bport, bc
 
         # ---- 4. reads do not wait for other tenants
         peer_read = tc3("DescribeDisks", page, TC_PEER, port)
@@ -708,9 +762,11 @@ def run(a, measure, cfg, cfg_kept, tdir):
               [["reads/s", n(alone_rate), n(busy_rate), f"{busy_rate / alone_rate:.2f}×"],
                ["p99", ms(alone_p99), ms(busy_p99), f"**{busy_p99 / alone_p99:.1f}×**"],
                ["disks A created meanwhile", "", n(written[0]), ""]])
-        print(f"\nRSS at the end: {rss_kib(twin.pid) / 1024:.0f} MiB")
+        print(f"\nRSS at the end: {rss_kib(big.pid) / 1024:.0f} MiB")
     finally:
         stop(twin)
+        if big:
+            stop(big)
 
 
 if __name__ == "__main__":
