@@ -5,8 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::tencent::json;
-use crate::tencent::model::Tag;
-use crate::tencent::render::{DiskOut, PlacementOut, SnapshotOut};
+use crate::tencent::render::{write_tags, DiskOut, PlacementOut, SnapshotOut};
 
 fn copy(out: &mut Map<String, Value>, v: &Value, keys: &[&str]) {
     for k in keys {
@@ -126,18 +125,6 @@ fn write_placement(out: &mut Vec<u8>, p: &PlacementOut<'_>) {
     out.extend_from_slice(b",\"CdcName\":");
     json::string(out, p.cdc_name);
     out.push(b'}');
-}
-
-fn write_tags(out: &mut Vec<u8>, tags: &[Tag]) {
-    out.push(b'[');
-    for (i, t) in tags.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"{\"Key\":" } else { b",{\"Key\":" });
-        json::string(out, &t.key);
-        out.extend_from_slice(b",\"Value\":");
-        json::string(out, &t.value);
-        out.push(b'}');
-    }
-    out.push(b']');
 }
 
 /// Appends the bytes `disk(<DescribeDisks' JSON of d>, with_policies)` serializes to, written
@@ -337,6 +324,7 @@ pub fn list(list: Vec<Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tencent::model::Tag;
     use crate::tencent::render::tests::{disk_out, placement};
 
     /// Values that need escaping, unicode, and plain ones (as the Tencent writer's test has).

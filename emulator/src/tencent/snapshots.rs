@@ -195,7 +195,7 @@ fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<b
 pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     snapshot_page(ctx, p, query::paging, |view, total, hits| {
         let set: Vec<_> = hits.into_iter().map(|(s, shared)| render::snapshot(view, s, shared)).collect();
-        Output::new().with("TotalCount", &total).with("SnapshotSet", &set)
+        Output::new().with("TotalCount", &total).with_json("SnapshotSet", |out| render::write_snapshot_set(out, &set))
     })
 }
 
