@@ -208,19 +208,21 @@ fn bad_type(path: &str, ty: &Ty) -> crate::tencent::error::TcError {
     e::InvalidParameterValue(format!("The value type of parameter `{path}` is invalid; expected {}.", type_name(ty)))
 }
 
-fn coerce(path: &str, ty: &Ty, v: Value) -> TcResult<Value> {
+/// `v` as `ty` wants it. `path` spells the parameter's path (`Filters.0.Values.1`) for an error
+/// message only: a list of 100 IDs would otherwise format 100 paths that are never read.
+fn coerce(path: &dyn Fn() -> String, ty: &Ty, v: Value) -> TcResult<Value> {
     match ty {
         Ty::Str => match v {
             Value::String(_) => Ok(v),
-            _ => Err(bad_type(path, ty)),
+            _ => Err(bad_type(&path(), ty)),
         },
         Ty::Int => match &v {
             Value::Number(n) if n.is_i64() => Ok(v),
             Value::Number(n) if n.is_u64() => {
-                Err(e::InvalidParameterValue(format!("The value of `{path}` is out of range.")))
+                Err(e::InvalidParameterValue(format!("The value of `{}` is out of range.", path())))
             }
-            Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| bad_type(path, ty)),
-            _ => Err(bad_type(path, ty)),
+            Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| bad_type(&path(), ty)),
+            _ => Err(bad_type(&path(), ty)),
         },
         Ty::Float => match &v {
             Value::Number(_) => Ok(v),
@@ -231,32 +233,32 @@ fn coerce(path: &str, ty: &Ty, v: Value) -> TcResult<Value> {
                 .filter(|f| f.is_finite())
                 .and_then(serde_json::Number::from_f64)
                 .map(Value::Number)
-                .ok_or_else(|| bad_type(path, ty)),
-            _ => Err(bad_type(path, ty)),
+                .ok_or_else(|| bad_type(&path(), ty)),
+            _ => Err(bad_type(&path(), ty)),
         },
         Ty::Bool => match &v {
             Value::Bool(_) => Ok(v),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
-            _ => Err(bad_type(path, ty)),
+            _ => Err(bad_type(&path(), ty)),
         },
         Ty::Arr(inner) => match v {
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
-                    let p = format!("{path}.{i}");
+                    let at = || format!("{}.{i}", path());
                     if item.is_null() {
-                        return Err(bad_type(&p, inner));
+                        return Err(bad_type(&at(), inner));
                     }
-                    out.push(coerce(&p, inner, item)?);
+                    out.push(coerce(&at, inner, item)?);
                 }
                 Ok(Value::Array(out))
             }
-            _ => Err(bad_type(path, ty)),
+            _ => Err(bad_type(&path(), ty)),
         },
         Ty::Obj(fields) => match v {
-            Value::Object(map) => Ok(Value::Object(check(path, fields, map)?)),
-            _ => Err(bad_type(path, ty)),
+            Value::Object(map) => Ok(Value::Object(check(&path(), fields, map)?)),
+            _ => Err(bad_type(&path(), ty)),
         },
     }
 }
@@ -286,9 +288,9 @@ fn check(prefix: &str, fields: &[Field], input: Map<String, Value>) -> TcResult<
             }
             None => {}
             Some(v) => {
-                let path = join(f.name);
-                let v = coerce(&path, &f.ty, v)?;
+                let v = coerce(&|| join(f.name), &f.ty, v)?;
                 if f.required && matches!(&v, Value::Array(a) if a.is_empty()) {
+                    let path = join(f.name);
                     return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")));
                 }
                 out.insert(f.name.to_string(), v);
@@ -436,6 +438,22 @@ mod tests {
         assert_eq!(parse(json!({"DiskIds": "a"})).unwrap_err().code, "InvalidParameterValue");
         assert_eq!(parse(json!({"DiskIds": [1]})).unwrap_err().code, "InvalidParameterValue");
         assert_eq!(parse(json!({"DiskIds": ["a"], "Flag": "yes"})).unwrap_err().code, "InvalidParameterValue");
+    }
+
+    #[test]
+    fn an_error_names_the_full_path_of_the_value() {
+        const NESTED: &[Field] = &[opt("Filters", Ty::Arr(&Ty::Obj(&[req("Name", STR), opt("Values", STRS)])))];
+        let bad = |v: Value| Params::parse(NESTED, v.as_object().unwrap().clone()).unwrap_err().message;
+        let third = json!({"Filters": [{"Name": "a"}, {"Name": "b", "Values": ["x", "y", 3]}]});
+        assert_eq!(bad(third), "The value type of parameter `Filters.1.Values.2` is invalid; expected String.");
+        let null = json!({"Filters": [{"Name": "a", "Values": [null]}]});
+        assert_eq!(bad(null), "The value type of parameter `Filters.0.Values.0` is invalid; expected String.");
+        let unknown = json!({"Filters": [{"Name": "a"}, {"Name": "b", "Value": []}]});
+        assert_eq!(bad(unknown), "The parameter `Filters.1.Value` is not recognized.");
+        let missing = json!({"Filters": [{"Values": []}]});
+        assert_eq!(bad(missing), "The request is missing a required parameter `Filters.0.Name`.");
+        let big = parse(json!({"DiskIds": ["a"], "Limit": 18_446_744_073_709_551_615u64})).unwrap_err().message;
+        assert_eq!(big, "The value of `Limit` is out of range.");
     }
 
     #[test]
