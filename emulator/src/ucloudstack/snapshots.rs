@@ -103,8 +103,7 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
             (offset, limit),
         )
     };
-    let infos: Vec<render::SnapshotInfo> = page.into_iter().map(|s| render::snapshot(ctx, store, s)).collect();
-    Ok(render::page(total, &infos))
+    Ok(render::page(total, page.into_iter(), |out, s| render::snapshot(ctx, store, s).write_json(out)))
 }
 
 /// The snapshots newest first from the region's index: the disk's list when `DiskID` names
