@@ -3,7 +3,7 @@
     python3 benches/same_answers.py BEFORE_BINARY AFTER_BINARY
 
 For a change that must keep the answers' bytes (gateway disk/list and snapshot/list, Tencent
-DescribeSnapshots with its filters, Huawei ListBackups and ListVault, errors included). Uses scale.py's request builders."""
+DescribeSnapshots with its filters, Huawei ListBackups and ListVault, UCloudStack DescribeSnapshot and DescribeDisk, errors included). Uses scale.py's request builders."""
 import json, os, re, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scale as S
@@ -26,7 +26,55 @@ def up(binary):
     hw = S.huawei_token(port)
     vaults = S.huawei_vaults(port, hw)
     S.huawei_backups(port, hw, vaults, 3)
+    ucs_world(c)
     return proc, port, c, hw, disks, pol
+
+UCS_DISKS = ["disk-ucsdata2", "disk-ucsdata1", "disk-ucsboot1", "disk-ucsboot2"]
+
+def ucs_world(c):
+    """UCloudStack snapshots over the four seeded disks (two bound to VMs), in both projects, both
+    types, names and remarks that need escaping; one deleted; two more disks."""
+    for i in range(30):
+        params = {"DiskID": UCS_DISKS[i % 4], "Name": ["u-%d" % i, "名\"q\"-%d" % i, "t\tab\\%d" % i][i % 3]}
+        if i % 5 == 0:
+            params["ProjectID"] = "prj-cloudtw1"
+        if i % 7 == 0:
+            params["Type"] = "Automatic"
+        if i % 4 == 1:
+            params["Remark"] = "r\u0001 <&> é"
+        doc = c.json(S.ucs("CreateSnapshot", params))
+        assert doc["RetCode"] == 0, doc
+    for params in [{"Name": "ucs-disk-\"x\"", "DiskSpace": 20, "SetType": "Normal", "ChargeType": "Dynamic", "Zone": "zone-01"},
+                   {"Name": "other", "DiskSpace": 30, "SetType": "SSD", "ChargeType": "Month", "Zone": "zone-02",
+                    "ProjectID": "prj-cloudtw1"}]:
+        doc = c.json(S.ucs("CreateDisk", params))
+        assert doc["RetCode"] == 0, doc
+
+def ucs_reqs(c):
+    ids = [s["SnapshotID"] for s in c.json(S.ucs("DescribeSnapshot", {"Limit": 100}))["Infos"]]
+    c.json(S.ucs("DeleteSnapshot", {"SnapshotID": ids[4]}))
+    out = []
+    for params in [{}, {"Limit": 20}, {"Limit": 5, "Offset": 3}, {"Limit": 100}, {"Offset": 28, "Limit": 10},
+                   {"Offset": 1000}, {"Limit": 1}, {"DiskID": "disk-ucsdata1"}, {"DiskID": "disk-ucsboot2", "Limit": 3, "Offset": 2},
+                   {"DiskID": "disk-none"}, {"ProjectIDs.0": "prj-cloudtw1"}, {"ProjectIDs.0": "prj-default1", "Limit": 4},
+                   {"ProjectIDs.0": "prj-default1", "ProjectIDs.1": "prj-cloudtw1", "Offset": 2},
+                   {"ProjectIDs.0": "prj-cloudtw1", "DiskID": "disk-ucsdata2"}, {"ProjectIDs": "prj-cloudtw1"},
+                   {"SnapshotIDs.0": ids[0], "SnapshotIDs.1": ids[7], "SnapshotIDs.2": ids[4], "SnapshotIDs.3": "snap-none"},
+                   {"SnapshotIDs": ids[3]}, {"SnapshotIDs.0": ids[2], "SnapshotIDs.1": ids[2], "Offset": 1},
+                   {"SnapshotIDs.0": ids[1], "DiskID": "disk-ucsboot1"}, {"Keyword": "u-1"}, {"Keyword": "名"},
+                   {"Keyword": "SNAP-", "Limit": 7, "Offset": 2}, {"Keyword": "zzz-no-such"}, {"Keyword": ""},
+                   {"Keyword": "T\tAB", "DiskID": "disk-ucsdata1"}, {"Keyword": "u", "ProjectIDs.0": "prj-cloudtw1"},
+                   {"Limit": 0}, {"Limit": 101}, {"Offset": -1}, {"Limit": "x"}, {"ProjectIDs.x": "p"},
+                   {"Zone": "zone-01", "Limit": 2}, {"Zone": "zone-99"}]:
+        out.append(S.ucs("DescribeSnapshot", params))
+    for params in [{}, {"Limit": 2, "Offset": 1}, {"DiskIDs.0": "disk-ucsboot1"}, {"ProjectIDs.0": "prj-cloudtw1"},
+                   {"Zone": "zone-02"}, {"AttachResourceID": "vm-ucsweb01"}, {"Keyword": "UCS"}, {"Limit": 0}]:
+        out.append(S.ucs("DescribeDisk", params))
+    out.append(S.ucs("DescribeSnapshot", {"Limit": 20}, keys=(S.UCS_KEYS[0], "wrong")))
+    out.append(S.ucs("NoSuchAction", {}))
+    out.append(S.Req("POST", "/api", json.dumps({"Action": "DescribeSnapshot", "Region": "cn", "Limit": 3}),
+                     {"Content-Type": "application/json"}))
+    return out
 
 def reqs(port, hw, disks, pol):
     g = lambda path, body: S.gateway(path, body)
@@ -63,7 +111,7 @@ def reqs(port, hw, disks, pol):
         out.append(S.Req("GET", f"/v3/{P}/backups?{q}", "", hw))
     for q in ["limit=20", "limit=2&offset=1", "limit=1000"]:
         out.append(S.Req("GET", f"/v3/{P}/vaults?{q}", "", hw))
-    return out
+    return out + ucs_reqs(S.Client(port))
 
 RID = re.compile(rb'"RequestId":"[0-9a-f-]{36}"')
 a = up(sys.argv[1]); b = up(sys.argv[2])

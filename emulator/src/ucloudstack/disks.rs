@@ -106,9 +106,8 @@ pub fn describe_disk(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
         .collect();
     hits.sort_by_key(|d| std::cmp::Reverse((d.created_ms, d.seq)));
     let total = hits.len();
-    let infos: Vec<render::DiskInfo> =
-        hits.into_iter().skip(offset).take(limit).map(|d| render::disk(ctx, store, d)).collect();
-    Ok(render::page(total, &infos))
+    let page = hits.into_iter().skip(offset).take(limit);
+    Ok(render::page(total, page, |out, d| render::serialized(out, render::disk(ctx, store, d))))
 }
 
 // ---------------------------------------------------------------------------------- DeleteDisk

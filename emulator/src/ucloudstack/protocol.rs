@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use axum::http::{header, HeaderMap, Method};
 use serde_json::{Map, Value};
 
+use super::ctx::Fields;
 use super::error::{self as e, UcsResult};
+use crate::core::json;
 use crate::core::limits::{self, Bound, Exceeded};
 
 pub use crate::core::http::HttpIn;
@@ -179,13 +181,17 @@ impl Params<'_> {
 }
 
 /// `{"Action": "<Action>Response", "RetCode": 0, "Message": "", ...fields}`.
-pub fn envelope(action: &str, ret_code: i64, message: &str, fields: Map<String, Value>) -> Vec<u8> {
-    let mut m = Map::new();
-    m.insert("Action".into(), Value::String(format!("{action}Response")));
-    m.insert("RetCode".into(), Value::from(ret_code));
-    m.insert("Message".into(), Value::String(message.to_string()));
-    m.extend(fields);
-    serde_json::to_vec(&Value::Object(m)).unwrap_or_default()
+pub fn envelope(action: &str, ret_code: i64, message: &str, fields: &Fields) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + action.len() + message.len() + fields.text().len());
+    out.extend_from_slice(b"{\"Action\":");
+    json::string(&mut out, &format!("{action}Response"));
+    out.extend_from_slice(b",\"RetCode\":");
+    json::int(&mut out, ret_code);
+    out.extend_from_slice(b",\"Message\":");
+    json::string(&mut out, message);
+    out.extend_from_slice(fields.text());
+    out.push(b'}');
+    out
 }
 
 #[cfg(test)]

@@ -103,8 +103,7 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
             (offset, limit),
         )
     };
-    let infos: Vec<render::SnapshotInfo> = page.into_iter().map(|s| render::snapshot(ctx, store, s)).collect();
-    Ok(render::page(total, &infos))
+    Ok(render::page(total, page.into_iter(), |out, s| render::snapshot(ctx, store, s).write_json(out)))
 }
 
 /// The snapshots newest first from the region's index: the disk's list when `DiskID` names
@@ -248,12 +247,17 @@ mod tests {
             let projects: Vec<String> = projects.iter().map(|p| format!("p{p}")).collect();
             let disk = disk.map(|d| format!("disk-{d}"));
             let needle = Needle::new(&keyword).unwrap();
-            let keep = |s: &UcsSnapshot| {
+            let other_filters = |s: &UcsSnapshot| {
                 (projects.is_empty() || projects.contains(&s.project_id))
                     && disk.as_ref().is_none_or(|d| *d == s.disk_id)
-                    && matches_keyword(s, &needle)
             };
-            let mut want: Vec<&UcsSnapshot> = store.snapshots.values().filter(|s| keep(s)).collect();
+            let keep = |s: &UcsSnapshot| other_filters(s) && matches_keyword(s, &needle);
+            // The plain scan: the keyword in the lowered name or ID, as the docs say.
+            let plain = |s: &UcsSnapshot| {
+                let k = keyword.to_lowercase();
+                other_filters(s) && (s.name.to_lowercase().contains(&k) || s.snapshot_id.to_lowercase().contains(&k))
+            };
+            let mut want: Vec<&UcsSnapshot> = store.snapshots.values().filter(|s| plain(s)).collect();
             want.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
             let want_total = want.len();
             let want: Vec<u64> = want.into_iter().skip(offset).take(limit).map(|s| s.seq).collect();
