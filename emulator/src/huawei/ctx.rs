@@ -67,7 +67,7 @@ impl Ctx<'_> {
             updated_ms: self.now,
             error_code: String::new(),
             error_message: String::new(),
-            extra,
+            extra: extra.into(),
             progress: 0,
             request_id: format!("req-{}", self.request_id),
             resource: None,

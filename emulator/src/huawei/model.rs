@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::core::change::{Born, Persist, Slot, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
+use crate::core::json_text::JsonText;
 use crate::core::logbook::{Entry, LogBook};
 use crate::huawei::index::{BackupIndex, BackupKeys};
 
@@ -220,8 +220,8 @@ pub struct Backup {
     pub bootable: bool,
     pub snapshot_id: Option<String>,
     pub replication_records: Vec<ReplicationRecord>,
-    /// What the resource looked like when it was backed up (ShowMetadata).
-    pub metadata: Value,
+    /// What the resource looked like when it was backed up (ShowMetadata), as JSON text.
+    pub metadata: JsonText,
 }
 
 /// A backup shared with another project: `pending` until that project accepts (into one of its
@@ -314,7 +314,7 @@ pub struct OpLog {
     pub error_code: String,
     pub error_message: String,
     /// The type-specific parts of `extra_info` (`backup`, `restore`, `replication`, ...).
-    pub extra: Value,
+    pub extra: JsonText,
     pub progress: i64,
     pub request_id: String,
     /// `extra_info.resource`: (id, name, type).

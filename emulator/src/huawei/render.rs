@@ -152,8 +152,8 @@ pub fn checkpoint_with(p: &HwProject, project_id: &str, c: &Checkpoint, resource
 }
 
 pub fn oplog(project_id: &str, o: &OpLog) -> Value {
-    let mut extra = match &o.extra {
-        Value::Object(m) => m.clone(),
+    let mut extra = match o.extra.value() {
+        Value::Object(m) => m,
         _ => serde_json::Map::new(),
     };
     extra.insert("common".into(), json!({"progress": o.progress, "request_id": o.request_id, "task_id": o.id}));

@@ -453,7 +453,7 @@ pub fn copy_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
 
 pub fn show_metadata(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let b = backup::get(ctx.proj_ref(), req.param("backup_id"))?;
-    let m = &b.metadata;
+    let m = b.metadata.value();
     // The doc returns each piece as a JSON-encoded string.
     let text = |k: &str| m.get(k).map(|v| v.to_string()).unwrap_or_else(|| "{}".into());
     let volumes: Vec<String> = m

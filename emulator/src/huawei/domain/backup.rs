@@ -233,7 +233,7 @@ fn start_resource(ctx: &mut Ctx<'_>, run: &Run<'_>, res: &VaultResource) -> (Str
         bootable: volumes.iter().any(|v| v.bootable),
         snapshot_id: None,
         replication_records: vec![],
-        metadata: backup_metadata(server.as_ref(), &volumes),
+        metadata: backup_metadata(server.as_ref(), &volumes).into(),
     };
     let children = disk_backups(ctx, &mut backup, &volumes);
     let pr = ctx.proj();
@@ -271,7 +271,7 @@ fn disk_backups(ctx: &mut Ctx<'_>, backup: &mut Backup, volumes: &[Volume]) -> V
             size_mb: 0,
             bootable: v.bootable,
             snapshot_id: Some(ctx.ids.uuid()),
-            metadata: json!({}),
+            metadata: json!({}).into(),
             ..backup.clone()
         });
         backup.children.push(cid);
@@ -356,7 +356,7 @@ fn log_expiry(world: &mut World, project: &str, vault: (&str, &str), backup: &st
         updated_ms: at,
         error_code: String::new(),
         error_message: String::new(),
-        extra: json!({"delete": {"backup_id": backup, "backup_name": name}}),
+        extra: json!({"delete": {"backup_id": backup, "backup_name": name}}).into(),
         progress: 100,
         request_id: String::new(),
         resource: None,
@@ -538,7 +538,7 @@ pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<S
         bootable: false,
         snapshot_id: None,
         replication_records: vec![],
-        metadata: json!({}),
+        metadata: json!({}).into(),
     };
     ctx.proj().backups.insert(backup_id.clone(), backup);
     let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});

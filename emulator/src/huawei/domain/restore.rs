@@ -123,7 +123,7 @@ pub fn restore_done(world: &mut World, project: &str, backup: &str, oplog: &str,
     let failed = take_fault(world, "restore", &[backup, oplog]);
     let Some(p) = world.huawei.get_mut(project) else { return };
     let target =
-        p.oplogs.get(oplog).and_then(|o| o.extra["restore"]["target_resource_id"].as_str().map(str::to_string));
+        p.oplogs.get(oplog).and_then(|o| o.extra.value()["restore"]["target_resource_id"].as_str().map(str::to_string));
     if let Some(mut b) = p.backups.get_mut(backup) {
         b.status = "available".into();
         b.updated_ms = at;
