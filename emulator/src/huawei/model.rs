@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::change::{Born, Persist, Slot, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
+use crate::core::intern;
 use crate::core::json_text::JsonText;
 use crate::core::logbook::{Entry, LogBook};
 use crate::huawei::index::{BackupIndex, BackupKeys};
@@ -15,6 +16,10 @@ pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
 pub const PROVIDER_DISK: &str = "d1603440-187d-4516-af25-121250c7cc97";
 pub const PROVIDER_TURBO: &str = "3f3c3220-245c-4805-b811-758870015881";
 pub const PROVIDER_VMWARE: &str = "a13639de-00be-4e94-af30-26912d75e4a2";
+
+/// A value of a small closed set (statuses, types, providers, zones, project ids), kept once per
+/// process (core/intern.rs): a backup and its task would otherwise hold ~370 bytes of them.
+pub type Name = std::borrow::Cow<'static, str>;
 
 pub const TYPE_SERVER: &str = "OS::Nova::Server";
 pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
@@ -196,15 +201,21 @@ pub struct Backup {
     pub description: Option<String>,
     pub checkpoint_id: String,
     pub vault_id: String,
-    pub project_id: String,
-    pub provider_id: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub project_id: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub provider_id: Name,
     pub resource_id: String,
     pub resource_name: String,
-    pub resource_type: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub resource_type: Name,
     pub resource_size: i64,
-    pub resource_az: String,
-    pub image_type: String,
-    pub status: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub resource_az: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub image_type: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub status: Name,
     pub parent_id: Option<String>,
     pub children: Vec<String>,
     pub created_ms: i64,
@@ -300,18 +311,22 @@ pub struct Checkpoint {
 pub struct OpLog {
     pub id: String,
     pub seq: u64,
-    pub operation_type: String,
-    pub status: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub operation_type: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub status: Name,
     pub checkpoint_id: String,
     pub policy_id: String,
-    pub provider_id: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub provider_id: Name,
     pub vault_id: String,
     pub vault_name: String,
     pub created_ms: i64,
     pub started_ms: Option<i64>,
     pub ended_ms: Option<i64>,
     pub updated_ms: i64,
-    pub error_code: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub error_code: Name,
     pub error_message: String,
     /// The type-specific parts of `extra_info` (`backup`, `restore`, `replication`, ...).
     pub extra: JsonText,
@@ -629,11 +644,11 @@ impl Indexer<String, Backup> for BackupIndex {
             protected: b.protected_ms.unwrap_or(0),
             size_mb: b.size_mb,
             name: b.name.clone(),
-            status: b.status.clone(),
+            status: b.status.to_string(),
             vault: b.vault_id.clone(),
             resource: b.resource_id.clone(),
-            resource_type: b.resource_type.clone(),
-            image_type: b.image_type.clone(),
+            resource_type: b.resource_type.to_string(),
+            image_type: b.image_type.to_string(),
             checkpoint: b.checkpoint_id.clone(),
         })
     }

@@ -67,7 +67,7 @@ fn sort_value(b: &Backup, key: &str) -> (i64, String) {
         "updated_at" => (b.updated_ms, String::new()),
         "protected_at" => (b.protected_ms.unwrap_or(0), String::new()),
         "name" => (0, b.name.clone()),
-        "status" => (0, b.status.clone()),
+        "status" => (0, b.status.to_string()),
         _ => (0, b.id.clone()),
     }
 }
@@ -153,7 +153,7 @@ impl<'q> BackupFilter<'q> {
             && self.name.is_none_or(|x| b.name.contains(x))
             && self.image_type.is_none_or(|x| b.image_type == x)
             && self.incremental.is_none_or(|x| b.incremental == x)
-            && (self.statuses.is_empty() || self.statuses.contains(&b.status.as_str()))
+            && (self.statuses.is_empty() || self.statuses.contains(&&*b.status))
             && self.start.is_none_or(|t| b.created_ms >= t)
             && self.end.is_none_or(|t| b.created_ms <= t)
             && (self.used_percent.is_none() || full_vaults.contains(&shares::vault_seen(b, m)))
@@ -368,7 +368,7 @@ pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     }
     let (vid, vname) = (vault.id.clone(), vault.name.clone());
     let extra = json!({"delete": {"backup_id": id, "backup_name": b.name}});
-    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone());
+    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.to_string());
     let (checkpoint, provider) = (b.checkpoint_id.clone(), b.provider_id.clone());
     let now = ctx.now;
     let pr = ctx.proj();

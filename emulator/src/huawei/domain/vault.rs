@@ -91,7 +91,7 @@ pub fn migrate_resources(ctx: &mut Ctx<'_>, vid: &str, dest_id: &str, ids: &[&st
     }
     let busy = p.is_some_and(|p| {
         p.backups.values().any(|b| {
-            (b.vault_id == vid || b.vault_id == dest_id) && !matches!(b.status.as_str(), "available" | "error")
+            (b.vault_id == vid || b.vault_id == dest_id) && !matches!(&*b.status, "available" | "error")
         })
     });
     if busy {
