@@ -78,6 +78,45 @@ impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for BTreeMap<K, V> {
     }
 }
 
+/// A map whose entries are boxed: for large entries keyed in any order, where a B-tree node
+/// holding the entries themselves would stay a third empty on average (a Huawei task is ~400
+/// bytes).
+#[derive(Debug, Clone)]
+pub struct BoxedMap<K, V>(BTreeMap<K, Box<V>>);
+
+impl<K, V> Default for BoxedMap<K, V> {
+    fn default() -> Self {
+        BoxedMap(BTreeMap::new())
+    }
+}
+
+impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for BoxedMap<K, V> {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.get_key_value(key).map(|(k, v)| (k, &**v))
+    }
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.get_mut(key).map(|v| &mut **v)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.0.insert(key, Box::new(value)).map(|v| *v)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        self.0.remove(key).map(|v| *v)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
+        Box::new(self.0.iter().map(|(k, v)| (k, &**v)))
+    }
+}
+
 impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for SortedDeque<K, V> {
     fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
     where

@@ -28,7 +28,7 @@ pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 pub struct HwProject {
     pub vaults: Table<String, Vault>,
     pub policies: Table<String, Policy>,
-    pub backups: Indexed<String, Backup, BackupIndex>,
+    pub backups: Indexed<String, Box<Backup>, BackupIndex>,
     pub checkpoints: Table<String, Checkpoint>,
     #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,
@@ -561,8 +561,8 @@ pub struct Fault {
 
 impl Entry for OpLog {
     type Key = String;
-    /// Task ids are random UUIDs: a map takes them in any order.
-    type Shelf = BTreeMap<String, OpLog>;
+    /// Task ids are random UUIDs: a map takes them in any order (boxed: a task is large).
+    type Shelf = crate::core::logbook::BoxedMap<String, OpLog>;
     fn key(&self) -> String {
         self.id.clone()
     }
@@ -633,10 +633,10 @@ impl HwProject {
 }
 
 /// What the indexes keep of each entry (BackupIndex holds the lists).
-impl Indexer<String, Backup> for BackupIndex {
+impl Indexer<String, Box<Backup>> for BackupIndex {
     type Keys = Option<BackupKeys>;
 
-    fn keys(_: &String, b: &Backup) -> Self::Keys {
+    fn keys(_: &String, b: &Box<Backup>) -> Self::Keys {
         b.parent_id.is_none().then(|| BackupKeys {
             seq: b.seq,
             created: b.created_ms,

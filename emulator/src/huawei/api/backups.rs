@@ -168,7 +168,8 @@ fn candidates<'w>(ctx: &'w Ctx<'_>, f: &BackupFilter<'_>) -> Vec<Listed<'w>> {
     let world = &ctx.world.huawei;
     let mut entries: Vec<Listed<'w>> = Vec::new();
     if f.own_type != "shared" {
-        entries.extend(world.get(ctx.project).into_iter().flat_map(|p| p.backups.values().map(move |b| (p, b, None))));
+        entries
+            .extend(world.get(ctx.project).into_iter().flat_map(|p| p.backups.values().map(move |b| (p, &**b, None))));
     }
     // Shared backups are listed once accepted unless `member_status` names another state, as
     // OpenStack Glance lists shared images (CBR's member API follows Glance's).
@@ -259,7 +260,7 @@ fn indexed_page<'p>(
         _ => return None,
     };
     Some(seqs.map(|(seqs, count, start)| {
-        let page = seqs.into_iter().filter_map(|s| p.backups.get(ix.id_of(s)?)).collect();
+        let page = seqs.into_iter().filter_map(|s| p.backups.get(ix.id_of(s)?).map(|b| &**b)).collect();
         (page, count, start)
     }))
 }

@@ -238,9 +238,9 @@ fn start_resource(ctx: &mut Ctx<'_>, run: &Run<'_>, res: &VaultResource) -> (Str
     };
     let children = disk_backups(ctx, &mut backup, &volumes);
     let pr = ctx.proj();
-    pr.backups.insert(backup_id.clone(), backup);
+    pr.backups.insert(backup_id.clone(), Box::new(backup));
     for c in children {
-        pr.backups.insert(c.id.clone(), c);
+        pr.backups.insert(c.id.clone(), Box::new(c));
     }
     set_protect_status(pr, &res.id, "protecting");
     let log = backup_task(ctx, run, res, (&backup_id, &name), incremental);
@@ -436,7 +436,7 @@ fn prune(world: &mut World, project: &str, (vault, resource): (&str, &str), poli
 }
 
 pub fn get<'p>(p: Option<&'p HwProject>, id: &str) -> HwResult<&'p Backup> {
-    p.and_then(|p| p.backups.get(id)).ok_or_else(|| e::Bs6200(format!("Backup {id} does not exist.")))
+    p.and_then(|p| p.backups.get(id)).map(|b| &**b).ok_or_else(|| e::Bs6200(format!("Backup {id} does not exist.")))
 }
 
 /// The error for a backup that is busy with something else.
@@ -541,7 +541,7 @@ pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<S
         replication_records: vec![],
         metadata: json!({}).into(),
     };
-    ctx.proj().backups.insert(backup_id.clone(), backup);
+    ctx.proj().backups.insert(backup_id.clone(), Box::new(backup));
     let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});
     let log = ctx.new_oplog(&project, "sync", (&vid, &vname), extra);
     let resource = (item.resource_id.clone(), item.resource_name.clone(), item.resource_type.clone());

@@ -50,10 +50,10 @@ fn settle_record(
         rec.fail_reason = FAULT.1.into();
     }
     let rec = rec.clone();
-    let copy = src.clone();
+    let copy = (**src).clone();
     let children = src.children.clone();
     drop(src);
-    let child_backups: Vec<Backup> = children.iter().filter_map(|c| p.backups.get(c).cloned()).collect();
+    let child_backups: Vec<Backup> = children.iter().filter_map(|c| p.backups.get(c).map(|b| (**b).clone())).collect();
     Some((rec, copy, child_backups))
 }
 
@@ -109,9 +109,9 @@ fn land_copy(
         },
     );
     let vault = copy.vault_id.clone();
-    dest.backups.insert(copy.id.clone(), copy);
+    dest.backups.insert(copy.id.clone(), Box::new(copy));
     for k in kids {
-        dest.backups.insert(k.id.clone(), k);
+        dest.backups.insert(k.id.clone(), Box::new(k));
     }
     grow_to_fit(dest, &vault);
 }
