@@ -406,4 +406,19 @@ mod tests {
         assert_eq!(b.forget_before(35), 2);
         assert_eq!(b.values().map(|l| l.id).collect::<Vec<_>>(), [9, 10]);
     }
+
+    #[test]
+    fn a_boxed_shelf_answers_as_a_map_does() {
+        let (mut boxed, mut plain) = (BoxedMap::<u64, Log>::default(), BTreeMap::<u64, Log>::default());
+        for (k, end) in [(5, None), (1, Some(3)), (9, Some(1)), (5, Some(7)), (3, None)] {
+            assert_eq!(boxed.insert(k, log(k, end)), Shelf::insert(&mut plain, k, log(k, end)));
+        }
+        assert_eq!(Shelf::remove(&mut boxed, &9), Shelf::remove(&mut plain, &9));
+        assert_eq!(Shelf::remove(&mut boxed, &9), None);
+        Shelf::get_mut(&mut boxed, &3).unwrap().end_ms = Some(4);
+        Shelf::get_mut(&mut plain, &3).unwrap().end_ms = Some(4);
+        assert_eq!(Shelf::get_key_value(&boxed, &5), Shelf::get_key_value(&plain, &5));
+        assert_eq!(Shelf::len(&boxed), Shelf::len(&plain));
+        assert!(Shelf::iter(&boxed).eq(Shelf::iter(&plain)));
+    }
 }
