@@ -26,6 +26,11 @@ def up(binary):
     hw = S.huawei_token(port)
     vaults = S.huawei_vaults(port, hw)
     S.huawei_backups(port, hw, vaults, 3)
+    # A restore (its task keeps the target in extra_info) and a delete, for the task reads below.
+    bks = c.json(S.Req("GET", f"/v3/{S.HW_PROJECT}/backups?limit=3&sort=created_at:asc", "", hw))["backups"]
+    c.json(S.Req("POST", f"/v3/{S.HW_PROJECT}/backups/{bks[0]['id']}/restore", json.dumps(
+        {"restore": {"volume_id": bks[0]["resource_id"]}}), hw))
+    c.send(S.Req("DELETE", f"/v3/{S.HW_PROJECT}/backups/{bks[1]['id']}", "", hw))
     ucs_world(c)
     return proc, port, c, hw, disks, pol
 
@@ -111,9 +116,24 @@ def reqs(port, hw, disks, pol):
         out.append(S.Req("GET", f"/v3/{P}/backups?{q}", "", hw))
     for q in ["limit=20", "limit=2&offset=1", "limit=1000"]:
         out.append(S.Req("GET", f"/v3/{P}/vaults?{q}", "", hw))
-    return out + ucs_reqs(S.Client(port))
+    # One backup's reads (ShowBackup, ShowMetadata, its checkpoint) and the tasks (extra_info).
+    c = S.Client(port)
+    bks = c.json(S.Req("GET", f"/v3/{P}/backups?limit=4&sort=created_at:asc", "", hw))["backups"]
+    for b in bks:
+        out.append(S.Req("GET", f"/v3/{P}/backups/{b['id']}", "", hw))
+        out.append(S.Req("GET", f"/v3/{P}/backups/{b['id']}/metadata", "", hw))
+        out.append(S.Req("GET", f"/v3/{P}/checkpoints/{b['checkpoint_id']}", "", hw))
+    out.append(S.Req("GET", f"/v3/{P}/backups/no-such/metadata", "", hw))
+    logs = c.json(S.Req("GET", f"/v3/{P}/operation-logs?limit=1000", "", hw))["operation_logs"]
+    for q in ["limit=1000", "limit=5&offset=2", "operation_type=restore", "operation_type=delete", "operation_type=backup&limit=3"]:
+        out.append(S.Req("GET", f"/v3/{P}/operation-logs?{q}", "", hw))
+    for o in logs[:3] + [o for o in logs if o["operation_type"] != "backup"]:
+        out.append(S.Req("GET", f"/v3/{P}/operation-logs/{o['id']}", "", hw))
+    return out + ucs_reqs(c)
 
 RID = re.compile(rb'"RequestId":"[0-9a-f-]{36}"')
+# A Huawei task's request_id is the request's random id as well.
+HRID = re.compile(rb'"request_id":"(req-)?[0-9a-f]{32}"')
 a = up(sys.argv[1]); b = up(sys.argv[2])
 try:
     same = diff = 0
@@ -121,7 +141,7 @@ try:
     for x, y in zip(ra, rb):
         sa, ba, _ = a[2].send(x); sb, bb, _ = b[2].send(y)
         # A Tencent RequestId is a random UUID (not from the seed): the one part left out.
-        ba, bb = (RID.sub(b'"RequestId":""', v) for v in (ba, bb))
+        ba, bb = (HRID.sub(b'"request_id":""', RID.sub(b'"RequestId":""', v)) for v in (ba, bb))
         if (sa, ba) == (sb, bb):
             same += 1
         else:

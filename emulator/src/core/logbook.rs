@@ -78,6 +78,45 @@ impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for BTreeMap<K, V> {
     }
 }
 
+/// A map whose entries are boxed: for large entries keyed in any order, where a B-tree node
+/// holding the entries themselves would stay a third empty on average (a Huawei task is ~400
+/// bytes).
+#[derive(Debug, Clone)]
+pub struct BoxedMap<K, V>(BTreeMap<K, Box<V>>);
+
+impl<K, V> Default for BoxedMap<K, V> {
+    fn default() -> Self {
+        BoxedMap(BTreeMap::new())
+    }
+}
+
+impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for BoxedMap<K, V> {
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.get_key_value(key).map(|(k, v)| (k, &**v))
+    }
+    fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.get_mut(key).map(|v| &mut **v)
+    }
+    fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.0.insert(key, Box::new(value)).map(|v| *v)
+    }
+    fn remove(&mut self, key: &K) -> Option<V> {
+        self.0.remove(key).map(|v| *v)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn iter(&self) -> Box<dyn Iterator<Item = (&K, &V)> + '_> {
+        Box::new(self.0.iter().map(|(k, v)| (k, &**v)))
+    }
+}
+
 impl<K: Ord + Clone + Debug, V: Clone + Debug> Shelf<K, V> for SortedDeque<K, V> {
     fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
     where
@@ -366,5 +405,20 @@ mod tests {
         );
         assert_eq!(b.forget_before(35), 2);
         assert_eq!(b.values().map(|l| l.id).collect::<Vec<_>>(), [9, 10]);
+    }
+
+    #[test]
+    fn a_boxed_shelf_answers_as_a_map_does() {
+        let (mut boxed, mut plain) = (BoxedMap::<u64, Log>::default(), BTreeMap::<u64, Log>::default());
+        for (k, end) in [(5, None), (1, Some(3)), (9, Some(1)), (5, Some(7)), (3, None)] {
+            assert_eq!(boxed.insert(k, log(k, end)), Shelf::insert(&mut plain, k, log(k, end)));
+        }
+        assert_eq!(Shelf::remove(&mut boxed, &9), Shelf::remove(&mut plain, &9));
+        assert_eq!(Shelf::remove(&mut boxed, &9), None);
+        Shelf::get_mut(&mut boxed, &3).unwrap().end_ms = Some(4);
+        Shelf::get_mut(&mut plain, &3).unwrap().end_ms = Some(4);
+        assert_eq!(Shelf::get_key_value(&boxed, &5), Shelf::get_key_value(&plain, &5));
+        assert_eq!(Shelf::len(&boxed), Shelf::len(&plain));
+        assert!(Shelf::iter(&boxed).eq(Shelf::iter(&plain)));
     }
 }

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod index;
 pub mod intern;
 pub mod json;
+pub mod json_text;
 
 pub mod journal;
 pub mod key;

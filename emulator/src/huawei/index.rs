@@ -260,7 +260,7 @@ mod tests {
     use crate::huawei::model::Backup;
     use serde_json::json;
 
-    type Backups = Indexed<String, Backup, BackupIndex>;
+    type Backups = Indexed<String, Box<Backup>, BackupIndex>;
 
     proptest::proptest! {
         /// A page of a walk is the page of sorting the entries plainly: by key in the direction
@@ -284,7 +284,7 @@ mod tests {
         }
     }
 
-    fn backup(i: u64) -> Backup {
+    fn backup(i: u64) -> Box<Backup> {
         serde_json::from_value(json!({
             "id": format!("b{:02}", (i * 7) % 31), "seq": i, "name": format!("n{}", i % 4), "description": null,
             "checkpoint_id": format!("c{}", i / 3), "vault_id": format!("v{}", i % 2), "project_id": "p",
@@ -323,7 +323,8 @@ mod tests {
     fn a_bulk_build_and_a_reindexed_load_equal_one_by_one() {
         use crate::core::change::Persist;
         let t: Backups = (0..31).map(backup).map(|b| (b.id.clone(), b)).collect();
-        let table: crate::core::change::Table<String, Backup> = t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let table: crate::core::change::Table<String, Box<Backup>> =
+            t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let by_one: BackupIndex = crate::core::index::one_by_one(&table);
         assert_eq!(format!("{:?}", t.index()), format!("{by_one:?}"));
         let mut loaded = Backups::default();

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::core::change::{Born, Persist, Slot, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
+use crate::core::intern;
+use crate::core::json_text::JsonText;
 use crate::core::logbook::{Entry, LogBook};
 use crate::huawei::index::{BackupIndex, BackupKeys};
 
@@ -16,6 +17,10 @@ pub const PROVIDER_DISK: &str = "d1603440-187d-4516-af25-121250c7cc97";
 pub const PROVIDER_TURBO: &str = "3f3c3220-245c-4805-b811-758870015881";
 pub const PROVIDER_VMWARE: &str = "a13639de-00be-4e94-af30-26912d75e4a2";
 
+/// A value of a small closed set (statuses, types, providers, zones, project ids), kept once per
+/// process (core/intern.rs): a backup and its task would otherwise hold ~370 bytes of them.
+pub type Name = std::borrow::Cow<'static, str>;
+
 pub const TYPE_SERVER: &str = "OS::Nova::Server";
 pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 
@@ -23,7 +28,7 @@ pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 pub struct HwProject {
     pub vaults: Table<String, Vault>,
     pub policies: Table<String, Policy>,
-    pub backups: Indexed<String, Backup, BackupIndex>,
+    pub backups: Indexed<String, Box<Backup>, BackupIndex>,
     pub checkpoints: Table<String, Checkpoint>,
     #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,
@@ -196,15 +201,21 @@ pub struct Backup {
     pub description: Option<String>,
     pub checkpoint_id: String,
     pub vault_id: String,
-    pub project_id: String,
-    pub provider_id: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub project_id: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub provider_id: Name,
     pub resource_id: String,
     pub resource_name: String,
-    pub resource_type: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub resource_type: Name,
     pub resource_size: i64,
-    pub resource_az: String,
-    pub image_type: String,
-    pub status: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub resource_az: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub image_type: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub status: Name,
     pub parent_id: Option<String>,
     pub children: Vec<String>,
     pub created_ms: i64,
@@ -220,8 +231,8 @@ pub struct Backup {
     pub bootable: bool,
     pub snapshot_id: Option<String>,
     pub replication_records: Vec<ReplicationRecord>,
-    /// What the resource looked like when it was backed up (ShowMetadata).
-    pub metadata: Value,
+    /// What the resource looked like when it was backed up (ShowMetadata), as JSON text.
+    pub metadata: JsonText,
 }
 
 /// A backup shared with another project: `pending` until that project accepts (into one of its
@@ -300,21 +311,25 @@ pub struct Checkpoint {
 pub struct OpLog {
     pub id: String,
     pub seq: u64,
-    pub operation_type: String,
-    pub status: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub operation_type: Name,
+    #[serde(deserialize_with = "intern::de")]
+    pub status: Name,
     pub checkpoint_id: String,
     pub policy_id: String,
-    pub provider_id: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub provider_id: Name,
     pub vault_id: String,
     pub vault_name: String,
     pub created_ms: i64,
     pub started_ms: Option<i64>,
     pub ended_ms: Option<i64>,
     pub updated_ms: i64,
-    pub error_code: String,
+    #[serde(deserialize_with = "intern::de")]
+    pub error_code: Name,
     pub error_message: String,
     /// The type-specific parts of `extra_info` (`backup`, `restore`, `replication`, ...).
-    pub extra: Value,
+    pub extra: JsonText,
     pub progress: i64,
     pub request_id: String,
     /// `extra_info.resource`: (id, name, type).
@@ -546,8 +561,8 @@ pub struct Fault {
 
 impl Entry for OpLog {
     type Key = String;
-    /// Task ids are random UUIDs: a map takes them in any order.
-    type Shelf = BTreeMap<String, OpLog>;
+    /// Task ids are random UUIDs: a map takes them in any order (boxed: a task is large).
+    type Shelf = crate::core::logbook::BoxedMap<String, OpLog>;
     fn key(&self) -> String {
         self.id.clone()
     }
@@ -618,10 +633,10 @@ impl HwProject {
 }
 
 /// What the indexes keep of each entry (BackupIndex holds the lists).
-impl Indexer<String, Backup> for BackupIndex {
+impl Indexer<String, Box<Backup>> for BackupIndex {
     type Keys = Option<BackupKeys>;
 
-    fn keys(_: &String, b: &Backup) -> Self::Keys {
+    fn keys(_: &String, b: &Box<Backup>) -> Self::Keys {
         b.parent_id.is_none().then(|| BackupKeys {
             seq: b.seq,
             created: b.created_ms,
@@ -629,11 +644,11 @@ impl Indexer<String, Backup> for BackupIndex {
             protected: b.protected_ms.unwrap_or(0),
             size_mb: b.size_mb,
             name: b.name.clone(),
-            status: b.status.clone(),
+            status: b.status.to_string(),
             vault: b.vault_id.clone(),
             resource: b.resource_id.clone(),
-            resource_type: b.resource_type.clone(),
-            image_type: b.image_type.clone(),
+            resource_type: b.resource_type.to_string(),
+            image_type: b.image_type.to_string(),
             checkpoint: b.checkpoint_id.clone(),
         })
     }

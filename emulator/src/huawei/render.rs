@@ -152,8 +152,8 @@ pub fn checkpoint_with(p: &HwProject, project_id: &str, c: &Checkpoint, resource
 }
 
 pub fn oplog(project_id: &str, o: &OpLog) -> Value {
-    let mut extra = match &o.extra {
-        Value::Object(m) => m.clone(),
+    let mut extra = match o.extra.value() {
+        Value::Object(m) => m,
         _ => serde_json::Map::new(),
     };
     extra.insert("common".into(), json!({"progress": o.progress, "request_id": o.request_id, "task_id": o.id}));
@@ -844,7 +844,7 @@ mod shapes_match {
             })
             .collect();
         HwProject {
-            backups: backups.into_iter().map(|b| (b.id.clone(), b)).collect(),
+            backups: backups.into_iter().map(|b| (b.id.clone(), Box::new(b))).collect(),
             vaults,
             volumes,
             ..Default::default()
@@ -854,7 +854,7 @@ mod shapes_match {
     #[test]
     fn backups_serialize_as_the_json_builders_did() {
         let p = project();
-        let listed: Vec<&Backup> = p.backups.values().filter(|b| b.parent_id.is_none()).collect();
+        let listed: Vec<&Backup> = p.backups.values().filter(|b| b.parent_id.is_none()).map(|b| &**b).collect();
         for b in &listed {
             assert_eq!(
                 serde_json::to_vec(&super::backup(&p, b)).unwrap(),

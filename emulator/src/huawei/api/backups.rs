@@ -67,7 +67,7 @@ fn sort_value(b: &Backup, key: &str) -> (i64, String) {
         "updated_at" => (b.updated_ms, String::new()),
         "protected_at" => (b.protected_ms.unwrap_or(0), String::new()),
         "name" => (0, b.name.clone()),
-        "status" => (0, b.status.clone()),
+        "status" => (0, b.status.to_string()),
         _ => (0, b.id.clone()),
     }
 }
@@ -153,7 +153,7 @@ impl<'q> BackupFilter<'q> {
             && self.name.is_none_or(|x| b.name.contains(x))
             && self.image_type.is_none_or(|x| b.image_type == x)
             && self.incremental.is_none_or(|x| b.incremental == x)
-            && (self.statuses.is_empty() || self.statuses.contains(&b.status.as_str()))
+            && (self.statuses.is_empty() || self.statuses.contains(&&*b.status))
             && self.start.is_none_or(|t| b.created_ms >= t)
             && self.end.is_none_or(|t| b.created_ms <= t)
             && (self.used_percent.is_none() || full_vaults.contains(&shares::vault_seen(b, m)))
@@ -168,7 +168,8 @@ fn candidates<'w>(ctx: &'w Ctx<'_>, f: &BackupFilter<'_>) -> Vec<Listed<'w>> {
     let world = &ctx.world.huawei;
     let mut entries: Vec<Listed<'w>> = Vec::new();
     if f.own_type != "shared" {
-        entries.extend(world.get(ctx.project).into_iter().flat_map(|p| p.backups.values().map(move |b| (p, b, None))));
+        entries
+            .extend(world.get(ctx.project).into_iter().flat_map(|p| p.backups.values().map(move |b| (p, &**b, None))));
     }
     // Shared backups are listed once accepted unless `member_status` names another state, as
     // OpenStack Glance lists shared images (CBR's member API follows Glance's).
@@ -259,7 +260,7 @@ fn indexed_page<'p>(
         _ => return None,
     };
     Some(seqs.map(|(seqs, count, start)| {
-        let page = seqs.into_iter().filter_map(|s| p.backups.get(ix.id_of(s)?)).collect();
+        let page = seqs.into_iter().filter_map(|s| p.backups.get(ix.id_of(s)?).map(|b| &**b)).collect();
         (page, count, start)
     }))
 }
@@ -368,7 +369,7 @@ pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     }
     let (vid, vname) = (vault.id.clone(), vault.name.clone());
     let extra = json!({"delete": {"backup_id": id, "backup_name": b.name}});
-    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone());
+    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.to_string());
     let (checkpoint, provider) = (b.checkpoint_id.clone(), b.provider_id.clone());
     let now = ctx.now;
     let pr = ctx.proj();
@@ -453,7 +454,7 @@ pub fn copy_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
 
 pub fn show_metadata(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let b = backup::get(ctx.proj_ref(), req.param("backup_id"))?;
-    let m = &b.metadata;
+    let m = b.metadata.value();
     // The doc returns each piece as a JSON-encoded string.
     let text = |k: &str| m.get(k).map(|v| v.to_string()).unwrap_or_else(|| "{}".into());
     let volumes: Vec<String> = m

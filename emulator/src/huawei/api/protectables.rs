@@ -146,7 +146,9 @@ pub fn show_storage_usage(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
                 r.3 += 1;
                 r.4 += b.size_mb;
             }
-            None => rows.push((b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone(), 1, b.size_mb)),
+            None => {
+                rows.push((b.resource_id.clone(), b.resource_name.clone(), b.resource_type.to_string(), 1, b.size_mb))
+            }
         }
     }
     rows.sort();

@@ -180,8 +180,7 @@ pub fn update_member_status(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply>
                 v.id, v.billing.status
             )));
         }
-        if v.billing.protect_type != "backup" || vault::resource_type_for(&v.billing.object_type) != Some(kind.as_str())
-        {
+        if v.billing.protect_type != "backup" || vault::resource_type_for(&v.billing.object_type) != Some(&*kind) {
             return Err(e::Bs6713(format!("Vault {} does not hold {kind} backups.", v.id)));
         }
         let free_mb = v.billing.size * 1024 - capacity::used_mb(p.expect("vault found"), &v.id);

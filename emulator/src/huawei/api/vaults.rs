@@ -496,9 +496,9 @@ pub fn delete_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     if vault.billing.status == "deleting" {
         return Err(e::Bs6112(format!("Vault {id} is already being deleted.")));
     }
-    let busy = ctx.proj_ref().is_some_and(|p| {
-        p.backups.values().any(|b| b.vault_id == id && !matches!(b.status.as_str(), "available" | "error"))
-    });
+    let busy = ctx
+        .proj_ref()
+        .is_some_and(|p| p.backups.values().any(|b| b.vault_id == id && !matches!(&*b.status, "available" | "error")));
     if busy {
         return Err(e::Bs6125(format!("Vault {id} has backups in progress; try again when they finish.")));
     }

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::core::intern::intern;
 use crate::core::timing::Gate;
 use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::capacity::grow_to_fit;
@@ -211,13 +212,13 @@ fn start_resource(ctx: &mut Ctx<'_>, run: &Run<'_>, res: &VaultResource) -> (Str
         description: run.plan.description.clone(),
         checkpoint_id: run.checkpoint_id.into(),
         vault_id: run.vault.id.clone(),
-        project_id: run.project.into(),
-        provider_id: run.vault.provider_id.clone(),
+        project_id: intern(run.project),
+        provider_id: intern(&run.vault.provider_id),
         resource_id: res.id.clone(),
         resource_name: res.name.clone(),
-        resource_type: res.kind.clone(),
+        resource_type: intern(&res.kind),
         resource_size: size,
-        resource_az: az,
+        resource_az: intern(&az),
         image_type: "backup".into(),
         status: "protecting".into(),
         parent_id: None,
@@ -233,13 +234,13 @@ fn start_resource(ctx: &mut Ctx<'_>, run: &Run<'_>, res: &VaultResource) -> (Str
         bootable: volumes.iter().any(|v| v.bootable),
         snapshot_id: None,
         replication_records: vec![],
-        metadata: backup_metadata(server.as_ref(), &volumes),
+        metadata: backup_metadata(server.as_ref(), &volumes).into(),
     };
     let children = disk_backups(ctx, &mut backup, &volumes);
     let pr = ctx.proj();
-    pr.backups.insert(backup_id.clone(), backup);
+    pr.backups.insert(backup_id.clone(), Box::new(backup));
     for c in children {
-        pr.backups.insert(c.id.clone(), c);
+        pr.backups.insert(c.id.clone(), Box::new(c));
     }
     set_protect_status(pr, &res.id, "protecting");
     let log = backup_task(ctx, run, res, (&backup_id, &name), incremental);
@@ -267,11 +268,11 @@ fn disk_backups(ctx: &mut Ctx<'_>, backup: &mut Backup, volumes: &[Volume]) -> V
             resource_name: v.name.clone(),
             resource_type: TYPE_VOLUME.into(),
             resource_size: v.size,
-            resource_az: v.availability_zone.clone(),
+            resource_az: intern(&v.availability_zone),
             size_mb: 0,
             bootable: v.bootable,
             snapshot_id: Some(ctx.ids.uuid()),
-            metadata: json!({}),
+            metadata: json!({}).into(),
             ..backup.clone()
         });
         backup.children.push(cid);
@@ -347,16 +348,16 @@ fn log_expiry(world: &mut World, project: &str, vault: (&str, &str), backup: &st
         status: "success".into(),
         checkpoint_id: String::new(),
         policy_id: String::new(),
-        provider_id: String::new(),
+        provider_id: "".into(),
         vault_id: vault.0.into(),
         vault_name: vault.1.into(),
         created_ms: at,
         started_ms: Some(at),
         ended_ms: Some(at),
         updated_ms: at,
-        error_code: String::new(),
+        error_code: "".into(),
         error_message: String::new(),
-        extra: json!({"delete": {"backup_id": backup, "backup_name": name}}),
+        extra: json!({"delete": {"backup_id": backup, "backup_name": name}}).into(),
         progress: 100,
         request_id: String::new(),
         resource: None,
@@ -390,7 +391,7 @@ pub fn backup_done(world: &mut World, project: &str, (checkpoint, backup, oplog)
     }
     set_protect_status(p, &resource, if failed { "error" } else { "available" });
     let done = p.checkpoints.get(checkpoint).map(|c| {
-        c.backups.iter().all(|id| p.backups.get(id).is_none_or(|b| matches!(b.status.as_str(), "available" | "error")))
+        c.backups.iter().all(|id| p.backups.get(id).is_none_or(|b| matches!(&*b.status, "available" | "error")))
     });
     if done == Some(true) {
         if let Some(c) = p.checkpoints.get_mut(checkpoint) {
@@ -435,12 +436,12 @@ fn prune(world: &mut World, project: &str, (vault, resource): (&str, &str), poli
 }
 
 pub fn get<'p>(p: Option<&'p HwProject>, id: &str) -> HwResult<&'p Backup> {
-    p.and_then(|p| p.backups.get(id)).ok_or_else(|| e::Bs6200(format!("Backup {id} does not exist.")))
+    p.and_then(|p| p.backups.get(id)).map(|b| &**b).ok_or_else(|| e::Bs6200(format!("Backup {id} does not exist.")))
 }
 
 /// The error for a backup that is busy with something else.
 pub fn busy(b: &Backup) -> Option<e::HwError> {
-    match b.status.as_str() {
+    match &*b.status {
         "restoring" | "waiting_restore" => Some(e::Bs6230(format!("Backup {} is being restored.", b.id))),
         "deleting" | "waiting_delete" => Some(e::Bs6231(format!("Backup {} is being deleted.", b.id))),
         "protecting" | "waiting_protect" => Some(e::Bs6203(format!("Backup {} is in progress.", b.id))),
@@ -516,13 +517,13 @@ pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<S
         description: None,
         checkpoint_id: checkpoint,
         vault_id: vid.clone(),
-        project_id: project.clone(),
-        provider_id: provider,
+        project_id: intern(&project),
+        provider_id: intern(&provider),
         resource_id: item.resource_id.clone(),
         resource_name: item.resource_name.clone(),
-        resource_type: item.resource_type.clone(),
+        resource_type: intern(&item.resource_type),
         resource_size: 0,
-        resource_az: String::new(),
+        resource_az: "".into(),
         image_type: "backup".into(),
         status: "available".into(),
         parent_id: None,
@@ -538,9 +539,9 @@ pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<S
         bootable: false,
         snapshot_id: None,
         replication_records: vec![],
-        metadata: json!({}),
+        metadata: json!({}).into(),
     };
-    ctx.proj().backups.insert(backup_id.clone(), backup);
+    ctx.proj().backups.insert(backup_id.clone(), Box::new(backup));
     let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});
     let log = ctx.new_oplog(&project, "sync", (&vid, &vname), extra);
     let resource = (item.resource_id.clone(), item.resource_name.clone(), item.resource_type.clone());

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::core::intern::intern;
 use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::backup::get;
 use crate::huawei::domain::capacity::grow_to_fit;
@@ -49,10 +50,10 @@ fn settle_record(
         rec.fail_reason = FAULT.1.into();
     }
     let rec = rec.clone();
-    let copy = src.clone();
+    let copy = (**src).clone();
     let children = src.children.clone();
     drop(src);
-    let child_backups: Vec<Backup> = children.iter().filter_map(|c| p.backups.get(c).cloned()).collect();
+    let child_backups: Vec<Backup> = children.iter().filter_map(|c| p.backups.get(c).map(|b| (**b).clone())).collect();
     Some((rec, copy, child_backups))
 }
 
@@ -74,7 +75,7 @@ fn land_copy(
     copy.seq = seq;
     copy.checkpoint_id = rec.destination_checkpoint_id.clone();
     copy.vault_id = rec.destination_vault_id.clone();
-    copy.project_id = rec.destination_project_id.clone();
+    copy.project_id = intern(&rec.destination_project_id);
     copy.image_type = "replication".into();
     copy.status = "available".into();
     if let Some(n) = name {
@@ -108,9 +109,9 @@ fn land_copy(
         },
     );
     let vault = copy.vault_id.clone();
-    dest.backups.insert(copy.id.clone(), copy);
+    dest.backups.insert(copy.id.clone(), Box::new(copy));
     for k in kids {
-        dest.backups.insert(k.id.clone(), k);
+        dest.backups.insert(k.id.clone(), Box::new(k));
     }
     grow_to_fit(dest, &vault);
 }
@@ -197,7 +198,7 @@ pub fn replicate(
     }});
     ctx.proj().backups.get_mut(backup_id).expect("backup found").replication_records.push(record);
     let log = ctx.new_oplog(&project, "replication", (&vid, &vname), extra);
-    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone());
+    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.to_string());
     task::describe_task(ctx.world, &project, &log, &b.checkpoint_id, "", &b.provider_id, Some(resource));
     let work = HwWork::ReplicationDone {
         project: project.clone(),

@@ -41,7 +41,7 @@ pub fn start_restore(ctx: &mut Ctx<'_>, id: &str, to: &RestoreTo<'_>) -> HwResul
     }
     let (vid, vname) = (vault.id.clone(), vault.name.clone());
     let extra = json!({"restore": {"backup_id": id, "backup_name": b.name, "target_resource_id": target.0, "target_resource_name": target.1}});
-    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.clone());
+    let resource = (b.resource_id.clone(), b.resource_name.clone(), b.resource_type.to_string());
     let (checkpoint, provider) = (b.checkpoint_id.clone(), b.provider_id.clone());
     let now = ctx.now;
     let pr = ctx.proj();
@@ -64,7 +64,7 @@ fn check_restorable(b: &Backup) -> HwResult<()> {
     }
     // §C.3: a backup being restored, deleted or replicated says so (6230, 6231, 6232); any
     // other state but `available` (being made, failed) does not allow a restore (2005).
-    let busy_state = matches!(b.status.as_str(), "restoring" | "waiting_restore" | "deleting" | "waiting_delete");
+    let busy_state = matches!(&*b.status, "restoring" | "waiting_restore" | "deleting" | "waiting_delete");
     if b.status != "available" && !busy_state {
         return Err(e::Bs2005(format!("Backup {} is {}; its status does not allow a restore.", b.id, b.status)));
     }
@@ -123,7 +123,7 @@ pub fn restore_done(world: &mut World, project: &str, backup: &str, oplog: &str,
     let failed = take_fault(world, "restore", &[backup, oplog]);
     let Some(p) = world.huawei.get_mut(project) else { return };
     let target =
-        p.oplogs.get(oplog).and_then(|o| o.extra["restore"]["target_resource_id"].as_str().map(str::to_string));
+        p.oplogs.get(oplog).and_then(|o| o.extra.value()["restore"]["target_resource_id"].as_str().map(str::to_string));
     if let Some(mut b) = p.backups.get_mut(backup) {
         b.status = "available".into();
         b.updated_ms = at;

@@ -14,7 +14,7 @@ pub fn shared_with<'w>(
     backup_id: &str,
 ) -> Option<(&'w str, &'w HwProject, &'w Backup, &'w Member)> {
     world.iter().find_map(|(owner, p)| {
-        let b = p.backups.get(backup_id)?;
+        let b: &Backup = p.backups.get(backup_id)?;
         let m = p.members.values().find(|m| m.backup_id == backup_id && m.dest_project_id == project)?;
         Some((owner.as_str(), p, b, m))
     })
@@ -31,8 +31,8 @@ pub fn shared_to<'w>(
     for p in world.values() {
         for m in p.members.values().filter(|m| m.dest_project_id == project && m.status == status) {
             let Some(b) = p.backups.get(&m.backup_id) else { continue };
-            out.push((p, b, m));
-            out.extend(b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| (p, c, m)));
+            out.push((p, &**b, m));
+            out.extend(b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| (p, &**c, m)));
         }
     }
     out

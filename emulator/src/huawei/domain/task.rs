@@ -1,6 +1,7 @@
 //! Tasks (operation logs) of asynchronous work: queued `waiting`, then `running`, then
 //! `success` or `failed`; and the failures the control plane injects into them.
 
+use crate::core::intern::intern;
 use crate::core::timing::Gate;
 use crate::huawei::ctx::Ctx;
 use crate::huawei::model::{HwProject, HwWork};
@@ -27,7 +28,7 @@ pub fn describe_task(
         p.oplogs.update(oplog, |o| {
             o.checkpoint_id = checkpoint.into();
             o.policy_id = policy.into();
-            o.provider_id = provider.into();
+            o.provider_id = intern(provider);
             o.resource = resource;
         });
     }
@@ -47,7 +48,7 @@ pub fn end_task(world: &mut World, project: &str, oplog: &str, at: i64, error: O
             }
             Some((code, message)) => {
                 o.status = "failed".into();
-                o.error_code = code.into();
+                o.error_code = intern(code);
                 o.error_message = message.into();
             }
         }

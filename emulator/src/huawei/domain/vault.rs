@@ -90,9 +90,9 @@ pub fn migrate_resources(ctx: &mut Ctx<'_>, vid: &str, dest_id: &str, ids: &[&st
         moving.push(r.clone());
     }
     let busy = p.is_some_and(|p| {
-        p.backups.values().any(|b| {
-            (b.vault_id == vid || b.vault_id == dest_id) && !matches!(b.status.as_str(), "available" | "error")
-        })
+        p.backups
+            .values()
+            .any(|b| (b.vault_id == vid || b.vault_id == dest_id) && !matches!(&*b.status, "available" | "error"))
     });
     if busy {
         return Err(e::Bs6148("The source or destination vault has running tasks."));
