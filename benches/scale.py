@@ -430,11 +430,12 @@ def median(xs):
 def side_by_side(measure, pairs, rounds):
     """Each row on the small twin and on the large one in turn, `rounds` times (S L S L …), so a
     drift of the machine falls on both sides of the ratio. `pairs`: [((port, request) at ~100,
-    (port, request) at scale)]. Returns [(small, large)], each (reads/s, p99, CPU µs, CPU of
-    every round): the medians of its rounds, and the rounds' CPU for the spread."""
+    (port, request) at scale)], or more servers a row. Returns [(small, large)], each (reads/s,
+    p99, CPU µs, CPU of every round): the medians of its rounds, and the rounds' CPU for the
+    spread."""
     out = []
     for sides in pairs:
-        runs = ([], [])
+        runs = tuple([] for _ in sides)
         for _ in range(rounds):
             for side, (port, req) in zip(runs, sides):
                 side.append(measure(port, req))
@@ -530,45 +531,40 @@ def memory_only(a, port, disk_ids, hw, vaults, total, small_disks, rss0, rss1):
           ["resource", "count", "RSS per resource"], rows)
 
 
-def kept_read(measure, cfg_kept, disks):
-    """The same read from a twin that keeps rendered pages: (reads/s, p99, CPU µs)."""
-    twin, port, _ = start_twin(TWIN, cfg_kept)
-    try:
-        have = Client(port).tc("DescribeDisks", {"Limit": 1})["TotalCount"]
-        create_disks(port, max(0, disks - have))
-        return measure(port, tc3("DescribeDisks", {"Limit": 20}, port=port))
-    finally:
-        stop(twin)
-
-
-def ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, twin_rate, twin_p99, twin_cpu,
-                 kept):
-    """The ceiling, answering the twin's same bytes, pinned the same way; the table of both."""
-    # ---- the ceiling, answering the same bytes, pinned the same way
+def ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, port, cfg_kept):
+    """The twin rendering every read, a twin keeping rendered pages and the ceiling answering the
+    twin's same bytes, all pinned the same way and measured in turn, `a.rounds` times; the table
+    of the three."""
     body_file = os.path.join(tdir, "page.json")
     with open(body_file, "wb") as f:
         f.write(answer)
     cport = free_port()
     ceiling, ceil_start = start([CEILING, f"127.0.0.1:{cport}", body_file], cport, read)
     port_pid[cport] = ceiling.pid
+    kept_twin = None
     try:
         ceil_idle = rss_kib(ceiling.pid)
-        ceil_rate, ceil_p99, ceil_cpu = measure(cport, read)
+        kept_twin, kport, _ = start_twin(TWIN, cfg_kept)
+        have = Client(kport).tc("DescribeDisks", {"Limit": 1})["TotalCount"]
+        create_disks(kport, max(0, small_disks - have))
+        kread = tc3("DescribeDisks", {"Limit": 20}, port=kport)
+        twin, kept, ceil = side_by_side(measure, [((port, read), (kport, kread), (cport, read))], a.rounds)[0]
     finally:
         stop(ceiling)
-    kept_rate, kept_p99, kept_cpu = kept
+        if kept_twin:
+            stop(kept_twin)
     table(f"Signed TC3 DescribeDisks Limit 20 of {small_disks} disks ({len(answer):,} bytes) — twin vs bare axum "
-          "(the twin as it runs by default, keeping rendered pages; and rendering every read)",
+          "(the twin as it runs by default, keeping rendered pages; and rendering every read); the three in "
+          f"turn, median of {a.rounds} round(s), CPU: the rounds' range in brackets",
           ["", "twin", "twin, rendering every read", "bare axum, same bytes", "twin / axum", "rendering / axum"],
           [["start → first answered read", ms(twin_start), "", ms(ceil_start), f"{twin_start / ceil_start:.1f}×", ""],
            ["idle RSS", f"{twin_idle / 1024:.1f} MiB", "", f"{ceil_idle / 1024:.1f} MiB",
             f"{twin_idle / ceil_idle:.1f}×", ""],
-           ["reads/s", n(kept_rate), n(twin_rate), n(ceil_rate), f"**{pct(kept_rate, ceil_rate)}**",
-            pct(twin_rate, ceil_rate)],
-           ["p99", ms(kept_p99), ms(twin_p99), ms(ceil_p99), f"{kept_p99 / ceil_p99:.1f}×",
-            f"{twin_p99 / ceil_p99:.1f}×"],
-           ["server CPU per read (ceiling / twin)", us(kept_cpu), us(twin_cpu), us(ceil_cpu),
-            f"**{pct(ceil_cpu, kept_cpu)}**", pct(ceil_cpu, twin_cpu)]])
+           ["reads/s", n(kept[0]), n(twin[0]), n(ceil[0]), f"**{pct(kept[0], ceil[0])}**", pct(twin[0], ceil[0])],
+           ["p99", ms(kept[1]), ms(twin[1]), ms(ceil[1]), f"{kept[1] / ceil[1]:.1f}×", f"{twin[1] / ceil[1]:.1f}×"],
+           ["server CPU per read (ceiling / twin)", cpu_cell(kept), cpu_cell(twin), cpu_cell(ceil),
+            f"**{pct(ceil[2], kept[2])}**", pct(ceil[2], twin[2])]])
+    return twin, kept
 
 
 def disk_pages(c, total, lists_only):
@@ -650,16 +646,14 @@ def run(a, measure, cfg, cfg_kept, tdir):
         read = tc3("DescribeDisks", page, port=port)
         status, answer, _ = c.send(read)
         small_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
-        twin_rate, twin_p99, twin_cpu = measure(port, read)
-
         kept = None
         if a.only == "lists":
+            twin = measure(port, read)
             table(f"Signed TC3 DescribeDisks Limit 20 of {small_disks} disks (the 100-disk figure)",
-                  ["", "twin"], [["reads/s", n(twin_rate)], ["p99", ms(twin_p99)], ["CPU per read", us(twin_cpu)]])
+                  ["", "twin"], [["reads/s", n(twin[0])], ["p99", ms(twin[1])], ["CPU per read", us(twin[2])]])
         else:
-            kept = kept_read(measure, cfg_kept, small_disks)
-            ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, twin_rate, twin_p99,
-                         twin_cpu, kept)
+            twin, kept = ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, port,
+                                      cfg_kept)
         if a.only == "read":
             return
         pages_too = a.only != "memory"
