@@ -648,11 +648,11 @@ def run(a, measure, cfg, cfg_kept, tdir):
         small_disks = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
         kept = None
         if a.only == "lists":
-            twin = measure(port, read)
+            plain = measure(port, read)
             table(f"Signed TC3 DescribeDisks Limit 20 of {small_disks} disks (the 100-disk figure)",
-                  ["", "twin"], [["reads/s", n(twin[0])], ["p99", ms(twin[1])], ["CPU per read", us(twin[2])]])
+                  ["", "twin"], [["reads/s", n(plain[0])], ["p99", ms(plain[1])], ["CPU per read", us(plain[2])]])
         else:
-            twin, kept = ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, port,
+            _, kept = ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_idle, port,
                                       cfg_kept)
         if a.only == "read":
             return
