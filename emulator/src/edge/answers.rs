@@ -34,7 +34,7 @@ fn gateway_error(scode: u16, desc: &str, message: &str, message_cn: &str) -> Res
 }
 
 fn ucs_error(ret_code: i64, message: &str) -> Response {
-    respond(Answer::json(200, ucloudstack::protocol::envelope("", ret_code, message, &Default::default())))
+    respond(Answer::json(200, ucloudstack::protocol::envelope("", ret_code, message, b"")))
 }
 
 fn control_error(status: StatusCode, message: &str) -> Response {

@@ -325,7 +325,7 @@ pub fn list(list: Vec<Value>) -> Value {
 mod tests {
     use super::*;
     use crate::tencent::model::Tag;
-    use crate::tencent::render::tests::{disk_out, placement};
+    use crate::tencent::render::tests::{disk_out, snapshot_out};
 
     /// Values that need escaping, unicode, and plain ones (as the Tencent writer's test has).
     fn texts(controls: &str) -> Vec<&str> {
@@ -369,31 +369,7 @@ mod tests {
         let lists = [vec![], vec!["ap-beijing".to_string()], vec!["a\"b".to_string(), "中".to_string()]];
         let tags = [vec![], vec![Tag { key: "k".into(), value: "v".into() }]];
         for i in 0..2048 {
-            let t = |k: usize| texts[(i + k) % texts.len()];
-            let flag = |k: usize| (i >> k) & 1 == 1;
-            let num = |k: usize| [0, 1, -1, 100, i64::MAX, i64::MIN, 1_733_000_000_000][(i + k) % 7];
-            let s = SnapshotOut {
-                snapshot_id: t(0),
-                snapshot_name: t(1),
-                snapshot_state: t(2),
-                snapshot_type: if flag(0) { "SHARED_SNAPSHOT" } else { "PRIVATE_SNAPSHOT" },
-                disk_id: t(3),
-                disk_size: num(0),
-                disk_usage: t(4),
-                placement: placement(t(5), t(6), num(1)),
-                percent: num(2),
-                is_permanent: flag(1),
-                deadline_time: t(7).to_string(),
-                create_time: t(8).to_string(),
-                encrypt: flag(2),
-                copy_from_remote: flag(3),
-                copying_to_regions: &lists[i % lists.len()],
-                images: [],
-                image_count: num(3),
-                share_reference: [0, 1, 7, usize::MAX >> 1][i % 4],
-                time_start_share: t(9).to_string(),
-                tags: &tags[i % tags.len()],
-            };
+            let s = snapshot_out(i, &texts, &lists, &tags);
             let mut got = Vec::new();
             write_snapshot(&mut got, &s);
             let want = serde_json::to_vec(&snapshot(&serde_json::to_value(&s).unwrap())).unwrap();

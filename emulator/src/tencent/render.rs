@@ -856,6 +856,40 @@ pub(crate) mod tests {
         }
     }
 
+    /// A snapshot whose every field is picked from `i`, as `disk_out` picks a disk's.
+    pub(crate) fn snapshot_out<'a>(
+        i: usize,
+        texts: &'a [&'a str],
+        lists: &'a [Vec<String>],
+        tags: &'a [Vec<Tag>],
+    ) -> SnapshotOut<'a> {
+        let t = |k: usize| texts[(i + k) % texts.len()];
+        let flag = |k: usize| (i >> k) & 1 == 1;
+        let num = |k: usize| [0, 1, -1, 100, i64::MAX, i64::MIN, 1_733_000_000_000][(i + k) % 7];
+        SnapshotOut {
+            snapshot_id: t(0),
+            snapshot_name: t(1),
+            snapshot_state: t(2),
+            snapshot_type: if flag(0) { SHARED_SNAPSHOT } else { PRIVATE_SNAPSHOT },
+            disk_id: t(3),
+            disk_size: num(0),
+            disk_usage: t(4),
+            placement: placement(t(5), t(6), num(1)),
+            percent: num(2),
+            is_permanent: flag(1),
+            deadline_time: t(7).to_string(),
+            create_time: t(8).to_string(),
+            encrypt: flag(2),
+            copy_from_remote: flag(3),
+            copying_to_regions: &lists[i % lists.len()],
+            images: [],
+            image_count: num(3),
+            share_reference: [0, 1, 7, usize::MAX >> 1][i % 4],
+            time_start_share: t(9).to_string(),
+            tags: &tags[(i / 3) % tags.len()],
+        }
+    }
+
     #[test]
     fn the_snapshot_writer_writes_what_serde_writes() {
         let controls: String = (0u8..0x20).map(char::from).collect();
@@ -875,31 +909,7 @@ pub(crate) mod tests {
         let tags = [vec![], vec![tag("env", "prod")], vec![tag("k\"1", "v\n1"), tag("名", ""), tag("", "🙂")]];
         let mut set = Vec::new();
         for i in 0..2048usize {
-            let t = |k: usize| texts[(i + k) % texts.len()];
-            let flag = |k: usize| (i >> k) & 1 == 1;
-            let num = |k: usize| [0, 1, -1, 100, i64::MAX, i64::MIN, 1_733_000_000_000][(i + k) % 7];
-            let s = SnapshotOut {
-                snapshot_id: t(0),
-                snapshot_name: t(1),
-                snapshot_state: t(2),
-                snapshot_type: if flag(0) { SHARED_SNAPSHOT } else { PRIVATE_SNAPSHOT },
-                disk_id: t(3),
-                disk_size: num(0),
-                disk_usage: t(4),
-                placement: placement(t(5), t(6), num(1)),
-                percent: num(2),
-                is_permanent: flag(1),
-                deadline_time: t(7).to_string(),
-                create_time: t(8).to_string(),
-                encrypt: flag(2),
-                copy_from_remote: flag(3),
-                copying_to_regions: &lists[i % lists.len()],
-                images: [],
-                image_count: num(3),
-                share_reference: i % 5,
-                time_start_share: t(9).to_string(),
-                tags: &tags[(i / 3) % tags.len()],
-            };
+            let s = snapshot_out(i, &texts, &lists, &tags);
             let mut mine = Vec::new();
             s.write_json(&mut mine);
             assert_eq!(String::from_utf8(mine).unwrap(), serde_json::to_string(&s).unwrap(), "snapshot {i}");

@@ -114,11 +114,11 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
         let action = self.action.borrow();
         let action = action.as_str();
         let body = match out {
-            Ok(fields) => protocol::envelope(action, 0, "", &fields),
+            Ok(fields) => protocol::envelope(action, 0, "", fields.text()),
             Err(err) => {
                 crate::core::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
                 tracing::debug!(action, code = err.ret_code, message = %err.message, "ucloudstack request failed");
-                protocol::envelope(action, err.ret_code, &err.message, &Fields::new())
+                protocol::envelope(action, err.ret_code, &err.message, b"")
             }
         };
         Answer::json(200, body)

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use axum::http::{header, HeaderMap, Method};
 use serde_json::{Map, Value};
 
-use super::ctx::Fields;
 use super::error::{self as e, UcsResult};
 use crate::core::json;
 use crate::core::limits::{self, Bound, Exceeded};
@@ -181,15 +180,16 @@ impl Params<'_> {
 }
 
 /// `{"Action": "<Action>Response", "RetCode": 0, "Message": "", ...fields}`.
-pub fn envelope(action: &str, ret_code: i64, message: &str, fields: &Fields) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + action.len() + message.len() + fields.text().len());
+/// `fields`: the JSON text after `Message` (`Fields::text`: empty, or `,"Name":value...`).
+pub fn envelope(action: &str, ret_code: i64, message: &str, fields: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + action.len() + message.len() + fields.len());
     out.extend_from_slice(b"{\"Action\":");
     json::string(&mut out, &format!("{action}Response"));
     out.extend_from_slice(b",\"RetCode\":");
     json::int(&mut out, ret_code);
     out.extend_from_slice(b",\"Message\":");
     json::string(&mut out, message);
-    out.extend_from_slice(fields.text());
+    out.extend_from_slice(fields);
     out.push(b'}');
     out
 }

@@ -275,7 +275,7 @@ mod tests {
             m.insert("TotalCount".into(), Value::from(total as usize));
             m.insert("Infos".into(), items.iter().map(|s| json!({"S": s, "N": 1})).collect());
             let want = serde_json::to_vec(&Value::Object(m)).unwrap();
-            prop_assert_eq!(envelope(&action, code, &message, &fields), want);
+            prop_assert_eq!(envelope(&action, code, &message, fields.text()), want);
         }
     }
 }
