@@ -184,7 +184,10 @@ impl Params<'_> {
 pub fn envelope(action: &str, ret_code: i64, message: &str, fields: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + action.len() + message.len() + fields.len());
     out.extend_from_slice(b"{\"Action\":");
-    json::string(&mut out, &format!("{action}Response"));
+    // `"<action>Response"`: the action escaped, its closing quote moved past the suffix.
+    json::string(&mut out, action);
+    out.pop();
+    out.extend_from_slice(b"Response\"");
     out.extend_from_slice(b",\"RetCode\":");
     json::int(&mut out, ret_code);
     out.extend_from_slice(b",\"Message\":");
