@@ -11,13 +11,15 @@
 use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
+use crate::core::long_key::LongKey;
 
 /// An entry of a list in creation order (`created_ms`, seq).
 pub type ByCreated = (i64, u64);
 
 #[derive(Debug, Default)]
 pub struct BackupIndex {
-    ids: BTreeMap<u64, Box<str>>,
+    /// seq → id, as the table's key: a page's lookups then compare keys in the table's nodes.
+    ids: BTreeMap<u64, LongKey>,
     pub created: Ordered<(i64, u64)>,
     pub updated: Ordered<(i64, u64)>,
     /// `protected_ms`, 0 while unset (as the sort compares it).
@@ -61,15 +63,15 @@ pub struct BackupKeys {
 
 impl BackupIndex {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &str, keys: &Option<BackupKeys>) {
+    pub fn add_keys(&mut self, id: &LongKey, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        self.ids.insert(seq, id.into());
+        self.ids.insert(seq, id.clone());
         self.created.insert(at);
         self.updated.insert((k.updated, seq));
         self.protected.insert((k.protected, seq));
         self.name.insert((k.name.as_str().into(), seq));
-        self.id.insert((id.into(), seq));
+        self.id.insert((id.as_str().into(), seq));
         self.status.insert((k.status.as_str().into(), seq));
         self.by_vault.insert(k.vault.clone(), at);
         self.by_resource.insert(k.resource.clone(), at);
@@ -106,17 +108,17 @@ impl BackupIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &str, keys: &Option<BackupKeys>) {
+    pub fn remove_keys(&mut self, id: &LongKey, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        if self.ids.get(&seq).is_some_and(|x| **x == *id) {
+        if self.ids.get(&seq).is_some_and(|x| x == id) {
             self.ids.remove(&seq);
         }
         self.created.remove(&at);
         self.updated.remove(&(k.updated, seq));
         self.protected.remove(&(k.protected, seq));
         self.name.remove(&(k.name.as_str().into(), seq));
-        self.id.remove(&(id.into(), seq));
+        self.id.remove(&(id.as_str().into(), seq));
         self.status.remove(&(k.status.as_str().into(), seq));
         self.by_vault.remove(&k.vault, &at);
         self.by_resource.remove(&k.resource, &at);
@@ -148,8 +150,8 @@ impl BackupIndex {
 
 impl BackupIndex {
     /// The id of the whole backup numbered `seq`.
-    pub fn id_of(&self, seq: u64) -> Option<&str> {
-        self.ids.get(&seq).map(|s| &**s)
+    pub fn id_of(&self, seq: u64) -> Option<&LongKey> {
+        self.ids.get(&seq)
     }
 
     /// MB stored in a vault.
@@ -260,7 +262,7 @@ mod tests {
     use crate::huawei::model::Backup;
     use serde_json::json;
 
-    type Backups = Indexed<String, Box<Backup>, BackupIndex>;
+    type Backups = Indexed<LongKey, Box<Backup>, BackupIndex>;
 
     proptest::proptest! {
         /// A page of a walk is the page of sorting the entries plainly: by key in the direction
@@ -322,8 +324,8 @@ mod tests {
     #[test]
     fn a_bulk_build_and_a_reindexed_load_equal_one_by_one() {
         use crate::core::change::Persist;
-        let t: Backups = (0..31).map(backup).map(|b| (b.id.clone(), b)).collect();
-        let table: crate::core::change::Table<String, Box<Backup>> =
+        let t: Backups = (0..31).map(backup).map(|b| (b.id.as_str().into(), b)).collect();
+        let table: crate::core::change::Table<LongKey, Box<Backup>> =
             t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let by_one: BackupIndex = crate::core::index::one_by_one(&table);
         assert_eq!(format!("{:?}", t.index()), format!("{by_one:?}"));
@@ -337,7 +339,7 @@ mod tests {
 
     #[test]
     fn walks_order_ties_by_seq_descending_in_both_directions() {
-        let t: Backups = (0..12).map(backup).map(|b| (b.id.clone(), b)).collect();
+        let t: Backups = (0..12).map(backup).map(|b| (b.id.as_str().into(), b)).collect();
         for desc in [false, true] {
             let w = Walk::new(&t.index().created, desc);
             let mut want: Vec<(i64, u64)> = t.values().map(|b| (b.created_ms, b.seq)).collect();
@@ -356,13 +358,13 @@ mod tests {
 
     #[test]
     fn an_undone_request_puts_lists_and_sums_back() {
-        let mut t: Backups = (0..20).map(backup).map(|b| (b.id.clone(), b)).collect();
+        let mut t: Backups = (0..20).map(backup).map(|b| (b.id.as_str().into(), b)).collect();
         let before = t.clone();
         let e = Epoch::open();
-        t.get_mut(&backup(3).id).unwrap().status = "error".into();
-        t.get_mut(&backup(4).id).unwrap().name = "zz".into();
-        t.get_mut(&backup(5).id).unwrap().vault_id = "v9".into();
-        t.remove(&backup(6).id);
+        t.get_mut(backup(3).id.as_str()).unwrap().status = "error".into();
+        t.get_mut(backup(4).id.as_str()).unwrap().name = "zz".into();
+        t.get_mut(backup(5).id.as_str()).unwrap().vault_id = "v9".into();
+        t.remove(backup(6).id.as_str());
         let mut extra = backup(40);
         extra.id = "new".into();
         t.insert("new".into(), extra);

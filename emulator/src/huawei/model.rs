@@ -10,6 +10,7 @@ use crate::core::index::{Indexed, Indexer};
 use crate::core::intern;
 use crate::core::json_text::JsonText;
 use crate::core::logbook::{Entry, LogBook};
+use crate::core::long_key::LongKey;
 use crate::huawei::index::{BackupIndex, BackupKeys};
 
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
@@ -28,7 +29,7 @@ pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 pub struct HwProject {
     pub vaults: Table<String, Vault>,
     pub policies: Table<String, Policy>,
-    pub backups: Indexed<String, Box<Backup>, BackupIndex>,
+    pub backups: Indexed<LongKey, Box<Backup>, BackupIndex>,
     pub checkpoints: Table<String, Checkpoint>,
     #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,
@@ -623,8 +624,10 @@ impl HwProject {
     fn forget_emptied_checkpoints(&mut self, cutoff_ms: i64) {
         while self.emptied_checkpoints.first().is_some_and(|(at, _)| *at < cutoff_ms) {
             let (_, id) = self.emptied_checkpoints.get_mut().pop_first().expect("just seen");
-            let empty =
-                self.checkpoints.get(&id).is_some_and(|c| c.backups.iter().all(|b| !self.backups.contains_key(b)));
+            let empty = self
+                .checkpoints
+                .get(&id)
+                .is_some_and(|c| c.backups.iter().all(|b| !self.backups.contains_key(b.as_str())));
             if empty {
                 self.checkpoints.remove(&id);
             }
@@ -633,10 +636,10 @@ impl HwProject {
 }
 
 /// What the indexes keep of each entry (BackupIndex holds the lists).
-impl Indexer<String, Box<Backup>> for BackupIndex {
+impl Indexer<LongKey, Box<Backup>> for BackupIndex {
     type Keys = Option<BackupKeys>;
 
-    fn keys(_: &String, b: &Box<Backup>) -> Self::Keys {
+    fn keys(_: &LongKey, b: &Box<Backup>) -> Self::Keys {
         b.parent_id.is_none().then(|| BackupKeys {
             seq: b.seq,
             created: b.created_ms,
@@ -653,11 +656,11 @@ impl Indexer<String, Box<Backup>> for BackupIndex {
         })
     }
 
-    fn add(&mut self, id: &String, keys: &Self::Keys) {
+    fn add(&mut self, id: &LongKey, keys: &Self::Keys) {
         self.add_keys(id, keys);
     }
 
-    fn remove(&mut self, id: &String, keys: &Self::Keys) {
+    fn remove(&mut self, id: &LongKey, keys: &Self::Keys) {
         self.remove_keys(id, keys);
     }
 

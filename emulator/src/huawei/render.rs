@@ -693,7 +693,7 @@ mod shapes_match {
 
     fn old_backup(p: &HwProject, b: &Backup) -> Value {
         let children: Vec<Value> =
-            b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| old_backup(p, c)).collect();
+            b.children.iter().filter_map(|c| p.backups.get(c.as_str())).map(|c| old_backup(p, c)).collect();
         let is_server = b.resource_type == TYPE_SERVER;
         json!({
             "id": b.id, "name": b.name, "description": b.description, "checkpoint_id": b.checkpoint_id,
@@ -844,7 +844,7 @@ mod shapes_match {
             })
             .collect();
         HwProject {
-            backups: backups.into_iter().map(|b| (b.id.clone(), Box::new(b))).collect(),
+            backups: backups.into_iter().map(|b| (b.id.as_str().into(), Box::new(b))).collect(),
             vaults,
             volumes,
             ..Default::default()

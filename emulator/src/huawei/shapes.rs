@@ -213,7 +213,12 @@ pub fn backup<'a>(p: &'a HwProject, b: &'a Backup, vault: Option<&'a str>, recor
         image_type: &b.image_type,
         status: &b.status,
         parent_id: b.parent_id.as_deref(),
-        children: b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| backup(p, c, vault, true)).collect(),
+        children: b
+            .children
+            .iter()
+            .filter_map(|c| p.backups.get(c.as_str()))
+            .map(|c| backup(p, c, vault, true))
+            .collect(),
         created_at: Time(b.created_ms),
         updated_at: Time(b.updated_ms),
         protected_at: b.protected_ms.map(Time),

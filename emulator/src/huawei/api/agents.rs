@@ -145,7 +145,7 @@ pub fn unregister_agent(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         p.backups.values().filter(|b| b.resource_id == id && b.parent_id.is_none()).map(|b| b.id.clone()).collect();
     let locked = backups
         .iter()
-        .filter_map(|b| p.backups.get(b))
+        .filter_map(|b| p.backups.get(b.as_str()))
         .find_map(|b| p.vaults.get(&b.vault_id).filter(|v| v.locked).map(|v| v.id.clone()));
     if let Some(vault) = locked {
         return Err(e::Bs6156(format!("Agent {id} has backups in locked vault {vault}; it cannot be removed.")));

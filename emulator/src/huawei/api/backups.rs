@@ -344,12 +344,12 @@ pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     backup::get(ctx.proj_ref(), &id)?;
     let now = ctx.now;
     if let Some(n) = name {
-        let mut b = ctx.proj().backups.get_mut(&id).expect("backup found");
+        let mut b = ctx.proj().backups.get_mut(id.as_str()).expect("backup found");
         b.name = n.into();
         b.updated_ms = now;
     }
     let p = ctx.proj_ref().expect("backup found");
-    Reply::ok(render::one("backup", render::backup(p, &p.backups[&id])))
+    Reply::ok(render::one("backup", render::backup(p, &p.backups[id.as_str()])))
 }
 
 pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
@@ -373,9 +373,9 @@ pub fn delete_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let (checkpoint, provider) = (b.checkpoint_id.clone(), b.provider_id.clone());
     let now = ctx.now;
     let pr = ctx.proj();
-    let children = pr.backups[&id].children.clone();
+    let children = pr.backups[id.as_str()].children.clone();
     for bid in std::iter::once(&id).chain(&children) {
-        if let Some(mut x) = pr.backups.get_mut(bid) {
+        if let Some(mut x) = pr.backups.get_mut(bid.as_str()) {
             x.status = "deleting".into();
             x.updated_ms = now;
         }

@@ -238,9 +238,9 @@ fn start_resource(ctx: &mut Ctx<'_>, run: &Run<'_>, res: &VaultResource) -> (Str
     };
     let children = disk_backups(ctx, &mut backup, &volumes);
     let pr = ctx.proj();
-    pr.backups.insert(backup_id.clone(), Box::new(backup));
+    pr.backups.insert(backup_id.as_str().into(), Box::new(backup));
     for c in children {
-        pr.backups.insert(c.id.clone(), Box::new(c));
+        pr.backups.insert(c.id.as_str().into(), Box::new(c));
     }
     set_protect_status(pr, &res.id, "protecting");
     let log = backup_task(ctx, run, res, (&backup_id, &name), incremental);
@@ -324,12 +324,12 @@ fn launch_backups(ctx: &mut Ctx<'_>, run: &Run<'_>, started: Vec<(String, String
 pub fn remove_backup(p: &mut HwProject, id: &str, at: i64) {
     if let Some(b) = p.backups.remove(id) {
         for c in &b.children {
-            p.backups.remove(c);
+            p.backups.remove(c.as_str());
         }
         let emptied = p
             .checkpoints
             .get(&b.checkpoint_id)
-            .is_some_and(|c| c.backups.iter().all(|other| !p.backups.contains_key(other)));
+            .is_some_and(|c| c.backups.iter().all(|other| !p.backups.contains_key(other.as_str())));
         if emptied {
             p.emptied_checkpoints.get_mut().insert((at, b.checkpoint_id.clone()));
         }
@@ -383,7 +383,7 @@ pub fn backup_done(world: &mut World, project: &str, (checkpoint, backup, oplog)
     let children = b.children.clone();
     drop(b);
     for c in children {
-        if let Some(mut c) = p.backups.get_mut(&c) {
+        if let Some(mut c) = p.backups.get_mut(c.as_str()) {
             c.status = status.into();
             c.updated_ms = at;
             c.protected_ms = (!failed).then_some(at);
@@ -391,11 +391,11 @@ pub fn backup_done(world: &mut World, project: &str, (checkpoint, backup, oplog)
     }
     set_protect_status(p, &resource, if failed { "error" } else { "available" });
     let done = p.checkpoints.get(checkpoint).map(|c| {
-        c.backups.iter().all(|id| p.backups.get(id).is_none_or(|b| matches!(&*b.status, "available" | "error")))
+        c.backups.iter().all(|id| p.backups.get(id.as_str()).is_none_or(|b| matches!(&*b.status, "available" | "error")))
     });
     if done == Some(true) {
         if let Some(c) = p.checkpoints.get_mut(checkpoint) {
-            let all_failed = c.backups.iter().all(|id| p.backups.get(id).is_none_or(|b| b.status == "error"));
+            let all_failed = c.backups.iter().all(|id| p.backups.get(id.as_str()).is_none_or(|b| b.status == "error"));
             c.status = if all_failed { "error" } else { "available" }.into();
         }
     }
@@ -498,7 +498,7 @@ pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<S
     let project = ctx.project.to_string();
     let backup_id = &item.backup_id;
     let p = ctx.proj_ref();
-    if p.is_some_and(|p| p.backups.contains_key(backup_id)) {
+    if p.is_some_and(|p| p.backups.contains_key(backup_id.as_str())) {
         return Err(invalid(format!("{path}.backup_id: backup {backup_id} already exists")));
     }
     let vault = p
@@ -541,7 +541,7 @@ pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<S
         replication_records: vec![],
         metadata: json!({}).into(),
     };
-    ctx.proj().backups.insert(backup_id.clone(), Box::new(backup));
+    ctx.proj().backups.insert(backup_id.as_str().into(), Box::new(backup));
     let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});
     let log = ctx.new_oplog(&project, "sync", (&vid, &vname), extra);
     let resource = (item.resource_id.clone(), item.resource_name.clone(), item.resource_type.clone());

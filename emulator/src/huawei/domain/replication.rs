@@ -53,7 +53,8 @@ fn settle_record(
     let copy = (**src).clone();
     let children = src.children.clone();
     drop(src);
-    let child_backups: Vec<Backup> = children.iter().filter_map(|c| p.backups.get(c).map(|b| (**b).clone())).collect();
+    let child_backups: Vec<Backup> =
+        children.iter().filter_map(|c| p.backups.get(c.as_str()).map(|b| (**b).clone())).collect();
     Some((rec, copy, child_backups))
 }
 
@@ -109,9 +110,9 @@ fn land_copy(
         },
     );
     let vault = copy.vault_id.clone();
-    dest.backups.insert(copy.id.clone(), Box::new(copy));
+    dest.backups.insert(copy.id.as_str().into(), Box::new(copy));
     for k in kids {
-        dest.backups.insert(k.id.clone(), Box::new(k));
+        dest.backups.insert(k.id.as_str().into(), Box::new(k));
     }
     grow_to_fit(dest, &vault);
 }

@@ -96,7 +96,7 @@ fn server_target(p: &HwProject, b: &Backup, to: &RestoreTo<'_>) -> HwResult<(Str
         if !server.volumes.contains(vol) {
             return Err(invalid(format!("restore.mappings: volume {vol} is not attached to server {sid}")));
         }
-        if v.size < p.backups.get(child).map_or(0, |c| c.resource_size) {
+        if v.size < p.backups.get(child.as_str()).map_or(0, |c| c.resource_size) {
             return Err(e::Bs2001(format!("Volume {vol} is smaller than the backed-up disk.")));
         }
     }

@@ -30,9 +30,9 @@ pub fn shared_to<'w>(
     let mut out = Vec::new();
     for p in world.values() {
         for m in p.members.values().filter(|m| m.dest_project_id == project && m.status == status) {
-            let Some(b) = p.backups.get(&m.backup_id) else { continue };
+            let Some(b) = p.backups.get(m.backup_id.as_str()) else { continue };
             out.push((p, &**b, m));
-            out.extend(b.children.iter().filter_map(|c| p.backups.get(c)).map(|c| (p, &**c, m)));
+            out.extend(b.children.iter().filter_map(|c| p.backups.get(c.as_str())).map(|c| (p, &**c, m)));
         }
     }
     out
@@ -56,5 +56,5 @@ pub fn owners_sharing_with(world: &BTreeMap<String, HwProject>, project: &str) -
 /// Forget the share records of backups that are gone.
 pub fn drop_orphans(p: &mut HwProject) {
     let backups = &p.backups;
-    p.members.retain(|_, m| backups.contains_key(&m.backup_id));
+    p.members.retain(|_, m| backups.contains_key(m.backup_id.as_str()));
 }

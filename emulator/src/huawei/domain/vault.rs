@@ -157,7 +157,7 @@ fn move_resources(pr: &mut HwProject, (vid, dest_id): (&str, &str), ids: &[&str]
         .flat_map(|b| std::iter::once(b.id.clone()).chain(b.children.iter().cloned()))
         .collect();
     for id in &moving_backups {
-        if let Some(mut b) = pr.backups.get_mut(id) {
+        if let Some(mut b) = pr.backups.get_mut(id.as_str()) {
             b.vault_id = dest_id.to_string();
         }
     }
