@@ -1,9 +1,12 @@
-//! `Key`: a resource ID as a map key, kept inline when short (every generated ID is).
+//! `Key` and `LongKey`: a resource ID as a map key, kept inline when short enough (every
+//! generated ID is: `Key` holds the short IDs of Tencent and UCloudStack in 22 bytes, `LongKey`
+//! Huawei's 36-byte UUIDs in 38).
 //!
 //! A `String` key is a pointer: each comparison in a map's node follows it to the heap, and at
-//! 100,000 disks those are cache misses on every level of the walk, which made a page's lookups
-//! the part of DescribeDisks that grew with the region (docs/performance.md). An inline key is
-//! compared where the node holds it, and costs no allocation of its own.
+//! 100,000 resources those are cache misses on every level of the walk, which made a page's
+//! lookups the part of DescribeDisks and ListBackups that grew with the region
+//! (docs/performance.md). An inline key is compared where the node holds it, and costs no
+//! allocation of its own.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
@@ -13,22 +16,26 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Longest ID kept inline: with the length and the variant's tag the key is 24 bytes, as a
-/// `String` is.
-const INLINE: usize = 22;
+/// An ID kept inline up to 22 bytes: with the length and the variant's tag the key is 24 bytes,
+/// as a `String` is.
+pub type Key = InlineKey<22>;
 
-/// An ID; ordered, compared and hashed as the `str` it holds, so a map keyed by it is looked up
-/// by `&str` too.
+/// An ID kept inline up to 38 bytes (40 with its length and tag, in place of a `String`'s 24
+/// and its 48-byte heap block).
+pub type LongKey = InlineKey<38>;
+
+/// An ID of up to `N` bytes kept inline (longer ones on the heap); ordered, compared and hashed
+/// as the `str` it holds, so a map keyed by it is looked up by `&str` too.
 #[derive(Clone)]
-pub struct Key(Repr);
+pub struct InlineKey<const N: usize>(Repr<N>);
 
 #[derive(Clone)]
-enum Repr {
-    Inline { len: u8, bytes: [u8; INLINE] },
+enum Repr<const N: usize> {
+    Inline { len: u8, bytes: [u8; N] },
     Heap(Box<str>),
 }
 
-impl Key {
+impl<const N: usize> InlineKey<N> {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // Made from a `str` cut at its own length: always UTF-8.
@@ -45,90 +52,92 @@ impl Key {
     }
 }
 
-impl From<&str> for Key {
+impl<const N: usize> From<&str> for InlineKey<N> {
     fn from(s: &str) -> Self {
-        if s.len() <= INLINE {
-            let mut bytes = [0; INLINE];
+        if s.len() <= N {
+            let mut bytes = [0; N];
             bytes[..s.len()].copy_from_slice(s.as_bytes());
-            Key(Repr::Inline { len: s.len() as u8, bytes })
+            InlineKey(Repr::Inline { len: s.len() as u8, bytes })
         } else {
-            Key(Repr::Heap(s.into()))
+            InlineKey(Repr::Heap(s.into()))
         }
     }
 }
 
-impl From<String> for Key {
+impl<const N: usize> From<String> for InlineKey<N> {
     fn from(s: String) -> Self {
-        Key::from(s.as_str())
+        InlineKey::from(s.as_str())
     }
 }
 
-impl From<&String> for Key {
+impl<const N: usize> From<&String> for InlineKey<N> {
     fn from(s: &String) -> Self {
-        Key::from(s.as_str())
+        InlineKey::from(s.as_str())
     }
 }
 
-impl From<&Key> for String {
-    fn from(k: &Key) -> Self {
+impl<const N: usize> From<&InlineKey<N>> for String {
+    fn from(k: &InlineKey<N>) -> Self {
         k.as_str().to_string()
     }
 }
 
-impl Deref for Key {
+impl<const N: usize> Deref for InlineKey<N> {
     type Target = str;
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl Borrow<str> for Key {
+impl<const N: usize> Borrow<str> for InlineKey<N> {
     fn borrow(&self) -> &str {
         self.as_str()
     }
 }
 
-impl AsRef<str> for Key {
+impl<const N: usize> AsRef<str> for InlineKey<N> {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
 /// Byte order, which is `str`'s order (`Borrow<str>` needs the two to agree).
-impl Ord for Key {
+impl<const N: usize> Ord for InlineKey<N> {
     fn cmp(&self, other: &Self) -> Ordering {
         match (&self.0, &other.0) {
-            // A map's walk compares keys at every level: two inline keys are compared as three
-            // big-endian words of their zero-padded bytes, then by length, without a call to
-            // `memcmp`. That is byte order: where one key is a prefix of the other, the shorter
-            // one's padding is zeros, never above the longer one's bytes, and the length breaks
-            // the tie when those bytes are zeros too.
-            (Repr::Inline { len: a, bytes: x }, Repr::Inline { len: b, bytes: y }) => {
-                words(x).cmp(&words(y)).then(a.cmp(b))
-            }
+            // A map's walk compares keys at every level: two inline keys are compared as
+            // big-endian words of their zero-padded bytes, first to differ decides (random IDs
+            // differ in the first), then by length, without a call to `memcmp`. That is byte
+            // order: where one key is a prefix of the other, the shorter one's padding is zeros,
+            // never above the longer one's bytes, and the length breaks the tie when those bytes
+            // are zeros too.
+            (Repr::Inline { len: a, bytes: x }, Repr::Inline { len: b, bytes: y }) => (0..N)
+                .step_by(8)
+                .map(|at| word(x, at).cmp(&word(y, at)))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+                .then(a.cmp(b)),
             _ => self.as_bytes().cmp(other.as_bytes()),
         }
     }
 }
 
-/// An inline key's bytes as words that order as the bytes do.
-fn words(b: &[u8; INLINE]) -> [u64; 3] {
-    let word = |at: usize| {
-        let mut w = [0; 8];
-        let end = INLINE.min(at + 8);
-        w[..end - at].copy_from_slice(&b[at..end]);
-        u64::from_be_bytes(w)
-    };
-    [word(0), word(8), word(16)]
+/// Eight bytes of an inline key from `at` (zero-padded past its end) as a word that orders as
+/// the bytes do.
+fn word<const N: usize>(b: &[u8; N], at: usize) -> u64 {
+    let mut w = [0; 8];
+    let end = N.min(at + 8);
+    w[..end - at].copy_from_slice(&b[at..end]);
+    u64::from_be_bytes(w)
 }
 
-impl PartialOrd for Key {
+impl<const N: usize> PartialOrd for InlineKey<N> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl PartialEq for Key {
+impl<const N: usize> PartialEq for InlineKey<N> {
     fn eq(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
             // The padding is zeros (`From<&str>`), so equal keys have equal arrays.
@@ -138,91 +147,107 @@ impl PartialEq for Key {
     }
 }
 
-impl Eq for Key {}
+impl<const N: usize> Eq for InlineKey<N> {}
 
-impl PartialEq<str> for Key {
+impl<const N: usize> PartialEq<str> for InlineKey<N> {
     fn eq(&self, other: &str) -> bool {
         self.as_bytes() == other.as_bytes()
     }
 }
 
-impl PartialEq<&str> for Key {
+impl<const N: usize> PartialEq<&str> for InlineKey<N> {
     fn eq(&self, other: &&str) -> bool {
         self.as_bytes() == other.as_bytes()
     }
 }
 
-impl PartialEq<String> for Key {
+impl<const N: usize> PartialEq<String> for InlineKey<N> {
     fn eq(&self, other: &String) -> bool {
         self.as_bytes() == other.as_bytes()
     }
 }
 
-impl Hash for Key {
+impl<const N: usize> Hash for InlineKey<N> {
     fn hash<H: Hasher>(&self, h: &mut H) {
         self.as_str().hash(h)
     }
 }
 
-impl fmt::Debug for Key {
+impl<const N: usize> fmt::Debug for InlineKey<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
-impl fmt::Display for Key {
+impl<const N: usize> fmt::Display for InlineKey<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for Key {
+impl<const N: usize> Serialize for InlineKey<N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for Key {
+impl<'de, const N: usize> Deserialize<'de> for InlineKey<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Key::from(std::borrow::Cow::<'de, str>::deserialize(d)?.as_ref()))
+        Ok(InlineKey::from(std::borrow::Cow::<'de, str>::deserialize(d)?.as_ref()))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Key;
+    use super::{InlineKey, Key, LongKey, Repr};
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
     #[test]
-    fn a_key_is_as_large_as_a_string() {
+    fn a_key_is_as_large_as_a_string_and_a_uuid_fits_a_long_key() {
         assert_eq!(std::mem::size_of::<Key>(), std::mem::size_of::<String>());
+        assert_eq!(std::mem::size_of::<LongKey>(), 40);
+        let k = LongKey::from("0f8e3c1a-2b4d-4e6f-8a9b-0c1d2e3f4a5b");
+        assert!(matches!(k.0, Repr::Inline { len: 36, .. }));
+    }
+
+    /// Keys order, compare and read back as the strings they hold, inline or not, so a map keyed
+    /// by them finds by `&str` or by key what a map keyed by `String` finds.
+    fn behave_as_strings<const N: usize>(words: &[String]) -> Result<(), TestCaseError> {
+        for a in words {
+            let ka = InlineKey::<N>::from(a.as_str());
+            prop_assert_eq!(ka.as_str(), a.as_str());
+            let json = serde_json::to_string(&ka).unwrap();
+            prop_assert_eq!(&json, &serde_json::to_string(a).unwrap());
+            prop_assert_eq!(serde_json::from_str::<InlineKey<N>>(&json).unwrap(), ka.clone());
+            for b in words {
+                let kb = InlineKey::<N>::from(b.as_str());
+                prop_assert_eq!(ka.cmp(&kb), a.cmp(b), "{:?} {:?}", a, b);
+                prop_assert_eq!(ka == kb, a == b);
+            }
+        }
+        let by_key: BTreeMap<InlineKey<N>, usize> =
+            words.iter().enumerate().map(|(i, w)| (InlineKey::from(w), i)).collect();
+        let by_string: BTreeMap<&String, usize> = words.iter().enumerate().map(|(i, w)| (w, i)).collect();
+        prop_assert!(by_key.keys().map(InlineKey::as_str).eq(by_string.keys().map(|s| s.as_str())));
+        for w in words {
+            prop_assert_eq!(by_key.get(w.as_str()), by_string.get(w));
+            prop_assert_eq!(by_key.get(&InlineKey::from(w)), by_string.get(w));
+        }
+        Ok(())
     }
 
     proptest! {
-        /// Keys order, compare and read back as the strings they hold, inline or not, so a map
-        /// keyed by them finds by `&str` what a map keyed by `String` finds.
+        /// The words share long prefixes, so the compare gets past the first words; some are
+        /// longer than either size keeps inline.
         #[test]
-        fn keys_behave_as_their_strings(words in proptest::collection::vec("(\\PC|\u{0}){0,30}", 1..40)) {
-            for a in &words {
-                let ka = Key::from(a.as_str());
-                prop_assert_eq!(ka.as_str(), a.as_str());
-                let json = serde_json::to_string(&ka).unwrap();
-                prop_assert_eq!(&json, &serde_json::to_string(a).unwrap());
-                prop_assert_eq!(serde_json::from_str::<Key>(&json).unwrap(), ka.clone());
-                for b in &words {
-                    let kb = Key::from(b.as_str());
-                    prop_assert_eq!(ka.cmp(&kb), a.cmp(b), "{:?} {:?}", a, b);
-                    prop_assert_eq!(ka == kb, a == b);
-                }
-            }
-            let by_key: BTreeMap<Key, usize> = words.iter().enumerate().map(|(i, w)| (Key::from(w), i)).collect();
-            let by_string: BTreeMap<&String, usize> = words.iter().enumerate().map(|(i, w)| (w, i)).collect();
-            prop_assert!(by_key.keys().map(Key::as_str).eq(by_string.keys().map(|s| s.as_str())));
-            for w in &words {
-                prop_assert_eq!(by_key.get(w.as_str()), by_string.get(w));
-                prop_assert_eq!(by_key.get(&Key::from(w)), by_string.get(w));
-            }
+        fn keys_behave_as_their_strings(
+            prefix in "(a|\u{0}){0,10}",
+            words in proptest::collection::vec("(\\PC|\u{0}|a){0,45}", 1..40),
+        ) {
+            let words: Vec<String> = words.iter().map(|w| format!("{prefix}{w}")).collect();
+            behave_as_strings::<22>(&words)?;
+            behave_as_strings::<38>(&words)?;
         }
     }
 }

@@ -21,7 +21,6 @@ pub mod key;
 pub mod limits;
 pub mod logbook;
 pub mod logline;
-pub mod long_key;
 pub mod queue;
 pub mod ratelimit;
 pub mod record;

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
-use crate::core::long_key::LongKey;
+use crate::core::key::LongKey;
 
 /// An entry of a list in creation order (`created_ms`, seq).
 pub type ByCreated = (i64, u64);

@@ -9,8 +9,8 @@ use crate::core::change::{Born, Persist, Slot, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
 use crate::core::intern;
 use crate::core::json_text::JsonText;
+use crate::core::key::LongKey;
 use crate::core::logbook::{Entry, LogBook};
-use crate::core::long_key::LongKey;
 use crate::huawei::index::{BackupIndex, BackupKeys};
 
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";

@@ -391,7 +391,9 @@ pub fn backup_done(world: &mut World, project: &str, (checkpoint, backup, oplog)
     }
     set_protect_status(p, &resource, if failed { "error" } else { "available" });
     let done = p.checkpoints.get(checkpoint).map(|c| {
-        c.backups.iter().all(|id| p.backups.get(id.as_str()).is_none_or(|b| matches!(&*b.status, "available" | "error")))
+        c.backups
+            .iter()
+            .all(|id| p.backups.get(id.as_str()).is_none_or(|b| matches!(&*b.status, "available" | "error")))
     });
     if done == Some(true) {
         if let Some(c) = p.checkpoints.get_mut(checkpoint) {
