@@ -200,6 +200,12 @@ pub trait Indexer<K, V>: Default {
     /// they came: put each of them in order (`settle`). A list left out stays unsorted, which
     /// the `bulk_build_equals_one_by_one` tests of each index catch.
     fn settle(&mut self);
+    /// Whether the index holds handles to its rows ([`Shared`](super::shared::Shared)): then
+    /// it is given each row as it lands (`hold`) and lets go of it before a change (`release`),
+    /// so that the change is made in place rather than to a copy. `remove` drops the handle.
+    const HOLDS: bool = false;
+    fn hold(&mut self, _key: &K, _keys: &Self::Keys, _value: &V) {}
+    fn release(&mut self, _key: &K, _keys: &Self::Keys) {}
 }
 
 /// A [`Table`] with indexes that follow every write (and every undo).
@@ -246,7 +252,9 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> From<Table<K, V>> for Indexed<K
 pub(crate) fn one_by_one<K: Ord + Clone, V: Clone, I: Indexer<K, V>>(table: &Table<K, V>) -> I {
     let mut index = I::default();
     for (k, v) in table.iter() {
-        index.add(k, &I::keys(k, v));
+        let keys = I::keys(k, v);
+        index.add(k, &keys);
+        index.hold(k, &keys, v);
     }
     index
 }
@@ -257,7 +265,9 @@ fn build<K: Ord + Clone, V: Clone, I: Indexer<K, V>>(table: &Table<K, V>) -> I {
     {
         let _bulk = Bulk::on();
         for (k, v) in table.iter() {
-            index.add(k, &I::keys(k, v));
+            let keys = I::keys(k, v);
+            index.add(k, &keys);
+            index.hold(k, &keys, v);
         }
     }
     index.settle();
@@ -291,6 +301,9 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Indexed<K, V, I> {
         let index = &mut self.index;
         let (k, value) = self.table.entry_mut_unrecorded(key)?;
         let before = I::keys(k, value);
+        if I::HOLDS {
+            index.release(k, &before);
+        }
         Some(RowMut { key: k, value, index, before: Some(before) })
     }
 
@@ -301,6 +314,9 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Indexed<K, V, I> {
             self.index.remove(&key, &I::keys(&key, o));
         }
         self.index.add(&key, &keys);
+        if let Some(v) = self.table.get(&key).filter(|_| I::HOLDS) {
+            self.index.hold(&key, &keys, v);
+        }
         old
     }
 
@@ -344,7 +360,10 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Undo for Indexed<K, V, I> {
                 index.remove(k, &I::keys(k, v));
             }
             if let Some(v) = prior {
-                index.add(k, &I::keys(k, v));
+                let keys = I::keys(k, v);
+                index.add(k, &keys);
+                // The prior row itself goes back into the table (Table::undo_each).
+                index.hold(k, &keys, v);
             }
         });
     }
@@ -420,6 +439,9 @@ impl<K, V, I: Indexer<K, V>> Drop for RowMut<'_, K, V, I> {
         if after != before {
             self.index.remove(self.key, &before);
             self.index.add(self.key, &after);
+        }
+        if I::HOLDS {
+            self.index.hold(self.key, &after, self.value);
         }
     }
 }
@@ -526,5 +548,68 @@ mod tests {
         assert_eq!(t.index().colours.count("green"), 0);
         let copy = t.clone();
         assert_eq!(order(&copy), ["b", "a"], "a copy rebuilds its indexes");
+    }
+
+    /// Rows held by the index by their number (the first field), as the list indexes hold them.
+    #[derive(Default)]
+    struct Held(BTreeMap<u32, crate::core::shared::Shared<(u32, String)>>);
+
+    type Row = crate::core::shared::Shared<(u32, String)>;
+
+    impl Indexer<String, Row> for Held {
+        type Keys = u32;
+        fn keys(_: &String, v: &Row) -> u32 {
+            v.0
+        }
+        fn add(&mut self, _: &String, _: &u32) {}
+        fn remove(&mut self, _: &String, n: &u32) {
+            self.0.remove(n);
+        }
+        fn settle(&mut self) {}
+        const HOLDS: bool = true;
+        fn hold(&mut self, _: &String, n: &u32, row: &Row) {
+            self.0.insert(*n, row.handle());
+        }
+        fn release(&mut self, _: &String, n: &u32) {
+            self.0.remove(n);
+        }
+    }
+
+    /// Every row the index holds is the table's own row (the same one, not an equal copy), and
+    /// it holds every row: after inserts, changes, removals, an undone epoch and a clone.
+    fn holds_the_tables_rows(t: &Indexed<String, Row, Held>) {
+        assert_eq!(t.index().0.len(), t.len());
+        for row in t.values() {
+            let held = &t.index().0[&row.0];
+            assert!(crate::core::shared::Shared::same(held, row), "{row:?}");
+        }
+    }
+
+    #[test]
+    fn held_rows_follow_every_write_undo_and_clone() {
+        let row = |n: u32, s: &str| Row::new((n, s.to_string()));
+        let mut t: Indexed<String, Row, Held> =
+            [("a".to_string(), row(1, "a")), ("b".to_string(), row(2, "b"))].into_iter().collect();
+        holds_the_tables_rows(&t);
+        let e = Epoch::open();
+        t.get_mut("a").unwrap().1 = "changed".into();
+        t.insert("c".into(), row(3, "c"));
+        t.insert("b".into(), row(4, "b again"));
+        holds_the_tables_rows(&t);
+        assert_eq!(t.index().0[&1].1, "changed", "the held row shows the change");
+        t.remove("c");
+        holds_the_tables_rows(&t);
+        let id = e.id();
+        drop(e);
+        t.undo(id);
+        holds_the_tables_rows(&t);
+        assert_eq!((t.index().0[&1].1.as_str(), t.index().0[&2].1.as_str()), ("a", "b"));
+        let copy = t.clone();
+        holds_the_tables_rows(&copy);
+        // Outside a request nothing is recorded: a change is made in place, not to a copy.
+        let before = &*t["a"] as *const (u32, String);
+        t.get_mut("a").unwrap().1.push('!');
+        assert_eq!(before, &*t["a"] as *const (u32, String));
+        holds_the_tables_rows(&t);
     }
 }

@@ -26,6 +26,7 @@ pub mod ratelimit;
 pub mod record;
 pub mod redact;
 pub mod search;
+pub mod shared;
 pub mod sorted;
 pub mod timing;
 pub mod txn;

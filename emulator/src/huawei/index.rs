@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::LongKey;
+use crate::core::shared::Shared;
+use crate::huawei::model::Backup;
 
 /// An entry of a list in creation order (`created_ms`, seq).
 pub type ByCreated = (i64, u64);
@@ -19,7 +21,8 @@ pub type ByCreated = (i64, u64);
 #[derive(Debug, Default)]
 pub struct BackupIndex {
     /// seq → id, as the table's key: a page's lookups then compare keys in the table's nodes.
-    ids: BTreeMap<u64, LongKey>,
+    /// Each whole backup by its seq: a page's rows without a walk of the table by ID.
+    rows: BTreeMap<u64, Shared<Backup>>,
     pub created: Ordered<(i64, u64)>,
     pub updated: Ordered<(i64, u64)>,
     /// `protected_ms`, 0 while unset (as the sort compares it).
@@ -66,7 +69,6 @@ impl BackupIndex {
     pub fn add_keys(&mut self, id: &LongKey, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        self.ids.insert(seq, id.clone());
         self.created.insert(at);
         self.updated.insert((k.updated, seq));
         self.protected.insert((k.protected, seq));
@@ -111,9 +113,7 @@ impl BackupIndex {
     pub fn remove_keys(&mut self, id: &LongKey, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        if self.ids.get(&seq).is_some_and(|x| x == id) {
-            self.ids.remove(&seq);
-        }
+        self.release_row(id, keys);
         self.created.remove(&at);
         self.updated.remove(&(k.updated, seq));
         self.protected.remove(&(k.protected, seq));
@@ -149,9 +149,26 @@ impl BackupIndex {
 }
 
 impl BackupIndex {
-    /// The id of the whole backup numbered `seq`.
-    pub fn id_of(&self, seq: u64) -> Option<&LongKey> {
-        self.ids.get(&seq)
+    /// The whole backup numbered `seq`.
+    pub fn row(&self, seq: u64) -> Option<&Backup> {
+        self.rows.get(&seq).map(|r| &**r)
+    }
+
+    /// Hold the row of a whole backup, as it is now in the table.
+    pub fn hold_row(&mut self, id: &str, keys: &Option<BackupKeys>, row: &Shared<Backup>) {
+        if let Some(k) = keys {
+            debug_assert_eq!(*row.id, *id);
+            self.rows.insert(k.seq, row.handle());
+        }
+    }
+
+    /// Let go of a backup's row (only its own: a seq is unique in a project, but a copy could
+    /// land with its source's).
+    pub fn release_row(&mut self, id: &str, keys: &Option<BackupKeys>) {
+        let Some(k) = keys else { return };
+        if self.rows.get(&k.seq).is_some_and(|r| *r.id == *id) {
+            self.rows.remove(&k.seq);
+        }
     }
 
     /// MB stored in a vault.
@@ -259,10 +276,9 @@ mod tests {
     use super::*;
     use crate::core::change::{Epoch, Undo};
     use crate::core::index::Indexed;
-    use crate::huawei::model::Backup;
     use serde_json::json;
 
-    type Backups = Indexed<LongKey, Box<Backup>, BackupIndex>;
+    type Backups = Indexed<LongKey, Shared<Backup>, BackupIndex>;
 
     proptest::proptest! {
         /// A page of a walk is the page of sorting the entries plainly: by key in the direction
@@ -286,7 +302,7 @@ mod tests {
         }
     }
 
-    fn backup(i: u64) -> Box<Backup> {
+    fn backup(i: u64) -> Shared<Backup> {
         serde_json::from_value(json!({
             "id": format!("b{:02}", (i * 7) % 31), "seq": i, "name": format!("n{}", i % 4), "description": null,
             "checkpoint_id": format!("c{}", i / 3), "vault_id": format!("v{}", i % 2), "project_id": "p",
@@ -309,7 +325,7 @@ mod tests {
         assert_eq!(a.name.as_slice(), b.name.as_slice());
         assert_eq!(a.id.as_slice(), b.id.as_slice());
         assert_eq!(a.status.as_slice(), b.status.as_slice());
-        assert_eq!(a.ids, b.ids);
+        assert_eq!(a.rows, b.rows);
         assert_eq!(a.used_mb, b.used_mb);
         assert_eq!(a.per_resource, b.per_resource);
         for g in ["r0", "r1", "r2"] {
@@ -325,7 +341,7 @@ mod tests {
     fn a_bulk_build_and_a_reindexed_load_equal_one_by_one() {
         use crate::core::change::Persist;
         let t: Backups = (0..31).map(backup).map(|b| (b.id.as_str().into(), b)).collect();
-        let table: crate::core::change::Table<LongKey, Box<Backup>> =
+        let table: crate::core::change::Table<LongKey, Shared<Backup>> =
             t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let by_one: BackupIndex = crate::core::index::one_by_one(&table);
         assert_eq!(format!("{:?}", t.index()), format!("{by_one:?}"));

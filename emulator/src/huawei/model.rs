@@ -11,6 +11,7 @@ use crate::core::intern;
 use crate::core::json_text::JsonText;
 use crate::core::key::LongKey;
 use crate::core::logbook::{Entry, LogBook};
+use crate::core::shared::Shared;
 use crate::huawei::index::{BackupIndex, BackupKeys};
 
 pub const PROVIDER_SERVER: &str = "0daac4c5-6707-4851-97ba-169e36266b66";
@@ -29,7 +30,7 @@ pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 pub struct HwProject {
     pub vaults: Table<String, Vault>,
     pub policies: Table<String, Policy>,
-    pub backups: Indexed<LongKey, Box<Backup>, BackupIndex>,
+    pub backups: Indexed<LongKey, Shared<Backup>, BackupIndex>,
     pub checkpoints: Table<String, Checkpoint>,
     #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,
@@ -636,10 +637,10 @@ impl HwProject {
 }
 
 /// What the indexes keep of each entry (BackupIndex holds the lists).
-impl Indexer<LongKey, Box<Backup>> for BackupIndex {
+impl Indexer<LongKey, Shared<Backup>> for BackupIndex {
     type Keys = Option<BackupKeys>;
 
-    fn keys(_: &LongKey, b: &Box<Backup>) -> Self::Keys {
+    fn keys(_: &LongKey, b: &Shared<Backup>) -> Self::Keys {
         b.parent_id.is_none().then(|| BackupKeys {
             seq: b.seq,
             created: b.created_ms,
@@ -666,5 +667,15 @@ impl Indexer<LongKey, Box<Backup>> for BackupIndex {
 
     fn settle(&mut self) {
         BackupIndex::settle(self);
+    }
+
+    const HOLDS: bool = true;
+
+    fn hold(&mut self, id: &LongKey, keys: &Self::Keys, row: &Shared<Backup>) {
+        self.hold_row(id, keys, row);
+    }
+
+    fn release(&mut self, id: &LongKey, keys: &Self::Keys) {
+        self.release_row(id, keys);
     }
 }

@@ -844,7 +844,7 @@ mod shapes_match {
             })
             .collect();
         HwProject {
-            backups: backups.into_iter().map(|b| (b.id.as_str().into(), Box::new(b))).collect(),
+            backups: backups.into_iter().map(|b| (b.id.as_str().into(), crate::core::shared::Shared::new(b))).collect(),
             vaults,
             volumes,
             ..Default::default()

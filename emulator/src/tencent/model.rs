@@ -14,6 +14,7 @@ use crate::core::index::{Indexed, Indexer};
 use crate::core::intern;
 use crate::core::key::Key;
 use crate::core::logbook::{Entry, LogBook};
+use crate::core::shared::Shared;
 use crate::core::sorted::SortedDeque;
 use crate::inventory::SeedInstance;
 
@@ -280,7 +281,7 @@ pub struct TcRegion {
     pub backups: Indexed<String, DiskBackup, BackupCounts>,
     /// By ID, indexed for DescribeSnapshots and the per-disk counts (snapshot_index.rs). Boxed
     /// like the disks: ~330 bytes inline would sit in half-empty map nodes.
-    pub snapshots: Indexed<Key, Box<Snapshot>, SnapshotIndex>,
+    pub snapshots: Indexed<Key, Shared<Snapshot>, SnapshotIndex>,
     pub policies: Table<String, AutoSnapshotPolicy>,
     pub disk_logs: LogBook<DiskOpLog>,
     pub snapshot_logs: LogBook<SnapshotOpLog>,
@@ -503,10 +504,10 @@ impl Indexer<Key, Box<Disk>> for DiskIndex {
 }
 
 /// What the snapshot indexes keep of each entry (SnapshotIndex holds the lists).
-impl Indexer<Key, Box<Snapshot>> for SnapshotIndex {
+impl Indexer<Key, Shared<Snapshot>> for SnapshotIndex {
     type Keys = SnapshotKeys;
 
-    fn keys(_: &Key, s: &Box<Snapshot>) -> SnapshotKeys {
+    fn keys(_: &Key, s: &Shared<Snapshot>) -> SnapshotKeys {
         SnapshotKeys {
             rank: (s.created_ms, s.seq),
             disk: s.disk_id.clone(),
@@ -520,8 +521,8 @@ impl Indexer<Key, Box<Snapshot>> for SnapshotIndex {
         }
     }
 
-    fn add(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.add_keys(id, k);
+    fn add(&mut self, _: &Key, k: &SnapshotKeys) {
+        self.add_keys(k);
     }
 
     fn remove(&mut self, id: &Key, k: &SnapshotKeys) {
@@ -530,6 +531,16 @@ impl Indexer<Key, Box<Snapshot>> for SnapshotIndex {
 
     fn settle(&mut self) {
         SnapshotIndex::settle(self);
+    }
+
+    const HOLDS: bool = true;
+
+    fn hold(&mut self, _: &Key, k: &SnapshotKeys, row: &Shared<Snapshot>) {
+        self.hold_row(k, row);
+    }
+
+    fn release(&mut self, id: &Key, k: &SnapshotKeys) {
+        self.release_row(id, k);
     }
 }
 

@@ -4,20 +4,23 @@
 //! and per account they are shared with (so that
 //! another account finds what is shared with it without looking at the rest). A disk's
 //! snapshot count and size are kept too, so creating or deleting a snapshot does not count the
-//! region's. Entries are `(created_ms, seq)`; one seq → ID list finds the snapshot.
+//! region's. Entries are `(created_ms, seq)`; the index holds each snapshot's row by its seq
+//! (core/shared.rs), so a page finds its snapshots without a walk of the table by ID.
 
 use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::Key;
+use crate::core::shared::Shared;
+use crate::tencent::model::Snapshot;
 
 /// `(created_ms, seq)`: the documented order with ties broken by creation order.
 pub type Rank = (i64, u64);
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct SnapshotIndex {
-    /// seq → snapshot ID, by seq.
-    ids: Ordered<(u64, Key)>,
+    /// seq → the snapshot.
+    rows: BTreeMap<u64, Shared<Snapshot>>,
     pub all: Ordered<Rank>,
     pub disk: Grouped<String, Rank>,
     pub zone: Grouped<String, Rank>,
@@ -51,7 +54,6 @@ pub struct SnapshotKeys {
 impl SnapshotIndex {
     /// Every list in order after a bulk build (core/index.rs).
     pub fn settle(&mut self) {
-        self.ids.settle();
         self.all.settle();
         self.disk.settle();
         self.zone.settle();
@@ -60,9 +62,21 @@ impl SnapshotIndex {
         self.shared.settle();
     }
 
-    /// The ID of the snapshot with creation number `seq`.
-    pub fn id(&self, seq: u64) -> Option<&Key> {
-        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| id)
+    /// The snapshot with creation number `seq`.
+    pub fn row(&self, seq: u64) -> Option<&Snapshot> {
+        self.rows.get(&seq).map(|r| &**r)
+    }
+
+    /// Hold a snapshot's row, as it is now in the table.
+    pub fn hold_row(&mut self, k: &SnapshotKeys, row: &Shared<Snapshot>) {
+        self.rows.insert(k.rank.1, row.handle());
+    }
+
+    /// Let go of a snapshot's row (only its own).
+    pub fn release_row(&mut self, id: &Key, k: &SnapshotKeys) {
+        if self.rows.get(&k.rank.1).is_some_and(|r| r.snapshot_id == **id) {
+            self.rows.remove(&k.rank.1);
+        }
     }
 
     /// (snapshots, GB) of a disk's own snapshots in this region.
@@ -76,8 +90,7 @@ impl SnapshotIndex {
     }
 
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.ids.insert((k.rank.1, id.clone()));
+    pub fn add_keys(&mut self, k: &SnapshotKeys) {
         self.all.insert(k.rank);
         self.disk.insert(k.disk.clone(), k.rank);
         self.zone.insert(k.zone.clone(), k.rank);
@@ -98,7 +111,7 @@ impl SnapshotIndex {
 
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.ids.remove(&(k.rank.1, id.clone()));
+        self.release_row(id, k);
         self.all.remove(&k.rank);
         self.disk.remove(&k.disk, &k.rank);
         self.zone.remove(&k.zone, &k.rank);
@@ -209,6 +222,7 @@ mod bulk {
     use crate::core::change::Table;
     use crate::core::index::{one_by_one, Indexed};
     use crate::core::key::Key;
+    use crate::core::shared::Shared;
     use crate::tencent::model::Snapshot;
     use serde_json::json;
 
@@ -239,11 +253,11 @@ mod bulk {
             gone in proptest::collection::vec(0usize..60, 0..10),
         ) {
             let name = |n: u8| ["a", "b", "A", ""][n as usize].to_string();
-            let mut table: Indexed<Key, Box<Snapshot>, SnapshotIndex> = Indexed::default();
+            let mut table: Indexed<Key, Shared<Snapshot>, SnapshotIndex> = Indexed::default();
             for (i, n) in names.iter().enumerate() {
                 let (id, mut s) = snapshot(i as u64);
                 s.snapshot_name = name(*n);
-                table.insert(id.into(), Box::new(s));
+                table.insert(id.into(), Shared::new(s));
             }
             let ids: Vec<Key> = table.keys().cloned().collect();
             for (i, n) in renames {
@@ -267,18 +281,18 @@ mod bulk {
     }
 
     proptest::proptest! {
-        /// After any inserts, renames and removals, a seq finds the ID a scan finds with that
-        /// seq, and a removed seq finds nothing.
+        /// After any inserts, renames and removals, a seq finds the snapshot a scan finds with
+        /// that seq, as it is now (renamed), and a removed seq finds nothing.
         #[test]
-        fn a_seq_finds_the_id_a_scan_finds(
+        fn a_seq_finds_the_row_a_scan_finds(
             count in 1usize..80,
             renames in proptest::collection::vec((0usize..80, 0u8..3), 0..20),
             gone in proptest::collection::vec(0usize..80, 0..30),
         ) {
-            let mut table: Indexed<Key, Box<Snapshot>, SnapshotIndex> = Indexed::default();
+            let mut table: Indexed<Key, Shared<Snapshot>, SnapshotIndex> = Indexed::default();
             for i in 0..count {
                 let (id, s) = snapshot(i as u64);
-                table.insert(id.into(), Box::new(s));
+                table.insert(id.into(), Shared::new(s));
             }
             let ids: Vec<Key> = table.keys().cloned().collect();
             for (i, n) in renames {
@@ -292,8 +306,9 @@ mod bulk {
                 }
             }
             for seq in 0..count as u64 + 1 {
-                let want = table.iter().find(|(_, s)| s.seq == seq).map(|(id, _)| id);
-                proptest::prop_assert_eq!(table.index().id(seq), want);
+                let want = table.values().find(|s| s.seq == seq).map(|s| (&s.snapshot_id, &s.snapshot_name));
+                let got = table.index().row(seq).map(|s| (&s.snapshot_id, &s.snapshot_name));
+                proptest::prop_assert_eq!(got, want);
             }
         }
     }
@@ -302,9 +317,10 @@ mod bulk {
     /// entry would (a list `settle` forgets stays unsorted and fails this).
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<Key, Box<Snapshot>> = (0..300).map(snapshot).map(|(id, s)| (id.into(), Box::new(s))).collect();
+        let table: Table<Key, Shared<Snapshot>> =
+            (0..300).map(snapshot).map(|(id, s)| (id.into(), Shared::new(s))).collect();
         let by_one: SnapshotIndex = one_by_one(&table);
-        let bulk: Indexed<Key, Box<Snapshot>, SnapshotIndex> = table.into();
+        let bulk: Indexed<Key, Shared<Snapshot>, SnapshotIndex> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

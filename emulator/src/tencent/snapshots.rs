@@ -16,6 +16,7 @@ use super::render::{self, DiskView};
 use super::snapshot_index::{merged_page, Merged, Rank, SnapshotIndex};
 use crate::core::clock::parse_iso8601;
 use crate::core::intern::intern;
+use crate::core::shared::Shared;
 use crate::tencent::world::World;
 
 pub use super::model::{PRIVATE_SNAPSHOT as PRIVATE, SHARED_SNAPSHOT as SHARED};
@@ -145,7 +146,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     if let Some(b) = p.str("DiskBackupId") {
         store.backups.remove(b);
     }
-    store.snapshots.insert(id.as_str().into(), Box::new(snap));
+    store.snapshots.insert(id.as_str().into(), Shared::new(snap));
     store.recount_snapshots(&disk_id);
     let log = ctx.log_snapshot(&id, "SNAP_OPERATION_CREATE", false);
     ctx.schedule(TcWork::CreateSnapshot { snapshot_id: id.clone(), log });
@@ -278,9 +279,7 @@ fn listed_snapshots<'w>(
     paging: (usize, usize),
 ) -> TcResult<(usize, Vec<Seen<'w>>)> {
     let index = own.snapshots.index();
-    let snap = |store: &'w TcRegion, seq: u64| {
-        store.snapshots.index().id(seq).and_then(|id| store.snapshots.get(id)).map(|s| &**s)
-    };
+    let snap = |store: &'w TcRegion, seq: u64| store.snapshots.index().row(seq);
     let mut others: Vec<(Rank, Seen<'w>)> = Vec::new();
     for (_, regions) in world.tencent.iter().filter(|(o, _)| *o != account) {
         let Some(store) = regions.get(region) else { continue };
@@ -599,7 +598,7 @@ fn start_copy(ctx: &mut Ctx<'_>, src_id: &str, src: &Snapshot, name: &str, r: &s
         seq,
         ..src.clone()
     };
-    ctx.world.tc(ctx.account, r).snapshots.insert(id.as_str().into(), Box::new(copy));
+    ctx.world.tc(ctx.account, r).snapshots.insert(id.as_str().into(), Shared::new(copy));
     let gate = crate::core::timing::Gate::new(ctx.timing, ctx.now);
     ctx.world.schedule(
         ctx.account,

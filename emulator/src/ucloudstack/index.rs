@@ -1,19 +1,22 @@
 //! What a region keeps of its snapshots besides the snapshots, so that DescribeSnapshot costs
 //! what its page holds: the snapshots newest first, and the same per disk and per project.
-//! Entries are `(created_ms, seq)`; one seq → id map turns a page of entries into snapshots
-//! (a snapshot's `seq` comes from the world's sequence, so it is unique).
+//! Entries are `(created_ms, seq)`; the index holds each snapshot's row by its seq
+//! (core/shared.rs), which turns a page of entries into snapshots without a walk of the table by
+//! ID (a snapshot's `seq` comes from the world's sequence, so it is unique).
 
 use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::Key;
+use crate::core::shared::Shared;
+use crate::ucloudstack::model::UcsSnapshot;
 
 /// (`created_ms`, seq): the order DescribeSnapshot lists in, read backwards.
 pub type Entry = (i64, u64);
 
 #[derive(Debug, Default)]
 pub struct SnapshotIndex {
-    ids: BTreeMap<u64, Key>,
+    rows: BTreeMap<u64, Shared<UcsSnapshot>>,
     pub all: Ordered<Entry>,
     pub by_disk: Grouped<String, Entry>,
     pub by_project: Grouped<String, Entry>,
@@ -28,8 +31,7 @@ pub struct SnapshotKeys {
 
 impl SnapshotIndex {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
-    pub fn add_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.ids.insert(k.at.1, id.clone());
+    pub fn add_keys(&mut self, k: &SnapshotKeys) {
         self.all.insert(k.at);
         self.by_disk.insert(k.disk.clone(), k.at);
         self.by_project.insert(k.project.clone(), k.at);
@@ -44,9 +46,7 @@ impl SnapshotIndex {
 
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        if self.ids.get(&k.at.1).is_some_and(|x| x == id) {
-            self.ids.remove(&k.at.1);
-        }
+        self.release_row(id, k);
         self.all.remove(&k.at);
         self.by_disk.remove(&k.disk, &k.at);
         self.by_project.remove(&k.project, &k.at);
@@ -54,9 +54,21 @@ impl SnapshotIndex {
 }
 
 impl SnapshotIndex {
-    /// The id of the snapshot numbered `seq`.
-    pub fn id_of(&self, seq: u64) -> Option<&Key> {
-        self.ids.get(&seq)
+    /// The snapshot numbered `seq`.
+    pub fn row(&self, seq: u64) -> Option<&UcsSnapshot> {
+        self.rows.get(&seq).map(|r| &**r)
+    }
+
+    /// Hold a snapshot's row, as it is now in the table.
+    pub fn hold_row(&mut self, k: &SnapshotKeys, row: &Shared<UcsSnapshot>) {
+        self.rows.insert(k.at.1, row.handle());
+    }
+
+    /// Let go of a snapshot's row (only its own).
+    pub fn release_row(&mut self, id: &Key, k: &SnapshotKeys) {
+        if self.rows.get(&k.at.1).is_some_and(|r| r.snapshot_id == **id) {
+            self.rows.remove(&k.at.1);
+        }
     }
 
     /// How many projects have snapshots here.
@@ -71,11 +83,12 @@ mod tests {
     use crate::core::change::Table;
     use crate::core::index::{one_by_one, Indexed};
     use crate::core::key::Key;
+    use crate::core::shared::Shared;
     use crate::ucloudstack::model::UcsSnapshot;
 
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<Key, UcsSnapshot> = (0..200u64)
+        let table: Table<Key, Shared<UcsSnapshot>> = (0..200u64)
             .map(|i| {
                 let id = format!("snap-{:04}", (i * 37) % 200);
                 let s = UcsSnapshot {
@@ -91,11 +104,11 @@ mod tests {
                     created_ms: (i / 4) as i64,
                     seq: i,
                 };
-                (Key::from(id), s)
+                (Key::from(id), Shared::new(s))
             })
             .collect();
         let by_one: SnapshotIndex = one_by_one(&table);
-        let bulk: Indexed<Key, UcsSnapshot, SnapshotIndex> = table.into();
+        let bulk: Indexed<Key, Shared<UcsSnapshot>, SnapshotIndex> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

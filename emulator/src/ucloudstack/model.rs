@@ -4,6 +4,7 @@
 use crate::core::change::{Born, Persist, Table, Undo};
 use crate::core::index::{Indexed, Indexer};
 use crate::core::key::Key;
+use crate::core::shared::Shared;
 use crate::ucloudstack::index::{SnapshotIndex, SnapshotKeys};
 
 use serde::{Deserialize, Serialize};
@@ -101,7 +102,7 @@ pub struct UcsSnapshot {
 pub struct UcsRegion {
     pub vms: Table<String, UcsVm>,
     pub disks: Table<String, UcsDisk>,
-    pub snapshots: Indexed<Key, UcsSnapshot, SnapshotIndex>,
+    pub snapshots: Indexed<Key, Shared<UcsSnapshot>, SnapshotIndex>,
     /// Made by a request that failed? Then its undo removes the region again.
     #[serde(skip)]
     pub born: Born,
@@ -153,15 +154,15 @@ impl Undo for UcsRegion {
 }
 
 /// What the indexes keep of each entry (SnapshotIndex holds the lists).
-impl Indexer<Key, UcsSnapshot> for SnapshotIndex {
+impl Indexer<Key, Shared<UcsSnapshot>> for SnapshotIndex {
     type Keys = SnapshotKeys;
 
-    fn keys(_: &Key, s: &UcsSnapshot) -> SnapshotKeys {
+    fn keys(_: &Key, s: &Shared<UcsSnapshot>) -> SnapshotKeys {
         SnapshotKeys { at: (s.created_ms, s.seq), disk: s.disk_id.clone(), project: s.project_id.clone() }
     }
 
-    fn add(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.add_keys(id, k);
+    fn add(&mut self, _: &Key, k: &SnapshotKeys) {
+        self.add_keys(k);
     }
 
     fn remove(&mut self, id: &Key, k: &SnapshotKeys) {
@@ -170,5 +171,15 @@ impl Indexer<Key, UcsSnapshot> for SnapshotIndex {
 
     fn settle(&mut self) {
         SnapshotIndex::settle(self);
+    }
+
+    const HOLDS: bool = true;
+
+    fn hold(&mut self, _: &Key, k: &SnapshotKeys, row: &Shared<UcsSnapshot>) {
+        self.hold_row(k, row);
+    }
+
+    fn release(&mut self, id: &Key, k: &SnapshotKeys) {
+        self.release_row(id, k);
     }
 }

@@ -10,6 +10,7 @@ use super::protocol::Params;
 use super::render::{self, fields};
 use crate::core::index::Ordered;
 use crate::core::search::Needle;
+use crate::core::shared::Shared;
 
 /// `Name`: the seed gives no limit; the API guide (v1.16) limits it to 30 characters.
 pub const NAME_MAX: usize = 30;
@@ -56,7 +57,7 @@ pub fn create_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields> {
         seq,
     };
     let store = ctx.store();
-    store.snapshots.insert(id.as_str().into(), snap);
+    store.snapshots.insert(id.as_str().into(), Shared::new(snap));
     store.disks.get_mut(&disk_id).expect("checked").status = disk_status::SNAPSHOTING.into();
     ctx.schedule(UcsWork::CreateSnapshot { snapshot_id: id.clone(), disk_id });
     Ok(fields([("SnapshotID", Value::String(id))]))
@@ -127,7 +128,7 @@ fn newest_first<'s>(
         (None, [one]) => (ix.by_project.get(one.as_str()).unwrap_or(&empty), false),
         (None, _) => (&ix.all, true),
     };
-    let snapshot = |&(_, seq): &(i64, u64)| ix.id_of(seq).and_then(|id| store.snapshots.get(id));
+    let snapshot = |&(_, seq): &(i64, u64)| ix.row(seq);
     if !residual_projects && keyword.is_none() {
         return (list.len(), list.page(offset, limit, true).filter_map(snapshot).collect());
     }
@@ -136,7 +137,7 @@ fn newest_first<'s>(
     if std::ptr::eq(list, &ix.all) {
         // Every snapshot is tested: read them where they are kept (no lookup by id per entry),
         // then sort the matches.
-        let mut hits: Vec<&UcsSnapshot> = store.snapshots.values().filter(|s| keep(s)).collect();
+        let mut hits: Vec<&UcsSnapshot> = store.snapshots.values().map(|s| &**s).filter(|s| keep(s)).collect();
         hits.sort_unstable_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
         return (hits.len(), hits.into_iter().skip(offset).take(limit).collect());
     }
@@ -216,6 +217,7 @@ mod tests {
     use crate::core::change::Table;
     use crate::core::key::Key;
     use crate::core::search::Needle;
+    use crate::core::shared::Shared;
     use crate::ucloudstack::model::{UcsRegion, UcsSnapshot};
     use proptest::prelude::*;
 
@@ -231,7 +233,7 @@ mod tests {
             offset in 0usize..90,
             limit in 0usize..30,
         ) {
-            let table: Table<Key, UcsSnapshot> = (snaps.iter().enumerate())
+            let table: Table<Key, Shared<UcsSnapshot>> = (snaps.iter().enumerate())
                 .map(|(i, (at, d, p, name))| {
                     let id = format!("snap-{:04}", (i * 37) % 1000);
                     let s = UcsSnapshot {
@@ -240,7 +242,7 @@ mod tests {
                         disk_type: "Data".into(), project_id: format!("p{p}"), size: 10, created_ms: *at,
                         seq: i as u64,
                     };
-                    (Key::from(id), s)
+                    (Key::from(id), Shared::new(s))
                 })
                 .collect();
             let store = UcsRegion { snapshots: table.into(), ..UcsRegion::default() };
@@ -257,7 +259,7 @@ mod tests {
                 let k = keyword.to_lowercase();
                 other_filters(s) && (s.name.to_lowercase().contains(&k) || s.snapshot_id.to_lowercase().contains(&k))
             };
-            let mut want: Vec<&UcsSnapshot> = store.snapshots.values().filter(|s| plain(s)).collect();
+            let mut want: Vec<&UcsSnapshot> = store.snapshots.values().map(|s| &**s).filter(|s| plain(s)).collect();
             want.sort_by_key(|s| std::cmp::Reverse((s.created_ms, s.seq)));
             let want_total = want.len();
             let want: Vec<u64> = want.into_iter().skip(offset).take(limit).map(|s| s.seq).collect();

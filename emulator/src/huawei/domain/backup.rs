@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::core::intern::intern;
+use crate::core::shared::Shared;
 use crate::core::timing::Gate;
 use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::capacity::grow_to_fit;
@@ -238,9 +239,9 @@ fn start_resource(ctx: &mut Ctx<'_>, run: &Run<'_>, res: &VaultResource) -> (Str
     };
     let children = disk_backups(ctx, &mut backup, &volumes);
     let pr = ctx.proj();
-    pr.backups.insert(backup_id.as_str().into(), Box::new(backup));
+    pr.backups.insert(backup_id.as_str().into(), Shared::new(backup));
     for c in children {
-        pr.backups.insert(c.id.as_str().into(), Box::new(c));
+        pr.backups.insert(c.id.as_str().into(), Shared::new(c));
     }
     set_protect_status(pr, &res.id, "protecting");
     let log = backup_task(ctx, run, res, (&backup_id, &name), incremental);
@@ -543,7 +544,7 @@ pub fn import_synced(ctx: &mut Ctx<'_>, item: &Synced, path: &str) -> HwResult<S
         replication_records: vec![],
         metadata: json!({}).into(),
     };
-    ctx.proj().backups.insert(backup_id.as_str().into(), Box::new(backup));
+    ctx.proj().backups.insert(backup_id.as_str().into(), Shared::new(backup));
     let extra = json!({"sync": {"sync_backup_num": 1, "delete_backup_num": 0, "err_sync_backup_num": 0}});
     let log = ctx.new_oplog(&project, "sync", (&vid, &vname), extra);
     let resource = (item.resource_id.clone(), item.resource_name.clone(), item.resource_type.clone());

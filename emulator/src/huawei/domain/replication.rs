@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::core::intern::intern;
+use crate::core::shared::Shared;
 use crate::huawei::ctx::Ctx;
 use crate::huawei::domain::backup::get;
 use crate::huawei::domain::capacity::grow_to_fit;
@@ -110,9 +111,9 @@ fn land_copy(
         },
     );
     let vault = copy.vault_id.clone();
-    dest.backups.insert(copy.id.as_str().into(), Box::new(copy));
+    dest.backups.insert(copy.id.as_str().into(), Shared::new(copy));
     for k in kids {
-        dest.backups.insert(k.id.as_str().into(), Box::new(k));
+        dest.backups.insert(k.id.as_str().into(), Shared::new(k));
     }
     grow_to_fit(dest, &vault);
 }

@@ -7,6 +7,7 @@ use super::super::model::{state, Disk, Snapshot, TcRegion, TcWork};
 use super::retention::{prune, retention_deadline};
 use super::schedule::next_trigger;
 use crate::config::Config;
+use crate::core::shared::Shared;
 use crate::core::timing::Gate;
 use crate::tencent::time::tencent_tz;
 use crate::tencent::world::World;
@@ -59,7 +60,7 @@ pub fn fire(world: &mut World, cfg: &Config, account: &str, region: &str, policy
         };
         let log = world.next_seq();
         let store = world.tc(account, region);
-        store.snapshots.insert(id.as_str().into(), Box::new(snap));
+        store.snapshots.insert(id.as_str().into(), Shared::new(snap));
         store.recount_snapshots(disk_id);
         super::super::snapshots::log_snapshot(store, log, &id, &uin, "ASP_OPERATION_CREATE_SNAP", at, false);
         planned.push((id, log, deadline));
