@@ -27,7 +27,6 @@ use axum::body::{to_bytes, Body};
 use axum::http::Request;
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::config::huawei::DEFAULT_PROJECT;
-use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use cloudtwin_emulator::config::{UCS_PRIVATE_KEY, UCS_PUBLIC_KEY};
 use cloudtwin_emulator::huawei::settings::{DEFAULT_AK, DEFAULT_SK};
 use cloudtwin_emulator::huawei::sign::{self as hw_sign, Algorithm, Outgoing};
@@ -66,19 +65,7 @@ impl Call {
 fn tencent(action: &str, params: Value) -> Call {
     let body = serde_json::to_vec(&params).unwrap();
     let ts = chrono::Utc::now().timestamp();
-    let signed = sign_tc3(&Tc3Request {
-        secret_id: DEFAULT_SECRET_ID,
-        secret_key: DEFAULT_SECRET_KEY,
-        host: HOST,
-        method: "POST",
-        query: "",
-        content_type: "application/json",
-        action,
-        version: "2017-03-12",
-        region: Some("ap-guangzhou"),
-        timestamp: ts,
-        payload: &body,
-    });
+    let signed = sign_tc3(&Tc3Request::default_post(HOST, action, ts, &body));
     Call { method: "POST", uri: "/".into(), headers: signed.headers, body }
 }
 

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cloudtwin_emulator::clock::Clock;
-use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use cloudtwin_emulator::tencent::sign;
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config, Inventory};
@@ -28,19 +27,7 @@ async fn call(client: &reqwest::Client, url: &str, host: &str, action: &str, bod
 /// One TC3-signed request; the response body.
 async fn send(client: &reqwest::Client, url: &str, host: &str, action: &str, body: &str) -> Option<String> {
     let ts = chrono::Utc::now().timestamp();
-    let signed = sign::sign_tc3(&sign::Tc3Request {
-        secret_id: DEFAULT_SECRET_ID,
-        secret_key: DEFAULT_SECRET_KEY,
-        host,
-        method: "POST",
-        query: "",
-        content_type: "application/json",
-        action,
-        version: "2017-03-12",
-        region: Some("ap-guangzhou"),
-        timestamp: ts,
-        payload: body.as_bytes(),
-    });
+    let signed = sign::sign_tc3(&sign::Tc3Request::default_post(host, action, ts, body.as_bytes()));
     let mut req = client.post(url).body(body.to_string());
     for (k, v) in &signed.headers {
         if k != "Host" {

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use cloudtwin_emulator::clock::Clock;
-use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use cloudtwin_emulator::core::http::HttpIn;
 use cloudtwin_emulator::tencent::sign;
 use cloudtwin_emulator::timing::TimingPolicy;
@@ -35,19 +34,7 @@ fn cpu_ms() -> f64 {
 
 fn call(twin: &Twin, action: &str, body: &str) -> serde_json::Value {
     let host = "cbs.tencentcloudapi.com";
-    let signed = sign::sign_tc3(&sign::Tc3Request {
-        secret_id: DEFAULT_SECRET_ID,
-        secret_key: DEFAULT_SECRET_KEY,
-        host,
-        method: "POST",
-        query: "",
-        content_type: "application/json",
-        action,
-        version: "2017-03-12",
-        region: Some("ap-guangzhou"),
-        timestamp: T0,
-        payload: body.as_bytes(),
-    });
+    let signed = sign::sign_tc3(&sign::Tc3Request::default_post(host, action, T0, body.as_bytes()));
     let mut headers = HeaderMap::new();
     headers.insert("host", HeaderValue::from_static(host));
     for (k, v) in &signed.headers {

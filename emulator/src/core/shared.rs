@@ -8,6 +8,7 @@
 //! when the change ends ([`Indexer::hold`](super::index::Indexer::hold)). Stored, compared and
 //! printed as the row itself.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -74,6 +75,56 @@ impl<T: Serialize> Serialize for Shared<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::deserialize(d).map(Shared::new)
+    }
+}
+
+/// The rows an index holds, by their creation number (unique where the world's sequence hands
+/// it out).
+pub struct Rows<T>(BTreeMap<u64, Shared<T>>);
+
+impl<T> Default for Rows<T> {
+    fn default() -> Self {
+        Rows(BTreeMap::new())
+    }
+}
+
+impl<T> Rows<T> {
+    /// The row numbered `seq`.
+    pub fn get(&self, seq: u64) -> Option<&T> {
+        self.0.get(&seq).map(|r| &**r)
+    }
+
+    /// Hold `row` as it is now in its table.
+    pub fn hold(&mut self, seq: u64, row: &Shared<T>) {
+        self.0.insert(seq, row.handle());
+    }
+
+    /// Let go of the row numbered `seq` if `own` says it is the caller's (a copy from another
+    /// project or region may land with its source's number).
+    pub fn release(&mut self, seq: u64, own: impl FnOnce(&T) -> bool) {
+        if self.get(seq).is_some_and(own) {
+            self.0.remove(&seq);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Rows<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Rows<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
 }
 

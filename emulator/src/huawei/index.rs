@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::LongKey;
-use crate::core::shared::Shared;
+use crate::core::shared::Rows;
 use crate::huawei::model::Backup;
 
 /// An entry of a list in creation order (`created_ms`, seq).
@@ -22,7 +22,7 @@ pub type ByCreated = (i64, u64);
 pub struct BackupIndex {
     /// seq → id, as the table's key: a page's lookups then compare keys in the table's nodes.
     /// Each whole backup by its seq: a page's rows without a walk of the table by ID.
-    rows: BTreeMap<u64, Shared<Backup>>,
+    pub rows: Rows<Backup>,
     pub created: Ordered<(i64, u64)>,
     pub updated: Ordered<(i64, u64)>,
     /// `protected_ms`, 0 while unset (as the sort compares it).
@@ -113,7 +113,7 @@ impl BackupIndex {
     pub fn remove_keys(&mut self, id: &LongKey, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        self.release_row(id, keys);
+        self.rows.release(seq, |r| *r.id == **id);
         self.created.remove(&at);
         self.updated.remove(&(k.updated, seq));
         self.protected.remove(&(k.protected, seq));
@@ -149,28 +149,6 @@ impl BackupIndex {
 }
 
 impl BackupIndex {
-    /// The whole backup numbered `seq`.
-    pub fn row(&self, seq: u64) -> Option<&Backup> {
-        self.rows.get(&seq).map(|r| &**r)
-    }
-
-    /// Hold the row of a whole backup, as it is now in the table.
-    pub fn hold_row(&mut self, id: &str, keys: &Option<BackupKeys>, row: &Shared<Backup>) {
-        if let Some(k) = keys {
-            debug_assert_eq!(*row.id, *id);
-            self.rows.insert(k.seq, row.handle());
-        }
-    }
-
-    /// Let go of a backup's row (only its own: a seq is unique in a project, but a copy could
-    /// land with its source's).
-    pub fn release_row(&mut self, id: &str, keys: &Option<BackupKeys>) {
-        let Some(k) = keys else { return };
-        if self.rows.get(&k.seq).is_some_and(|r| *r.id == *id) {
-            self.rows.remove(&k.seq);
-        }
-    }
-
     /// MB stored in a vault.
     pub fn used_mb(&self, vault: &str) -> i64 {
         self.used_mb.get(vault).copied().unwrap_or(0)
@@ -276,6 +254,7 @@ mod tests {
     use super::*;
     use crate::core::change::{Epoch, Undo};
     use crate::core::index::Indexed;
+    use crate::core::shared::Shared;
     use serde_json::json;
 
     type Backups = Indexed<LongKey, Shared<Backup>, BackupIndex>;

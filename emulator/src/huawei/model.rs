@@ -671,11 +671,15 @@ impl Indexer<LongKey, Shared<Backup>> for BackupIndex {
 
     const HOLDS: bool = true;
 
-    fn hold(&mut self, id: &LongKey, keys: &Self::Keys, row: &Shared<Backup>) {
-        self.hold_row(id, keys, row);
+    fn hold(&mut self, _: &LongKey, keys: &Self::Keys, row: &Shared<Backup>) {
+        if let Some(k) = keys {
+            self.rows.hold(k.seq, row);
+        }
     }
 
     fn release(&mut self, id: &LongKey, keys: &Self::Keys) {
-        self.release_row(id, keys);
+        if let Some(k) = keys {
+            self.rows.release(k.seq, |r| *r.id == **id);
+        }
     }
 }

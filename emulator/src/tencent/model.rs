@@ -536,11 +536,11 @@ impl Indexer<Key, Shared<Snapshot>> for SnapshotIndex {
     const HOLDS: bool = true;
 
     fn hold(&mut self, _: &Key, k: &SnapshotKeys, row: &Shared<Snapshot>) {
-        self.hold_row(k, row);
+        self.rows.hold(k.rank.1, row);
     }
 
     fn release(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.release_row(id, k);
+        self.rows.release(k.rank.1, |r| r.snapshot_id == **id);
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::Key;
-use crate::core::shared::Shared;
+use crate::core::shared::Rows;
 use crate::tencent::model::Snapshot;
 
 /// `(created_ms, seq)`: the documented order with ties broken by creation order.
@@ -20,7 +20,7 @@ pub type Rank = (i64, u64);
 #[derive(Debug, Default)]
 pub struct SnapshotIndex {
     /// seq → the snapshot.
-    rows: BTreeMap<u64, Shared<Snapshot>>,
+    pub rows: Rows<Snapshot>,
     pub all: Ordered<Rank>,
     pub disk: Grouped<String, Rank>,
     pub zone: Grouped<String, Rank>,
@@ -62,23 +62,6 @@ impl SnapshotIndex {
         self.shared.settle();
     }
 
-    /// The snapshot with creation number `seq`.
-    pub fn row(&self, seq: u64) -> Option<&Snapshot> {
-        self.rows.get(&seq).map(|r| &**r)
-    }
-
-    /// Hold a snapshot's row, as it is now in the table.
-    pub fn hold_row(&mut self, k: &SnapshotKeys, row: &Shared<Snapshot>) {
-        self.rows.insert(k.rank.1, row.handle());
-    }
-
-    /// Let go of a snapshot's row (only its own).
-    pub fn release_row(&mut self, id: &Key, k: &SnapshotKeys) {
-        if self.rows.get(&k.rank.1).is_some_and(|r| r.snapshot_id == **id) {
-            self.rows.remove(&k.rank.1);
-        }
-    }
-
     /// (snapshots, GB) of a disk's own snapshots in this region.
     pub fn disk_totals(&self, disk: &str) -> (i64, i64) {
         self.per_disk.get(disk).copied().unwrap_or((0, 0))
@@ -111,7 +94,7 @@ impl SnapshotIndex {
 
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.release_row(id, k);
+        self.rows.release(k.rank.1, |r| r.snapshot_id == **id);
         self.all.remove(&k.rank);
         self.disk.remove(&k.disk, &k.rank);
         self.zone.remove(&k.zone, &k.rank);
@@ -307,7 +290,7 @@ mod bulk {
             }
             for seq in 0..count as u64 + 1 {
                 let want = table.values().find(|s| s.seq == seq).map(|s| (&s.snapshot_id, &s.snapshot_name));
-                let got = table.index().row(seq).map(|s| (&s.snapshot_id, &s.snapshot_name));
+                let got = table.index().rows.get(seq).map(|s| (&s.snapshot_id, &s.snapshot_name));
                 proptest::prop_assert_eq!(got, want);
             }
         }

@@ -279,7 +279,7 @@ fn listed_snapshots<'w>(
     paging: (usize, usize),
 ) -> TcResult<(usize, Vec<Seen<'w>>)> {
     let index = own.snapshots.index();
-    let snap = |store: &'w TcRegion, seq: u64| store.snapshots.index().row(seq);
+    let snap = |store: &'w TcRegion, seq: u64| store.snapshots.index().rows.get(seq);
     let mut others: Vec<(Rank, Seen<'w>)> = Vec::new();
     for (_, regions) in world.tencent.iter().filter(|(o, _)| *o != account) {
         let Some(store) = regions.get(region) else { continue };

@@ -4,11 +4,9 @@
 //! (core/shared.rs), which turns a page of entries into snapshots without a walk of the table by
 //! ID (a snapshot's `seq` comes from the world's sequence, so it is unique).
 
-use std::collections::BTreeMap;
-
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::Key;
-use crate::core::shared::Shared;
+use crate::core::shared::Rows;
 use crate::ucloudstack::model::UcsSnapshot;
 
 /// (`created_ms`, seq): the order DescribeSnapshot lists in, read backwards.
@@ -16,7 +14,7 @@ pub type Entry = (i64, u64);
 
 #[derive(Debug, Default)]
 pub struct SnapshotIndex {
-    rows: BTreeMap<u64, Shared<UcsSnapshot>>,
+    pub rows: Rows<UcsSnapshot>,
     pub all: Ordered<Entry>,
     pub by_disk: Grouped<String, Entry>,
     pub by_project: Grouped<String, Entry>,
@@ -46,7 +44,7 @@ impl SnapshotIndex {
 
     /// Take one entry out of the indexes.
     pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.release_row(id, k);
+        self.rows.release(k.at.1, |r| r.snapshot_id == **id);
         self.all.remove(&k.at);
         self.by_disk.remove(&k.disk, &k.at);
         self.by_project.remove(&k.project, &k.at);
@@ -54,23 +52,6 @@ impl SnapshotIndex {
 }
 
 impl SnapshotIndex {
-    /// The snapshot numbered `seq`.
-    pub fn row(&self, seq: u64) -> Option<&UcsSnapshot> {
-        self.rows.get(&seq).map(|r| &**r)
-    }
-
-    /// Hold a snapshot's row, as it is now in the table.
-    pub fn hold_row(&mut self, k: &SnapshotKeys, row: &Shared<UcsSnapshot>) {
-        self.rows.insert(k.at.1, row.handle());
-    }
-
-    /// Let go of a snapshot's row (only its own).
-    pub fn release_row(&mut self, id: &Key, k: &SnapshotKeys) {
-        if self.rows.get(&k.at.1).is_some_and(|r| r.snapshot_id == **id) {
-            self.rows.remove(&k.at.1);
-        }
-    }
-
     /// How many projects have snapshots here.
     pub fn project_count(&self) -> usize {
         self.by_project.group_count()

@@ -176,10 +176,10 @@ impl Indexer<Key, Shared<UcsSnapshot>> for SnapshotIndex {
     const HOLDS: bool = true;
 
     fn hold(&mut self, _: &Key, k: &SnapshotKeys, row: &Shared<UcsSnapshot>) {
-        self.hold_row(k, row);
+        self.rows.hold(k.at.1, row);
     }
 
     fn release(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.release_row(id, k);
+        self.rows.release(k.at.1, |r| r.snapshot_id == **id);
     }
 }

@@ -128,7 +128,7 @@ fn newest_first<'s>(
         (None, [one]) => (ix.by_project.get(one.as_str()).unwrap_or(&empty), false),
         (None, _) => (&ix.all, true),
     };
-    let snapshot = |&(_, seq): &(i64, u64)| ix.row(seq);
+    let snapshot = |&(_, seq): &(i64, u64)| ix.rows.get(seq);
     if !residual_projects && keyword.is_none() {
         return (list.len(), list.page(offset, limit, true).filter_map(snapshot).collect());
     }

@@ -9,7 +9,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
 use cloudtwin_emulator::clock::Clock;
-use cloudtwin_emulator::config::{DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use cloudtwin_emulator::config::DEFAULT_SECRET_ID;
 use cloudtwin_emulator::huawei::settings::{DEFAULT_AK, DEFAULT_PROJECT, DEFAULT_SK};
 use cloudtwin_emulator::huawei::sign as hwsign;
 use cloudtwin_emulator::tencent::sign;
@@ -74,19 +74,7 @@ fn world(t: &Twin) -> Value {
 /// A TC3-signed Tencent call whose Host (signed too) is `host`: valid in every other way.
 fn tencent_as_host(t: &Twin, host: &str, action: &str, body: Value, extra: &[(&str, &str)]) -> Reply {
     let payload = serde_json::to_vec(&body).unwrap();
-    let signed = sign::sign_tc3(&sign::Tc3Request {
-        secret_id: DEFAULT_SECRET_ID,
-        secret_key: DEFAULT_SECRET_KEY,
-        host,
-        method: "POST",
-        query: "",
-        content_type: "application/json",
-        action,
-        version: "2017-03-12",
-        region: Some("ap-guangzhou"),
-        timestamp: t.now(),
-        payload: &payload,
-    });
+    let signed = sign::sign_tc3(&sign::Tc3Request::default_post(host, action, t.now(), &payload));
     let mut headers: Vec<(&str, &str)> = signed.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     headers.extend_from_slice(extra);
     raw(t.addr, "POST", "/", &headers, &payload)

@@ -260,7 +260,7 @@ fn indexed_page<'p>(
         _ => return None,
     };
     Some(seqs.map(|(seqs, count, start)| {
-        let page = seqs.into_iter().filter_map(|s| ix.row(s)).collect();
+        let page = seqs.into_iter().filter_map(|s| ix.rows.get(s)).collect();
         (page, count, start)
     }))
 }

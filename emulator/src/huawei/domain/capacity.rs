@@ -37,7 +37,7 @@ pub fn resource_backups<'a>(p: &'a HwProject, vault: &'a str, resource: &'a str)
         .get(resource)
         .into_iter()
         .flat_map(|g| g.iter(false))
-        .filter_map(move |&(_, seq)| index.row(seq))
+        .filter_map(move |&(_, seq)| index.rows.get(seq))
         .filter(move |b| b.vault_id == vault)
 }
 
