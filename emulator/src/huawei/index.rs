@@ -13,16 +13,16 @@ use std::collections::BTreeMap;
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::LongKey;
 use crate::core::shared::Rows;
-use crate::huawei::model::Backup;
 
 /// An entry of a list in creation order (`created_ms`, seq).
 pub type ByCreated = (i64, u64);
 
-#[derive(Debug, Default)]
-pub struct BackupIndex {
-    /// seq → id, as the table's key: a page's lookups then compare keys in the table's nodes.
+/// `R`, the row, is the model's `Backup`: named by the model (which holds this index) so that
+/// the two files do not import each other.
+#[derive(Debug)]
+pub struct BackupIndex<R> {
     /// Each whole backup by its seq: a page's rows without a walk of the table by ID.
-    pub rows: Rows<Backup>,
+    pub rows: Rows<R>,
     pub created: Ordered<(i64, u64)>,
     pub updated: Ordered<(i64, u64)>,
     /// `protected_ms`, 0 while unset (as the sort compares it).
@@ -47,6 +47,29 @@ pub struct BackupIndex {
     per_resource: BTreeMap<String, BTreeMap<String, (i64, i64)>>,
 }
 
+impl<R> Default for BackupIndex<R> {
+    fn default() -> Self {
+        BackupIndex {
+            rows: Rows::default(),
+            created: Default::default(),
+            updated: Default::default(),
+            protected: Default::default(),
+            name: Default::default(),
+            id: Default::default(),
+            status: Default::default(),
+            by_vault: Default::default(),
+            by_resource: Default::default(),
+            by_status: Default::default(),
+            by_resource_type: Default::default(),
+            by_image_type: Default::default(),
+            by_checkpoint: Default::default(),
+            status_name: Default::default(),
+            used_mb: Default::default(),
+            per_resource: Default::default(),
+        }
+    }
+}
+
 /// The fields of a whole backup the index keeps; `None` for a per-disk child.
 #[derive(Debug, PartialEq)]
 pub struct BackupKeys {
@@ -64,7 +87,7 @@ pub struct BackupKeys {
     pub checkpoint: String,
 }
 
-impl BackupIndex {
+impl<R> BackupIndex<R> {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
     pub fn add_keys(&mut self, id: &LongKey, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
@@ -113,7 +136,6 @@ impl BackupIndex {
     pub fn remove_keys(&mut self, id: &LongKey, keys: &Option<BackupKeys>) {
         let Some(k) = keys else { return };
         let (seq, at) = (k.seq, (k.created, k.seq));
-        self.rows.release(seq, |r| *r.id == **id);
         self.created.remove(&at);
         self.updated.remove(&(k.updated, seq));
         self.protected.remove(&(k.protected, seq));
@@ -148,7 +170,7 @@ impl BackupIndex {
     }
 }
 
-impl BackupIndex {
+impl<R> BackupIndex<R> {
     /// MB stored in a vault.
     pub fn used_mb(&self, vault: &str) -> i64 {
         self.used_mb.get(vault).copied().unwrap_or(0)
@@ -255,9 +277,10 @@ mod tests {
     use crate::core::change::{Epoch, Undo};
     use crate::core::index::Indexed;
     use crate::core::shared::Shared;
+    use crate::huawei::model::Backup;
     use serde_json::json;
 
-    type Backups = Indexed<LongKey, Shared<Backup>, BackupIndex>;
+    type Backups = Indexed<LongKey, Shared<Backup>, BackupIndex<Backup>>;
 
     proptest::proptest! {
         /// A page of a walk is the page of sorting the entries plainly: by key in the direction
@@ -322,7 +345,7 @@ mod tests {
         let t: Backups = (0..31).map(backup).map(|b| (b.id.as_str().into(), b)).collect();
         let table: crate::core::change::Table<LongKey, Shared<Backup>> =
             t.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let by_one: BackupIndex = crate::core::index::one_by_one(&table);
+        let by_one: BackupIndex<Backup> = crate::core::index::one_by_one(&table);
         assert_eq!(format!("{:?}", t.index()), format!("{by_one:?}"));
         let mut loaded = Backups::default();
         for (k, v) in table.iter() {

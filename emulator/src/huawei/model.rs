@@ -30,7 +30,7 @@ pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";
 pub struct HwProject {
     pub vaults: Table<String, Vault>,
     pub policies: Table<String, Policy>,
-    pub backups: Indexed<LongKey, Shared<Backup>, BackupIndex>,
+    pub backups: Indexed<LongKey, Shared<Backup>, BackupIndex<Backup>>,
     pub checkpoints: Table<String, Checkpoint>,
     #[serde(with = "crate::core::logbook::by_key")]
     pub oplogs: LogBook<OpLog>,
@@ -637,7 +637,7 @@ impl HwProject {
 }
 
 /// What the indexes keep of each entry (BackupIndex holds the lists).
-impl Indexer<LongKey, Shared<Backup>> for BackupIndex {
+impl Indexer<LongKey, Shared<Backup>> for BackupIndex<Backup> {
     type Keys = Option<BackupKeys>;
 
     fn keys(_: &LongKey, b: &Shared<Backup>) -> Self::Keys {
@@ -663,6 +663,7 @@ impl Indexer<LongKey, Shared<Backup>> for BackupIndex {
 
     fn remove(&mut self, id: &LongKey, keys: &Self::Keys) {
         self.remove_keys(id, keys);
+        self.release(id, keys);
     }
 
     fn settle(&mut self) {

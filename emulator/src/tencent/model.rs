@@ -281,7 +281,7 @@ pub struct TcRegion {
     pub backups: Indexed<String, DiskBackup, BackupCounts>,
     /// By ID, indexed for DescribeSnapshots and the per-disk counts (snapshot_index.rs). Boxed
     /// like the disks: ~330 bytes inline would sit in half-empty map nodes.
-    pub snapshots: Indexed<Key, Shared<Snapshot>, SnapshotIndex>,
+    pub snapshots: Indexed<Key, Shared<Snapshot>, SnapshotIndex<Snapshot>>,
     pub policies: Table<String, AutoSnapshotPolicy>,
     pub disk_logs: LogBook<DiskOpLog>,
     pub snapshot_logs: LogBook<SnapshotOpLog>,
@@ -504,7 +504,7 @@ impl Indexer<Key, Box<Disk>> for DiskIndex {
 }
 
 /// What the snapshot indexes keep of each entry (SnapshotIndex holds the lists).
-impl Indexer<Key, Shared<Snapshot>> for SnapshotIndex {
+impl Indexer<Key, Shared<Snapshot>> for SnapshotIndex<Snapshot> {
     type Keys = SnapshotKeys;
 
     fn keys(_: &Key, s: &Shared<Snapshot>) -> SnapshotKeys {
@@ -526,7 +526,8 @@ impl Indexer<Key, Shared<Snapshot>> for SnapshotIndex {
     }
 
     fn remove(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.remove_keys(id, k);
+        self.remove_keys(k);
+        self.release(id, k);
     }
 
     fn settle(&mut self) {

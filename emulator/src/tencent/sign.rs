@@ -242,7 +242,7 @@ impl<'a> Tc3Request<'a> {
             query: "",
             content_type: "application/json",
             action,
-            version: super::protocol::VERSION,
+            version: "2017-03-12",
             region: Some("ap-guangzhou"),
             timestamp,
             payload,

@@ -10,17 +10,17 @@
 use std::collections::BTreeMap;
 
 use crate::core::index::{Grouped, Ordered};
-use crate::core::key::Key;
 use crate::core::shared::Rows;
-use crate::tencent::model::Snapshot;
 
 /// `(created_ms, seq)`: the documented order with ties broken by creation order.
 pub type Rank = (i64, u64);
 
-#[derive(Debug, Default)]
-pub struct SnapshotIndex {
+/// `R`, the row, is the model's `Snapshot` (named there, so the two files do not import each
+/// other).
+#[derive(Debug)]
+pub struct SnapshotIndex<R> {
     /// seq → the snapshot.
-    pub rows: Rows<Snapshot>,
+    pub rows: Rows<R>,
     pub all: Ordered<Rank>,
     pub disk: Grouped<String, Rank>,
     pub zone: Grouped<String, Rank>,
@@ -33,6 +33,22 @@ pub struct SnapshotIndex {
     per_disk: BTreeMap<String, (i64, i64)>,
     /// Disk ID → how many of its snapshots are CREATING.
     creating: BTreeMap<String, i64>,
+}
+
+impl<R> Default for SnapshotIndex<R> {
+    fn default() -> Self {
+        SnapshotIndex {
+            rows: Rows::default(),
+            all: Default::default(),
+            disk: Default::default(),
+            zone: Default::default(),
+            state: Default::default(),
+            name: Default::default(),
+            shared: Default::default(),
+            per_disk: Default::default(),
+            creating: Default::default(),
+        }
+    }
 }
 
 /// What the indexes know of a snapshot.
@@ -51,7 +67,7 @@ pub struct SnapshotKeys {
     pub size_gb: i64,
 }
 
-impl SnapshotIndex {
+impl<R> SnapshotIndex<R> {
     /// Every list in order after a bulk build (core/index.rs).
     pub fn settle(&mut self) {
         self.all.settle();
@@ -93,8 +109,7 @@ impl SnapshotIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.rows.release(k.rank.1, |r| r.snapshot_id == **id);
+    pub fn remove_keys(&mut self, k: &SnapshotKeys) {
         self.all.remove(&k.rank);
         self.disk.remove(&k.disk, &k.rank);
         self.zone.remove(&k.zone, &k.rank);
@@ -236,7 +251,7 @@ mod bulk {
             gone in proptest::collection::vec(0usize..60, 0..10),
         ) {
             let name = |n: u8| ["a", "b", "A", ""][n as usize].to_string();
-            let mut table: Indexed<Key, Shared<Snapshot>, SnapshotIndex> = Indexed::default();
+            let mut table: Indexed<Key, Shared<Snapshot>, SnapshotIndex<Snapshot>> = Indexed::default();
             for (i, n) in names.iter().enumerate() {
                 let (id, mut s) = snapshot(i as u64);
                 s.snapshot_name = name(*n);
@@ -272,7 +287,7 @@ mod bulk {
             renames in proptest::collection::vec((0usize..80, 0u8..3), 0..20),
             gone in proptest::collection::vec(0usize..80, 0..30),
         ) {
-            let mut table: Indexed<Key, Shared<Snapshot>, SnapshotIndex> = Indexed::default();
+            let mut table: Indexed<Key, Shared<Snapshot>, SnapshotIndex<Snapshot>> = Indexed::default();
             for i in 0..count {
                 let (id, s) = snapshot(i as u64);
                 table.insert(id.into(), Shared::new(s));
@@ -302,8 +317,8 @@ mod bulk {
     fn a_bulk_build_equals_one_by_one() {
         let table: Table<Key, Shared<Snapshot>> =
             (0..300).map(snapshot).map(|(id, s)| (id.into(), Shared::new(s))).collect();
-        let by_one: SnapshotIndex = one_by_one(&table);
-        let bulk: Indexed<Key, Shared<Snapshot>, SnapshotIndex> = table.into();
+        let by_one: SnapshotIndex<Snapshot> = one_by_one(&table);
+        let bulk: Indexed<Key, Shared<Snapshot>, SnapshotIndex<Snapshot>> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

@@ -251,7 +251,7 @@ fn named_snapshots<'w>(
 }
 
 /// The filters the indexes answer (one value: that value's list, its length the total).
-fn indexed_filter<'i>(index: &'i SnapshotIndex, f: &query::Filter) -> Option<&'i [Rank]> {
+fn indexed_filter<'i>(index: &'i SnapshotIndex<Snapshot>, f: &query::Filter) -> Option<&'i [Rank]> {
     let [value] = f.values.as_slice() else { return None };
     let groups = match f.name.as_str() {
         "disk-id" => &index.disk,

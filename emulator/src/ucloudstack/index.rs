@@ -5,19 +5,30 @@
 //! ID (a snapshot's `seq` comes from the world's sequence, so it is unique).
 
 use crate::core::index::{Grouped, Ordered};
-use crate::core::key::Key;
 use crate::core::shared::Rows;
-use crate::ucloudstack::model::UcsSnapshot;
 
 /// (`created_ms`, seq): the order DescribeSnapshot lists in, read backwards.
 pub type Entry = (i64, u64);
 
-#[derive(Debug, Default)]
-pub struct SnapshotIndex {
-    pub rows: Rows<UcsSnapshot>,
+/// `R`, the row, is the model's `UcsSnapshot` (named there, so the two files do not import
+/// each other).
+#[derive(Debug)]
+pub struct SnapshotIndex<R> {
+    pub rows: Rows<R>,
     pub all: Ordered<Entry>,
     pub by_disk: Grouped<String, Entry>,
     pub by_project: Grouped<String, Entry>,
+}
+
+impl<R> Default for SnapshotIndex<R> {
+    fn default() -> Self {
+        SnapshotIndex {
+            rows: Rows::default(),
+            all: Ordered::default(),
+            by_disk: Grouped::default(),
+            by_project: Grouped::default(),
+        }
+    }
 }
 
 #[derive(Debug, PartialEq)]
@@ -27,7 +38,7 @@ pub struct SnapshotKeys {
     pub project: String,
 }
 
-impl SnapshotIndex {
+impl<R> SnapshotIndex<R> {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
     pub fn add_keys(&mut self, k: &SnapshotKeys) {
         self.all.insert(k.at);
@@ -43,15 +54,14 @@ impl SnapshotIndex {
     }
 
     /// Take one entry out of the indexes.
-    pub fn remove_keys(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.rows.release(k.at.1, |r| r.snapshot_id == **id);
+    pub fn remove_keys(&mut self, k: &SnapshotKeys) {
         self.all.remove(&k.at);
         self.by_disk.remove(&k.disk, &k.at);
         self.by_project.remove(&k.project, &k.at);
     }
 }
 
-impl SnapshotIndex {
+impl<R> SnapshotIndex<R> {
     /// How many projects have snapshots here.
     pub fn project_count(&self) -> usize {
         self.by_project.group_count()
@@ -88,8 +98,8 @@ mod tests {
                 (Key::from(id), Shared::new(s))
             })
             .collect();
-        let by_one: SnapshotIndex = one_by_one(&table);
-        let bulk: Indexed<Key, Shared<UcsSnapshot>, SnapshotIndex> = table.into();
+        let by_one: SnapshotIndex<UcsSnapshot> = one_by_one(&table);
+        let bulk: Indexed<Key, Shared<UcsSnapshot>, SnapshotIndex<UcsSnapshot>> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

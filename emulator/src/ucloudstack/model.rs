@@ -102,7 +102,7 @@ pub struct UcsSnapshot {
 pub struct UcsRegion {
     pub vms: Table<String, UcsVm>,
     pub disks: Table<String, UcsDisk>,
-    pub snapshots: Indexed<Key, Shared<UcsSnapshot>, SnapshotIndex>,
+    pub snapshots: Indexed<Key, Shared<UcsSnapshot>, SnapshotIndex<UcsSnapshot>>,
     /// Made by a request that failed? Then its undo removes the region again.
     #[serde(skip)]
     pub born: Born,
@@ -154,7 +154,7 @@ impl Undo for UcsRegion {
 }
 
 /// What the indexes keep of each entry (SnapshotIndex holds the lists).
-impl Indexer<Key, Shared<UcsSnapshot>> for SnapshotIndex {
+impl Indexer<Key, Shared<UcsSnapshot>> for SnapshotIndex<UcsSnapshot> {
     type Keys = SnapshotKeys;
 
     fn keys(_: &Key, s: &Shared<UcsSnapshot>) -> SnapshotKeys {
@@ -166,7 +166,8 @@ impl Indexer<Key, Shared<UcsSnapshot>> for SnapshotIndex {
     }
 
     fn remove(&mut self, id: &Key, k: &SnapshotKeys) {
-        self.remove_keys(id, k);
+        self.remove_keys(k);
+        self.release(id, k);
     }
 
     fn settle(&mut self) {
