@@ -54,6 +54,8 @@ def rows(c, port, stage):
     out = [(n, tc3("DescribeDisks", p, port=port)) for n, p in dd]
     out += [(n, tc3("DescribeSnapshots", p, port=port)) for n, p in ds]
     out.append(("UCS DescribeSnapshot Limit 20", ucs("DescribeSnapshot", {"Limit": 20})))
+    out.append(("gw disk/list", scale.gateway("disk/list", {"PageNum": 0, "PageSize": 20})))
+    out.append(("gw snapshot/list", scale.gateway("snapshot/list", {"PageNum": 0, "PageSize": 20})))
     return out
 
 

@@ -110,6 +110,16 @@ fn form(s: &str) -> String {
         .collect()
 }
 
+/// A gateway call as scale.py sends it: the region and the seeds' example tenant in the body.
+fn gateway(path: &str, mut body: Value) -> Call {
+    body["Region"] = json!("ap-guangzhou");
+    body["TenantUuid"] = json!("system");
+    body["ClusterUuid"] = json!("72db4b34-1473-418f-ade4-de00b956f16b");
+    let headers =
+        vec![("Host".to_string(), HOST.to_string()), ("Content-Type".to_string(), "application/json".to_string())];
+    Call { method: "POST", uri: format!("/v1/tencent/{path}"), headers, body: serde_json::to_vec(&body).unwrap() }
+}
+
 fn control(path: &str, body: Value) -> Call {
     let headers =
         vec![("Host".to_string(), HOST.to_string()), ("Content-Type".to_string(), "application/json".to_string())];
@@ -189,6 +199,15 @@ async fn four_disks(app: &Arc<App>) -> Vec<String> {
     v["Response"]["DiskSet"].as_array().unwrap().iter().map(|d| d["DiskId"].as_str().unwrap().to_string()).collect()
 }
 
+/// A hundred disk IDs, as list_cost.py picks them: from the middle of a large region.
+async fn hundred_disks(app: &Arc<App>) -> Vec<String> {
+    let total =
+        json_of(app, &tencent("DescribeDisks", json!({"Limit": 1}))).await["Response"]["TotalCount"].as_u64().unwrap();
+    let params = json!({"Limit": 100, "Offset": if total > 1000 { total / 2 } else { 0 }});
+    let v = json_of(app, &tencent("DescribeDisks", params)).await;
+    v["Response"]["DiskSet"].as_array().unwrap().iter().map(|d| d["DiskId"].as_str().unwrap().to_string()).collect()
+}
+
 async fn tencent_snapshots(app: &Arc<App>, disks: &[String], count: usize) {
     for i in 0..count {
         let params = json!({"DiskId": disks[i % disks.len()], "SnapshotName": format!("bench-{i}")});
@@ -259,15 +278,19 @@ fn main() {
         huawei_backups(&large, &vaults_l, (n - 100) / (HW_VAULTS * HW_PER_VAULT)).await;
         println!("grew the large twin to {n} of each in {:.1} s", grow.elapsed().as_secs_f64());
 
-        let rows = |four: &[String], vaults: &[String]| -> Vec<(&'static str, Call)> {
+        let (ids, ids_l) = (hundred_disks(&small).await, hundred_disks(&large).await);
+        let rows = |four: &[String], vaults: &[String], ids: &[String]| -> Vec<(&'static str, Call)> {
             let d = &four[0];
             vec![
                 ("DescribeDisks Limit 20", tencent("DescribeDisks", json!({"Limit": 20}))),
+                ("DescribeDisks DiskIds (100)", tencent("DescribeDisks", json!({"Limit": 20, "DiskIds": ids}))),
                 ("DescribeSnapshots Limit 20", tencent("DescribeSnapshots", json!({"Limit": 20}))),
                 (
                     "DescribeSnapshots disk-id",
                     tencent("DescribeSnapshots", json!({"Limit": 20, "Filters": [{"Name": "disk-id", "Values": [d]}]})),
                 ),
+                ("gateway disk/list", gateway("disk/list", json!({"PageNum": 0, "PageSize": 20}))),
+                ("gateway snapshot/list", gateway("snapshot/list", json!({"PageNum": 0, "PageSize": 20}))),
                 (
                     "UCloudStack DescribeSnapshot Limit 20",
                     ucloudstack(&[("Action", "DescribeSnapshot"), ("Limit", "20")]),
@@ -284,7 +307,7 @@ fn main() {
                 ("Huawei ListVault limit 20", huawei("GET", "/v3/{p}/vaults?limit=20", None)),
             ]
         };
-        let (rows_s, rows_l) = (rows(&four, &vaults), rows(&four_l, &vaults_l));
+        let (rows_s, rows_l) = (rows(&four, &vaults, &ids), rows(&four_l, &vaults_l, &ids_l));
         println!("\n| row | µs a call, ~100 | µs a call, {n} | ~100 / {n} |\n|---|---|---|---|");
         let only = std::env::var("BENCH_ONLY").unwrap_or_default();
         for ((label, s), (_, l)) in rows_s.iter().zip(&rows_l).filter(|((label, _), _)| label.contains(&only)) {
