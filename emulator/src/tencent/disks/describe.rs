@@ -277,38 +277,29 @@ fn rank(d: &Disk, by_deadline: bool) -> Rank {
 }
 
 /// A page of the listed disks named in `ids` (at most 100, so sorting them is the page's cost).
+/// They are ranked from the index (one hash probe an ID), and only the page's own disks are
+/// read from the table.
 fn ids_page<'s>(
     store: &'s TcRegion,
     ids: &[&str],
     by_deadline: bool,
     desc: bool,
-    paging: (usize, usize),
+    (offset, limit): (usize, usize),
 ) -> (usize, Vec<&'s Disk>) {
-    // Looked up in key order: neighbouring lookups share the upper nodes of the map, which a
-    // region of 100,000 disks does not keep in cache otherwise.
-    let mut sorted: Vec<Key> = ids.iter().map(|&id| Key::from(id)).collect();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut hits: Vec<(Rank, &Disk)> = (sorted.iter())
-        .filter_map(|id| store.disks.get(id))
-        .filter(|d| !d.creating)
-        .map(|d| (rank(d, by_deadline), &**d))
+    let index = store.disks.index();
+    let mut hits: Vec<(Rank, Key)> = (ids.iter().map(|&id| Key::from(id)))
+        .filter_map(|id| index.ranks(&id).map(|r| (r.rank(by_deadline), id)))
         .collect();
+    // No two disks share a rank (the seq breaks ties), so an ID named twice is a repeated rank.
+    hits.sort_unstable_by_key(|(rank, _)| *rank);
+    hits.dedup_by_key(|(rank, _)| *rank);
     let total = hits.len();
-    let (offset, limit) = paging;
-    let end = offset.saturating_add(limit).min(total);
-    if offset >= end {
-        return (total, Vec::new());
-    }
-    // Only the first `end` in the order asked are sorted, by their ranks (no two disks share
-    // one: the seq breaks ties), so a page of 20 out of 100 IDs sorts 20.
-    let order = |a: &(Rank, &Disk), b: &(Rank, &Disk)| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) };
-    if end < total {
-        hits.select_nth_unstable_by(end, order);
-        hits.truncate(end);
-    }
-    hits.sort_unstable_by(order);
-    (total, hits.drain(offset..).map(|(_, d)| d).collect())
+    let read = |(_, id): &(Rank, Key)| -> &'s Disk { store.disks.get(id).expect("indexed disks exist") };
+    let page = match desc {
+        true => hits.iter().rev().skip(offset).take(limit).map(read).collect(),
+        false => hits.iter().skip(offset).take(limit).map(read).collect(),
+    };
+    (total, page)
 }
 
 pub const DESCRIBE_INSTANCES_DISK_NUM: &[Field] = &[req("InstanceIds", STRS)];
@@ -461,22 +452,39 @@ mod tests {
             prop_assert_eq!(got, want);
         }
 
-        /// A `DiskIds` page (looked up by key, in key order) is the page of testing every disk
+        /// A `DiskIds` page (ranked by the index's by-ID map) is the page of testing every disk
         /// for one of the IDs and sorting the matches: unknown and repeated IDs, disks still
-        /// being created, both orders.
+        /// being created, both orders; the store built at once, or disk by disk and then changed
+        /// (created disks finished, deadlines moved, disks removed), which the map must follow.
         #[test]
         fn an_ids_page_equals_a_plain_scan(
             disks in proptest::collection::vec((0usize..3, any::<bool>(), 0u8..10), 0..80),
             picks in proptest::collection::vec(0u64..100, 0..40),
+            changes in proptest::collection::vec((0u64..80, 0u8..3), 0..20),
+            one_by_one in any::<bool>(),
             offset in 0usize..50,
             limit in 0usize..30,
             desc in any::<bool>(),
             by_deadline in any::<bool>(),
         ) {
-            let table: Table<Key, Box<Disk>> = (disks.iter().enumerate())
-                .map(|(i, &(s, dated, c))| disk(i as u64, i % 3, s, dated, c == 0))
-                .collect();
-            let store = TcRegion { disks: table.into(), ..TcRegion::default() };
+            let rows = (disks.iter().enumerate()).map(|(i, &(s, dated, c))| disk(i as u64, i % 3, s, dated, c == 0));
+            let mut store = TcRegion::default();
+            if one_by_one {
+                for (id, d) in rows {
+                    store.disks.insert(id, d);
+                }
+                for (i, change) in changes {
+                    let id = disk(i, 0, 0, false, false).0;
+                    match change {
+                        0 => drop(store.disks.remove(&id)),
+                        1 => if let Some(mut d) = store.disks.get_mut(&id) { d.creating = false },
+                        _ => if let Some(mut d) = store.disks.get_mut(&id) { d.deadline_ms = Some(i as i64 % 5) },
+                    }
+                }
+            } else {
+                let table: Table<Key, Box<Disk>> = rows.collect();
+                store.disks = table.into();
+            }
             let ids: Vec<String> = picks.iter().map(|&i| disk(i, 0, 0, false, false).0.to_string()).collect();
             let by_id = Filter { name: "disk-id".into(), values: ids.clone() };
             let seqs = |(n, page): (usize, Vec<&Disk>)| (n, page.iter().map(|d| d.seq).collect::<Vec<_>>());
