@@ -62,6 +62,8 @@ elif ! command -v wrk >/dev/null || ! command -v taskset >/dev/null; then
   exit 1
 else
   benches/scale.sh --smoke
+  # The p99 driver on the same debug builds: one short round, two busy-wait levels.
+  CLOUDTWIN_BENCH_PROFILE=debug python3 benches/p99.py --secs 1 --warmup 0 --rounds 1 --spins 0,10
 fi
 # ---- end of scale bench smoke run
 

@@ -243,16 +243,19 @@ fn coerce(path: &dyn Fn() -> String, ty: &Ty, v: Value) -> TcResult<Value> {
             _ => Err(bad_type(&path(), ty)),
         },
         Ty::Arr(inner) => match v {
-            Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.into_iter().enumerate() {
+            Value::Array(mut items) => {
+                // In place: a list of 100 IDs is checked, not copied.
+                for (i, item) in items.iter_mut().enumerate() {
+                    if matches!((&**inner, &*item), (Ty::Str, Value::String(_))) {
+                        continue;
+                    }
                     let at = || format!("{}.{i}", path());
                     if item.is_null() {
                         return Err(bad_type(&at(), inner));
                     }
-                    out.push(coerce(&at, inner, item)?);
+                    *item = coerce(&at, inner, std::mem::take(item))?;
                 }
-                Ok(Value::Array(out))
+                Ok(Value::Array(items))
             }
             _ => Err(bad_type(&path(), ty)),
         },
