@@ -22,7 +22,6 @@ use std::fmt;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-
 use serde_json::Value;
 
 use super::params::Params;
@@ -72,8 +71,13 @@ impl Ask {
 /// A string in a key: its length first, so that no two different parameter sets spell the same
 /// key and nothing needs escaping (cheaper than JSON for a list of 100 IDs).
 fn key_bytes(key: &mut Vec<u8>, s: &str) {
-    key.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    key_len(key, s.len());
     key.extend_from_slice(s.as_bytes());
+}
+
+/// A count in a key (a string's bytes, a list's items, an object's fields), fixed-width.
+fn key_len(key: &mut Vec<u8>, n: usize) {
+    key.extend_from_slice(&(n as u64).to_le_bytes());
 }
 
 fn key_value(key: &mut Vec<u8>, v: &Value) {
@@ -90,12 +94,12 @@ fn key_value(key: &mut Vec<u8>, v: &Value) {
         }
         Value::Array(items) => {
             key.push(b'[');
-            key.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            key_len(key, items.len());
             items.iter().for_each(|item| key_value(key, item));
         }
         Value::Object(map) => {
             key.push(b'{');
-            key.extend_from_slice(&(map.len() as u64).to_le_bytes());
+            key_len(key, map.len());
             for (name, value) in map {
                 key_bytes(key, name);
                 key_value(key, value);
