@@ -7,6 +7,7 @@ mod health;
 mod ops;
 mod pipe;
 mod state;
+mod thread_cache;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -352,6 +353,7 @@ fn main() {
         Command::Fuzz(args) => std::process::exit(fuzz(args)),
         Command::State(cmd) => std::process::exit(state::run(cmd)),
         Command::Serve(args) => {
+            thread_cache::restart_with_deeper_cache();
             ops::init_logs(args.ops.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
             if let Err(e) = rt.block_on(serve(*args)) {

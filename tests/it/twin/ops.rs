@@ -58,7 +58,7 @@ fn serve_with_env(args: &[&str], env: &[(&str, &str)], dir: &std::path::Path) ->
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
     for (k, _) in std::env::vars() {
-        if k.starts_with("CLOUDTWIN_") {
+        if k.starts_with("CLOUDTWIN_") || k == "GLIBC_TUNABLES" {
             cmd.env_remove(k);
         }
     }
@@ -219,6 +219,39 @@ fn the_cap_closes_the_longest_waiting_connection_for_a_new_client() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(healthy(twin.addr), "the new client was not served at the cap");
     assert!(closed_within(&mut held[0], Duration::from_secs(5)), "the oldest waiting connection stayed open");
+}
+
+/// What /proc says the running twin's process was started with: its environment's
+/// `GLIBC_TUNABLES` and its arguments.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn started_with(twin: &Proc) -> (Option<String>, Vec<String>) {
+    let read = |what: &str| {
+        let raw = std::fs::read(format!("/proc/{}/{what}", twin.child.id())).unwrap();
+        raw.split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect::<Vec<_>>()
+    };
+    let tunables = read("environ").into_iter().find_map(|kv| kv.strip_prefix("GLIBC_TUNABLES=").map(str::to_string));
+    (tunables, read("cmdline"))
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn serve_runs_with_a_deeper_glibc_thread_cache_unless_told_otherwise() {
+    let dir = tmpdir();
+    // Restarted in place: the same PID answers, with the same arguments, under the tunable. (How
+    // it joins other tunables is a unit test: glibc cuts the variable at its first `:` in place,
+    // so /proc shows only the first of several.)
+    let twin = serve(&["--auth", "off"], dir.path());
+    assert!(healthy(twin.addr));
+    let (tunables, args) = started_with(&twin);
+    assert_eq!(tunables.as_deref(), Some("glibc.malloc.tcache_count=1000"));
+    assert_eq!(&args[1..], ["serve", "--listen", "127.0.0.1:0", "--auth", "off"]);
+    // A depth given by the user is theirs: glibc's own default turns the restart off.
+    let twin = serve_with_env(&["--auth", "off"], &[("GLIBC_TUNABLES", "glibc.malloc.tcache_count=7")], dir.path());
+    assert!(healthy(twin.addr));
+    assert_eq!(started_with(&twin).0.as_deref(), Some("glibc.malloc.tcache_count=7"));
 }
 
 #[test]
