@@ -14,6 +14,10 @@ pub const DEPTH: u32 = 1000;
 
 const SETTING: &str = "glibc.malloc.tcache_count";
 
+/// Set in the restarted process, so that it never restarts again.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const GUARD: &str = "CLOUDTWIN_RESTARTED";
+
 /// The `GLIBC_TUNABLES` to run with, or None when the one given already sets the depth.
 pub fn tunables(given: Option<&str>) -> Option<String> {
     match given {
@@ -24,18 +28,36 @@ pub fn tunables(given: Option<&str>) -> Option<String> {
 }
 
 /// Replace this process with itself under the tunable; returns only when that is not possible
-/// (not glibc, no /proc, or the tunable is already set), and the twin then runs as it is.
+/// or not wanted (not glibc, no /proc, a privileged start, already restarted, or the tunable
+/// already set), and the twin then runs as it is.
 pub fn restart_with_deeper_cache() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         use std::os::unix::process::CommandExt;
-        let given = std::env::var("GLIBC_TUNABLES").ok();
+        // glibc ignores tunables in a privileged start (setuid, file capabilities such as
+        // cap_net_bind_service), and the guard stops a second restart whatever else happens.
+        // SAFETY: getauxval only reads the auxiliary vector the kernel gave the process.
+        if unsafe { libc::getauxval(libc::AT_SECURE) } != 0 || std::env::var_os(GUARD).is_some() {
+            return;
+        }
+        // A value that is not UTF-8 is not ours to rewrite: the twin runs as it is.
+        let given = match std::env::var_os("GLIBC_TUNABLES") {
+            Some(v) => match v.into_string() {
+                Ok(v) => Some(v),
+                Err(_) => return,
+            },
+            None => None,
+        };
         let Some(tunables) = tunables(given.as_deref()) else { return };
         let mut args = std::env::args_os();
         let arg0 = args.next().unwrap_or_default();
         // /proc/self/exe runs this very file even if it was replaced or removed since.
-        let _ =
-            std::process::Command::new("/proc/self/exe").arg0(arg0).args(args).env("GLIBC_TUNABLES", tunables).exec();
+        let _ = std::process::Command::new("/proc/self/exe")
+            .arg0(arg0)
+            .args(args)
+            .env("GLIBC_TUNABLES", tunables)
+            .env(GUARD, "1")
+            .exec();
     }
 }
 

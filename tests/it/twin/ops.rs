@@ -252,6 +252,68 @@ fn serve_runs_with_a_deeper_glibc_thread_cache_unless_told_otherwise() {
     let twin = serve_with_env(&["--auth", "off"], &[("GLIBC_TUNABLES", "glibc.malloc.tcache_count=7")], dir.path());
     assert!(healthy(twin.addr));
     assert_eq!(started_with(&twin).0.as_deref(), Some("glibc.malloc.tcache_count=7"));
+    // The restarted process carries a guard, and a process with the guard never restarts: no loop.
+    let twin = serve_with_env(&["--auth", "off"], &[("CLOUDTWIN_RESTARTED", "1")], dir.path());
+    assert!(healthy(twin.addr));
+    assert_eq!(started_with(&twin).0, None);
+}
+
+/// A start with file capabilities (`cap_net_bind_service`, to bind a low port) is privileged:
+/// glibc erases tunables there, so a restart for one would restart forever. Needs root, setcap
+/// and setpriv (to start the copy as nobody); without them there is nothing to run.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_start_with_file_capabilities_serves_without_restarting() {
+    use std::os::unix::fs::PermissionsExt;
+    let have = |tool: &str| {
+        Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success())
+    };
+    // SAFETY: geteuid reads this process's effective user ID.
+    if unsafe { libc::geteuid() } != 0 || !have("setcap") || !have("setpriv") {
+        eprintln!("not run: needs root, setcap and setpriv");
+        return;
+    }
+    let dir = tmpdir();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.path().join("cloudtwin");
+    std::fs::copy(BIN, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let set = Command::new("setcap").arg("cap_net_bind_service+ep").arg(&copy).status().unwrap();
+    assert!(set.success(), "setcap failed");
+    let mut child = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&copy)
+        .args(["serve", "--listen", "127.0.0.1:0", "--auth", "off"])
+        .env_remove("GLIBC_TUNABLES")
+        .env_remove("CLOUDTWIN_RESTARTED")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let ready = loop {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) if line.starts_with("cloudtwin ready") => break true,
+            Ok(_) => {}
+            Err(_) => break false,
+        }
+    };
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let environ = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ready, "no ready line within 20 s: restarting without end?");
+    // Where the capability was granted (a filesystem may ignore file capabilities), glibc saw a
+    // privileged start, and the twin did not restart for a tunable glibc would not read.
+    let granted = status.lines().any(|l| l.starts_with("CapEff:") && !l.ends_with("0000000000000000"));
+    let restarted = environ.windows(15).any(|w| w == b"GLIBC_TUNABLES=");
+    assert!(!(granted && restarted), "restarted in a privileged start");
 }
 
 #[test]
