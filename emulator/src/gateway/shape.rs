@@ -156,9 +156,9 @@ pub fn write_disk(out: &mut Vec<u8>, d: &DiskOut<'_>, with_policies: bool) {
     out.extend_from_slice(b",\"InstanceId\":");
     json::string(out, d.instance_id);
     out.extend_from_slice(b",\"CreateTime\":");
-    json::string(out, &d.create_time);
+    d.create_time.write_json(out);
     out.extend_from_slice(b",\"DeadlineTime\":");
-    json::string(out, &d.deadline_time);
+    d.deadline_time.write_json(out);
     out.extend_from_slice(b",\"Rollbacking\":");
     json::boolean(out, d.rollbacking);
     out.extend_from_slice(b",\"RollbackPercent\":");
@@ -228,9 +228,9 @@ pub fn write_snapshot(out: &mut Vec<u8>, s: &SnapshotOut<'_>) {
     out.extend_from_slice(b",\"Percent\":");
     json::int(out, s.percent);
     out.extend_from_slice(b",\"CreateTime\":");
-    json::string(out, &s.create_time);
+    s.create_time.write_json(out);
     out.extend_from_slice(b",\"DeadlineTime\":");
-    json::string(out, &s.deadline_time);
+    s.deadline_time.write_json(out);
     out.extend_from_slice(b",\"Encrypt\":");
     json::boolean(out, s.encrypt);
     out.extend_from_slice(b",\"IsPermanent\":");

@@ -9,14 +9,7 @@ use super::query;
 use super::render::DiskView;
 
 fn view<'a>(ctx: &'a Ctx<'_>) -> DiskView<'a> {
-    DiskView {
-        cfg: ctx.cfg,
-        world: ctx.world,
-        account: ctx.account,
-        region: ctx.region,
-        now: ctx.now,
-        with_policies: false,
-    }
+    DiskView::new(ctx.cfg, ctx.world, ctx.account, ctx.region, ctx.now)
 }
 
 pub const CREATE_DISK_BACKUP: &[Field] = &[req("DiskId", STR), opt("DiskBackupName", STR)];

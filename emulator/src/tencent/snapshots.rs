@@ -195,8 +195,8 @@ fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<b
 
 pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     snapshot_page(ctx, p, query::paging, |view, total, hits| {
-        let set: Vec<_> = hits.into_iter().map(|(s, shared)| render::snapshot(view, s, shared)).collect();
-        Output::new().with("TotalCount", &total).with_json("SnapshotSet", |out| render::write_snapshot_set(out, &set))
+        let set = hits.into_iter().map(|(s, shared)| render::snapshot(view, s, shared));
+        Output::new().with("TotalCount", &total).with_json("SnapshotSet", |out| render::write_snapshot_set(out, set))
     })
 }
 
@@ -222,8 +222,7 @@ pub fn snapshot_page<T>(
     } else {
         named_snapshots(world, ctx.account, ctx.uin, ctx.region, &ids, desc, paging)
     };
-    let view =
-        DiskView { cfg: ctx.cfg, world, account: ctx.account, region: ctx.region, now: ctx.now, with_policies: false };
+    let view = DiskView::new(ctx.cfg, world, ctx.account, ctx.region, ctx.now);
     Ok(answer(&view, total, hits))
 }
 

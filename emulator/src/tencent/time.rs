@@ -12,28 +12,80 @@ pub fn tencent_tz() -> FixedOffset {
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC+8 (Tencent `Timestamp`).
 pub fn tc_timestamp(ms: i64) -> String {
-    // Every listed disk prints two of these, so the common range skips chrono and `format!`
-    // (they were 7% of a 20-disk DescribeDisks page: docs/performance.md).
-    if let Some(s) = fast_tc_timestamp(ms) {
-        return s;
+    TcTime::at(ms).as_str().to_string()
+}
+
+/// A `Timestamp`'s text held on the stack, or none (an empty string). A listed disk or snapshot
+/// prints two, and a page of twenty made forty `String`s of them (docs/performance.md).
+#[derive(Clone, Copy)]
+pub struct TcTime {
+    text: [u8; 32],
+    len: u8,
+}
+
+impl TcTime {
+    /// No time: written as `""`, as the API writes an unset `Timestamp`.
+    pub const NONE: TcTime = TcTime { text: [0; 32], len: 0 };
+
+    pub fn at(ms: i64) -> TcTime {
+        // The common range skips chrono and `format!` (they were 7% of a 20-disk DescribeDisks
+        // page: docs/performance.md).
+        if let Some(t) = fast_tc_timestamp(ms) {
+            return t;
+        }
+        let d = at(ms).with_timezone(&tencent_tz());
+        let s = format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second());
+        let mut t = TcTime::NONE;
+        // chrono's years have at most six digits and a sign: 22 bytes at most.
+        let len = s.len().min(t.text.len());
+        t.text[..len].copy_from_slice(&s.as_bytes()[..len]);
+        t.len = len as u8;
+        t
     }
-    let d = at(ms).with_timezone(&tencent_tz());
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
+
+    pub fn of(ms: Option<i64>) -> TcTime {
+        ms.map_or(TcTime::NONE, TcTime::at)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are ever put in.
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or("")
+    }
+
+    /// Appends it as a JSON string: its characters need no escape.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'"');
+        out.extend_from_slice(&self.text[..usize::from(self.len)]);
+        out.push(b'"');
+    }
+}
+
+impl serde::Serialize for TcTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for TcTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
 }
 
 /// The last millisecond whose UTC+8 year has four digits (9999-12-31 23:59:59.999 +08:00).
 const FAST_UNTIL_MS: i64 = 253_402_271_999_999;
 
-/// `tc_timestamp` for 1970-01-01 (UTC) to year 9999, by the days-to-civil arithmetic of the
+/// `TcTime::at` for 1970-01-01 (UTC) to year 9999, by the days-to-civil arithmetic of the
 /// proleptic Gregorian calendar; `None` outside it (chrono handles the rest).
-fn fast_tc_timestamp(ms: i64) -> Option<String> {
+fn fast_tc_timestamp(ms: i64) -> Option<TcTime> {
     if !(0..=FAST_UNTIL_MS).contains(&ms) {
         return None;
     }
     let secs = ms.div_euclid(1000) + 8 * 3600;
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (year, month, day) = crate::core::clock::civil_from_days(days);
-    let mut out = [0u8; 19];
+    let mut t = TcTime { len: 19, ..TcTime::NONE };
+    let out = &mut t.text;
     let mut put = |at: usize, v: i64, width: usize| {
         let mut v = v;
         for i in (0..width).rev() {
@@ -48,9 +100,9 @@ fn fast_tc_timestamp(ms: i64) -> Option<String> {
     put(14, sod / 60 % 60, 2);
     put(17, sod % 60, 2);
     for (i, c) in [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')] {
-        out[i] = c;
+        t.text[i] = c;
     }
-    String::from_utf8(out.to_vec()).ok()
+    Some(t)
 }
 
 /// `YYYY-MM-DD` in UTC+8 (Tencent `Date`).
@@ -100,11 +152,18 @@ mod tests {
             samples.push((x % (FAST_UNTIL_MS as u64 + 1)) as i64);
         }
         for ms in samples {
-            assert_eq!(fast_tc_timestamp(ms).as_deref(), Some(chrono_way(ms).as_str()), "{ms}");
+            assert_eq!(fast_tc_timestamp(ms).map(|t| t.as_str().to_string()), Some(chrono_way(ms)), "{ms}");
         }
-        assert_eq!(fast_tc_timestamp(-1), None);
-        assert_eq!(fast_tc_timestamp(FAST_UNTIL_MS + 1), None);
-        assert_eq!(tc_timestamp(-1), chrono_way(-1));
+        assert!(fast_tc_timestamp(-1).is_none());
+        assert!(fast_tc_timestamp(FAST_UNTIL_MS + 1).is_none());
+        // Outside it, chrono's text, whole, at both ends of what `at` takes.
+        for ms in [-1, FAST_UNTIL_MS + 1, i64::MIN, i64::MAX, -62_135_596_800_001] {
+            assert_eq!(tc_timestamp(ms), chrono_way(ms), "{ms}");
+        }
+        let mut json = Vec::new();
+        TcTime::at(1_551_113_065_000).write_json(&mut json);
+        TcTime::NONE.write_json(&mut json);
+        assert_eq!(json, b"\"2019-02-26 00:44:25\"\"\"");
     }
 
     #[test]

@@ -80,8 +80,8 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
     };
     let (out, steady) = disk_page(ctx, p, query::paging, |view, total, hits| {
         let steady = disk_pages::overlap(hits.iter().map(|d| view.steady(d)));
-        let set: Vec<_> = hits.into_iter().map(|d| view.disk(d)).collect();
-        (Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, &set)), steady)
+        let set = hits.into_iter().map(|d| view.disk(d));
+        (Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, set)), steady)
     })?;
     if let Some(ask) = ask {
         ctx.world.pages.keep(ask, steady, Output::kept_bytes(out.fields()));
@@ -132,14 +132,8 @@ pub fn disk_page<T>(
 
 /// How DescribeDisks renders a disk for this request.
 fn disk_view<'v>(ctx: &'v Ctx<'_>, world: &'v crate::tencent::world::World<'v>, p: &Params) -> DiskView<'v> {
-    DiskView {
-        cfg: ctx.cfg,
-        world,
-        account: ctx.account,
-        region: ctx.region,
-        now: ctx.now,
-        with_policies: p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false),
-    }
+    DiskView::new(ctx.cfg, world, ctx.account, ctx.region, ctx.now)
+        .with_policies(p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false))
 }
 
 /// Every disk DescribeDisks would list for `p` (its ID list or Filters, its order; paging aside)
