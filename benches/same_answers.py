@@ -3,7 +3,7 @@
     python3 benches/same_answers.py BEFORE_BINARY AFTER_BINARY
 
 For a change that must keep the answers' bytes (gateway disk/list and snapshot/list, Tencent
-DescribeSnapshots with its filters, Huawei ListBackups and ListVault, UCloudStack DescribeSnapshot and DescribeDisk, errors included). Uses scale.py's request builders."""
+DescribeDisks and DescribeSnapshots with their filters, Huawei ListBackups and ListVault, UCloudStack DescribeSnapshot and DescribeDisk, errors included). Uses scale.py's request builders."""
 import json, os, re, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scale as S
@@ -110,6 +110,16 @@ def reqs(port, hw, disks, pol):
                  {"SnapshotIds": snap_ids[2:6], "Order": "ASC"}, {"SnapshotIds": snap_ids[:2] + ["snap-none"]},
                  {"Limit": 101}, {"Offset": 11, "Limit": 100}]:
         out.append(S.tc3("DescribeSnapshots", body, port=port))
+    # DescribeDisks: both orderings both ways, filters, IDs, policies, prepaid disks, errors.
+    for body in [{}, {"Limit": 100}, {"Limit": 7, "Offset": 30}, {"OrderField": "DEADLINE", "Order": "ASC"},
+                 {"OrderField": "DEADLINE", "Order": "DESC", "Limit": 5}, {"OrderField": "CREATE_TIME", "Order": "ASC"},
+                 {"ReturnBindAutoSnapshotPolicy": True, "Limit": 4}, {"DiskIds": disks[:4] + ["disk-none"]},
+                 {"DiskIds": disks[30:], "OrderField": "DEADLINE"}, {"Filters": [f("zone", "ap-guangzhou-4")]},
+                 {"Filters": [f("disk-state", "UNATTACHED"), f("zone", "ap-guangzhou-3")], "Limit": 3, "Offset": 2},
+                 {"Filters": [f("disk-charge-type", "PREPAID")]}, {"Filters": [f("disk-name", "other")]},
+                 {"Filters": [f("tag-key", "env")]}, {"Limit": 101}, {"OrderField": "NAME"},
+                 {"DiskIds": ["disk-1"], "Filters": [f("zone", "x")]}]:
+        out.append(S.tc3("DescribeDisks", body, port=port))
     P = S.HW_PROJECT
     for q in ["limit=20", "limit=5&offset=3", "limit=20&status=available&sort=name:asc", "sort=name:desc&limit=7",
               "show_replication=true&limit=3", "limit=1000", "limit=4&sort=created_at:asc", "resource_name=bench&limit=3"]:
