@@ -200,7 +200,9 @@ impl DiskOut<'_> {
         json::int(out, self.snapshot_size);
         if !self.rollbacking && !self.migrating && self.rollback_percent == 100 && self.migrate_percent == 100 {
             // A disk with nothing in flight, in one copy.
-            out.extend_from_slice(b",\"Rollbacking\":false,\"RollbackPercent\":100,\"Migrating\":false,\"MigratePercent\":100");
+            out.extend_from_slice(
+                b",\"Rollbacking\":false,\"RollbackPercent\":100,\"Migrating\":false,\"MigratePercent\":100",
+            );
         } else {
             out.extend_from_slice(b",\"Rollbacking\":");
             json::boolean(out, self.rollbacking);
@@ -842,9 +844,9 @@ pub(crate) mod tests {
             snapshot_size: num(5),
             rollbacking: flag(15),
             // Nothing in flight (both at 100) is written as one run of bytes.
-            rollback_percent: if i % 5 == 0 { 100 } else { num(6) },
+            rollback_percent: if i.is_multiple_of(5) { 100 } else { num(6) },
             migrating: flag(16),
-            migrate_percent: if i % 5 == 0 { 100 } else { num(0) },
+            migrate_percent: if i.is_multiple_of(5) { 100 } else { num(0) },
             throughput_performance: num(1),
             burst_performance: flag(17),
             auto_snapshot_policy_ids: flag(18).then(|| lists[(i + 1) % lists.len()].as_slice()),

@@ -34,7 +34,15 @@ impl TcTime {
             return t;
         }
         let d = at(ms).with_timezone(&tencent_tz());
-        let s = format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second());
+        let s = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        );
         let mut t = TcTime::NONE;
         // chrono's years have at most six digits and a sign: 22 bytes at most.
         let len = s.len().min(t.text.len());
