@@ -33,16 +33,7 @@ impl TcTime {
         if let Some(t) = fast_tc_timestamp(ms) {
             return t;
         }
-        let d = at(ms).with_timezone(&tencent_tz());
-        let s = format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            d.year(),
-            d.month(),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second()
-        );
+        let s = by_chrono(ms);
         let mut t = TcTime::NONE;
         // chrono's years have at most six digits and a sign: 22 bytes at most.
         let len = s.len().min(t.text.len());
@@ -78,6 +69,12 @@ impl std::fmt::Debug for TcTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.as_str().fmt(f)
     }
+}
+
+/// The text by chrono: the reference of the arithmetic path, and what is used outside its range.
+fn by_chrono(ms: i64) -> String {
+    let d = at(ms).with_timezone(&tencent_tz());
+    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", d.year(), d.month(), d.day(), d.hour(), d.minute(), d.second())
 }
 
 /// The last millisecond whose UTC+8 year has four digits (9999-12-31 23:59:59.999 +08:00).
@@ -135,18 +132,6 @@ mod tests {
     /// UTC+8 day boundary and the ends of its range.
     #[test]
     fn fast_timestamps_match_chrono() {
-        let chrono_way = |ms: i64| {
-            let d = at(ms).with_timezone(&tencent_tz());
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                d.year(),
-                d.month(),
-                d.day(),
-                d.hour(),
-                d.minute(),
-                d.second()
-            )
-        };
         let mut samples = vec![0, 1, 999, 1000, 57_599_999, 57_600_000, FAST_UNTIL_MS, FAST_UNTIL_MS - 1000];
         // 951_782_400_000 is 2000-02-29 00:00 UTC; 4_107_542_400_000 is 2100-03-01 00:00 UTC.
         for base in [951_782_400_000i64, 4_107_542_400_000, 1_767_225_600_000] {
@@ -160,13 +145,13 @@ mod tests {
             samples.push((x % (FAST_UNTIL_MS as u64 + 1)) as i64);
         }
         for ms in samples {
-            assert_eq!(fast_tc_timestamp(ms).map(|t| t.as_str().to_string()), Some(chrono_way(ms)), "{ms}");
+            assert_eq!(fast_tc_timestamp(ms).map(|t| t.as_str().to_string()), Some(by_chrono(ms)), "{ms}");
         }
         assert!(fast_tc_timestamp(-1).is_none());
         assert!(fast_tc_timestamp(FAST_UNTIL_MS + 1).is_none());
         // Outside it, chrono's text, whole, at both ends of what `at` takes.
         for ms in [-1, FAST_UNTIL_MS + 1, i64::MIN, i64::MAX, -62_135_596_800_001] {
-            assert_eq!(tc_timestamp(ms), chrono_way(ms), "{ms}");
+            assert_eq!(tc_timestamp(ms), by_chrono(ms), "{ms}");
         }
         let mut json = Vec::new();
         TcTime::at(1_551_113_065_000).write_json(&mut json);
