@@ -83,8 +83,19 @@ pub fn is_short_id(id: &str, prefix: &str) -> bool {
 /// every answered request makes one (docs/performance.md). Not from [`IdGen`]: request ids are
 /// not part of the state and must not move its deterministic sequence.
 pub fn request_uuid() -> String {
+    random_uuid().hyphenated().to_string()
+}
+
+/// [`request_uuid`] without hyphens (Huawei's request ids, a token's tail).
+pub fn request_uuid_simple() -> String {
+    random_uuid().simple().to_string()
+}
+
+/// `uuid::Uuid::new_v4` makes one `getrandom` system call a UUID (in a Huawei list read's
+/// profile: docs/performance.md); this draws from the thread's generator instead.
+fn random_uuid() -> uuid::Uuid {
     let bytes: [u8; 16] = rand::thread_rng().gen();
-    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 #[cfg(test)]
@@ -125,5 +136,8 @@ mod tests {
         assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
         assert_eq!(a.len(), 36);
         assert_ne!(a, b);
+        let simple = request_uuid_simple();
+        assert_eq!(simple.len(), 32);
+        assert_eq!(uuid::Uuid::parse_str(&simple).expect("a simple UUID").get_version_num(), 4);
     }
 }

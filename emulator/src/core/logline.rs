@@ -137,19 +137,14 @@ fn timestamp(out: &mut [u8; 27], at: SystemTime) -> bool {
     if !(0..=9999).contains(&y) {
         return false;
     }
-    let mut put = |at: usize, width: usize, mut v: u64| {
-        for i in (at..at + width).rev() {
-            out[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, 4, y as u64);
-    put(5, 2, m as u64);
-    put(8, 2, d as u64);
-    put(11, 2, rem / 3600);
-    put(14, 2, rem % 3600 / 60);
-    put(17, 2, rem % 60);
-    put(20, 6, u64::from(since.subsec_micros()));
+    let put = |out: &mut [u8; 27], at, width, v| super::clock::put_digits(out, at, width, v);
+    put(out, 0, 4, y as u64);
+    put(out, 5, 2, m as u64);
+    put(out, 8, 2, d as u64);
+    put(out, 11, 2, rem / 3600);
+    put(out, 14, 2, rem % 3600 / 60);
+    put(out, 17, 2, rem % 60);
+    put(out, 20, 6, u64::from(since.subsec_micros()));
     for (i, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (26, b'Z')] {
         out[i] = c;
     }

@@ -22,7 +22,7 @@ fn tencent_error(code: &'static str, message: &str) -> Response {
 }
 
 fn huawei_error(status: u16, code: &'static str, message: &str) -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let id = crate::core::ids::request_uuid_simple();
     let err = huawei::error::HwError { status, code, message: message.to_string() };
     respond(huawei::error_answer(&err, &id))
 }

@@ -271,7 +271,7 @@ pub fn disk_logs_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let logs = listing::fuzzy(logs, p, &["Operation", "OperationState", "Operator"]);
     let total = logs.len();
     let set: Vec<Value> = listing::cut(logs, window).into_iter().map(|l| shape::disk_log(&l)).collect();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = crate::core::ids::request_uuid();
     Ok(Reply::Raw(shape::disk_logs_response(&request_id, total, set)))
 }
 

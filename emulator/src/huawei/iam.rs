@@ -95,7 +95,7 @@ fn issue_token(cfg: &Config, world: &mut World, now: i64, req: &HttpIn<'_>) -> I
         .find(|p| pid.is_some_and(|i| p.id == i) || pname.is_some_and(|n| p.region == n))
         .ok_or_else(|| keystone_error(401, "The project in the scope does not exist or is not yours."))?;
     let ttl = cfg.huawei.limits.token_ttl_secs * 1000;
-    let token = format!("MIIcloudtwin{}", uuid::Uuid::new_v4().simple());
+    let token = format!("MIIcloudtwin{}", crate::core::ids::request_uuid_simple());
     let t = Token {
         account: account.into(),
         project_id: project.id.clone(),

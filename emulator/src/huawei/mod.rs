@@ -71,7 +71,7 @@ pub fn answer_before_body<S: Host>(
     if iam::route(method, path).is_some() {
         return None;
     }
-    let answer = |e: HwError| error_answer(&e, &uuid::Uuid::new_v4().simple().to_string());
+    let answer = |e: HwError| error_answer(&e, &crate::core::ids::request_uuid_simple());
     if routes::find(method, path).is_none() {
         return Some(answer(no_such_api()));
     }
@@ -85,7 +85,7 @@ pub fn answer_before_body<S: Host>(
 
 /// Serve one Huawei request (CBR or IAM) through the request transaction.
 pub async fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
-    let family = Huawei { twin, auth, req, request_id: uuid::Uuid::new_v4().simple().to_string() };
+    let family = Huawei { twin, auth, req, request_id: crate::core::ids::request_uuid_simple() };
     crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
     txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }

@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 use super::domain::capacity::{mb_to_gb, resource_size, resource_totals, used_mb};
 use super::model::{Backup, HwProject, ReplicationRecord, Tag, Vault, TYPE_SERVER};
-use crate::core::clock::civil_from_days;
+use crate::core::clock::{civil_from_days, put_digits};
 use crate::core::json;
 
 /// A time as every answer prints it: `2019-05-23T12:51:10.071+00:00`.
@@ -34,20 +34,24 @@ impl Time {
         let (y, mo, d) = civil_from_days(days);
         let (h, mi, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
         let mut b = *b"0000-00-00T00:00:00.000+00:00";
-        let mut put = |at: usize, width: usize, mut v: i64| {
-            for i in (at..at + width).rev() {
-                b[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        };
-        put(0, 4, y);
-        put(5, 2, mo);
-        put(8, 2, d);
-        put(11, 2, h);
-        put(14, 2, mi);
-        put(17, 2, s);
-        put(20, 3, milli);
+        for (at, width, v) in [(0, 4, y), (5, 2, mo), (8, 2, d), (11, 2, h), (14, 2, mi), (17, 2, s), (20, 3, milli)] {
+            put_digits(&mut b, at, width, v as u64);
+        }
         TimeText::Short(b)
+    }
+}
+
+impl Time {
+    /// Appends the time as a JSON string: its characters need no escape.
+    pub fn write_json(self, out: &mut Vec<u8>) {
+        match self.text() {
+            TimeText::Short(b) => {
+                out.push(b'"');
+                out.extend_from_slice(&b);
+                out.push(b'"');
+            }
+            TimeText::Long(s) => json::string(out, &s),
+        }
     }
 }
 
@@ -402,7 +406,7 @@ pub trait WriteJson {
 }
 
 fn time(out: &mut Vec<u8>, t: Time) {
-    json::string(out, t.text().as_str());
+    t.write_json(out);
 }
 
 fn opt_time(out: &mut Vec<u8>, t: Option<Time>) {

@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, FixedOffset, TimeZone, Timelike};
 
-use crate::core::clock::{at, china_tz};
+use crate::core::clock::{at, china_tz, put_digits};
 
 /// Tencent Cloud prints `Timestamp` values in China Standard Time (UTC+8), the time zone of its
 /// console and of every example in the CBS documentation.
@@ -91,19 +91,11 @@ fn fast_tc_timestamp(ms: i64) -> Option<TcTime> {
     let (year, month, day) = crate::core::clock::civil_from_days(days);
     let mut t = TcTime { len: 19, ..TcTime::NONE };
     let out = &mut t.text;
-    let mut put = |at: usize, v: i64, width: usize| {
-        let mut v = v;
-        for i in (0..width).rev() {
-            out[at + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, year, 4);
-    put(5, month, 2);
-    put(8, day, 2);
-    put(11, sod / 3600, 2);
-    put(14, sod / 60 % 60, 2);
-    put(17, sod % 60, 2);
+    for (at, width, v) in
+        [(0, 4, year), (5, 2, month), (8, 2, day), (11, 2, sod / 3600), (14, 2, sod / 60 % 60), (17, 2, sod % 60)]
+    {
+        put_digits(out, at, width, v as u64);
+    }
     for (i, c) in [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')] {
         t.text[i] = c;
     }
