@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::http::Request;
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::config::huawei::DEFAULT_PROJECT;
@@ -126,10 +126,10 @@ fn control(path: &str, body: Value) -> Call {
     Call { method: "POST", uri: path.into(), headers, body: serde_json::to_vec(&body).unwrap() }
 }
 
-async fn send(app: &Arc<App>, call: &Call) -> (u16, Vec<u8>) {
+async fn send(app: &Arc<App>, call: &Call) -> (u16, Bytes) {
     let r = cloudtwin_emulator::edge::serve(app.clone(), call.request()).await;
     let status = r.status().as_u16();
-    (status, to_bytes(r.into_body(), usize::MAX).await.map(|b| b.to_vec()).unwrap_or_default())
+    (status, to_bytes(r.into_body(), usize::MAX).await.unwrap_or_default())
 }
 
 async fn json_of(app: &Arc<App>, call: &Call) -> Value {
@@ -308,14 +308,23 @@ fn main() {
             ]
         };
         let (rows_s, rows_l) = (rows(&four, &vaults, &ids), rows(&four_l, &vaults_l, &ids_l));
+        if std::env::var_os("BENCH_LIST").is_some() {
+            rows_s.iter().for_each(|(label, _)| println!("{label}"));
+            return;
+        }
         println!("\n| row | µs a call, ~100 | µs a call, {n} | ~100 / {n} |\n|---|---|---|---|");
         let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+        // BENCH_SIDE=small or large calls one twin only (to profile it alone; benches/instructions.py
+        // counts its instructions, so the other is not even warmed).
+        let side = std::env::var("BENCH_SIDE").unwrap_or_default();
         for ((label, s), (_, l)) in rows_s.iter().zip(&rows_l).filter(|((label, _), _)| label.contains(&only)) {
-            time(&small, s, calls / 4, &mut pollute).await;
-            time(&large, l, calls / 4, &mut pollute).await;
+            if side != "large" {
+                time(&small, s, calls / 4, &mut pollute).await;
+            }
+            if side != "small" {
+                time(&large, l, calls / 4, &mut pollute).await;
+            }
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            // BENCH_SIDE=small or large times one twin only (to profile it alone).
-            let side = std::env::var("BENCH_SIDE").unwrap_or_default();
             for _ in 0..rounds {
                 a.push(if side == "large" { 1.0 } else { time(&small, s, calls, &mut pollute).await });
                 b.push(if side == "small" { 1.0 } else { time(&large, l, calls, &mut pollute).await });

@@ -4,6 +4,8 @@
 //! times the Tencent page of the same size (docs/performance.md). render.rs turns the same
 //! structs into a `Value` for the answers that add fields to them.
 
+use std::cell::Cell;
+
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 use super::domain::capacity::{mb_to_gb, resource_size, resource_totals, used_mb};
@@ -30,6 +32,15 @@ impl Time {
                 .to_string();
             return TimeText::Long(s);
         }
+        // A backup's created, updated and protected times are mostly one moment, and a page's
+        // backups were often made together: the last text made on this thread is kept.
+        thread_local! {
+            static LAST: Cell<(i64, [u8; 29])> = const { Cell::new((-1, [0; 29])) };
+        }
+        let (last_ms, last) = LAST.get();
+        if last_ms == ms {
+            return TimeText::Short(last);
+        }
         let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
         let (y, mo, d) = civil_from_days(days);
         let (h, mi, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
@@ -37,6 +48,7 @@ impl Time {
         for (at, width, v) in [(0, 4, y), (5, 2, mo), (8, 2, d), (11, 2, h), (14, 2, mi), (17, 2, s), (20, 3, milli)] {
             put_digits(&mut b, at, width, v as u64);
         }
+        LAST.set((ms, b));
         TimeText::Short(b)
     }
 }
@@ -683,7 +695,10 @@ mod tests {
             i64::MIN,
             i64::MAX,
         ] {
-            assert_eq!(Time(ms).text().as_str(), chrono_time(ms), "{ms}");
+            // Twice: the second is the thread's kept text of the first.
+            for _ in 0..2 {
+                assert_eq!(Time(ms).text().as_str(), chrono_time(ms), "{ms}");
+            }
         }
     }
 }
