@@ -284,6 +284,14 @@ fn main() {
             vec![
                 ("DescribeDisks Limit 20", tencent("DescribeDisks", json!({"Limit": 20}))),
                 ("DescribeDisks DiskIds (100)", tencent("DescribeDisks", json!({"Limit": 20, "DiskIds": ids}))),
+                (
+                    "DescribeDisks zone + disk-state",
+                    tencent(
+                        "DescribeDisks",
+                        json!({"Limit": 20, "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]},
+                                                        {"Name": "disk-state", "Values": ["UNATTACHED"]}]}),
+                    ),
+                ),
                 ("DescribeSnapshots Limit 20", tencent("DescribeSnapshots", json!({"Limit": 20}))),
                 (
                     "DescribeSnapshots disk-id",
