@@ -349,6 +349,10 @@ impl Params {
     pub fn obj(&self, k: &str) -> Option<Params> {
         self.0.get(k).and_then(Value::as_object).map(|m| Params(m.clone()))
     }
+    /// The objects of the list `k`, read where they are ([`Params::objs`] copies each).
+    pub fn obj_items(&self, k: &str) -> impl Iterator<Item = &Map<String, Value>> {
+        self.0.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object)
+    }
     pub fn objs(&self, k: &str) -> Vec<Params> {
         match self.0.get(k) {
             Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_object().map(|m| Params(m.clone()))).collect(),
