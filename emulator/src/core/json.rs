@@ -45,7 +45,7 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
 /// `x ^ '\\'..`, and "has a byte below 0x20" as the same test on `x` with 0x20 for 0x01. The
 /// bytes past the last whole word are tested as the word that ends the string (overlapping the
 /// one before), and a string shorter than a word as a word padded with spaces: no byte loop
-/// (a UUID's last four bytes, one at a time, were a fifth of the test).
+/// (a UUID's last four bytes were tested one at a time).
 fn is_clean(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

@@ -51,9 +51,7 @@ impl Time {
         LAST.set((ms, b));
         TimeText::Short(b)
     }
-}
 
-impl Time {
     /// Appends the time as a JSON string: its characters need no escape.
     pub fn write_json(self, out: &mut Vec<u8>) {
         match self.text() {
