@@ -11,6 +11,7 @@
 
 use crate::core::index::{Grouped, Ordered};
 use crate::core::key::Key;
+use crate::core::shared::Rows;
 use rustc_hash::FxHashMap;
 
 /// `(sort key, seq)`: the documented order with ties broken by creation order.
@@ -304,11 +305,13 @@ impl Ranks {
     }
 }
 
-/// The indexes of a region's disks (only listed disks are in them).
-#[derive(Debug, Default, Clone)]
-pub struct DiskIndex {
-    /// seq → disk ID, by seq.
-    ids: Ordered<(u64, Key)>,
+/// The indexes of a region's disks (only listed disks are in them). `R`, the row, is the model's
+/// `Disk` (named there, so the two files do not import each other).
+#[derive(Debug)]
+pub struct DiskIndex<R> {
+    /// seq → the disk (core/shared.rs): a page's disks are found by their number, not by a walk
+    /// of the table by ID.
+    pub rows: Rows<R>,
     /// disk ID → its ranks. A hash map: a B-tree lookup of each of a DiskIds page's 100 IDs walked
     /// several nodes far apart in memory at 100,000 disks. Fx hashing is not flood-proof, and
     /// needs not be: the IDs put in are the twin's own (generated, or a state file the user gave).
@@ -331,10 +334,22 @@ pub struct DiskKeys {
     pub instances: Vec<String>,
 }
 
-impl DiskIndex {
-    /// The ID of the disk with creation number `seq`.
-    pub fn id(&self, seq: u64) -> Option<&Key> {
-        self.ids.find(&seq, |(s, _)| *s).map(|(_, id)| id)
+impl<R> Default for DiskIndex<R> {
+    fn default() -> Self {
+        DiskIndex {
+            rows: Rows::default(),
+            by_id: Default::default(),
+            all: Default::default(),
+            zone_state: Default::default(),
+            instance: Default::default(),
+        }
+    }
+}
+
+impl<R> DiskIndex<R> {
+    /// The listed disk with creation number `seq`.
+    pub fn row(&self, seq: u64) -> Option<&R> {
+        self.rows.get(seq)
     }
 
     /// Where the listed disk `id` sorts; `None` if no listed disk has that ID.
@@ -343,13 +358,12 @@ impl DiskIndex {
     }
 }
 
-impl DiskIndex {
+impl<R> DiskIndex<R> {
     /// Index one entry by its keys (the model's `Indexer` impl calls this).
     pub fn add_keys(&mut self, id: &Key, k: &DiskKeys) {
         if !k.listed {
             return;
         }
-        self.ids.insert((k.seq, id.clone()));
         self.by_id.insert(id.clone(), Ranks { created: k.created, deadline: k.deadline, seq: k.seq });
         self.all.add(k);
         self.zone_state.add(&(k.zone.clone(), k.state.clone()), k);
@@ -360,7 +374,6 @@ impl DiskIndex {
 
     /// Every list in order after a bulk build (core/index.rs).
     pub fn settle(&mut self) {
-        self.ids.settle();
         self.all.settle();
         self.zone_state.settle();
         self.instance.settle();
@@ -371,7 +384,6 @@ impl DiskIndex {
         if !k.listed {
             return;
         }
-        self.ids.remove(&(k.seq, id.clone()));
         self.by_id.remove(id);
         self.all.remove(k);
         self.zone_state.remove(&(k.zone.clone(), k.state.clone()), k);
@@ -387,11 +399,12 @@ mod tests {
     use crate::core::change::Table;
     use crate::core::index::{one_by_one, Indexed, Ordered};
     use crate::core::key::Key;
+    use crate::core::shared::Shared;
     use crate::tencent::model::Disk;
     use proptest::prelude::*;
     use serde_json::json;
 
-    fn disk(i: u64) -> (Key, Box<Disk>) {
+    fn disk(i: u64) -> (Key, Shared<Disk>) {
         let id = format!("disk-{:08}", (i * 7919) % 1000);
         let d = serde_json::from_value(json!({
             "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
@@ -408,7 +421,7 @@ mod tests {
             "seq": i
         }))
         .unwrap();
-        (Key::from(id), Box::new(d))
+        (Key::from(id), Shared::new(d))
     }
 
     proptest! {
@@ -452,9 +465,9 @@ mod tests {
 
     #[test]
     fn a_bulk_build_equals_one_by_one() {
-        let table: Table<Key, Box<Disk>> = (0..300).map(disk).collect();
-        let by_one: DiskIndex = one_by_one(&table);
-        let bulk: Indexed<Key, Box<Disk>, DiskIndex> = table.into();
+        let table: Table<Key, Shared<Disk>> = (0..300).map(disk).collect();
+        let by_one: DiskIndex<Disk> = one_by_one(&table);
+        let bulk: Indexed<Key, Shared<Disk>, DiskIndex<Disk>> = table.into();
         assert_eq!(format!("{:?}", bulk.index()), format!("{by_one:?}"));
     }
 }

@@ -276,7 +276,7 @@ pub struct TcRegion {
     /// By ID, indexed for DescribeDisks (disk_index.rs). Boxed: a map keeps its entries in
     /// nodes that are about two-thirds full, so a 460-byte disk inline costs ~700 bytes of node
     /// per disk, boxed ~50 plus the box (docs/performance.md).
-    pub disks: Indexed<Key, Box<Disk>, DiskIndex>,
+    pub disks: Indexed<Key, Shared<Disk>, DiskIndex<Disk>>,
     /// By ID, counted per disk for each listed disk's DiskBackupCount (backup_index.rs).
     pub backups: Indexed<String, DiskBackup, BackupCounts>,
     /// By ID, indexed for DescribeSnapshots and the per-disk counts (snapshot_index.rs). Boxed
@@ -475,10 +475,10 @@ impl Undo for TcRegion {
 }
 
 /// What the indexes keep of each entry (DiskIndex holds the lists).
-impl Indexer<Key, Box<Disk>> for DiskIndex {
+impl Indexer<Key, Shared<Disk>> for DiskIndex<Disk> {
     type Keys = DiskKeys;
 
-    fn keys(_: &Key, d: &Box<Disk>) -> DiskKeys {
+    fn keys(_: &Key, d: &Shared<Disk>) -> DiskKeys {
         DiskKeys {
             listed: !d.creating,
             created: d.created_ms,
@@ -496,10 +496,24 @@ impl Indexer<Key, Box<Disk>> for DiskIndex {
 
     fn remove(&mut self, id: &Key, k: &DiskKeys) {
         self.remove_keys(id, k);
+        self.release(id, k);
     }
 
     fn settle(&mut self) {
         DiskIndex::settle(self);
+    }
+
+    const HOLDS: bool = true;
+
+    fn hold(&mut self, _: &Key, k: &DiskKeys, row: &Shared<Disk>) {
+        // Only listed disks are in the lists a page walks.
+        if k.listed {
+            self.rows.hold(k.seq, row);
+        }
+    }
+
+    fn release(&mut self, id: &Key, k: &DiskKeys) {
+        self.rows.release(k.seq, |d| *d.disk_id == **id);
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::core::intern::intern;
+use crate::core::shared::Shared;
 use crate::inventory::Inventory;
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID, SYSTEM_DISK};
 use crate::tencent::world::World;
@@ -88,7 +89,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 d.last_attach_instance = Some(inst.instance_id.as_str().into());
                 d.project_id = inst.project_id;
                 d.delete_with_instance = true;
-                store.disks.insert(d.disk_id.as_str().into(), Box::new(d));
+                store.disks.insert(d.disk_id.as_str().into(), Shared::new(d));
             }
         }
         for sd in &seed.disks {
@@ -116,7 +117,7 @@ pub fn apply(world: &mut World, cfg: &Config, inv: &Inventory, now_ms: i64) -> R
                 d.disk_state = state::ATTACHED.into();
                 d.last_attach_instance = Some(i.as_str().into());
             }
-            if store.disks.insert(d.disk_id.as_str().into(), Box::new(d)).is_some() {
+            if store.disks.insert(d.disk_id.as_str().into(), Shared::new(d)).is_some() {
                 return Err(format!("inventory: disk `{}` appears twice", sd.disk_id));
             }
         }

@@ -10,6 +10,7 @@ use super::super::params::{opt, req, Field, Params, Ty, BOOL, INT, STR, STRS, TA
 use crate::core::clock::add_months_ms;
 use crate::core::intern::intern;
 use crate::core::key::Key;
+use crate::core::shared::Shared;
 
 const AUTO_MOUNT: &[Field] = &[req("InstanceId", STRS), req("MountPoint", STRS), req("FileSystemType", STR)];
 
@@ -270,7 +271,7 @@ fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
         d.disk_state = state::ATTACHED.into();
         d.last_attach_instance = Some(inst.as_str().into());
     }
-    ctx.store().disks.insert(key, Box::new(d));
+    ctx.store().disks.insert(key, Shared::new(d));
     let log = ctx.log_disk(&id, "CBS_OPERATION_CREATE", false);
     ctx.schedule(TcWork::CreateDisk { disk_id: id.clone(), log });
     id

@@ -176,7 +176,7 @@ pub fn describe_disks_where<T>(
 /// A filter value that is not an integer or a boolean is an error once any disk is tested.
 fn check_filters(store: &TcRegion, filters: &[Filter]) -> TcResult<()> {
     let index = store.disks.index();
-    let first = index.all.by(false).iter(false).next().and_then(|&(_, seq)| store.disks.get(index.id(seq)?));
+    let first = index.all.by(false).iter(false).next().and_then(|&(_, seq)| index.row(seq));
     if let Some(d) = first {
         for f in filters {
             disk_matches(store, d, f)?;
@@ -188,7 +188,7 @@ fn check_filters(store: &TcRegion, filters: &[Filter]) -> TcResult<()> {
 /// The sources the indexes give for `filters`, each with the filters it answers: every `zone`
 /// and `disk-state` filter together (any number of values: the union of the (zone, state)
 /// pairs they allow), and each one-value `instance-id` filter.
-fn indexed<'i>(index: &'i DiskIndex, filters: &[Filter], by_deadline: bool) -> Vec<(Union<'i>, Vec<usize>)> {
+fn indexed<'i>(index: &'i DiskIndex<Disk>, filters: &[Filter], by_deadline: bool) -> Vec<(Union<'i>, Vec<usize>)> {
     let mut out = Vec::new();
     let pair: Vec<usize> =
         (0..filters.len()).filter(|&i| matches!(filters[i].name.as_str(), "zone" | "disk-state")).collect();
@@ -218,9 +218,7 @@ fn listed_page<'s>(
     (offset, limit): (usize, usize),
 ) -> TcResult<(usize, Vec<&'s Disk>)> {
     let index = store.disks.index();
-    let disk = |&(_, seq): &Rank| -> &'s Disk {
-        index.id(seq).and_then(|id| store.disks.get(id)).expect("indexed disks exist")
-    };
+    let disk = |&(_, seq): &Rank| -> &'s Disk { index.row(seq).expect("indexed disks are held") };
     check_filters(store, filters)?;
     let narrowest = indexed(index, filters, by_deadline).into_iter().min_by_key(|(source, _)| source.len());
     let (source, rest): (Union<'_>, Vec<&Filter>) = match narrowest {
@@ -272,7 +270,7 @@ fn rank(d: &Disk, by_deadline: bool) -> Rank {
 
 /// A page of the listed disks named in `ids` (at most 100, so sorting them is the page's cost).
 /// They are ranked from the index (one hash probe an ID), and only the page's own disks are
-/// read from the table.
+/// read, by their number from the rows the index holds.
 fn ids_page<'s>(
     store: &'s TcRegion,
     ids: &[&str],
@@ -281,14 +279,13 @@ fn ids_page<'s>(
     (offset, limit): (usize, usize),
 ) -> (usize, Vec<&'s Disk>) {
     let index = store.disks.index();
-    let mut hits: Vec<(Rank, Key)> = (ids.iter().map(|&id| Key::from(id)))
-        .filter_map(|id| index.ranks(&id).map(|r| (r.rank(by_deadline), id)))
-        .collect();
+    let mut hits: Vec<Rank> =
+        (ids.iter()).filter_map(|&id| index.ranks(&Key::from(id)).map(|r| r.rank(by_deadline))).collect();
     // No two disks share a rank (the seq breaks ties), so an ID named twice is a repeated rank.
-    hits.sort_unstable_by_key(|(rank, _)| *rank);
-    hits.dedup_by_key(|(rank, _)| *rank);
+    hits.sort_unstable();
+    hits.dedup();
     let total = hits.len();
-    let read = |(_, id): &(Rank, Key)| -> &'s Disk { store.disks.get(id).expect("indexed disks exist") };
+    let read = |&(_, seq): &Rank| -> &'s Disk { index.row(seq).expect("indexed disks are held") };
     let page = match desc {
         true => hits.iter().rev().skip(offset).take(limit).map(read).collect(),
         false => hits.iter().skip(offset).take(limit).map(read).collect(),
@@ -341,6 +338,7 @@ mod tests {
     use super::{ids_page, listed_page, scan};
     use crate::core::change::Table;
     use crate::core::key::Key;
+    use crate::core::shared::Shared;
     use crate::tencent::model::{Disk, TcRegion};
     use crate::tencent::query::Filter;
     use proptest::prelude::*;
@@ -349,7 +347,7 @@ mod tests {
     const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];
     const STATES: [&str; 3] = ["UNATTACHED", "ATTACHED", "EXPANDING"];
 
-    fn disk(i: u64, zone: usize, state: usize, dated: bool, creating: bool) -> (Key, Box<Disk>) {
+    fn disk(i: u64, zone: usize, state: usize, dated: bool, creating: bool) -> (Key, Shared<Disk>) {
         let id = format!("disk-{:08}", (i * 7919) % 100_000);
         let d = serde_json::from_value(json!({
             "disk_id": id, "disk_name": "d", "disk_type": "CLOUD_SSD", "disk_usage": "DATA_DISK",
@@ -365,7 +363,7 @@ mod tests {
             "seq": i
         }))
         .unwrap();
-        (Key::from(id), Box::new(d))
+        (Key::from(id), Shared::new(d))
     }
 
     fn filter(name: &str, pick: &[bool], names: &[&str]) -> Filter {
@@ -424,7 +422,7 @@ mod tests {
             desc in any::<bool>(),
             by_deadline in any::<bool>(),
         ) {
-            let table: Table<Key, Box<Disk>> = (disks.iter().enumerate())
+            let table: Table<Key, Shared<Disk>> = (disks.iter().enumerate())
                 .map(|(i, &(z, s, dated, c))| disk(i as u64, z, s, dated, c == 0))
                 .collect();
             let store = TcRegion { disks: table.into(), ..TcRegion::default() };
@@ -476,7 +474,7 @@ mod tests {
                     }
                 }
             } else {
-                let table: Table<Key, Box<Disk>> = rows.collect();
+                let table: Table<Key, Shared<Disk>> = rows.collect();
                 store.disks = table.into();
             }
             let ids: Vec<String> = picks.iter().map(|&i| disk(i, 0, 0, false, false).0.to_string()).collect();
