@@ -163,10 +163,10 @@ async fn entry(State(app): State<Arc<App>>, req: Request) -> Response {
 /// the family's own request id, or one the twin makes for a surface that has none (gateway,
 /// UCloudStack, the control plane). `cloudtwin conform` reports it for a failing step.
 fn with_request_id(mut answer: crate::core::http::Answer) -> crate::core::http::Answer {
-    let id = crate::core::record::peek(|r| r.request_id.clone()).unwrap_or_default();
+    let id = crate::core::record::peek(|r| r.request_id.to_string()).unwrap_or_default();
     let id = if id.is_empty() {
         let made = crate::core::ids::request_uuid();
-        crate::core::record::note(|r| r.request_id.clone_from(&made));
+        crate::core::record::note(|r| r.request_id = made.as_str().into());
         made
     } else {
         id

@@ -191,8 +191,8 @@ impl Server {
                     .map_or(0, |d| d.as_millis() as i64);
                 let rec = RequestRecord {
                     surface: surface_name(edge::classify(req.uri().path(), req.headers())),
-                    method: req.method().to_string(),
-                    path: req.uri().path().to_string(),
+                    method: req.method().as_str().into(),
+                    path: req.uri().path().into(),
                     wall_ms,
                     ..Default::default()
                 };

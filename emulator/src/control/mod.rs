@@ -74,7 +74,7 @@ fn health(twin: &Twin) -> Answer {
 
 fn dispatch(twin: &Twin, method: &Method, path: &str, query: &str, body: &[u8]) -> Answer {
     let route = path.trim_end_matches('/');
-    crate::core::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").to_string());
+    crate::core::record::note(|r| r.operation = route.trim_start_matches("/_cloudtwin/").into());
     // The console keeps its trailing slash (`/ui` redirects to `/ui/`, its relative links need it).
     if route == ui::PREFIX || route.starts_with("/_cloudtwin/ui/") {
         return ui::handle(twin, method, path, body);

@@ -139,7 +139,7 @@ impl Journal {
         ring.last_seq += 1;
         let seq = ring.last_seq;
         if record.request_id.is_empty() {
-            record.request_id = format!("ct-{seq}");
+            record.request_id = format!("ct-{seq}").into();
         }
         if !self.bounds.bodies {
             (record.request_body, record.response_body) = (None, None);
@@ -184,8 +184,8 @@ impl Journal {
 fn keeps(f: &Filter, e: &Entry) -> bool {
     f.surface.as_deref().is_none_or(|s| s == e.surface)
         && f.operation.as_deref().is_none_or(|o| crate::core::fault::glob(o, &e.operation))
-        && f.account.as_deref().is_none_or(|a| a == e.account)
-        && f.request_id.as_deref().is_none_or(|id| id == e.request_id)
+        && f.account.as_deref().is_none_or(|a| e.account == a)
+        && f.request_id.as_deref().is_none_or(|id| e.request_id == id)
         && match &f.error {
             None => true,
             Some(ErrorFilter::Any) => e.failed(),

@@ -64,6 +64,13 @@ impl<const N: usize> From<&str> for InlineKey<N> {
     }
 }
 
+/// The empty string, inline.
+impl<const N: usize> Default for InlineKey<N> {
+    fn default() -> Self {
+        InlineKey(Repr::Inline { len: 0, bytes: [0; N] })
+    }
+}
+
 impl<const N: usize> From<String> for InlineKey<N> {
     fn from(s: String) -> Self {
         InlineKey::from(s.as_str())

@@ -9,6 +9,8 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::time::Duration;
 
+use crate::core::key::{Key, LongKey};
+
 /// One request as the operator sees it: the log line and the request journal's entry
 /// (core/journal.rs) are both this record. Never holds a secret: no header, no query string, no
 /// signature; only names the twin itself resolved (bodies, kept only when asked, are cleaned).
@@ -16,20 +18,20 @@ use std::time::Duration;
 pub struct RequestRecord {
     /// `tencent-cbs`, `huawei-cbr`, `gateway`, `ucloudstack` or `control`.
     pub surface: &'static str,
-    pub method: String,
+    pub method: Key,
     /// The URL path without its query (the query can carry a signature).
-    pub path: String,
+    pub path: LongKey,
     /// The action or operation name (`CreateDisks`, `CreateVault`, `DiskCreate`, ...).
-    pub operation: String,
-    pub account: String,
-    pub region: String,
+    pub operation: Key,
+    pub account: Key,
+    pub region: Key,
     /// The HTTP status written.
     pub status: u16,
     /// The surface's own error code when the request failed (Tencent codes arrive with HTTP 200).
     pub error_code: Option<String>,
     #[serde(rename = "latency_us", serialize_with = "micros")]
     pub latency: Duration,
-    pub request_id: String,
+    pub request_id: LongKey,
     /// When the request came: the machine's clock and the twin's virtual clock (unix ms).
     pub wall_ms: i64,
     pub virtual_ms: i64,

@@ -206,7 +206,7 @@ fn decode<'c>(cfg: &'c Config, req: &HttpIn<'_>) -> GwResult<Decoded<'c>> {
     check_token(cfg, req.headers)?;
     let ep: &Endpoint = endpoints::find(path)
         .ok_or_else(|| GwError::new("InvalidAction", format!("The API {path} does not exist.")))?;
-    crate::core::record::note(|r| r.operation = ep.name.to_string());
+    crate::core::record::note(|r| r.operation = ep.name.into());
     if method != Method::POST {
         return Err(GwError::new(
             "UnsupportedProtocol",
@@ -228,7 +228,7 @@ fn decode<'c>(cfg: &'c Config, req: &HttpIn<'_>) -> GwResult<Decoded<'c>> {
     let given = take_str(&mut input, "Region", ep.region == RegionRule::Required)?;
     let region_given = given.is_some();
     let region = given.unwrap_or_else(|| cfg.tencent.default_region.clone());
-    crate::core::record::note(|r| (r.account, r.region) = (account.to_string(), region.clone()));
+    crate::core::record::note(|r| (r.account, r.region) = (account.into(), region.as_str().into()));
     let known = match ep.region {
         RegionRule::Everywhere => inspect::REGIONS.iter().any(|r| r.id == region) || cfg.region(&region).is_some(),
         _ => cfg.region(&region).is_some(),

@@ -86,7 +86,7 @@ pub fn answer_before_body<S: Host>(
 /// Serve one Huawei request (CBR or IAM) through the request transaction.
 pub async fn handle<S: Host>(twin: &Twin<S>, auth: AuthMode, req: &HttpIn<'_>) -> Answer {
     let family = Huawei { twin, auth, req, request_id: crate::core::ids::request_uuid_simple() };
-    crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
+    crate::core::record::note(|r| r.request_id = family.request_id.as_str().into());
     txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }
 
@@ -121,14 +121,14 @@ impl<S: Host> Family<S> for Huawei<'_, '_, S> {
                 iam::Route::Tokens => "KeystoneCreateUserTokenByPassword",
                 iam::Route::Projects => "KeystoneListProjects",
             };
-            crate::core::record::note(|r| (r.surface, r.operation) = ("huawei-iam", name.to_string()));
+            crate::core::record::note(|r| (r.surface, r.operation) = ("huawei-iam", name.into()));
             return Ok(Route::Iam(iam_route));
         }
         let Some((op, params)) = routes::find(req.method, req.path) else {
             return Err(no_such_api());
         };
         let path_project = params.iter().find(|(n, _)| *n == "project_id").map(|(_, v)| v.clone());
-        crate::core::record::note(|r| r.operation = op.name.to_string());
+        crate::core::record::note(|r| r.operation = op.name.into());
         Ok(Route::Cbr { op, params, path_project })
     }
 
@@ -222,7 +222,7 @@ impl<S: Host> Huawei<'_, '_, S> {
             None => protocol::account_project(cfg, &caller, req)?,
         };
         let (_, ident, region) = settings::project_owner(cfg, &project).expect("the caller's project");
-        crate::core::record::note(|r| (r.account, r.region) = (caller.account.clone(), region.to_string()));
+        crate::core::record::note(|r| (r.account, r.region) = (caller.account.as_str().into(), region.into()));
         let query = Query(body::query_pairs(req.query)?);
         let hreq = Req { params: params.to_vec(), query, body: req.body };
         let timing = world.timing;

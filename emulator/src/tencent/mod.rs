@@ -92,7 +92,7 @@ pub async fn handle_after_head<S: Host>(
     head: Option<protocol::Tc3Head<'_>>,
 ) -> Answer {
     let family = Tencent { twin, auth, request_id: crate::core::ids::request_uuid(), head: Cell::new(head) };
-    crate::core::record::note(|r| r.request_id.clone_from(&family.request_id));
+    crate::core::record::note(|r| r.request_id = family.request_id.as_str().into());
     txn::serve(&twin.state, &twin.cfg, family, req, twin.clock.now_ms()).finish().await
 }
 
@@ -181,7 +181,7 @@ pub fn head_before_body<'r, S>(
     protocol::tc3_head(&twin.cfg, auth, now_secs, method, headers).map_err(|err| {
         let request_id = crate::core::ids::request_uuid();
         crate::core::record::note(|r| {
-            r.request_id.clone_from(&request_id);
+            r.request_id = request_id.as_str().into();
             r.error_code = Some(err.code.to_string());
         });
         Answer::json(200, serde_json::to_vec(&error_body(&err, &request_id)).unwrap_or_default())
@@ -200,7 +200,9 @@ fn decode<S>(
         Some(head) => protocol::decode_after_head(req, head)?,
         None => protocol::decode(cfg, auth, now.div_euclid(1000), req)?,
     };
-    crate::core::record::note(|r| (r.operation, r.account) = (call.action.clone(), call.account.clone()));
+    crate::core::record::note(|r| {
+        (r.operation, r.account) = (call.action.as_str().into(), call.account.as_str().into())
+    });
     let action = actions::find(&call.action).ok_or_else(|| {
         error::InvalidAction(format!("The action `{}` does not exist in CBS API {}.", call.action, protocol::VERSION))
     })?;
@@ -214,7 +216,7 @@ fn decode<S>(
     let host = req.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
     let region =
         call.region.as_deref().or_else(|| region_from_host(host)).unwrap_or(&cfg.tencent.default_region).to_string();
-    crate::core::record::note(|r| r.region.clone_from(&region));
+    crate::core::record::note(|r| r.region = region.as_str().into());
     if cfg.region(&region).is_none() {
         return Err(error::UnsupportedRegion(format!("The region `{region}` is not supported by CBS.")));
     }

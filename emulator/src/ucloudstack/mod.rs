@@ -70,7 +70,8 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
         let flat = protocol::decode(req)?;
         let action = flat.get("Action").cloned().unwrap_or_default();
         crate::core::record::note(|r| {
-            (r.operation, r.region) = (action.clone(), flat.get("Region").cloned().unwrap_or_default())
+            (r.operation, r.region) =
+                (action.as_str().into(), flat.get("Region").map(|r| r.as_str().into()).unwrap_or_default())
         });
         self.action.replace(action);
         let (act, user) = check(&self.twin.cfg, self.auth, &self.action.borrow(), &flat)?;
@@ -176,7 +177,7 @@ fn check<'c>(
         return Err(e::missing_action());
     }
     let user = authenticate(cfg, auth, params)?;
-    crate::core::record::note(|r| r.account.clone_from(&user.account));
+    crate::core::record::note(|r| r.account = user.account.as_str().into());
     let act = actions::find(action).ok_or_else(|| e::no_such_action(action))?;
     let p = Params(params);
     let region_id = p.req("Region")?;
