@@ -6,7 +6,9 @@
 //! 100,000 resources those are cache misses on every level of the walk, which made a page's
 //! lookups the part of DescribeDisks and ListBackups that grew with the region
 //! (docs/performance.md). An inline key is compared where the node holds it, and costs no
-//! allocation of its own.
+//! allocation of its own. The request journal's records keep their names in them for the same
+//! reason: a record with `String`s cost an allocation per name, and freeing them again when the
+//! journal let the entry go, long after, cache misses (core/record.rs).
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
