@@ -274,30 +274,36 @@ fn check(prefix: &str, fields: &[Field], input: Map<String, Value>) -> TcResult<
             format!("{prefix}.{name}")
         }
     };
-    for key in input.keys() {
-        if !fields.iter().any(|f| f.name == key) {
-            return Err(e::UnknownParameter(format!("The parameter `{}` is not recognized.", join(key))));
-        }
+    // The given entries as a list: a request names a few of a schema's dozen fields, so finding
+    // each field among them by name is cheaper than a hash lookup of every field, and each
+    // entry's own name goes into the checked map (no new string for it).
+    let mut given: Vec<(String, Value)> = input.into_iter().collect();
+    if let Some((key, _)) = given.iter().find(|(k, _)| !fields.iter().any(|f| f.name == k)) {
+        return Err(e::UnknownParameter(format!("The parameter `{}` is not recognized.", join(key))));
     }
-    let mut out = Map::new();
-    let mut input = input;
-    for f in fields {
+    let mut out = Map::with_capacity(given.len());
+    let last_required = fields.iter().rposition(|f| f.required);
+    for (i, f) in fields.iter().enumerate() {
         // The SDKs drop unset fields; an explicit JSON null means the same thing. The field's
         // path is only spelled out for a field given or missing (a schema has a dozen).
-        match input.remove(f.name).filter(|v| !v.is_null()) {
+        let at = given.iter().position(|(k, _)| k == f.name);
+        match at.map(|i| given.swap_remove(i)).filter(|(_, v)| !v.is_null()) {
             None if f.required => {
                 let path = join(f.name);
                 return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")));
             }
             None => {}
-            Some(v) => {
+            Some((name, v)) => {
                 let v = coerce(&|| join(f.name), &f.ty, v)?;
                 if f.required && matches!(&v, Value::Array(a) if a.is_empty()) {
                     let path = join(f.name);
                     return Err(e::MissingParameter(format!("The request is missing a required parameter `{path}`.")));
                 }
-                out.insert(f.name.to_string(), v);
+                out.insert(name, v);
             }
+        }
+        if given.is_empty() && last_required.is_none_or(|r| r <= i) {
+            break;
         }
     }
     Ok(out)
