@@ -9,6 +9,7 @@ pub mod change;
 pub mod clock;
 pub mod durable;
 pub mod fault;
+pub mod hex;
 pub mod http;
 pub mod ids;
 pub mod index;

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use sm3::Sm3;
 
 use crate::core::auth::constant_time_eq;
+use crate::core::hex::hex_lower;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
@@ -28,8 +29,8 @@ impl Algorithm {
 
     fn hash_hex(self, data: &[u8]) -> String {
         match self {
-            Algorithm::HmacSm3 => hex::encode(Sm3::digest(data)),
-            _ => hex::encode(Sha256::digest(data)),
+            Algorithm::HmacSm3 => hex_lower(&Sm3::digest(data)),
+            _ => hex_lower(&Sha256::digest(data)),
         }
     }
 
@@ -38,9 +39,9 @@ impl Algorithm {
             Algorithm::HmacSm3 => {
                 let mut m = Hmac::<Sm3>::new_from_slice(key).expect("HMAC takes any key length");
                 m.update(msg);
-                hex::encode(m.finalize().into_bytes())
+                hex_lower(&m.finalize().into_bytes())
             }
-            _ => hex::encode(hmac_sha256(key, msg)),
+            _ => hex_lower(&hmac_sha256(key, msg)),
         }
     }
 
@@ -109,6 +110,11 @@ pub fn parse_authorization(header: &str) -> Option<Authorization> {
     Some(Authorization { algorithm, access_key, scope, signed_headers, signature: signature?.to_string() })
 }
 
+/// What `quote` leaves as it is.
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
 /// `quote(s, safe="~")` of Python: everything but unreserved characters is %XX-encoded.
 pub fn quote(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet =
@@ -122,6 +128,20 @@ fn unquote(s: &str) -> String {
 
 /// The canonical URI: each decoded segment re-encoded, always ending with `/`.
 pub fn canonical_uri(raw_path: &str) -> String {
+    // Decoding and re-encoding leave a path of unreserved characters as it is (every path the
+    // twin routes): no string per segment for it.
+    if raw_path.bytes().all(|b| b == b'/' || unreserved(b)) {
+        let mut uri = String::with_capacity(raw_path.len() + 1);
+        uri.push_str(raw_path);
+        if !uri.ends_with('/') {
+            uri.push('/');
+        }
+        return uri;
+    }
+    recoded_uri(raw_path)
+}
+
+fn recoded_uri(raw_path: &str) -> String {
     let decoded = unquote(raw_path);
     let mut uri = decoded.split('/').map(quote).collect::<Vec<_>>().join("/");
     if !uri.ends_with('/') {
@@ -132,6 +152,25 @@ pub fn canonical_uri(raw_path: &str) -> String {
 
 /// The canonical query: pairs decoded (a `+` stays a `+`), sorted by key then value, re-encoded.
 pub fn canonical_query(raw_query: &str) -> String {
+    let plain = |p: &str| p.bytes().all(unreserved);
+    let raw_pairs = || raw_query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, "")));
+    // Pairs of unreserved characters decode and re-encode to themselves: sorted as they are.
+    if raw_pairs().all(|(k, v)| plain(k) && plain(v)) {
+        let mut pairs: Vec<(&str, &str)> = raw_pairs().collect();
+        pairs.sort_unstable();
+        let mut out = String::with_capacity(raw_query.len() + pairs.len());
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            (out.push_str(k), out.push('='), out.push_str(v));
+        }
+        return out;
+    }
+    recoded_query(raw_query)
+}
+
+fn recoded_query(raw_query: &str) -> String {
     let mut pairs: Vec<(String, String)> = raw_query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -202,7 +241,7 @@ fn key(alg: Algorithm, ak: &str, sk: &str, scope: Option<&str>) -> Vec<u8> {
             let prk = hmac_sha256(ak.as_bytes(), sk.as_bytes());
             let mut info = scope.as_bytes().to_vec();
             info.push(1);
-            hex::encode(hmac_sha256(&prk, &info)).into_bytes()
+            hex_lower(&hmac_sha256(&prk, &info)).into_bytes()
         }
         _ => sk.as_bytes().to_vec(),
     }
@@ -303,6 +342,16 @@ mod tests {
         assert_eq!(canonical_query("name=cloudtwin%20vault&limit=10&id=x"), "id=x&limit=10&name=cloudtwin%20vault");
         assert_eq!(canonical_query("resource_type=OS%3A%3ANova"), "resource_type=OS%3A%3ANova");
         assert_eq!(canonical_query("a=1+2"), "a=1%2B2");
+        assert_eq!(canonical_query("a=b=c&a=b"), "a=b&a=b%3Dc");
+    }
+
+    proptest::proptest! {
+        /// The shortcut for plain paths and queries writes what decoding and re-encoding write.
+        #[test]
+        fn plain_forms_are_their_recoded_forms(raw in "[a-zA-Z0-9/=&._~%+-]{0,40}") {
+            proptest::prop_assert_eq!(canonical_uri(&raw), recoded_uri(&raw));
+            proptest::prop_assert_eq!(canonical_query(&raw), recoded_query(&raw));
+        }
     }
 
     #[test]

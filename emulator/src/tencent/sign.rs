@@ -10,32 +10,13 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use crate::core::hex::{hex_lower, push_hex};
+
 pub const TC3_ALGORITHM: &str = "TC3-HMAC-SHA256";
 pub const SERVICE: &str = "cbs";
 
 pub fn sha256_hex(data: &[u8]) -> String {
     hex_lower(&Sha256::digest(data))
-}
-
-/// Lowercase hex, as `hex::encode` writes it: that collects one `char` at a time, which showed
-/// in the profile of a signed read (three digests a request: docs/performance.md).
-fn hex_lower(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    push_hex(&mut out, bytes);
-    out
-}
-
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // A digest at a time on the stack, then appended as one `str`.
-    for chunk in bytes.chunks(32) {
-        let mut buf = [0u8; 64];
-        for (pair, b) in buf.chunks_exact_mut(2).zip(chunk) {
-            pair.copy_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
-        }
-        // Only ASCII digits and letters were written.
-        out.push_str(std::str::from_utf8(&buf[..chunk.len() * 2]).unwrap_or_default());
-    }
 }
 
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
@@ -324,10 +305,7 @@ mod tests {
     const DOC_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
 
     #[test]
-    fn hex_is_what_the_hex_crate_writes() {
-        let every: Vec<u8> = (0..=255).collect();
-        assert_eq!(hex_lower(&every), hex::encode(&every));
-        assert_eq!(hex_lower(&[]), "");
+    fn sha256_hex_is_the_digest_in_hex() {
         assert_eq!(sha256_hex(b"abc"), hex::encode(Sha256::digest(b"abc")));
     }
 

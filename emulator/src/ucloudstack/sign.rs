@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
+use crate::core::hex::hex_lower;
+
 /// The string that is hashed (logged at debug level when a signature fails; it ends with the
 /// private key, so callers log it without its tail).
 pub fn string_to_sign(params: &BTreeMap<String, String>, private_key: &str) -> String {
@@ -21,7 +23,7 @@ pub fn string_to_sign(params: &BTreeMap<String, String>, private_key: &str) -> S
 }
 
 pub fn sign(params: &BTreeMap<String, String>, private_key: &str) -> String {
-    hex::encode(Sha1::digest(string_to_sign(params, private_key).as_bytes()))
+    hex_lower(&Sha1::digest(string_to_sign(params, private_key).as_bytes()))
 }
 
 /// Constant-time comparison; the hex may come in either case.
