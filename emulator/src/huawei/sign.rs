@@ -163,7 +163,9 @@ pub fn canonical_query(raw_query: &str) -> String {
             if i > 0 {
                 out.push('&');
             }
-            (out.push_str(k), out.push('='), out.push_str(v));
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
         }
         return out;
     }
