@@ -152,11 +152,10 @@ fn recoded_uri(raw_path: &str) -> String {
 
 /// The canonical query: pairs decoded (a `+` stays a `+`), sorted by key then value, re-encoded.
 pub fn canonical_query(raw_query: &str) -> String {
-    let plain = |p: &str| p.bytes().all(unreserved);
-    let raw_pairs = || raw_query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, "")));
+    let mut pairs: Vec<(&str, &str)> =
+        raw_query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
     // Pairs of unreserved characters decode and re-encode to themselves: sorted as they are.
-    if raw_pairs().all(|(k, v)| plain(k) && plain(v)) {
-        let mut pairs: Vec<(&str, &str)> = raw_pairs().collect();
+    if pairs.iter().all(|(k, v)| k.bytes().chain(v.bytes()).all(unreserved)) {
         pairs.sort_unstable();
         let mut out = String::with_capacity(raw_query.len() + pairs.len());
         for (i, (k, v)) in pairs.iter().enumerate() {

@@ -282,8 +282,7 @@ fn check(prefix: &str, fields: &[Field], input: Map<String, Value>) -> TcResult<
         return Err(e::UnknownParameter(format!("The parameter `{}` is not recognized.", join(key))));
     }
     let mut out = Map::with_capacity(given.len());
-    let last_required = fields.iter().rposition(|f| f.required);
-    for (i, f) in fields.iter().enumerate() {
+    for f in fields {
         // The SDKs drop unset fields; an explicit JSON null means the same thing. The field's
         // path is only spelled out for a field given or missing (a schema has a dozen).
         let at = given.iter().position(|(k, _)| k == f.name);
@@ -301,9 +300,6 @@ fn check(prefix: &str, fields: &[Field], input: Map<String, Value>) -> TcResult<
                 }
                 out.insert(name, v);
             }
-        }
-        if given.is_empty() && last_required.is_none_or(|r| r <= i) {
-            break;
         }
     }
     Ok(out)
