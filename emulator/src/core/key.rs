@@ -176,9 +176,13 @@ impl<const N: usize> PartialEq<String> for InlineKey<N> {
     }
 }
 
+/// As `str` hashes (its bytes, then 0xff: `Hasher::write_str`'s default, which no hasher of
+/// this crate overrides; a test holds it), without checking the bytes are UTF-8 on every
+/// lookup as `as_str` does.
 impl<const N: usize> Hash for InlineKey<N> {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        self.as_str().hash(h)
+        h.write(self.as_bytes());
+        h.write_u8(0xff);
     }
 }
 
@@ -210,7 +214,9 @@ impl<'de, const N: usize> Deserialize<'de> for InlineKey<N> {
 mod tests {
     use super::{InlineKey, Key, LongKey, Repr};
     use proptest::prelude::*;
+    use rustc_hash::FxBuildHasher;
     use std::collections::BTreeMap;
+    use std::hash::{BuildHasher, RandomState};
 
     #[test]
     fn a_key_is_as_large_as_a_string_and_a_uuid_fits_a_long_key() {
@@ -242,6 +248,11 @@ mod tests {
         for w in words {
             prop_assert_eq!(by_key.get(w.as_str()), by_string.get(w));
             prop_assert_eq!(by_key.get(&InlineKey::from(w)), by_string.get(w));
+            // Hash maps are looked up by `&str` too: a key hashes as its string, in both hashers.
+            let k = InlineKey::<N>::from(w);
+            prop_assert_eq!(FxBuildHasher.hash_one(&k), FxBuildHasher.hash_one(w.as_str()));
+            let std = RandomState::new();
+            prop_assert_eq!(std.hash_one(&k), std.hash_one(w.as_str()));
         }
         Ok(())
     }

@@ -204,10 +204,15 @@ pub fn check_json_with(bytes: &[u8], bounds: &Bounds) -> Result<(), Exceeded> {
 /// end of the input. A backslash skips the byte after it.
 fn string_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
-    while i < bytes.len() && bytes[i] != b'"' {
-        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    // Jumps to the next quote or backslash (a body is mostly strings: a list of IDs is).
+    while let Some(at) = bytes.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+        i += at;
+        if bytes[i] == b'"' {
+            return i;
+        }
+        i += 2;
     }
-    i
+    bytes.len().max(i)
 }
 
 /// An object key (`key`) or a string value, `bytes[text]` as sent, within its length bound.
@@ -326,6 +331,17 @@ mod tests {
         #[test]
         fn json_scan_never_panics_and_agrees_with_serde_on_small_docs(s in "[\\[\\]{}\",:a-z0-9 \\\\]{0,64}") {
             let _ = check_json(s.as_bytes());
+        }
+
+        /// The jump to a string's end stops where a byte-by-byte walk does.
+        #[test]
+        fn a_string_ends_where_a_walk_ends_it(s in "[\"\\\\a]{0,24}", start in 0usize..26) {
+            let b = s.as_bytes();
+            let mut i = start;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            proptest::prop_assert_eq!(string_end(b, start), i);
         }
 
         #[test]

@@ -338,7 +338,12 @@ impl Params {
     /// [`Params::strs`] without copying them: a 100-ID list is read once, where it is used.
     pub fn str_items(&self, k: &str) -> Vec<&str> {
         match self.0.get(k) {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            Some(Value::Array(a)) => {
+                // Sized once: `collect` of a filter grows the list step by step.
+                let mut items = Vec::with_capacity(a.len());
+                items.extend(a.iter().filter_map(Value::as_str));
+                items
+            }
             _ => vec![],
         }
     }

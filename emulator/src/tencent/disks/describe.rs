@@ -279,8 +279,8 @@ fn ids_page<'s>(
     (offset, limit): (usize, usize),
 ) -> (usize, Vec<&'s Disk>) {
     let index = store.disks.index();
-    let mut hits: Vec<Rank> =
-        (ids.iter()).filter_map(|&id| index.ranks(&Key::from(id)).map(|r| r.rank(by_deadline))).collect();
+    let mut hits: Vec<Rank> = Vec::with_capacity(ids.len());
+    hits.extend(ids.iter().filter_map(|&id| index.ranks(&Key::from(id)).map(|r| r.rank(by_deadline))));
     // No two disks share a rank (the seq breaks ties), so an ID named twice is a repeated rank.
     hits.sort_unstable();
     hits.dedup();
