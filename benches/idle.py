@@ -105,6 +105,8 @@ def main():
     cfg.close()
     load = open("/proc/loadavg").read().split()[:3]
     print(f"# idle bench {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {' '.join(load)}")
+    for name, binary in bins:
+        print(f"# {name}: {scale.order_note(binary)}")
     print("| round | binary | start ms | VmRSS kB | anon | code | rodata | data | libc | libm | other |"
           + (" CPU ms | faults |" if a.perf else ""))
     print("|---" * (11 + (2 if a.perf else 0)) + "|")

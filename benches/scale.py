@@ -149,6 +149,34 @@ def raw_request(port, req):
     return ("\r\n".join(head) + "\r\n\r\n" + req.body).encode()
 
 
+def stale_order(binary):
+    """How many of link/start.order's names `binary` lacks, and how many it lists; None when that
+    cannot be told (no list, no `nm`, a stripped binary). A stale list does not break a build, but
+    each function it no longer names lands elsewhere in `.text` and fault-around maps 64 KiB
+    around it: idle RSS and start grow (docs/performance.md, "Idle RSS and start")."""
+    order = os.path.join(ROOT, "link/start.order")
+    try:
+        with open(order) as f:
+            names = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+        out = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    have = {line.rsplit(" ", 1)[-1] for line in out.splitlines()}
+    return (len(names - have), len(names)) if have else None
+
+
+def order_note(binary):
+    """A line for a bench's header on the state of `binary`'s link order."""
+    got = stale_order(binary)
+    if got is None:
+        return "link order: not checked (no link/start.order, nm or symbols)"
+    missing, total = got
+    if missing == 0:
+        return f"link order: all {total} names of link/start.order in the binary"
+    return (f"link order STALE: {missing} of {total} names of link/start.order missing from the binary; "
+            "idle RSS and start are above what `scripts/start-order.sh` would give")
+
+
 def start(argv, port, probe):
     """Starts a server on core 0; returns (process, ms from exec to the first answered `probe`)."""
     data = raw_request(port, probe)
@@ -494,6 +522,8 @@ def main():
           f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB; "
           f"server on core 0, wrk -t1 -c32 on core 1, {a.warmup} s warm-up + {a.secs} s"
           + (" (SMOKE: tiny sizes, figures mean nothing)" if a.smoke else ""))
+    if not a.smoke:
+        print(f"# {order_note(TWIN)}")
 
     # The list rows measure the indexes and the rendering, so the twin renders every read
     # (`kept_pages` off: wrk replays one request, which a kept page would answer); the read
