@@ -71,7 +71,7 @@ pub const DISK_CREATE: &[Field] = &[
 /// The table marks DiskChargeType required, the seed's example leaves it out and the disk it
 /// creates lists as POSTPAID_BY_HOUR: that is the default.
 pub fn disk_create(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    let mut input = p.0.clone();
+    let mut input = p.to_map();
     input.entry("DiskChargeType").or_insert_with(|| json!(POSTPAID));
     gw.call("CreateDisks", Value::Object(input))?;
     done()
@@ -151,7 +151,7 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
         // compared the same way), so without a search, a policy or an ID list (which Filters
         // cannot join) DescribeDisks' own paging over its indexes cuts the page.
         (skip, Some(take)) if !listing::has_fuzzy(p) && !p.has("AutoSnapshotPolicyId") && !p.has("DiskIds") => {
-            let mut filters = p.0.get("Filters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut filters = p.value("Filters").and_then(|v| v.as_array().cloned()).unwrap_or_default();
             if let Some(s) = p.str("State") {
                 filters.push(json!({"Name": "disk-state", "Values": [s]}));
             }
@@ -208,7 +208,7 @@ pub fn disk_inspect(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
             format!("disk/inspect shows one disk; `DiskIds` names {}.", ids.len()),
         ));
     }
-    let v = gw.call("DescribeDisks", Value::Object(p.0.clone()))?;
+    let v = gw.call("DescribeDisks", Value::Object(p.to_map()))?;
     let disk = v["DiskSet"]
         .as_array()
         .and_then(|a| a.first())
@@ -228,7 +228,7 @@ pub const DISK_UPDATE: &[Field] = &[
 ];
 
 pub fn disk_update(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("ModifyDiskAttributes", Value::Object(p.0.clone()))?;
+    gw.call("ModifyDiskAttributes", Value::Object(p.to_map()))?;
     done()
 }
 
@@ -263,7 +263,7 @@ pub fn disk_logs_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let window = listing::window(p, false)?;
     let disk_id = p.str("DiskId").unwrap_or_default();
     let mut filters = vec![json!({"Name": "disk-id", "Values": [disk_id]})];
-    filters.extend(p.0.get("Filters").and_then(Value::as_array).cloned().unwrap_or_default());
+    filters.extend(p.value("Filters").and_then(|v| v.as_array().cloned()).unwrap_or_default());
     let mut input = pass(p, &["BeginTime", "EndTime"]);
     input.insert("Filters".into(), Value::Array(filters));
     let v = gw.call("DescribeDiskOperationLogs", Value::Object(input))?;
@@ -280,20 +280,20 @@ pub fn disk_logs_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
 pub const DISK_DELETE: &[Field] = &[req("DiskIds", STRS)];
 
 pub fn disk_delete(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("TerminateDisks", Value::Object(p.0.clone()))?;
+    gw.call("TerminateDisks", Value::Object(p.to_map()))?;
     done()
 }
 
 pub const DISK_ATTACH: &[Field] = &[req("DiskIds", STRS), req("InstanceId", STR), opt("DeleteWithInstance", BOOL)];
 
 pub fn disk_attach(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("AttachDisks", Value::Object(p.0.clone()))?;
+    gw.call("AttachDisks", Value::Object(p.to_map()))?;
     done()
 }
 
 pub const DISK_DETACH: &[Field] = &[req("DiskIds", STRS), opt("InstanceId", STR)];
 
 pub fn disk_detach(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("DetachDisks", Value::Object(p.0.clone()))?;
+    gw.call("DetachDisks", Value::Object(p.to_map()))?;
     done()
 }

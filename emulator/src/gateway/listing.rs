@@ -60,7 +60,7 @@ pub fn fuzzy(items: Vec<Value>, p: &Params, fields: &[&str]) -> Vec<Value> {
 
 /// Copy the parameters a Tencent action takes under the same names.
 pub fn pass(p: &Params, keys: &[&str]) -> Map<String, Value> {
-    keys.iter().filter_map(|k| p.0.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
+    keys.iter().filter_map(|k| p.value(k).map(|v| (k.to_string(), v))).collect()
 }
 
 /// The seeds' list examples are oldest first, so that is the gateway's default order.

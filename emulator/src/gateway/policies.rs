@@ -23,7 +23,7 @@ pub const POLICY_CREATE: &[Field] = &[
 ];
 
 pub fn policy_create(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("CreateAutoSnapshotPolicy", Value::Object(p.0.clone()))?;
+    gw.call("CreateAutoSnapshotPolicy", Value::Object(p.to_map()))?;
     Ok(Reply::Data(shape::empty()))
 }
 
@@ -31,7 +31,7 @@ pub fn policy_create(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
 pub const POLICY_DELETE: &[Field] = &[req("AutoSnapshotPolicyIds", STRS)];
 
 pub fn policy_delete(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("DeleteAutoSnapshotPolicies", Value::Object(p.0.clone()))?;
+    gw.call("DeleteAutoSnapshotPolicies", Value::Object(p.to_map()))?;
     Ok(Reply::Data(shape::empty()))
 }
 

@@ -81,13 +81,13 @@ pub fn snapshot_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
 pub const SNAPSHOT_DELETE: &[Field] = &[req("SnapshotIds", STRS)];
 
 pub fn snapshot_delete(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("DeleteSnapshots", Value::Object(p.0.clone()))?;
+    gw.call("DeleteSnapshots", Value::Object(p.to_map()))?;
     Ok(Reply::Data(shape::empty()))
 }
 
 pub const SNAPSHOT_APPLY: &[Field] = &[req("SnapshotId", STR), req("DiskId", STR)];
 
 pub fn snapshot_apply(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
-    gw.call("ApplySnapshot", Value::Object(p.0.clone()))?;
+    gw.call("ApplySnapshot", Value::Object(p.to_map()))?;
     Ok(Reply::Data(shape::empty()))
 }

@@ -22,9 +22,8 @@ use std::fmt;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use serde_json::Value;
 
-use super::params::Params;
+use super::params::{spell_str, Params};
 
 /// How many pages a twin keeps.
 pub const PAGES: usize = 8;
@@ -57,54 +56,10 @@ impl Ask {
     pub fn new(account: &str, region: &str, p: &Params, stamps: [u64; 4]) -> Ask {
         let mut key = Vec::with_capacity(account.len() + region.len() + 64);
         for part in [account, region] {
-            key.extend_from_slice(part.as_bytes());
-            key.push(0);
+            spell_str(&mut key, part);
         }
-        for (name, value) in &p.0 {
-            key_bytes(&mut key, name);
-            key_value(&mut key, value);
-        }
+        p.root().spell(&mut key);
         Ask { key, stamps }
-    }
-}
-
-/// A string in a key: its length first, so that no two different parameter sets spell the same
-/// key and nothing needs escaping (cheaper than JSON for a list of 100 IDs).
-fn key_bytes(key: &mut Vec<u8>, s: &str) {
-    key_len(key, s.len());
-    key.extend_from_slice(s.as_bytes());
-}
-
-/// A count in a key (a string's bytes, a list's items, an object's fields), fixed-width.
-fn key_len(key: &mut Vec<u8>, n: usize) {
-    key.extend_from_slice(&(n as u64).to_le_bytes());
-}
-
-fn key_value(key: &mut Vec<u8>, v: &Value) {
-    match v {
-        Value::Null => key.push(b'n'),
-        Value::Bool(b) => key.push(if *b { b't' } else { b'f' }),
-        Value::Number(n) => {
-            key.push(b'#');
-            key_bytes(key, &n.to_string());
-        }
-        Value::String(s) => {
-            key.push(b's');
-            key_bytes(key, s);
-        }
-        Value::Array(items) => {
-            key.push(b'[');
-            key_len(key, items.len());
-            items.iter().for_each(|item| key_value(key, item));
-        }
-        Value::Object(map) => {
-            key.push(b'{');
-            key_len(key, map.len());
-            for (name, value) in map {
-                key_bytes(key, name);
-                key_value(key, value);
-            }
-        }
     }
 }
 
@@ -221,7 +176,7 @@ mod tests {
 
     #[test]
     fn different_parameters_make_different_keys() {
-        let key = |v: Value| Ask::new("a", "gz", &Params(v.as_object().unwrap().clone()), [1; 4]).key;
+        let key = |v: serde_json::Value| Ask::new("a", "gz", &Params::unchecked(v.as_object().unwrap()), [1; 4]).key;
         let sets = [
             serde_json::json!({}),
             serde_json::json!({"DiskIds": ["a", "b"]}),

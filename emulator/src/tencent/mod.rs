@@ -228,6 +228,6 @@ fn decode<S>(
             ))
         })?;
     }
-    let params = Params::parse(action.schema, std::mem::take(&mut call.params))?;
+    let params = Params::check(action.schema, std::mem::take(&mut call.params))?;
     Ok(Decoded { call, action, region, params })
 }

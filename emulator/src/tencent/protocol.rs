@@ -4,11 +4,10 @@
 
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderName, Method};
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 use super::error::{self as e, TcError, TcResult};
-use super::params::fold_flat;
+use super::params::{fold_flat, Tree};
 use super::sign;
 use crate::config::{AuthMode, Config};
 
@@ -42,7 +41,7 @@ pub struct Call {
     pub region: Option<String>,
     pub action: String,
     pub version: String,
-    pub params: Map<String, Value>,
+    pub params: Tree,
 }
 
 /// Outcome of the protocol layer: an error still names the action when it was known, for logs.
@@ -304,19 +303,19 @@ fn call_of(
     content_type: &str,
 ) -> Decoded {
     let params = if req.method == Method::GET {
-        Value::Object(fold_flat(form_pairs(req.query.as_bytes())?)?)
+        Tree::from_map(&fold_flat(form_pairs(req.query.as_bytes())?)?)
     } else {
         match &*media_type(content_type) {
             "application/json" => {
                 if req.body.iter().all(u8::is_ascii_whitespace) {
-                    Value::Object(Map::new())
+                    Tree::default()
                 } else {
                     crate::core::limits::check_json(req.body).map_err(super::params::exceeded)?;
-                    serde_json::from_slice::<Value>(req.body)
+                    Tree::from_json(req.body)
                         .map_err(|err| e::InvalidParameter(format!("The request body is not valid JSON: {err}.")))?
                 }
             }
-            "application/x-www-form-urlencoded" => Value::Object(fold_flat(form_pairs(req.body)?)?),
+            "application/x-www-form-urlencoded" => Tree::from_map(&fold_flat(form_pairs(req.body)?)?),
             "multipart/form-data" => {
                 return Err(e::InvalidParameter(
                     "CBS actions do not accept multipart/form-data; send application/json.",
@@ -329,9 +328,9 @@ fn call_of(
             }
         }
     };
-    let Value::Object(params) = params else {
+    if !params.is_object() {
         return Err(e::InvalidParameter("The request body must be a JSON object."));
-    };
+    }
     Ok(Call {
         account: key.account.to_string(),
         uin: key.uin.to_string(),
@@ -475,6 +474,6 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
         region: region.map(str::to_string),
         action: action.to_string(),
         version: version.to_string(),
-        params: fold_flat(action_params)?,
+        params: Tree::from_map(&fold_flat(action_params)?),
     })
 }

@@ -6,7 +6,7 @@ use super::super::disk_input::{check_charge, tags, DISK_CHARGE_PREPAID, PLACEMEN
 use super::super::disk_rules::{check_name, check_size, check_throughput, instance_takes_disks, DISK_TYPES};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{state, Snapshot, Tag, TcWork, DATA_DISK, POSTPAID, PREPAID};
-use super::super::params::{opt, req, Field, Params, Ty, BOOL, INT, STR, STRS, TAGS};
+use super::super::params::{opt, req, Field, Object, Params, Ty, BOOL, INT, STR, STRS, TAGS};
 use crate::core::clock::add_months_ms;
 use crate::core::intern::intern;
 use crate::core::key::Key;
@@ -277,7 +277,7 @@ fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
     id
 }
 
-fn check_auto_mount(ctx: &mut Ctx<'_>, m: &Params, zone: &str, count: i64, shareable: bool) -> TcResult<String> {
+fn check_auto_mount(ctx: &mut Ctx<'_>, m: &Object<'_>, zone: &str, count: i64, shareable: bool) -> TcResult<String> {
     let instances = m.strs("InstanceId");
     let points = m.strs("MountPoint");
     if instances.len() != 1 && !shareable {

@@ -387,7 +387,7 @@ mod tests {
             world.tc(account, "gz").disks.insert(id, d);
         }
         let pages = DiskPages::default();
-        let page = Params(serde_json::Map::new());
+        let page = Params::default();
         let ask =
             |world: &crate::tencent::World<'_>| Ask::new("b", "gz", &page, page_stamps(world, "b", "gz").unwrap());
         let served = |world: &crate::tencent::World<'_>| pages.lookup(&ask(world), 0, |_| ()).is_some();
