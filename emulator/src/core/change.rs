@@ -13,6 +13,7 @@
 //! `values_mut` record the entries they may change before changing them.
 
 use std::cell::Cell;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -231,8 +232,13 @@ impl<K, V> Table<K, V> {
 
     /// The map, for a change: the only mutable way to it, so every change takes a new stamp.
     fn map_mut(&mut self) -> &mut BTreeMap<K, V> {
+        self.parts().0
+    }
+
+    /// [`Table::map_mut`] with the journal beside it, for a change that records what it finds.
+    fn parts(&mut self) -> (&mut BTreeMap<K, V>, &mut Journal<K, V>) {
         self.stamp = fresh_stamp();
-        &mut self.map
+        (&mut self.map, &mut self.journal)
     }
 }
 
@@ -258,9 +264,9 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
         if current() == 0 {
             return true;
         }
-        let Some((k, _)) = self.map.get_key_value(key) else { return false };
-        let k = k.clone();
-        self.note(&k);
+        // The value found is the one recorded: the journal need not look it up again.
+        let Some((k, v)) = self.map.get_key_value(key) else { return false };
+        self.journal.note(k, || Some(v.clone()));
         true
     }
 
@@ -275,6 +281,19 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         self.note(&key);
         self.map_mut().insert(key, value)
+    }
+
+    /// Insert `value` at `key` unless an entry is there (then `Err` hands it back): one search of
+    /// the map, where `contains_key` and then `insert` made three (the journal's look included).
+    pub fn insert_new(&mut self, key: K, value: V) -> Result<&V, V> {
+        let (map, journal) = self.parts();
+        match map.entry(key) {
+            Entry::Occupied(_) => Err(value),
+            Entry::Vacant(slot) => {
+                journal.note(slot.key(), || None);
+                Ok(slot.insert(value))
+            }
+        }
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
@@ -325,6 +344,19 @@ impl<K: Ord + Clone, V: Clone> Table<K, V> {
 
     pub fn clear(&mut self) {
         self.retain(|_, _| false);
+    }
+
+    /// The key and value at `key` together, for a change (recorded first): two searches of the
+    /// map, where `get_mut` and then this made three.
+    pub(crate) fn entry_mut<Q>(&mut self, key: &Q) -> Option<(&K, &mut V)>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        if !self.note_present(key) {
+            return None;
+        }
+        self.entry_mut_unrecorded(key)
     }
 
     /// The key and value at `key` together, without recording (the caller recorded it first).
@@ -503,6 +535,21 @@ mod tests {
     }
 
     #[test]
+    fn insert_new_takes_only_a_free_key_and_is_rolled_back_like_insert() {
+        let mut t: Table<String, i32> = [("a".to_string(), 1)].into_iter().collect();
+        let e = Epoch::open();
+        assert_eq!(t.insert_new("a".into(), 2), Err(2), "a taken key hands the value back");
+        assert_eq!(t.insert_new("b".into(), 3), Ok(&3));
+        *t.entry_mut("a").unwrap().1 += 10;
+        assert_eq!(t.insert_new("b".into(), 4), Err(4));
+        let id = e.id();
+        drop(e);
+        assert_eq!((t.get("a"), t.get("b")), (Some(&11), Some(&3)));
+        t.undo(id);
+        assert_eq!(t.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), vec![("a", 1)]);
+    }
+
+    #[test]
     fn writes_outside_an_epoch_and_after_a_later_epoch_are_kept() {
         let mut t: Table<String, i32> = Table::default();
         t.insert("seeded".into(), 1);
@@ -546,6 +593,10 @@ mod tests {
         fresh(&t, "retain");
         let _ = t.entry_mut_unrecorded(&1);
         fresh(&t, "entry_mut_unrecorded");
+        let _ = t.entry_mut(&1);
+        fresh(&t, "entry_mut");
+        t.insert_new(11, 11).unwrap();
+        fresh(&t, "insert_new");
         let id = e.id();
         drop(e);
         t.undo(id);

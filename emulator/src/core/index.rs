@@ -297,9 +297,8 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Indexed<K, V, I> {
         K: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        self.table.get_mut(key)?;
         let index = &mut self.index;
-        let (k, value) = self.table.entry_mut_unrecorded(key)?;
+        let (k, value) = self.table.entry_mut(key)?;
         let before = I::keys(k, value);
         if I::HOLDS {
             index.release(k, &before);
@@ -318,6 +317,18 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Indexed<K, V, I> {
             self.index.hold(&key, &keys, v);
         }
         old
+    }
+
+    /// Insert an entry at a key no entry has (`Err` hands the value back when one has): one
+    /// search of the table, where `contains_key` and then `insert` made four.
+    pub fn insert_new(&mut self, key: K, value: V) -> Result<(), V> {
+        let keys = I::keys(&key, &value);
+        let v = self.table.insert_new(key.clone(), value)?;
+        self.index.add(&key, &keys);
+        if I::HOLDS {
+            self.index.hold(&key, &keys, v);
+        }
+        Ok(())
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
@@ -537,11 +548,14 @@ mod tests {
         let e = Epoch::open();
         t.get_mut("a").unwrap().0 = 0;
         t.insert("c".into(), (2, "blue"));
+        assert_eq!(t.insert_new("c".into(), (9, "taken")), Err((9, "taken")));
+        t.insert_new("d".into(), (4, "blue")).unwrap();
+        assert_eq!(t.index().colours.count("blue"), 2);
         t.remove("b");
         t.for_each_mut(|_, v| v.1 = "green");
         let id = e.id();
         drop(e);
-        assert_eq!(order(&t), ["a", "c"]);
+        assert_eq!(order(&t), ["a", "c", "d"]);
         t.undo(id);
         assert_eq!(order(&t), ["b", "a"]);
         assert_eq!(t.index().colours.count("red"), 2);
@@ -595,6 +609,9 @@ mod tests {
         t.get_mut("a").unwrap().1 = "changed".into();
         t.insert("c".into(), row(3, "c"));
         t.insert("b".into(), row(4, "b again"));
+        holds_the_tables_rows(&t);
+        assert!(t.insert_new("c".into(), row(5, "taken")).is_err());
+        t.insert_new("d".into(), row(6, "d")).unwrap();
         holds_the_tables_rows(&t);
         assert_eq!(t.index().0[&1].1, "changed", "the held row shows the change");
         t.remove("c");

@@ -5,7 +5,7 @@ use super::super::ctx::{Ctx, Output};
 use super::super::disk_input::{check_charge, tags, DISK_CHARGE_PREPAID, PLACEMENT};
 use super::super::disk_rules::{check_name, check_size, check_throughput, instance_takes_disks, DISK_TYPES};
 use super::super::error::{self as e, TcResult};
-use super::super::model::{state, Snapshot, Tag, TcWork, DATA_DISK, POSTPAID, PREPAID};
+use super::super::model::{state, Disk, Snapshot, Tag, TcWork, DATA_DISK, POSTPAID, PREPAID};
 use super::super::params::{opt, req, Field, Object, Params, Ty, BOOL, INT, STR, STRS, TAGS};
 use crate::core::clock::add_months_ms;
 use crate::core::intern::intern;
@@ -237,16 +237,23 @@ fn check_region_room(ctx: &mut Ctx<'_>, count: i64) -> TcResult<()> {
 
 /// Build one disk of the plan, store it and schedule the end of its creation.
 fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
-    // A `Key` lookup compares bytes; a `&str` one checks each key it passes is UTF-8 (jobs.rs).
-    let (id, key) = loop {
+    let seq = ctx.world.next_seq();
+    // An ID is drawn again when it is taken: the insert finds that out in its one search.
+    let id = loop {
         let id = ctx.ids.short("disk");
-        let key = Key::from(id.as_str());
-        if !ctx.store().disks.contains_key(&key) {
-            break (id, key);
+        let disk = Shared::new(new_disk(ctx, plan, &id, seq));
+        if ctx.store().disks.insert_new(Key::from(id.as_str()), disk).is_ok() {
+            break id;
         }
     };
-    let seq = ctx.world.next_seq();
-    let mut d = super::super::seed::new_data_disk(&id, &plan.zone, &plan.disk_type, plan.size, ctx.now, seq);
+    let log = ctx.log_disk(&id, "CBS_OPERATION_CREATE", false);
+    ctx.schedule(TcWork::CreateDisk { disk_id: id.clone(), log });
+    id
+}
+
+/// The disk `plan` makes, as `id` with creation number `seq`.
+fn new_disk(ctx: &Ctx<'_>, plan: &NewDisks, id: &str, seq: u64) -> Disk {
+    let mut d = super::super::seed::new_data_disk(id, &plan.zone, &plan.disk_type, plan.size, ctx.now, seq);
     d.disk_name = plan.name.clone();
     d.disk_charge_type = intern(&plan.charge);
     d.project_id = plan.project_id;
@@ -271,10 +278,7 @@ fn add_disk(ctx: &mut Ctx<'_>, plan: &NewDisks) -> String {
         d.disk_state = state::ATTACHED.into();
         d.last_attach_instance = Some(inst.as_str().into());
     }
-    ctx.store().disks.insert(key, Shared::new(d));
-    let log = ctx.log_disk(&id, "CBS_OPERATION_CREATE", false);
-    ctx.schedule(TcWork::CreateDisk { disk_id: id.clone(), log });
-    id
+    d
 }
 
 fn check_auto_mount(ctx: &mut Ctx<'_>, m: &Object<'_>, zone: &str, count: i64, shareable: bool) -> TcResult<String> {
