@@ -207,6 +207,8 @@ impl Params {
         Object::of(&self.0, self.0.root).unwrap_or_default()
     }
 
+    // The root's readers, by the names handlers use. An `Object` is a view made on demand, not a
+    // field, so `Deref` cannot hand it out.
     pub fn has(&self, k: &str) -> bool {
         self.root().has(k)
     }
