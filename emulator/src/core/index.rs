@@ -313,7 +313,8 @@ impl<K: Ord + Clone, V: Clone, I: Indexer<K, V>> Indexed<K, V, I> {
             self.index.remove(&key, &I::keys(&key, o));
         }
         self.index.add(&key, &keys);
-        if let Some(v) = self.table.get(&key).filter(|_| I::HOLDS) {
+        // Looked up again only for an index that holds rows.
+        if let Some(v) = I::HOLDS.then(|| self.table.get(&key)).flatten() {
             self.index.hold(&key, &keys, v);
         }
         old

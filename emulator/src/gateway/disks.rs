@@ -151,7 +151,7 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
         // compared the same way), so without a search, a policy or an ID list (which Filters
         // cannot join) DescribeDisks' own paging over its indexes cuts the page.
         (skip, Some(take)) if !listing::has_fuzzy(p) && !p.has("AutoSnapshotPolicyId") && !p.has("DiskIds") => {
-            let mut filters = p.value("Filters").and_then(|v| v.as_array().cloned()).unwrap_or_default();
+            let mut filters = listing::list(p, "Filters");
             if let Some(s) = p.str("State") {
                 filters.push(json!({"Name": "disk-state", "Values": [s]}));
             }
@@ -263,7 +263,7 @@ pub fn disk_logs_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let window = listing::window(p, false)?;
     let disk_id = p.str("DiskId").unwrap_or_default();
     let mut filters = vec![json!({"Name": "disk-id", "Values": [disk_id]})];
-    filters.extend(p.value("Filters").and_then(|v| v.as_array().cloned()).unwrap_or_default());
+    filters.extend(listing::list(p, "Filters"));
     let mut input = pass(p, &["BeginTime", "EndTime"]);
     input.insert("Filters".into(), Value::Array(filters));
     let v = gw.call("DescribeDiskOperationLogs", Value::Object(input))?;

@@ -58,6 +58,14 @@ pub fn fuzzy(items: Vec<Value>, p: &Params, fields: &[&str]) -> Vec<Value> {
     items.into_iter().filter(|v| fields.iter().any(|f| v[*f].as_str().is_some_and(|s| needle.found_in(s)))).collect()
 }
 
+/// The list parameter `k` as JSON items, to hand on (none when it is absent).
+pub fn list(p: &Params, k: &str) -> Vec<Value> {
+    match p.value(k) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
 /// Copy the parameters a Tencent action takes under the same names.
 pub fn pass(p: &Params, keys: &[&str]) -> Map<String, Value> {
     keys.iter().filter_map(|k| p.value(k).map(|v| (k.to_string(), v))).collect()
