@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::core::change::{Change, Persist, Slot, Table, Undo};
 use crate::core::clock::Clock;
 use crate::core::ids::IdGen;
+use crate::core::intern::Name;
 use crate::core::logbook::LOG_RETENTION_MS;
 use crate::core::queue::{Holds, JobWork, Ledger};
 use crate::core::timing::TimingPolicy;
@@ -81,7 +82,7 @@ holds!(UCloudStack, UcsWork);
 
 /// Where and when a finished job happened: the log book it may have written to.
 enum Scope {
-    Tencent { account: String, region: String, at: i64 },
+    Tencent { account: Name, region: Name, at: i64 },
     Huawei { project: String, at: i64 },
     Other,
 }
@@ -302,7 +303,7 @@ impl World {
     fn prune_scope(&mut self, scope: &Scope) {
         match scope {
             Scope::Tencent { account, region, at } => {
-                if let Some(r) = self.tencent.get_mut(account).and_then(|a| a.get_mut(region)) {
+                if let Some(r) = self.tencent.get_mut(&**account).and_then(|a| a.get_mut(&**region)) {
                     r.forget_logs_before(at - LOG_RETENTION_MS);
                 }
             }

@@ -14,10 +14,14 @@ const CAP: usize = 4096;
 /// Longer values are stored per resource: a closed-set value is short.
 const MAX_LEN: usize = 64;
 
+/// A value of a small closed set as a resource holds it: kept once (borrowed) or, past the
+/// kept set's bounds, its own copy.
+pub type Name = Cow<'static, str>;
+
 static KEPT: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
 
 /// `s`, shared with every other holder of the same value when the set has room.
-pub fn intern(s: &str) -> Cow<'static, str> {
+pub fn intern(s: &str) -> Name {
     if s.is_empty() {
         return Cow::Borrowed("");
     }
@@ -39,7 +43,7 @@ pub fn intern(s: &str) -> Cow<'static, str> {
 
 /// Serde's `deserialize_with` for such a field: a value read back (the durable store, a state
 /// import) is kept once too.
-pub fn de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
+pub fn de<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
     let s = <Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
     Ok(intern(&s))
 }

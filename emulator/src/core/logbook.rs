@@ -257,9 +257,11 @@ impl<V: Entry + Clone> LogBook<V> {
     where
         V::Key: Borrow<Q>,
     {
-        let Some((k, e)) = self.entries.get_key_value(key) else { return };
-        let (k, prior) = (k.clone(), e.clone());
-        self.journal.note(&k, || Some(prior));
+        let Some((k, _)) = self.entries.get_key_value(key) else { return };
+        let k = k.clone();
+        let entries = &self.entries;
+        // Copied only the first time this epoch touches the entry.
+        self.journal.note(&k, || entries.get_key_value(key).map(|(_, v)| v.clone()));
         let Some(e) = self.entries.get_mut(key) else { return };
         let before = e.ended_ms();
         change(e);

@@ -21,7 +21,7 @@ pub const PROVIDER_VMWARE: &str = "a13639de-00be-4e94-af30-26912d75e4a2";
 
 /// A value of a small closed set (statuses, types, providers, zones, project ids), kept once per
 /// process (core/intern.rs): a backup and its task would otherwise hold ~370 bytes of them.
-pub type Name = std::borrow::Cow<'static, str>;
+pub use crate::core::intern::Name;
 
 pub const TYPE_SERVER: &str = "OS::Nova::Server";
 pub const TYPE_VOLUME: &str = "OS::Cinder::Volume";

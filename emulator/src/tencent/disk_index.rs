@@ -10,6 +10,7 @@
 //! most zones × states, closed sets), whose page is found by rank without walking them.
 
 use crate::core::index::{Grouped, Ordered};
+use crate::core::intern::Name;
 use crate::core::key::Key;
 use crate::core::shared::Rows;
 use rustc_hash::FxHashMap;
@@ -288,8 +289,9 @@ impl<G: Ord + Clone> GroupOrders<G> {
     }
 }
 
-/// A (zone, state) pair.
-pub type ZoneState = (String, String);
+/// A (zone, state) pair, as the disk holds them (kept once for the process: a copy is a pointer,
+/// where a `String` was a heap block for each list the disk joins).
+pub type ZoneState = (Name, Name);
 
 /// Where a listed disk sorts in both documented orders.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -329,8 +331,8 @@ pub struct DiskKeys {
     /// A disk without a deadline sorts last (i64::MAX), as DescribeDisks has always sorted it.
     pub deadline: i64,
     pub seq: u64,
-    pub zone: String,
-    pub state: String,
+    pub zone: Name,
+    pub state: Name,
     pub instances: Vec<String>,
 }
 

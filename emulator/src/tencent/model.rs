@@ -49,7 +49,7 @@ pub const PRIVATE_SNAPSHOT: &str = "PRIVATE_SNAPSHOT";
 pub const SHARED_SNAPSHOT: &str = "SHARED_SNAPSHOT";
 
 /// A value of a small closed set, kept once per process (core/intern.rs).
-pub type Name = std::borrow::Cow<'static, str>;
+pub use crate::core::intern::Name;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Disk {
@@ -484,8 +484,8 @@ impl Indexer<Key, Shared<Disk>> for DiskIndex<Disk> {
             created: d.created_ms,
             deadline: d.deadline_ms.unwrap_or(i64::MAX),
             seq: d.seq,
-            zone: d.zone.to_string(),
-            state: d.disk_state.to_string(),
+            zone: d.zone.clone(),
+            state: d.disk_state.clone(),
             instances: d.attached_to.iter().map(|i| i.to_string()).collect(),
         }
     }
