@@ -5,32 +5,28 @@ The setting of scale.py's last table (issue 14's "reads do not wait for other te
 rendering every read (`kept_pages` off), account A with `--disks` disks (100,000 as in the full
 bench), account B with 100. B's signed `DescribeDisks {"Limit": 20}` is replayed by wrk (`-t1
 -c32`, core 1) against the server on core 0: alone, then while A runs CreateDisks ×50 in a loop on
-one keep-alive connection (as scale.py: a Python client), and again while wrk replays A's signed
-CreateDisks ×50 on one connection (a client whose own CPU is small). Per binary and round: B's reads/s and p99 alone and while A writes,
-the p99 ratio (the goal: ≤ 2×), how many disks A made meanwhile, and what one of A's writes costs
+one keep-alive connection (a Python client), and again while wrk replays A's signed CreateDisks
+×50 on one connection (a client whose own CPU is small; as scale.py). Per binary and round: B's
+reads/s and p99 alone and while A writes, the p99 ratio (the goal: ≤ 2×), how many disks A made meanwhile, and what one of A's writes costs
 the server (CPU per CreateDisks ×50, and its wall time as A's client sees it, A alone). Also the
 time to create A's disks (the issue's "100,000 disks < 3 s"). Standard library and scale.py only.
 
-The writer runs on the client core, like wrk, unless `--writer-anywhere` (scale.py's writer
-thread is not pinned: the kernel may then put it on the server's core, which no change to the
-twin can help).
+The Python writer runs on the client core, like wrk, unless `--writer-anywhere` (unpinned, the
+kernel may put it on the server's core, which no change to the twin can help). On that core it
+costs about as much CPU a write as the twin's write costs the server, and wrk, measuring B, waits
+for it: the two writer columns side by side show what that adds to B's p99.
 
     python3 benches/tenants.py --rounds 3 --secs 5 /tmp/base-main target/release/cloudtwin
 """
 
 import argparse
 import os
-import re
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scale  # noqa: E402
-
-TMP = tempfile.mkdtemp()
 
 
 def writer_loop(port, stop, written, pin, lat):
@@ -43,27 +39,6 @@ def writer_loop(port, stop, written, pin, lat):
         w.tc("CreateDisks", scale.CREATE_50)
         lat.append((time.perf_counter() - t0) * 1000)
         written[0] += 50
-
-
-def wrk_writer(port, secs):
-    """A's CreateDisks ×50, signed once and replayed by wrk on one connection (core 1) for
-    `secs`: a writer whose own cost is small next to the twin's (Python's client costs about
-    as much CPU as the twin's write); the process, to be collected by `writes_of`."""
-    req = scale.tc3("CreateDisks", scale.CREATE_50, port=port)
-    script = os.path.join(TMP, f"write-{port}.lua")
-    with open(script, "w") as f:
-        f.write(f"wrk.method = \"POST\"\nwrk.body = {scale.lua_string(req.body)}\n")
-        for k, v in req.headers.items():
-            if k != "Host":
-                f.write(f"wrk.headers[{scale.lua_string(k)}] = {scale.lua_string(v)}\n")
-    return subprocess.Popen(["taskset", "-c", scale.CLIENT_CORE, "wrk", "-t1", "-c1", f"-d{secs}s", "-s", script,
-                             f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE, text=True)
-
-
-def writes_of(proc):
-    out = proc.communicate()[0]
-    m = re.search(r"(\d+) requests in ([\d.]+)s", out)
-    return (int(m.group(1)), float(m.group(2))) if m else (0, 1.0)
 
 
 def with_writer(port, pin, work):
@@ -101,9 +76,9 @@ def one(binary, cfg, a):
         write_cpu_us = (scale.cpu_secs(proc.pid) - cpu0) * 1e6 / max(1, alone_written // 50)
         alone = scale.wrk(port, read, a.secs, a.warmup)
         busy, written, _ = with_writer(port, not a.writer_anywhere, lambda: scale.wrk(port, read, a.secs, a.warmup))
-        w = wrk_writer(port, a.warmup + a.secs + 1)
+        w = scale.wrk_writer(port, a.warmup + a.secs + 1)
         quick = scale.wrk(port, read, a.secs, a.warmup)
-        writes, wsecs = writes_of(w)
+        writes, wsecs = scale.writes_of(w)
         return dict(fill_wall=fill_wall, fill_cpu=fill_cpu, write_cpu_us=write_cpu_us,
                     write_ms=pct(alone_lat, 0.5), write_p99=pct(alone_lat, 0.99),
                     alone=alone, busy=busy, written=written, quick=quick, quick_rate=writes * 50 / wsecs)
@@ -118,14 +93,14 @@ def main():
     p.add_argument("--secs", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--disks", type=int, default=100_000, help="account A's disks before measuring")
-    p.add_argument("--writer-anywhere", action="store_true", help="leave A's writer unpinned (as scale.py)")
+    p.add_argument("--writer-anywhere", action="store_true", help="leave A's Python writer unpinned")
     a = p.parse_args()
     cfg = scale.write_config(kept_pages=False)
     print(f"load average {os.getloadavg()[0]:.2f}; A has {a.disks:,} disks, B 100; "
           f"writer {'unpinned' if a.writer_anywhere else 'on core ' + scale.CLIENT_CORE}\n")
     print("| round | binary | A's disks made in | server CPU | A's write: CPU | wall p50 / p99 | "
-          "B alone: reads/s | p99 | CPU µs/read | B while A writes (Python, as scale.py): reads/s | p99 | "
-          "disks A made | p99 ratio | B while A writes (wrk): reads/s | p99 | A's disks/s | p99 ratio | "
+          "B alone: reads/s | p99 | CPU µs/read | B while A writes (Python): reads/s | p99 | "
+          "disks A made | p99 ratio | B while A writes (wrk, as scale.py): reads/s | p99 | A's disks/s | p99 ratio | "
           "B's CPU µs/read while A writes (A's writes taken out) |")
     print("|---" * 18 + "|")
     try:

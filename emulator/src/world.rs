@@ -605,6 +605,10 @@ impl crate::core::txn::Store for State {
 
     type Batch = Batch;
 
+    fn records(&self) -> bool {
+        self.durable.is_some()
+    }
+
     fn collect(&mut self, epoch: u64, batch: &mut Batch) {
         if self.durable.is_none() || batch.error.is_some() {
             return;

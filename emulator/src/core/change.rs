@@ -6,7 +6,9 @@
 //! key had before that epoch first touched it (copy on first write, one entry at a time). A
 //! failed request rolls exactly those entries back (`Undo::undo(epoch)`); a successful one leaves
 //! them, and the next epoch that writes to the container forgets them. Writes made outside a
-//! request (seeding, jobs finished by the clock) carry epoch 0 and record nothing.
+//! request's handler (seeding; in memory, the jobs the clock finishes and what a read lets them
+//! see) carry epoch 0 and record nothing; with a durable store those two get epochs of their
+//! own, so that the store learns what they touched (txn.rs).
 //!
 //! The handler declares its reads and writes by the method it calls: `get`, `values`, `iter`
 //! (through `Deref`) only read; `get_mut`, `insert`, `remove`, `entry_or_default`, `retain`,

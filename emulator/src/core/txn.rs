@@ -59,6 +59,12 @@ pub trait Store {
     /// What the durable store writes for a request: the changes of its epochs, gathered after
     /// each (a later epoch that writes to a container forgets what the earlier one touched).
     type Batch: Default;
+    /// Whether what the clock and a read change must be recorded for the durable store. In
+    /// memory nothing but a failed handler's changes is ever put back, so the clock's and a
+    /// read's epochs would copy every entry they touch for nobody (a third of creating disks).
+    fn records(&self) -> bool {
+        true
+    }
     /// Add what `epoch` changed to `batch` (nothing when the state is memory-only).
     fn collect(&mut self, epoch: u64, batch: &mut Self::Batch);
     /// Hand `batch` to the durable store, under the lock (so in the order of the changes).
@@ -252,8 +258,18 @@ fn inject<S: Store, F: Family<S>>(
 
 /// Catch the clock up in an epoch of its own, so that what it finished is persisted too.
 fn catch_up<S: Store>(state: &mut S, env: &S::Env, now_ms: i64, batch: &mut S::Batch) {
+    recorded(state, batch, |state| state.catch_up(env, now_ms));
+}
+
+/// Make a change that is never undone (the clock's, a read's) in an epoch of its own when the
+/// durable store needs to know what it touched, and outside any epoch (recording nothing)
+/// when it does not.
+fn recorded<S: Store>(state: &mut S, batch: &mut S::Batch, change: impl FnOnce(&mut S)) {
+    if !state.records() {
+        return change(state);
+    }
     let epoch = Epoch::open();
-    state.catch_up(env, now_ms);
+    change(state);
     let id = epoch.id();
     drop(epoch);
     state.collect(id, batch);
@@ -306,11 +322,7 @@ fn changed<S: Store, T, E>(
         Ok(done) => {
             state.collect(id, &mut batch);
             // What a read lets the jobs see is state too (read-gated timing).
-            let observing = Epoch::open();
-            seen(state, done);
-            let observed = observing.id();
-            drop(observing);
-            state.collect(observed, &mut batch);
+            recorded(state, &mut batch, |state| seen(state, done));
         }
     }
     catch_up(state, env, settle_ms(), &mut batch);
@@ -333,6 +345,8 @@ mod tests {
     struct Toy {
         items: Table<String, u32>,
         caught_up: Vec<i64>,
+        /// The epoch each catch-up ran in (0: recording nothing).
+        catch_up_epochs: Vec<u64>,
         seen: Vec<String>,
         /// A store's durable mark, and the number of the last write queued to it.
         durable: Option<(Arc<Mark>, u64)>,
@@ -342,11 +356,15 @@ mod tests {
         type Env = ();
         fn catch_up(&mut self, _: &(), now_ms: i64) {
             self.caught_up.push(now_ms);
+            self.catch_up_epochs.push(crate::core::change::current());
         }
         fn undo(&mut self, epoch: u64) {
             crate::core::change::Undo::undo(&mut self.items, epoch);
         }
         type Batch = ();
+        fn records(&self) -> bool {
+            self.durable.is_some()
+        }
         fn collect(&mut self, _: u64, _: &mut ()) {}
         fn commit(&mut self, _: ()) -> Result<Option<Ticket>, String> {
             let Some((mark, queued)) = &mut self.durable else { return Ok(None) };
@@ -426,6 +444,19 @@ mod tests {
         assert_eq!(st.items.keys().collect::<Vec<_>>(), ["good"], "the failed write left nothing");
         assert_eq!(st.seen, ["good"], "only the successful read was observed");
         assert_eq!(st.caught_up, [7; 6], "catch-up before and after each request that decoded");
+        assert_eq!(st.catch_up_epochs, [0; 6], "in memory the clock's changes are recorded for nobody");
+    }
+
+    #[test]
+    fn with_a_durable_store_the_clock_catches_up_in_an_epoch_of_its_own() {
+        let mark = Arc::new(Mark::default());
+        let lock = Mutex::new(Toy { durable: Some((mark.clone(), 0)), ..Toy::default() });
+        mark.raise(1);
+        assert_eq!(at_once(serve(&lock, &(), ToyFamily, &request("put a"), 7).finish()).status, 200);
+        let st = lock.lock();
+        let epochs = &st.catch_up_epochs;
+        assert_eq!(epochs.len(), 2);
+        assert!(epochs.iter().all(|&e| e != 0) && epochs[0] != epochs[1], "each catch-up is recorded: {epochs:?}");
     }
 
     fn request(path: &str) -> HttpIn<'_> {
