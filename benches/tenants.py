@@ -7,9 +7,10 @@ bench), account B with 100. B's signed `DescribeDisks {"Limit": 20}` is replayed
 -c32`, core 1) against the server on core 0: alone, then while A runs CreateDisks ×50 in a loop on
 one keep-alive connection (a Python client), and again while wrk replays A's signed CreateDisks
 ×50 on one connection (a client whose own CPU is small; as scale.py). Per binary and round: B's
-reads/s and p99 alone and while A writes, the p99 ratio (the goal: ≤ 2×), how many disks A made meanwhile, and what one of A's writes costs
-the server (CPU per CreateDisks ×50, and its wall time as A's client sees it, A alone). Also the
-time to create A's disks (the issue's "100,000 disks < 3 s"). Standard library and scale.py only.
+reads/s and p99 alone and while A writes, the p99 ratio (the goal: ≤ 2×), how many disks A made
+meanwhile, and what one of A's writes costs the server (CPU per CreateDisks ×50, and its wall time
+as A's client sees it, A alone). Also the time to create A's disks (the issue's "100,000 disks <
+3 s"). Standard library and scale.py only.
 
 The Python writer runs on the client core, like wrk, unless `--writer-anywhere` (unpinned, the
 kernel may put it on the server's core, which no change to the twin can help). On that core it

@@ -61,7 +61,8 @@ pub trait Store {
     type Batch: Default;
     /// Whether what the clock and a read change must be recorded for the durable store. In
     /// memory nothing but a failed handler's changes is ever put back, so the clock's and a
-    /// read's epochs would copy every entry they touch for nobody (a third of creating disks).
+    /// read's epochs would copy every entry they touch for nobody (a tenth of the CPU of creating
+    /// disks).
     fn records(&self) -> bool {
         true
     }
@@ -256,7 +257,8 @@ fn inject<S: Store, F: Family<S>>(
     out
 }
 
-/// Catch the clock up in an epoch of its own, so that what it finished is persisted too.
+/// Catch the clock up; with a durable store in an epoch of its own, so that what it finished is
+/// persisted too.
 fn catch_up<S: Store>(state: &mut S, env: &S::Env, now_ms: i64, batch: &mut S::Batch) {
     recorded(state, batch, |state| state.catch_up(env, now_ms));
 }
