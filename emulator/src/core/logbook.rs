@@ -257,11 +257,10 @@ impl<V: Entry + Clone> LogBook<V> {
     where
         V::Key: Borrow<Q>,
     {
-        let Some((k, _)) = self.entries.get_key_value(key) else { return };
-        let k = k.clone();
-        let entries = &self.entries;
-        // Copied only the first time this epoch touches the entry.
-        self.journal.note(&k, || entries.get_key_value(key).map(|(_, v)| v.clone()));
+        let (entries, journal) = (&self.entries, &mut self.journal);
+        let Some((k, v)) = entries.get_key_value(key) else { return };
+        // Copied only the first time this epoch touches the entry (never outside one).
+        journal.note(k, || Some(v.clone()));
         let Some(e) = self.entries.get_mut(key) else { return };
         let before = e.ended_ms();
         change(e);
