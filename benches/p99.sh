@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install wrk)" >&2; exit 1; }
 cargo build --quiet --release --locked --bin cloudtwin
-cargo build --quiet --release --locked --manifest-path benches/ceiling/Cargo.toml --target-dir target/ceiling
+# The baseline is a plain release build: the twin's profile (scripts/rustc-pgo) is not its.
+CLOUDTWIN_PGO=0 cargo build --quiet --release --locked --manifest-path benches/ceiling/Cargo.toml --target-dir target/ceiling
 exec python3 benches/p99.py "$@"

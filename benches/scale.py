@@ -177,6 +177,24 @@ def order_note(binary):
             "idle RSS and start are above what `scripts/start-order.sh` would give")
 
 
+def pgo_note():
+    """A line for a bench's header on the age of link/pgo.profdata, the profile optimised builds
+    are guided by (scripts/rustc-pgo): how many commits since the one it was made from changed
+    the twin's code. An old profile builds and runs the same; the functions changed since only
+    lose its guidance, and the figures drift down (docs/performance.md, "PGO")."""
+    try:
+        with open(os.path.join(ROOT, "link/pgo.commit")) as f:
+            made = f.read().strip()
+        count = subprocess.run(["git", "-C", ROOT, "rev-list", "--count", f"{made}..HEAD", "--", "emulator/src", "src"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "PGO profile: its age not checked (no link/pgo.commit or git)"
+    if count == "0":
+        return f"PGO profile: made at {made[:10]}, no change to the code since"
+    return (f"PGO profile: made at {made[:10]}, {count} commit(s) changed the code since; "
+            "`scripts/pgo-profile.sh` makes a new one")
+
+
 def start(argv, port, probe):
     """Starts a server on core 0; returns (process, ms from exec to the first answered `probe`)."""
     data = raw_request(port, probe)
@@ -552,6 +570,7 @@ def main():
           + (" (SMOKE: tiny sizes, figures mean nothing)" if a.smoke else ""))
     if not a.smoke:
         print(f"# {order_note(TWIN)}")
+        print(f"# {pgo_note()}")
 
     # The list rows measure the indexes and the rendering, so the twin renders every read
     # (`kept_pages` off: wrk replays one request, which a kept page would answer); the read

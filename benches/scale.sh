@@ -14,5 +14,6 @@ FLAG=--release
 for a in "$@"; do [ "$a" = --smoke ] && { PROFILE=debug; FLAG=; }; done
 cargo build --quiet $FLAG --locked --bin cloudtwin
 # The baseline is its own Cargo project with its own target dir: the workspace's tests never build it.
-cargo build --quiet $FLAG --locked --manifest-path benches/ceiling/Cargo.toml --target-dir target/ceiling
+# It is a plain release build: the twin's profile (scripts/rustc-pgo) is not its.
+CLOUDTWIN_PGO=0 cargo build --quiet $FLAG --locked --manifest-path benches/ceiling/Cargo.toml --target-dir target/ceiling
 CLOUDTWIN_BENCH_PROFILE=$PROFILE exec python3 benches/scale.py "$@"

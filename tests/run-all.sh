@@ -123,5 +123,8 @@ else
 fi
 # ---- end of web console
 
+echo "== rustc wrapper check (profile-guided release builds: scripts/rustc-pgo)"
+scripts/check-rustc-pgo.sh
+
 echo "== Dockerfile check (the image itself: scripts/test-image.sh)"
 scripts/check-dockerfile.sh
