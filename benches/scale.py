@@ -181,7 +181,7 @@ def pgo_note():
     """A line for a bench's header on the age of link/pgo.profdata, the profile optimised builds
     are guided by (scripts/rustc-pgo): how many commits since the one it was made from changed
     the twin's code. An old profile builds and runs the same; the functions changed since only
-    lose its guidance, and the figures drift down (docs/performance.md, "PGO")."""
+    lose its guidance, and the figures drift down (docs/performance.md, "profile-guided builds")."""
     try:
         with open(os.path.join(ROOT, "link/pgo.commit")) as f:
             made = f.read().strip()

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Regenerate link/pgo.profdata, the profile that optimised builds are guided by (scripts/rustc-pgo;
-# docs/performance.md, "PGO"): builds an instrumented release twin, runs it through what the scale
-# bench measures (every list page and write of every surface, at 20,000 resources, a second each)
-# and through the conformance suite (every documented operation once, so no path the suite takes
-# counts as never run), and merges what they counted. Run it after changes to a hot path (the bench
-# says when the profile is older than the code), then rebuild:
+# docs/performance.md, "profile-guided builds"): builds an instrumented release twin, runs it
+# through what the scale bench measures (every list page and write of every surface, at 20,000
+# resources, a second each) and through the conformance suite (every documented operation once,
+# so no path the suite takes counts as never run), and merges what they counted. Run it after
+# changes to a hot path (the bench says when the profile is older than the code), then rebuild:
 #
-#   scripts/pgo-profile.sh           # ~8 minutes on 2 cores; then `cargo clean --release` and build
+#   scripts/pgo-profile.sh           # ~7 minutes on 2 cores; then build
 #
 # Needs llvm-profdata of LLVM 19 or later (Debian 12: apt-get install llvm-19), wrk, taskset and
 # python3 (the bench's). Cargo does not see a new profile (it reads no file it was not told of), so
@@ -47,6 +47,7 @@ CLOUDTWIN_BENCH_TWIN=$BIN CLOUDTWIN_BENCH_PROFILE=release python3 benches/scale.
 echo "== the conformance suite against a served twin"
 "$BIN" serve --listen 127.0.0.1:0 >"$RAW/serve.txt" 2>&1 &
 SERVE=$!
+trap 'kill -TERM "$SERVE" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
   URL=$(sed -n 's/^cloudtwin ready in .* ms at //p' "$RAW/serve.txt" | head -1)
   [ -n "$URL" ] && break
@@ -59,6 +60,7 @@ wait "$SERVE" || true
 
 echo "== merging"
 "$profdata" merge --sparse -o link/pgo.profdata "$RAW"/*.profraw
+# The commit the code came from (changes not yet committed are not named).
 git rev-parse HEAD >link/pgo.commit
 ls -l link/pgo.profdata
 cargo clean --release
