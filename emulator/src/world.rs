@@ -15,6 +15,7 @@ use crate::core::change::{Change, Persist, Slot, Table, Undo};
 use crate::core::clock::Clock;
 use crate::core::ids::IdGen;
 use crate::core::intern::Name;
+use crate::core::kept::KeptPages;
 use crate::core::logbook::LOG_RETENTION_MS;
 use crate::core::queue::{Holds, JobWork, Ledger};
 use crate::core::timing::TimingPolicy;
@@ -118,9 +119,9 @@ pub struct World {
     /// account name → UCloudStack region → state.
     #[serde(default)]
     pub ucloudstack: BTreeMap<String, BTreeMap<String, UcsRegion>>,
-    /// DescribeDisks pages kept as rendered: a cache, never stored or compared.
+    /// List pages kept as rendered (core/kept.rs): a cache, never stored or compared.
     #[serde(skip)]
-    pub tencent_pages: tencent::disk_pages::DiskPages,
+    pub pages: KeptPages,
 }
 
 impl World {
@@ -139,7 +140,7 @@ impl World {
             tencent_refunds: &mut self.tencent_refunds,
             timing: self.timing,
             jobs: &mut self.books,
-            pages: &self.tencent_pages,
+            pages: &self.pages,
         }
     }
 
@@ -151,12 +152,18 @@ impl World {
             huawei_faults: &mut self.huawei_faults,
             timing: self.timing,
             jobs: &mut self.books,
+            pages: &self.pages,
         }
     }
 
     /// The part of the world UCloudStack works on.
     pub fn ucloudstack_part(&mut self) -> ucloudstack::World<'_> {
-        ucloudstack::World { ucloudstack: &mut self.ucloudstack, timing: self.timing, jobs: &mut self.books }
+        ucloudstack::World {
+            ucloudstack: &mut self.ucloudstack,
+            timing: self.timing,
+            jobs: &mut self.books,
+            pages: &self.pages,
+        }
     }
 
     /// Put back everything request `epoch` changed (change.rs): every table of every region and

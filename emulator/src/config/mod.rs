@@ -130,9 +130,9 @@ pub struct TencentSettings {
     /// Enforce the documented per-action request rates (`RequestLimitExceeded`). Off by default,
     /// so tests and benchmarks can go as fast as they like.
     pub rate_limits: bool,
-    /// Keep recently rendered DescribeDisks pages and serve a repeated one again while nothing
-    /// it shows has changed (tencent/disk_pages.rs). On by default; off, every read renders (the
-    /// scale bench turns it off to measure the lists themselves).
+    /// Keep Tencent's rendered list pages (DescribeDisks, DescribeSnapshots and the gateway's
+    /// lists; core/kept.rs). On by default; the top-level `kept_pages` turns off every
+    /// family's, this one Tencent's alone (it came first).
     pub kept_pages: bool,
 }
 
@@ -213,6 +213,10 @@ pub struct Config {
     pub edge: EdgeSettings,
     /// The request journal's bounds (`GET /_cloudtwin/requests`).
     pub journal: JournalSettings,
+    /// Keep recently rendered list pages of every family and serve a repeated one again while
+    /// nothing it shows has changed (core/kept.rs). On by default; off, every read renders (the
+    /// scale bench turns it off to measure the lists themselves).
+    pub kept_pages: bool,
 }
 
 /// How much of the traffic the request journal keeps (docs/configuration.md).
@@ -360,11 +364,18 @@ impl Default for Config {
             ucloudstack: UcsSettings::default(),
             edge: Default::default(),
             journal: Default::default(),
+            kept_pages: true,
         }
     }
 }
 
 impl Config {
+    /// Whether Tencent's list pages (and the gateway's, which are Tencent's) are kept: the
+    /// switch of every family, and `tencent.kept_pages`, the older switch of Tencent's alone.
+    pub fn tencent_pages_kept(&self) -> bool {
+        self.kept_pages && self.tencent.kept_pages
+    }
+
     /// Load a JSON configuration file; missing sections keep their defaults.
     pub fn from_file(path: &std::path::Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -182,7 +182,7 @@ fn fresh_stamp() -> u64 {
 /// cloned, read back) and whenever its map may change, because the one way to its map's
 /// mutable borrow is [`Table::map_mut`], which takes a new stamp first. So two equal stamps
 /// mean the same table, unchanged in between: what was computed from it then still holds (the
-/// rendered pages of tencent/disk_pages.rs rely on this). A change through any path (request,
+/// rendered pages of core/kept.rs rely on this). A change through any path (request,
 /// job, undo, load, reset) cannot keep the stamp.
 #[derive(Debug)]
 pub struct Table<K, V> {

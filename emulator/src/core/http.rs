@@ -23,7 +23,7 @@ pub struct Answer {
     pub content_type: &'static str,
     pub headers: Vec<(&'static str, String)>,
     /// Bytes the body starts with, shared with whoever keeps them (a kept page:
-    /// tencent/disk_pages.rs) and handed to the connection without a copy; `body` follows.
+    /// core/kept.rs) and handed to the connection without a copy; `body` follows.
     pub lead: Option<Bytes>,
     pub body: Vec<u8>,
 }

@@ -18,6 +18,7 @@ pub mod json;
 pub mod json_text;
 
 pub mod journal;
+pub mod kept;
 pub mod key;
 pub mod limits;
 pub mod logbook;

@@ -1,6 +1,7 @@
 //! `/v1/tencent/disk/*` (seed 001): create, list, inspect, update, resize, logs, delete, attach,
 //! detach — each over its Tencent action.
 
+use bytes::Bytes;
 use serde_json::{json, Value};
 
 use super::envelope::{self, GwError, GwResult};
@@ -8,12 +9,16 @@ use super::listing::{self, pass};
 use super::session::{Gw, Reply};
 use super::shape;
 use crate::config::Config;
+use crate::core::kept::{self, Window};
 use crate::core::search::Needle;
 use crate::tencent::disks::{describe_disks_where, disk_page, size_range, DISK_CHARGE_PREPAID, PLACEMENT};
+use crate::tencent::error::TcResult;
 use crate::tencent::json;
 use crate::tencent::model::{state, Disk, DATA_DISK, POSTPAID, PREPAID};
+use crate::tencent::pages;
 use crate::tencent::params::{opt, req, Field, Params, Ty, BOOL, FILTERS, INT, STR, STRS, TAGS};
 use crate::tencent::render::DiskView;
+use crate::tencent::Ctx;
 
 fn done() -> GwResult<Reply> {
     Ok(Reply::Data(shape::empty()))
@@ -125,8 +130,11 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let (cfg, now) = (gw.cfg, gw.now);
     // The page is written straight from the disks DescribeDisks picks, in the shape shape::disk
     // gives their DescribeDisks JSON (docs/performance.md).
+    // With the virtual times over which it reads the same, for the kept pages (core/kept.rs):
+    // `properties` reads the clock only for expiry, which a disk's steady window never crosses.
     let write = |view: &DiskView<'_>, total: usize, page: &[&Disk]| {
-        envelope::ok_with(page.len() * 1100 + 96, |out| {
+        let steady = kept::overlap(page.iter().map(|d| view.steady(d)));
+        let body = envelope::ok_with(page.len() * 1100 + 96, |out| {
             out.extend_from_slice(b"{\"TotalCount\":");
             json::int(out, i64::try_from(total).unwrap_or(i64::MAX));
             out.extend_from_slice(b",\"List\":[");
@@ -144,7 +152,13 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
                 shape::write_properties(out, properties(cfg, d, now));
             }
             out.extend_from_slice(b"]}");
-        })
+        });
+        (Bytes::from(body), steady)
+    };
+    // A page asked before of the same state is served as it was rendered, whichever way below
+    // made it; the key is the gateway's own parameters, which decide the way.
+    let kept = |ctx: &mut Ctx<'_>, render: &dyn Fn(&mut Ctx<'_>) -> TcResult<(Bytes, Window)>| {
+        pages::kept_or_rendered(ctx, "gateway disk/list", p, pages::disk_stamps, Bytes::clone, render, Bytes::clone)
     };
     let body = match window {
         // State and Zone are DescribeDisks' `disk-state` and `zone` filters (the same fields
@@ -161,8 +175,10 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
             if !filters.is_empty() {
                 input.insert("Filters".into(), Value::Array(filters));
             }
-            gw.with_action(&region, "DescribeDisks", Value::Object(input), |ctx, p| {
-                disk_page(ctx, p, |_| Ok((skip, take)), |view, total, page| write(view, total, &page))
+            gw.with_action(&region, "DescribeDisks", Value::Object(input), |ctx, tp| {
+                kept(ctx, &|ctx| {
+                    disk_page(ctx, tp, |_| Ok((skip, take)), |view, total, page| write(view, total, &page))
+                })
             })?
         }
         _ => {
@@ -176,15 +192,17 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
                     && policy.is_none_or(|id| d.auto_snapshot_policy_ids.iter().any(|x| x == id))
                     && needle.as_ref().is_none_or(|n| n.found_in(&d.disk_name) || n.found_in(&d.disk_id))
             };
-            gw.with_action(&region, "DescribeDisks", Value::Object(input), |ctx, p| {
-                describe_disks_where(ctx, p, &keep, |view, hits| {
-                    let total = hits.len();
-                    write(view, total, &listing::cut(hits, window))
+            gw.with_action(&region, "DescribeDisks", Value::Object(input), |ctx, tp| {
+                kept(ctx, &|ctx| {
+                    describe_disks_where(ctx, tp, &keep, |view, hits| {
+                        let total = hits.len();
+                        write(view, total, &listing::cut(hits, window))
+                    })
                 })
             })?
         }
     };
-    Ok(Reply::Body(body))
+    Ok(Reply::Kept(body))
 }
 
 // --------------------------------------------------------------------------------- disk/inspect

@@ -2,6 +2,7 @@
 //! account and region, and the Tencent actions an endpoint calls there; and what an endpoint
 //! answers (`Reply`).
 
+use bytes::Bytes;
 use serde_json::{Map, Value};
 
 use super::envelope::{GwError, GwResult};
@@ -19,6 +20,8 @@ pub enum Reply {
     /// A whole success body already written (`envelope::ok_with`): the list pages, which
     /// write their items straight from the model.
     Body(Vec<u8>),
+    /// A whole success body a kept page holds (core/kept.rs), shared with it rather than copied.
+    Kept(Bytes),
     /// As it is: `disk/logs/list` answers with the Tencent-style `{"Response": ...}` body that
     /// seed 001 documents.
     Raw(Value),

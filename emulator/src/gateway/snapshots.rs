@@ -1,15 +1,19 @@
 //! `/v1/tencent/snapshot/*` (seed 000): create, list, delete, apply.
 
+use bytes::Bytes;
 use serde_json::{json, Value};
 
 use super::envelope::{self, GwError, GwResult};
 use super::listing;
 use super::session::{Gw, Reply};
 use super::shape;
+use crate::core::kept;
 use crate::tencent::json;
+use crate::tencent::pages;
 use crate::tencent::params::{opt, req, Field, Params, FILTERS, INT, STR, STRS};
 use crate::tencent::render;
 use crate::tencent::snapshots::snapshot_page;
+use crate::tencent::Ctx;
 
 pub const SNAPSHOT_CREATE: &[Field] = &[req("DiskIds", STRS), req("SnapshotName", STR)];
 
@@ -45,13 +49,15 @@ pub fn snapshot_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
         let mut input = listing::pass(p, &["SnapshotIds", "Filters", "Order", "OrderField"]);
         listing::default_ascending(&mut input);
         let region = gw.region.clone();
-        let body = gw.with_action(&region, "DescribeSnapshots", Value::Object(input), |ctx, p| {
+        // A page asked before of the same state is served as it was rendered (core/kept.rs).
+        let page = |ctx: &mut Ctx<'_>, tp: &Params| {
             snapshot_page(
                 ctx,
-                p,
+                tp,
                 |_| Ok((skip, take.unwrap_or(usize::MAX))),
                 |view, total, page| {
-                    envelope::ok_with(page.len() * 700 + 64, |out| {
+                    let steady = kept::overlap(page.iter().map(|(s, _)| render::snapshot_steady(s)));
+                    let body = envelope::ok_with(page.len() * 700 + 64, |out| {
                         out.extend_from_slice(b"{\"TotalCount\":");
                         json::int(out, i64::try_from(total).unwrap_or(i64::MAX));
                         out.extend_from_slice(b",\"List\":[");
@@ -62,11 +68,24 @@ pub fn snapshot_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
                             shape::write_snapshot(out, &render::snapshot(view, s, shared));
                         }
                         out.extend_from_slice(b"]}");
-                    })
+                    });
+                    (Bytes::from(body), steady)
                 },
             )
+        };
+        let body = gw.with_action(&region, "DescribeSnapshots", Value::Object(input), |ctx, tp| {
+            let stamps = pages::snapshot_stamps;
+            pages::kept_or_rendered(
+                ctx,
+                "gateway snapshot/list",
+                p,
+                stamps,
+                Bytes::clone,
+                |ctx| page(ctx, tp),
+                Bytes::clone,
+            )
         })?;
-        return Ok(Reply::Body(body));
+        return Ok(Reply::Kept(body));
     }
     let spec = listing::Plain {
         ids: "SnapshotIds",

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::model::{Fault, HwProject, HwWork};
 use super::tokens::TokenBook;
 use crate::core::change::Slot;
+use crate::core::kept::KeptPages;
 use crate::core::queue::{Books, JobRef};
 use crate::core::timing::{Gate, TimingPolicy};
 
@@ -19,6 +20,8 @@ pub struct World<'w> {
     pub huawei_faults: &'w mut Slot<Vec<Fault>>,
     pub timing: TimingPolicy,
     pub jobs: &'w mut (dyn Books<HwWork> + 'static),
+    /// List pages kept as rendered (core/kept.rs).
+    pub pages: &'w KeptPages,
 }
 
 impl World<'_> {
@@ -30,6 +33,7 @@ impl World<'_> {
             huawei_faults: &mut *self.huawei_faults,
             timing: self.timing,
             jobs: &mut *self.jobs,
+            pages: self.pages,
         }
     }
 

@@ -70,7 +70,7 @@ impl Ctx<'_> {
 /// (docs/performance.md).
 #[derive(Debug)]
 pub struct Output {
-    /// A kept page's opening and fields (disk_pages.rs), shared with the cache rather than
+    /// A kept page's opening and fields (core/kept.rs), shared with the cache rather than
     /// copied: the answer then goes out as these bytes followed by `body`, which holds only
     /// what comes after them. `None` for everything rendered now.
     kept: Option<Bytes>,
@@ -131,7 +131,7 @@ impl Output {
     }
 
     /// The fields written so far (`"Key":value,` each), as a kept page holds them
-    /// (disk_pages.rs).
+    /// (core/kept.rs).
     pub fn fields(&self) -> &[u8] {
         match &self.kept {
             // Nothing is added to a kept page's body but by `owned`, which ends the sharing.

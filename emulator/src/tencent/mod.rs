@@ -10,11 +10,11 @@ pub mod backups;
 pub mod ctx;
 pub mod disk_index;
 pub mod disk_input;
-pub mod disk_pages;
 pub mod disk_rules;
 pub mod disks;
 pub mod error;
 pub mod jobs;
+pub mod pages;
 /// The hand-written JSON writers live in the core, shared with Huawei's list pages.
 pub use crate::core::json;
 pub mod model;

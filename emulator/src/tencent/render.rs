@@ -368,7 +368,7 @@ impl<'a> DiskView<'a> {
     }
 
     /// The virtual times around `self.now` (from inclusive, until exclusive) over which `disk(d)`
-    /// renders the same bytes, for the kept pages (disk_pages.rs); `None` when it changes by
+    /// renders the same bytes, for the kept pages (core/kept.rs); `None` when it changes by
     /// the moment (progress in flight). Every field `disk` computes from `self.now` must narrow
     /// this: a test renders disks at times inside the window and compares the bytes.
     pub fn steady(&self, d: &Disk) -> Option<(i64, i64)> {
@@ -708,8 +708,19 @@ pub fn write_snapshot_set<'s, S: Borrow<SnapshotOut<'s>>>(out: &mut Vec<u8>, set
     out.push(b']');
 }
 
+/// A snapshot whose Percent moves with its job: the one field `snapshot` reads the clock for.
+fn in_flight(s: &Snapshot) -> bool {
+    matches!(&*s.snapshot_state, state::CREATING | "COPYING_FROM_REMOTE" | "CHECKING_COPIED")
+}
+
+/// The virtual times over which `snapshot(s)` renders the same bytes, for the kept pages
+/// (core/kept.rs): always, but never while its progress moves.
+pub fn snapshot_steady(s: &Snapshot) -> crate::core::kept::Window {
+    (!in_flight(s)).then_some((i64::MIN, i64::MAX))
+}
+
 pub fn snapshot<'a>(view: &DiskView<'a>, s: &'a Snapshot, shared: bool) -> SnapshotOut<'a> {
-    let in_flight = matches!(&*s.snapshot_state, state::CREATING | "COPYING_FROM_REMOTE" | "CHECKING_COPIED");
+    let in_flight = in_flight(s);
     SnapshotOut {
         snapshot_id: &s.snapshot_id,
         snapshot_name: &s.snapshot_name,
@@ -980,7 +991,7 @@ pub(crate) mod tests {
 
     proptest::proptest! {
         /// A disk renders the same bytes at every time of its steady window (a kept page is
-        /// served over that window: disk_pages.rs), and differs just outside a finite edge.
+        /// served over that window: core/kept.rs), and differs just outside a finite edge.
         #[test]
         fn a_disk_renders_the_same_over_its_steady_window(
             prepaid in proptest::prelude::any::<bool>(),

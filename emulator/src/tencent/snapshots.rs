@@ -10,12 +10,14 @@ use super::disk_input::time_window;
 use super::disk_rules::{check_name, find};
 use super::error::{self as e, TcResult};
 use super::model::{state, Snapshot, SnapshotOpLog, Tag, TcRegion, TcWork, DATA_DISK, SYSTEM_DISK};
+use super::pages;
 use super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS, TAGS};
 use super::query;
 use super::render::{self, DiskView};
 use super::snapshot_index::{merged_page, Merged, Rank, SnapshotIndex};
 use crate::core::clock::parse_iso8601;
 use crate::core::intern::intern;
+use crate::core::kept;
 use crate::core::shared::Shared;
 use crate::tencent::world::World;
 
@@ -194,10 +196,23 @@ fn snapshot_matches(s: &Snapshot, shared: bool, f: &query::Filter) -> TcResult<b
 }
 
 pub fn describe_snapshots(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
-    snapshot_page(ctx, p, query::paging, |view, total, hits| {
-        let set = hits.into_iter().map(|(s, shared)| render::snapshot(view, s, shared));
-        Output::new().with("TotalCount", &total).with_json("SnapshotSet", |out| render::write_snapshot_set(out, set))
-    })
+    // A page asked before of the same state is served as it was rendered (core/kept.rs).
+    pages::kept_or_rendered(
+        ctx,
+        "DescribeSnapshots",
+        p,
+        pages::snapshot_stamps,
+        Output::from_kept,
+        |ctx| {
+            snapshot_page(ctx, p, query::paging, |view, total, hits| {
+                let steady = kept::overlap(hits.iter().map(|(s, _)| render::snapshot_steady(s)));
+                let set = hits.into_iter().map(|(s, shared)| render::snapshot(view, s, shared));
+                let out = Output::new().with("TotalCount", &total);
+                (out.with_json("SnapshotSet", |out| render::write_snapshot_set(out, set)), steady)
+            })
+        },
+        |out| Output::kept_bytes(out.fields()),
+    )
 }
 
 /// DescribeSnapshots' page for `p`, cut where `paging` says, handed to `answer` with its

@@ -6,9 +6,9 @@
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use super::disk_pages::DiskPages;
 use super::model::{TcRegion, TcWork};
 use crate::core::change::Table;
+use crate::core::kept::KeptPages;
 use crate::core::queue::{Books, JobRef};
 use crate::core::timing::{Gate, TimingPolicy};
 
@@ -19,8 +19,8 @@ pub struct World<'w> {
     pub tencent_refunds: &'w mut Table<String, u32>,
     pub timing: TimingPolicy,
     pub jobs: &'w mut (dyn Books<TcWork> + 'static),
-    /// DescribeDisks pages kept as rendered (disk_pages.rs).
-    pub pages: &'w DiskPages,
+    /// List pages kept as rendered (core/kept.rs, tencent/pages.rs).
+    pub pages: &'w KeptPages,
 }
 
 impl World<'_> {

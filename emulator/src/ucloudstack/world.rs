@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::model::{UcsRegion, UcsWork};
+use crate::core::kept::KeptPages;
 use crate::core::queue::Books;
 use crate::core::timing::{Gate, TimingPolicy};
 
@@ -12,6 +13,8 @@ pub struct World<'w> {
     pub ucloudstack: &'w mut BTreeMap<String, BTreeMap<String, UcsRegion>>,
     pub timing: TimingPolicy,
     pub jobs: &'w mut (dyn Books<UcsWork> + 'static),
+    /// List pages kept as rendered (core/kept.rs).
+    pub pages: &'w KeptPages,
 }
 
 impl World<'_> {

@@ -5,12 +5,13 @@ use std::cell::OnceCell;
 use super::super::ctx::{Ctx, Output};
 use super::super::disk_index::{DiskIndex, Rank, Union};
 use super::super::disk_input::{at_most, time_window};
-use super::super::disk_pages::{self, Ask};
 use super::super::error::{self as e, TcResult};
 use super::super::model::{Disk, TcRegion};
+use super::super::pages;
 use super::super::params::{opt, req, Field, Params, BOOL, FILTERS, INT, STR, STRS};
 use super::super::query::{self, Filter};
 use super::super::render::{self, DiskView};
+use crate::core::kept;
 use crate::core::key::Key;
 
 pub const DESCRIBE_DISKS: &[Field] = &[
@@ -67,37 +68,23 @@ fn disk_matches(store: &TcRegion, d: &Disk, f: &Filter) -> TcResult<bool> {
 }
 
 pub fn describe_disks(ctx: &mut Ctx<'_>, p: &Params) -> TcResult<Output> {
-    // A page asked before of the same state is served as it was rendered (disk_pages.rs); an
-    // error is never kept, so a kept page's parameters were checked when it was rendered.
-    let ask = {
-        let world: &crate::tencent::world::World = ctx.world;
-        let stamps = page_stamps(world, ctx.account, ctx.region).filter(|_| ctx.cfg.tencent.kept_pages);
-        let ask = stamps.map(|stamps| Ask::new(ctx.account, ctx.region, p, stamps));
-        if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now, Output::from_kept)) {
-            return Ok(out);
-        }
-        ask
-    };
-    let (out, steady) = disk_page(ctx, p, query::paging, |view, total, hits| {
-        let steady = disk_pages::overlap(hits.iter().map(|d| view.steady(d)));
-        let set = hits.into_iter().map(|d| view.disk(d));
-        (Output::new().with("TotalCount", &total).with_json("DiskSet", |out| render::write_disk_set(out, set)), steady)
-    })?;
-    if let Some(ask) = ask {
-        ctx.world.pages.keep(ask, steady, Output::kept_bytes(out.fields()));
-    }
-    Ok(out)
-}
-
-/// What a kept page of `account` in `region` is checked against (disk_pages.rs): the stamps of
-/// the region's disks, backups and instances, and the account's own count of returned prepaid
-/// disks (IsReturnable reads only that). The count, not the refunds table's stamp: the table
-/// holds every account's, and another tenant's return must not throw this page away. `None`
-/// when the account has no such region (nothing to keep).
-fn page_stamps(world: &crate::tencent::world::World, account: &str, region: &str) -> Option<[u64; 4]> {
-    let store = world.tc_ref(account, region)?;
-    let returned = world.tencent_refunds.get(account).copied().unwrap_or(0);
-    Some([store.disks.stamp(), store.backups.stamp(), store.instances.stamp(), u64::from(returned)])
+    // A page asked before of the same state is served as it was rendered (core/kept.rs).
+    pages::kept_or_rendered(
+        ctx,
+        "DescribeDisks",
+        p,
+        pages::disk_stamps,
+        Output::from_kept,
+        |ctx| {
+            disk_page(ctx, p, query::paging, |view, total, hits| {
+                let steady = kept::overlap(hits.iter().map(|d| view.steady(d)));
+                let set = hits.into_iter().map(|d| view.disk(d));
+                let out = Output::new().with("TotalCount", &total);
+                (out.with_json("DiskSet", |out| render::write_disk_set(out, set)), steady)
+            })
+        },
+        |out| Output::kept_bytes(out.fields()),
+    )
 }
 
 /// DescribeDisks' page for `p` (its ID list or Filters, its order), cut where `paging` says,
@@ -376,8 +363,8 @@ mod tests {
     /// writes but B's (issue 14, "reads do not wait for other tenants").
     #[test]
     fn another_accounts_writes_keep_a_kept_page() {
-        use super::page_stamps;
-        use crate::tencent::disk_pages::{Ask, DiskPages};
+        use crate::core::kept::KeptPages;
+        use crate::tencent::pages::{ask as page_ask, disk_stamps};
         use crate::tencent::params::Params;
 
         let mut whole = crate::world::World::default();
@@ -386,10 +373,11 @@ mod tests {
             let (id, d) = disk(i as u64, 0, 0, false, false);
             world.tc(account, "gz").disks.insert(id, d);
         }
-        let pages = DiskPages::default();
+        let pages = KeptPages::default();
         let page = Params::default();
-        let ask =
-            |world: &crate::tencent::World<'_>| Ask::new("b", "gz", &page, page_stamps(world, "b", "gz").unwrap());
+        let ask = |world: &crate::tencent::World<'_>| {
+            page_ask("DescribeDisks", "b", "gz", &page, disk_stamps(world, "b", "gz").unwrap())
+        };
         let served = |world: &crate::tencent::World<'_>| pages.lookup(&ask(world), 0, |_| ()).is_some();
         pages.keep(ask(&world), Some((0, 1)), bytes::Bytes::from_static(b"\"TotalCount\":1"));
         assert!(served(&world));

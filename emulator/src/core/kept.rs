@@ -1,69 +1,92 @@
-//! DescribeDisks pages kept as rendered, for the next read that asks the same of the same state.
+//! List pages kept as rendered, for the next read that asks the same of the same state.
 //!
-//! Rendering a page of 20 disks is most of what a signed read costs the twin itself
-//! (docs/performance.md), and a console or a poller asks for the same page again and again
-//! while nothing changes. A page is kept with everything it was computed from, and served again
-//! only while all of that still holds:
+//! Rendering a page is most of what a list read costs the twin itself (docs/performance.md),
+//! and a console, a poller or an SDK's waiter asks for the same page again and again while
+//! nothing changes. A family keeps a page with everything it was computed from, and it is
+//! served again only while all of that still holds:
 //!
-//! - the question: account, region and the checked parameters (the key);
-//! - the tables the page reads, by their stamps (core/change.rs): the region's disks, backups
-//!   and instances, and the accounts' returned prepaid disks. Every change to a table takes a
+//! - the question ([`Key`]): the operation, the caller (account and region, or project) and the
+//!   parameters as checked, each part spelled after its length so no two questions share a key;
+//! - the tables the page reads, by their stamps (core/change.rs): every change to a table takes a
 //!   new stamp on its way to the table's map, so no writer (request, job, undo, reset, load)
-//!   has to remember this cache;
-//! - the clock: the virtual times over which every disk of the page renders the same
-//!   (`DiskView::steady`: DifferDaysOfDeadline and IsReturnable move with the day). A page with
-//!   progress in flight (a rollback, a migration) is not kept.
+//!   has to remember this cache. Up to four numbers; a family that reads many tables (other
+//!   accounts' shares) gives the largest of their stamps, which any change raises, since stamps
+//!   only grow;
+//! - the clock: the virtual times over which every row of the page renders the same (a family
+//!   gives the window, `None` when a row has progress in flight).
 //!
-//! The configuration (project names, the refund quota) is the twin's and never changes while it
-//! runs, and each twin keeps its own pages. Bounded: at most [`PAGES`] pages of at most
-//! [`PAGE_BYTES`] each per twin, the least recently used going first.
+//! The configuration is the twin's and never changes while it runs, and each twin keeps its own
+//! pages. An error is never kept, so a kept page's parameters were checked when it was
+//! rendered. Bounded: at most [`PAGES`] pages of at most [`PAGE_BYTES`] each per twin, the least
+//! recently used going first.
 
 use std::fmt;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
 
-use super::params::{spell_str, Params};
-
-/// How many pages a twin keeps.
-pub const PAGES: usize = 8;
-/// A larger page is not kept (a page of 100 disks is ~100 KB), so the whole costs ≤ 1 MiB.
+/// How many pages a twin keeps, of every family together.
+pub const PAGES: usize = 16;
+/// A larger page is not kept (a page of 100 disks is ~100 KB), so the whole costs ≤ 2 MiB.
 pub const PAGE_BYTES: usize = 128 * 1024;
 
 /// The rendered pages of one twin (the world's; a copy of the world starts with none).
 #[derive(Default)]
-pub struct DiskPages(Mutex<Vec<Page>>);
+pub struct KeptPages(Mutex<Vec<Page>>);
 
 struct Page {
     ask: Ask,
     from_ms: i64,
     until_ms: i64,
-    /// The answer's opening and fields (`Output::kept_bytes`), shared with each answer made of
-    /// them rather than copied into it.
+    /// What the family keeps of its answer, shared with each answer made of it rather than
+    /// copied into it.
     bytes: Bytes,
 }
 
+/// The virtual times (from inclusive, until exclusive) over which a page renders the same;
+/// `None` when it changes by the moment.
+pub type Window = Option<(i64, i64)>;
+
 /// A request for a page, with the stamps of the tables it reads now.
-#[derive(PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Ask {
     key: Vec<u8>,
     stamps: [u64; 4],
 }
 
 impl Ask {
-    /// `stamps`: those of the tables the page reads, now (DescribeDisks: the region's disks,
-    /// backups and instances, the world's returned prepaid disks).
-    pub fn new(account: &str, region: &str, p: &Params, stamps: [u64; 4]) -> Ask {
-        let mut key = Vec::with_capacity(account.len() + region.len() + 64);
-        for part in [account, region] {
-            spell_str(&mut key, part);
-        }
-        p.root().spell(&mut key);
-        Ask { key, stamps }
+    /// `stamps`: those of the tables the page reads, now (unused places 0).
+    pub fn new(key: Key, stamps: [u64; 4]) -> Ask {
+        Ask { key: key.0, stamps }
     }
 }
 
-impl DiskPages {
+/// A question's spelling: its parts in order, each after its length.
+pub struct Key(Vec<u8>);
+
+impl Key {
+    /// A key for `operation`, to which the caller and the parameters are added.
+    pub fn new(operation: &str) -> Key {
+        let mut key = Key(Vec::with_capacity(128));
+        key.part(operation.as_bytes());
+        key
+    }
+
+    /// One part, after its length.
+    pub fn part(&mut self, bytes: &[u8]) -> &mut Key {
+        self.0.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        self.0.extend_from_slice(bytes);
+        self
+    }
+
+    /// The spelling so far, for a family that writes a structure of its own (a parameter tree)
+    /// in a form that already tells its parts apart.
+    pub fn bytes(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+}
+
+impl KeptPages {
     /// The kept answer to `ask` at `now_ms`, if it still holds, handed to `answer`. One that no
     /// longer does goes.
     pub fn lookup<T>(&self, ask: &Ask, now_ms: i64, answer: impl FnOnce(&Bytes) -> T) -> Option<T> {
@@ -78,9 +101,9 @@ impl DiskPages {
         Some(out)
     }
 
-    /// Keep `bytes` (`Output::kept_bytes`) as the answer to `ask` for the virtual times `window`
+    /// Keep `bytes` as the answer to `ask` for the virtual times `window`
     /// (from inclusive, until exclusive); `None`: it changes by the moment, so it is not kept.
-    pub fn keep(&self, ask: Ask, window: Option<(i64, i64)>, bytes: Bytes) {
+    pub fn keep(&self, ask: Ask, window: Window, bytes: Bytes) {
         let Some((from_ms, until_ms)) = window else { return };
         if bytes.len() > PAGE_BYTES {
             return;
@@ -96,30 +119,30 @@ impl DiskPages {
 
 /// The times at which all of `windows` hold (from inclusive, until exclusive); `None` if one
 /// of them is `None`.
-pub fn overlap(windows: impl IntoIterator<Item = Option<(i64, i64)>>) -> Option<(i64, i64)> {
+pub fn overlap(windows: impl IntoIterator<Item = Window>) -> Window {
     windows.into_iter().try_fold((i64::MIN, i64::MAX), |(from, until), w| {
         let (f, u) = w?;
         Some((from.max(f), until.min(u)))
     })
 }
 
-impl Clone for DiskPages {
+impl Clone for KeptPages {
     /// A copy of the world (a saved state, a restore) starts with no pages: they are a cache.
     fn clone(&self) -> Self {
-        DiskPages::default()
+        KeptPages::default()
     }
 }
 
-impl PartialEq for DiskPages {
+impl PartialEq for KeptPages {
     /// Never makes two worlds differ.
-    fn eq(&self, _: &DiskPages) -> bool {
+    fn eq(&self, _: &KeptPages) -> bool {
         true
     }
 }
 
-impl fmt::Debug for DiskPages {
+impl fmt::Debug for KeptPages {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DiskPages({} kept)", self.0.lock().len())
+        write!(f, "KeptPages({} kept)", self.0.lock().len())
     }
 }
 
@@ -128,20 +151,20 @@ mod tests {
     use super::*;
 
     fn ask(key: &str, stamp: u64) -> Ask {
-        Ask { key: key.as_bytes().to_vec(), stamps: [stamp, 1, 1, 1] }
+        Ask::new(Key::new(key), [stamp, 1, 1, 1])
     }
 
     fn output(text: &str) -> Bytes {
         Bytes::from(format!("\"X\":{text:?}"))
     }
 
-    fn fields(pages: &DiskPages, a: &Ask, now: i64) -> Option<Bytes> {
+    fn fields(pages: &KeptPages, a: &Ask, now: i64) -> Option<Bytes> {
         pages.lookup(a, now, Bytes::clone)
     }
 
     #[test]
     fn a_page_is_served_only_for_its_key_stamps_and_window() {
-        let pages = DiskPages::default();
+        let pages = KeptPages::default();
         pages.keep(ask("a", 7), Some((10, 20)), output("a"));
         let kept = output("a");
         assert_eq!(fields(&pages, &ask("a", 7), 10).as_ref(), Some(&kept));
@@ -160,7 +183,7 @@ mod tests {
 
     #[test]
     fn pages_are_bounded_and_the_least_recently_used_goes() {
-        let pages = DiskPages::default();
+        let pages = KeptPages::default();
         for i in 0..PAGES {
             pages.keep(ask(&i.to_string(), 1), Some((0, 9)), output("x"));
         }
@@ -175,30 +198,18 @@ mod tests {
     }
 
     #[test]
-    fn different_parameters_make_different_keys() {
-        let key = |v: serde_json::Value| Ask::new("a", "gz", &Params::unchecked(v.as_object().unwrap()), [1; 4]).key;
-        let sets = [
-            serde_json::json!({}),
-            serde_json::json!({"DiskIds": ["a", "b"]}),
-            serde_json::json!({"DiskIds": ["ab"]}),
-            serde_json::json!({"DiskIds": ["a", "b", ""]}),
-            serde_json::json!({"DiskIds": "ab"}),
-            serde_json::json!({"Limit": 20}),
-            serde_json::json!({"Limit": "20"}),
-            serde_json::json!({"Limit": 2, "Offset": 0}),
-            serde_json::json!({"Limit": 20, "Offset": 0}),
-            serde_json::json!({"Filters": [{"Name": "zone", "Values": ["x"]}]}),
-            serde_json::json!({"Filters": [{"Name": "zone", "Values": ["x", null]}]}),
-            serde_json::json!({"Filters": [{"Name": "zone"}, {"Values": ["x"]}]}),
-            serde_json::json!({"Encrypt": true}),
-            serde_json::json!({"Encrypt": false}),
-        ];
-        for (i, a) in sets.iter().enumerate() {
-            assert_eq!(key(a.clone()), key(a.clone()), "{a}");
-            for b in &sets[i + 1..] {
-                assert_ne!(key(a.clone()), key(b.clone()), "{a} and {b}");
+    fn parts_are_told_apart() {
+        let spell = |parts: &[&str]| {
+            let mut key = Key::new("Op");
+            for p in parts {
+                key.part(p.as_bytes());
             }
-        }
+            key.0
+        };
+        assert_ne!(spell(&["ab", "c"]), spell(&["a", "bc"]));
+        assert_ne!(spell(&["a", ""]), spell(&["a"]));
+        assert_eq!(spell(&["a", "b"]), spell(&["a", "b"]));
+        assert_ne!(Key::new("Op").0, Key::new("Op2").0);
     }
 
     #[test]
