@@ -221,7 +221,9 @@ def start(argv, port, probe):
 def write_config(kept_pages=True):
     """A twin configuration for the bench: quotas raised out of the way; its path."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
-        json.dump({"tencent": {"kept_pages": kept_pages, "limits": {"disks_per_region": 10_000_000,
+        # Both switches: `tencent.kept_pages` is the one a binary from before the other families
+        # kept pages knows.
+        json.dump({"kept_pages": kept_pages, "tencent": {"kept_pages": kept_pages, "limits": {"disks_per_region": 10_000_000,
                                                                     "snapshots_per_disk": 10_000_000}}}, cfg)
     return cfg.name
 
@@ -687,22 +689,28 @@ def disk_pairs(small, large, lists_only):
             for (_, sp), (name, lp) in zip(*built)]
 
 
-def kept_pages_rows(measure, cfg_kept, total, lists_only, rounds):
-    """The rows of `disk_pages` on two twins keeping rendered pages, one at ~100 disks and one at
-    `total`, side by side: [(small, large)] as `side_by_side` gives them."""
-    twins = []
-    try:
-        for _ in range(2):
-            proc, port, _ = start_twin(TWIN, cfg_kept)
-            twins.append((proc, port, Client(port)))
-            first_disks(port)
-        _, port, c = twins[1]
-        create_disks(port, total - c.tc("DescribeDisks", {"Limit": 1})["TotalCount"])
-        pairs = disk_pairs(*((port, c) for _, port, c in twins), lists_only)
-        return side_by_side(measure, [pair for _, pair in pairs], rounds)
-    finally:
-        for proc, _, _ in twins:
-            stop(proc)
+def kept_twins(cfg_kept, total, twins):
+    """Two twins keeping rendered pages (as the twin runs by default), one at ~100 disks and one
+    grown to `total`, appended to `twins` as (process, port, client) (the caller stops them)."""
+    for _ in range(2):
+        proc, port, _ = start_twin(TWIN, cfg_kept)
+        twins.append((proc, port, Client(port)))
+        first_disks(port)
+    _, port, c = twins[1]
+    create_disks(port, total - c.tc("DescribeDisks", {"Limit": 1})["TotalCount"])
+
+
+def kept_surfaces(a, twins):
+    """The other surfaces' rows on the two `kept_twins`, once their resources are made as the
+    rendering twins' are: [(small, large)] as `side_by_side` gives them."""
+    (_, sport, sc), (_, bport, bc) = twins
+    sfour, shw = seed_surfaces(sport)[:2]
+    four, hw, vaults, _ = seed_surfaces(bport)
+    tencent_snapshots(bport, four, a.snapshots - 100)
+    ucs_snapshots(bport, a.snapshots - 100)
+    huawei_backups(bport, hw, vaults, max(1, a.backups // (HW_VAULTS * HW_PER_VAULT)) - 1, first=1)
+    pairs = surface_pairs((sport, sc, sfour, shw), (bport, bc, four, hw))
+    return side_by_side(lambda port, req: wrk(port, req, a.secs, a.warmup), [pair for _, pair in pairs], a.rounds)
 
 
 def seed_surfaces(port):
@@ -728,6 +736,7 @@ def run(a, measure, cfg, cfg_kept, tdir):
     page = {"Limit": 20}
     twin, port, twin_start = start_twin(TWIN, cfg)
     big = None
+    keeping = []
     try:
         twin_idle = rss_kib(twin.pid)
         c = Client(port)
@@ -776,7 +785,11 @@ def run(a, measure, cfg, cfg_kept, tdir):
         measured = side_by_side(measure, [pair for _, pair in pairs], a.rounds)
         # The same rows on two twins that keep rendered pages (as the twin runs by default): wrk
         # replays one request, so these show a poller's repeated page, not the indexes.
-        kept_rows = kept_pages_rows(measure, cfg_kept, total, lists_only, a.rounds) if kept else None
+        kept_rows = None
+        if kept:
+            kept_twins(cfg_kept, total, keeping)
+            kept_pairs = disk_pairs(*((port, c) for _, port, c in keeping), lists_only)
+            kept_rows = side_by_side(measure, [pair for _, pair in kept_pairs], a.rounds)
         for i, ((name, _), (small, large)) in enumerate(zip(pairs, measured)):
             row = [f"DescribeDisks: {name}", n(small[0]), cpu_cell(small), n(large[0]), ms(large[1]),
                    pct(large[0], small[0]), cpu_cell(large), f"**{pct(small[2], large[2])}**"]
@@ -809,11 +822,23 @@ def run(a, measure, cfg, cfg_kept, tdir):
         for (name, _), (s, l) in zip(pairs, side_by_side(measure, [pair for _, pair in pairs], a.rounds)):
             rows.append([name, n(s[0]), ms(s[1]), cpu_cell(s), n(l[0]), ms(l[1]), cpu_cell(l), pct(l[0], s[0]),
                          f"**{pct(s[2], l[2])}**"])
+        header = ["", "reads/s at ~100", "p99 at ~100", "CPU at ~100", "reads/s at scale", "p99 at scale",
+                  "CPU at scale", "reads/s: scale / ~100", "CPU: ~100 / scale"]
+        kept_cols = bool(keeping)
+        if kept_cols:
+            # The same rows on the twins keeping rendered pages, grown alike.
+            for row, (ks, kl) in zip(rows, kept_surfaces(a, keeping)):
+                row += [n(ks[0]), n(kl[0]), ms(kl[1]), cpu_cell(kl), f"**{pct(kl[0], ks[0])}**"]
+            header += ["kept pages: reads/s at ~100", "reads/s at scale", "p99 at scale", "CPU at scale",
+                       "scale / ~100"]
+            for proc, _, _ in keeping:
+                stop(proc)
+            keeping.clear()
         table(f"The other surfaces: ~100 resources against {total:,} disks, {a.snapshots:,} Tencent and UCloudStack "
               f"snapshots (made in {snap_wall:.1f} s and {ucs_wall:.1f} s), {backups:,} Huawei backups "
-              f"(made in {hw_wall:.1f} s); two twins, alternated, median of {a.rounds} round(s)",
-              ["", "reads/s at ~100", "p99 at ~100", "CPU at ~100", "reads/s at scale", "p99 at scale", "CPU at scale",
-               "reads/s: scale / ~100", "CPU: ~100 / scale"], rows)
+              f"(made in {hw_wall:.1f} s); two twins, alternated, median of {a.rounds} round(s)"
+              + ("; then two twins keeping rendered pages, grown alike" if kept_cols else ""),
+              header, rows)
         stop(twin)
         port, c = bport, bc
 
@@ -860,6 +885,8 @@ def run(a, measure, cfg, cfg_kept, tdir):
         stop(twin)
         if big:
             stop(big)
+        for proc, _, _ in keeping:
+            stop(proc)
 
 
 if __name__ == "__main__":
