@@ -4,6 +4,9 @@
 
 use crate::common;
 
+/// DescribeSnapshot's kept pages against fresh renderings.
+mod kept_pages;
+
 use std::collections::BTreeMap;
 
 use cloudtwin_emulator::timing::TimingPolicy;

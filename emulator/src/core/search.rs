@@ -13,6 +13,11 @@ impl Needle {
         (!needle.is_empty()).then(|| Needle { lower: needle.to_lowercase() })
     }
 
+    /// The needle as searched for: two needles that lower alike find the same values.
+    pub fn lowered(&self) -> &str {
+        &self.lower
+    }
+
     /// Whether `hay`, lowered, contains the needle. An ASCII value lowers byte by byte to an
     /// ASCII value, so it is compared in place; any other value is lowered as before.
     pub fn found_in(&self, hay: &str) -> bool {

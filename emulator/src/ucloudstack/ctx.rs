@@ -1,11 +1,12 @@
 //! What a UCloudStack handler works with (`Ctx`: the world, and who is asking where) and what
 //! it answers (`Fields`).
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use super::error::{self as e, UcsResult};
 use super::model::{UcsRegion, UcsWork};
-use super::protocol::Params;
+use super::protocol::{envelope, Params};
 use super::world::World;
 use crate::config::{Config, UcsAccount};
 use crate::core::ids::IdGen;
@@ -66,19 +67,30 @@ impl Ctx<'_> {
 /// them in the envelope (`,"Name":value` each). Written once, straight to bytes: a page built as a
 /// `serde_json` map and then serialized spent half its CPU on that map.
 #[derive(Debug, Default)]
-pub struct Fields(Vec<u8>);
+pub struct Fields {
+    text: Vec<u8>,
+    /// A whole success body, envelope and all, and the action it was written for: a kept page
+    /// (core/kept.rs), shared with the cache rather than copied into the answer.
+    whole: Option<(&'static str, Bytes)>,
+}
 
 impl Fields {
     pub fn new() -> Fields {
         Fields::default()
     }
 
+    /// The answer of `action` whose whole body (what [`Fields::into_body`] writes) is `body`.
+    pub fn whole(action: &'static str, body: Bytes) -> Fields {
+        Fields { text: Vec::new(), whole: Some((action, body)) }
+    }
+
     /// Starts the field `name` and returns the text to write its value to.
     pub fn field(&mut self, name: &str) -> &mut Vec<u8> {
-        self.0.push(b',');
-        json::string(&mut self.0, name);
-        self.0.push(b':');
-        &mut self.0
+        debug_assert!(self.whole.is_none(), "a whole body is not added to");
+        self.text.push(b',');
+        json::string(&mut self.text, name);
+        self.text.push(b':');
+        &mut self.text
     }
 
     /// Adds `name` with a value serde_json writes.
@@ -89,7 +101,21 @@ impl Fields {
 
     /// The text after `"Message":"..."`: empty, or `,"Name":value...`.
     pub fn text(&self) -> &[u8] {
-        &self.0
+        match &self.whole {
+            // Between the envelope's opening and its closing brace.
+            Some((action, body)) => &body[envelope(action, 0, "", b"").len() - 1..body.len() - 1],
+            None => &self.text,
+        }
+    }
+
+    /// The success body of `action` (the envelope around the fields): the bytes it starts with,
+    /// shared with whoever keeps them, and the rest.
+    pub fn into_body(self, action: &str) -> (Option<Bytes>, Vec<u8>) {
+        match self.whole {
+            Some((made_for, body)) if made_for == action => (Some(body), Vec::new()),
+            // Actions are found by their exact name, so this is for a caller that did not.
+            _ => (None, envelope(action, 0, "", self.text())),
+        }
     }
 }
 

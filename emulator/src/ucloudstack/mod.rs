@@ -4,7 +4,8 @@
 //!
 //! protocol.rs turns any of the three transports into one flat parameter map; sign.rs checks the
 //! SHA-1 signature; actions.rs is the operation table; disks.rs and snapshots.rs are the
-//! handlers, which change the model (model.rs) through `Ctx` and answer through render.rs.
+//! handlers, which change the model (model.rs) through `Ctx` and answer through render.rs;
+//! pages.rs keeps DescribeSnapshot's pages as rendered (core/kept.rs).
 
 pub mod actions;
 pub mod ctx;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod index;
 pub mod jobs;
 pub mod model;
+pub mod pages;
 pub mod protocol;
 pub mod render;
 pub mod seed;
@@ -114,15 +116,15 @@ impl<'t, S: Host> Family<S> for UCloudStack<'t, S> {
     fn render(&self, _: Option<&Decoded>, out: UcsResult<Fields>) -> Answer {
         let action = self.action.borrow();
         let action = action.as_str();
-        let body = match out {
-            Ok(fields) => protocol::envelope(action, 0, "", fields.text()),
+        let (lead, body) = match out {
+            Ok(fields) => fields.into_body(action),
             Err(err) => {
                 crate::core::record::note(|r| r.error_code = Some(err.ret_code.to_string()));
                 tracing::debug!(action, code = err.ret_code, message = %err.message, "ucloudstack request failed");
-                protocol::envelope(action, err.ret_code, &err.message, b"")
+                (None, protocol::envelope(action, err.ret_code, &err.message, b""))
             }
         };
-        Answer::json(200, body)
+        Answer { lead, ..Answer::json(200, body) }
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::ctx::{Ctx, Fields};
 use super::error::{self as e, UcsResult};
 use super::model::{disk_status, snapshot_status, UcsDisk, UcsRegion, UcsSnapshot, UcsWork, VM_STOPPED};
+use super::pages::{self, SnapshotQuery};
 use super::protocol::Params;
 use super::render::{self, fields};
 use crate::core::index::Ordered;
@@ -75,18 +76,26 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
     let projects = p.list("ProjectIDs")?;
     let disk_id = p.opt("DiskID").filter(|v| !v.is_empty());
     let keyword = p.opt("Keyword").and_then(Needle::new);
+    // A page asked before of the same state is served as it was rendered (core/kept.rs).
+    let q = SnapshotQuery { offset, limit, ids: &ids, projects: &projects, disk_id, keyword: keyword.as_ref() };
+    Ok(pages::kept_or_rendered(ctx, &q, |ctx| snapshot_page(ctx, &q)))
+}
+
+/// DescribeSnapshot's page for `q`, rendered.
+fn snapshot_page(ctx: &Ctx<'_>, q: &SnapshotQuery<'_>) -> Fields {
+    let SnapshotQuery { offset, limit, ids, projects, disk_id, keyword } = *q;
     let empty = Default::default();
     let store = ctx.world.ucs_ref(ctx.account, ctx.region).unwrap_or(&empty);
     let keeps = |s: &UcsSnapshot| {
         (ids.is_empty() || ids.contains(&s.snapshot_id))
             && (projects.is_empty() || projects.contains(&s.project_id))
             && disk_id.is_none_or(|d| d == s.disk_id)
-            && keyword.as_ref().is_none_or(|k| matches_keyword(s, k))
+            && keyword.is_none_or(|k| matches_keyword(s, k))
     };
     let (total, page) = if !ids.is_empty() {
         // Named snapshots: looked up one by one, then listed newest first as the console does.
         let mut hits: Vec<&UcsSnapshot> = Vec::new();
-        for id in &ids {
+        for id in ids {
             if let Some(s) = store.snapshots.get(id.as_str()).filter(|s| keeps(s)) {
                 if !hits.iter().any(|h| h.snapshot_id == s.snapshot_id) {
                     hits.push(s);
@@ -98,13 +107,13 @@ pub fn describe_snapshot(ctx: &mut Ctx<'_>, p: &Params<'_>) -> UcsResult<Fields>
     } else {
         newest_first(
             store,
-            &projects,
+            projects,
             disk_id,
-            keyword.as_ref().map(|_| &keeps as &dyn Fn(&UcsSnapshot) -> bool),
+            keyword.map(|_| &keeps as &dyn Fn(&UcsSnapshot) -> bool),
             (offset, limit),
         )
     };
-    Ok(render::page(total, page.into_iter(), |out, s| render::snapshot(ctx, store, s).write_json(out)))
+    render::page(total, page.into_iter(), |out, s| render::snapshot(ctx, store, s).write_json(out))
 }
 
 /// The snapshots newest first from the region's index: the disk's list when `DiskID` names
