@@ -221,7 +221,8 @@ def start(argv, port, probe):
 def write_config(kept_pages=True):
     """A twin configuration for the bench: quotas raised out of the way; its path."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
-        json.dump({"tencent": {"kept_pages": kept_pages, "limits": {"disks_per_region": 10_000_000,
+        json.dump({"kept_pages": kept_pages,
+                   "tencent": {"kept_pages": kept_pages, "limits": {"disks_per_region": 10_000_000,
                                                                     "snapshots_per_disk": 10_000_000}}}, cfg)
     return cfg.name
 
