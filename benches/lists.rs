@@ -171,7 +171,8 @@ fn main() {
     let conns = env("BENCH_CONNECTIONS", 4);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async move {
-        let cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
+        // Every read renders (each query is asked again and again, which a kept page answers).
+        let cfg = Config { timing: TimingPolicy::Immediate, kept_pages: false, ..Config::default() };
         let running = cloudtwin_emulator::start(cfg, Inventory::builtin(), Clock::real(), AuthMode::Enforce, "127.0.0.1:0")
             .await
             .unwrap();

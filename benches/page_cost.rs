@@ -143,8 +143,8 @@ async fn json_of(app: &Arc<App>, call: &Call) -> Value {
 
 fn twin() -> Arc<App> {
     let mut cfg = Config { timing: TimingPolicy::Immediate, ..Config::default() };
-    // Pages are rendered on every read: this bench is about rendering them.
-    cfg.tencent.kept_pages = false;
+    // Pages are rendered on every read, every family's: this bench is about rendering them.
+    cfg.kept_pages = false;
     // Quotas out of the way, as scale.py sets them.
     cfg.tencent.limits.disks_per_region = 10_000_000;
     cfg.tencent.limits.snapshots_per_disk = 10_000_000;

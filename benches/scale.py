@@ -223,7 +223,8 @@ def write_config(kept_pages=True):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
         # Both switches: `tencent.kept_pages` is the one a binary from before the other families
         # kept pages knows.
-        json.dump({"kept_pages": kept_pages, "tencent": {"kept_pages": kept_pages, "limits": {"disks_per_region": 10_000_000,
+        json.dump({"kept_pages": kept_pages,
+                   "tencent": {"kept_pages": kept_pages, "limits": {"disks_per_region": 10_000_000,
                                                                     "snapshots_per_disk": 10_000_000}}}, cfg)
     return cfg.name
 

@@ -51,6 +51,7 @@ mod huawei {
     mod agents_projects;
     mod api;
     mod captures;
+    mod kept_pages;
     mod sharing_org;
     mod tags_billing;
 }

@@ -1,6 +1,7 @@
 //! What a Huawei handler works with (`Ctx`: the world, and who is asking in which project), the
 //! request as it sees it (`Req`), and what it answers (`Reply`).
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use super::body::{self, Query};
@@ -104,6 +105,9 @@ pub enum Body {
     Json(Value),
     /// Already serialized: the list pages, written from typed shapes (shapes.rs).
     Bytes(Vec<u8>),
+    /// A list page shared with the kept pages (pages.rs): it goes out as the answer's `lead`,
+    /// not copied into a body.
+    Kept(Bytes),
 }
 
 impl Reply {
@@ -114,6 +118,11 @@ impl Reply {
     /// A 200 whose JSON body is already written.
     pub fn ok_bytes(body: Vec<u8>) -> HwResult<Reply> {
         Ok(Reply { status: 200, body: Some(Body::Bytes(body)) })
+    }
+
+    /// A 200 whose JSON body is a page shared with the kept pages.
+    pub fn kept(body: Bytes) -> HwResult<Reply> {
+        Ok(Reply { status: 200, body: Some(Body::Kept(body)) })
     }
 
     pub fn status(status: u16) -> HwResult<Reply> {

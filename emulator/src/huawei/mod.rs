@@ -15,6 +15,7 @@ pub mod iam;
 pub mod index;
 pub mod jobs;
 pub mod model;
+pub mod pages;
 pub mod protocol;
 pub mod render;
 pub mod routes;
@@ -187,12 +188,14 @@ impl<S: Host> Family<S> for Huawei<'_, '_, S> {
             }
             (Some(Route::Iam(_)), Err(e)) => iam::error_answer(&e, id),
             (_, Ok(Done::Cbr { reply, .. })) => {
-                let body = match reply.body {
-                    Some(ctx::Body::Json(v)) => serde_json::to_vec(&v).unwrap_or_default(),
-                    Some(ctx::Body::Bytes(b)) => b,
-                    None => Vec::new(),
+                let (lead, body) = match reply.body {
+                    Some(ctx::Body::Json(v)) => (None, serde_json::to_vec(&v).unwrap_or_default()),
+                    Some(ctx::Body::Bytes(b)) => (None, b),
+                    // The same envelope: only where the bytes come from differs.
+                    Some(ctx::Body::Kept(b)) => (Some(b), Vec::new()),
+                    None => (None, Vec::new()),
                 };
-                answer(reply.status, body, id, None)
+                Answer { lead, ..answer(reply.status, body, id, None) }
             }
             (_, Err(e)) => error_answer(&e, id),
         }

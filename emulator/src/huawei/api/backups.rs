@@ -12,7 +12,7 @@ use crate::huawei::domain::{backup, capacity, replication, restore, sharing as s
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::index::Walk;
 use crate::huawei::model::{Backup, HwProject, HwWork, Member, TYPE_SERVER};
-use crate::huawei::render;
+use crate::huawei::{pages, render};
 
 pub fn show_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let id = req.param("backup_id");
@@ -294,18 +294,31 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let (limit, offset) = q.page(1000)?;
     let sort = parse_sort(q.get("sort"), SORT_KEYS)?;
     let f = BackupFilter::parse(q)?;
+    // Kept (huawei/pages.rs): the tables this query reads, no clock.
+    let stamps = pages::backup_stamps(ctx.world.huawei, ctx.project, f.own_type != "private", f.used_percent.is_some());
+    pages::kept_or_rendered(ctx, "ListBackups", req, stamps, |ctx| backup_page(ctx, q, &f, &sort, (offset, limit)))
+}
+
+/// ListBackups' page as `f` and `sort` pick it, from the index when it keeps the list asked for.
+fn backup_page(
+    ctx: &Ctx<'_>,
+    q: &Query,
+    f: &BackupFilter<'_>,
+    sort: &[(String, bool)],
+    (offset, limit): (usize, usize),
+) -> HwResult<Vec<u8>> {
     if let Some(p) = ctx.world.huawei.get(ctx.project) {
-        if let Some(page) = indexed_page(p, &f, &sort, (offset, limit)) {
+        if let Some(page) = indexed_page(p, f, sort, (offset, limit)) {
             let (page, count, start) = page?;
             let items: Vec<_> =
                 page.into_iter().map(|b| render::listed_backup(p, b, None, f.show_replication)).collect();
-            return Reply::ok_bytes(render::backup_list(&items, count, limit, start));
+            return Ok(render::backup_list(&items, count, limit, start));
         }
     }
     let full_vaults = vaults_at_least(ctx.world.huawei.get(ctx.project), f.used_percent);
     let mut list: Vec<Listed<'_>> =
-        candidates(ctx, &f).into_iter().filter(|(_, b, m)| f.keeps(b, *m, &full_vaults)).collect();
-    list.sort_by(|(_, a, _), (_, b, _)| by_sort_keys(&sort, *a, *b, sort_value).then(b.seq.cmp(&a.seq)));
+        candidates(ctx, f).into_iter().filter(|(_, b, m)| f.keeps(b, *m, &full_vaults)).collect();
+    list.sort_by(|(_, a, _), (_, b, _)| by_sort_keys(sort, *a, *b, sort_value).then(b.seq.cmp(&a.seq)));
     // `marker` is the last id of the previous page: the page starts after it (in place of
     // `offset`), and `count` stays the total that matches, as it is without a marker.
     let start = match q.get("marker") {
@@ -323,7 +336,7 @@ pub fn list_backups(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
         .take(limit)
         .map(|(p, b, m)| render::listed_backup(p, b, *m, f.show_replication))
         .collect();
-    Reply::ok_bytes(render::backup_list(&items, list.len(), limit, start))
+    Ok(render::backup_list(&items, list.len(), limit, start))
 }
 
 pub fn update_backup(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {

@@ -7,8 +7,8 @@ use crate::huawei::ctx::{Ctx, Reply, Req};
 use crate::huawei::domain::{backup, billing, capacity, task, vault};
 use crate::huawei::error::{self as e, invalid, HwResult};
 use crate::huawei::model::{Billing, HwProject, HwWork, Period, Tag, Vault, VaultResource, TYPE_SERVER, TYPE_VOLUME};
-use crate::huawei::render;
 use crate::huawei::shapes;
+use crate::huawei::{pages, render};
 
 pub const OBJECT_TYPES: &[&str] = &["server", "disk", "turbo", "workspace", "vmware", "rds", "file"];
 pub const RESOURCE_TYPES: &[&str] =
@@ -385,14 +385,18 @@ fn filter_vaults<'p>(p: Option<&'p HwProject>, req: &Req<'_>, external: bool) ->
 
 pub fn list_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
     let (limit, offset) = req.query.page(1000)?;
-    let p = ctx.proj_ref();
-    let vaults = filter_vaults(p, req, false)?;
-    // Only the page is rendered: a vault's JSON reads its kept sums, but not for nothing.
-    let items: Vec<_> = match p {
-        Some(p) => vaults.iter().skip(offset).take(limit).map(|v| shapes::vault(p, ctx.project, v)).collect(),
-        None => Vec::new(),
-    };
-    Reply::ok_bytes(shapes::counted_page("vaults", &items, vaults.len(), limit, offset))
+    // Kept (huawei/pages.rs): the project's tables a vault shows, no clock.
+    let stamps = pages::vault_stamps(ctx.world.huawei, ctx.project);
+    pages::kept_or_rendered(ctx, "ListVault", req, stamps, |ctx| {
+        let p = ctx.proj_ref();
+        let vaults = filter_vaults(p, req, false)?;
+        // Only the page is rendered: a vault's JSON reads its kept sums, but not for nothing.
+        let items: Vec<_> = match p {
+            Some(p) => vaults.iter().skip(offset).take(limit).map(|v| shapes::vault(p, ctx.project, v)).collect(),
+            None => Vec::new(),
+        };
+        Ok(shapes::counted_page("vaults", &items, vaults.len(), limit, offset))
+    })
 }
 
 pub fn list_external_vault(ctx: &mut Ctx<'_>, req: &Req<'_>) -> HwResult<Reply> {
