@@ -88,9 +88,11 @@ def main():
     p.add_argument("--disks", type=int, default=100_000)
     p.add_argument("--snapshots", type=int, default=100_000)
     p.add_argument("--only", help="a regular expression: only the rows whose name matches")
+    p.add_argument("--kept", action="store_true",
+                   help="the twins keep rendered pages, as they run by default (then a repeated row is a kept page)")
     p.add_argument("--hold", action="store_true", help="after populating to full size, print the ports and wait")
     a = p.parse_args()
-    cfg = scale.write_config(kept_pages=False)
+    cfg = scale.write_config(kept_pages=a.kept)
     twins = []
     try:
         for spec in a.twin:
