@@ -117,6 +117,28 @@ impl KeptPages {
     }
 }
 
+/// The answer to `ask` (`None`: not kept) at `now`: a kept page, handed to `from_kept`, while
+/// one holds; else what `render` makes, kept (as `to_kept` spells it) over the window `render`
+/// gives. An error is never kept, so a kept page's question was checked when it was rendered,
+/// and the same question over the same tables fails or passes alike.
+pub fn kept_or_rendered<T, E>(
+    pages: &KeptPages,
+    ask: Option<Ask>,
+    now: i64,
+    from_kept: impl FnOnce(&Bytes) -> T,
+    render: impl FnOnce() -> Result<(T, Window), E>,
+    to_kept: impl FnOnce(&T) -> Bytes,
+) -> Result<T, E> {
+    if let Some(out) = ask.as_ref().and_then(|ask| pages.lookup(ask, now, from_kept)) {
+        return Ok(out);
+    }
+    let (out, window) = render()?;
+    if let Some(ask) = ask {
+        pages.keep(ask, window, to_kept(&out));
+    }
+    Ok(out)
+}
+
 /// The times at which all of `windows` hold (from inclusive, until exclusive); `None` if one
 /// of them is `None`.
 pub fn overlap(windows: impl IntoIterator<Item = Window>) -> Window {

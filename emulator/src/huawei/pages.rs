@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::core::kept::{Ask, Key, Window};
+use crate::core::kept::{self, Ask, Key, Window};
 
 use super::body::Query;
 use super::ctx::{Ctx, Reply, Req};
@@ -50,13 +50,9 @@ pub fn kept_or_rendered(
     if !ctx.cfg.kept_pages {
         return Reply::ok_bytes(render(ctx)?);
     }
-    let ask = ask(operation, ctx.project, &req.query, stamps);
-    if let Some(page) = ctx.world.pages.lookup(&ask, ctx.now, Bytes::clone) {
-        return Reply::kept(page);
-    }
-    let page = Bytes::from(render(ctx)?);
-    ctx.world.pages.keep(ask, TIMELESS, page.clone());
-    Reply::kept(page)
+    let ask = Some(ask(operation, ctx.project, &req.query, stamps));
+    let page = || -> HwResult<(Bytes, Window)> { Ok((Bytes::from(render(ctx)?), TIMELESS)) };
+    Reply::kept(kept::kept_or_rendered(ctx.world.pages, ask, ctx.now, Bytes::clone, page, Bytes::clone)?)
 }
 
 /// The question `operation` asks with `query` in `project`, with `stamps`.

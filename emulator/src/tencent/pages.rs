@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::core::kept::{Ask, Key, Window};
+use crate::core::kept::{self, Ask, Key, Window};
 
 use super::ctx::Ctx;
 use super::error::TcResult;
@@ -15,10 +15,8 @@ use super::world::World;
 /// [`snapshot_stamps`].
 pub type Stamps = fn(&World, &str, &str) -> Option<[u64; 4]>;
 
-/// The answer to `operation` asked with `p` by `ctx`'s caller: a kept page, handed to `from_kept`,
-/// when one holds; else what `render` makes, kept (as `to_kept` spells it) over the virtual
-/// times `render` gives. An error is never kept, so a kept page's parameters were checked when
-/// it was rendered, and the same parameters over the same tables fail or pass alike.
+/// The answer to `operation` asked with `p` by `ctx`'s caller (core/kept.rs): a kept page,
+/// handed to `from_kept`, while one holds; else what `render` makes, kept as `to_kept` spells it.
 pub fn kept_or_rendered<T>(
     ctx: &mut Ctx<'_>,
     operation: &str,
@@ -28,20 +26,13 @@ pub fn kept_or_rendered<T>(
     render: impl FnOnce(&mut Ctx<'_>) -> TcResult<(T, Window)>,
     to_kept: impl FnOnce(&T) -> Bytes,
 ) -> TcResult<T> {
+    let (pages, now) = (ctx.world.pages, ctx.now);
     let ask = {
         let world: &World = ctx.world;
         let stamps = stamps(world, ctx.account, ctx.region).filter(|_| ctx.cfg.tencent_pages_kept());
-        let ask = stamps.map(|stamps| self::ask(operation, ctx.account, ctx.region, p, stamps));
-        if let Some(out) = ask.as_ref().and_then(|ask| world.pages.lookup(ask, ctx.now, from_kept)) {
-            return Ok(out);
-        }
-        ask
+        stamps.map(|stamps| self::ask(operation, ctx.account, ctx.region, p, stamps))
     };
-    let (out, window) = render(ctx)?;
-    if let Some(ask) = ask {
-        ctx.world.pages.keep(ask, window, to_kept(&out));
-    }
-    Ok(out)
+    kept::kept_or_rendered(pages, ask, now, from_kept, || render(ctx), to_kept)
 }
 
 /// The question `operation` asks with `p` as `account` in `region`, with `stamps`.

@@ -23,12 +23,14 @@
 //! Jobs a read lets go on (read-gated timing) are the pipeline's, after the handler, kept page
 //! or not.
 
+use std::convert::Infallible;
+
 use bytes::Bytes;
 
 use super::ctx::{Ctx, Fields};
 use super::protocol;
 use super::world::World;
-use crate::core::kept::{Ask, Key, Window};
+use crate::core::kept::{self, Ask, Key, Window};
 use crate::core::search::Needle;
 
 /// The action whose pages are kept.
@@ -84,13 +86,12 @@ pub fn kept_or_rendered(ctx: &mut Ctx<'_>, q: &SnapshotQuery<'_>, render: impl F
     let Some(ask) = stamps.map(|stamps| snapshot_ask(ctx.account, ctx.region, q, stamps)) else {
         return render(ctx);
     };
-    if let Some(kept) = ctx.world.pages.lookup(&ask, ctx.now, Bytes::clone) {
-        return Fields::whole(DESCRIBE_SNAPSHOT, kept);
-    }
-    let fields = render(ctx);
-    let body = Bytes::from(protocol::envelope(DESCRIBE_SNAPSHOT, 0, "", fields.text()));
-    ctx.world.pages.keep(ask, ALWAYS, body.clone());
-    Fields::whole(DESCRIBE_SNAPSHOT, body)
+    let page = || {
+        let body = protocol::envelope(DESCRIBE_SNAPSHOT, 0, "", render(ctx).text());
+        Ok::<_, Infallible>((Bytes::from(body), ALWAYS))
+    };
+    let body = kept::kept_or_rendered(ctx.world.pages, Some(ask), ctx.now, Bytes::clone, page, Bytes::clone);
+    Fields::whole(DESCRIBE_SNAPSHOT, body.unwrap_or_else(|never| match never {}))
 }
 
 #[cfg(test)]
