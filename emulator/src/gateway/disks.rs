@@ -129,9 +129,9 @@ pub fn disk_list(gw: &mut Gw<'_>, p: &Params) -> GwResult<Reply> {
     let with_policies = p.bool("ReturnBindAutoSnapshotPolicy").unwrap_or(false);
     let (cfg, now) = (gw.cfg, gw.now);
     // The page is written straight from the disks DescribeDisks picks, in the shape shape::disk
-    // gives their DescribeDisks JSON (docs/performance.md).
-    // With the virtual times over which it reads the same, for the kept pages (core/kept.rs):
-    // `properties` reads the clock only for expiry, which a disk's steady window never crosses.
+    // gives their DescribeDisks JSON (docs/performance.md), with the virtual times over which it
+    // reads the same, for the kept pages (core/kept.rs): `properties` reads the clock only for
+    // expiry, which a disk's steady window never crosses.
     let write = |view: &DiskView<'_>, total: usize, page: &[&Disk]| {
         let steady = kept::overlap(page.iter().map(|d| view.steady(d)));
         let body = envelope::ok_with(page.len() * 1100 + 96, |out| {

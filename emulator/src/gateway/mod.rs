@@ -107,7 +107,6 @@ impl<'t, S: tencent::Host> Family<S> for Gateway<'t, S> {
     fn render(&self, _: Option<&Decoded>, out: GwResult<(Reply, String)>) -> Answer {
         match out {
             Ok((Reply::Data(v), _)) => Answer::json(200, envelope::ok_body(v)),
-            Ok((Reply::Body(body), _)) => Answer::json(200, body),
             Ok((Reply::Kept(body), _)) => Answer { lead: Some(body), ..Answer::json(200, Vec::new()) },
             Ok((Reply::Raw(v), _)) => Answer::json(200, serde_json::to_vec(&v).unwrap_or_default()),
             Err(err) => {

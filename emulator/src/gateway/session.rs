@@ -17,10 +17,9 @@ use crate::tencent::{self, Ctx};
 pub enum Reply {
     /// Inside the gateway envelope's `data`.
     Data(Value),
-    /// A whole success body already written (`envelope::ok_with`): the list pages, which
-    /// write their items straight from the model.
-    Body(Vec<u8>),
-    /// A whole success body a kept page holds (core/kept.rs), shared with it rather than copied.
+    /// A whole success body already written (`envelope::ok_with`): the list pages, which write
+    /// their items straight from the model, shared with the kept pages (core/kept.rs) rather
+    /// than copied.
     Kept(Bytes),
     /// As it is: `disk/logs/list` answers with the Tencent-style `{"Response": ...}` body that
     /// seed 001 documents.
