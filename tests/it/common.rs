@@ -235,11 +235,42 @@ pub fn replay(t: &Twin, cap: &Value) -> Reply {
 /// at the twin's clock.
 pub mod hw {
     use super::{raw, Reply, Twin};
-    use cloudtwin_emulator::huawei::settings::{DEFAULT_AK, DEFAULT_PROJECT, DEFAULT_SK};
+    use cloudtwin_emulator::huawei::settings::{DEFAULT_AK, DEFAULT_PROJECT, DEFAULT_SK, PEER_AK, PEER_SK};
     use cloudtwin_emulator::huawei::sign::{self, Algorithm, Outgoing};
     use serde_json::Value;
 
     pub const P: &str = DEFAULT_PROJECT;
+
+    /// Who calls: the keys, and the project that `{p}` in a path stands for.
+    #[derive(Clone, Copy)]
+    pub struct Who {
+        pub ak: &'static str,
+        pub sk: &'static str,
+        pub project: &'static str,
+    }
+
+    pub const OWNER: Who = Who { ak: DEFAULT_AK, sk: DEFAULT_SK, project: P };
+    /// Another account: the receiver of the owner's shares.
+    pub const RECEIVER: Who = Who { ak: PEER_AK, sk: PEER_SK, project: PEER };
+    /// The owner's account in cn-south-1: the destination of its replicas.
+    pub const SOUTH_P: Who = Who { ak: DEFAULT_AK, sk: DEFAULT_SK, project: SOUTH };
+
+    /// `method path` (`{p}` the caller's project) signed with `who`'s keys.
+    pub fn call(t: &Twin, who: Who, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let path = path.replace("{p}", who.project);
+        t.hw_signed(Algorithm::HmacSha256, who.ak, who.sk, method, &path, body.as_ref(), Some(who.project))
+    }
+
+    /// [`call`], which must succeed: its JSON (null for an empty body).
+    pub fn ok(t: &Twin, who: Who, method: &str, path: &str, body: Option<Value>) -> Value {
+        let r = call(t, who, method, path, body);
+        assert!(r.status < 300, "{method} {path}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        if r.body.is_empty() {
+            Value::Null
+        } else {
+            r.json()
+        }
+    }
     pub const SOUTH: &str = "1123456789abcdef0123456789abcdef";
     pub const PEER: &str = "a123456789abcdef0123456789abcdef";
     pub const WEB: &str = "c0a80001-0000-4000-8000-000000000001";

@@ -11,28 +11,12 @@ use crate::common;
 use cloudtwin_emulator::clock::Clock;
 use cloudtwin_emulator::huawei::body::{query_pairs, Query};
 use cloudtwin_emulator::huawei::pages;
-use cloudtwin_emulator::huawei::settings::{DEFAULT_AK, DEFAULT_SK, PEER_AK, PEER_SK};
-use cloudtwin_emulator::huawei::sign::Algorithm;
 use cloudtwin_emulator::timing::TimingPolicy;
 use cloudtwin_emulator::{AuthMode, Config};
 use common::hw::*;
 use serde_json::{json, Value};
 
 const DAY_S: f64 = 86_400.0;
-
-/// Who calls: the keys, and the project that `{p}` in a path stands for.
-#[derive(Clone, Copy)]
-struct Who {
-    ak: &'static str,
-    sk: &'static str,
-    project: &'static str,
-}
-
-const OWNER: Who = Who { ak: DEFAULT_AK, sk: DEFAULT_SK, project: P };
-/// Another account: the receiver of the owner's shares.
-const RECEIVER: Who = Who { ak: PEER_AK, sk: PEER_SK, project: PEER };
-/// The owner's account in cn-south-1: the destination of its replicas.
-const SOUTH_P: Who = Who { ak: DEFAULT_AK, sk: DEFAULT_SK, project: SOUTH };
 
 /// The pages the steps compare: the index's lists and the scans, shared and private, vaults.
 fn pages() -> Vec<(Who, String)> {
@@ -61,21 +45,6 @@ fn pages() -> Vec<(Who, String)> {
         out.push((SOUTH_P, p.to_string()));
     }
     out
-}
-
-fn call(t: &common::Twin, who: Who, method: &str, path: &str, body: Option<Value>) -> common::Reply {
-    let path = path.replace("{p}", who.project);
-    t.hw_signed(Algorithm::HmacSha256, who.ak, who.sk, method, &path, body.as_ref(), Some(who.project))
-}
-
-fn ok(t: &common::Twin, who: Who, method: &str, path: &str, body: Option<Value>) -> Value {
-    let r = call(t, who, method, path, body);
-    assert!(r.status < 300, "{method} {path}: {} {}", r.status, String::from_utf8_lossy(&r.body));
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
 }
 
 struct Reads<'t> {

@@ -23,34 +23,8 @@ const PEERS_OU: &str = "ou-ctwn-peers001";
 const PEER_SERVER: &str = "c0a8000a-0000-4000-8000-000000000001";
 const NO_SUCH: &str = "0badc0de-0000-4000-8000-00000000dead";
 
-/// Who calls: the keys, and the project that `{p}` in a path stands for.
-#[derive(Clone, Copy)]
-struct Who {
-    ak: &'static str,
-    sk: &'static str,
-    project: &'static str,
-}
-
-const OWNER: Who = Who { ak: DEFAULT_AK, sk: DEFAULT_SK, project: P };
-const RECEIVER: Who = Who { ak: PEER_AK, sk: PEER_SK, project: PEER };
-const SOUTH_P: Who = Who { ak: DEFAULT_AK, sk: DEFAULT_SK, project: SOUTH };
 const PEER_S: Who = Who { ak: PEER_AK, sk: PEER_SK, project: PEER_SOUTH };
 const EXTRA_P: Who = Who { ak: DEFAULT_AK, sk: DEFAULT_SK, project: EXTRA };
-
-fn call(t: &common::Twin, who: Who, method: &str, path: &str, body: Option<Value>) -> common::Reply {
-    let path = path.replace("{p}", who.project);
-    t.hw_signed(Algorithm::HmacSha256, who.ak, who.sk, method, &path, body.as_ref(), Some(who.project))
-}
-
-fn ok(t: &common::Twin, who: Who, method: &str, path: &str, body: Option<Value>) -> Value {
-    let r = call(t, who, method, path, body);
-    assert!(r.status < 300, "{method} {path}: {} {}", r.status, String::from_utf8_lossy(&r.body));
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
-}
 
 fn err(t: &common::Twin, who: Who, method: &str, path: &str, body: Option<Value>) -> (u16, String) {
     let r = call(t, who, method, path, body);
