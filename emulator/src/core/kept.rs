@@ -47,8 +47,9 @@ struct Page {
 /// `None` when it changes by the moment.
 pub type Window = Option<(i64, i64)>;
 
-/// A request for a page, with the stamps of the tables it reads now.
-#[derive(Clone, PartialEq)]
+/// A request for a page, with the stamps of the tables it reads now. Two are equal when a page
+/// kept for one answers the other (its window aside).
+#[derive(PartialEq)]
 pub struct Ask {
     key: Vec<u8>,
     stamps: [u64; 4],

@@ -75,16 +75,9 @@ pub fn snapshot_stamps(world: &World, account: &str, region: &str) -> Option<[u6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::kept::KeptPages;
 
     #[test]
     fn different_parameters_make_different_keys() {
-        // Two asks with equal stamps are the same question when one's page serves the other.
-        let same = |a: &Ask, b: &Ask| {
-            let pages = KeptPages::default();
-            pages.keep(a.clone(), Some((0, 1)), bytes::Bytes::from_static(b"x"));
-            pages.lookup(b, 0, |_| ()).is_some()
-        };
         let key =
             |v: serde_json::Value| ask("DescribeDisks", "a", "gz", &Params::unchecked(v.as_object().unwrap()), [1; 4]);
         let sets = [
@@ -104,15 +97,15 @@ mod tests {
             serde_json::json!({"Encrypt": false}),
         ];
         for (i, a) in sets.iter().enumerate() {
-            assert!(same(&key(a.clone()), &key(a.clone())), "{a}");
+            assert!(key(a.clone()) == key(a.clone()), "{a}");
             for b in &sets[i + 1..] {
-                assert!(!same(&key(a.clone()), &key(b.clone())), "{a} and {b}");
+                assert!(key(a.clone()) != key(b.clone()), "{a} and {b}");
             }
         }
         let p = Params::unchecked(serde_json::json!({"Limit": 20}).as_object().unwrap());
         let base = ask("DescribeDisks", "a", "gz", &p, [1; 4]);
-        assert!(!same(&base, &ask("DescribeSnapshots", "a", "gz", &p, [1; 4])), "another operation");
-        assert!(!same(&base, &ask("DescribeDisks", "b", "gz", &p, [1; 4])), "another account");
-        assert!(!same(&base, &ask("DescribeDisks", "a", "sh", &p, [1; 4])), "another region");
+        assert!(base != ask("DescribeSnapshots", "a", "gz", &p, [1; 4]), "another operation");
+        assert!(base != ask("DescribeDisks", "b", "gz", &p, [1; 4]), "another account");
+        assert!(base != ask("DescribeDisks", "a", "sh", &p, [1; 4]), "another region");
     }
 }
