@@ -325,6 +325,16 @@ mod tests {
             assert_ne!(first.as_ptr(), changed.as_ptr(), "{op}?{query}: rendered anew after a change");
             assert_ne!(first, changed, "{op}?{query}: the rename shows");
         }
+        // Without a `limit` a page holds up to 1,000 backups, over a megabyte: kept as well.
+        let p = state.huawei.get_mut("p").unwrap();
+        for i in 0..1000 {
+            let id = format!("b-{i:04}");
+            p.backups.insert(id.as_str().into(), backup(&id, "v-p"));
+        }
+        let (kept, first) = page(&mut state, &mut ids, &on, "ListBackups", "");
+        let (_, again) = page(&mut state, &mut ids, &on, "ListBackups", "");
+        assert!(kept && first.len() > 512 * 1024, "{} bytes", first.len());
+        assert_eq!(first.as_ptr(), again.as_ptr(), "a page of 1,000 backups: the kept bytes themselves");
         let shared = page(&mut state, &mut ids, &on, "ListBackups", "own_type=shared").1;
         assert!(std::str::from_utf8(&shared).unwrap().contains("\"id\":\"b-q\""), "q's share is listed");
         let off = Config { kept_pages: false, ..Config::default() };
