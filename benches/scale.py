@@ -507,15 +507,18 @@ def median(xs):
 def side_by_side(measure, pairs, rounds):
     """Each row on the small twin and on the large one in turn, `rounds` times (S L S L …), so a
     drift of the machine falls on both sides of the ratio. `pairs`: [((port, request) at ~100,
-    (port, request) at scale)], or more servers a row. Returns [(small, large)], each (reads/s,
-    p99, CPU µs, CPU of every round): the medians of its rounds, and the rounds' CPU for the
-    spread."""
+    (port, request) at scale)], or more servers a row; a request may be a function that makes
+    it, called for each run: a TC3 signature holds for 300 s, and the rows of a run at 10 s
+    each outlast that. Returns [(small, large)], each (reads/s, p99, CPU µs, CPU of every
+    round): the medians of its rounds, and the rounds' CPU for the spread."""
     out = []
     for sides in pairs:
         runs = tuple([] for _ in sides)
         for _ in range(rounds):
-            for side, (port, req) in zip(runs, sides):
+            for side, (port, make) in zip(runs, sides):
+                req = make() if callable(make) else make
                 side.append(measure(port, req))
+                checked(port, req)  # still an answer, not an error, when the run ended
         out.append(tuple((*(median(f) for f in zip(*r)), [x[2] for x in r]) for r in runs))
     return out
 
@@ -529,8 +532,9 @@ def cpu_cell(fig):
 
 
 def checked(port, req):
-    """`req` once, answered 2xx (a row must measure answers, not errors): (port, req)."""
-    Client(port).json(req)
+    """`req` (or what the function `req` makes) once, answered 2xx (a row must measure answers,
+    not errors): (port, req)."""
+    Client(port).json(req() if callable(req) else req)
     return port, req
 
 
@@ -538,7 +542,7 @@ def surface_pairs(small, large):
     """Every other surface's read on both twins: [(name, pair)]. `small`/`large`: (port, client,
     four disk IDs, Huawei headers)."""
     reads = [surface_reads(c, four, hw) for _, c, four, hw in (small, large)]
-    return [(name, (checked(small[0], s(small[0])), checked(large[0], l(large[0]))))
+    return [(name, (checked(small[0], lambda s=s: s(small[0])), checked(large[0], lambda l=l: l(large[0]))))
             for (name, s), (_, l) in zip(*reads)]
 
 
@@ -638,8 +642,10 @@ def ceiling_rows(a, measure, tdir, answer, read, small_disks, twin_start, twin_i
         kept_twin, kport, _ = start_twin(TWIN, cfg_kept)
         have = Client(kport).tc("DescribeDisks", {"Limit": 1})["TotalCount"]
         create_disks(kport, max(0, small_disks - have))
-        kread = tc3("DescribeDisks", {"Limit": 20}, port=kport)
-        twin, kept, ceil = side_by_side(measure, [((port, read), (kport, kread), (cport, read))], a.rounds)[0]
+        # Signed anew for each run (side_by_side); the ceiling answers its file to any request.
+        twin, kept, ceil = side_by_side(measure, [((port, lambda: tc3("DescribeDisks", {"Limit": 20}, port=port)),
+                                                   (kport, lambda: tc3("DescribeDisks", {"Limit": 20}, port=kport)),
+                                                   (cport, read))], a.rounds)[0]
     finally:
         stop(ceiling)
         if kept_twin:
@@ -685,8 +691,8 @@ def disk_pairs(small, large, lists_only):
     """DescribeDisks' rows on both twins (each built from its own disks): [(name, pair)], the
     name as at scale. `small`/`large`: (port, client)."""
     built = [disk_pages(c, c.tc("DescribeDisks", {"Limit": 1})["TotalCount"], lists_only) for _, c in (small, large)]
-    return [(name, (checked(small[0], tc3("DescribeDisks", sp, port=small[0])),
-                    checked(large[0], tc3("DescribeDisks", lp, port=large[0]))))
+    return [(name, (checked(small[0], lambda sp=sp: tc3("DescribeDisks", sp, port=small[0])),
+                    checked(large[0], lambda lp=lp: tc3("DescribeDisks", lp, port=large[0]))))
             for (_, sp), (name, lp) in zip(*built)]
 
 
@@ -847,9 +853,10 @@ def run(a, measure, cfg, cfg_kept, tdir):
         # Alone and while A writes, alternated round by round: one window's p99 moves by half on
         # this VM whatever the twin does. The verdict is the median of the rounds' ratios (each
         # round's two windows back to back, in the same hour of the VM).
-        peer_read = tc3("DescribeDisks", page, TC_PEER, port)
+        def peer_read():  # signed anew for each run: a signature holds for 300 s
+            return tc3("DescribeDisks", page, TC_PEER, port)
         create_disks(port, 100, TC_PEER)
-        c.json(peer_read)
+        c.json(peer_read())
 
         def while_a_writes():
             # A's writes replayed by wrk on one connection from the client's core: a client
@@ -859,14 +866,14 @@ def run(a, measure, cfg, cfg_kept, tdir):
             before = c.tc("DescribeDisks", {"Limit": 1})["TotalCount"]
             w = wrk_writer(port, a.warmup + a.secs + 1)
             try:
-                r = measure(port, peer_read)
+                r = measure(port, peer_read())
             finally:
                 writes_of(w)
             return r, c.tc("DescribeDisks", {"Limit": 1})["TotalCount"] - before
 
         alone, busy, made = [], [], 0
         for _ in range(a.rounds):
-            alone.append(measure(port, peer_read))
+            alone.append(measure(port, peer_read()))
             r, w = while_a_writes()
             busy.append(r)
             made += w
