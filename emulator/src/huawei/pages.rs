@@ -325,7 +325,7 @@ mod tests {
             assert_ne!(first.as_ptr(), changed.as_ptr(), "{op}?{query}: rendered anew after a change");
             assert_ne!(first, changed, "{op}?{query}: the rename shows");
         }
-        // Without a `limit` a page holds up to 1,000 backups, over a megabyte: kept as well.
+        // Without a `limit` a page holds up to 1,000 backups (~1.1 MB of real ones): kept as well.
         let p = state.huawei.get_mut("p").unwrap();
         for i in 0..1000 {
             let id = format!("b-{i:04}");
