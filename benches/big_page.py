@@ -34,8 +34,7 @@ def main():
     twins = []
     try:
         for spec in a.twin:
-            name, binary = spec.split("=", 1)
-            proc, port, _ = scale.start_twin(binary, cfg)
+            name, proc, port = scale.start_named(spec, cfg)
             twins.append((name, proc, port))
             scale.first_disks(port)
             hw = scale.huawei_token(port)

@@ -96,8 +96,7 @@ def main():
     twins = []
     try:
         for spec in a.twin:
-            label, binary = spec.split("=", 1)
-            proc, port, _ = scale.start_twin(binary, cfg)
+            label, proc, port = scale.start_named(spec, cfg)
             twins.append((label, port, proc))
         print(f"# list_cost — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, server on core 0, wrk -t1 -c32 "
               f"on core 1, {a.warmup} s warm-up + {a.secs} s, {a.rounds} rounds; load {os.getloadavg()}")

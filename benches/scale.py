@@ -238,6 +238,13 @@ def start_twin(binary, cfg):
     return proc, port, start_ms
 
 
+def start_named(spec, cfg):
+    """A twin of a drivers' `NAME=BINARY` flag: (name, process, port)."""
+    name, binary = spec.split("=", 1)
+    proc, port, _ = start_twin(binary, cfg)
+    return name, proc, port
+
+
 def first_disks(port):
     """Disks up to a multiple of 50 past 100 (with the seed's); four of them, oldest first, to hang
     snapshots on."""
