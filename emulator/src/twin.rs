@@ -1,7 +1,8 @@
-//! One running twin: the configuration, the clock, the seed inventory, the rate limiter and the
-//! state behind its lock. Generic over the state so that the providers, which serve requests
-//! against it, need not name the world above them: each provider says what it needs of the state
-//! in its own `Host` trait, and world.rs (the state) implements them all.
+//! One running twin: the configuration, the clock, the seed inventory, the rate limiter, the
+//! read bodies decoded before and the state behind its lock. Generic over the state so that the
+//! providers, which serve requests against it, need not name the world above them: each provider
+//! says what it needs of the state in its own `Host` trait, and world.rs (the state) implements
+//! them all.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use parking_lot::Mutex;
 
 use crate::config::Config;
 use crate::core::clock::Clock;
+use crate::core::letters::Letters;
 use crate::core::ratelimit::Limiter;
 use crate::inventory::Inventory;
 
@@ -21,6 +23,8 @@ pub struct Twin<S> {
     pub inventory: Inventory,
     pub state: Mutex<S>,
     pub limiter: Limiter,
+    /// Read bodies decoded before, by their letter (a family's own, beside the state).
+    pub letters: Letters,
     /// Named copies of the state (`/_cloudtwin/snapshots`), kept apart from it: a reset or a
     /// restore leaves them.
     pub snapshots: Mutex<BTreeMap<String, Saved<S>>>,

@@ -540,6 +540,7 @@ impl Twin {
             inventory,
             state: Mutex::new(state),
             limiter: Default::default(),
+            letters: Default::default(),
             snapshots: Default::default(),
             journal,
         })

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use cloudtwin_emulator::clock::Clock;
+use cloudtwin_emulator::core::letters::Letters;
 use cloudtwin_emulator::limits::{self, Bounds};
+use cloudtwin_emulator::tencent::protocol::Given;
 use cloudtwin_emulator::world::Twin;
 use cloudtwin_emulator::{huawei, tencent, ucloudstack, AuthMode, Config, Inventory};
 use proptest::prelude::*;
@@ -188,10 +190,10 @@ proptest! {
         let (headers, body) = if pick { signed } else { (made_up, b"{}".to_vec()) };
         let req = tencent::protocol::HttpIn { method: &Method::POST, path: "/", query: "", headers: &headers, body: &body };
         let cfg = &twin().cfg;
-        let whole = outcome(tencent::protocol::decode(cfg, AuthMode::Enforce, T0, &req));
+        let whole = outcome(tencent::protocol::decode(cfg, AuthMode::Enforce, T0, &req, &Letters::default()));
         match tencent::protocol::tc3_head(cfg, AuthMode::Enforce, T0, &Method::POST, &headers) {
             Err(e) => prop_assert_eq!(Err(format!("{} {}", e.code, e.message)), whole),
-            Ok(Some(head)) => prop_assert_eq!(outcome(tencent::protocol::decode_after_head(&req, head)), whole),
+            Ok(Some(head)) => prop_assert_eq!(outcome(tencent::protocol::decode_after_head(&req, head, &Letters::default())), whole),
             Ok(None) => {}
         }
     }
@@ -205,8 +207,9 @@ proptest! {
         let auth = if off { AuthMode::Off } else { AuthMode::Enforce };
         let out = json_of(&served(tencent::handle(twin(), auth, &req)).body);
         prop_assert!(out["Response"]["RequestId"].is_string(), "{}", out);
-        if let Ok(call) = tencent::protocol::decode(&twin().cfg, AuthMode::Off, T0, &req) {
-            let (depth, values, items, ..) = metrics(&Value::Object(call.params.to_map().unwrap_or_default()));
+        if let Ok(call) = tencent::protocol::decode(&twin().cfg, AuthMode::Off, T0, &req, &Letters::default()) {
+            let (Given::Tree(tree) | Given::Json(tree)) = call.params else { unreachable!("no letters kept") };
+            let (depth, values, items, ..) = metrics(&Value::Object(tree.to_map().unwrap_or_default()));
             prop_assert!(depth <= limits::MAX_DEPTH + 1 && values <= limits::MAX_PARAMS + 1 && items <= limits::MAX_ITEMS);
         }
     }

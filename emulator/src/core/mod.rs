@@ -20,6 +20,7 @@ pub mod json_text;
 pub mod journal;
 pub mod kept;
 pub mod key;
+pub mod letters;
 pub mod limits;
 pub mod logbook;
 pub mod logline;

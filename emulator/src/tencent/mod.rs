@@ -32,6 +32,7 @@ pub mod time;
 pub mod world;
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -42,7 +43,7 @@ use crate::core::txn::{self, Access, Family};
 use crate::twin::Twin;
 use error::{TcError, TcResult};
 use params::Params;
-use protocol::HttpIn;
+use protocol::{Given, HttpIn};
 
 pub use ctx::{Action, Ctx, Handler, Output};
 pub use world::World;
@@ -110,7 +111,7 @@ struct Decoded {
     call: protocol::Call,
     action: &'static Action,
     region: String,
-    params: Params,
+    params: Arc<Params>,
 }
 
 impl<S: Host> Family<S> for Tencent<'_, '_, S> {
@@ -197,8 +198,8 @@ fn decode<S>(
 ) -> TcResult<Decoded> {
     let cfg = &twin.cfg;
     let mut call = match head {
-        Some(head) => protocol::decode_after_head(req, head)?,
-        None => protocol::decode(cfg, auth, now.div_euclid(1000), req)?,
+        Some(head) => protocol::decode_after_head(req, head, &twin.letters)?,
+        None => protocol::decode(cfg, auth, now.div_euclid(1000), req, &twin.letters)?,
     };
     crate::core::record::note(|r| {
         (r.operation, r.account) = (call.action.as_str().into(), call.account.as_str().into())
@@ -228,6 +229,13 @@ fn decode<S>(
             ))
         })?;
     }
-    let params = Params::check(action.schema, std::mem::take(&mut call.params))?;
+    // A read's JSON body is kept by its letter once it checks: pollers send the same bytes.
+    let params = match std::mem::replace(&mut call.params, Given::Tree(Default::default())) {
+        Given::Kept(params) => params,
+        Given::Json(tree) if action.access() == Access::Read => {
+            twin.letters.keep(&call.action, req.body, Params::check(action.schema, tree)?)
+        }
+        Given::Json(tree) | Given::Tree(tree) => Arc::new(Params::check(action.schema, tree)?),
+    };
     Ok(Decoded { call, action, region, params })
 }

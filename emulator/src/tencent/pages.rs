@@ -42,7 +42,7 @@ pub fn ask(operation: &str, account: &str, region: &str, p: &Params, stamps: [u6
     for part in [account, region] {
         spell_str(out, part);
     }
-    p.root().spell(out);
+    out.extend_from_slice(p.spelling());
     Ask::new(key, stamps)
 }
 

@@ -5,11 +5,13 @@
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderName, Method};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::error::{self as e, TcError, TcResult};
-use super::params::{fold_flat, Tree};
+use super::params::{fold_flat, Params, Tree};
 use super::sign;
 use crate::config::{AuthMode, Config};
+use crate::core::letters::Letters;
 
 pub const VERSION: &str = "2017-03-12";
 pub use crate::core::limits::{
@@ -41,7 +43,18 @@ pub struct Call {
     pub region: Option<String>,
     pub action: String,
     pub version: String,
-    pub params: Tree,
+    pub params: Given,
+}
+
+/// The parameters as a request gave them.
+#[derive(Debug)]
+pub enum Given {
+    /// From the query string or a form.
+    Tree(Tree),
+    /// From a JSON body, which a read keeps by its letter once checked.
+    Json(Tree),
+    /// From a JSON body decoded and checked before for the same action (core/letters.rs).
+    Kept(Arc<Params>),
 }
 
 /// Outcome of the protocol layer: an error still names the action when it was known, for logs.
@@ -170,7 +183,7 @@ fn authenticate<'c>(
     }
 }
 
-pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> Decoded {
+pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>, letters: &Letters) -> Decoded {
     if req.method != Method::GET && req.method != Method::POST {
         return Err(e::UnsupportedProtocol(
             "HTTP(S) request protocol error; only GET and POST requests are supported.",
@@ -183,7 +196,7 @@ pub fn decode(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
         header(req.headers, h)?;
     }
     if header(req.headers, X_TC_ACTION)?.is_some() {
-        decode_tc3(cfg, mode, now_secs, req)
+        decode_tc3(cfg, mode, now_secs, req, letters)
     } else {
         decode_v1(cfg, mode, now_secs, req)
     }
@@ -252,9 +265,9 @@ pub fn tc3_head_refusal(
 
 /// `decode` of a request whose head `tc3_head` passed: the signature over the body, then the
 /// parameters.
-pub fn decode_after_head(req: &HttpIn<'_>, head: Tc3Head<'_>) -> Decoded {
+pub fn decode_after_head(req: &HttpIn<'_>, head: Tc3Head<'_>, letters: &Letters) -> Decoded {
     verify_tc3(req, &head.auth, head.timestamp, head.key.secret, false)?;
-    call_of(req, head.key, head.action, head.version, head.region, head.content_type)
+    call_of(req, head.key, head.action, head.version, head.region, head.content_type, letters)
 }
 
 fn required<'a>(v: Option<&'a str>, name: &str) -> TcResult<&'a str> {
@@ -262,7 +275,7 @@ fn required<'a>(v: Option<&'a str>, name: &str) -> TcResult<&'a str> {
         .ok_or_else(|| e::MissingParameter(format!("The request is missing a required parameter `{name}`.")))
 }
 
-fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> Decoded {
+fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>, letters: &Letters) -> Decoded {
     let h = |n: HeaderName| header(req.headers, n);
     let action = required(h(X_TC_ACTION)?, "X-TC-Action")?;
     let version = required(h(X_TC_VERSION)?, "X-TC-Version")?;
@@ -290,10 +303,11 @@ fn decode_tc3(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> 
         };
         verify_tc3(req, a, timestamp, secret, is_get)
     })?;
-    call_of(req, key, action, version, region, content_type)
+    call_of(req, key, action, version, region, content_type, letters)
 }
 
-/// The call of an authenticated TC3 request: its parameters from the query or the body.
+/// The call of an authenticated TC3 request: its parameters from the query or the body, or
+/// those `letters` kept for the same body of the same action.
 fn call_of(
     req: &HttpIn<'_>,
     key: Key<'_>,
@@ -301,21 +315,17 @@ fn call_of(
     version: &str,
     region: Option<&str>,
     content_type: &str,
+    letters: &Letters,
 ) -> Decoded {
     let params = if req.method == Method::GET {
-        Tree::from_map(&fold_flat(form_pairs(req.query.as_bytes())?)?)
+        Given::Tree(Tree::from_map(&fold_flat(form_pairs(req.query.as_bytes())?)?))
     } else {
         match &*media_type(content_type) {
-            "application/json" => {
-                if req.body.iter().all(u8::is_ascii_whitespace) {
-                    Tree::default()
-                } else {
-                    crate::core::limits::check_json(req.body).map_err(super::params::exceeded)?;
-                    Tree::from_json(req.body)
-                        .map_err(|err| e::InvalidParameter(format!("The request body is not valid JSON: {err}.")))?
-                }
-            }
-            "application/x-www-form-urlencoded" => Tree::from_map(&fold_flat(form_pairs(req.body)?)?),
+            "application/json" => match letters.get::<Params>(action, req.body) {
+                Some(kept) => Given::Kept(kept),
+                None => Given::Json(json_tree(req.body)?),
+            },
+            "application/x-www-form-urlencoded" => Given::Tree(Tree::from_map(&fold_flat(form_pairs(req.body)?)?)),
             "multipart/form-data" => {
                 return Err(e::InvalidParameter(
                     "CBS actions do not accept multipart/form-data; send application/json.",
@@ -328,9 +338,6 @@ fn call_of(
             }
         }
     };
-    if !params.is_object() {
-        return Err(e::InvalidParameter("The request body must be a JSON object."));
-    }
     Ok(Call {
         account: key.account.to_string(),
         uin: key.uin.to_string(),
@@ -339,6 +346,20 @@ fn call_of(
         version: version.to_string(),
         params,
     })
+}
+
+/// A JSON body's parameters: an object, within the bounds (core/limits.rs).
+fn json_tree(body: &[u8]) -> TcResult<Tree> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Tree::default());
+    }
+    crate::core::limits::check_json(body).map_err(super::params::exceeded)?;
+    let tree = Tree::from_json(body)
+        .map_err(|err| e::InvalidParameter(format!("The request body is not valid JSON: {err}.")))?;
+    if !tree.is_object() {
+        return Err(e::InvalidParameter("The request body must be a JSON object."));
+    }
+    Ok(tree)
 }
 
 fn verify_tc3(
@@ -474,6 +495,6 @@ fn decode_v1(cfg: &Config, mode: AuthMode, now_secs: i64, req: &HttpIn<'_>) -> D
         region: region.map(str::to_string),
         action: action.to_string(),
         version: version.to_string(),
-        params: Tree::from_map(&fold_flat(action_params)?),
+        params: Given::Tree(Tree::from_map(&fold_flat(action_params)?)),
     })
 }

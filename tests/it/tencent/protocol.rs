@@ -207,6 +207,46 @@ fn bad_input_leaves_state_unchanged() {
     assert_eq!(before, t.state(), "rejected requests changed the state");
 }
 
+/// A read's body is decoded once and kept by its letter (core/letters.rs): the same bytes again
+/// answer as decoding them would, for that action only, and a body that failed fails again.
+#[test]
+fn read_bodies_kept_by_their_letter_answer_as_decoded() {
+    let t = common::twin(TimingPolicy::Immediate);
+    let ids: Vec<String> = (t.ok("DescribeDisks", json!({"Limit": 100}))["DiskSet"].as_array().unwrap().iter())
+        .map(|d| d["DiskId"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.len() >= 2, "the seed has disks: {ids:?}");
+    let answer = |action: &str, body: &[u8]| {
+        let mut v = send(&t, &signed(&t, action, "application/json", body), body).json()["Response"].clone();
+        v.as_object_mut().unwrap().remove("RequestId");
+        v
+    };
+    let body = serde_json::to_vec(&json!({"Limit": 1, "DiskIds": ids})).unwrap();
+    let first = answer("DescribeDisks", &body);
+    assert_eq!(first["TotalCount"], ids.len(), "{first}");
+    assert_eq!(answer("DescribeDisks", &body), first, "the same bytes again");
+    let spaced = serde_json::to_vec_pretty(&json!({"Limit": 1, "DiskIds": ids})).unwrap();
+    assert_eq!(answer("DescribeDisks", &spaced), first, "another spelling of the same");
+
+    // DescribeSnapshots has no DiskIds: the bytes DescribeDisks kept are checked anew.
+    for _ in 0..2 {
+        assert_eq!(answer("DescribeSnapshots", &body)["Error"]["Code"], "UnknownParameter");
+    }
+    // Kept parameters still go to the handler, which checks the state and the list's bounds.
+    let many: Vec<String> = (0..101).map(|i| format!("disk-{i:08}")).collect();
+    let over = serde_json::to_vec(&json!({"DiskIds": many})).unwrap();
+    let bad = br#"{"Limit": "many"}"#;
+    for _ in 0..2 {
+        assert_eq!(answer("DescribeDisks", &over)["Error"]["Code"], "InvalidParameterValue.LimitExceeded");
+        assert_eq!(answer("DescribeDisks", bad)["Error"]["Code"], "InvalidParameterValue", "never kept");
+    }
+    // And the state: the same bytes after a change answer the change.
+    let listed = first["DiskSet"][0]["DiskId"].clone();
+    t.ok("ModifyDiskAttributes", json!({"DiskIds": [listed], "DiskName": "renamed"}));
+    let after = answer("DescribeDisks", &body);
+    assert_eq!((&after["DiskSet"][0]["DiskId"], &after["DiskSet"][0]["DiskName"]), (&listed, &json!("renamed")));
+}
+
 #[test]
 fn bodies_over_ten_megabytes_are_refused() {
     let t = common::twin(TimingPolicy::Immediate);

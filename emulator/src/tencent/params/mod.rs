@@ -4,6 +4,8 @@
 //! (MissingParameter) and types (InvalidParameterValue), coercing the string-typed numbers and
 //! booleans that the documentation's own examples send (`"DiskSize": "200"`, `"IsPermanent": "TRUE"`).
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
 
 use super::error::{self as e, TcResult};
@@ -178,8 +180,10 @@ impl Checker<'_> {
 }
 
 /// Checked, coerced parameters of one action: only the schema's fields, each once, none null.
+/// With their spelling for a kept page's key (core/kept.rs), made the first time it is asked:
+/// parameters kept by their letter (core/letters.rs) are spelled once for every request.
 #[derive(Debug, Clone, Default)]
-pub struct Params(Tree);
+pub struct Params(Tree, OnceLock<Box<[u8]>>);
 
 impl Params {
     /// `input` checked against `schema`.
@@ -188,7 +192,7 @@ impl Params {
             Checker { text: &input.text, input: &input.nodes, out: Builder::with_capacity(0, input.nodes.len()) };
         let root = checker.check("", schema, input.root)?;
         let nodes = checker.out.finish(root).nodes;
-        Ok(Params(Tree { text: input.text, nodes, root }))
+        Ok(Params(Tree { text: input.text, nodes, root }, OnceLock::new()))
     }
 
     /// [`Params::check`] of a decoded object (folded flat names, a gateway call's input).
@@ -199,12 +203,22 @@ impl Params {
     /// Parameters taken as given, unchecked (tests).
     #[cfg(test)]
     pub fn unchecked(input: &Map<String, Value>) -> Params {
-        Params(Tree::from_map(input))
+        Params(Tree::from_map(input), OnceLock::new())
     }
 
     /// The parameters as an object to read.
     pub fn root(&self) -> Object<'_> {
         Object::of(&self.0, self.0.root).unwrap_or_default()
+    }
+
+    /// The root object's spelling (`Object::spell`): two spellings are equal only when the
+    /// parameters are.
+    pub fn spelling(&self) -> &[u8] {
+        self.1.get_or_init(|| {
+            let mut out = Vec::new();
+            self.root().spell(&mut out);
+            out.into()
+        })
     }
 
     // The root's readers, by the names handlers use. An `Object` is a view made on demand, not a
