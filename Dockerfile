@@ -14,11 +14,11 @@ USER 65532:65532
 # Every surface on one port, on all interfaces of the container. The Host check is opened for the
 # names a container is reached by (port mapping, service names); the control plane warns at start
 # unless CLOUDTWIN_CONTROL_TOKEN is set. Logs are JSON-ready: set CLOUDTWIN_LOG_FORMAT=json.
-# The glibc thread cache `serve` would otherwise restart itself to get (docs/performance.md).
+# The glibc allocator settings `serve` would otherwise restart itself to get (src/malloc_settings.rs).
 ENV CLOUDTWIN_LISTEN=0.0.0.0:4599 \
     CLOUDTWIN_ALLOW_HOST=* \
     CLOUDTWIN_LOG=info \
-    GLIBC_TUNABLES=glibc.malloc.tcache_count=1000
+    GLIBC_TUNABLES=glibc.malloc.tcache_count=1000:glibc.malloc.mmap_threshold=4194304
 EXPOSE 4599
 
 # There is no curl on scratch: the binary checks itself (GET /_cloudtwin/health on CLOUDTWIN_LISTEN).

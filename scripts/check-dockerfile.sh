@@ -14,7 +14,7 @@ grep -qE '^USER 65532:65532\s*$' "$df" || fail "the image must run as a non-root
 grep -qE '^EXPOSE 4599\s*$' "$df" || fail "EXPOSE 4599 missing"
 grep -qE 'CLOUDTWIN_LISTEN=0\.0\.0\.0:4599' "$df" || fail "the twin must listen on 0.0.0.0:4599 in the container"
 grep -qE 'CLOUDTWIN_ALLOW_HOST=\*' "$df" || fail "the Host check must be opened (CLOUDTWIN_ALLOW_HOST=*)"
-grep -qE 'GLIBC_TUNABLES=glibc\.malloc\.tcache_count=1000' "$df" || fail "the image must set the thread cache serve would restart for"
+grep -qE 'GLIBC_TUNABLES=glibc\.malloc\.tcache_count=1000:glibc\.malloc\.mmap_threshold=4194304' "$df" || fail "the image must set the allocator settings serve would restart for"
 grep -qE '^HEALTHCHECK .*CMD \["/cloudtwin", "health"\]' "$df" || fail "HEALTHCHECK must run cloudtwin health"
 grep -qE '^ENTRYPOINT \["/cloudtwin"\]' "$df" || fail "ENTRYPOINT must be the binary"
 src=$(sed -nE 's|^COPY (target/[^ ]+) /cloudtwin$|\1|p' "$df")

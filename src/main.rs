@@ -4,10 +4,10 @@
 //! `cloudtwin fuzz` sends mutated, re-signed requests to a twin and checks every answer.
 
 mod health;
+mod malloc_settings;
 mod ops;
 mod pipe;
 mod state;
-mod thread_cache;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -353,7 +353,7 @@ fn main() {
         Command::Fuzz(args) => std::process::exit(fuzz(args)),
         Command::State(cmd) => std::process::exit(state::run(cmd)),
         Command::Serve(args) => {
-            thread_cache::restart_with_deeper_cache();
+            malloc_settings::restart_with_malloc_settings();
             ops::init_logs(args.ops.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
             if let Err(e) = rt.block_on(serve(*args)) {

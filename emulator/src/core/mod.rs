@@ -31,5 +31,6 @@ pub mod redact;
 pub mod search;
 pub mod shared;
 pub mod sorted;
+pub mod split_map;
 pub mod timing;
 pub mod txn;

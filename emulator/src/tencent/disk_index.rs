@@ -13,7 +13,7 @@ use crate::core::index::{Grouped, Ordered};
 use crate::core::intern::Name;
 use crate::core::key::Key;
 use crate::core::shared::Rows;
-use rustc_hash::FxHashMap;
+use crate::core::split_map::SplitMap;
 
 /// `(sort key, seq)`: the documented order with ties broken by creation order.
 pub type Rank = (i64, u64);
@@ -317,7 +317,9 @@ pub struct DiskIndex<R> {
     /// disk ID → its ranks. A hash map: a B-tree lookup of each of a DiskIds page's 100 IDs walked
     /// several nodes far apart in memory at 100,000 disks. Fx hashing is not flood-proof, and
     /// needs not be: the IDs put in are the twin's own (generated, or a state file the user gave).
-    by_id: FxHashMap<Key, Ranks>,
+    /// Split in parts (core/split_map.rs): one map of a million disks doubling stalled every
+    /// tenant's requests for the one write that crossed the line.
+    by_id: SplitMap<Key, Ranks>,
     pub all: Orders,
     pub zone_state: GroupOrders<ZoneState>,
     pub instance: GroupOrders,
