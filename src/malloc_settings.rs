@@ -31,8 +31,9 @@ const THRESHOLD: &str = "glibc.malloc.mmap_threshold";
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const GUARD: &str = "CLOUDTWIN_RESTARTED";
 
-/// The `GLIBC_TUNABLES` to run with, or None when the one given already sets the depth. The
-/// depth comes first of what is added: glibc cuts the variable at its first `:` in place.
+/// The `GLIBC_TUNABLES` to run with, or None when the one given already sets the depth. The depth
+/// is the first setting added: glibc rewrites the variable in place, and /proc then shows a
+/// restarted twin's only up to its first `:` (what tests/it/twin/ops.rs reads back).
 pub fn tunables(given: Option<&str>) -> Option<String> {
     let given = given.unwrap_or("");
     let names = |name: &str| given.split(':').any(|kv| kv.split('=').next() == Some(name));
